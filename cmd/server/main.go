@@ -1,0 +1,109 @@
+// Command server runs Stride: the pages, the JSON APIs and the animation
+// websocket, all from one binary with every asset embedded.
+//
+//	go run ./cmd/server -help
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/stride-tutor/stride/web"
+)
+
+// shutdownGrace bounds graceful shutdown: in-flight requests get this long
+// to finish before the process exits anyway.
+const shutdownGrace = 10 * time.Second
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is main without the process exit, so tests can drive it.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return healthcheck(args[1:], getenv, stdout, stderr)
+	}
+	cfg, err := parseConfig(args, getenv, stdout)
+	if err != nil {
+		if isHelp(err) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "stride: invalid configuration: %v\n", err)
+		return 2
+	}
+	logger := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, logger, nil); err != nil {
+		logger.Error("server stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// serve listens on cfg.addr and serves until ctx is cancelled, then shuts
+// down gracefully. When ready is non-nil it receives the bound address once
+// the listener accepts connections.
+func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- string) error {
+	handler, err := web.NewHandler(web.Config{BasePath: cfg.basePath, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("build handler: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	srv := newHTTPServer(handler, logger)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("stride is listening", "addr", ln.Addr().String(), "base_path", cfg.basePath, "version", version)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", shutdownGrace.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// newHTTPServer sets every timeout, so a slow or stalled client cannot hold
+// a connection forever. Request contexts deliberately do not derive from the
+// signal context: on shutdown, in-flight requests finish instead of being
+// cancelled.
+func newHTTPServer(handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}

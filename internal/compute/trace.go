@@ -1,0 +1,275 @@
+package compute
+
+import (
+	"fmt"
+	"iter"
+	"math"
+)
+
+// Window is where one output cell's (dilated) kernel sits. Row and Col are
+// its top-left corner in PADDED input coordinates; Height and Width are the
+// dilated extent D·(K−1)+1, so the window covers rows Row..Row+Height−1 (of
+// which every D-th is read).
+type Window struct{ Row, Col, Height, Width int }
+
+// Term is one input cell read while computing an output cell.
+type Term struct {
+	Channel   int     // input channel
+	Row, Col  int     // position in the padded input
+	Input     float64 // value read (for a padding cell: 0 for conv/avg, −Inf for max)
+	Weight    float64 // kernel weight (conv); 1 for pooling terms
+	IsPadding bool    // the cell lies in the padding
+}
+
+// Step is one output cell of a trace, with everything needed to show how it
+// was computed.
+type Step struct {
+	Index  int    // position in the trace, 0 ≤ Index < Len()
+	Out    [3]int // output channel, row, col
+	Window Window
+	// Terms holds, for conv2d, one slice per input channel (C slices of kH·kW
+	// terms each, in row-major kernel order); for pooling, a single slice
+	// for the pooled channel.
+	Terms   [][]Term
+	HasBias bool
+	Bias    float64
+	// Value is exactly equal (bit for bit) to the matching cell of the
+	// Conv2D or Pool2D output.
+	Value float64
+}
+
+// traceKind says what a Trace replays.
+type traceKind int
+
+const (
+	traceConv traceKind = iota
+	traceMaxPool
+	traceAvgPool
+)
+
+// Trace lazily replays a conv2d or pool2d one output cell at a time, in
+// order of output channel, then row, then column. Creating one costs only
+// validation: nothing is computed until a step is asked for, so the tutor can
+// page through a large convolution cheaply.
+//
+// A Trace keeps references to the slices of the spec it was made from
+// instead of copying them; do not modify them while the Trace is in use.
+// A Trace has no mutable state, so it is safe for concurrent use.
+type Trace struct {
+	kind   traceKind
+	input  [][][]float64
+	kernel [][][][]float64 // conv2d only
+	bias   []float64       // conv2d only; nil for no bias
+	g      geometry
+}
+
+// NewConvTrace validates s (see ConvSpec.Validate) and returns a trace of
+// Conv2D(s). It neither computes the output nor builds the padded input.
+func NewConvTrace(s ConvSpec) (*Trace, error) {
+	g, err := s.geometry()
+	if err != nil {
+		return nil, fmt.Errorf("conv2d trace: %w", err)
+	}
+	return &Trace{kind: traceConv, input: s.Input, kernel: s.Kernel, bias: s.Bias, g: g}, nil
+}
+
+// NewPoolTrace validates s (see PoolSpec.Validate) and returns a trace of
+// Pool2D(s). It neither computes the output nor builds the padded input.
+func NewPoolTrace(s PoolSpec) (*Trace, error) {
+	g, err := s.geometry()
+	if err != nil {
+		return nil, fmt.Errorf("%s trace: %w", s.Op.opName(), err)
+	}
+	kind := traceMaxPool
+	if s.Op == AvgPool {
+		kind = traceAvgPool
+	}
+	return &Trace{kind: kind, input: s.Input, g: g}, nil
+}
+
+// Op names the traced operation: "conv2d", "maxpool2d" or "avgpool2d".
+func (t *Trace) Op() string {
+	switch t.kind {
+	case traceMaxPool:
+		return MaxPool.opName()
+	case traceAvgPool:
+		return AvgPool.opName()
+	}
+	return "conv2d"
+}
+
+// Len is the number of steps: output channels × Hout × Wout.
+func (t *Trace) Len() int { return t.g.cells() }
+
+// OutputShape is the shape of the output, [channels, Hout, Wout].
+func (t *Trace) OutputShape() [3]int { return [3]int{t.g.outC, t.g.out.H, t.g.out.W} }
+
+// InputShape is the shape of the input, [C, H, W].
+func (t *Trace) InputShape() [3]int { return [3]int{t.g.c, t.g.h, t.g.w} }
+
+// PaddedShape is the shape of the padded input, [C, H+2·padH, W+2·padW].
+func (t *Trace) PaddedShape() [3]int {
+	p := t.g.padded()
+	return [3]int{t.g.c, p.H, p.W}
+}
+
+// padValue is what a padding cell holds: −∞ for max pooling (so it never
+// wins), 0 otherwise.
+func (t *Trace) padValue() float64 {
+	if t.kind == traceMaxPool {
+		return math.Inf(-1)
+	}
+	return 0
+}
+
+// PaddedInput builds the padded input (padding cells 0, or −Inf for max
+// pooling). It allocates a new tensor on every call, so the caller may keep
+// or modify it; validation bounded its size by MaxTensorElements.
+func (t *Trace) PaddedInput() [][][]float64 {
+	p := t.g.padded()
+	out := newTensor3(t.g.c, p.H, p.W)
+	pad := t.padValue()
+	for c, plane := range out {
+		for r, row := range plane {
+			for col := range row {
+				if t.IsPaddingCell(r, col) {
+					row[col] = pad
+				} else {
+					row[col] = t.input[c][r-t.g.padding.H][col-t.g.padding.W]
+				}
+			}
+		}
+	}
+	return out
+}
+
+// IsPaddingCell reports whether (row, col), in padded coordinates, lies in
+// the padding. Cells outside the padded input are not padding: it returns
+// false for them.
+func (t *Trace) IsPaddingCell(row, col int) bool {
+	p := t.g.padded()
+	if row < 0 || row >= p.H || col < 0 || col >= p.W {
+		return false
+	}
+	r, c := row-t.g.padding.H, col-t.g.padding.W
+	return r < 0 || r >= t.g.h || c < 0 || c >= t.g.w
+}
+
+// Step returns step i (random access). Its cost is O(C·kH·kW) for conv2d and
+// O(kH·kW) for pooling, with two allocations: the terms share one backing
+// slice. Each call returns fresh slices, which the caller may keep. An
+// out-of-range i is an *Error with Field "step".
+func (t *Trace) Step(i int) (Step, error) {
+	n := t.Len()
+	if i < 0 || i >= n {
+		return Step{}, errorf("step", "%d is out of range; the trace has %d steps, numbered 0 to %d", i, n, n-1)
+	}
+	g := &t.g
+	plane := g.out.H * g.out.W
+	o, rem := i/plane, i%plane
+	oy, ox := rem/g.out.W, rem%g.out.W
+	ext := g.extent()
+	st := Step{
+		Index:  i,
+		Out:    [3]int{o, oy, ox},
+		Window: Window{Row: oy * g.stride.H, Col: ox * g.stride.W, Height: ext.H, Width: ext.W},
+	}
+	if t.kind == traceConv {
+		t.convStep(&st)
+	} else {
+		t.poolStep(&st)
+	}
+	return st, nil
+}
+
+// term reads the cell at kernel offset (ki, kj) of channel c for the window
+// of st, in padded coordinates.
+func (t *Trace) term(st *Step, c, ki, kj int, weight float64) Term {
+	g := &t.g
+	row := st.Window.Row + ki*g.dilation.H
+	col := st.Window.Col + kj*g.dilation.W
+	tm := Term{Channel: c, Row: row, Col: col, Weight: weight}
+	r, cc := row-g.padding.H, col-g.padding.W
+	if r < 0 || r >= g.h || cc < 0 || cc >= g.w {
+		tm.IsPadding = true
+		tm.Input = t.padValue()
+	} else {
+		tm.Input = t.input[c][r][cc]
+	}
+	return tm
+}
+
+// convStep fills the terms and value of a conv2d step. The loops run over
+// channels, kernel rows and kernel columns exactly as convSum does, and skip
+// padding terms just as it does, so Value is bit-identical to Conv2D.
+func (t *Trace) convStep(st *Step) {
+	g := &t.g
+	per := g.kernel.H * g.kernel.W
+	backing := make([]Term, g.c*per)
+	st.Terms = make([][]Term, g.c)
+	filter := t.kernel[st.Out[0]]
+	var sum float64
+	for c := range g.c {
+		// The three-index slice caps each channel's terms, so an append by
+		// the caller cannot overwrite the next channel.
+		terms := backing[c*per : (c+1)*per : (c+1)*per]
+		for ki, krow := range filter[c] {
+			for kj, w := range krow {
+				tm := t.term(st, c, ki, kj, w)
+				terms[ki*g.kernel.W+kj] = tm
+				if !tm.IsPadding {
+					// Same explicit rounding as convSum (no FMA).
+					sum += float64(tm.Input * tm.Weight)
+				}
+			}
+		}
+		st.Terms[c] = terms
+	}
+	if t.bias != nil {
+		st.HasBias = true
+		st.Bias = t.bias[st.Out[0]]
+		sum += st.Bias
+	}
+	st.Value = sum
+}
+
+// poolStep fills the terms and value of a pooling step, accumulating in the
+// same order and with the same helpers as poolCell.
+func (t *Trace) poolStep(st *Step) {
+	g := &t.g
+	op := MaxPool
+	if t.kind == traceAvgPool {
+		op = AvgPool
+	}
+	c := st.Out[0]
+	terms := make([]Term, g.kernel.H*g.kernel.W)
+	acc := 0.0
+	if op == MaxPool {
+		acc = math.Inf(-1)
+	}
+	for ki := range g.kernel.H {
+		for kj := range g.kernel.W {
+			tm := t.term(st, c, ki, kj, 1)
+			terms[ki*g.kernel.W+kj] = tm
+			if !tm.IsPadding {
+				acc = poolAccumulate(op, acc, tm.Input)
+			}
+		}
+	}
+	st.Terms = [][]Term{terms}
+	st.Value = poolFinish(op, acc, g.kernel)
+}
+
+// All iterates over every step in order. Stopping the loop early stops the
+// replay, so reading the first few steps of a large trace is cheap.
+func (t *Trace) All() iter.Seq[Step] {
+	return func(yield func(Step) bool) {
+		for i := range t.Len() {
+			// i is always in range, so Step cannot fail here.
+			st, _ := t.Step(i)
+			if !yield(st) {
+				return
+			}
+		}
+	}
+}

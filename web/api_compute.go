@@ -1,0 +1,558 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/stride-tutor/stride/internal/compute"
+)
+
+// conv2dRequest is the body of POST /api/v1/compute/conv2d. The union-typed
+// fields stay raw until their field names are known, so errors can name them.
+type conv2dRequest struct {
+	Input    json.RawMessage `json:"input"`
+	Kernel   json.RawMessage `json:"kernel"`
+	Bias     json.RawMessage `json:"bias"`
+	Stride   json.RawMessage `json:"stride"`
+	Padding  json.RawMessage `json:"padding"`
+	Dilation json.RawMessage `json:"dilation"`
+}
+
+// tensorResponse is the answer of conv2d and pool2d.
+type tensorResponse struct {
+	Output any   `json:"output"`
+	Shape  []int `json:"shape"`
+}
+
+// ConvSpecFromJSON validates a conv2d request body's fields and builds the
+// compute spec. It reports whether the answer should be 2-D (a 2-D input
+// with a 2-D kernel). The websocket reuses it so both agree on validation.
+func convSpecFromRequest(req conv2dRequest) (compute.ConvSpec, bool, error) {
+	var spec compute.ConvSpec
+	input, inRank, err := parseImage(req.Input, "input")
+	if err != nil {
+		return spec, false, err
+	}
+	kernel, kRank, err := parseKernel(req.Kernel, "kernel")
+	if err != nil {
+		return spec, false, err
+	}
+	spec.Input, spec.Kernel = input, kernel
+	if present(req.Bias) {
+		v, err := decodeAny(req.Bias, "bias")
+		if err != nil {
+			return spec, false, err
+		}
+		if spec.Bias, err = toVector(v, "bias"); err != nil {
+			return spec, false, err
+		}
+	}
+	if spec.Stride, err = parsePair(req.Stride, "stride", 1); err != nil {
+		return spec, false, err
+	}
+	if spec.Padding, err = parsePair(req.Padding, "padding", 0); err != nil {
+		return spec, false, err
+	}
+	if spec.Dilation, err = parsePair(req.Dilation, "dilation", 1); err != nil {
+		return spec, false, err
+	}
+	if err := spec.Validate(); err != nil {
+		return spec, false, computeError(err, "")
+	}
+	return spec, inRank == 2 && kRank == 2, nil
+}
+
+func (s *Server) computeConv2D(w http.ResponseWriter, r *http.Request) {
+	var req conv2dRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeClientError(w, err)
+		return
+	}
+	spec, flat, err := convSpecFromRequest(req)
+	if err != nil {
+		writeClientError(w, err)
+		return
+	}
+	out, err := compute.Conv2D(spec)
+	if err != nil {
+		writeClientError(w, computeError(err, ""))
+		return
+	}
+	if !finite3(out) {
+		writeClientError(w, errOverflow)
+		return
+	}
+	writeJSON(w, http.StatusOK, tensorAnswer(out, flat))
+}
+
+func tensorAnswer(out [][][]float64, flat bool) tensorResponse {
+	if flat && len(out) == 1 {
+		return tensorResponse{Output: out[0], Shape: []int{len(out[0]), len(out[0][0])}}
+	}
+	return tensorResponse{Output: out, Shape: []int{len(out), len(out[0]), len(out[0][0])}}
+}
+
+// pool2dRequest is the body of POST /api/v1/compute/pool2d.
+type pool2dRequest struct {
+	Op         string          `json:"op"`
+	Input      json.RawMessage `json:"input"`
+	KernelSize json.RawMessage `json:"kernel_size"`
+	Stride     json.RawMessage `json:"stride"`
+	Padding    json.RawMessage `json:"padding"`
+	Dilation   json.RawMessage `json:"dilation"`
+}
+
+func poolSpecFromRequest(req pool2dRequest) (compute.PoolSpec, bool, error) {
+	var spec compute.PoolSpec
+	switch strings.ToLower(req.Op) {
+	case "max":
+		spec.Op = compute.MaxPool
+	case "avg", "average", "mean":
+		spec.Op = compute.AvgPool
+	case "":
+		return spec, false, badRequest("op", `is required: "max" or "avg"`)
+	default:
+		return spec, false, badRequest("op", `must be "max" or "avg", got %q`, req.Op)
+	}
+	input, inRank, err := parseImage(req.Input, "input")
+	if err != nil {
+		return spec, false, err
+	}
+	spec.Input = input
+	if !present(req.KernelSize) {
+		return spec, false, badRequest("kernel_size", "is required: one whole number or [height, width]")
+	}
+	if spec.KernelSize, err = parsePair(req.KernelSize, "kernel_size", 1); err != nil {
+		return spec, false, err
+	}
+	if spec.Stride, err = parsePair(req.Stride, "stride", 1); err != nil {
+		return spec, false, err
+	}
+	if spec.Padding, err = parsePair(req.Padding, "padding", 0); err != nil {
+		return spec, false, err
+	}
+	if spec.Dilation, err = parsePair(req.Dilation, "dilation", 1); err != nil {
+		return spec, false, err
+	}
+	if spec.Op == compute.AvgPool && present(req.Dilation) && (spec.Dilation != compute.Pair{H: 1, W: 1}) {
+		return spec, false, badRequest("dilation", "average pooling has no dilation (PyTorch's AvgPool2d takes none)")
+	}
+	if err := spec.Validate(); err != nil {
+		return spec, false, computeError(err, "")
+	}
+	return spec, inRank == 2, nil
+}
+
+func (s *Server) computePool2D(w http.ResponseWriter, r *http.Request) {
+	var req pool2dRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeClientError(w, err)
+		return
+	}
+	spec, flat, err := poolSpecFromRequest(req)
+	if err != nil {
+		writeClientError(w, err)
+		return
+	}
+	out, err := compute.Pool2D(spec)
+	if err != nil {
+		writeClientError(w, computeError(err, ""))
+		return
+	}
+	if !finite3(out) {
+		writeClientError(w, errOverflow)
+		return
+	}
+	writeJSON(w, http.StatusOK, tensorAnswer(out, flat))
+}
+
+// networkRequest is the body of POST /api/v1/compute/network.
+type networkRequest struct {
+	InputShape []int          `json:"input_shape"`
+	Layers     []networkLayer `json:"layers"`
+}
+
+// networkLayer mirrors a PyTorch layer's constructor arguments. Arguments
+// PyTorch infers (in_channels, in_features, num_features) may be given; they
+// are checked against what the previous layer produces.
+type networkLayer struct {
+	Type        string          `json:"type"`
+	OutChannels *int            `json:"out_channels"`
+	InChannels  *int            `json:"in_channels"`
+	KernelSize  json.RawMessage `json:"kernel_size"`
+	Stride      json.RawMessage `json:"stride"`
+	Padding     json.RawMessage `json:"padding"`
+	Dilation    json.RawMessage `json:"dilation"`
+	OutFeatures *int            `json:"out_features"`
+	InFeatures  *int            `json:"in_features"`
+	NumFeatures *int            `json:"num_features"`
+	Bias        *bool           `json:"bias"`
+	P           *float64        `json:"p"`
+	Dim         *int            `json:"dim"`
+	Inplace     *bool           `json:"inplace"`
+}
+
+type networkLayerResult struct {
+	Type        string `json:"type"`
+	OutputShape []int  `json:"output_shape"`
+	Params      int64  `json:"params"`
+}
+
+type networkResponse struct {
+	Layers      []networkLayerResult `json:"layers"`
+	TotalParams int64                `json:"total_params"`
+}
+
+// layerArgs lists which optional arguments each layer type takes, so that a
+// misplaced argument ("out_channels" on a ReLU) is reported, not ignored.
+var layerArgs = map[string][]string{
+	"Conv2d":      {"out_channels", "in_channels", "kernel_size", "stride", "padding", "dilation", "bias"},
+	"MaxPool2d":   {"kernel_size", "stride", "padding", "dilation"},
+	"AvgPool2d":   {"kernel_size", "stride", "padding"},
+	"Flatten":     {},
+	"Linear":      {"out_features", "in_features", "bias"},
+	"ReLU":        {"inplace"},
+	"Sigmoid":     {},
+	"Tanh":        {},
+	"Softmax":     {"dim"},
+	"Dropout":     {"p", "inplace"},
+	"BatchNorm2d": {"num_features"},
+}
+
+func (l networkLayer) given() []string {
+	var g []string
+	add := func(ok bool, name string) {
+		if ok {
+			g = append(g, name)
+		}
+	}
+	add(l.OutChannels != nil, "out_channels")
+	add(l.InChannels != nil, "in_channels")
+	add(present(l.KernelSize), "kernel_size")
+	add(present(l.Stride), "stride")
+	add(present(l.Padding), "padding")
+	add(present(l.Dilation), "dilation")
+	add(l.OutFeatures != nil, "out_features")
+	add(l.InFeatures != nil, "in_features")
+	add(l.NumFeatures != nil, "num_features")
+	add(l.Bias != nil, "bias")
+	add(l.P != nil, "p")
+	add(l.Dim != nil, "dim")
+	add(l.Inplace != nil, "inplace")
+	return g
+}
+
+func (s *Server) computeNetwork(w http.ResponseWriter, r *http.Request) {
+	var req networkRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeClientError(w, err)
+		return
+	}
+	res, err := runNetwork(req)
+	if err != nil {
+		writeClientError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func runNetwork(req networkRequest) (networkResponse, error) {
+	if len(req.InputShape) == 0 {
+		return networkResponse{}, badRequest("input_shape", "is required: [C, H, W] or [N] (no batch dimension)")
+	}
+	if len(req.Layers) > compute.MaxLayers {
+		return networkResponse{}, &fieldError{status: 400, field: "layers", limit: compute.MaxLayers,
+			msg: fmt.Sprintf("has %d layers; the limit is %d", len(req.Layers), compute.MaxLayers)}
+	}
+	layers := make([]compute.Layer, len(req.Layers))
+	for i, l := range req.Layers {
+		field := fmt.Sprintf("layers[%d]", i)
+		allowed, known := layerArgs[l.Type]
+		if !known {
+			return networkResponse{}, badRequest(field+".type", "unknown layer type %q; known types: %s", l.Type, knownLayerTypes())
+		}
+		for _, arg := range l.given() {
+			if !contains(allowed, arg) {
+				return networkResponse{}, badRequest(field+"."+arg, "%s takes no %s argument", l.Type, arg)
+			}
+		}
+		cl := compute.Layer{Type: l.Type, Bias: l.Bias}
+		var err error
+		if cl.KernelSize, err = parsePair(l.KernelSize, field+".kernel_size", 1); err != nil {
+			return networkResponse{}, err
+		}
+		if cl.Stride, err = parsePair(l.Stride, field+".stride", 1); err != nil {
+			return networkResponse{}, err
+		}
+		if cl.Padding, err = parsePair(l.Padding, field+".padding", 0); err != nil {
+			return networkResponse{}, err
+		}
+		if cl.Dilation, err = parsePair(l.Dilation, field+".dilation", 1); err != nil {
+			return networkResponse{}, err
+		}
+		if l.OutChannels != nil {
+			if *l.OutChannels < 1 {
+				return networkResponse{}, badRequest(field+".out_channels", "must be at least 1, got %d", *l.OutChannels)
+			}
+			cl.OutChannels = *l.OutChannels
+		}
+		if l.OutFeatures != nil {
+			if *l.OutFeatures < 1 {
+				return networkResponse{}, badRequest(field+".out_features", "must be at least 1, got %d", *l.OutFeatures)
+			}
+			cl.OutFeatures = *l.OutFeatures
+		}
+		if l.P != nil && (*l.P < 0 || *l.P > 1) {
+			return networkResponse{}, badRequest(field+".p", "is a probability and must be between 0 and 1")
+		}
+		layers[i] = cl
+	}
+	res, err := compute.PropagateNetwork(req.InputShape, layers)
+	if err != nil {
+		return networkResponse{}, computeError(err, "")
+	}
+	// Check the arguments PyTorch would infer against what was inferred.
+	prev := req.InputShape
+	for i, l := range req.Layers {
+		field := fmt.Sprintf("layers[%d]", i)
+		check := func(given *int, name string, want int) error {
+			if given != nil && *given != want {
+				return badRequest(field+"."+name, "is %d, but the previous layer gives %d (Stride infers it; you may leave it out)", *given, want)
+			}
+			return nil
+		}
+		var err error
+		switch l.Type {
+		case "Conv2d":
+			err = check(l.InChannels, "in_channels", prev[0])
+		case "BatchNorm2d":
+			err = check(l.NumFeatures, "num_features", prev[0])
+		case "Linear":
+			err = check(l.InFeatures, "in_features", prev[len(prev)-1])
+		case "Softmax":
+			if l.Dim != nil && (*l.Dim < -len(prev) || *l.Dim >= len(prev)) {
+				err = badRequest(field+".dim", "is %d, but the input has only %d dimensions", *l.Dim, len(prev))
+			}
+		}
+		if err != nil {
+			return networkResponse{}, err
+		}
+		prev = res.Layers[i].OutputShape
+	}
+	out := networkResponse{Layers: make([]networkLayerResult, len(res.Layers)), TotalParams: res.TotalParams}
+	for i, l := range res.Layers {
+		out.Layers[i] = networkLayerResult{Type: l.Type, OutputShape: l.OutputShape, Params: l.Params}
+	}
+	return out, nil
+}
+
+func knownLayerTypes() string {
+	return "Conv2d, MaxPool2d, AvgPool2d, Flatten, Linear, ReLU, Sigmoid, Tanh, Softmax, Dropout, BatchNorm2d"
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// attentionRequest is the body of POST /api/v1/compute/attention.
+type attentionRequest struct {
+	DModel   *int  `json:"d_model"`
+	NumHeads *int  `json:"num_heads"`
+	DK       *int  `json:"d_k"`
+	Bias     *bool `json:"bias"`
+	OutProj  *bool `json:"out_proj"`
+}
+
+type attentionResponse struct {
+	WeightShape     [2]int `json:"weight_shape"`
+	PerMatrixParams int64  `json:"per_matrix_params"`
+	PerHeadParams   int64  `json:"per_head_params"`
+	TotalParams     int64  `json:"total_params"`
+}
+
+func (s *Server) computeAttention(w http.ResponseWriter, r *http.Request) {
+	var req attentionRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeClientError(w, err)
+		return
+	}
+	if req.DModel == nil {
+		writeClientError(w, badRequest("d_model", "is required: the size of each input vector"))
+		return
+	}
+	if req.NumHeads == nil {
+		writeClientError(w, badRequest("num_heads", "is required: the number of attention heads"))
+		return
+	}
+	spec := compute.AttentionSpec{DModel: *req.DModel, NumHeads: *req.NumHeads, Bias: true}
+	if req.DK != nil {
+		if *req.DK < 1 {
+			writeClientError(w, badRequest("d_k", "must be at least 1, got %d", *req.DK))
+			return
+		}
+		spec.DK = *req.DK
+	}
+	if req.Bias != nil {
+		spec.Bias = *req.Bias
+	}
+	if req.OutProj != nil {
+		spec.OutProj = *req.OutProj
+	}
+	res, err := compute.Attention(spec)
+	if err != nil {
+		writeClientError(w, computeError(err, ""))
+		return
+	}
+	writeJSON(w, http.StatusOK, attentionResponse{
+		WeightShape: res.WeightShape, PerMatrixParams: res.PerMatrixParams,
+		PerHeadParams: res.PerHeadParams, TotalParams: res.TotalParams,
+	})
+}
+
+// rnnRequest is the body of POST /api/v1/compute/rnn.
+type rnnRequest struct {
+	InputSize        *int            `json:"input_size"`
+	HiddenSize       *int            `json:"hidden_size"`
+	OutputSize       *int            `json:"output_size"`
+	Bias             *bool           `json:"bias"`
+	HiddenActivation string          `json:"hidden_activation"`
+	OutputActivation string          `json:"output_activation"`
+	Weights          *rnnWeights     `json:"weights"`
+	H0               json.RawMessage `json:"h0"`
+	X                json.RawMessage `json:"x"`
+}
+
+type rnnWeights struct {
+	WHx json.RawMessage `json:"W_hx"`
+	WHh json.RawMessage `json:"W_hh"`
+	WYh json.RawMessage `json:"W_yh"`
+	BH  json.RawMessage `json:"b_h"`
+	BY  json.RawMessage `json:"b_y"`
+}
+
+type rnnStepJSON struct {
+	Z    []float64 `json:"z"`
+	H    []float64 `json:"h"`
+	O    []float64 `json:"o"`
+	YHat []float64 `json:"y_hat"`
+}
+
+type rnnResponse struct {
+	Shapes      map[string][2]int `json:"shapes"`
+	TotalParams int64             `json:"total_params"`
+	Steps       []rnnStepJSON     `json:"steps,omitempty"`
+}
+
+func (s *Server) computeRNN(w http.ResponseWriter, r *http.Request) {
+	var req rnnRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeClientError(w, err)
+		return
+	}
+	spec, err := rnnSpecFromRequest(req)
+	if err != nil {
+		writeClientError(w, err)
+		return
+	}
+	res, err := compute.RNN(spec)
+	if err != nil {
+		writeClientError(w, computeError(err, ""))
+		return
+	}
+	out := rnnResponse{
+		Shapes: map[string][2]int{
+			"W_hx": res.Shapes.WHx, "W_hh": res.Shapes.WHh, "W_yh": res.Shapes.WYh,
+		},
+		TotalParams: res.TotalParams,
+	}
+	for _, st := range res.Steps {
+		if !finite(st.Z...) || !finite(st.H...) || !finite(st.O...) || !finite(st.YHat...) {
+			writeClientError(w, badRequest("weights", "the forward pass overflows a 64-bit float; use smaller values"))
+			return
+		}
+		out.Steps = append(out.Steps, rnnStepJSON{Z: st.Z, H: st.H, O: st.O, YHat: st.YHat})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func rnnSpecFromRequest(req rnnRequest) (compute.RNNSpec, error) {
+	var spec compute.RNNSpec
+	for _, f := range []struct {
+		v    *int
+		name string
+	}{{req.InputSize, "input_size"}, {req.HiddenSize, "hidden_size"}, {req.OutputSize, "output_size"}} {
+		if f.v == nil {
+			return spec, badRequest(f.name, "is required: a whole number of at least 1")
+		}
+	}
+	spec.InputSize, spec.HiddenSize, spec.OutputSize = *req.InputSize, *req.HiddenSize, *req.OutputSize
+	if req.Bias != nil {
+		spec.Bias = *req.Bias
+	}
+	spec.HiddenActivation, spec.OutputActivation = req.HiddenActivation, req.OutputActivation
+	matrix := func(raw json.RawMessage, field string) ([][]float64, error) {
+		if !present(raw) {
+			return nil, nil
+		}
+		v, err := decodeAny(raw, field)
+		if err != nil {
+			return nil, err
+		}
+		return toMatrix(v, field)
+	}
+	vector := func(raw json.RawMessage, field string) ([]float64, error) {
+		if !present(raw) {
+			return nil, nil
+		}
+		v, err := decodeAny(raw, field)
+		if err != nil {
+			return nil, err
+		}
+		return toVector(v, field)
+	}
+	var err error
+	if req.Weights != nil {
+		if spec.WHx, err = matrix(req.Weights.WHx, "weights.W_hx"); err != nil {
+			return spec, err
+		}
+		if spec.WHh, err = matrix(req.Weights.WHh, "weights.W_hh"); err != nil {
+			return spec, err
+		}
+		if spec.WYh, err = matrix(req.Weights.WYh, "weights.W_yh"); err != nil {
+			return spec, err
+		}
+		if spec.BH, err = vector(req.Weights.BH, "weights.b_h"); err != nil {
+			return spec, err
+		}
+		if spec.BY, err = vector(req.Weights.BY, "weights.b_y"); err != nil {
+			return spec, err
+		}
+		if (spec.BH != nil || spec.BY != nil) && !spec.Bias {
+			return spec, badRequest("bias", `is false, but weights.b_h or weights.b_y was given; set "bias": true to use them`)
+		}
+	}
+	if spec.H0, err = vector(req.H0, "h0"); err != nil {
+		return spec, err
+	}
+	if present(req.X) {
+		v, err := decodeAny(req.X, "x")
+		if err != nil {
+			return spec, err
+		}
+		if a, ok := v.([]any); ok && len(a) > compute.MaxRNNSteps {
+			return spec, &fieldError{status: 400, field: "x", limit: compute.MaxRNNSteps,
+				msg: fmt.Sprintf("has %d time steps; the limit is %d", len(a), compute.MaxRNNSteps)}
+		}
+		if spec.X, err = toMatrix(v, "x"); err != nil {
+			return spec, err
+		}
+	}
+	return spec, nil
+}

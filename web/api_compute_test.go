@@ -1,0 +1,227 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestComputeExamplesMatchDocumentedResponses(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	for _, ex := range computeExamples {
+		t.Run(ex.id, func(t *testing.T) {
+			rec := do(t, h, http.MethodPost, ex.path, ex.request)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			if !jsonEqual(t, rec.Body.String(), ex.response) {
+				t.Errorf("got  %s\nwant %s", rec.Body, ex.response)
+			}
+		})
+	}
+}
+
+func TestDocsShowEveryExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/API.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ex := range computeExamples {
+		if !strings.Contains(string(doc), ex.request) {
+			t.Errorf("docs/API.md lacks the %s example request %s", ex.id, ex.request)
+		}
+		if !strings.Contains(string(doc), ex.path) {
+			t.Errorf("docs/API.md does not mention %s", ex.path)
+		}
+	}
+}
+
+func TestComputeResults(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	image := `[[1, 3, -2, 4], [0, 8, 6, 5], [2, 1, -9, 0], [4, -1, 3, 7]]`
+	tests := []struct {
+		name, path, body, want string
+	}{
+		{"recitation padded", "/api/v1/compute/conv2d",
+			`{"input": ` + image + `, "kernel": [[1, 2], [-2, -1]], "padding": 1}`,
+			`{"output": [[-1,-5,-4,0,-8],[2,-1,-23,-11,-6],[-2,11,27,34,5],[0,-3,-18,-22,-14],[8,2,5,17,7]], "shape": [5, 5]}`},
+		{"stride 2", "/api/v1/compute/conv2d",
+			`{"input": ` + image + `, "kernel": [[1, 2], [-2, -1]], "stride": 2}`,
+			`{"output": [[-1,-11],[-3,-22]], "shape": [2, 2]}`},
+		{"dilation 2", "/api/v1/compute/conv2d",
+			`{"input": ` + image + `, "kernel": [[1, 2], [-2, -1]], "dilation": 2}`,
+			`{"output": [[2,9],[1,13]], "shape": [2, 2]}`},
+		{"rectangular stride", "/api/v1/compute/conv2d",
+			`{"input": ` + image + `, "kernel": [[1]], "stride": [2, 3]}`,
+			`{"output": [[1,4],[2,0]], "shape": [2, 2]}`},
+		{"3-D input, 2 filters, bias", "/api/v1/compute/conv2d",
+			`{"input": [[[1,2],[3,4]],[[0,1],[1,0]]], "kernel": [[[[1]],[[2]]],[[[0]],[[-1]]]], "bias": [1, 0.5]}`,
+			`{"output": [[[2,5],[6,5]],[[0.5,-0.5],[-0.5,0.5]]], "shape": [2,2,2]}`},
+		{"2-D input, 4-D kernel gives 3-D", "/api/v1/compute/conv2d",
+			`{"input": [[1,2],[3,4]], "kernel": [[[[1]]]]}`,
+			`{"output": [[[1,2],[3,4]]], "shape": [1,2,2]}`},
+		{"avg pool counts padding", "/api/v1/compute/pool2d",
+			`{"op": "avg", "input": [[4, 8], [12, 16]], "kernel_size": 2, "padding": 1}`,
+			`{"output": [[1, 2], [3, 4]], "shape": [2, 2]}`},
+		{"max pool padding is -inf", "/api/v1/compute/pool2d",
+			`{"op": "max", "input": [[-4, -8], [-12, -16]], "kernel_size": 2, "padding": 1}`,
+			`{"output": [[-4, -8], [-12, -16]], "shape": [2, 2]}`},
+		{"avg pool stride 1", "/api/v1/compute/pool2d",
+			`{"op": "avg", "input": ` + image + `, "kernel_size": 2, "stride": 1}`,
+			`{"output": [[3,3.75,3.25],[2.75,1.5,0.5],[1.5,-1.5,0.25]], "shape": [3, 3]}`},
+		{"attention with out_proj equals nn.MultiheadAttention", "/api/v1/compute/attention",
+			`{"d_model": 512, "num_heads": 8, "out_proj": true}`,
+			`{"weight_shape": [512, 64], "per_matrix_params": 32832, "per_head_params": 98496, "total_params": 1050624}`},
+		{"attention without bias", "/api/v1/compute/attention",
+			`{"d_model": 512, "num_heads": 8, "bias": false, "out_proj": true}`,
+			`{"weight_shape": [512, 64], "per_matrix_params": 32768, "per_head_params": 98304, "total_params": 1048576}`},
+		{"attention explicit d_k", "/api/v1/compute/attention",
+			`{"d_model": 10, "num_heads": 3, "d_k": 4}`,
+			`{"weight_shape": [10, 4], "per_matrix_params": 44, "per_head_params": 132, "total_params": 396}`},
+		{"recitation rnn shapes", "/api/v1/compute/rnn",
+			`{"input_size": 3, "hidden_size": 4, "output_size": 2}`,
+			`{"shapes": {"W_hx": [4, 3], "W_hh": [4, 4], "W_yh": [2, 4]}, "total_params": 36}`},
+		{"rnn with bias", "/api/v1/compute/rnn",
+			`{"input_size": 3, "hidden_size": 4, "output_size": 2, "bias": true}`,
+			`{"shapes": {"W_hx": [4, 3], "W_hh": [4, 4], "W_yh": [2, 4]}, "total_params": 42}`},
+		{"network with batchnorm and dropout", "/api/v1/compute/network",
+			`{"input_shape": [3, 32, 32], "layers": [{"type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}, {"type": "BatchNorm2d"}, {"type": "ReLU"}, {"type": "MaxPool2d", "kernel_size": 2}, {"type": "Flatten"}, {"type": "Dropout", "p": 0.5}, {"type": "Linear", "out_features": 10, "bias": false}]}`,
+			`{"layers": [{"type":"Conv2d","output_shape":[8,32,32],"params":224},{"type":"BatchNorm2d","output_shape":[8,32,32],"params":16},{"type":"ReLU","output_shape":[8,32,32],"params":0},{"type":"MaxPool2d","output_shape":[8,16,16],"params":0},{"type":"Flatten","output_shape":[2048],"params":0},{"type":"Dropout","output_shape":[2048],"params":0},{"type":"Linear","output_shape":[10],"params":20480}], "total_params": 20720}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := do(t, h, http.MethodPost, tc.path, tc.body)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			if !jsonEqual(t, rec.Body.String(), tc.want) {
+				t.Errorf("got  %s\nwant %s", rec.Body, tc.want)
+			}
+		})
+	}
+}
+
+func TestComputeErrors(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	image := `[[1, 3, -2, 4], [0, 8, 6, 5], [2, 1, -9, 0], [4, -1, 3, 7]]`
+	tests := []struct {
+		name, path, body string
+		status           int
+		field            string
+	}{
+		{"malformed JSON", "/api/v1/compute/conv2d", `{"input": [[1, 2]`, 400, "body"},
+		{"syntax error", "/api/v1/compute/conv2d", `{"input": [[1, 2]]]}`, 400, "body"},
+		{"empty body", "/api/v1/compute/conv2d", ``, 400, "body"},
+		{"not an object", "/api/v1/compute/conv2d", `[1, 2]`, 400, "body"},
+		{"trailing data", "/api/v1/compute/attention", `{"d_model": 8, "num_heads": 2} {}`, 400, "body"},
+		{"unknown field", "/api/v1/compute/conv2d", `{"input": ` + image + `, "kernel": [[1]], "strides": 2}`, 400, "strides"},
+		{"missing input", "/api/v1/compute/conv2d", `{"kernel": [[1]]}`, 400, "input"},
+		{"missing kernel", "/api/v1/compute/conv2d", `{"input": [[1]]}`, 400, "kernel"},
+		{"ragged input", "/api/v1/compute/conv2d", `{"input": [[1, 2], [3]], "kernel": [[1]]}`, 400, "input[1]"},
+		{"empty input", "/api/v1/compute/conv2d", `{"input": [], "kernel": [[1]]}`, 400, "input"},
+		{"empty row", "/api/v1/compute/conv2d", `{"input": [[]], "kernel": [[1]]}`, 400, "input[0]"},
+		{"null element", "/api/v1/compute/conv2d", `{"input": [[1, null]], "kernel": [[1]]}`, 400, "input[0][1]"},
+		{"string element", "/api/v1/compute/conv2d", `{"input": [[1, "2"]], "kernel": [[1]]}`, 400, "input[0][1]"},
+		{"rank 1 input", "/api/v1/compute/conv2d", `{"input": [1, 2, 3], "kernel": [[1]]}`, 400, "input"},
+		{"rank 4 input", "/api/v1/compute/conv2d", `{"input": [[[[1]]]], "kernel": [[1]]}`, 400, "input"},
+		{"rank 3 kernel", "/api/v1/compute/conv2d", `{"input": [[1]], "kernel": [[[1]]]}`, 400, "kernel"},
+		{"huge number", "/api/v1/compute/conv2d", `{"input": [[1e999]], "kernel": [[1]]}`, 400, "input"},
+		{"overflowing result", "/api/v1/compute/conv2d", `{"input": [[1e308, 1e308]], "kernel": [[1e308, 1e308]]}`, 400, "input"},
+		{"channel mismatch", "/api/v1/compute/conv2d", `{"input": [[[1,2],[3,4]],[[1,2],[3,4]]], "kernel": [[[[1]]]]}`, 400, "kernel"},
+		{"bias length", "/api/v1/compute/conv2d", `{"input": [[1]], "kernel": [[1]], "bias": [1, 2]}`, 400, "bias"},
+		{"zero stride", "/api/v1/compute/conv2d", `{"input": ` + image + `, "kernel": [[1]], "stride": 0}`, 400, "stride"},
+		{"negative padding", "/api/v1/compute/conv2d", `{"input": ` + image + `, "kernel": [[1]], "padding": -1}`, 400, "padding"},
+		{"fractional stride", "/api/v1/compute/conv2d", `{"input": ` + image + `, "kernel": [[1]], "stride": 1.5}`, 400, "stride"},
+		{"stride triple", "/api/v1/compute/conv2d", `{"input": ` + image + `, "kernel": [[1]], "stride": [1, 1, 1]}`, 400, "stride"},
+		{"kernel too big", "/api/v1/compute/conv2d", `{"input": [[1, 2]], "kernel": [[1, 2, 3]]}`, 400, "kernel"},
+		{"huge padding", "/api/v1/compute/conv2d", `{"input": [[1]], "kernel": [[1]], "padding": 100000}`, 400, "padding"},
+		{"pool missing op", "/api/v1/compute/pool2d", `{"input": [[1]], "kernel_size": 1}`, 400, "op"},
+		{"pool bad op", "/api/v1/compute/pool2d", `{"op": "min", "input": [[1]], "kernel_size": 1}`, 400, "op"},
+		{"pool missing kernel", "/api/v1/compute/pool2d", `{"op": "max", "input": [[1]]}`, 400, "kernel_size"},
+		{"pool padding over half", "/api/v1/compute/pool2d", `{"op": "max", "input": ` + image + `, "kernel_size": 2, "padding": 2}`, 400, "padding"},
+		{"avg pool dilation", "/api/v1/compute/pool2d", `{"op": "avg", "input": ` + image + `, "kernel_size": 2, "dilation": 2}`, 400, "dilation"},
+		{"network unknown type", "/api/v1/compute/network", `{"input_shape": [3, 8, 8], "layers": [{"type": "Conv3d"}]}`, 400, "layers[0].type"},
+		{"network misplaced arg", "/api/v1/compute/network", `{"input_shape": [3, 8, 8], "layers": [{"type": "ReLU", "out_channels": 3}]}`, 400, "layers[0].out_channels"},
+		{"network shrinks below 1", "/api/v1/compute/network", `{"input_shape": [3, 8, 8], "layers": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 5}, {"type": "Conv2d", "out_channels": 4, "kernel_size": 5}]}`, 400, "layers[1]"},
+		{"network missing input shape", "/api/v1/compute/network", `{"layers": []}`, 400, "input_shape"},
+		{"network zero dim", "/api/v1/compute/network", `{"input_shape": [3, 0, 8], "layers": []}`, 400, "input_shape"},
+		{"network in_channels mismatch", "/api/v1/compute/network", `{"input_shape": [3, 8, 8], "layers": [{"type": "Conv2d", "in_channels": 4, "out_channels": 4, "kernel_size": 3}]}`, 400, "layers[0].in_channels"},
+		{"network conv on vector", "/api/v1/compute/network", `{"input_shape": [30], "layers": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3}]}`, 400, "layers[0]"},
+		{"network missing out_features", "/api/v1/compute/network", `{"input_shape": [30], "layers": [{"type": "Linear"}]}`, 400, "layers[0].out_features"},
+		{"network bad type for kernel", "/api/v1/compute/network", `{"input_shape": [3, 8, 8], "layers": [{"type": "MaxPool2d", "kernel_size": "2"}]}`, 400, "layers[0].kernel_size"},
+		{"network too many layers", "/api/v1/compute/network", `{"input_shape": [30], "layers": [` + strings.Repeat(`{"type": "ReLU"},`, 64) + `{"type": "ReLU"}]}`, 400, "layers"},
+		{"attention heads do not divide", "/api/v1/compute/attention", `{"d_model": 10, "num_heads": 3}`, 400, "num_heads"},
+		{"attention missing d_model", "/api/v1/compute/attention", `{"num_heads": 3}`, 400, "d_model"},
+		{"attention negative", "/api/v1/compute/attention", `{"d_model": -8, "num_heads": 2}`, 400, "d_model"},
+		{"attention fractional", "/api/v1/compute/attention", `{"d_model": 8.5, "num_heads": 2}`, 400, "d_model"},
+		{"rnn missing size", "/api/v1/compute/rnn", `{"input_size": 3, "hidden_size": 4}`, 400, "output_size"},
+		{"rnn bad activation", "/api/v1/compute/rnn", `{"input_size": 1, "hidden_size": 1, "output_size": 1, "hidden_activation": "gelu"}`, 400, "hidden_activation"},
+		{"rnn x without weights", "/api/v1/compute/rnn", `{"input_size": 1, "hidden_size": 1, "output_size": 1, "x": [[1]]}`, 400, "weights"},
+		{"rnn wrong W_hh shape", "/api/v1/compute/rnn", `{"input_size": 1, "hidden_size": 2, "output_size": 1, "weights": {"W_hx": [[1],[1]], "W_hh": [[1]], "W_yh": [[1, 1]]}, "x": [[1]]}`, 400, "weights.W_hh"},
+		{"rnn x wrong width", "/api/v1/compute/rnn", `{"input_size": 1, "hidden_size": 1, "output_size": 1, "weights": {"W_hx": [[1]], "W_hh": [[1]], "W_yh": [[1]]}, "x": [[1, 2]]}`, 400, "x"},
+		{"rnn bias vectors without bias", "/api/v1/compute/rnn", `{"input_size": 1, "hidden_size": 1, "output_size": 1, "weights": {"b_h": [1]}}`, 400, "bias"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := do(t, h, http.MethodPost, tc.path, tc.body)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			var e apiError
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+				t.Fatalf("error body is not JSON: %v", err)
+			}
+			if e.Error == "" {
+				t.Errorf("empty error message")
+			}
+			if !strings.HasPrefix(e.Field, tc.field) {
+				t.Errorf("field %q, want %q (error: %s)", e.Field, tc.field, e.Error)
+			}
+		})
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	big := `{"input": [[` + strings.Repeat("1,", MaxBodyBytes/2) + `1]], "kernel": [[1]]}`
+	rec := do(t, h, http.MethodPost, "/api/v1/compute/conv2d", big)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413: %s", rec.Code, rec.Body)
+	}
+	var e apiError
+	if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Field != "body" || e.Limit != MaxBodyBytes {
+		t.Errorf("body %s", rec.Body)
+	}
+}
+
+func TestTensorElementLimit(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	// 300,000 zeros fit in 1 MiB but exceed the element bound.
+	row := "[" + strings.Repeat("0,", 599) + "0]"
+	body := `{"input": [` + strings.Repeat(row+",", 499) + row + `], "kernel": [[1]]}`
+	rec := do(t, h, http.MethodPost, "/api/v1/compute/conv2d", body)
+	if rec.Code != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400: %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(rec.Body.String(), `"field":"input"`) {
+		t.Errorf("error should name input: %s", rec.Body)
+	}
+}
+
+func TestWrongContentTypeAndMethod(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	req := `{"d_model": 8, "num_heads": 2}`
+	r := do(t, h, http.MethodGet, "/api/v1/compute/attention", "")
+	if r.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET: status %d", r.Code)
+	}
+	if r := do(t, h, http.MethodPost, "/api/v1/compute/nope", req); r.Code != http.StatusNotFound || !strings.Contains(r.Header().Get("Content-Type"), "json") {
+		t.Errorf("unknown endpoint: status %d %s", r.Code, r.Header().Get("Content-Type"))
+	}
+	rec := doWithType(t, h, "/api/v1/compute/attention", req, "text/plain")
+	if rec.Code != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain: status %d", rec.Code)
+	}
+}

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"github.com/stride-tutor/stride/templates"
+)
+
+// endpointExample is one documented call of a compute endpoint. The tests
+// send every example to the real handler and require the documented response,
+// so the API page cannot drift from the API.
+type endpointExample struct {
+	id, title, path, summary string
+	request, response        string
+}
+
+var computeExamples = []endpointExample{
+	{
+		id: "conv2d", title: "Convolution (conv2d)", path: "/api/v1/compute/conv2d",
+		summary: "Cross-correlation as deep-learning frameworks define it: input H×W or C×H×W, kernel kH×kW or O×C×kH×kW, " +
+			"optional bias per output channel, stride, zero padding and dilation (one number or [height, width]).",
+		request:  `{"input": [[1, 3, -2, 4], [0, 8, 6, 5], [2, 1, -9, 0], [4, -1, 3, 7]], "kernel": [[1, 2], [-2, -1]]}`,
+		response: `{"output": [[-1, -23, -11], [11, 27, 34], [-3, -18, -22]], "shape": [3, 3]}`,
+	},
+	{
+		id: "pool2d", title: "Pooling (pool2d)", path: "/api/v1/compute/pool2d",
+		summary: "Max or average pooling with PyTorch's defaults: the stride is the kernel size unless given; " +
+			"max pooling pads with −∞, average pooling with zeros that count in the mean.",
+		request:  `{"op": "max", "input": [[1, 3, -2, 4], [0, 8, 6, 5], [2, 1, -9, 0], [4, -1, 3, 7]], "kernel_size": 2}`,
+		response: `{"output": [[8, 6], [4, 7]], "shape": [2, 2]}`,
+	},
+	{
+		id: "network", title: "Network shapes and parameters", path: "/api/v1/compute/network",
+		summary: "Propagates a shape through PyTorch-style layers (Conv2d, MaxPool2d, AvgPool2d, Flatten, Linear, ReLU, " +
+			"Sigmoid, Tanh, Softmax, Dropout, BatchNorm2d) and counts each layer's parameters.",
+		request: `{"input_shape": [3, 128, 128], "layers": [` +
+			`{"type": "MaxPool2d", "kernel_size": 2, "stride": 2}, {"type": "Conv2d", "out_channels": 12, "kernel_size": 17}, ` +
+			`{"type": "MaxPool2d", "kernel_size": 3, "stride": 3}, {"type": "Flatten"}, {"type": "Linear", "out_features": 128}, ` +
+			`{"type": "ReLU"}, {"type": "Linear", "out_features": 10}, {"type": "Softmax"}]}`,
+		response: `{"layers": [` +
+			`{"type": "MaxPool2d", "output_shape": [3, 64, 64], "params": 0}, {"type": "Conv2d", "output_shape": [12, 48, 48], "params": 10416}, ` +
+			`{"type": "MaxPool2d", "output_shape": [12, 16, 16], "params": 0}, {"type": "Flatten", "output_shape": [3072], "params": 0}, ` +
+			`{"type": "Linear", "output_shape": [128], "params": 393344}, {"type": "ReLU", "output_shape": [128], "params": 0}, ` +
+			`{"type": "Linear", "output_shape": [10], "params": 1290}, {"type": "Softmax", "output_shape": [10], "params": 0}], ` +
+			`"total_params": 405050}`,
+	},
+	{
+		id: "attention", title: "Multi-head attention parameters", path: "/api/v1/compute/attention",
+		summary: "Shapes and parameter counts of W_q, W_k and W_v per head, per head and for the whole block; " +
+			"with out_proj the total matches PyTorch's nn.MultiheadAttention.",
+		request:  `{"d_model": 512, "num_heads": 8}`,
+		response: `{"weight_shape": [512, 64], "per_matrix_params": 32832, "per_head_params": 98496, "total_params": 787968}`,
+	},
+	{
+		id: "rnn", title: "Elman RNN shapes and forward pass", path: "/api/v1/compute/rnn",
+		summary: "Weight shapes and parameter count of z_t = W_hh·h_{t−1} + W_hx·x_t, h_t = ψ(z_t), o_t = W_yh·h_t, ŷ_t = σ(o_t); " +
+			"with weights and a sequence x it also runs the forward pass step by step.",
+		request: `{"input_size": 2, "hidden_size": 2, "output_size": 1, "hidden_activation": "relu", "output_activation": "identity", ` +
+			`"weights": {"W_hx": [[1, 0], [0, 1]], "W_hh": [[1, 1], [0, 1]], "W_yh": [[1, -1]]}, "x": [[1, 2], [3, -1]]}`,
+		response: `{"shapes": {"W_hx": [2, 2], "W_hh": [2, 2], "W_yh": [1, 2]}, "total_params": 10, "steps": [` +
+			`{"z": [1, 2], "h": [1, 2], "o": [-1], "y_hat": [-1]}, {"z": [6, 1], "h": [6, 1], "o": [5], "y_hat": [5]}]}`,
+	},
+}
+
+// endpointDocs renders the examples for the home and API pages, with curl
+// commands that point at the address a local server listens on.
+func (s *Server) endpointDocs() []templates.EndpointDoc {
+	docs := make([]templates.EndpointDoc, 0, len(computeExamples))
+	for _, e := range computeExamples {
+		docs = append(docs, templates.EndpointDoc{
+			ID: e.id, Method: "POST", Path: e.path, Title: e.title, Summary: e.summary,
+			Curl: "curl -s http://localhost:8080" + s.base + e.path + " \\\n" +
+				"  -H 'Content-Type: application/json' \\\n" +
+				"  -d '" + e.request + "'",
+			Response: indentJSON(e.response),
+		})
+	}
+	return docs
+}
+
+func indentJSON(s string) string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, []byte(s), "", "  "); err != nil {
+		return s
+	}
+	return strings.TrimSpace(buf.String())
+}

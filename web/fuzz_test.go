@@ -1,0 +1,81 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+)
+
+// fuzzEndpoint feeds arbitrary bodies to one compute endpoint and requires
+// that the server never fails: every answer is 200 or a 4xx with a JSON
+// error naming what to fix.
+func fuzzEndpoint(f *testing.F, path string, seeds ...string) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	h := newTestHandler(f, Config{})
+	f.Fuzz(func(t *testing.T, body string) {
+		rec := do(t, h, http.MethodPost, path, body)
+		switch rec.Code {
+		case http.StatusOK:
+			var v map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+				t.Fatalf("200 with invalid JSON: %v", err)
+			}
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
+			var e apiError
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" {
+				t.Fatalf("%d without a JSON error: %s", rec.Code, rec.Body)
+			}
+		default:
+			t.Fatalf("status %d for %q: %s", rec.Code, body, rec.Body)
+		}
+	})
+}
+
+func FuzzConv2DRequest(f *testing.F) {
+	fuzzEndpoint(f, "/api/v1/compute/conv2d",
+		`{"input": [[1, 3, -2, 4], [0, 8, 6, 5], [2, 1, -9, 0], [4, -1, 3, 7]], "kernel": [[1, 2], [-2, -1]]}`,
+		`{"input": [[1, 3], [0, 8]], "kernel": [[1]], "padding": [1, 0], "stride": [2, 1], "dilation": 1}`,
+		`{"input": [[[1,2],[3,4]],[[0,1],[1,0]]], "kernel": [[[[1]],[[2]]]], "bias": [1]}`,
+		`{"input": [[1e308]], "kernel": [[1e308]]}`,
+		`{"input": [[1, null]], "kernel": [[[1]]]}`,
+		`{"input": [], "kernel": {}}`,
+	)
+}
+
+func FuzzPool2DRequest(f *testing.F) {
+	fuzzEndpoint(f, "/api/v1/compute/pool2d",
+		`{"op": "max", "input": [[1, 3, -2, 4], [0, 8, 6, 5], [2, 1, -9, 0], [4, -1, 3, 7]], "kernel_size": 2}`,
+		`{"op": "avg", "input": [[[4, 8], [12, 16]]], "kernel_size": [2, 1], "padding": [1, 0], "stride": 1}`,
+		`{"op": "max", "input": [[1]], "kernel_size": 1, "dilation": 2}`,
+		`{"op": "min"}`,
+	)
+}
+
+func FuzzNetworkRequest(f *testing.F) {
+	fuzzEndpoint(f, "/api/v1/compute/network",
+		`{"input_shape": [3, 128, 128], "layers": [{"type": "MaxPool2d", "kernel_size": 2, "stride": 2}, {"type": "Conv2d", "out_channels": 12, "kernel_size": 17}, {"type": "MaxPool2d", "kernel_size": 3, "stride": 3}, {"type": "Flatten"}, {"type": "Linear", "out_features": 128}, {"type": "ReLU"}, {"type": "Linear", "out_features": 10}, {"type": "Softmax"}]}`,
+		`{"input_shape": [3, 32, 32], "layers": [{"type": "Conv2d", "out_channels": 8, "kernel_size": [3, 5], "padding": 1, "dilation": 2}, {"type": "BatchNorm2d", "num_features": 8}, {"type": "AvgPool2d", "kernel_size": 2}, {"type": "Dropout", "p": 0.1}]}`,
+		`{"input_shape": [1048576], "layers": [{"type": "Linear", "out_features": 1048576}]}`,
+		`{"input_shape": [5], "layers": [{"type": "Softmax", "dim": -1}, {"type": "Tanh"}, {"type": "Sigmoid"}]}`,
+	)
+}
+
+func FuzzAttentionRequest(f *testing.F) {
+	fuzzEndpoint(f, "/api/v1/compute/attention",
+		`{"d_model": 512, "num_heads": 8}`,
+		`{"d_model": 10, "num_heads": 3, "d_k": 4, "bias": false, "out_proj": true}`,
+		`{"d_model": 9223372036854775807, "num_heads": 1}`,
+		`{"d_model": 0, "num_heads": 0}`,
+	)
+}
+
+func FuzzRNNRequest(f *testing.F) {
+	fuzzEndpoint(f, "/api/v1/compute/rnn",
+		`{"input_size": 3, "hidden_size": 4, "output_size": 2}`,
+		`{"input_size": 2, "hidden_size": 2, "output_size": 1, "hidden_activation": "relu", "output_activation": "identity", "weights": {"W_hx": [[1, 0], [0, 1]], "W_hh": [[1, 1], [0, 1]], "W_yh": [[1, -1]]}, "x": [[1, 2], [3, -1]]}`,
+		`{"input_size": 1, "hidden_size": 1, "output_size": 2, "bias": true, "output_activation": "softmax", "weights": {"W_hx": [[1]], "W_hh": [[2]], "W_yh": [[1], [2]], "b_h": [1], "b_y": [0, 1]}, "h0": [0.5], "x": [[1], [2], [3]]}`,
+		`{"input_size": 1, "hidden_size": 1, "output_size": 1, "hidden_activation": "identity", "output_activation": "identity", "weights": {"W_hx": [[1e300]], "W_hh": [[1e300]], "W_yh": [[1e300]]}, "x": [[1e300], [1e300]]}`,
+	)
+}

@@ -1,0 +1,183 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// MaxBodyBytes bounds every JSON request body (1 MiB). Larger bodies get 413.
+const MaxBodyBytes = 1 << 20
+
+// apiError is the body of every JSON error response. Field names the input
+// the client should fix, in JSON-path form ("kernel", "layers[2].stride").
+type apiError struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+	// Limit is the bound that was exceeded, when one was.
+	Limit int64 `json:"limit,omitempty"`
+}
+
+// fieldError is a client error that names the offending field.
+type fieldError struct {
+	status int
+	field  string
+	msg    string
+	limit  int64
+}
+
+func (e *fieldError) Error() string {
+	if e.field == "" {
+		return e.msg
+	}
+	return e.field + ": " + e.msg
+}
+
+func badRequest(field, format string, args ...any) *fieldError {
+	return &fieldError{status: http.StatusBadRequest, field: field, msg: fmt.Sprintf(format, args...)}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(v); err != nil {
+		// Only a programming error (an unencodable type, NaN) gets here.
+		http.Error(w, `{"error":"response could not be encoded"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// writeClientError answers an error with the right status: *fieldError keeps
+// its own; anything else is a plain 400.
+func writeClientError(w http.ResponseWriter, err error) {
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		writeJSON(w, fe.status, apiError{Error: fe.msg, Field: fe.field, Limit: fe.limit})
+		return
+	}
+	writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
+}
+
+// decodeJSON reads exactly one JSON object into dst. It rejects a wrong
+// content type, unknown fields, trailing data and oversized bodies, and
+// phrases each failure so that a person can fix the request.
+func decodeJSON(r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt := strings.ToLower(strings.TrimSpace(strings.Split(ct, ";")[0]))
+		if mt != "application/json" {
+			return &fieldError{status: http.StatusUnsupportedMediaType, field: "Content-Type",
+				msg: fmt.Sprintf("send the body as application/json, not %q", mt)}
+		}
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return describeDecodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge(mbe.Limit)
+		}
+		return badRequest("body", "the body must hold exactly one JSON object, but more data follows it")
+	}
+	return nil
+}
+
+func tooLarge(limit int64) *fieldError {
+	return &fieldError{status: http.StatusRequestEntityTooLarge, field: "body",
+		msg: fmt.Sprintf("the request body is larger than the limit of %d bytes (1 MiB)", limit), limit: limit}
+}
+
+func describeDecodeError(err error) error {
+	var (
+		mbe  *http.MaxBytesError
+		se   *json.SyntaxError
+		ute  *json.UnmarshalTypeError
+		fe   *fieldError
+		uerr *json.UnsupportedValueError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return tooLarge(mbe.Limit)
+	case errors.As(err, &fe):
+		return fe
+	case errors.Is(err, io.EOF):
+		return badRequest("body", "the body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("body", "the JSON ends too early; check for a missing bracket or brace")
+	case errors.As(err, &se):
+		return badRequest("body", "malformed JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+	case errors.As(err, &ute):
+		field := jsonPath(ute.Field)
+		if field == "" {
+			return badRequest("body", "the body must be a JSON object")
+		}
+		if ute.Value == "number" && strings.HasPrefix(ute.Type.String(), "float") {
+			return badRequest(field, "a number is out of range for a 64-bit float")
+		}
+		return badRequest(field, "expected %s, got a JSON %s", describeGoType(ute.Type.String()), ute.Value)
+	case errors.As(err, &uerr):
+		return badRequest("body", "%s", uerr.Error())
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return badRequest(strings.Trim(name, `"`), "unknown field %s", name)
+	}
+	return badRequest("body", "%s", strings.TrimPrefix(msg, "json: "))
+}
+
+// jsonPath turns encoding/json's dotted field path ("layers.2.stride") into
+// the bracketed form used in Stride's errors ("layers[2].stride").
+func jsonPath(dotted string) string {
+	if dotted == "" {
+		return ""
+	}
+	var b strings.Builder
+	for i, part := range strings.Split(dotted, ".") {
+		if part != "" && strings.Trim(part, "0123456789") == "" {
+			b.WriteString("[" + part + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
+func describeGoType(t string) string {
+	switch {
+	case strings.HasPrefix(t, "[]"):
+		return "an array"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
+		return "a whole number"
+	case t == "string":
+		return "a string"
+	case t == "bool":
+		return "true or false"
+	case strings.HasPrefix(t, "map"), strings.Contains(t, "struct"), strings.Contains(t, "."):
+		return "an object"
+	}
+	return "a value of type " + t
+}
+
+func apiNotFound(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusNotFound, apiError{Error: "no API endpoint at " + r.URL.Path})
+}
+
+func apiMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusMethodNotAllowed, apiError{Error: r.Method + " is not allowed here; see /api/v1/openapi.json"})
+}

@@ -1,0 +1,136 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestHealthz(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	for _, p := range []string{"/healthz", "/readyz"} {
+		rec := do(t, h, http.MethodGet, p, "")
+		if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != "ok" {
+			t.Errorf("%s: %d %q", p, rec.Code, rec.Body)
+		}
+	}
+}
+
+func TestPagesRender(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	tests := []struct {
+		path   string
+		status int
+		want   []string
+	}{
+		{"/", 200, []string{"<h1>", "Compute API", "/api/v1/compute/conv2d", `lang="en"`, `<main id="main"`}},
+		{"/api", 200, []string{"curl -s http://localhost:8080/api/v1/compute/network", "405050", "/api/v1/openapi.json"}},
+		{"/no/such/page", 404, []string{"Page not found", "/no/such/page"}},
+	}
+	for _, tc := range tests {
+		rec := do(t, h, http.MethodGet, tc.path, "")
+		if rec.Code != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.path, rec.Code, tc.status)
+		}
+		body := rec.Body.String()
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: missing %q", tc.path, w)
+			}
+		}
+		if strings.Contains(body, "<script>") || strings.Contains(body, " style=") || strings.Contains(body, " onclick=") {
+			t.Errorf("%s: inline script or style would break the CSP", tc.path)
+		}
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	for _, p := range []string{"/", "/healthz", "/api/v1/openapi.json", "/nope"} {
+		rec := do(t, h, http.MethodGet, p, "")
+		csp := rec.Header().Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+			t.Errorf("%s: CSP %q", p, csp)
+		}
+		if !strings.Contains(csp, "frame-ancestors 'self'") {
+			t.Errorf("%s: CSP lacks frame-ancestors: %q", p, csp)
+		}
+		if rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: no nosniff", p)
+		}
+		if rec.Header().Get("Referrer-Policy") == "" || rec.Header().Get("Permissions-Policy") == "" {
+			t.Errorf("%s: missing referrer or permissions policy", p)
+		}
+		if rec.Header().Get("X-Frame-Options") != "" {
+			t.Errorf("%s: X-Frame-Options would contradict frame-ancestors", p)
+		}
+	}
+	rec := do(t, h, http.MethodPost, "/api/v1/compute/attention", `{"d_model": 8, "num_heads": 2}`)
+	if rec.Header().Get("Content-Security-Policy") == "" {
+		t.Error("API responses carry the CSP too")
+	}
+}
+
+func TestStaticAssetsHashedAndImmutable(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	page := do(t, h, http.MethodGet, "/", "").Body.String()
+	i := strings.Index(page, `href="/static/app.`)
+	if i < 0 {
+		t.Fatal("stylesheet link not found")
+	}
+	href := page[i+len(`href="`):]
+	href = href[:strings.IndexByte(href, '"')]
+	rec := do(t, h, http.MethodGet, href, "")
+	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/css") {
+		t.Fatalf("%s: %d %s", href, rec.Code, rec.Header().Get("Content-Type"))
+	}
+	if cc := rec.Header().Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+		t.Errorf("Cache-Control %q", cc)
+	}
+	req := do(t, h, http.MethodGet, "/static/app.css", "")
+	if req.Code != 200 || strings.Contains(req.Header().Get("Cache-Control"), "immutable") {
+		t.Errorf("plain name: %d %q", req.Code, req.Header().Get("Cache-Control"))
+	}
+	if rec := do(t, h, http.MethodGet, "/static/nope.css", ""); rec.Code != 404 {
+		t.Errorf("missing asset: %d", rec.Code)
+	}
+}
+
+func TestBasePath(t *testing.T) {
+	h := newTestHandler(t, Config{BasePath: "tutor"})
+	rec := do(t, h, http.MethodGet, "/tutor/", "")
+	if rec.Code != 200 {
+		t.Fatalf("status %d", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, w := range []string{`href="/tutor/static/app.`, `href="/tutor/api"`, `href="/tutor/"`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("missing %q", w)
+		}
+	}
+	if rec := do(t, h, http.MethodGet, "/tutor/healthz", ""); rec.Code != 200 {
+		t.Errorf("healthz under base: %d", rec.Code)
+	}
+	if rec := do(t, h, http.MethodGet, "/", ""); rec.Code != http.StatusFound || rec.Header().Get("Location") != "/tutor/" {
+		t.Errorf("root redirect: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	if rec := do(t, h, http.MethodPost, "/tutor/api/v1/compute/attention", `{"d_model": 8, "num_heads": 2}`); rec.Code != 200 {
+		t.Errorf("API under base: %d", rec.Code)
+	}
+}
+
+func TestNormalizeBasePath(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"", "", true}, {"/", "", true}, {"tutor", "/tutor", true}, {"/tutor/", "/tutor", true},
+		{"/a/b", "/a/b", true}, {"/a//b", "", false}, {"/../x", "", false}, {"/a b", "", false}, {"/<x>", "", false},
+	}
+	for _, tc := range tests {
+		got, err := NormalizeBasePath(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("NormalizeBasePath(%q) = %q, %v", tc.in, got, err)
+		}
+	}
+}
