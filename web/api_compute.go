@@ -162,7 +162,10 @@ func (s *Server) computePool2D(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !finite3(out) {
-		writeClientError(w, errOverflow)
+		// Only a dilated max-pool window lying wholly in the padding does
+		// this; PyTorch answers −∞ there, which JSON cannot carry.
+		writeClientError(w, badRequest("padding", "with this padding and dilation some windows lie entirely in the padding, "+
+			"where max pooling gives −∞ (as PyTorch does); JSON cannot carry −∞, so use less padding or dilation"))
 		return
 	}
 	writeJSON(w, http.StatusOK, tensorAnswer(out, flat))

@@ -34,6 +34,7 @@ func Attention(s AttentionSpec) (AttentionParams, error) {
 	return p, nil
 }
 
+// attention is Attention with a concrete error type.
 func attention(s AttentionSpec) (AttentionParams, *Error) {
 	for _, a := range [...]struct {
 		field string

@@ -13,13 +13,22 @@ type ConvSpec struct {
 	Dilation Pair            // zero value means 1
 }
 
-// Validate checks s before any work is done: empty or ragged arrays, NaN or
-// ±Inf anywhere (the Field names the element, as in "input[1][2][3]"), a
-// kernel whose channel count differs from the input's, a bias whose length
-// is not O, negative or out-of-bounds stride, padding and dilation, an output
-// smaller than 1 on an axis (Field "kernel", the message names the axis) and
-// the size bounds (MaxChannels, MaxSpatial, MaxTensorElements for the input,
-// kernel, padded input and output, MaxMultiplyAdds). Errors are *Error.
+// Validate checks s before any work is done and returns an *Error naming
+// the input at fault:
+//
+//   - empty or ragged arrays, and NaN or ±Inf anywhere: the element or row,
+//     as in "input[1][2][3]", "kernel[0][1]" or "bias[2]";
+//   - a kernel whose channel count differs from the input's: "kernel";
+//   - a bias whose length is not O: "bias";
+//   - stride or dilation below 1, negative padding, or any of them above
+//     MaxSpatial: "stride", "padding", "dilation" (the message names the
+//     axis); the zero Pair is the default, not an error;
+//   - an output smaller than 1 on an axis: "kernel", with a message such as
+//     "width: the dilated kernel (5) is larger than the padded input (4)";
+//   - the bounds: more than MaxChannels channels or MaxSpatial rows or
+//     columns, or more than MaxTensorElements elements, in "input" or
+//     "kernel"; a padded input ("padding") or output ("output") over
+//     MaxTensorElements; more than MaxMultiplyAdds multiply-adds ("kernel").
 func (s ConvSpec) Validate() error {
 	if _, err := s.geometry(); err != nil {
 		return err
@@ -99,33 +108,52 @@ func Conv2D(s ConvSpec) ([][][]float64, error) {
 }
 
 // convSum is the bias-free value of output cell (oy, ox) for one filter.
-// Padding cells are skipped: they hold zero, and since the running sum starts
-// at +0 and so can never be −0, adding a zero product would not change it.
+// It sums over input channels, then kernel rows, then kernel columns,
+// skipping the taps that fall in the padding: those read zero, and since the
+// running sum starts at +0 and so can never be −0, adding a zero product
+// would not change it. Trace.Step sums the same products in the same order.
 func convSum(in [][][]float64, filter [][][]float64, g *geometry, oy, ox int) float64 {
-	// Top-left of the window in unpadded input coordinates (may be negative,
-	// i.e. in the padding).
+	// Top-left of the window in unpadded input coordinates (negative when
+	// the window starts in the padding).
 	top := oy*g.stride.H - g.padding.H
 	left := ox*g.stride.W - g.padding.W
+	// Restricting the loops to the taps inside the input avoids a bounds
+	// test per multiply-add.
+	kiLo, kiHi := kernelRange(top, g.h, g.kernel.H, g.dilation.H)
+	kjLo, kjHi := kernelRange(left, g.w, g.kernel.W, g.dilation.W)
 	var sum float64
 	for c, plane := range in {
-		for ki, krow := range filter[c] {
-			r := top + ki*g.dilation.H
-			if r < 0 || r >= g.h {
-				continue
-			}
-			inRow := plane[r]
-			for kj, w := range krow {
-				col := left + kj*g.dilation.W
-				if col < 0 || col >= g.w {
-					continue
-				}
+		fc := filter[c]
+		for ki := kiLo; ki < kiHi; ki++ {
+			inRow := plane[top+ki*g.dilation.H]
+			krow := fc[ki]
+			col := left + kjLo*g.dilation.W
+			for kj := kjLo; kj < kjHi; kj++ {
 				// The explicit conversion rounds the product before the
-				// addition. Without it Go may fuse the two into one FMA on
-				// some platforms (arm64, amd64 v3), and Conv2D and the trace
+				// addition. Without it Go may fuse the two into one FMA
+				// (it does on arm64, for one), and Conv2D and the trace
 				// could then disagree in the last bit.
-				sum += float64(inRow[col] * w)
+				sum += float64(inRow[col] * krow[kj])
+				col += g.dilation.W
 			}
 		}
 	}
 	return sum
+}
+
+// kernelRange returns the kernel offsets k in [lo, hi) ⊆ [0, size) whose
+// input index start + k·dilation lies in [0, n), i.e. the taps that do not
+// read padding. The range is empty (lo == hi) when every tap is padding.
+func kernelRange(start, n, size, dilation int) (lo, hi int) {
+	if start < 0 {
+		lo = (-start + dilation - 1) / dilation // ceil(−start / dilation)
+	}
+	hi = size
+	// last is the largest offset (in cells) that still lands in the input.
+	if last := n - 1 - start; last < 0 {
+		hi = 0
+	} else if last < (size-1)*dilation {
+		hi = last/dilation + 1
+	}
+	return lo, max(lo, hi)
 }

@@ -319,3 +319,26 @@ func TestConvValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestKernelRange compares the closed form with a brute-force scan over
+// window starts in and around the input.
+func TestKernelRange(t *testing.T) {
+	for n := 1; n <= 6; n++ {
+		for size := 1; size <= 4; size++ {
+			for d := 1; d <= 3; d++ {
+				for start := -8; start <= n+2; start++ {
+					lo, hi := kernelRange(start, n, size, d)
+					for k := range size {
+						inside := start+k*d >= 0 && start+k*d < n
+						if inside != (k >= lo && k < hi) {
+							t.Fatalf("kernelRange(%d, %d, %d, %d) = [%d, %d): tap %d inside=%v", start, n, size, d, lo, hi, k, inside)
+						}
+					}
+					if lo > hi {
+						t.Fatalf("kernelRange(%d, %d, %d, %d) = [%d, %d): inverted", start, n, size, d, lo, hi)
+					}
+				}
+			}
+		}
+	}
+}

@@ -108,6 +108,8 @@ func PropagateNetwork(inputShape []int, layers []Layer) (NetworkResult, error) {
 	return res, nil
 }
 
+// propagate is PropagateNetwork with a concrete error type: internal steps
+// return *Error so a nil result never becomes a non-nil error interface.
 func propagate(inputShape []int, layers []Layer) (NetworkResult, *Error) {
 	if n := len(inputShape); n != 1 && n != 3 {
 		return NetworkResult{}, errorf("input_shape", "must be [C, H, W] or [N] (leave out the batch dimension), but it has %d dimensions", n)
@@ -244,6 +246,8 @@ func (lc layerCtx) spatial(c int, in []int, k, s, p, d Pair) ([]int, *Error) {
 	return []int{c, out.H, out.W}, nil
 }
 
+// conv propagates a Conv2d layer: [O, Hout, Wout] and O·C·kH·kW (+O)
+// parameters, with in_channels C taken from the input shape.
 func (lc layerCtx) conv(l Layer, in []int) ([]int, int64, *Error) {
 	if err := lc.need3D(in); err != nil {
 		return nil, 0, err
@@ -269,6 +273,8 @@ func (lc layerCtx) conv(l Layer, in []int) ([]int, int64, *Error) {
 	return out, params, nil
 }
 
+// pool propagates MaxPool2d and AvgPool2d with Pool2D's rules; pooling has
+// no parameters and keeps the channel count.
 func (lc layerCtx) pool(l Layer, in []int) ([]int, *Error) {
 	if err := lc.need3D(in); err != nil {
 		return nil, err
@@ -286,6 +292,8 @@ func (lc layerCtx) pool(l Layer, in []int) ([]int, *Error) {
 	return lc.spatial(in[0], in, k, s, p, d)
 }
 
+// flatten multiplies every dimension together. Shapes carry no batch
+// dimension, so unlike nn.Flatten nothing is kept.
 func (lc layerCtx) flatten(in []int) ([]int, *Error) {
 	factors := make([]int64, len(in))
 	for i, d := range in {
@@ -299,6 +307,8 @@ func (lc layerCtx) flatten(in []int) ([]int, *Error) {
 	return []int{int(n)}, nil
 }
 
+// linear propagates a Linear layer, which like PyTorch's acts on the last
+// dimension only: in·out (+out) parameters.
 func (lc layerCtx) linear(l Layer, in []int) ([]int, int64, *Error) {
 	if err := lc.required("out_features", l.OutFeatures); err != nil {
 		return nil, 0, err
@@ -316,6 +326,7 @@ func (lc layerCtx) linear(l Layer, in []int) ([]int, int64, *Error) {
 	return out, params, nil
 }
 
+// tooManyParams reports a layer whose parameter count passed MaxParams.
 func (lc layerCtx) tooManyParams() *Error {
 	return errorf(lc.field, "layer %d (%s) would have more than %d parameters", lc.index, lc.name, MaxParams)
 }

@@ -52,13 +52,16 @@ type PoolSpec struct {
 	Dilation   Pair          // zero value means 1; only MaxPool may use >1
 }
 
-// Validate checks s before any work is done: the op, the input (as for
-// ConvSpec), a kernel size of at least 1, stride and dilation of at least 1,
-// non-negative padding of at most KernelSize/2 per axis (PyTorch's "pad
-// should be at most half of kernel size"; the check uses the undilated
-// kernel size, as PyTorch does), no dilation for AvgPool, an output of at
-// least 1 per axis (Field "kernel_size", the message names the axis) and the
-// size bounds. Errors are *Error.
+// Validate checks s before any work is done and returns an *Error naming
+// the input at fault: "op" (neither MaxPool nor AvgPool); the input as for
+// ConvSpec.Validate; "kernel_size" (missing, below 1 or above MaxSpatial);
+// "stride" and "dilation" (below 1 or above MaxSpatial); "padding"
+// (negative, or more than half the kernel size on an axis, PyTorch's "pad
+// should be at most half of kernel size", which uses the undilated kernel
+// size kernel_size/2 even when MaxPool is dilated); "dilation" (other than 1
+// for AvgPool); "kernel_size" when an axis of the output would be smaller
+// than 1 (the message names the axis); and the bounds on the padded input
+// ("padding"), the output ("output") and the work ("kernel_size").
 func (s PoolSpec) Validate() error {
 	if _, err := s.geometry(); err != nil {
 		return err
@@ -156,22 +159,16 @@ func Pool2D(s PoolSpec) ([][][]float64, error) {
 func poolCell(op PoolOp, plane [][]float64, g *geometry, oy, ox int) float64 {
 	top := oy*g.stride.H - g.padding.H
 	left := ox*g.stride.W - g.padding.W
+	kiLo, kiHi := kernelRange(top, g.h, g.kernel.H, g.dilation.H)
+	kjLo, kjHi := kernelRange(left, g.w, g.kernel.W, g.dilation.W)
 	acc := 0.0
 	if op == MaxPool {
 		acc = math.Inf(-1)
 	}
-	for ki := range g.kernel.H {
-		r := top + ki*g.dilation.H
-		if r < 0 || r >= g.h {
-			continue
-		}
-		inRow := plane[r]
-		for kj := range g.kernel.W {
-			col := left + kj*g.dilation.W
-			if col < 0 || col >= g.w {
-				continue
-			}
-			acc = poolAccumulate(op, acc, inRow[col])
+	for ki := kiLo; ki < kiHi; ki++ {
+		inRow := plane[top+ki*g.dilation.H]
+		for kj := kjLo; kj < kjHi; kj++ {
+			acc = poolAccumulate(op, acc, inRow[left+kj*g.dilation.W])
 		}
 	}
 	return poolFinish(op, acc, g.kernel)

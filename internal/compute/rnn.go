@@ -84,6 +84,7 @@ func RNN(s RNNSpec) (RNNResult, error) {
 	return r, nil
 }
 
+// rnn is RNN with a concrete error type.
 func rnn(s RNNSpec) (RNNResult, *Error) {
 	for _, a := range [...]struct {
 		field string

@@ -182,26 +182,38 @@ func (t *Trace) Step(i int) (Step, error) {
 	return st, nil
 }
 
-// term reads the cell at kernel offset (ki, kj) of channel c for the window
-// of st, in padded coordinates.
-func (t *Trace) term(st *Step, c, ki, kj int, weight float64) Term {
+// fillTerms writes the kH·kW terms of input channel c under window win
+// into terms, in row-major kernel order, with Weight 1. It writes in place
+// rather than returning Terms by value: Term is 48 bytes and the trace
+// builds millions of them.
+func (t *Trace) fillTerms(terms []Term, c int, win Window) {
 	g := &t.g
-	row := st.Window.Row + ki*g.dilation.H
-	col := st.Window.Col + kj*g.dilation.W
-	tm := Term{Channel: c, Row: row, Col: col, Weight: weight}
-	r, cc := row-g.padding.H, col-g.padding.W
-	if r < 0 || r >= g.h || cc < 0 || cc >= g.w {
-		tm.IsPadding = true
-		tm.Input = t.padValue()
-	} else {
-		tm.Input = t.input[c][r][cc]
+	pad := t.padValue()
+	k := 0
+	for ki := range g.kernel.H {
+		row := win.Row + ki*g.dilation.H
+		r := row - g.padding.H // row in the unpadded input
+		var inRow []float64    // nil when the whole kernel row is padding
+		if r >= 0 && r < g.h {
+			inRow = t.input[c][r]
+		}
+		for kj := range g.kernel.W {
+			col := win.Col + kj*g.dilation.W
+			tm := &terms[k]
+			k++
+			tm.Channel, tm.Row, tm.Col, tm.Weight = c, row, col, 1
+			if cc := col - g.padding.W; inRow != nil && cc >= 0 && cc < g.w {
+				tm.Input = inRow[cc]
+			} else {
+				tm.Input, tm.IsPadding = pad, true
+			}
+		}
 	}
-	return tm
 }
 
-// convStep fills the terms and value of a conv2d step. The loops run over
-// channels, kernel rows and kernel columns exactly as convSum does, and skip
-// padding terms just as it does, so Value is bit-identical to Conv2D.
+// convStep fills the terms and value of a conv2d step. It visits channels,
+// kernel rows and kernel columns in the order convSum does and skips the
+// same padding taps, so Value is bit-identical to Conv2D's cell.
 func (t *Trace) convStep(st *Step) {
 	g := &t.g
 	per := g.kernel.H * g.kernel.W
@@ -213,14 +225,13 @@ func (t *Trace) convStep(st *Step) {
 		// The three-index slice caps each channel's terms, so an append by
 		// the caller cannot overwrite the next channel.
 		terms := backing[c*per : (c+1)*per : (c+1)*per]
-		for ki, krow := range filter[c] {
-			for kj, w := range krow {
-				tm := t.term(st, c, ki, kj, w)
-				terms[ki*g.kernel.W+kj] = tm
-				if !tm.IsPadding {
-					// Same explicit rounding as convSum (no FMA).
-					sum += float64(tm.Input * tm.Weight)
-				}
+		t.fillTerms(terms, c, st.Window)
+		for k := range terms {
+			tm := &terms[k]
+			tm.Weight = filter[c][k/g.kernel.W][k%g.kernel.W]
+			if !tm.IsPadding {
+				// Same explicit rounding as convSum (no FMA).
+				sum += float64(tm.Input * tm.Weight)
 			}
 		}
 		st.Terms[c] = terms
@@ -236,28 +247,23 @@ func (t *Trace) convStep(st *Step) {
 // poolStep fills the terms and value of a pooling step, accumulating in the
 // same order and with the same helpers as poolCell.
 func (t *Trace) poolStep(st *Step) {
-	g := &t.g
 	op := MaxPool
 	if t.kind == traceAvgPool {
 		op = AvgPool
 	}
-	c := st.Out[0]
-	terms := make([]Term, g.kernel.H*g.kernel.W)
+	terms := make([]Term, t.g.kernel.H*t.g.kernel.W)
+	t.fillTerms(terms, st.Out[0], st.Window)
 	acc := 0.0
 	if op == MaxPool {
 		acc = math.Inf(-1)
 	}
-	for ki := range g.kernel.H {
-		for kj := range g.kernel.W {
-			tm := t.term(st, c, ki, kj, 1)
-			terms[ki*g.kernel.W+kj] = tm
-			if !tm.IsPadding {
-				acc = poolAccumulate(op, acc, tm.Input)
-			}
+	for _, tm := range terms {
+		if !tm.IsPadding {
+			acc = poolAccumulate(op, acc, tm.Input)
 		}
 	}
 	st.Terms = [][]Term{terms}
-	st.Value = poolFinish(op, acc, g.kernel)
+	st.Value = poolFinish(op, acc, t.g.kernel)
 }
 
 // All iterates over every step in order. Stopping the loop early stops the

@@ -61,6 +61,14 @@ func checkTerms(t *testing.T, tr *Trace, st Step, padded [][][]float64, conv *Co
 	}
 	sum, m := 0.0, math.Inf(-1)
 	for ci, terms := range st.Terms {
+		// The first and last taps pin the window's corners and its dilated
+		// extent.
+		first, last := terms[0], terms[len(terms)-1]
+		if first.Row != st.Window.Row || first.Col != st.Window.Col ||
+			last.Row != st.Window.Row+st.Window.Height-1 || last.Col != st.Window.Col+st.Window.Width-1 {
+			t.Fatalf("step %d: taps from (%d,%d) to (%d,%d) do not span window %+v",
+				st.Index, first.Row, first.Col, last.Row, last.Col, st.Window)
+		}
 		for _, tm := range terms {
 			wantC := ci
 			if conv == nil {
@@ -86,6 +94,13 @@ func checkTerms(t *testing.T, tr *Trace, st Step, padded [][][]float64, conv *Co
 		}
 	}
 	if conv != nil {
+		stride := conv.Stride
+		if stride.isZero() {
+			stride = Square(1)
+		}
+		if st.Window.Row != st.Out[1]*stride.H || st.Window.Col != st.Out[2]*stride.W {
+			t.Fatalf("step %d: window %+v for output %v with stride %v", st.Index, st.Window, st.Out, stride)
+		}
 		// Terms are in row-major kernel order with the kernel's weights.
 		for c, terms := range st.Terms {
 			if len(terms) != kh*kw {
