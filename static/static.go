@@ -15,7 +15,7 @@ import (
 	"strings"
 )
 
-//go:embed *.css *.svg
+//go:embed *.css *.js *.svg
 var files embed.FS
 
 // Assets is the set of embedded files, each reachable at a URL that carries a

@@ -14,6 +14,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/stride-tutor/stride/internal/exercises"
 	"github.com/stride-tutor/stride/static"
 	"github.com/stride-tutor/stride/templates"
 )
@@ -29,10 +30,10 @@ type Config struct {
 
 // Server holds the immutable dependencies of every handler.
 type Server struct {
-	base   string
-	log    *slog.Logger
-	assets *static.Assets
-	ready  func() bool
+	base    string
+	log     *slog.Logger
+	assets  *static.Assets
+	catalog *exercises.Catalog
 }
 
 // NormalizeBasePath turns user input such as "tutor/", "/tutor/" or "/" into
@@ -70,7 +71,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{base: base, log: logger, assets: assets}
+	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog()}
 
 	app := chi.NewRouter()
 	app.Use(recoverJSON(logger), securityHeaders)
@@ -79,8 +80,16 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	app.Handle("/static/*", assets)
 	app.Get("/", s.home)
 	app.Get("/api", s.apiReference)
+	app.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, base+"/#exercises", http.StatusFound)
+	})
+	app.Get("/exercises/{id}", s.exercisePage)
+	app.Post("/exercises/{id}", s.exerciseSubmit)
 	app.Route("/api/v1", func(r chi.Router) {
 		r.Get("/openapi.json", s.openAPI)
+		r.Get("/exercises", s.apiExerciseCatalog)
+		r.Get("/exercises/{id}", s.apiExerciseVariant)
+		r.With(limitBody(MaxBodyBytes)).Post("/exercises/{id}/check", s.apiExerciseCheck)
 		r.Route("/compute", func(r chi.Router) {
 			r.Use(limitBody(MaxBodyBytes))
 			r.Post("/conv2d", s.computeConv2D)
@@ -113,9 +122,11 @@ func NewHandler(cfg Config) (http.Handler, error) {
 // links are the deployment-dependent URLs every page template needs.
 func (s *Server) links() templates.Links {
 	return templates.Links{
-		Base:       s.base,
-		Stylesheet: s.base + "/static/" + s.assets.HashedName("app.css"),
-		Icon:       s.base + "/static/" + s.assets.HashedName("icon.svg"),
+		Base:         s.base,
+		Stylesheet:   s.base + "/static/" + s.assets.HashedName("app.css"),
+		Icon:         s.base + "/static/" + s.assets.HashedName("icon.svg"),
+		Script:       s.base + "/static/" + s.assets.HashedName("app.js"),
+		PlayerScript: s.base + "/static/" + s.assets.HashedName("player.js"),
 	}
 }
 

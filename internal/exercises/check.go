@@ -1,0 +1,501 @@
+package exercises
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"slices"
+	"strings"
+
+	"github.com/stride-tutor/stride/internal/compute"
+	"github.com/stride-tutor/stride/internal/exercises/answer"
+)
+
+// This file holds the checkers every exercise builds its parts from. Each
+// reads the answer with the parser of its kind, compares it with the value
+// compute produced, and on a mismatch compares it with the values the usual
+// mistakes produce, also computed, never typed in.
+
+// mistake is a diagnosable wrong answer: the value a known mistake leads
+// to, and what to tell the student who made it.
+type mistake[T any] struct {
+	id       string
+	feedback string
+	value    T
+}
+
+func asParseError(err error, pe **answer.ParseError) bool { return errors.As(err, pe) }
+
+// matchMistakes returns the diagnosis for an answer that matches one or more
+// known mistakes. Two slips can lead to the same number (forgetting the +1
+// and padding one side only, say); then the feedback names both.
+func matchMistakes[T any](ms []mistake[T], matches func(T) bool) (id, feedback string, ok bool) {
+	var hits []mistake[T]
+	for _, m := range ms {
+		if matches(m.value) {
+			dup := false
+			for _, h := range hits {
+				dup = dup || h.id == m.id
+			}
+			if !dup {
+				hits = append(hits, m)
+			}
+		}
+	}
+	switch len(hits) {
+	case 0:
+		return "", "", false
+	case 1:
+		return hits[0].id, hits[0].feedback, true
+	}
+	parts := make([]string, len(hits))
+	for i, h := range hits {
+		parts[i] = h.feedback
+	}
+	return hits[0].id, "This answer fits more than one common slip. " + strings.Join(parts, " Or: "), true
+}
+
+func correct(readAs, feedback string) Verdict {
+	return Verdict{Status: StatusCorrect, ReadAs: readAs, Feedback: feedback}
+}
+
+func wrong(readAs, feedback string) Verdict {
+	return Verdict{Status: StatusIncorrect, ReadAs: readAs, Feedback: feedback}
+}
+
+func diagnosed(readAs, id, feedback string) Verdict {
+	return Verdict{Status: StatusIncorrect, ReadAs: readAs, Mistake: id, Feedback: feedback}
+}
+
+// integerCheck checks a whole-number answer.
+func integerCheck(expected int64, mistakes []mistake[int64], generic string) func(string) Verdict {
+	return func(text string) Verdict {
+		n, err := answer.ParseInteger(text)
+		if err != nil {
+			return invalid(err)
+		}
+		if n.Value == expected {
+			return correct(n.ReadAs(), "Correct.")
+		}
+		if id, fb, ok := matchMistakes(mistakes, func(v int64) bool { return v == n.Value && v != expected }); ok {
+			return diagnosed(n.ReadAs(), id, fb)
+		}
+		return wrong(n.ReadAs(), generic)
+	}
+}
+
+// Tolerance says how close a number must be, in numbers and in words.
+type Tolerance struct {
+	// Rel is a relative tolerance (0.01 is 1 %); Abs an absolute one, in the
+	// unit the answer is compared in. The answer is right within either.
+	Rel, Abs float64
+	// Words explains it to the student ("to two decimal places").
+	Words string
+}
+
+// defaultTolerance follows PrairieLearn's number input: 1 % relative.
+var defaultTolerance = Tolerance{Rel: 0.01, Words: "within 1 % of the exact value"}
+
+func (t Tolerance) accepts(got, want float64) bool {
+	d := math.Abs(got - want)
+	return d <= t.Abs+1e-12 || d <= t.Rel*math.Abs(want)
+}
+
+// numberCheck checks a decimal, fraction or scientific answer.
+func numberCheck(expected float64, tol Tolerance, mistakes []mistake[float64], generic string) func(string) Verdict {
+	return func(text string) Verdict {
+		n, err := answer.ParseNumber(text)
+		if err != nil {
+			return invalid(err)
+		}
+		if n.Percent {
+			return Verdict{Status: StatusInvalid, ReadAs: n.ReadAs(),
+				Feedback: "This part asks for a plain number, not a percentage; leave out the % sign. It does not count as an attempt."}
+		}
+		got := n.Float()
+		if tol.accepts(got, expected) {
+			return correct(n.ReadAs(), "Correct.")
+		}
+		if id, fb, ok := matchMistakes(mistakes, func(v float64) bool { return tol.accepts(got, v) && !tol.accepts(v, expected) }); ok {
+			return diagnosed(n.ReadAs(), id, fb)
+		}
+		return wrong(n.ReadAs(), generic)
+	}
+}
+
+// shareCheck checks a share asked as a percentage; the fraction is accepted
+// too ("2.57%" and "0.0257"). Tolerance applies to the percentage.
+func shareCheck(fraction float64, tol Tolerance, mistakes []mistake[float64], generic string) func(string) Verdict {
+	return func(text string) Verdict {
+		n, err := answer.ParseNumber(text)
+		if err != nil {
+			return invalid(err)
+		}
+		pct := fraction * 100
+		// Float is the value meant ("2.57%" is 0.0257); written is the
+		// number as typed, before the percent sign divides it.
+		gotPct := n.Float() * 100
+		written, _ := n.Value.Float64()
+		if tol.accepts(gotPct, pct) {
+			return correct(n.ReadAs(), "Correct.")
+		}
+		if n.Percent && tol.accepts(written*100, pct) {
+			return diagnosed(n.ReadAs(), "fraction-as-percent", fmt.Sprintf(
+				"You wrote the fraction with a percent sign: %s%% means %s, a hundred times too small. "+
+					"Either write the fraction without the sign or multiply by 100 before adding %%.",
+				compute.FormatNumber(written), compute.FormatNumber(written/100)))
+		}
+		if !n.Percent && tol.accepts(written, pct) {
+			return diagnosed(n.ReadAs(), "percent-as-fraction", fmt.Sprintf(
+				"You wrote the percentage without a percent sign, so it reads as the fraction %s (that is %s%%). "+
+					"Add the %% sign, or divide by 100 to give the fraction.",
+				compute.FormatNumber(written), compute.FormatNumber(written*100)))
+		}
+		if id, fb, ok := matchMistakes(mistakes, func(v float64) bool { return tol.accepts(gotPct, v*100) && !tol.accepts(v*100, pct) }); ok {
+			return diagnosed(n.ReadAs(), id, fb)
+		}
+		return wrong(n.ReadAs(), generic)
+	}
+}
+
+// shapeCheck checks a tensor shape such as 12@48×48 or a flat length.
+func shapeCheck(expected []int, mistakes []mistake[[]int], generic string) func(string) Verdict {
+	return func(text string) Verdict {
+		s, err := answer.ParseShape(text)
+		if err != nil {
+			return invalid(err)
+		}
+		return judgeShape(s, expected, mistakes, generic)
+	}
+}
+
+func judgeShape(s answer.Shape, expected []int, mistakes []mistake[[]int], generic string) Verdict {
+	readAs := s.ReadAs()
+	if slices.Equal(s.Dims, expected) {
+		return correct(readAs, "Correct.")
+	}
+	if len(expected) == 3 && len(s.Dims) == 3 && s.Form != answer.ShapeAt &&
+		slices.Equal(s.Dims, []int{expected[1], expected[2], expected[0]}) {
+		return diagnosed(readAs, "channels-last", fmt.Sprintf(
+			"These are the right numbers with the channels last. Stride, like PyTorch, writes channels first: "+
+				"C@H×W, here %d@%d×%d.", expected[0], expected[1], expected[2]))
+	}
+	if id, fb, ok := matchMistakes(mistakes, func(v []int) bool { return slices.Equal(s.Dims, v) && !slices.Equal(v, expected) }); ok {
+		return diagnosed(readAs, id, fb)
+	}
+	return wrong(readAs, generic)
+}
+
+// symbolicShapeCheck checks a shape whose dimensions are formulas.
+func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Domain, mistakes []mistake[[]string], generic string) func(string) Verdict {
+	want := mustFormulas(expected, vars)
+	type parsedMistake struct {
+		mistake[[]string]
+		dims []*answer.Expr
+	}
+	var pm []parsedMistake
+	for _, m := range mistakes {
+		pm = append(pm, parsedMistake{m, mustFormulas(m.value, vars)})
+	}
+	same := func(a, b []*answer.Expr) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !answer.Equivalent(a[i], b[i], vars, dom) {
+				return false
+			}
+		}
+		return true
+	}
+	return func(text string) Verdict {
+		s, err := answer.ParseSymbolicShape(text, vars)
+		if err != nil {
+			return invalid(err)
+		}
+		readAs := "read as " + describeSymbolicShape(s.Dims)
+		if same(s.Dims, want) {
+			return correct(readAs, "Correct.")
+		}
+		for _, m := range pm {
+			if same(s.Dims, m.dims) && !same(m.dims, want) {
+				return diagnosed(readAs, m.id, m.feedback)
+			}
+		}
+		if len(s.Dims) == 2 && same([]*answer.Expr{s.Dims[1], s.Dims[0]}, want) {
+			return diagnosed(readAs, "transposed", "These are the right dimensions in the wrong order: rows first, then columns.")
+		}
+		return wrong(readAs, generic)
+	}
+}
+
+func describeSymbolicShape(dims []*answer.Expr) string {
+	parts := make([]string, len(dims))
+	for i, d := range dims {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, " × ")
+}
+
+func mustFormulas(src []string, vars []answer.Variable) []*answer.Expr {
+	out := make([]*answer.Expr, len(src))
+	for i, s := range src {
+		out[i] = mustFormula(s, vars)
+	}
+	return out
+}
+
+// mustFormula parses a formula written by the developers; a failure is a
+// bug in Stride, caught by the catalog tests.
+func mustFormula(src string, vars []answer.Variable) *answer.Expr {
+	e, err := answer.ParseFormula(src, vars)
+	if err != nil {
+		panic(fmt.Sprintf("exercises: bad built-in formula %q: %v", src, err))
+	}
+	return e
+}
+
+// formulaCheck checks a symbolic formula by exact evaluation at random
+// points of the domain.
+func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mistakes []mistake[string], generic string) func(string) Verdict {
+	want := mustFormula(expected, vars)
+	type parsedMistake struct {
+		mistake[string]
+		expr *answer.Expr
+	}
+	var pm []parsedMistake
+	for _, m := range mistakes {
+		pm = append(pm, parsedMistake{m, mustFormula(m.value, vars)})
+	}
+	return func(text string) Verdict {
+		e, err := answer.ParseFormula(text, vars)
+		if err != nil {
+			return invalid(err)
+		}
+		if answer.Equivalent(e, want, vars, dom) {
+			return correct(e.ReadAs(), "Correct.")
+		}
+		for _, m := range pm {
+			if answer.Equivalent(e, m.expr, vars, dom) && !answer.Equivalent(m.expr, want, vars, dom) {
+				return diagnosed(e.ReadAs(), m.id, m.feedback)
+			}
+		}
+		return wrong(e.ReadAs(), generic)
+	}
+}
+
+// bigOCheck checks a growth rate written as O(f) or f: right when f grows
+// like the expected monomial in variable (the ratio tends to a positive
+// constant), so O(3 d_model^2 + 3 d_model) counts as O(d_model^2).
+func bigOCheck(variable string, degree int, vars []answer.Variable, generic string) func(string) Verdict {
+	return func(text string) Verdict {
+		inner := strings.TrimSpace(text)
+		if rest, ok := strings.CutPrefix(inner, "O"); ok {
+			rest = strings.TrimSpace(rest)
+			if strings.HasPrefix(rest, "(") && strings.HasSuffix(rest, ")") {
+				inner = rest[1 : len(rest)-1]
+			}
+		}
+		e, err := answer.ParseFormula(inner, vars)
+		if err != nil {
+			return invalid(err)
+		}
+		readAs := "read as O(" + e.String() + ")"
+		for _, name := range e.Variables() {
+			if name != variable {
+				return wrong(readAs, fmt.Sprintf("The question is about growth in %s alone; other sizes are fixed, so leave them out.", variable))
+			}
+		}
+		d, ok := growthDegree(e, variable)
+		switch {
+		case !ok:
+			return wrong(readAs, generic)
+		case d == degree:
+			return correct(readAs, "Correct.")
+		case d < degree:
+			return diagnosed(readAs, "growth-too-slow", "That grows too slowly: each weight matrix has one row per input dimension and several columns that also grow with it.")
+		default:
+			return diagnosed(readAs, "growth-too-fast", "That grows too fast; count how many times the size appears in the shapes of the weight matrices.")
+		}
+	}
+}
+
+// growthDegree estimates the polynomial degree of e in variable by exact
+// evaluation at two large points.
+func growthDegree(e *answer.Expr, variable string) (int, bool) {
+	at := func(x int64) (*big.Rat, bool) {
+		v, err := e.Eval(map[string]*big.Rat{variable: new(big.Rat).SetInt64(x)})
+		if err != nil || v.Sign() <= 0 {
+			return nil, false
+		}
+		return v, true
+	}
+	a, ok1 := at(1 << 20)
+	b, ok2 := at(1 << 21)
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	ratio, _ := new(big.Rat).Quo(b, a).Float64()
+	d := math.Log2(ratio)
+	r := math.Round(d)
+	if math.Abs(d-r) > 0.01 {
+		return 0, false
+	}
+	return int(r), true
+}
+
+// matrixCheck checks a whole output matrix, cell by cell.
+func matrixCheck(expected [][]float64, mistakes []mistake[[][]float64], generic string) func(string) Verdict {
+	return func(text string) Verdict {
+		m, err := answer.ParseMatrix(text)
+		if err != nil {
+			return invalid(err)
+		}
+		readAs := m.ReadAs()
+		rows, cols := len(expected), len(expected[0])
+		if len(m.Rows) != rows || len(m.Rows[0]) != cols {
+			return wrong(readAs, fmt.Sprintf("The answer should be %d×%d (%d %s, %d %s), but this one is %d×%d. Work out the size first.",
+				rows, cols, rows, plural(rows, "row", "rows"), cols, plural(cols, "column", "columns"), len(m.Rows), len(m.Rows[0])))
+		}
+		wrongCells := diffCells(m.Rows, expected)
+		if len(wrongCells) == 0 {
+			return correct(readAs, "Correct.")
+		}
+		for _, mk := range mistakes {
+			if len(diffCells(m.Rows, mk.value)) == 0 && len(diffCells(mk.value, expected)) > 0 {
+				v := diagnosed(readAs, mk.id, mk.feedback)
+				v.WrongCells = wrongCells
+				got := m.Rows[wrongCells[0][0]][wrongCells[0][1]]
+				v.Got = &got
+				return v
+			}
+		}
+		v := wrong(readAs, fmt.Sprintf("%d of %d cells are wrong; they are marked. %s", len(wrongCells), rows*cols, generic))
+		v.WrongCells = wrongCells
+		got := m.Rows[wrongCells[0][0]][wrongCells[0][1]]
+		v.Got = &got
+		return v
+	}
+}
+
+func diffCells(got, want [][]float64) [][2]int {
+	var out [][2]int
+	for i := range want {
+		for j := range want[i] {
+			if math.Abs(got[i][j]-want[i][j]) > 1e-9*math.Max(1, math.Abs(want[i][j])) {
+				out = append(out, [2]int{i, j})
+			}
+		}
+	}
+	return out
+}
+
+// singleChoiceCheck checks one option out of several. Feedback per wrong
+// option explains why it is wrong.
+func singleChoiceCheck(options []Option, correctID string, why map[string]string, generic string) func(string) Verdict {
+	return func(text string) Verdict {
+		c, err := answer.ParseChoice(text, optionIDs(options))
+		if err != nil {
+			return invalid(err)
+		}
+		if len(c.Selected) != 1 {
+			return Verdict{Status: StatusInvalid, ReadAs: c.ReadAs(), Feedback: "Choose exactly one option. It does not count as an attempt."}
+		}
+		readAs := "read as: " + optionText(options, c.Selected[0])
+		if c.Selected[0] == correctID {
+			return correct(readAs, "Correct.")
+		}
+		if w, ok := why[c.Selected[0]]; ok {
+			return wrong(readAs, w)
+		}
+		return wrong(readAs, generic)
+	}
+}
+
+// multipleChoiceCheck checks a set of options: right only when exactly the
+// right ones are chosen; the feedback says how many are missing or extra.
+func multipleChoiceCheck(options []Option, correctIDs []string, why map[string]string) func(string) Verdict {
+	return func(text string) Verdict {
+		c, err := answer.ParseChoice(text, optionIDs(options))
+		if err != nil {
+			return invalid(err)
+		}
+		var names []string
+		for _, id := range c.Selected {
+			names = append(names, optionText(options, id))
+		}
+		readAs := "read as: " + strings.Join(names, "; ")
+		var missing, extra []string
+		for _, id := range correctIDs {
+			if !slices.Contains(c.Selected, id) {
+				missing = append(missing, id)
+			}
+		}
+		for _, id := range c.Selected {
+			if !slices.Contains(correctIDs, id) {
+				extra = append(extra, id)
+			}
+		}
+		if len(missing) == 0 && len(extra) == 0 {
+			return correct(readAs, "Correct.")
+		}
+		var fb []string
+		for _, id := range extra {
+			if w, ok := why[id]; ok {
+				fb = append(fb, w)
+			}
+		}
+		if len(extra) > 0 {
+			fb = append(fb, fmt.Sprintf("%s of your choices %s not belong.", countWord(len(extra)), plural(len(extra), "does", "do")))
+		}
+		if len(missing) > 0 {
+			fb = append(fb, fmt.Sprintf("%s right %s missing.", countWord(len(missing)), plural(len(missing), "option is", "options are")))
+		}
+		return wrong(readAs, strings.Join(fb, " "))
+	}
+}
+
+// selfCheckPart never judges: once the student has written something, it
+// reveals the model answer and the checklist for them to mark themselves.
+func selfCheckPart() func(string) Verdict {
+	return func(text string) Verdict {
+		return Verdict{Status: StatusRevealed, ReadAs: "",
+			Feedback: "Compare your answer with the model answer and the checklist below, then mark it yourself."}
+	}
+}
+
+func optionIDs(opts []Option) []string {
+	ids := make([]string, len(opts))
+	for i, o := range opts {
+		ids[i] = o.ID
+	}
+	return ids
+}
+
+func optionText(opts []Option, id string) string {
+	for _, o := range opts {
+		if o.ID == id {
+			return o.Text
+		}
+	}
+	return id
+}
+
+func countWord(n int) string {
+	words := []string{"No", "One", "Two", "Three", "Four", "Five", "Six"}
+	if n < len(words) {
+		return words[n]
+	}
+	return fmt.Sprint(n)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// num formats a number for prompts and feedback.
+func num(v float64) string { return compute.FormatNumber(v) }

@@ -1,0 +1,443 @@
+package exercises
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/stride-tutor/stride/internal/compute"
+)
+
+// ConceptsData lists a concept exercise's questions and, for choice
+// questions, the option IDs in the order this variant shows them. It never
+// says which options are right.
+type ConceptsData struct {
+	Questions []ConceptQuestion `json:"questions"`
+}
+
+// ConceptQuestion is one question of ConceptsData.
+type ConceptQuestion struct {
+	ID      string   `json:"id"`
+	Kind    string   `json:"kind"`
+	Options []string `json:"options,omitempty"`
+}
+
+// conceptOption is one choice of a concept question; every wrong option
+// carries why it is wrong.
+type conceptOption struct {
+	id, text string
+	correct  bool
+	why      string
+}
+
+// conceptQuestion is a question whose answer is a matter of understanding
+// rather than arithmetic: a choice when the answer is crisp, a self-check
+// when it has to be put in words.
+type conceptQuestion struct {
+	id, label, prompt string
+	kind              Kind
+	options           []conceptOption
+	hints, solution   []string
+	// modelAnswer and checklist belong to self-check questions.
+	modelAnswer string
+	checklist   []string
+}
+
+func cnnConcepts() *Exercise {
+	return &Exercise{
+		ID:           "cnn-concepts",
+		Title:        "CNN concepts",
+		Section:      "3.1",
+		SectionTitle: "Concepts",
+		Summary:      "What filters are, what a convolution computes, why CNNs beat dense layers on images, and how channels change from layer to layer.",
+		generate: func(seed uint64, rng *rand.Rand) (*Variant, error) {
+			qs, err := cnnConceptQuestions()
+			if err != nil {
+				return nil, err
+			}
+			return conceptVariant(seed, rng, qs, []Block{{Text: "These questions are about the ideas behind convolutional layers. " +
+				"Most have exactly one right option; the one on benefits may have several. " +
+				"The last asks you to explain in your own words and then compare with a model answer."}})
+		},
+	}
+}
+
+func rnnConcepts() *Exercise {
+	return &Exercise{
+		ID:           "rnn-concepts",
+		Title:        "RNN concepts",
+		Section:      "4.2",
+		SectionTitle: "Concepts",
+		Summary:      "What makes a network recurrent, how a hidden unit combines input and memory, and how backpropagation through time trains it.",
+		generate: func(seed uint64, rng *rand.Rand) (*Variant, error) {
+			d := recitationRNN()
+			return conceptVariant(seed, rng, rnnConceptQuestions(), []Block{
+				{Text: "These questions refer to the Elman RNN of section 4.1: " +
+					"$\\mathbf{z}_t = W_{hh} \\mathbf{h}_{t-1} + W_{hx} \\mathbf{x}_t$, $\\mathbf{h}_t = \\psi(\\mathbf{z}_t)$, " +
+					"$\\mathbf{o}_t = W_{yh} \\mathbf{h}_t$, $\\hat{\\mathbf{y}}_t = \\sigma(\\mathbf{o}_t)$. " +
+					"Each choice question has exactly one right option; the last asks you to explain in your own words."},
+				{RNN: d.diagram(fmt.Sprintf("The sample RNN rolled up, and unrolled over %d time steps", d.Steps))},
+			})
+		},
+	}
+}
+
+// conceptVariant builds the parts of a concept exercise. Seed 0 shows the
+// options in their written order; other seeds shuffle them (the IDs stay
+// the same, so answers and links do not depend on the order).
+func conceptVariant(seed uint64, rng *rand.Rand, qs []conceptQuestion, intro []Block) (*Variant, error) {
+	data := ConceptsData{}
+	v := &Variant{Intro: intro}
+	for _, q := range qs {
+		opts := append([]conceptOption(nil), q.options...)
+		if seed != 0 {
+			rng.Shuffle(len(opts), func(i, j int) { opts[i], opts[j] = opts[j], opts[i] })
+		}
+		p, err := conceptPart(q, opts)
+		if err != nil {
+			return nil, err
+		}
+		v.Parts = append(v.Parts, p)
+		data.Questions = append(data.Questions, ConceptQuestion{ID: q.id, Kind: string(q.kind), Options: optionIDs(p.Options)})
+	}
+	v.Data = data
+	return v, nil
+}
+
+// conceptPart turns a question into a part with its options in the given
+// order.
+func conceptPart(q conceptQuestion, opts []conceptOption) (*Part, error) {
+	p := &Part{
+		ID:        q.id,
+		Label:     q.label,
+		Prompt:    q.prompt,
+		Kind:      q.kind,
+		Hints:     q.hints,
+		Solution:  q.solution,
+		Animation: -1,
+	}
+	why := make(map[string]string)
+	var right, rightText []string
+	for _, o := range opts {
+		p.Options = append(p.Options, Option{ID: o.id, Text: o.text})
+		if o.correct {
+			right = append(right, o.id)
+			rightText = append(rightText, o.text)
+		} else {
+			why[o.id] = o.why
+		}
+	}
+	switch q.kind {
+	case KindSingleChoice:
+		if len(right) != 1 {
+			return nil, fmt.Errorf("question %s: a single-choice question needs exactly one right option, has %d", q.id, len(right))
+		}
+		p.Placeholder = "choose one option"
+		p.Format = "Choose one option."
+		p.check = singleChoiceCheck(p.Options, right[0], why, "That is not it; read the hints and think again.")
+	case KindMultipleChoice:
+		if len(right) == 0 {
+			return nil, fmt.Errorf("question %s: a multiple-choice question needs a right option", q.id)
+		}
+		p.Placeholder = "choose all that apply"
+		p.Format = "Choose every option that is true; there may be more than one."
+		p.check = multipleChoiceCheck(p.Options, right, why)
+	case KindSelfCheck:
+		p.Placeholder = "a few sentences in your own words"
+		p.Format = "Write a short explanation; you mark it yourself against the model answer and checklist."
+		p.ModelAnswer = q.modelAnswer
+		p.Checklist = q.checklist
+		p.Answer = q.modelAnswer
+		p.check = selfCheckPart()
+		return p, nil
+	default:
+		return nil, fmt.Errorf("question %s: unsupported kind %q", q.id, q.kind)
+	}
+	p.Answer = strings.Join(rightText, " ")
+	p.Input = strings.Join(right, ",")
+	return p, nil
+}
+
+// cnnConceptQuestions are the questions of section 3.1. The parameter
+// counts quoted in the solutions come from the section 3.3 network, run
+// through compute.
+func cnnConceptQuestions() ([]conceptQuestion, error) {
+	d := recitationCNN()
+	res, err := compute.PropagateNetwork(d.InputShape, d.computeLayers())
+	if err != nil {
+		return nil, fmt.Errorf("propagate: %w", err)
+	}
+	var convParams, denseParams int64
+	inChannels, outChannels := d.InputShape[0], 0
+	for i, l := range d.Layers {
+		switch l.Type {
+		case "Conv2d":
+			convParams += res.Layers[i].Params
+			outChannels = res.Layers[i].OutputShape[0]
+		case "Linear":
+			denseParams += res.Layers[i].Params
+		}
+	}
+	return []conceptQuestion{
+		{
+			id:     "filters",
+			label:  "Filters",
+			prompt: "In a convolutional layer, what is a filter (also called a kernel)?",
+			kind:   KindSingleChoice,
+			options: []conceptOption{
+				{id: "learned-weights", correct: true,
+					text: "A small block of weights, a few pixels high and wide and as deep as the input has channels, that the layer slides over its input. Its values are learned during training, so it comes to respond to some local pattern."},
+				{id: "fixed-detector",
+					text: "A fixed pattern designed by hand, such as an edge detector, chosen before training and never changed.",
+					why:  "Hand-made filters such as edge detectors are how image features were built before CNNs. In a convolutional layer the filter's entries are parameters that gradient descent updates like any other weight."},
+				{id: "full-size",
+					text: "A weight matrix as large as the input, linking every input pixel to every output unit.",
+					why:  "That describes a fully connected layer. A filter is small (3×3, 17×17) and the same one is reused at every position of the input."},
+				{id: "preprocessing",
+					text: "A cleaning step that removes noise or unwanted pixels from the image before it enters the network.",
+					why:  "A filter is part of the network, not a step in front of it: what it produces is the next layer's input, and it is trained together with the rest."},
+			},
+			hints: []string{
+				"Ask yourself what gradient descent changes in a convolutional layer.",
+				"A filter is much smaller than the image, and one filter is used at every position.",
+			},
+			solution: []string{
+				"A filter is a small tensor of weights: height × width × the number of input channels.",
+				"The layer moves it across the input; at every position it combines the filter with the patch underneath, and the result is large where the patch looks like the filter's pattern.",
+				"The entries are trainable, so the network itself finds which patterns (edges, textures, parts of objects) are worth detecting. Each filter also comes with a stride and a padding that say how it is moved.",
+			},
+		},
+		{
+			id:     "convolution",
+			label:  "Convolution",
+			prompt: "What does a convolutional layer compute for one position of the filter, in one output channel?",
+			kind:   KindSingleChoice,
+			options: []conceptOption{
+				{id: "sum-of-products", correct: true,
+					text: "It lays the filter on a patch of the input, multiplies each pair of overlapping entries, and adds up all the products (over every input channel), plus a bias."},
+				{id: "max-of-window",
+					text: "It takes the largest value in the patch under the filter.",
+					why:  "That is max pooling, which has no weights at all. A convolution multiplies every entry of the patch by a filter weight and sums the products."},
+				{id: "matrix-product",
+					text: "It multiplies the filter by the whole input with ordinary matrix multiplication (rows times columns).",
+					why:  "The filter never meets the whole input at once: each output value uses only the patch under the filter, and the entries are paired position by position, not row by column."},
+				{id: "products-kept",
+					text: "It multiplies each pair of overlapping entries and writes the products into the output as a small patch.",
+					why:  "The products are added together into a single number: one position of the filter gives exactly one output value."},
+			},
+			hints: []string{
+				"Picture the filter lying on top of the input: which numbers line up?",
+				"One position of the filter gives exactly one number in the output.",
+			},
+			solution: []string{
+				"Put the filter on a patch of the input of the same size; stride and padding decide where the patches are.",
+				"Multiply each filter weight by the input value under it, across height, width and all input channels.",
+				"Add all these products and the bias: that sum is one output value. Moving the filter gives the next value, and the grid of sums is one output channel.",
+			},
+		},
+		{
+			id:     "benefits",
+			label:  "Benefits over dense layers",
+			prompt: "Which of these are genuine advantages of convolutional layers over fully connected (dense) layers? Choose all that apply.",
+			kind:   KindMultipleChoice,
+			options: []conceptOption{
+				{id: "feature-learning", correct: true,
+					text: "They learn their own image features: the filters do the job of hand-engineered feature extractors, but are fitted to the data."},
+				{id: "translation", correct: true,
+					text: "They are roughly translation invariant: the same filter is applied everywhere, so a pattern is picked up wherever it appears in the image."},
+				{id: "param-efficient", correct: true,
+					text: "They need far fewer parameters, because one small filter is shared by all positions instead of one weight per input–output pair."},
+				{id: "no-data",
+					text: "They need no training data, since the filters already know which features to look for.",
+					why:  "Filters start out random and are learned from labelled examples like any other weights; a CNN needs training data."},
+				{id: "always-faster",
+					text: "They are always faster than every dense layer, whatever the sizes.",
+					why:  "Sharing weights saves parameters, not necessarily time: a convolution over a large image with many channels can take far more multiply-adds than a small dense layer."},
+				{id: "size-independent",
+					text: "They make the output size independent of the input size.",
+					why:  "A convolution's output size follows its input size: $W_{out} = \\lfloor (W_{in} - K + 2P)/S \\rfloor + 1$."},
+			},
+			hints: []string{
+				"Think about what is shared between the positions a filter visits.",
+				"Compare the number of weights in one 3×3 filter with those of a dense layer on a 128×128 image.",
+				"Recall the output-size formula: what does it depend on?",
+			},
+			solution: []string{
+				"Feature learning: the filters are trained, so the network finds useful image features instead of relying on hand-made ones.",
+				"Translation: one filter scans every position, so a feature is detected wherever it is. Pooling and the border make this only approximate, hence “pseudo” translation invariance.",
+				fmt.Sprintf("Parameter efficiency: in the section 3.3 network the convolutional layer has %d parameters, the two dense layers %d.", convParams, denseParams),
+				"The other statements are false: CNNs learn from data, can be slower than a small dense layer, and their output size grows with their input.",
+			},
+		},
+		{
+			id:     "channels",
+			label:  "Channels",
+			prompt: "How does the number of channels change as a tensor passes through a convolutional network?",
+			kind:   KindSingleChoice,
+			options: []conceptOption{
+				{id: "filters-set-channels", correct: true,
+					text: "Every filter spans all of its input's channels, and a convolutional layer has one filter per output channel; pooling and activations keep the channel count."},
+				{id: "one-per-input",
+					text: "Each input channel gets its own single-channel filter, so a convolutional layer always outputs as many channels as it receives.",
+					why: fmt.Sprintf("A convolutional layer chooses its number of output channels freely: it is the number of filters (%d in section 3.3, from %d input channels). Each filter reads every input channel at once.",
+						outChannels, inChannels)},
+				{id: "pooling-reduces",
+					text: "Pooling layers halve the number of channels, while convolutional layers keep it.",
+					why:  "Pooling works on each channel separately and shrinks only the height and width; it is the number of filters in a convolutional layer that sets the channels."},
+				{id: "multiply",
+					text: "A convolutional layer outputs the number of input channels times the number of filters.",
+					why:  "Each filter sums over all input channels and produces a single channel, so there are exactly as many output channels as filters."},
+			},
+			hints: []string{
+				"How many channels does the output of a single filter have?",
+				"Pooling and activations treat each channel on its own.",
+			},
+			solution: []string{
+				"A filter has as many channels as its input, and at each position it sums over all of them into one number; one filter therefore makes one output channel.",
+				fmt.Sprintf("With $F$ filters the output has $F$ channels, whatever the input had: in section 3.3, %d channels go in and %d filters give %d channels out.", inChannels, outChannels, outChannels),
+				"Pooling and activations work channel by channel, so the count stays the same; pooling changes only height and width.",
+			},
+		},
+		{
+			id:     "explain-filter",
+			label:  "In your own words",
+			prompt: "Explain in your own words what a filter is and how a convolutional layer uses it to turn its input into an output. A few sentences are enough.",
+			kind:   KindSelfCheck,
+			hints: []string{
+				"Say what a filter is made of and where its values come from.",
+				"Describe one position of the filter first, then how all positions are covered.",
+			},
+			solution: []string{
+				"A filter is a small, learned tensor of weights.",
+				"At each position: multiply the filter by the patch under it entry by entry, add up the products and the bias.",
+				"Sliding the filter (by the stride, over the padded input) fills one output channel; several filters give several channels.",
+			},
+			modelAnswer: "A filter is a small tensor of weights, a few pixels high and wide and as deep as the input has channels; its values are learned in training. " +
+				"The layer slides it over the (possibly zero-padded) input, moving by the stride. At every position it multiplies each weight by the input value under it, " +
+				"adds up all the products and a bias, and writes that single number into the output. The grid of these numbers is one output channel, " +
+				"and a layer with several filters stacks their grids into several channels.",
+			checklist: []string{
+				"The filter is small and its values are learned, not set by hand.",
+				"At each position: element-wise products with the patch under the filter, summed into one number (plus a bias).",
+				"The filter slides over the input; stride and padding decide the positions and hence the output size.",
+				"One filter gives one output channel, so the number of filters is the number of output channels.",
+			},
+		},
+	}, nil
+}
+
+// rnnConceptQuestions are the questions of section 4.2.
+func rnnConceptQuestions() []conceptQuestion {
+	sample := recitationRNN()
+	return []conceptQuestion{
+		{
+			id:     "what-rnn",
+			label:  "Recurrent networks",
+			prompt: "What makes a neural network recurrent?",
+			kind:   KindSingleChoice,
+			options: []conceptOption{
+				{id: "cycle", correct: true,
+					text: "Its connections form a loop: the hidden state computed at one time step is fed back in at the next, so earlier inputs shape later computations. This suits inputs that arrive as a sequence."},
+				{id: "many-layers",
+					text: "It stacks the same kind of layer many times into a very deep feed-forward network.",
+					why:  "Stacking layers makes a network deep, not recurrent. What makes it recurrent is the loop in time: a state carried from one step to the next."},
+				{id: "sliding-filter",
+					text: "It slides a filter along the sequence, like a convolution over time.",
+					why:  "That is a one-dimensional convolution: each output sees a fixed window and nothing is carried forward. An RNN keeps a hidden state that summarises everything seen so far."},
+				{id: "whole-sequence",
+					text: "It reads the whole sequence at once as one long vector of fixed length.",
+					why:  "An RNN reads one element per time step and updates its hidden state each time, which is also why it can handle sequences of any length."},
+			},
+			hints: []string{
+				"Look at the arrow labelled $W_{hh}$ in the rolled diagram.",
+				"Besides $\\mathbf{x}_t$, what else does $\\mathbf{z}_t$ depend on?",
+			},
+			solution: []string{
+				"In the sample RNN, $\\mathbf{z}_t = W_{hh} \\mathbf{h}_{t-1} + W_{hx} \\mathbf{x}_t$: the new hidden state depends on the previous one.",
+				"Drawn compactly, the hidden layer has an edge back to itself, a cycle. Unrolled, it becomes a chain in which each step hands its state to the next.",
+				"Because the state carries information forward, earlier inputs affect later outputs, which is what sequential or temporal data calls for.",
+			},
+		},
+		{
+			id:     "input-and-state",
+			label:  "Input and previous state",
+			prompt: "A hidden unit at time $t$ depends both on the current input $\\mathbf{x}_t$ and on the previous hidden state $\\mathbf{h}_{t-1}$. How does it combine the two?",
+			kind:   KindSingleChoice,
+			options: []conceptOption{
+				{id: "two-weight-sets", correct: true,
+					text: "With two sets of weights: $W_{hx}$ for the current input and $W_{hh}$ for the unit's own output at the previous step. The two products are added and passed through $\\psi$."},
+				{id: "output-fed-back",
+					text: "It feeds the previous prediction $\\hat{\\mathbf{y}}_{t-1}$ back in through $W_{yh}$.",
+					why:  "In this network it is the hidden state, not the prediction, that is fed back, and it goes through $W_{hh}$. $W_{yh}$ only maps $\\mathbf{h}_t$ to the output $\\mathbf{o}_t$."},
+				{id: "average",
+					text: "It averages $\\mathbf{x}_t$ and $\\mathbf{h}_{t-1}$ and multiplies the average by a single matrix.",
+					why: fmt.Sprintf("The two vectors need not have the same length (%d and %d in the sample RNN), and each has its own weight matrix; the two products are added, the vectors are never averaged.",
+						sample.InputSize, sample.HiddenSize)},
+				{id: "fresh-weights",
+					text: "It uses a new set of weights at every time step, learned separately for each position in the sequence.",
+					why:  "The same $W_{hx}$ and $W_{hh}$ are used at every step. Sharing them is what lets one network read sequences of any length."},
+			},
+			hints: []string{
+				"Count the weight matrices in the formula for $\\mathbf{z}_t$.",
+				"Which matrix multiplies $\\mathbf{x}_t$, and which multiplies $\\mathbf{h}_{t-1}$?",
+			},
+			solution: []string{
+				"$\\mathbf{z}_t = W_{hh} \\mathbf{h}_{t-1} + W_{hx} \\mathbf{x}_t$ has two terms, each with its own matrix.",
+				"$W_{hx}$ weighs the current input; $W_{hh}$ weighs the unit's own previous output. Their sum goes through $\\psi$ to give $\\mathbf{h}_t$.",
+				"Both matrices are the same at every time step.",
+			},
+		},
+		{
+			id:     "training",
+			label:  "Training",
+			prompt: "How are the weights of an RNN trained?",
+			kind:   KindSingleChoice,
+			options: []conceptOption{
+				{id: "bptt", correct: true,
+					text: "Unroll the network over the time steps and apply ordinary backpropagation (the chain rule) to the unrolled graph; since the same weights appear at every step, their gradients from all steps are added up. This is backpropagation through time."},
+				{id: "independent-copies",
+					text: "Each time step's copy of the weights is updated on its own, so after training every step has its own weights.",
+					why:  "The copies in the unrolled graph are one and the same matrix. Each matrix gets a single update that adds up the gradients from every step where it appears."},
+				{id: "last-step",
+					text: "Only the last time step is differentiated; the earlier steps are treated as constants.",
+					why:  "Then the weights could never learn how earlier inputs affect later outputs. The gradient has to flow back through the whole chain of hidden states."},
+				{id: "no-gradients",
+					text: "The loop makes the chain rule impossible, so RNNs are trained without gradients, for example by random search.",
+					why:  "Over a sequence of finite length, unrolling turns the loop into an ordinary feed-forward graph, so the chain rule applies as usual."},
+			},
+			hints: []string{
+				"Draw the network unrolled over three time steps. What kind of network is that?",
+				"Which weights appear in several places of the unrolled graph?",
+			},
+			solution: []string{
+				"Unrolled over $T$ steps, the RNN is a feed-forward network holding $T$ copies of the cell.",
+				"Backpropagation works on it as on any feed-forward network; the only twist is that $W_{hx}$, $W_{hh}$ and $W_{yh}$ appear at every step.",
+				"A shared weight's gradient is the sum of its gradients at each appearance. The method is called backpropagation through time (BPTT).",
+			},
+		},
+		{
+			id:     "explain-memory",
+			label:  "In your own words",
+			prompt: "Explain in your own words how an RNN can use what came earlier in a sequence, and what unrolling it has to do with training it. A few sentences are enough.",
+			kind:   KindSelfCheck,
+			hints: []string{
+				"What does the hidden state carry from one step to the next?",
+				"What does the network look like once every time step is drawn separately?",
+			},
+			solution: []string{
+				"The hidden state is fed back and combined with the next input, with the same weights at every step.",
+				"Unrolling draws one copy of the cell per step; training is backpropagation on that chain, summing each shared weight's gradients.",
+			},
+			modelAnswer: "At each time step the RNN computes its new hidden state from the current input and its previous hidden state, with the same weights every time. " +
+				"The hidden state thus works as a memory that summarises the sequence so far, so earlier inputs can influence later outputs. " +
+				"Unrolling draws one copy of the cell per time step, which turns the loop into an ordinary feed-forward chain. Backpropagation then works as usual, " +
+				"except that each shared weight matrix collects the sum of its gradients from all the steps: backpropagation through time.",
+			checklist: []string{
+				"The hidden state is fed back and combined with the next input (two weight matrices, $W_{hx}$ and $W_{hh}$).",
+				"The same weights are used at every time step.",
+				"Unrolling turns the loop into a feed-forward chain with one copy of the cell per step.",
+				"Training is backpropagation on the unrolled chain, adding up each shared weight's gradients over the steps (BPTT).",
+			},
+		},
+	}
+}

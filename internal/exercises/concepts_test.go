@@ -1,0 +1,243 @@
+package exercises
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// conceptSets are the concept exercises with their questions as written.
+func conceptSets(t *testing.T) map[string][]conceptQuestion {
+	t.Helper()
+	cnn, err := cnnConceptQuestions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string][]conceptQuestion{"cnn-concepts": cnn, "rnn-concepts": rnnConceptQuestions()}
+}
+
+func TestConceptQuestionsWellFormed(t *testing.T) {
+	for ex, qs := range conceptSets(t) {
+		ids := map[string]bool{}
+		selfChecks := 0
+		for _, q := range qs {
+			if ids[q.id] {
+				t.Errorf("%s: duplicate question %s", ex, q.id)
+			}
+			ids[q.id] = true
+			if q.label == "" || q.prompt == "" || len(q.hints) < 1 || len(q.hints) > 3 || len(q.solution) == 0 {
+				t.Errorf("%s %s: label, prompt, 1–3 hints and a solution are required", ex, q.id)
+			}
+			if q.kind == KindSelfCheck {
+				selfChecks++
+				if q.modelAnswer == "" || len(q.checklist) < 2 || len(q.checklist) > 4 || len(q.options) > 0 {
+					t.Errorf("%s %s: a self-check needs a model answer and 2–4 checklist points, no options", ex, q.id)
+				}
+				continue
+			}
+			right := 0
+			optIDs := map[string]bool{}
+			for _, o := range q.options {
+				if optIDs[o.id] || o.id == "" || strings.ContainsAny(o.id, ", ;\t\n") {
+					t.Errorf("%s %s: bad or duplicate option ID %q", ex, q.id, o.id)
+				}
+				optIDs[o.id] = true
+				if o.correct {
+					right++
+					if o.why != "" {
+						t.Errorf("%s %s: right option %s has a why", ex, q.id, o.id)
+					}
+				} else if o.why == "" {
+					t.Errorf("%s %s: wrong option %s does not say why", ex, q.id, o.id)
+				}
+			}
+			if q.kind == KindSingleChoice && right != 1 || q.kind == KindMultipleChoice && right < 1 || right == len(q.options) {
+				t.Errorf("%s %s: %d right options of %d for %s", ex, q.id, right, len(q.options), q.kind)
+			}
+		}
+		if selfChecks != 1 {
+			t.Errorf("%s: %d self-check questions, want 1", ex, selfChecks)
+		}
+	}
+}
+
+// TestConceptAnswers pins the recitation's answers to option IDs.
+func TestConceptAnswers(t *testing.T) {
+	tests := []struct {
+		ex, part, text string
+		status         Status
+	}{
+		{"cnn-concepts", "filters", "learned-weights", StatusCorrect},
+		{"cnn-concepts", "filters", "fixed-detector", StatusIncorrect},
+		{"cnn-concepts", "convolution", "sum-of-products", StatusCorrect},
+		{"cnn-concepts", "convolution", "max-of-window", StatusIncorrect},
+		{"cnn-concepts", "benefits", "feature-learning, translation, param-efficient", StatusCorrect},
+		{"cnn-concepts", "benefits", "param-efficient translation feature-learning", StatusCorrect},
+		{"cnn-concepts", "benefits", "feature-learning,translation", StatusIncorrect},
+		{"cnn-concepts", "benefits", "feature-learning,translation,param-efficient,no-data", StatusIncorrect},
+		{"cnn-concepts", "channels", "filters-set-channels", StatusCorrect},
+		{"cnn-concepts", "channels", "learned-weights", StatusInvalid}, // another question's option
+		{"cnn-concepts", "channels", "filters-set-channels,multiply", StatusInvalid},
+		{"rnn-concepts", "what-rnn", "cycle", StatusCorrect},
+		{"rnn-concepts", "input-and-state", "two-weight-sets", StatusCorrect},
+		{"rnn-concepts", "input-and-state", "output-fed-back", StatusIncorrect},
+		{"rnn-concepts", "training", "bptt", StatusCorrect},
+		{"rnn-concepts", "training", "BPTT", StatusCorrect},
+		{"rnn-concepts", "training", "independent-copies", StatusIncorrect},
+	}
+	for _, seed := range []uint64{0, 1, 99} {
+		for _, tc := range tests {
+			vd := checkPart(t, variant(t, tc.ex, seed), tc.part, tc.text)
+			if vd.Status != tc.status {
+				t.Errorf("seed %d %s %s %q: %s, want %s (%s)", seed, tc.ex, tc.part, tc.text, vd.Status, tc.status, vd.Feedback)
+			}
+		}
+	}
+	for _, tc := range []struct{ ex, section, title string }{{"cnn-concepts", "3.1", "Concepts"}, {"rnn-concepts", "4.2", "Concepts"}} {
+		if ex, _ := NewCatalog().Lookup(tc.ex); ex.Section != tc.section || ex.SectionTitle != tc.title || ex.Beyond {
+			t.Errorf("%s filed under %s %q", tc.ex, ex.Section, ex.SectionTitle)
+		}
+	}
+}
+
+// TestConceptWrongOptionsExplain picks every wrong option, alone and (for
+// multiple choice) with the right ones, and expects its explanation.
+func TestConceptWrongOptionsExplain(t *testing.T) {
+	for ex, qs := range conceptSets(t) {
+		for _, seed := range []uint64{0, 3} {
+			v := variant(t, ex, seed)
+			for _, q := range qs {
+				p, ok := v.Part(q.id)
+				if !ok {
+					t.Fatalf("%s: no part %s", ex, q.id)
+				}
+				if q.kind == KindSelfCheck {
+					continue
+				}
+				if vd := p.Check(p.Input); vd.Status != StatusCorrect {
+					t.Errorf("%s %s: Input %q is %s", ex, q.id, p.Input, vd.Status)
+				}
+				for _, o := range q.options {
+					if o.correct {
+						continue
+					}
+					vd := p.Check(o.id)
+					if vd.Status != StatusIncorrect || !strings.Contains(vd.Feedback, o.why) {
+						t.Errorf("%s %s option %s: %s %q, want its explanation", ex, q.id, o.id, vd.Status, vd.Feedback)
+					}
+					if q.kind == KindMultipleChoice {
+						vd := p.Check(p.Input + "," + o.id)
+						if vd.Status != StatusIncorrect || !strings.Contains(vd.Feedback, o.why) {
+							t.Errorf("%s %s right options plus %s: %s %q", ex, q.id, o.id, vd.Status, vd.Feedback)
+						}
+					}
+				}
+				if q.kind == KindMultipleChoice {
+					right := strings.Split(p.Input, ",")
+					vd := p.Check(strings.Join(right[1:], ","))
+					if vd.Status != StatusIncorrect || !strings.Contains(vd.Feedback, "missing") {
+						t.Errorf("%s %s: an option short: %s %q", ex, q.id, vd.Status, vd.Feedback)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestConceptSelfCheck(t *testing.T) {
+	for _, tc := range []struct{ ex, part string }{{"cnn-concepts", "explain-filter"}, {"rnn-concepts", "explain-memory"}} {
+		v := variant(t, tc.ex, 0)
+		p, ok := v.Part(tc.part)
+		if !ok || p.Kind != KindSelfCheck {
+			t.Fatalf("%s: no self-check part %s", tc.ex, tc.part)
+		}
+		if p.ModelAnswer == "" || len(p.Checklist) < 2 || len(p.Checklist) > 4 || p.Input != "" {
+			t.Errorf("%s %s: model answer, checklist or input", tc.ex, tc.part)
+		}
+		for text, want := range map[string]Status{
+			"A filter is a small grid of learned weights.": StatusRevealed,
+			"x":     StatusRevealed,
+			"":      StatusBlank,
+			" \n\t": StatusBlank,
+		} {
+			if vd := p.Check(text); vd.Status != want {
+				t.Errorf("%s %s %q: %s, want %s", tc.ex, tc.part, text, vd.Status, want)
+			}
+		}
+		res, err := v.Check(map[string]string{tc.part: "my explanation"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Max != len(v.Parts)-1 {
+			t.Errorf("%s: the self-check part counts towards the score (max %d of %d parts)", tc.ex, res.Max, len(v.Parts))
+		}
+	}
+}
+
+// TestConceptVariants checks 1,000 seeds: the same questions and option
+// IDs every time, in the written order for seed 0, shuffled (the same way
+// for the same seed) otherwise; expected answers accepted, perturbed ones
+// rejected.
+func TestConceptVariants(t *testing.T) {
+	for ex, qs := range conceptSets(t) {
+		e, _ := NewCatalog().Lookup(ex)
+		orders := map[string]bool{}
+		for seed := range uint64(1000) {
+			v, err := e.Variant(seed)
+			if err != nil {
+				t.Fatalf("%s seed %d: %v", ex, seed, err)
+			}
+			data := v.Data.(ConceptsData)
+			if len(v.Parts) != len(qs) || len(data.Questions) != len(qs) {
+				t.Fatalf("%s seed %d: %d parts, %d data questions, want %d", ex, seed, len(v.Parts), len(data.Questions), len(qs))
+			}
+			var order strings.Builder
+			for i, q := range qs {
+				p := v.Parts[i]
+				if p.ID != q.id || data.Questions[i].ID != q.id {
+					t.Fatalf("%s seed %d: part %d is %s", ex, seed, i, p.ID)
+				}
+				written := make([]string, len(q.options))
+				for k, o := range q.options {
+					written[k] = o.id
+				}
+				shown := optionIDs(p.Options)
+				if !slices.Equal(shown, data.Questions[i].Options) {
+					t.Fatalf("%s seed %d %s: data options %v, shown %v", ex, seed, q.id, data.Questions[i].Options, shown)
+				}
+				if seed == 0 && !slices.Equal(shown, written) {
+					t.Errorf("%s seed 0 %s: options %v, want the written order %v", ex, q.id, shown, written)
+				}
+				sorted, sortedWritten := slices.Sorted(slices.Values(shown)), slices.Sorted(slices.Values(written))
+				if !slices.Equal(sorted, sortedWritten) {
+					t.Fatalf("%s seed %d %s: options %v", ex, seed, q.id, shown)
+				}
+				order.WriteString(strings.Join(shown, ",") + "|")
+				if p.Animation != -1 {
+					t.Fatalf("%s %s: animation %d", ex, p.ID, p.Animation)
+				}
+				if p.Kind == KindSelfCheck {
+					continue
+				}
+				if vd := p.Check(p.Input); vd.Status != StatusCorrect {
+					t.Fatalf("%s seed %d %s: Input %q is %s", ex, seed, p.ID, p.Input, vd.Status)
+				}
+				if bad := perturb(t, p); p.Check(bad).Status != StatusIncorrect {
+					t.Fatalf("%s seed %d %s: perturbed %q not rejected", ex, seed, p.ID, bad)
+				}
+			}
+			orders[order.String()] = true
+			if seed == 5 {
+				again, _ := e.Variant(5)
+				for i, p := range again.Parts {
+					if !slices.Equal(optionIDs(p.Options), optionIDs(v.Parts[i].Options)) {
+						t.Errorf("%s: seed 5 is not deterministic", ex)
+					}
+				}
+			}
+		}
+		if len(orders) < 100 {
+			t.Errorf("%s: only %d option orders among 1,000 seeds", ex, len(orders))
+		}
+	}
+}

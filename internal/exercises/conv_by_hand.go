@@ -1,0 +1,298 @@
+package exercises
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+)
+
+// ConvByHandData is what a client needs to work a conv-by-hand variant.
+type ConvByHandData struct {
+	Image  [][]float64   `json:"image"`
+	Filter [][]float64   `json:"filter"`
+	Cases  []ConvSetting `json:"cases"`
+}
+
+// ConvSetting is one stride-and-padding setting the variant asks about.
+type ConvSetting struct {
+	Stride  int `json:"stride"`
+	Padding int `json:"padding"`
+	// Cell is the output cell asked for, [row, col] from 0.
+	Cell [2]int `json:"cell"`
+}
+
+func convByHand() *Exercise {
+	return &Exercise{
+		ID:           "conv-by-hand",
+		Title:        "Convolution by hand",
+		Section:      "3.2",
+		SectionTitle: "Dance Dance Convolution",
+		Summary:      "Slide a filter over a small image: output sizes with and without padding, and single output cells worked out by hand.",
+		generate:     generateConvByHand,
+	}
+}
+
+func generateConvByHand(seed uint64, rng *rand.Rand) (*Variant, error) {
+	image, filter := recitationImage(), recitationFilter()
+	first := ConvSetting{Stride: 1, Padding: 0, Cell: [2]int{2, 2}}
+	second := ConvSetting{Stride: 1, Padding: 1, Cell: [2]int{4, 4}}
+	askMatrix := false
+	if seed != 0 {
+		image, filter, first, second, askMatrix = drawConvByHand(rng)
+	}
+	data := ConvByHandData{Image: image, Filter: filter, Cases: []ConvSetting{first, second}}
+	v := &Variant{Data: data}
+	h, w, k := len(image), len(image[0]), len(filter)
+	v.Intro = []Block{
+		{Text: fmt.Sprintf("Here is a %d×%d image and a %d×%d filter. The layer slides the filter over the image "+
+			"and, at each position, multiplies the overlapping numbers and adds the products up "+
+			"(cross-correlation: the filter is not flipped).", h, w, k, k)},
+		{Grid: &Grid{Label: "Image", Cells: image}},
+		{Grid: &Grid{Label: "Filter", Cells: filter}},
+	}
+	for i, c := range []ConvSetting{first, second} {
+		v.Animations = append(v.Animations, Animation{
+			Label:  settingWords(c),
+			Op:     "conv2d",
+			Input:  [][][]float64{image},
+			Kernel: [][][][]float64{{filter}},
+			Stride: [2]int{c.Stride, c.Stride}, Padding: [2]int{c.Padding, c.Padding},
+			Dilation: [2]int{1, 1},
+		})
+		suffix := ""
+		if i == 1 {
+			suffix = "-padded"
+		}
+		dims, err := convDimsPart("dims"+suffix, image, filter, c, i)
+		if err != nil {
+			return nil, err
+		}
+		v.Parts = append(v.Parts, dims)
+		cellID := "cell" + suffix
+		if seed == 0 {
+			cellID = "bottom-right" + suffix
+		}
+		cell, err := convCellPart(cellID, image, filter, c, i, seed == 0)
+		if err != nil {
+			return nil, err
+		}
+		v.Parts = append(v.Parts, cell)
+		if i == 0 && askMatrix {
+			m, err := convMatrixPart("output", image, filter, c, i)
+			if err != nil {
+				return nil, err
+			}
+			v.Parts = append(v.Parts, m)
+		}
+	}
+	return v, nil
+}
+
+// drawConvByHand draws a variant worth doing by hand: small whole numbers, a
+// filter that changes under flipping (so that mistake can be told apart),
+// strides that divide cleanly, and a second case with padding.
+func drawConvByHand(rng *rand.Rand) (image, filter [][]float64, first, second ConvSetting, askMatrix bool) {
+	k := 2 + rng.IntN(2)
+	h := k + 2 + rng.IntN(3)
+	w := k + 2 + rng.IntN(3)
+	image = randomMatrix(rng, h, w, -5, 9)
+	for {
+		filter = randomMatrix(rng, k, k, -2, 2)
+		if !slices.EqualFunc(filter, flipped(filter), slices.Equal) {
+			break
+		}
+	}
+	pickStride := func(p int) int {
+		if rng.IntN(2) == 0 && (h+2*p-k)%2 == 0 && (w+2*p-k)%2 == 0 {
+			return 2
+		}
+		return 1
+	}
+	first = ConvSetting{Padding: 0}
+	first.Stride = pickStride(0)
+	second = ConvSetting{Padding: 1}
+	if k == 3 && rng.IntN(2) == 0 {
+		second.Padding = 2
+	}
+	second.Stride = pickStride(second.Padding)
+	outH := (h-k)/first.Stride + 1
+	outW := (w-k)/first.Stride + 1
+	first.Cell = [2]int{rng.IntN(outH), rng.IntN(outW)}
+	// The padded case asks for a border cell, where padding matters.
+	pOutH := (h+2*second.Padding-k)/second.Stride + 1
+	pOutW := (w+2*second.Padding-k)/second.Stride + 1
+	switch rng.IntN(4) {
+	case 0:
+		second.Cell = [2]int{0, rng.IntN(pOutW)}
+	case 1:
+		second.Cell = [2]int{pOutH - 1, rng.IntN(pOutW)}
+	case 2:
+		second.Cell = [2]int{rng.IntN(pOutH), 0}
+	default:
+		second.Cell = [2]int{rng.IntN(pOutH), pOutW - 1}
+	}
+	askMatrix = outH*outW <= 16 && rng.IntN(2) == 0
+	return image, filter, first, second, askMatrix
+}
+
+func settingWords(c ConvSetting) string {
+	pad := "no padding"
+	if c.Padding > 0 {
+		pad = fmt.Sprintf("padding %d", c.Padding)
+	}
+	return fmt.Sprintf("%s, stride %d", pad, c.Stride)
+}
+
+func convDimsPart(id string, image, filter [][]float64, c ConvSetting, anim int) (*Part, error) {
+	h, w, k := len(image), len(image[0]), len(filter)
+	out, err := conv2D(image, filter, c.Stride, c.Padding)
+	if err != nil {
+		return nil, err
+	}
+	expected := []int{len(out), len(out[0])}
+	size := func(in, p, s, plus int) int { return (in+p-k)/s + plus }
+	mistakes := []mistake[[]int]{{
+		id:       "forgot-plus-one",
+		feedback: "You left out the +1 in the output-size formula. The first position of the filter counts too: $\\lfloor (W - K + 2P)/S \\rfloor + 1$.",
+		value:    []int{size(h, 2*c.Padding, c.Stride, 0), size(w, 2*c.Padding, c.Stride, 0)},
+	}}
+	if c.Padding > 0 {
+		mistakes = append(mistakes, mistake[[]int]{
+			id: "padding-one-side",
+			feedback: fmt.Sprintf("You added the padding once. Padding %d puts %d rows of zeros on the top and %d on the bottom "+
+				"(and the same on the left and right), so the formula has $2P$.", c.Padding, c.Padding, c.Padding),
+			value: []int{size(h, c.Padding, c.Stride, 1), size(w, c.Padding, c.Stride, 1)},
+		})
+	}
+	if c.Stride > 1 {
+		mistakes = append(mistakes, mistake[[]int]{
+			id:       "ignored-stride",
+			feedback: fmt.Sprintf("That is the size for stride 1. With stride %d the filter jumps %d cells at a time, so divide by $S = %d$ before adding 1.", c.Stride, c.Stride, c.Stride),
+			value:    []int{size(h, 2*c.Padding, 1, 1), size(w, 2*c.Padding, 1, 1)},
+		})
+	}
+	return &Part{
+		ID:          id,
+		Label:       "Output size (" + settingWords(c) + ")",
+		Prompt:      fmt.Sprintf("With %s, what are the dimensions of the output?", settingWords(c)),
+		Kind:        KindShape,
+		Placeholder: "e.g. 3x3",
+		Format:      "Write height × width, like 3x3 or 3×3.",
+		Hints: []string{
+			"Use the output-size formula on each axis: $W_{out} = \\lfloor (W_{in} - K + 2P) / S \\rfloor + 1$.",
+			fmt.Sprintf("Here $W_{in} = %d$ (height %d), $K = %d$, $P = %d$, $S = %d$.", w, h, k, c.Padding, c.Stride),
+		},
+		Solution: []string{
+			"Apply $\\lfloor (W_{in} - K + 2P) / S \\rfloor + 1$ to each axis.",
+			outputSizeSteps("Height", h, k, c.Padding, c.Stride),
+			outputSizeSteps("Width", w, k, c.Padding, c.Stride),
+			fmt.Sprintf("The output is $%d \\times %d$.", expected[0], expected[1]),
+		},
+		Answer:    fmt.Sprintf("%d×%d", expected[0], expected[1]),
+		Input:     fmt.Sprintf("%dx%d", expected[0], expected[1]),
+		Animation: anim,
+		check: func(text string) Verdict {
+			return shapeCheck(expected, mistakes, "Count how many positions the filter can take down and across: "+
+				"use the output-size formula on each axis.")(text)
+		},
+	}, nil
+}
+
+func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int, recitation bool) (*Part, error) {
+	st, err := convStep(image, filter, c.Stride, c.Padding, c.Cell[0], c.Cell[1])
+	if err != nil {
+		return nil, err
+	}
+	flip, err := convStep(image, flipped(filter), c.Stride, c.Padding, c.Cell[0], c.Cell[1])
+	if err != nil {
+		return nil, err
+	}
+	where := "in " + ordinalCell(c.Cell[0], c.Cell[1]) + " of the output (counting from 1 at the top left)"
+	if recitation {
+		where = "in the bottom-right corner of the output"
+	}
+	win := st.Window
+	window := make([][]float64, len(filter))
+	for i := range window {
+		window[i] = make([]float64, len(filter[0]))
+		for j := range window[i] {
+			t := st.Terms[0][i*len(filter[0])+j]
+			if !t.IsPadding {
+				window[i][j] = t.Input
+			}
+		}
+	}
+	padNote := ""
+	if c.Padding > 0 {
+		padNote = fmt.Sprintf(" In the image padded with %d ring(s) of zeros it", c.Padding)
+	} else {
+		padNote = " It"
+	}
+	mistakes := []mistake[int64]{{
+		id: "flipped-kernel",
+		feedback: "You flipped the filter, as a textbook convolution does. Deep-learning layers compute cross-correlation: " +
+			"multiply each image value by the filter value in the same position, without rotating the filter.",
+		value: int64(flip.Value),
+	}}
+	return &Part{
+		ID:          id,
+		Label:       "Output value (" + settingWords(c) + ")",
+		Prompt:      fmt.Sprintf("With %s, what is the value %s?", settingWords(c), where),
+		Kind:        KindInteger,
+		Placeholder: "e.g. -5",
+		Format:      "A whole number; a minus sign is fine.",
+		Hints: []string{
+			fmt.Sprintf("Find the window first: output cell (%d, %d) starts at row %d, column %d of the padded image (counting from 0), because each step moves the filter by the stride.",
+				c.Cell[0], c.Cell[1], win.Row, win.Col),
+			"Do not flip the filter: pair each image value with the filter value in the same position.",
+			fmt.Sprintf("The window holds $%s$; multiply it element-wise with the filter and add the products.", matrixText(window)),
+		},
+		Solution: []string{
+			fmt.Sprintf("%s covers rows %d–%d and columns %d–%d (counting from 0) and holds $%s$.",
+				padNote, win.Row, win.Row+win.Height-1, win.Col, win.Col+win.Width-1, matrixText(window)),
+			"Multiply element-wise with the filter and add: $" + traceArithmetic(st) + "$.",
+		},
+		Answer:    num(st.Value),
+		Input:     num(st.Value),
+		Animation: anim,
+		FocusStep: &st.Index,
+		check:     integerCheck(int64(st.Value), mistakes, "Recheck the window's position and each product; the step-by-step player shows every cell."),
+	}, nil
+}
+
+func convMatrixPart(id string, image, filter [][]float64, c ConvSetting, anim int) (*Part, error) {
+	out, err := conv2D(image, filter, c.Stride, c.Padding)
+	if err != nil {
+		return nil, err
+	}
+	flip, err := conv2D(image, flipped(filter), c.Stride, c.Padding)
+	if err != nil {
+		return nil, err
+	}
+	return &Part{
+		ID:          id,
+		Label:       "Whole output (" + settingWords(c) + ")",
+		Prompt:      fmt.Sprintf("With %s, write out the whole output.", settingWords(c)),
+		Kind:        KindMatrix,
+		Placeholder: "one row per line, e.g. 1 2; 3 4",
+		Format:      "One row per line (or rows separated by semicolons), numbers separated by spaces or commas.",
+		Rows:        len(out), Cols: len(out[0]),
+		Hints: []string{
+			"Work out the output size first; then fill it row by row, moving the filter by the stride each time.",
+			"Each cell is the sum of the element-wise products of the filter and the window under it.",
+		},
+		Solution: []string{
+			fmt.Sprintf("The output is $%d \\times %d$; each cell is the sum of products of the filter with its window.", len(out), len(out[0])),
+			"The output is $" + matrixText(out) + "$.",
+		},
+		Answer:    "$" + matrixText(out) + "$",
+		Input:     matrixText(out),
+		Animation: anim,
+		check: matrixCheck(out, []mistake[[][]float64]{{
+			id: "flipped-kernel",
+			feedback: "You flipped the filter, as a textbook convolution does. Deep-learning layers compute cross-correlation: " +
+				"multiply each image value by the filter value in the same position.",
+			value: flip,
+		}}, "Use “show me this cell” to watch how a marked cell is computed."),
+	}, nil
+}

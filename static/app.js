@@ -1,0 +1,274 @@
+// Stride's progressive enhancement. Every page works without this file:
+// forms post and the server renders the verdicts. With it, answers are
+// checked in place, progress is kept in this browser (localStorage, no
+// cookies), and an embedded exercise tells its host page about its size
+// and results.
+(function () {
+  "use strict";
+
+  var PROGRESS_KEY = "stride.progress.v1";
+
+  // --- progress -----------------------------------------------------------
+
+  function loadProgress() {
+    try {
+      var raw = window.localStorage.getItem(PROGRESS_KEY);
+      var data = raw ? JSON.parse(raw) : {};
+      return data && typeof data === "object" ? data : {};
+    } catch (e) {
+      return {}; // storage blocked (private mode, sandboxed iframe)
+    }
+  }
+
+  function saveProgress(data) {
+    try {
+      window.localStorage.setItem(PROGRESS_KEY, JSON.stringify(data));
+    } catch (e) {
+      /* progress is a convenience; never fail a check over it */
+    }
+  }
+
+  // recordSolved remembers the parts answered correctly for one variant.
+  function recordSolved(exercise, seed, partIDs) {
+    if (!partIDs.length) return;
+    var data = loadProgress();
+    var ex = data[exercise] || (data[exercise] = {});
+    var solved = ex[seed] || (ex[seed] = []);
+    partIDs.forEach(function (id) {
+      if (solved.indexOf(id) < 0) solved.push(id);
+    });
+    saveProgress(data);
+  }
+
+  function showHomeProgress() {
+    var cards = document.querySelectorAll("[data-exercise-id]");
+    if (!cards.length) return;
+    var data = loadProgress();
+    cards.forEach(function (card) {
+      var id = card.getAttribute("data-exercise-id");
+      var parts = (card.getAttribute("data-parts") || "").split(",").filter(Boolean);
+      var ex = data[id] || {};
+      var out = card.querySelector(".progress");
+      if (!out) return;
+      var own = (ex["0"] || []).filter(function (p) { return parts.indexOf(p) >= 0; }).length;
+      var variants = Object.keys(ex).filter(function (s) { return s !== "0" && ex[s].length > 0; }).length;
+      if (own === 0 && variants === 0) {
+        out.textContent = "Not started yet.";
+        return;
+      }
+      var text = "Recitation numbers: " + own + " of " + parts.length + " parts solved.";
+      if (variants > 0) {
+        text += " Practised " + variants + (variants === 1 ? " variant." : " variants.");
+      }
+      out.textContent = text;
+      if (own === parts.length && parts.length > 0) card.classList.add("is-solved");
+    });
+  }
+
+  // --- checking in place ----------------------------------------------------
+
+  function collectAnswers(form) {
+    var answers = {};
+    var partial = {};
+    form.querySelectorAll("[data-part]").forEach(function (el) {
+      var id = el.getAttribute("data-part");
+      var kind = el.getAttribute("data-kind");
+      var name = "a." + id;
+      if (kind === "matrix") {
+        var rows = {};
+        var filled = 0, empty = 0;
+        el.querySelectorAll("input[name^='" + name + ".']").forEach(function (input) {
+          var rc = input.name.slice(name.length + 1).split(".");
+          var v = input.value.trim();
+          if (v === "") empty++; else filled++;
+          (rows[rc[0]] = rows[rc[0]] || [])[Number(rc[1])] = v;
+        });
+        if (filled > 0 && empty > 0) {
+          partial[id] = true;
+        } else if (filled > 0) {
+          answers[id] = Object.keys(rows).sort(function (a, b) { return a - b; })
+            .map(function (r) { return rows[r].join(" "); }).join("; ");
+        }
+        return;
+      }
+      if (kind === "single-choice" || kind === "multiple-choice") {
+        var picked = [];
+        el.querySelectorAll("input[name='" + name + "']:checked").forEach(function (i) { picked.push(i.value); });
+        if (picked.length) answers[id] = picked.join(",");
+        return;
+      }
+      var field = form.querySelector("[name='" + name + "']");
+      if (field && field.value.trim() !== "") answers[id] = field.value;
+    });
+    return { answers: answers, partial: partial };
+  }
+
+  var HEADLINES = {
+    correct: "Correct",
+    incorrect: "Not quite",
+    invalid: "Could not read this answer",
+    revealed: "Compare with the model answer",
+  };
+
+  function renderVerdict(form, id, v) {
+    var box = document.getElementById("verdict-" + id);
+    if (!box) return;
+    box.className = "verdict verdict-" + (v.consistent ? "consistent" : v.status);
+    box.textContent = "";
+    var input = document.getElementById("answer-" + id);
+    if (input) input.setAttribute("aria-invalid", v.status === "incorrect" || v.status === "invalid" ? "true" : "false");
+    var part = form.querySelector("[data-part='" + id + "']");
+    if (part) {
+      part.querySelectorAll(".cell-input").forEach(function (c) { c.classList.remove("cell-wrong"); });
+      (v.wrong_cells || []).forEach(function (rc) {
+        var cell = document.getElementById("answer-" + id + "-" + rc[0] + "-" + rc[1]);
+        if (cell) cell.classList.add("cell-wrong");
+      });
+    }
+    if (v.status === "blank") return;
+    var line = document.createElement("p");
+    line.className = "verdict-line";
+    var strong = document.createElement("strong");
+    strong.className = "verdict-status";
+    strong.textContent = v.consistent ? "Consistent with your row above" : (HEADLINES[v.status] || v.status);
+    line.appendChild(strong);
+    if (v.read_as) {
+      var read = document.createElement("span");
+      read.className = "read-as";
+      read.textContent = " (" + v.read_as + ")";
+      line.appendChild(read);
+    }
+    box.appendChild(line);
+    var fb = document.createElement("p");
+    fb.className = "feedback";
+    // feedback_html is rendered and escaped by the server's math renderer.
+    fb.innerHTML = v.feedback_html;
+    box.appendChild(fb);
+    if (typeof v.show_cell_step === "number" && part && Number(part.getAttribute("data-animation")) >= 0) {
+      var p = document.createElement("p");
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "secondary show-cell";
+      b.textContent = "Show me this cell";
+      b.setAttribute("data-show-cell", "");
+      b.setAttribute("data-animation", part.getAttribute("data-animation"));
+      b.setAttribute("data-step", String(v.show_cell_step));
+      b.setAttribute("data-got", v.got);
+      p.appendChild(b);
+      box.appendChild(p);
+    }
+    var model = document.getElementById("model-" + id);
+    if (model && v.status === "revealed") model.hidden = false;
+    if (v.status === "correct") {
+      document.querySelectorAll("#part-" + id + " details.solution, #help-" + id + " details.solution")
+        .forEach(function (d) { d.open = true; });
+    }
+  }
+
+  function enhanceExerciseForm(form) {
+    var url = form.getAttribute("data-check-url");
+    var exercise = form.getAttribute("data-exercise");
+    var seed = form.getAttribute("data-seed");
+    var score = document.getElementById("score");
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !url) return; // fall back to the plain post
+      event.preventDefault();
+      var collected = collectAnswers(form);
+      var button = form.querySelector("button[type='submit']");
+      if (button) button.disabled = true;
+      if (score) score.textContent = "Checking…";
+      fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify({ seed: Number(seed), answers: collected.answers }),
+      }).then(function (resp) {
+        return resp.json().then(function (body) { return { ok: resp.ok, body: body }; });
+      }).then(function (r) {
+        if (!r.ok) throw new Error(r.body && r.body.error ? r.body.error : "check failed");
+        var solved = [];
+        Object.keys(r.body.parts).forEach(function (id) {
+          var v = r.body.parts[id];
+          if (collected.partial[id]) {
+            v = { status: "invalid", feedback_html: "Some cells are empty. Fill every cell of the grid (a 0 is a number too). It does not count as an attempt.", read_as: "" };
+          }
+          renderVerdict(form, id, v);
+          if (v.status === "correct") solved.push(id);
+          notifyParent({ type: "result", exercise: exercise, seed: Number(seed), part: id, status: v.status });
+        });
+        recordSolved(exercise, seed, solved);
+        if (score) score.textContent = "Score: " + r.body.score + " of " + r.body.max + " checked parts correct.";
+        announceResize();
+      }).catch(function () {
+        // The JSON path failed (offline, proxy): post the form instead.
+        form.submit();
+      }).finally(function () {
+        if (button) button.disabled = false;
+      });
+    });
+  }
+
+  // After a plain (no-fetch) post, the server rendered the verdicts; record
+  // the solved parts from them too.
+  function recordRenderedVerdicts(form) {
+    var solved = [];
+    form.querySelectorAll(".verdict-correct").forEach(function (v) {
+      solved.push(v.id.replace(/^verdict-/, ""));
+    });
+    recordSolved(form.getAttribute("data-exercise"), form.getAttribute("data-seed"), solved);
+  }
+
+  // --- embedding --------------------------------------------------------------
+
+  var embedded = window.parent && window.parent !== window;
+
+  function notifyParent(msg) {
+    if (!embedded) return;
+    msg.source = "stride";
+    window.parent.postMessage(msg, "*");
+  }
+
+  var lastHeight = 0;
+  function announceResize() {
+    if (!embedded) return;
+    var h = Math.ceil(document.documentElement.scrollHeight);
+    if (h !== lastHeight) {
+      lastHeight = h;
+      notifyParent({ type: "resize", height: h });
+    }
+  }
+
+  // --- start -------------------------------------------------------------------
+
+  function start() {
+    document.documentElement.classList.add("js");
+    showHomeProgress();
+    document.querySelectorAll("form.exercise-form").forEach(function (form) {
+      recordRenderedVerdicts(form);
+      enhanceExerciseForm(form);
+    });
+    // "Watch it step by step" links pick their animation in the player.
+    document.addEventListener("click", function (ev) {
+      var a = ev.target.closest && ev.target.closest("[data-watch]");
+      if (!a) return;
+      var which = document.querySelector("#player-main [data-role=which]");
+      if (which && which.value !== a.getAttribute("data-watch")) {
+        which.value = a.getAttribute("data-watch");
+        which.dispatchEvent(new Event("change"));
+      }
+    });
+    document.querySelectorAll("input[readonly], textarea[readonly]").forEach(function (el) {
+      el.addEventListener("focus", function () { el.select(); });
+    });
+    if (embedded) {
+      if (window.ResizeObserver) new ResizeObserver(announceResize).observe(document.body);
+      document.addEventListener("toggle", announceResize, true);
+      announceResize();
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,385 @@
+// Stride's step-by-step player. The server owns the computation and the
+// pace: this script opens /ws/animate, sends a "start" message and renders
+// the meta and step messages it streams back. Without this script (or
+// without websockets) the server-rendered step tables stay in place.
+(function () {
+  "use strict";
+
+  var MINUS = "\u2212";
+
+  function fmt(v) {
+    if (v === null || v === undefined) return MINUS + "\u221e";
+    if (typeof v !== "number") return String(v);
+    var s;
+    if (Number.isInteger(v)) s = String(v);
+    else s = String(Number(v.toFixed(4)));
+    return s.replace("-", MINUS);
+  }
+
+  function factor(v) {
+    var s = fmt(v);
+    return v < 0 ? "(" + s + ")" : s;
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function reducedMotion() {
+    return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  }
+
+  function Player(root) {
+    this.root = root;
+    this.app = root.querySelector(".player-app");
+    this.stage = root.querySelector("[data-role=stage]");
+    this.live = root.querySelector("[data-role=live]");
+    this.sum = root.querySelector("[data-role=sum]");
+    this.compare = root.querySelector("[data-role=compare]");
+    this.scrubber = root.querySelector("[data-role=scrubber]");
+    this.position = root.querySelector("[data-role=position]");
+    this.speed = root.querySelector("[data-role=speed]");
+    this.toggleButton = root.querySelector("[data-action=toggle]");
+    this.which = root.querySelector("[data-role=which]");
+    this.meta = null;
+    this.index = -1;
+    this.playing = false;
+    this.pending = [];
+    this.wanted = null; // a compare request waiting for its step
+    this.connect();
+    this.bind();
+  }
+
+  Player.prototype.wsURL = function () {
+    var path = this.root.getAttribute("data-ws-url");
+    var proto = window.location.protocol === "https:" ? "wss:" : "ws:";
+    return proto + "//" + window.location.host + path;
+  };
+
+  Player.prototype.connect = function () {
+    var self = this;
+    if (!window.WebSocket) return;
+    var ws;
+    try {
+      ws = new WebSocket(this.wsURL());
+    } catch (e) {
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = function () {
+      // Only now hide the fallback tables: the live player works.
+      self.root.classList.add("player-live-mode");
+      self.app.hidden = false;
+      self.start(self.currentStart());
+      self.pending.forEach(function (m) { ws.send(JSON.stringify(m)); });
+      self.pending = [];
+    };
+    ws.onmessage = function (ev) {
+      var msg;
+      try { msg = JSON.parse(ev.data); } catch (e) { return; }
+      self.handle(msg);
+    };
+    ws.onclose = function (ev) {
+      self.root.classList.remove("player-live-mode");
+      if (self.meta) {
+        self.live.textContent = "The animation connection closed" + (ev.reason ? ": " + ev.reason : "") + ". The step tables below still show every step.";
+      }
+      self.app.hidden = !self.meta;
+      self.ws = null;
+    };
+  };
+
+  Player.prototype.send = function (msg) {
+    if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(msg));
+    else this.pending.push(msg);
+  };
+
+  Player.prototype.currentStart = function () {
+    var src = this.which ? this.which.options[this.which.selectedIndex] : this.root.querySelector("[data-role=single]");
+    var start = JSON.parse(src.getAttribute("data-start"));
+    start.type = "start";
+    start.fps = Number(this.speed.value);
+    start.paused = reducedMotion();
+    return start;
+  };
+
+  Player.prototype.start = function (msg) {
+    this.meta = null;
+    this.index = -1;
+    this.compare.hidden = true;
+    this.send(msg);
+  };
+
+  Player.prototype.bind = function () {
+    var self = this;
+    this.root.querySelectorAll("[data-action]").forEach(function (b) {
+      b.addEventListener("click", function () { self.action(b.getAttribute("data-action")); });
+    });
+    this.scrubber.addEventListener("input", function () {
+      self.send({ type: "seek", index: Number(self.scrubber.value) });
+    });
+    this.speed.addEventListener("change", function () {
+      self.send({ type: "speed", fps: Number(self.speed.value) });
+    });
+    if (this.which) {
+      this.which.addEventListener("change", function () { self.start(self.currentStart()); });
+    }
+    this.app.addEventListener("keydown", function (ev) {
+      if (ev.target.tagName === "SELECT" || ev.target.tagName === "INPUT" && ev.target.type !== "range") return;
+      var map = { " ": "toggle", ArrowLeft: "back", ArrowRight: "step", Home: "first", End: "last" };
+      var a = map[ev.key];
+      if (!a) return;
+      ev.preventDefault();
+      self.action(a);
+    });
+  };
+
+  Player.prototype.action = function (a) {
+    if (!this.meta) return;
+    var last = this.meta.total_steps - 1;
+    switch (a) {
+      case "toggle":
+        this.send({ type: this.playing ? "pause" : "play" });
+        break;
+      case "back":
+        if (this.index > 0) this.send({ type: "back" });
+        break;
+      case "step":
+        if (this.playing) this.send({ type: "pause" });
+        this.send(this.index < 0 ? { type: "seek", index: 0 } : { type: "step" });
+        break;
+      case "first":
+        this.send({ type: "seek", index: 0 });
+        break;
+      case "last":
+        this.send({ type: "seek", index: last });
+        break;
+    }
+  };
+
+  // showCell jumps to one output cell and puts the student's value beside
+  // the right one ("show me this cell").
+  Player.prototype.showCell = function (animation, index, got) {
+    this.wanted = { index: index, got: got };
+    if (this.which && String(this.which.value) !== String(animation)) {
+      this.which.value = String(animation);
+      var start = this.currentStart();
+      start.paused = true;
+      this.start(start);
+    }
+    this.pendingSeek = index;
+    if (this.meta) this.send({ type: "seek", index: index });
+    this.root.scrollIntoView({ behavior: reducedMotion() ? "auto" : "smooth", block: "start" });
+    var focusable = this.root.querySelector("[data-action=toggle]");
+    if (focusable) focusable.focus({ preventScroll: true });
+  };
+
+  Player.prototype.handle = function (msg) {
+    switch (msg.type) {
+      case "meta":
+        this.meta = msg;
+        this.index = -1;
+        this.playing = !msg.paused;
+        this.values = [];
+        this.buildStage();
+        this.scrubber.max = String(Math.max(0, msg.total_steps - 1));
+        this.scrubber.value = "0";
+        this.updatePosition();
+        this.updateToggle();
+        this.live.textContent = msg.total_steps + " steps. " + (this.playing ? "Playing." : "Paused: press Play or Step.");
+        if (this.pendingSeek !== undefined) {
+          this.send({ type: "seek", index: this.pendingSeek });
+          this.pendingSeek = undefined;
+        }
+        break;
+      case "step":
+        this.showStep(msg);
+        break;
+      case "state":
+        this.playing = msg.playing;
+        if (msg.fps) this.speed.value = String(msg.fps);
+        this.updateToggle();
+        break;
+      case "done":
+        this.playing = false;
+        this.updateToggle();
+        this.live.textContent += " Done: the output is complete.";
+        break;
+      case "error":
+        this.live.textContent = "The animation could not start: " + msg.message;
+        break;
+    }
+  };
+
+  Player.prototype.updateToggle = function () {
+    this.toggleButton.textContent = this.playing ? "\u23f8 Pause" : "\u25b6 Play";
+    this.toggleButton.setAttribute("aria-pressed", this.playing ? "true" : "false");
+  };
+
+  Player.prototype.updatePosition = function () {
+    var total = this.meta ? this.meta.total_steps : 0;
+    this.position.textContent = (this.index + 1) + " of " + total;
+  };
+
+  Player.prototype.buildStage = function () {
+    var m = this.meta;
+    var stage = this.stage;
+    stage.textContent = "";
+    this.inputCells = [];
+    var inputs = el("div", "player-panel");
+    inputs.appendChild(el("h3", "", m.padding && (m.padding[0] || m.padding[1]) ? "Padded input" : "Input"));
+    var padded = m.padded_input;
+    for (var c = 0; c < padded.length; c++) {
+      var cells = [];
+      inputs.appendChild(this.grid(padded[c], "Input channel " + (c + 1), cells, function (r, col, v) {
+        var pr = m.padding[0], pc = m.padding[1];
+        var isPad = r < pr || col < pc || r >= padded[0].length - pr || col >= padded[0][0].length - pc;
+        return { text: isPad ? (v === null ? MINUS + "\u221e" : "0") : fmt(v), cls: isPad ? "pad" : "" };
+      }, padded.length > 1 ? "channel " + (c + 1) : ""));
+      this.inputCells.push(cells);
+    }
+    stage.appendChild(inputs);
+    this.kernelPanel = null;
+    if (m.kernel) {
+      this.kernelPanel = el("div", "player-panel");
+      this.kernelPanel.appendChild(el("h3", "", "Filter"));
+      stage.appendChild(this.kernelPanel);
+      this.kernelFor = -1;
+    }
+    var outputs = el("div", "player-panel");
+    outputs.appendChild(el("h3", "", "Output"));
+    this.outputCells = [];
+    var shape = m.output_shape;
+    for (var o = 0; o < shape[0]; o++) {
+      var blank = [];
+      for (var r = 0; r < shape[1]; r++) {
+        var row = [];
+        for (var k = 0; k < shape[2]; k++) row.push("");
+        blank.push(row);
+      }
+      var oc = [];
+      outputs.appendChild(this.grid(blank, "Output channel " + (o + 1), oc, function () { return { text: "", cls: "" }; },
+        shape[0] > 1 ? "channel " + (o + 1) : ""));
+      this.outputCells.push(oc);
+    }
+    stage.appendChild(outputs);
+  };
+
+  Player.prototype.grid = function (values, label, store, cellOf, caption) {
+    var table = el("table", "grid player-grid");
+    table.setAttribute("aria-label", label);
+    if (caption) table.appendChild(el("caption", "", caption));
+    var body = el("tbody");
+    for (var r = 0; r < values.length; r++) {
+      var tr = el("tr");
+      var row = [];
+      for (var c = 0; c < values[r].length; c++) {
+        var info = cellOf(r, c, values[r][c]);
+        var td = el("td", info.cls, info.text);
+        tr.appendChild(td);
+        row.push(td);
+      }
+      store.push(row);
+      body.appendChild(tr);
+    }
+    table.appendChild(body);
+    return table;
+  };
+
+  Player.prototype.showKernel = function (o) {
+    if (!this.kernelPanel || this.kernelFor === o) return;
+    this.kernelFor = o;
+    while (this.kernelPanel.childNodes.length > 1) this.kernelPanel.removeChild(this.kernelPanel.lastChild);
+    var filt = this.meta.kernel[o];
+    for (var c = 0; c < filt.length; c++) {
+      this.kernelPanel.appendChild(this.grid(filt[c], "Filter " + (o + 1) + ", channel " + (c + 1), [], function (r, col, v) {
+        return { text: fmt(v), cls: "" };
+      }, this.meta.kernel.length > 1 || filt.length > 1 ? "filter " + (o + 1) + (filt.length > 1 ? ", channel " + (c + 1) : "") : ""));
+    }
+  };
+
+  Player.prototype.arithmetic = function (s) {
+    var op = this.meta.op;
+    var parts = [];
+    if (op === "conv2d") {
+      var perChannel = s.terms.map(function (terms) {
+        return terms.map(function (t, i) {
+          var x = t.padding ? 0 : t.input;
+          return (i === 0 ? fmt(x) : factor(x)) + "\u00b7" + factor(t.weight);
+        }).join(" + ");
+      });
+      parts = perChannel.length > 1 ? perChannel.map(function (p) { return "(" + p + ")"; }) : perChannel;
+      var text = parts.join(" + ");
+      if (s.bias !== undefined && s.bias !== null) text += " + " + factor(s.bias) + " (bias)";
+      return text + " = " + fmt(s.value);
+    }
+    var vals = s.terms[0].map(function (t) { return t.padding && op === "maxpool2d" ? MINUS + "\u221e" : fmt(t.padding ? 0 : t.input); });
+    if (op === "maxpool2d") return "max(" + vals.join(", ") + ") = " + fmt(s.value);
+    return "(" + vals.join(" + ") + ") / " + vals.length + " = " + fmt(s.value);
+  };
+
+  Player.prototype.showStep = function (s) {
+    var m = this.meta;
+    if (!m) return;
+    this.index = s.index;
+    this.values[s.index] = s.value;
+    // Clear the previous window.
+    this.inputCells.forEach(function (ch) {
+      ch.forEach(function (row) { row.forEach(function (td) { td.classList.remove("in-window", "window-corner"); }); });
+    });
+    var self = this;
+    s.terms.forEach(function (terms) {
+      terms.forEach(function (t) {
+        var ch = m.op === "conv2d" ? t.channel : s.out[0];
+        var td = self.inputCells[ch] && self.inputCells[ch][t.row] && self.inputCells[ch][t.row][t.col];
+        if (td) td.classList.add("in-window");
+      });
+    });
+    this.showKernel(s.out[0]);
+    // Fill the output up to this step; later cells are blank again.
+    var shape = m.output_shape, per = shape[1] * shape[2];
+    for (var i = 0; i < m.total_steps; i++) {
+      var o = Math.floor(i / per), rem = i % per, r = Math.floor(rem / shape[2]), c = rem % shape[2];
+      var td = this.outputCells[o][r][c];
+      td.classList.remove("current");
+      if (i <= s.index) {
+        var v = m.output ? m.output[o][r][c] : this.values[i];
+        td.textContent = v === undefined ? "\u2026" : fmt(v);
+      } else {
+        td.textContent = "";
+      }
+    }
+    this.outputCells[s.out[0]][s.out[1]][s.out[2]].classList.add("current");
+    this.sum.textContent = this.arithmetic(s);
+    this.scrubber.value = String(s.index);
+    this.updatePosition();
+    var where = "output row " + (s.out[1] + 1) + ", column " + (s.out[2] + 1) + (shape[0] > 1 ? ", channel " + (s.out[0] + 1) : "");
+    this.live.textContent = "Step " + (s.index + 1) + " of " + m.total_steps + ": " + where + " is " + fmt(s.value) + ".";
+    if (this.wanted && this.wanted.index === s.index) {
+      this.compare.hidden = false;
+      this.compare.textContent = "This is the cell you got wrong: you wrote " + fmt(this.wanted.got) + ", the right value is " + fmt(s.value) + ".";
+      this.wanted = null;
+    }
+  };
+
+  function start() {
+    var players = [];
+    document.querySelectorAll("[data-player]").forEach(function (root) {
+      players.push(new Player(root));
+    });
+    // "Show me this cell" buttons, added by app.js after a wrong answer.
+    document.addEventListener("click", function (ev) {
+      var b = ev.target.closest && ev.target.closest("[data-show-cell]");
+      if (!b || !players.length) return;
+      ev.preventDefault();
+      players[0].showCell(b.getAttribute("data-animation"), Number(b.getAttribute("data-step")), Number(b.getAttribute("data-got")));
+    });
+    window.StridePlayers = players;
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,149 @@
+package templates
+
+import "html/template"
+
+// ExercisePageProps is everything an exercise page shows. Text fields of
+// type template.HTML were rendered (and escaped) by the server's math
+// renderer; plain strings are escaped by templ.
+type ExercisePageProps struct {
+	Links        Links
+	ID           string
+	Title        string
+	Section      string
+	SectionTitle string
+	Seed         uint64
+	// Recitation is true for seed 0, the recitation's own numbers.
+	Recitation bool
+	// FormAction is where the no-JavaScript form posts.
+	FormAction string
+	// CheckURL is the JSON endpoint JavaScript checks against.
+	CheckURL string
+	// NewVariantURL links to a fresh seed; RecitationURL to seed 0.
+	NewVariantURL string
+	RecitationURL string
+	// ShareURL is this variant's address, for copying.
+	ShareURL string
+	Intro    []BlockView
+	Parts    []PartView
+	// TableLayout renders the parts as rows of one table whose first row
+	// is TableInput.
+	TableLayout bool
+	TableInput  string
+	// Checked is true when the page shows verdicts of a submission.
+	Checked    bool
+	Score, Max int
+	// Embedded drops the site chrome for iframes.
+	Embedded bool
+	// EmbedSnippet is the iframe code offered in the "Embed" disclosure.
+	EmbedSnippet string
+	// Player replays the variant's convolutions and poolings, if any.
+	Player *PlayerProps
+}
+
+// BlockView is one element of a prompt; exactly one field is set.
+type BlockView struct {
+	Text  template.HTML
+	Grid  *GridView
+	Table *TableView
+	RNN   *RNNDiagramView
+}
+
+// GridView is a labelled matrix of numbers.
+type GridView struct {
+	Label string
+	Rows  [][]string
+}
+
+// TableView is a small table; cells were rendered by the math renderer.
+type TableView struct {
+	Caption string
+	Header  []string
+	Rows    [][]template.HTML
+}
+
+// PartView is one question with the student's answer and its verdict.
+type PartView struct {
+	ID          string
+	Label       string
+	Prompt      template.HTML
+	Kind        string
+	Placeholder string
+	Format      string
+	// Value is what the student typed (echoed back, escaped by templ).
+	Value string
+	// Matrix parts: the grid size and the typed cells.
+	Rows, Cols int
+	Cells      [][]string
+	// Choice parts.
+	Options []OptionView
+	// Self-check parts.
+	ModelAnswer template.HTML
+	Checklist   []template.HTML
+	SelfMark    string
+	Verdict     *VerdictView
+	Hints       []template.HTML
+	Solution    []template.HTML
+	Answer      template.HTML
+	// SolutionOpen shows the worked solution (after a correct answer).
+	SolutionOpen bool
+	// Animation is the index of the player animation that replays this
+	// part, or -1; FocusStep the step of the cell it asks for, or -1.
+	Animation, FocusStep int
+	Diagram              *NetworkDiagramView
+	RNNDiagram           *RNNDiagramView
+}
+
+// OptionView is one choice.
+type OptionView struct {
+	ID      string
+	Text    template.HTML
+	Checked bool
+}
+
+// VerdictView is the outcome of checking a part.
+type VerdictView struct {
+	Status     string
+	Headline   string
+	Feedback   template.HTML
+	ReadAs     string
+	Consistent bool
+	// WrongCells are "r-c" keys of wrong matrix cells.
+	WrongCells map[string]bool
+	// ShowCellStep and Got drive "show me this cell": the trace step of
+	// the first wrong cell (or -1) and the student's value there.
+	ShowCellStep int
+	Got          string
+}
+
+// NetworkDiagramView is a laid-out drawing of a feed-forward network.
+type NetworkDiagramView struct {
+	Caption       string
+	Width, Height int
+	Boxes         []DiagramBox
+	Arrows        []DiagramLine
+}
+
+// DiagramBox is one labelled box of a diagram.
+type DiagramBox struct {
+	X, Y, W, H int
+	// Title and Subtitle are written inside or under the box.
+	Title, Subtitle string
+	TextX, TextY    int
+	Class           string
+}
+
+// DiagramLine is an arrow from (X1, Y1) to (X2, Y2), optionally labelled.
+type DiagramLine struct {
+	X1, Y1, X2, Y2 int
+	Label          string
+	LabelX, LabelY int
+	// Path, when set, is an SVG path used instead of the straight line.
+	Path string
+}
+
+// RNNDiagramView draws an RNN rolled and unrolled.
+type RNNDiagramView struct {
+	Caption  string
+	Rolled   NetworkDiagramView
+	Unrolled NetworkDiagramView
+}

@@ -1,0 +1,191 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/stride-tutor/stride/internal/compute"
+	"github.com/stride-tutor/stride/internal/exercises"
+	"github.com/stride-tutor/stride/internal/mathml"
+)
+
+func formatNum(v float64) string { return compute.FormatNumber(v) }
+
+// exerciseSummary is one catalog entry of GET /api/v1/exercises.
+type exerciseSummary struct {
+	ID           string        `json:"id"`
+	Title        string        `json:"title"`
+	Section      string        `json:"section"`
+	SectionTitle string        `json:"section_title"`
+	Summary      string        `json:"summary"`
+	Beyond       bool          `json:"beyond_recitation,omitempty"`
+	URL          string        `json:"url"`
+	Parts        []partSummary `json:"parts"`
+}
+
+type partSummary struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+}
+
+func (s *Server) apiExerciseCatalog(w http.ResponseWriter, r *http.Request) {
+	var out []exerciseSummary
+	for _, ex := range s.catalog.All() {
+		v, err := ex.Variant(0)
+		if err != nil {
+			s.log.Error("generate seed 0", "exercise", ex.ID, "err", err)
+			continue
+		}
+		sum := exerciseSummary{ID: ex.ID, Title: ex.Title, Section: ex.Section, SectionTitle: ex.SectionTitle,
+			Summary: ex.Summary, Beyond: ex.Beyond, URL: s.exerciseURL(ex.ID, 0)}
+		for _, p := range v.Parts {
+			sum.Parts = append(sum.Parts, partSummary{ID: p.ID, Kind: string(p.Kind)})
+		}
+		out = append(out, sum)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"exercises": out})
+}
+
+// variantJSON is GET /api/v1/exercises/{id}: everything needed to pose the
+// variant, and never its answers.
+type variantJSON struct {
+	ID     string     `json:"id"`
+	Title  string     `json:"title"`
+	Seed   uint64     `json:"seed"`
+	URL    string     `json:"url"`
+	Prompt []string   `json:"prompt"`
+	Data   any        `json:"data"`
+	Parts  []partJSON `json:"parts"`
+}
+
+type partJSON struct {
+	ID      string       `json:"id"`
+	Label   string       `json:"label"`
+	Kind    string       `json:"kind"`
+	Prompt  string       `json:"prompt"`
+	Format  string       `json:"format"`
+	Options []optionJSON `json:"options,omitempty"`
+	Rows    int          `json:"rows,omitempty"`
+	Cols    int          `json:"cols,omitempty"`
+	Hints   []string     `json:"hints"`
+}
+
+type optionJSON struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
+func (s *Server) apiExerciseVariant(w http.ResponseWriter, r *http.Request) {
+	v, err := s.lookupVariant(chi.URLParam(r, "id"), r.URL.Query().Get("seed"))
+	if err != nil {
+		writeClientError(w, err)
+		return
+	}
+	out := variantJSON{ID: v.Exercise.ID, Title: v.Exercise.Title, Seed: v.Seed, URL: s.exerciseURL(v.Exercise.ID, v.Seed), Data: v.Data}
+	for _, b := range v.Intro {
+		if b.Text != "" {
+			out.Prompt = append(out.Prompt, mathml.Plain(b.Text))
+		}
+	}
+	for _, p := range v.Parts {
+		pj := partJSON{ID: p.ID, Label: p.Label, Kind: string(p.Kind), Prompt: mathml.Plain(p.Prompt),
+			Format: p.Format, Rows: p.Rows, Cols: p.Cols, Hints: []string{}}
+		for _, h := range p.Hints {
+			pj.Hints = append(pj.Hints, mathml.Plain(h))
+		}
+		for _, o := range p.Options {
+			pj.Options = append(pj.Options, optionJSON{ID: o.ID, Text: mathml.Plain(o.Text)})
+		}
+		out.Parts = append(out.Parts, pj)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// checkRequest is the body of POST /api/v1/exercises/{id}/check.
+type checkRequest struct {
+	Seed    *uint64           `json:"seed"`
+	Answers map[string]string `json:"answers"`
+}
+
+type verdictJSON struct {
+	Status       string   `json:"status"`
+	Feedback     string   `json:"feedback"`
+	FeedbackHTML string   `json:"feedback_html"`
+	ReadAs       string   `json:"read_as"`
+	Mistake      string   `json:"mistake,omitempty"`
+	Consistent   bool     `json:"consistent,omitempty"`
+	WrongCells   [][2]int `json:"wrong_cells,omitempty"`
+	// ShowCellStep is the animation step that replays the (first) wrong
+	// cell, and Got the student's value there; absent when there is none.
+	ShowCellStep *int   `json:"show_cell_step,omitempty"`
+	Got          string `json:"got,omitempty"`
+}
+
+type checkResponse struct {
+	Parts map[string]verdictJSON `json:"parts"`
+	Score int                    `json:"score"`
+	Max   int                    `json:"max"`
+}
+
+// maxAnswers bounds the answers of one check request.
+const maxAnswers = 64
+
+func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
+	var req checkRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeClientError(w, err)
+		return
+	}
+	seedText := ""
+	if req.Seed != nil {
+		seedText = fmt.Sprint(*req.Seed)
+	}
+	v, err := s.lookupVariant(chi.URLParam(r, "id"), seedText)
+	if err != nil {
+		writeClientError(w, err)
+		return
+	}
+	if len(req.Answers) > maxAnswers {
+		writeClientError(w, &fieldError{status: http.StatusBadRequest, field: "answers", limit: maxAnswers,
+			msg: fmt.Sprintf("has %d entries; the limit is %d", len(req.Answers), maxAnswers)})
+		return
+	}
+	res, err := v.Check(req.Answers)
+	if err != nil {
+		var upe *exercises.UnknownPartError
+		if errors.As(err, &upe) {
+			writeClientError(w, badRequest("answers."+upe.PartID, "is not a part of %s; its parts are %v", v.Exercise.ID, upe.Known))
+			return
+		}
+		writeClientError(w, badRequest("answers", "%s", err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, checkResponseFrom(v, res, req.Answers))
+}
+
+func checkResponseFrom(v *exercises.Variant, res exercises.Result, answers map[string]string) checkResponse {
+	out := checkResponse{Parts: map[string]verdictJSON{}, Score: res.Score, Max: res.Max}
+	ids := make([]string, 0, len(res.Parts))
+	for id := range res.Parts {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		vd := res.Parts[id]
+		vj := verdictJSON{
+			Status: string(vd.Status), Feedback: mathml.Plain(vd.Feedback), FeedbackHTML: string(md(vd.Feedback)),
+			ReadAs: vd.ReadAs, Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
+		}
+		if part, ok := v.Part(id); ok {
+			if step, got := showCell(part, vd, answers[id]); step >= 0 {
+				vj.ShowCellStep, vj.Got = &step, got
+			}
+		}
+		out.Parts[id] = vj
+	}
+	return out
+}

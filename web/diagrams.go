@@ -1,0 +1,103 @@
+package web
+
+import (
+	"fmt"
+
+	"github.com/stride-tutor/stride/internal/exercises"
+	"github.com/stride-tutor/stride/templates"
+)
+
+// Diagram layout lives here, in Go, so the templates only draw what they
+// are handed. Coordinates are SVG user units; the SVG scales to its box.
+
+// networkLayout stacks one box per tensor vertically, which stays legible
+// on a phone, with an arrow labelled by the operation between boxes.
+func networkLayout(d *exercises.NetworkDiagram) *templates.NetworkDiagramView {
+	const (
+		width = 360
+		boxW  = 200
+		boxH  = 44
+		gap   = 34
+		top   = 10
+	)
+	v := &templates.NetworkDiagramView{Caption: d.Caption, Width: width}
+	x := (width - boxW) / 2
+	for i, st := range d.Stages {
+		y := top + i*(boxH+gap)
+		class := "diagram-box-vector"
+		if len(st.Shape) == 3 {
+			class = "diagram-box-image"
+		}
+		v.Boxes = append(v.Boxes, templates.DiagramBox{
+			X: x, Y: y, W: boxW, H: boxH, Class: class,
+			Title: st.Op, Subtitle: shapeWords(st.Shape),
+			TextX: width / 2, TextY: y + 18,
+		})
+		if i > 0 {
+			v.Arrows = append(v.Arrows, templates.DiagramLine{
+				X1: width / 2, Y1: y - gap + 2, X2: width / 2, Y2: y - 2,
+			})
+		}
+	}
+	v.Height = top*2 + len(d.Stages)*(boxH+gap) - gap
+	return v
+}
+
+func shapeWords(s []int) string {
+	switch len(s) {
+	case 3:
+		return fmt.Sprintf("%d@%d×%d", s[0], s[1], s[2])
+	case 1:
+		return fmt.Sprintf("%d", s[0])
+	}
+	return fmt.Sprint(s)
+}
+
+// rnnLayout draws the Elman RNN rolled (one cell with a loop) and unrolled
+// over d.Steps time steps.
+func rnnLayout(d *exercises.RNNDiagram) *templates.RNNDiagramView {
+	const (
+		boxW = 86
+		boxH = 40
+	)
+	box := func(x, y int, title, sub, class string) templates.DiagramBox {
+		return templates.DiagramBox{X: x, Y: y, W: boxW, H: boxH, Title: title, Subtitle: sub, TextX: x + boxW/2, TextY: y + 17, Class: class}
+	}
+	vec := func(n int) string { return fmt.Sprintf("ℝ^%d", n) }
+	rolled := templates.NetworkDiagramView{Caption: "Rolled: one cell whose hidden state feeds back into itself", Width: 300, Height: 250}
+	rolled.Boxes = []templates.DiagramBox{
+		box(80, 190, "x_t", vec(d.InputSize), "diagram-box-input"),
+		box(80, 100, "h_t", vec(d.HiddenSize)+", "+d.HiddenActivation, "diagram-box-hidden"),
+		box(80, 10, "ŷ_t", vec(d.OutSize)+", "+d.OutActivation, "diagram-box-output"),
+	}
+	rolled.Arrows = []templates.DiagramLine{
+		{X1: 123, Y1: 188, X2: 123, Y2: 142, Label: "W_hx", LabelX: 150, LabelY: 170},
+		{X1: 123, Y1: 98, X2: 123, Y2: 52, Label: "W_yh", LabelX: 150, LabelY: 80},
+		{Path: "M 166 110 C 230 90, 230 150, 166 130", Label: "W_hh", LabelX: 245, LabelY: 124},
+	}
+	steps := d.Steps
+	if steps < 1 {
+		steps = 3
+	}
+	const colW = 120
+	unrolled := templates.NetworkDiagramView{
+		Caption: fmt.Sprintf("Unrolled over %d time steps: the same weights at every step", steps),
+		Width:   40 + (steps+1)*colW, Height: 250,
+	}
+	unrolled.Boxes = append(unrolled.Boxes, box(20, 100, "h_0", "zeros", "diagram-box-hidden"))
+	for t := 1; t <= steps; t++ {
+		x := 20 + t*colW
+		unrolled.Boxes = append(unrolled.Boxes,
+			box(x, 190, fmt.Sprintf("x_%d", t), "", "diagram-box-input"),
+			box(x, 100, fmt.Sprintf("h_%d", t), "", "diagram-box-hidden"),
+			box(x, 10, fmt.Sprintf("ŷ_%d", t), "", "diagram-box-output"),
+		)
+		cx := x + boxW/2
+		unrolled.Arrows = append(unrolled.Arrows,
+			templates.DiagramLine{X1: cx, Y1: 188, X2: cx, Y2: 142, Label: "W_hx", LabelX: cx + 26, LabelY: 170},
+			templates.DiagramLine{X1: cx, Y1: 98, X2: cx, Y2: 52, Label: "W_yh", LabelX: cx + 26, LabelY: 80},
+			templates.DiagramLine{X1: x - colW + boxW + 2, Y1: 120, X2: x - 2, Y2: 120, Label: "W_hh", LabelX: x - (colW-boxW)/2, LabelY: 112},
+		)
+	}
+	return &templates.RNNDiagramView{Caption: d.Caption, Rolled: rolled, Unrolled: unrolled}
+}

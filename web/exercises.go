@@ -1,0 +1,370 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/stride-tutor/stride/internal/exercises"
+	"github.com/stride-tutor/stride/internal/exercises/answer"
+	"github.com/stride-tutor/stride/internal/mathml"
+	"github.com/stride-tutor/stride/templates"
+)
+
+// maxFormBytes bounds a posted exercise form (all answers together).
+const maxFormBytes = 64 << 10
+
+// parseSeed reads the seed query or form value: absent means 0, the
+// recitation's own numbers.
+func parseSeed(s string) (uint64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n > exercises.MaxSeed {
+		return 0, badRequest("seed", "must be a whole number from 0 to %d", uint64(exercises.MaxSeed))
+	}
+	return n, nil
+}
+
+// md renders developer-written text with inline math to safe HTML.
+func md(text string) template.HTML {
+	return mathml.MustRender(text)
+}
+
+func mdAll(list []string) []template.HTML {
+	out := make([]template.HTML, len(list))
+	for i, s := range list {
+		out[i] = md(s)
+	}
+	return out
+}
+
+func (s *Server) exerciseURL(id string, seed uint64) string {
+	return s.base + "/exercises/" + url.PathEscape(id) + "?seed=" + strconv.FormatUint(seed, 10)
+}
+
+// lookupVariant resolves the exercise ID and seed of a request.
+func (s *Server) lookupVariant(id, seedText string) (*exercises.Variant, error) {
+	ex, ok := s.catalog.Lookup(id)
+	if !ok {
+		return nil, &fieldError{status: http.StatusNotFound, field: "id", msg: fmt.Sprintf("there is no exercise %q", id)}
+	}
+	seed, err := parseSeed(seedText)
+	if err != nil {
+		return nil, err
+	}
+	v, err := ex.Variant(seed)
+	if err != nil {
+		// Every seed is meant to work; a failure is a bug, but the student
+		// still gets a clear answer rather than a crash.
+		s.log.Error("generate variant", "exercise", id, "seed", seed, "err", err)
+		return nil, &fieldError{status: http.StatusInternalServerError, field: "seed", msg: "this variant could not be generated"}
+	}
+	return v, nil
+}
+
+func (s *Server) exercisePage(w http.ResponseWriter, r *http.Request) {
+	v, err := s.lookupVariant(chi.URLParam(r, "id"), r.URL.Query().Get("seed"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.ExercisePage(s.exerciseProps(r, v, nil, nil, false)))
+}
+
+// exerciseSubmit is the no-JavaScript path: the form posts, the server
+// checks every part and renders the page with the verdicts.
+func (s *Server) exerciseSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.pageError(w, r, &fieldError{status: http.StatusRequestEntityTooLarge, field: "body",
+				msg: fmt.Sprintf("the answers are larger than the limit of %d bytes", maxFormBytes)})
+			return
+		}
+		s.pageError(w, r, badRequest("body", "the form could not be read"))
+		return
+	}
+	seedText := r.URL.Query().Get("seed")
+	if f := r.PostForm.Get("seed"); f != "" {
+		seedText = f
+	}
+	v, err := s.lookupVariant(chi.URLParam(r, "id"), seedText)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	answers, partial := formAnswers(v, r.PostForm)
+	res, err := v.Check(answers)
+	if err != nil {
+		s.pageError(w, r, badRequest("answers", "%s", err.Error()))
+		return
+	}
+	for id := range partial {
+		res.Parts[id] = exercises.Verdict{Status: exercises.StatusInvalid,
+			Feedback: "Some cells are empty. Fill every cell of the grid (a 0 is a number too). It does not count as an attempt."}
+	}
+	s.render(w, r, http.StatusOK, templates.ExercisePage(s.exerciseProps(r, v, r.PostForm, &res, true)))
+}
+
+// formAnswers collects each part's answer text from a posted form. Matrix
+// grids become "a b; c d" text; a grid filled only in part is reported in
+// partial and left out of answers.
+func formAnswers(v *exercises.Variant, form url.Values) (map[string]string, map[string]bool) {
+	answers := map[string]string{}
+	partial := map[string]bool{}
+	for _, p := range v.Parts {
+		key := "a." + p.ID
+		switch p.Kind {
+		case exercises.KindMatrix:
+			if text := form.Get(key); text != "" {
+				answers[p.ID] = text
+				continue
+			}
+			rows := make([]string, p.Rows)
+			filled, empty := 0, 0
+			for i := range p.Rows {
+				cells := make([]string, p.Cols)
+				for j := range p.Cols {
+					c := strings.TrimSpace(form.Get(fmt.Sprintf("%s.%d.%d", key, i, j)))
+					if c == "" {
+						empty++
+					} else {
+						filled++
+					}
+					cells[j] = c
+				}
+				rows[i] = strings.Join(cells, " ")
+			}
+			switch {
+			case filled == 0:
+			case empty > 0:
+				partial[p.ID] = true
+			default:
+				answers[p.ID] = strings.Join(rows, "; ")
+			}
+		case exercises.KindMultipleChoice, exercises.KindSingleChoice:
+			if vals := form[key]; len(vals) > 0 {
+				answers[p.ID] = strings.Join(vals, ",")
+			}
+		default:
+			if text := form.Get(key); text != "" {
+				answers[p.ID] = text
+			}
+		}
+	}
+	return answers, partial
+}
+
+// exerciseProps builds the page view of a variant, with the student's
+// form values and verdicts when checked.
+func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.Values, res *exercises.Result, checked bool) templates.ExercisePageProps {
+	ex := v.Exercise
+	p := templates.ExercisePageProps{
+		Links:         s.links(),
+		ID:            ex.ID,
+		Title:         ex.Title,
+		Section:       ex.Section,
+		SectionTitle:  ex.SectionTitle,
+		Seed:          v.Seed,
+		Recitation:    v.Seed == 0,
+		FormAction:    s.exerciseURL(ex.ID, v.Seed),
+		CheckURL:      s.base + "/api/v1/exercises/" + url.PathEscape(ex.ID) + "/check",
+		NewVariantURL: s.exerciseURL(ex.ID, newSeed(v.Seed)),
+		RecitationURL: s.exerciseURL(ex.ID, 0),
+		ShareURL:      absoluteURL(r, s.exerciseURL(ex.ID, v.Seed)),
+		TableLayout:   v.TableLayout,
+		TableInput:    v.TableInput,
+		Checked:       checked,
+	}
+	if res != nil {
+		p.Score, p.Max = res.Score, res.Max
+	}
+	p.Player = s.exercisePlayer(v)
+	for _, b := range v.Intro {
+		p.Intro = append(p.Intro, blockView(b))
+	}
+	for _, part := range v.Parts {
+		pv := templates.PartView{
+			ID: part.ID, Label: part.Label, Prompt: md(part.Prompt), Kind: string(part.Kind),
+			Placeholder: part.Placeholder, Format: part.Format,
+			Rows: part.Rows, Cols: part.Cols,
+			Hints: mdAll(part.Hints), Solution: mdAll(part.Solution), Answer: md(part.Answer),
+			ModelAnswer: md(part.ModelAnswer), Checklist: mdAll(part.Checklist),
+			Animation: part.Animation, FocusStep: -1,
+		}
+		if part.FocusStep != nil {
+			pv.FocusStep = *part.FocusStep
+		}
+		if part.Animation >= len(v.Animations) {
+			pv.Animation = -1
+		}
+		if part.Diagram != nil {
+			pv.Diagram = networkLayout(part.Diagram)
+		}
+		if part.RNNDiagram != nil {
+			pv.RNNDiagram = rnnLayout(part.RNNDiagram)
+		}
+		key := "a." + part.ID
+		if form != nil {
+			pv.Value = form.Get(key)
+			pv.SelfMark = form.Get("self." + part.ID)
+			if part.Kind == exercises.KindMatrix {
+				pv.Cells = make([][]string, part.Rows)
+				for i := range part.Rows {
+					pv.Cells[i] = make([]string, part.Cols)
+					for j := range part.Cols {
+						pv.Cells[i][j] = form.Get(fmt.Sprintf("%s.%d.%d", key, i, j))
+					}
+				}
+			}
+		}
+		for _, o := range part.Options {
+			checkedOpt := false
+			if form != nil {
+				for _, val := range form[key] {
+					checkedOpt = checkedOpt || val == o.ID
+				}
+			}
+			pv.Options = append(pv.Options, templates.OptionView{ID: o.ID, Text: md(o.Text), Checked: checkedOpt})
+		}
+		if res != nil {
+			if vd, ok := res.Parts[part.ID]; ok {
+				pv.Verdict = verdictView(vd, pv.SelfMark)
+				pv.Verdict.ShowCellStep, pv.Verdict.Got = showCell(part, vd, pv.Value)
+				pv.SolutionOpen = vd.Status == exercises.StatusCorrect
+			}
+		}
+		p.Parts = append(p.Parts, pv)
+	}
+	return p
+}
+
+func blockView(b exercises.Block) templates.BlockView {
+	switch {
+	case b.Grid != nil:
+		rows := make([][]string, len(b.Grid.Cells))
+		for i, r := range b.Grid.Cells {
+			rows[i] = make([]string, len(r))
+			for j, c := range r {
+				rows[i][j] = formatNum(c)
+			}
+		}
+		return templates.BlockView{Grid: &templates.GridView{Label: b.Grid.Label, Rows: rows}}
+	case b.Table != nil:
+		t := &templates.TableView{Caption: b.Table.Caption, Header: b.Table.Header}
+		for _, r := range b.Table.Rows {
+			t.Rows = append(t.Rows, mdAll(r))
+		}
+		return templates.BlockView{Table: t}
+	case b.RNN != nil:
+		return templates.BlockView{RNN: rnnLayout(b.RNN)}
+	case b.Network != nil:
+		// Network diagrams appear with solutions only; in a prompt they
+		// would give the answers away.
+		return templates.BlockView{}
+	}
+	return templates.BlockView{Text: md(b.Text)}
+}
+
+func verdictView(vd exercises.Verdict, selfMark string) *templates.VerdictView {
+	v := &templates.VerdictView{
+		Status: string(vd.Status), Feedback: md(vd.Feedback), ReadAs: vd.ReadAs, Consistent: vd.Consistent,
+	}
+	v.Headline = verdictHeadline(vd)
+	if vd.Status == exercises.StatusRevealed {
+		switch selfMark {
+		case "got-it":
+			v.Headline = "You marked this as covered"
+		case "not-yet":
+			v.Headline = "You marked this as not yet"
+		}
+	}
+	if len(vd.WrongCells) > 0 {
+		v.WrongCells = map[string]bool{}
+		for _, c := range vd.WrongCells {
+			v.WrongCells[fmt.Sprintf("%d-%d", c[0], c[1])] = true
+		}
+	}
+	return v
+}
+
+func verdictHeadline(vd exercises.Verdict) string {
+	switch {
+	case vd.Consistent:
+		return "Consistent with your row above"
+	case vd.Status == exercises.StatusCorrect:
+		return "Correct"
+	case vd.Status == exercises.StatusIncorrect:
+		return "Not quite"
+	case vd.Status == exercises.StatusInvalid:
+		return "Could not read this answer"
+	case vd.Status == exercises.StatusRevealed:
+		return "Compare with the model answer"
+	}
+	return ""
+}
+
+// newSeed picks a fresh variant for the "New variant" link: short enough to
+// read aloud in class, never the current seed or the recitation's.
+func newSeed(current uint64) uint64 {
+	for {
+		n := uint64(1 + rand.IntN(999_999))
+		if n != current {
+			return n
+		}
+	}
+}
+
+// absoluteURL makes a shareable address, honouring a TLS-terminating proxy.
+func absoluteURL(r *http.Request, path string) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
+}
+
+// pageError renders a client error as an HTML page.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := http.StatusBadRequest, err.Error()
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		status, msg = fe.status, fe.msg
+		if fe.field != "" && fe.field != "id" {
+			msg = fe.field + " " + msg
+		}
+	}
+	s.render(w, r, status, templates.Message(templates.MessageProps{
+		Links: s.links(), Title: http.StatusText(status), Message: msg,
+	}))
+}
+
+// showCell finds the output cell a wrong answer should replay: the first
+// wrong cell of a matrix, or the single cell a cell part asks for. It
+// returns the trace step (or -1) and the student's value there.
+func showCell(part *exercises.Part, vd exercises.Verdict, typed string) (int, string) {
+	if vd.Status != exercises.StatusIncorrect || part.Animation < 0 {
+		return -1, ""
+	}
+	if len(vd.WrongCells) > 0 && part.Kind == exercises.KindMatrix && vd.Got != nil {
+		c := vd.WrongCells[0]
+		return c[0]*part.Cols + c[1], formatNum(*vd.Got)
+	}
+	if part.FocusStep != nil {
+		if n, err := answer.ParseNumber(typed); err == nil {
+			return *part.FocusStep, formatNum(n.Float())
+		}
+	}
+	return -1, ""
+}
