@@ -272,3 +272,91 @@
     start();
   }
 })();
+
+// Playground editors: resize, random fill and paste-friendly textareas,
+// and fields shown only for the chosen operation.
+(function () {
+  "use strict";
+
+  function parseBlock(text) {
+    return text.split(/\n/).map(function (l) { return l.trim(); }).filter(Boolean)
+      .map(function (l) { return l.split(/[\s,;]+/).filter(Boolean); });
+  }
+
+  function dims(textarea) {
+    var blocks = textarea.value.split(/\n\s*\n/).filter(function (b) { return b.trim(); });
+    var first = blocks.length ? parseBlock(blocks[0]) : [];
+    return { c: Math.max(1, blocks.length), h: Math.max(1, first.length), w: Math.max(1, first[0] ? first[0].length : 1) };
+  }
+
+  function build(c, h, w, lo, hi, old) {
+    var blocks = [];
+    var oldBlocks = old ? old.split(/\n\s*\n/).map(parseBlock) : [];
+    for (var k = 0; k < c; k++) {
+      var rows = [];
+      for (var i = 0; i < h; i++) {
+        var row = [];
+        for (var j = 0; j < w; j++) {
+          var keep = oldBlocks[k] && oldBlocks[k][i] && oldBlocks[k][i][j];
+          row.push(keep !== undefined && lo === null ? keep : String(lo === null ? 0 : lo + Math.floor(Math.random() * (hi - lo + 1))));
+        }
+        rows.push(row.join(" "));
+      }
+      blocks.push(rows.join("\n"));
+    }
+    return blocks.join("\n\n");
+  }
+
+  function enhanceEditor(box) {
+    var textarea = box.querySelector("textarea");
+    if (!textarea) return;
+    var d = dims(textarea);
+    var tools = document.createElement("div");
+    tools.className = "editor-tools";
+    var id = textarea.id;
+    function num(label, key, value) {
+      var wrap = document.createElement("label");
+      wrap.textContent = label + " ";
+      var input = document.createElement("input");
+      input.type = "number";
+      input.min = "1";
+      input.max = "32";
+      input.value = String(value);
+      input.setAttribute("data-dim", key);
+      input.id = id + "-" + key;
+      wrap.appendChild(input);
+      tools.appendChild(wrap);
+      return input;
+    }
+    var c = num("Channels", "c", d.c), h = num("Rows", "h", d.h), w = num("Columns", "w", d.w);
+    function button(text, handler) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "secondary";
+      b.textContent = text;
+      b.addEventListener("click", handler);
+      tools.appendChild(b);
+    }
+    function size(input) { return Math.min(32, Math.max(1, Number(input.value) || 1)); }
+    button("Resize", function () { textarea.value = build(size(c), size(h), size(w), null, null, textarea.value); });
+    button("Random fill", function () { textarea.value = build(size(c), size(h), size(w), -5, 9); });
+    box.appendChild(tools);
+  }
+
+  function start() {
+    var form = document.querySelector("[data-playground]");
+    if (!form) return;
+    form.querySelectorAll("[data-editor]").forEach(enhanceEditor);
+    var op = form.querySelector("select[name=op]");
+    function sync() {
+      var conv = op.value === "conv2d";
+      form.querySelectorAll(".conv-only").forEach(function (e) { e.hidden = !conv; });
+      form.querySelectorAll(".pool-only").forEach(function (e) { e.hidden = conv; });
+    }
+    op.addEventListener("change", sync);
+    sync();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -215,7 +215,7 @@
   };
 
   Player.prototype.updateToggle = function () {
-    this.toggleButton.textContent = this.playing ? "\u23f8 Pause" : "\u25b6 Play";
+    this.toggleButton.textContent = this.playing ? "Pause" : "Play";
     this.toggleButton.setAttribute("aria-pressed", this.playing ? "true" : "false");
   };
 

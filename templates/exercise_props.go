@@ -68,7 +68,7 @@ type PartView struct {
 	Prompt      template.HTML
 	Kind        string
 	Placeholder string
-	Format      string
+	Format      template.HTML
 	// Value is what the student typed (echoed back, escaped by templ).
 	Value string
 	// Matrix parts: the grid size and the typed cells.

@@ -164,6 +164,7 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		writeClientError(w, badRequest("answers", "%s", err.Error()))
 		return
 	}
+	s.countChecks(v.Exercise.ID, res)
 	writeJSON(w, http.StatusOK, checkResponseFrom(v, res, req.Answers))
 }
 

@@ -175,7 +175,7 @@ func TestExercisePageRendersAndEscapes(t *testing.T) {
 			if !strings.Contains(body, "<math") && ex.ID != "cnn-shape-table" {
 				t.Errorf("%s: no MathML", ex.ID)
 			}
-			if strings.Contains(body, " style=") || strings.Contains(body, "<script>") {
+			if strings.Contains(body, ` style="`) || strings.Contains(body, "<script>") {
 				t.Errorf("%s: inline style or script", ex.ID)
 			}
 		}

@@ -73,17 +73,76 @@ func (s *Server) lookupVariant(id, seedText string) (*exercises.Variant, error) 
 }
 
 func (s *Server) exercisePage(w http.ResponseWriter, r *http.Request) {
+	s.showExercise(w, r, false)
+}
+
+func (s *Server) embedExercise(w http.ResponseWriter, r *http.Request) {
+	s.showExercise(w, r, true)
+}
+
+func (s *Server) exerciseSubmit(w http.ResponseWriter, r *http.Request) {
+	s.submitExercise(w, r, false)
+}
+
+func (s *Server) embedExerciseSubmit(w http.ResponseWriter, r *http.Request) {
+	s.submitExercise(w, r, true)
+}
+
+// selectParts narrows a variant to the parts an embed asks for
+// (?parts=a,b). Unknown part IDs are an error naming them.
+func selectParts(v *exercises.Variant, list string) (*exercises.Variant, error) {
+	list = strings.TrimSpace(list)
+	if list == "" {
+		return v, nil
+	}
+	keep := map[string]bool{}
+	for _, id := range strings.Split(list, ",") {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		if _, ok := v.Part(id); !ok {
+			var known []string
+			for _, p := range v.Parts {
+				known = append(known, p.ID)
+			}
+			return nil, badRequest("parts", "has %q, which is not a part of %s (its parts: %s)", id, v.Exercise.ID, strings.Join(known, ", "))
+		}
+		keep[id] = true
+	}
+	narrowed := *v
+	narrowed.Parts = nil
+	for _, p := range v.Parts {
+		if keep[p.ID] {
+			narrowed.Parts = append(narrowed.Parts, p)
+		}
+	}
+	return &narrowed, nil
+}
+
+func (s *Server) renderExercise(w http.ResponseWriter, r *http.Request, embedded bool, props templates.ExercisePageProps) {
+	if embedded {
+		s.render(w, r, http.StatusOK, templates.EmbedExercise(props))
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.ExercisePage(props))
+}
+
+func (s *Server) showExercise(w http.ResponseWriter, r *http.Request, embedded bool) {
 	v, err := s.lookupVariant(chi.URLParam(r, "id"), r.URL.Query().Get("seed"))
+	if err == nil {
+		v, err = selectParts(v, r.URL.Query().Get("parts"))
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, templates.ExercisePage(s.exerciseProps(r, v, nil, nil, false)))
+	s.renderExercise(w, r, embedded, s.exerciseProps(r, v, nil, nil, false, embedded))
 }
 
-// exerciseSubmit is the no-JavaScript path: the form posts, the server
+// submitExercise is the no-JavaScript path: the form posts, the server
 // checks every part and renders the page with the verdicts.
-func (s *Server) exerciseSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) submitExercise(w http.ResponseWriter, r *http.Request, embedded bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
@@ -100,6 +159,9 @@ func (s *Server) exerciseSubmit(w http.ResponseWriter, r *http.Request) {
 		seedText = f
 	}
 	v, err := s.lookupVariant(chi.URLParam(r, "id"), seedText)
+	if err == nil {
+		v, err = selectParts(v, r.URL.Query().Get("parts"))
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -114,7 +176,22 @@ func (s *Server) exerciseSubmit(w http.ResponseWriter, r *http.Request) {
 		res.Parts[id] = exercises.Verdict{Status: exercises.StatusInvalid,
 			Feedback: "Some cells are empty. Fill every cell of the grid (a 0 is a number too). It does not count as an attempt."}
 	}
-	s.render(w, r, http.StatusOK, templates.ExercisePage(s.exerciseProps(r, v, r.PostForm, &res, true)))
+	s.countChecks(v.Exercise.ID, res)
+	s.renderExercise(w, r, embedded, s.exerciseProps(r, v, r.PostForm, &res, true, embedded))
+}
+
+// countChecks feeds the checks-by-verdict metric.
+func (s *Server) countChecks(exercise string, res exercises.Result) {
+	if s.metrics == nil {
+		return
+	}
+	var verdicts []string
+	for _, vd := range res.Parts {
+		if vd.Status != exercises.StatusBlank {
+			verdicts = append(verdicts, string(vd.Status))
+		}
+	}
+	s.metrics.observeCheck(exercise, verdicts)
 }
 
 // formAnswers collects each part's answer text from a posted form. Matrix
@@ -168,9 +245,14 @@ func formAnswers(v *exercises.Variant, form url.Values) (map[string]string, map[
 
 // exerciseProps builds the page view of a variant, with the student's
 // form values and verdicts when checked.
-func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.Values, res *exercises.Result, checked bool) templates.ExercisePageProps {
+func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.Values, res *exercises.Result, checked, embedded bool) templates.ExercisePageProps {
 	ex := v.Exercise
+	action := s.exerciseURL(ex.ID, v.Seed)
+	if embedded {
+		action = s.embedURL(v)
+	}
 	p := templates.ExercisePageProps{
+		Embedded:      embedded,
 		Links:         s.links(),
 		ID:            ex.ID,
 		Title:         ex.Title,
@@ -178,7 +260,7 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		SectionTitle:  ex.SectionTitle,
 		Seed:          v.Seed,
 		Recitation:    v.Seed == 0,
-		FormAction:    s.exerciseURL(ex.ID, v.Seed),
+		FormAction:    action,
 		CheckURL:      s.base + "/api/v1/exercises/" + url.PathEscape(ex.ID) + "/check",
 		NewVariantURL: s.exerciseURL(ex.ID, newSeed(v.Seed)),
 		RecitationURL: s.exerciseURL(ex.ID, 0),
@@ -191,13 +273,14 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		p.Score, p.Max = res.Score, res.Max
 	}
 	p.Player = s.exercisePlayer(v)
+	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v)), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
 	for _, b := range v.Intro {
 		p.Intro = append(p.Intro, blockView(b))
 	}
 	for _, part := range v.Parts {
 		pv := templates.PartView{
 			ID: part.ID, Label: part.Label, Prompt: md(part.Prompt), Kind: string(part.Kind),
-			Placeholder: part.Placeholder, Format: part.Format,
+			Placeholder: part.Placeholder, Format: md(part.Format),
 			Rows: part.Rows, Cols: part.Cols,
 			Hints: mdAll(part.Hints), Solution: mdAll(part.Solution), Answer: md(part.Answer),
 			ModelAnswer: md(part.ModelAnswer), Checklist: mdAll(part.Checklist),
@@ -367,4 +450,25 @@ func showCell(part *exercises.Part, vd exercises.Verdict, typed string) (int, st
 		}
 	}
 	return -1, ""
+}
+
+// embedURL is the iframe address of a variant (with its part selection).
+func (s *Server) embedURL(v *exercises.Variant) string {
+	u := s.base + "/embed/" + url.PathEscape(v.Exercise.ID) + "?seed=" + strconv.FormatUint(v.Seed, 10)
+	full, err := v.Exercise.Variant(v.Seed)
+	if err == nil && len(full.Parts) != len(v.Parts) {
+		ids := make([]string, len(v.Parts))
+		for i, p := range v.Parts {
+			ids[i] = p.ID
+		}
+		u += "&parts=" + url.QueryEscape(strings.Join(ids, ","))
+	}
+	return u
+}
+
+// embedSnippet is the HTML a course page pastes in: the iframe, and the
+// optional script that keeps its height matched to its content.
+func embedSnippet(src, script, title string, height int) string {
+	return fmt.Sprintf(`<iframe src="%s" title="%s" width="100%%" height="%d" style="border:0;max-width:56rem" loading="lazy"></iframe>`+"\n"+
+		`<script src="%s" async></script>`, template.HTMLEscapeString(src), template.HTMLEscapeString(title), height, template.HTMLEscapeString(script))
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // newTestHandler builds the full handler as the server does.
-func newTestHandler(t testing.TB, cfg Config) http.Handler {
+func newTestHandler(t testing.TB, cfg Config) *App {
 	t.Helper()
 	h, err := NewHandler(cfg)
 	if err != nil {

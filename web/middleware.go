@@ -13,21 +13,35 @@ import (
 
 // contentSecurityPolicy forbids inline scripts, inline styles, eval and any
 // other origin: every script and stylesheet is a hashed file under /static.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
-	"img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
-	"base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+// frameAncestors decides who may frame the page: 'self' for ordinary pages,
+// the configured embedding hosts for /embed/. It is sent as a header, since
+// browsers ignore frame-ancestors in a meta tag, and no X-Frame-Options is
+// sent, which would contradict it.
+func contentSecurityPolicy(frameAncestors string) string {
+	return "default-src 'self'; script-src 'self'; style-src 'self'; " +
+		"img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
+		"base-uri 'none'; form-action 'self'; frame-ancestors " + frameAncestors
+}
 
 // securityHeaders sets the headers every response carries.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		next.ServeHTTP(w, r)
-	})
+func securityHeaders(frameAncestors string) func(http.Handler) http.Handler {
+	csp := contentSecurityPolicy(frameAncestors)
+	embeddable := frameAncestors != "'self'"
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Security-Policy", csp)
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+			if !embeddable {
+				// An opener policy would break nothing on a top-level page,
+				// but embedded pages must stay reachable from their host.
+				h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // statusRecorder remembers the status and size of a response for the log.
@@ -60,7 +74,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // requestLog writes one structured line per request: id, route pattern,
 // status, bytes and duration. It never logs bodies, so student answers stay
 // out of the logs.
-func requestLog(logger *slog.Logger) func(http.Handler) http.Handler {
+func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -82,13 +96,17 @@ func requestLog(logger *slog.Logger) func(http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
+			elapsed := time.Since(start)
+			if m != nil {
+				m.observeRequest(route, r.Method, status, elapsed)
+			}
 			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", id),
 				slog.String("method", r.Method),
 				slog.String("route", route),
 				slog.Int("status", status),
 				slog.Int64("bytes", rec.bytes),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", elapsed),
 			)
 		})
 	}

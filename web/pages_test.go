@@ -6,13 +6,22 @@ import (
 	"testing"
 )
 
-func TestHealthz(t *testing.T) {
+func TestHealthAndReadiness(t *testing.T) {
 	h := newTestHandler(t, Config{})
-	for _, p := range []string{"/healthz", "/readyz"} {
-		rec := do(t, h, http.MethodGet, p, "")
-		if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != "ok" {
-			t.Errorf("%s: %d %q", p, rec.Code, rec.Body)
-		}
+	rec := do(t, h, http.MethodGet, "/healthz", "")
+	if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != "ok" {
+		t.Errorf("healthz: %d %q", rec.Code, rec.Body)
+	}
+	if rec := do(t, h, http.MethodGet, "/readyz", ""); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("readyz before SetReady: %d", rec.Code)
+	}
+	h.SetReady(true)
+	if rec := do(t, h, http.MethodGet, "/readyz", ""); rec.Code != http.StatusOK {
+		t.Errorf("readyz when ready: %d", rec.Code)
+	}
+	h.SetReady(false)
+	if rec := do(t, h, http.MethodGet, "/readyz", ""); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("readyz while shutting down: %d", rec.Code)
 	}
 }
 
@@ -38,7 +47,7 @@ func TestPagesRender(t *testing.T) {
 				t.Errorf("%s: missing %q", tc.path, w)
 			}
 		}
-		if strings.Contains(body, "<script>") || strings.Contains(body, " style=") || strings.Contains(body, " onclick=") {
+		if strings.Contains(body, "<script>") || strings.Contains(body, ` style="`) || strings.Contains(body, " onclick=") {
 			t.Errorf("%s: inline script or style would break the CSP", tc.path)
 		}
 	}

@@ -6,13 +6,16 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/stride-tutor/stride/internal/exercises"
 	"github.com/stride-tutor/stride/static"
@@ -26,6 +29,20 @@ type Config struct {
 	BasePath string
 	// Logger receives one line per request. Nil discards logs.
 	Logger *slog.Logger
+	// MaxStreams caps concurrent animation websockets (0: 5000).
+	MaxStreams int
+	// AllowedOrigins lists origins besides the site's own whose pages may
+	// open animation websockets (embedding hosts); "*" allows any.
+	AllowedOrigins []string
+	// FrameAncestors are the CSP frame-ancestors sources allowed to frame
+	// /embed/ pages; empty means DefaultFrameAncestors.
+	FrameAncestors []string
+}
+
+// DefaultFrameAncestors lets any https page embed Stride's exercises, plus
+// local development servers.
+func DefaultFrameAncestors() []string {
+	return []string{"https:", "http://localhost:*", "http://127.0.0.1:*"}
 }
 
 // Server holds the immutable dependencies of every handler.
@@ -34,6 +51,32 @@ type Server struct {
 	log     *slog.Logger
 	assets  *static.Assets
 	catalog *exercises.Catalog
+	anim    *animator
+	metrics *metrics
+	// ready is false until the server listens and again once shutdown
+	// begins, so load balancers stop sending new work first.
+	ready atomic.Bool
+}
+
+// App is the whole HTTP application: a handler, plus the shutdown of the
+// long-lived animation websockets that http.Server.Shutdown does not track.
+type App struct {
+	http.Handler
+	server *Server
+}
+
+// Shutdown closes every animation websocket with 1001 (going away) and
+// waits for their goroutines, or until ctx ends.
+func (a *App) Shutdown(ctx context.Context) {
+	a.server.anim.Shutdown(ctx)
+}
+
+// SetReady marks the application ready (or not) for /readyz.
+func (a *App) SetReady(ready bool) { a.server.ready.Store(ready) }
+
+// ActiveStreams reports the open animation websockets.
+func (a *App) ActiveStreams() int {
+	return a.server.anim.Active()
 }
 
 // NormalizeBasePath turns user input such as "tutor/", "/tutor/" or "/" into
@@ -57,8 +100,8 @@ func NormalizeBasePath(p string) (string, error) {
 	return "/" + p, nil
 }
 
-// NewHandler builds the complete HTTP handler for Stride.
-func NewHandler(cfg Config) (http.Handler, error) {
+// NewHandler builds the complete HTTP application for Stride.
+func NewHandler(cfg Config) (*App, error) {
 	base, err := NormalizeBasePath(cfg.BasePath)
 	if err != nil {
 		return nil, err
@@ -72,39 +115,75 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog()}
+	s.anim = newAnimator(AnimatorConfig{
+		MaxStreams:     cfg.MaxStreams,
+		AllowedOrigins: cfg.AllowedOrigins,
+		Logger:         logger,
+	}, s.catalog)
+
+	embedAncestors := strings.Join(cfg.FrameAncestors, " ")
+	if embedAncestors == "" {
+		embedAncestors = strings.Join(DefaultFrameAncestors(), " ")
+	}
+	metrics := newMetrics(s.anim.Active)
+	s.metrics = metrics
 
 	app := chi.NewRouter()
-	app.Use(recoverJSON(logger), securityHeaders)
-	app.Get("/healthz", s.healthz)
-	app.Get("/readyz", s.healthz)
-	app.Handle("/static/*", assets)
-	app.Get("/", s.home)
-	app.Get("/api", s.apiReference)
-	app.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, base+"/#exercises", http.StatusFound)
+	app.Use(recoverJSON(logger))
+	// Health, readiness, metrics and the websocket sit outside compression:
+	// probes want plain bytes and the websocket hijacks its connection.
+	app.Group(func(r chi.Router) {
+		r.Use(securityHeaders("'self'"))
+		r.Get("/healthz", s.healthz)
+		r.Get("/readyz", s.readyz)
+		r.Handle("/metrics", metrics.handler())
 	})
-	app.Get("/exercises/{id}", s.exercisePage)
-	app.Post("/exercises/{id}", s.exerciseSubmit)
-	app.Route("/api/v1", func(r chi.Router) {
-		r.Get("/openapi.json", s.openAPI)
-		r.Get("/exercises", s.apiExerciseCatalog)
-		r.Get("/exercises/{id}", s.apiExerciseVariant)
-		r.With(limitBody(MaxBodyBytes)).Post("/exercises/{id}/check", s.apiExerciseCheck)
-		r.Route("/compute", func(r chi.Router) {
-			r.Use(limitBody(MaxBodyBytes))
-			r.Post("/conv2d", s.computeConv2D)
-			r.Post("/pool2d", s.computePool2D)
-			r.Post("/network", s.computeNetwork)
-			r.Post("/attention", s.computeAttention)
-			r.Post("/rnn", s.computeRNN)
+	app.With(securityHeaders("'self'")).Get("/ws/animate", s.anim.ServeHTTP)
+	app.Group(func(r chi.Router) {
+		r.Use(middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/javascript",
+			"application/json", "image/svg+xml", "text/plain"))
+		// Embeddable pages: framing allowed for the configured ancestors.
+		r.Group(func(r chi.Router) {
+			r.Use(securityHeaders(embedAncestors))
+			r.Get("/embed/playground", s.embedPlayground)
+			r.Get("/embed/{id}", s.embedExercise)
+			r.With(limitBody(maxFormBytes)).Post("/embed/{id}", s.embedExerciseSubmit)
+			// Hashed assets are loaded by embedded pages too.
+			r.Handle("/static/*", assets)
+			// The check API is what embedded exercises call.
+			r.With(limitBody(MaxBodyBytes)).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
 		})
-		r.NotFound(apiNotFound)
-		r.MethodNotAllowed(apiMethodNotAllowed)
+		r.Group(func(r chi.Router) {
+			r.Use(securityHeaders("'self'"))
+			r.Get("/", s.home)
+			r.Get("/api", s.apiReference)
+			r.Get("/playground", s.playground)
+			r.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, base+"/#exercises", http.StatusFound)
+			})
+			r.Get("/exercises/{id}", s.exercisePage)
+			r.Post("/exercises/{id}", s.exerciseSubmit)
+			r.Route("/api/v1", func(r chi.Router) {
+				r.Get("/openapi.json", s.openAPI)
+				r.Get("/exercises", s.apiExerciseCatalog)
+				r.Get("/exercises/{id}", s.apiExerciseVariant)
+				r.Route("/compute", func(r chi.Router) {
+					r.Use(limitBody(MaxBodyBytes))
+					r.Post("/conv2d", s.computeConv2D)
+					r.Post("/pool2d", s.computePool2D)
+					r.Post("/network", s.computeNetwork)
+					r.Post("/attention", s.computeAttention)
+					r.Post("/rnn", s.computeRNN)
+				})
+				r.NotFound(apiNotFound)
+				r.MethodNotAllowed(apiMethodNotAllowed)
+			})
+		})
 	})
-	app.NotFound(s.notFound)
+	app.NotFound(securityHeaders("'self'")(http.HandlerFunc(s.notFound)).ServeHTTP)
 
 	root := chi.NewRouter()
-	root.Use(requestLog(logger))
+	root.Use(requestLog(logger, metrics))
 	if base == "" {
 		root.Mount("/", app)
 	} else {
@@ -116,7 +195,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		})
 		root.Mount(base, app)
 	}
-	return root, nil
+	return &App{Handler: root, server: s}, nil
 }
 
 // links are the deployment-dependent URLs every page template needs.
@@ -128,6 +207,19 @@ func (s *Server) links() templates.Links {
 		Script:       s.base + "/static/" + s.assets.HashedName("app.js"),
 		PlayerScript: s.base + "/static/" + s.assets.HashedName("player.js"),
 	}
+}
+
+// readyz answers 200 while the server takes work and 503 before it
+// listens and after shutdown begins.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if !s.ready.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

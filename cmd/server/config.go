@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -16,10 +17,13 @@ import (
 
 // config is the server's whole configuration, from flags and environment.
 type config struct {
-	addr      string
-	basePath  string
-	logFormat string
-	logLevel  slog.Level
+	addr           string
+	basePath       string
+	logFormat      string
+	logLevel       slog.Level
+	maxStreams     int
+	allowedOrigins []string
+	frameAncestors []string
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -33,6 +37,9 @@ var settings = []setting{
 	{"base-path", "STRIDE_BASE_PATH", "", "URL prefix to serve everything under, e.g. /tutor behind a reverse proxy"},
 	{"log-format", "STRIDE_LOG_FORMAT", "text", "log format: text or json"},
 	{"log-level", "STRIDE_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+	{"max-streams", "STRIDE_MAX_STREAMS", "5000", "most concurrent animation websockets; more are refused with close code 1013"},
+	{"frame-ancestors", "STRIDE_FRAME_ANCESTORS", "https: http://localhost:* http://127.0.0.1:*", "space-separated CSP sources allowed to frame /embed/ pages; 'none' forbids embedding"},
+	{"allowed-origins", "STRIDE_ALLOWED_ORIGINS", "", "comma-separated origins (https://lms.example.edu) whose pages may open animation websockets; * for any"},
 }
 
 // errHelp reports that -help was asked for and usage was printed.
@@ -98,6 +105,20 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
 		return config{}, fmt.Errorf("%s: log level %q is not debug, info, warn or error", src, level)
 	}
+	streams, src := get("max-streams")
+	n, err := strconv.Atoi(streams)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return config{}, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, streams)
+	}
+	c.maxStreams = n
+	ancestors, src := get("frame-ancestors")
+	if c.frameAncestors, err = parseFrameAncestors(ancestors); err != nil {
+		return config{}, fmt.Errorf("%s: %w", src, err)
+	}
+	origins, src := get("allowed-origins")
+	if c.allowedOrigins, err = parseOrigins(origins); err != nil {
+		return config{}, fmt.Errorf("%s: %w", src, err)
+	}
 	return c, nil
 }
 
@@ -140,3 +161,55 @@ func newLogger(c config, w io.Writer) *slog.Logger {
 }
 
 func isHelp(err error) bool { return errors.Is(err, errHelp) }
+
+// parseOrigins reads a comma-separated list of origins such as
+// "https://lms.example.edu, http://localhost:3000", or "*".
+func parseOrigins(list string) ([]string, error) {
+	var out []string
+	for _, o := range strings.Split(list, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o == "*" {
+			out = append(out, o)
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return nil, fmt.Errorf("origin %q is not scheme://host[:port], like https://lms.example.edu", o)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out, nil
+}
+
+// parseFrameAncestors checks a CSP frame-ancestors source list. Each source
+// is a keyword ('self', 'none'), a scheme ("https:") or a host source
+// ("https://lms.example.edu", "*.example.edu", "http://localhost:*").
+// Characters that would end the directive are refused, so the value cannot
+// smuggle other directives into the header.
+func parseFrameAncestors(list string) ([]string, error) {
+	fields := strings.Fields(list)
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("give at least one source, or 'none' to forbid embedding")
+	}
+	for _, f := range fields {
+		if strings.ContainsAny(f, ";,\"") {
+			return nil, fmt.Errorf("source %q may not contain ';', ',' or quotes other than around a keyword", f)
+		}
+		if strings.HasPrefix(f, "'") {
+			if f != "'self'" && f != "'none'" {
+				return nil, fmt.Errorf("keyword %s is not 'self' or 'none'", f)
+			}
+			if f == "'none'" && len(fields) > 1 {
+				return nil, fmt.Errorf("'none' cannot be combined with other sources")
+			}
+			continue
+		}
+		if strings.ContainsAny(f, "'<>") {
+			return nil, fmt.Errorf("source %q is not a valid CSP source", f)
+		}
+	}
+	return fields, nil
+}

@@ -58,7 +58,11 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 // down gracefully. When ready is non-nil it receives the bound address once
 // the listener accepts connections.
 func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- string) error {
-	handler, err := web.NewHandler(web.Config{BasePath: cfg.basePath, Logger: logger})
+	app, err := web.NewHandler(web.Config{
+		BasePath: cfg.basePath, Logger: logger,
+		MaxStreams: cfg.maxStreams, AllowedOrigins: cfg.allowedOrigins,
+		FrameAncestors: cfg.frameAncestors,
+	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)
 	}
@@ -66,9 +70,10 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
-	srv := newHTTPServer(handler, logger)
+	srv := newHTTPServer(app, logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	app.SetReady(true)
 	logger.Info("stride is listening", "addr", ln.Addr().String(), "base_path", cfg.basePath, "version", version)
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -79,10 +84,21 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// Readiness fails first, so a load balancer stops sending new work.
+	app.SetReady(false)
 	logger.Info("shutting down", "grace", shutdownGrace.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	// http.Server.Shutdown does not track hijacked connections, so the
+	// animation websockets are closed (with 1001) alongside it.
+	streamsDone := make(chan struct{})
+	go func() {
+		app.Shutdown(shutdownCtx)
+		close(streamsDone)
+	}()
+	err = srv.Shutdown(shutdownCtx)
+	<-streamsDone
+	if err != nil {
 		_ = srv.Close()
 		return fmt.Errorf("graceful shutdown: %w", err)
 	}

@@ -6,10 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 )
+
+var defaultAncestors = []string{"https:", "http://localhost:*", "http://127.0.0.1:*"}
 
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -23,20 +26,28 @@ func TestParseConfig(t *testing.T) {
 		want    config
 		wantErr string
 	}{
-		{name: "defaults", want: config{addr: ":8080", logFormat: "text", logLevel: slog.LevelInfo}},
-		{name: "flag", args: []string{"-addr", "127.0.0.1:9000"}, want: config{addr: "127.0.0.1:9000", logFormat: "text"}},
+		{name: "defaults", want: config{addr: ":8080", logFormat: "text", logLevel: slog.LevelInfo, maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "flag", args: []string{"-addr", "127.0.0.1:9000"}, want: config{addr: "127.0.0.1:9000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
 		{name: "env", env: map[string]string{"STRIDE_ADDR": ":7000", "STRIDE_LOG_FORMAT": "json", "STRIDE_LOG_LEVEL": "debug"},
-			want: config{addr: ":7000", logFormat: "json", logLevel: slog.LevelDebug}},
-		{name: "PORT", env: map[string]string{"PORT": "5000"}, want: config{addr: ":5000", logFormat: "text"}},
-		{name: "STRIDE_ADDR beats PORT", env: map[string]string{"PORT": "5000", "STRIDE_ADDR": ":6000"}, want: config{addr: ":6000", logFormat: "text"}},
-		{name: "flag beats env", args: []string{"-addr=:1234"}, env: map[string]string{"STRIDE_ADDR": ":6000"}, want: config{addr: ":1234", logFormat: "text"}},
-		{name: "base path", args: []string{"-base-path", "/tutor/"}, want: config{addr: ":8080", basePath: "/tutor", logFormat: "text"}},
+			want: config{addr: ":7000", logFormat: "json", logLevel: slog.LevelDebug, maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "PORT", env: map[string]string{"PORT": "5000"}, want: config{addr: ":5000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "STRIDE_ADDR beats PORT", env: map[string]string{"PORT": "5000", "STRIDE_ADDR": ":6000"}, want: config{addr: ":6000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "flag beats env", args: []string{"-addr=:1234"}, env: map[string]string{"STRIDE_ADDR": ":6000"}, want: config{addr: ":1234", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "base path", args: []string{"-base-path", "/tutor/"}, want: config{addr: ":8080", basePath: "/tutor", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
 		{name: "bad addr", args: []string{"-addr", "8080"}, wantErr: "-addr"},
 		{name: "bad port env", env: map[string]string{"STRIDE_ADDR": ":99999"}, wantErr: "STRIDE_ADDR"},
 		{name: "bad PORT", env: map[string]string{"PORT": "http"}, wantErr: "PORT"},
 		{name: "bad format", env: map[string]string{"STRIDE_LOG_FORMAT": "xml"}, wantErr: "STRIDE_LOG_FORMAT"},
 		{name: "bad level", args: []string{"-log-level", "loud"}, wantErr: "-log-level"},
 		{name: "bad base path", env: map[string]string{"STRIDE_BASE_PATH": "/a b"}, wantErr: "STRIDE_BASE_PATH"},
+		{name: "streams and origins", env: map[string]string{"STRIDE_MAX_STREAMS": "10", "STRIDE_ALLOWED_ORIGINS": "https://lms.example.edu, http://localhost:3000/"},
+			want: config{addr: ":8080", logFormat: "text", maxStreams: 10, frameAncestors: defaultAncestors, allowedOrigins: []string{"https://lms.example.edu", "http://localhost:3000"}}},
+		{name: "bad streams", env: map[string]string{"STRIDE_MAX_STREAMS": "0"}, wantErr: "STRIDE_MAX_STREAMS"},
+		{name: "bad origin", args: []string{"-allowed-origins", "lms.example.edu"}, wantErr: "-allowed-origins"},
+		{name: "frame ancestors", env: map[string]string{"STRIDE_FRAME_ANCESTORS": "https://lms.example.edu 'self'"},
+			want: config{addr: ":8080", logFormat: "text", maxStreams: 5000, frameAncestors: []string{"https://lms.example.edu", "'self'"}}},
+		{name: "frame ancestors injection", env: map[string]string{"STRIDE_FRAME_ANCESTORS": "https: ; script-src *"}, wantErr: "STRIDE_FRAME_ANCESTORS"},
+		{name: "frame ancestors none plus", args: []string{"-frame-ancestors", "'none' https:"}, wantErr: "-frame-ancestors"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
 		{name: "unknown flag", args: []string{"-port", "1"}, wantErr: "flag provided but not defined"},
 	}
@@ -52,7 +63,7 @@ func TestParseConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tc.want {
+			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})

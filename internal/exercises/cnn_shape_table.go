@@ -340,7 +340,12 @@ func followThrough(d CNNData, layers []compute.Layer, res compute.NetworkResult,
 	prevStudent := d.InputShape
 	prevRight := true
 	for i, l := range d.Layers {
-		vd := verdicts[l.Row]
+		vd, asked := verdicts[l.Row]
+		if !asked {
+			// An embed may show only some rows; carry on from the right shape.
+			prevStudent, prevRight = res.Layers[i].OutputShape, true
+			continue
+		}
 		text := answers[l.Row]
 		shape, err := answer.ParseShape(text)
 		var student []int

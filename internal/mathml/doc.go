@@ -51,7 +51,7 @@
 //     and | … | or \| … \| pairs are wrapped in an <mrow>, so a delimiter
 //     stretches to what it encloses and nothing else. \left…\right (and
 //     \middle) are rendered as the plain delimiters inside an <mrow>;
-//     \big, \Big, \bigl, … are accepted and ignored.
+//     \big, \Big, \bigl, … render their delimiter at its normal size.
 //   - Scripts: x_k, x^2, x_i^2, x', x^{n+1}, and typed superscript or
 //     subscript characters (x², h₁). \sum, \prod, \lim, \max, \min,
 //     \argmax, \argmin and \operatorname* put their limits under and over in

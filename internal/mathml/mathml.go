@@ -88,7 +88,8 @@ func Expr(tex string, display bool) (template.HTML, error) {
 // "$d_{model} \times d_k$" becomes "d_model × d_k", "$\frac{a}{b}$" "a/b"
 // (and "$\frac{a+b}{c}$" "(a + b)/c"), "$x^2$" "x²" (digits use superscript
 // characters, anything else "x^(n+1)"), "$\lfloor x \rfloor$" "⌊x⌋",
-// "$\hat{y}$" "ŷ" and "$\mathbb{R}$" "ℝ". Plain never fails; problems are
+// "$\hat{y}$" "ŷ" (y and U+0302 COMBINING CIRCUMFLEX ACCENT) and
+// "$\mathbb{R}$" "ℝ". Plain never fails; problems are
 // rendered as best it can, as in Render. The result is not HTML-escaped.
 func Plain(text string) string {
 	var b strings.Builder

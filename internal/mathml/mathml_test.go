@@ -219,6 +219,13 @@ func TestNestingLimit(t *testing.T) {
 		t.Errorf("error = %v, want nesting error", err)
 	}
 	checkMarkup(t, string(got))
+	// Fences are not limited by the parser; their grouping is.
+	in = "$" + strings.Repeat("(", 5000) + "x" + strings.Repeat(")", 5000) + "$"
+	got, err = Render(in)
+	if err != nil {
+		t.Errorf("deep parentheses: %v", err)
+	}
+	checkMarkup(t, string(got))
 	in = "$" + strings.Repeat(`\frac`, 500) + "$"
 	got, err = Render(in)
 	if err == nil {
@@ -250,6 +257,9 @@ func TestPlain(t *testing.T) {
 		{`$h_t = \tanh(W_{hh} h_{t-1} + W_{xh} x_t)$`, "h_t = tanh(W_hh h_(t−1) + W_xh x_t)"},
 		{`$\sqrt{d_k}$`, "√d_k"},
 		{`$\log x$`, "log x"},
+		{`$\eta \nabla_\theta \mathcal{L}$`, "η ∇_θ ℒ"},
+		{`$\vec{v} + \overline{xy}$`, "v\u20d7 + overline(xy)"},
+		{`$|x| + \|y\|_2^2$`, "|x| + ‖y‖_2²"},
 		{`$\sum_{i=1}^{n} x_i$`, "∑_(i=1)^n x_i"},
 		{`$a = -b$`, "a = −b"},
 		{`$x \text{ if } x > 0$`, "x if x > 0"},

@@ -173,8 +173,8 @@ func finishRow(kids []*node, leadingIsFirst bool) []*node {
 }
 
 // groupFences wraps matching fences and what they enclose in an mrow, so
-// that stretchy delimiters stretch only to their content. Unmatched fences
-// stay as they are.
+// that stretchy delimiters stretch only to their content. Unmatched fences,
+// and fences nested more than maxDepth deep, stay as they are.
 func groupFences(kids []*node) []*node {
 	out := make([]*node, 0, len(kids))
 	var stack []int // indexes in out of open fences
@@ -188,7 +188,7 @@ func groupFences(kids []*node) []*node {
 		c := classify(k)
 		fence := !k.core().delim
 		switch {
-		case fence && c == clsOpen:
+		case fence && c == clsOpen && len(stack) < maxDepth:
 			stack = append(stack, len(out))
 			out = append(out, k)
 			expecting = true
@@ -215,7 +215,7 @@ func groupFences(kids []*node) []*node {
 					continue
 				}
 			}
-			if expecting {
+			if expecting && len(stack) < maxDepth {
 				stack = append(stack, len(out))
 				out = append(out, k)
 				continue

@@ -106,7 +106,7 @@ func plainRow(kids []*node, compact bool) string {
 // attached: "2P".
 func needsGap(prev *node, s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
-	if !unicode.IsLetter(r) {
+	if !unicode.IsLetter(r) && !strings.ContainsRune("∇∂∞", r) {
 		return false
 	}
 	switch prev.kind {

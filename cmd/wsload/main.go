@@ -1,0 +1,403 @@
+// Command wsload puts a running Stride server under animation-websocket
+// load: it opens N concurrent streams of a small convolution at a fixed
+// pace and reports how punctually the steps arrive and, given the server's
+// PID on this machine, how much server memory each stream costs.
+//
+//	go run ./cmd/wsload -url ws://127.0.0.1:8080/ws/animate -n 1000 -duration 20s -pid $(pgrep -n stride)
+//
+// A frame's schedule is client-side: the first step of an animation fixes
+// it, and step i is due (i − first)/fps later. Lateness is arrival minus
+// schedule (early frames count as 0), so it includes the network and this
+// client's own scheduling, and is an upper bound on the server's lateness.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// onTimeThreshold is the lateness up to which a frame counts as on time.
+const onTimeThreshold = 50 * time.Millisecond
+
+type config struct {
+	url      string
+	streams  int
+	duration time.Duration
+	ramp     time.Duration
+	fps      float64
+	origin   string
+	pid      int
+	size     int
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var cfg config
+	fs := flag.NewFlagSet("wsload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.url, "url", "ws://127.0.0.1:8080/ws/animate", "animation websocket URL")
+	fs.IntVar(&cfg.streams, "n", 100, "concurrent streams")
+	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long each stream stays open once connected")
+	fs.DurationVar(&cfg.ramp, "ramp", 2*time.Second, "spread connection starts over this long")
+	fs.Float64Var(&cfg.fps, "fps", 10, "steps per second per stream (0.5 to 60)")
+	fs.StringVar(&cfg.origin, "origin", "", "Origin header to send (none by default)")
+	fs.IntVar(&cfg.pid, "pid", 0, "server PID on this machine, to measure its memory per stream from /proc/PID/status")
+	fs.IntVar(&cfg.size, "size", 12, "input height and width of the animated convolution (3×3 kernel, padding 1)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if cfg.streams < 1 || cfg.fps < 0.5 || cfg.fps > 60 || cfg.duration <= 0 || cfg.ramp < 0 || cfg.size < 3 || cfg.size > 40 {
+		fmt.Fprintln(stderr, "wsload: need -n ≥ 1, -fps from 0.5 to 60, -duration > 0, -ramp ≥ 0 and -size from 3 to 40")
+		return 2
+	}
+	if limit, err := raiseFileLimit(); err != nil {
+		fmt.Fprintf(stderr, "wsload: could not raise the open-file limit: %v\n", err)
+	} else if limit < uint64(cfg.streams)+64 {
+		fmt.Fprintf(stderr, "wsload: warning: the open-file limit is %d, too low for %d streams\n", limit, cfg.streams)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := runLoad(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "wsload: %v\n", err)
+		return 1
+	}
+	rep.print(stdout, cfg)
+	if rep.connected == 0 {
+		return 1
+	}
+	return 0
+}
+
+// startMessage builds the animation every stream plays: a size×size input
+// with a 3×3 kernel and padding 1, with enough output channels that one
+// pass lasts the whole run (streams that still finish restart).
+func startMessage(cfg config) []byte {
+	perChannel := cfg.size * cfg.size
+	want := int(math.Ceil(cfg.duration.Seconds()*cfg.fps)) + 1
+	channels := min(max(1, (want+perChannel-1)/perChannel), 64)
+	var b bytes.Buffer
+	b.WriteString(`{"type":"start","op":"conv2d","padding":1,"fps":`)
+	b.WriteString(strconv.FormatFloat(cfg.fps, 'f', -1, 64))
+	b.WriteString(`,"input":[`)
+	for r := range cfg.size {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('[')
+		for c := range cfg.size {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Itoa((r*7+c*3)%11 - 5))
+		}
+		b.WriteByte(']')
+	}
+	b.WriteString(`],"kernel":[`)
+	for o := range channels {
+		if o > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `[[[%d,0,-1],[1,%d,-1],[1,0,-1]]]`, o%3, o%5-2)
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+// streamResult is what one stream saw.
+type streamResult struct {
+	connected bool
+	// failure says why the stream failed to connect or ended early.
+	failure  string
+	early    bool // the server closed the stream before the run ended
+	frames   int
+	restarts int
+	errors   int // error messages from the server
+	lateness []time.Duration
+}
+
+// runStream opens one stream after delay and plays until its duration ends.
+func runStream(ctx context.Context, cfg config, delay time.Duration, start []byte) streamResult {
+	var res streamResult
+	select {
+	case <-time.After(delay):
+	case <-ctx.Done():
+		res.failure = "interrupted before connecting"
+		return res
+	}
+	header := http.Header{}
+	if cfg.origin != "" {
+		header.Set("Origin", cfg.origin)
+	}
+	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
+	conn, resp, err := dialer.DialContext(ctx, cfg.url, header)
+	if err != nil {
+		if resp != nil {
+			res.failure = fmt.Sprintf("handshake: HTTP %d", resp.StatusCode)
+		} else {
+			res.failure = "dial: " + simplify(err)
+		}
+		return res
+	}
+	defer conn.Close()
+	end := time.Now().Add(cfg.duration)
+	if err := conn.WriteMessage(websocket.TextMessage, start); err != nil {
+		res.failure = "send start: " + simplify(err)
+		return res
+	}
+	_ = conn.SetReadDeadline(end)
+	stopOnCancel := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
+	defer stopOnCancel()
+	clock := frameClock{fps: cfg.fps}
+	res.lateness = make([]time.Duration, 0, int(cfg.duration.Seconds()*cfg.fps)+16)
+	for {
+		_, data, err := conn.ReadMessage()
+		at := time.Now()
+		if err != nil {
+			var ne interface{ Timeout() bool }
+			if errors.As(err, &ne) && ne.Timeout() {
+				break // the run is over
+			}
+			if !res.connected {
+				res.failure = "before meta: " + simplify(err)
+			} else {
+				res.early, res.failure = true, "ended early: "+simplify(err)
+			}
+			return res
+		}
+		typ, index := peekMessage(data)
+		switch typ {
+		case "meta":
+			res.connected = true
+		case "step":
+			res.frames++
+			res.lateness = append(res.lateness, clock.lateness(index, at))
+		case "done":
+			res.restarts++
+			clock.reset()
+			_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			if err := conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"restart"}`)); err != nil {
+				res.early, res.failure = true, "send restart: "+simplify(err)
+				return res
+			}
+		case "error":
+			res.errors++
+		}
+	}
+	if !res.connected {
+		res.failure = "no meta before the run ended"
+	}
+	// Close politely; the server answers and closes the TCP connection.
+	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "load test over"),
+		time.Now().Add(time.Second))
+	return res
+}
+
+// peekMessage reads the type and index of a server message without a full
+// JSON decode: the server writes "type" first and a step's "index" second.
+func peekMessage(data []byte) (typ string, index int) {
+	rest, ok := bytes.CutPrefix(data, []byte(`{"type":"`))
+	if !ok {
+		return "", 0
+	}
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return "", 0
+	}
+	typ = string(rest[:end])
+	if typ == "step" {
+		if rest, ok := bytes.CutPrefix(rest[end:], []byte(`","index":`)); ok {
+			n := 0
+			for _, c := range rest {
+				if c < '0' || c > '9' {
+					break
+				}
+				n = n*10 + int(c-'0')
+			}
+			index = n
+		}
+	}
+	return typ, index
+}
+
+// simplify shortens network errors so that identical causes group.
+func simplify(err error) string {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return fmt.Sprintf("close %d %s", ce.Code, ce.Text)
+	}
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		s = s[i+2:]
+	}
+	return s
+}
+
+// report is the outcome of a run.
+type report struct {
+	connected, failed, early int
+	frames, restarts, errors int
+	failures                 map[string]int
+	lateness                 latenessSummary
+	rssBefore, rssPeak       int64 // bytes; 0 when not measured
+	rssStreams               int   // streams open when the peak was sampled
+	elapsed                  time.Duration
+}
+
+func runLoad(ctx context.Context, cfg config) (*report, error) {
+	start := startMessage(cfg)
+	rep := &report{failures: make(map[string]int)}
+	if cfg.pid > 0 {
+		rss, err := readRSS(cfg.pid)
+		if err != nil {
+			return nil, fmt.Errorf("read the server's memory: %w", err)
+		}
+		rep.rssBefore = rss
+	}
+	began := time.Now()
+	results := make(chan streamResult, cfg.streams)
+	var wg sync.WaitGroup
+	for i := range cfg.streams {
+		delay := time.Duration(0)
+		if cfg.streams > 1 {
+			delay = cfg.ramp * time.Duration(i) / time.Duration(cfg.streams-1)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results <- runStream(ctx, cfg, delay, start)
+		}()
+	}
+
+	// Sample the server's memory while every stream is open: from the end
+	// of the ramp (plus a second to settle) until the first streams close.
+	var sampler sync.WaitGroup
+	if cfg.pid > 0 {
+		sampler.Add(1)
+		go func() {
+			defer sampler.Done()
+			from := began.Add(cfg.ramp + min(time.Second, cfg.duration/4))
+			until := began.Add(cfg.duration - 500*time.Millisecond)
+			for t := from; t.Before(until) || t.Equal(from); t = t.Add(500 * time.Millisecond) {
+				select {
+				case <-time.After(time.Until(t)):
+				case <-ctx.Done():
+					return
+				}
+				if rss, err := readRSS(cfg.pid); err == nil && rss > rep.rssPeak {
+					rep.rssPeak = rss
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sampler.Wait()
+	close(results)
+	rep.elapsed = time.Since(began)
+
+	var all []time.Duration
+	for r := range results {
+		if r.connected {
+			rep.connected++
+		} else {
+			rep.failed++
+		}
+		if r.early {
+			rep.early++
+		}
+		if r.failure != "" {
+			rep.failures[r.failure]++
+		}
+		rep.frames += r.frames
+		rep.restarts += r.restarts
+		rep.errors += r.errors
+		all = append(all, r.lateness...)
+	}
+	// Every connected stream was open during sampling unless some ended
+	// early; those are few and counting them keeps the estimate cautious.
+	rep.rssStreams = rep.connected
+	rep.lateness = summarize(all, onTimeThreshold)
+	return rep, nil
+}
+
+// readRSS reads VmRSS of a process from /proc (Linux only), in bytes.
+func readRSS(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			fields := strings.Fields(rest)
+			if len(fields) != 2 || fields[1] != "kB" {
+				return 0, fmt.Errorf("unexpected VmRSS line %q", sc.Text())
+			}
+			kb, err := strconv.ParseInt(fields[0], 10, 64)
+			return kb * 1024, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
+
+func (rep *report) print(w io.Writer, cfg config) {
+	fmt.Fprintf(w, "wsload: %d streams to %s at %v fps, %v each (ramp %v), %v in all\n",
+		cfg.streams, cfg.url, cfg.fps, cfg.duration, cfg.ramp, rep.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "  streams:  %d connected, %d failed, %d ended early\n", rep.connected, rep.failed, rep.early)
+	if len(rep.failures) > 0 {
+		reasons := make([]string, 0, len(rep.failures))
+		for r := range rep.failures {
+			reasons = append(reasons, r)
+		}
+		sort.Slice(reasons, func(i, j int) bool { return rep.failures[reasons[i]] > rep.failures[reasons[j]] })
+		for i, r := range reasons {
+			if i == 5 {
+				fmt.Fprintf(w, "            … and %d more kinds of failure\n", len(reasons)-5)
+				break
+			}
+			fmt.Fprintf(w, "            %d× %s\n", rep.failures[r], r)
+		}
+	}
+	expected := float64(rep.connected) * cfg.duration.Seconds() * cfg.fps
+	fmt.Fprintf(w, "  frames:   %d received (≈%.0f expected), %d restarts, %d error messages\n",
+		rep.frames, expected, rep.restarts, rep.errors)
+	fmt.Fprintf(w, "  on time:  %s\n", rep.lateness)
+	if cfg.pid > 0 {
+		if rep.rssPeak == 0 || rep.rssStreams == 0 {
+			fmt.Fprintln(w, "  memory:   not measured (the run was too short or no stream connected)")
+			return
+		}
+		per := float64(rep.rssPeak-rep.rssBefore) / float64(rep.rssStreams)
+		fmt.Fprintf(w, "  memory:   server RSS %.1f MiB before, %.1f MiB with %d streams open: %.1f KiB per stream\n",
+			mib(rep.rssBefore), mib(rep.rssPeak), rep.rssStreams, per/1024)
+	}
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// frameClock turns step arrivals into lateness from the client's point of
+// view: the first step that arrives fixes the schedule, and step i is due
+// at first + (i − first index)/fps. A restart starts a new schedule.
+type frameClock struct {
+	fps       float64
+	anchored  bool
+	anchorAt  time.Time
+	anchorIdx int
+}
+
+// lateness reports how late step index arrived at time at. Early arrivals
+// (possible after a late first step) count as on time: lateness 0.
+func (c *frameClock) lateness(index int, at time.Time) time.Duration {
+	if !c.anchored {
+		c.anchored, c.anchorAt, c.anchorIdx = true, at, index
+		return 0
+	}
+	due := c.anchorAt.Add(time.Duration(float64(index-c.anchorIdx) * float64(time.Second) / c.fps))
+	if late := at.Sub(due); late > 0 {
+		return late
+	}
+	return 0
+}
+
+// reset forgets the schedule, for a restarted animation.
+func (c *frameClock) reset() { c.anchored = false }
+
+// latenessSummary describes the lateness of every frame of a run.
+type latenessSummary struct {
+	Frames int
+	// OnTime counts frames delivered within the threshold of their schedule.
+	OnTime         int
+	Threshold      time.Duration
+	P50, P99, Max  time.Duration
+	OnTimeFraction float64
+}
+
+// summarize computes the summary. It sorts lateness in place.
+func summarize(lateness []time.Duration, threshold time.Duration) latenessSummary {
+	s := latenessSummary{Frames: len(lateness), Threshold: threshold}
+	if len(lateness) == 0 {
+		return s
+	}
+	slices.Sort(lateness)
+	for _, l := range lateness {
+		if l <= threshold {
+			s.OnTime++
+		}
+	}
+	s.OnTimeFraction = float64(s.OnTime) / float64(len(lateness))
+	s.P50 = percentile(lateness, 50)
+	s.P99 = percentile(lateness, 99)
+	s.Max = lateness[len(lateness)-1]
+	return s
+}
+
+// percentile is the nearest-rank percentile p (0 < p ≤ 100) of sorted
+// values: the smallest value with at least p% of the values at or below it.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(float64(len(sorted))*p/100 + 0.999999999)
+	rank = max(1, min(rank, len(sorted)))
+	return sorted[rank-1]
+}
+
+func (s latenessSummary) String() string {
+	if s.Frames == 0 {
+		return "no frames received"
+	}
+	return fmt.Sprintf("%.2f%% of %d frames within %v of schedule; lateness p50 %v, p99 %v, max %v",
+		100*s.OnTimeFraction, s.Frames, s.Threshold, round(s.P50), round(s.P99), round(s.Max))
+}
+
+// round keeps durations readable: 12.345678ms → 12.35ms.
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}

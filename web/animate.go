@@ -1,0 +1,664 @@
+package web
+
+// The animation websocket (GET /ws/animate) replays a conv2d or pooling one
+// output cell at a time, at a pace the student controls. docs/PROTOCOL.md
+// documents the messages; this file holds the connection plumbing and
+// animate_msg.go the message parsing and encoding.
+//
+// Each connection has exactly two goroutines, as in gorilla's chat example:
+// a reader that parses client messages and hands them to the writer through
+// a small bounded channel, and a writer that owns the player state, the one
+// timer (pacing and pings share it) and every data write. Neither can
+// outlive the other: the reader ending wakes the writer, and the writer
+// ending closes the socket, which ends the reader.
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/stride-tutor/stride/internal/compute"
+	"github.com/stride-tutor/stride/internal/exercises"
+)
+
+const (
+	// defaultAnimMaxStreams is AnimatorConfig.MaxStreams when it is 0.
+	defaultAnimMaxStreams = 5000
+	// defaultAnimReadLimit is AnimatorConfig.ReadLimit when it is 0: a start
+	// message with a human-sized example is a few hundred bytes.
+	defaultAnimReadLimit = 16 << 10
+
+	// maxAnimationCells bounds the padded input (C·Hp·Wp) and the kernel of
+	// an animation, which keeps the meta message small (tens of KiB) and
+	// every step at most 4096 terms. Animations are for examples a person
+	// follows cell by cell; compute's own limits are far larger.
+	maxAnimationCells = 4096
+
+	defaultAnimFPS = 2
+	minAnimFPS     = 0.5
+	maxAnimFPS     = 60
+
+	// animCtrlQueue bounds the messages the reader may queue for the writer.
+	// When the writer is stuck on a slow client, the reader blocks and stops
+	// reading, so TCP flow control pushes back on the client instead of
+	// memory growing. A queued start holds its parsed tensors (bounded by
+	// ReadLimit and maxAnimationCells), so the queue is short.
+	animCtrlQueue = 4
+
+	// animReadBuffer is gorilla's per-connection read buffer; messages larger
+	// than it are still read, just in several calls. It stays small because
+	// every idle stream holds one.
+	animReadBuffer = 1024
+	// animWriteBuffer is the size of the pooled write buffers. A connection
+	// holds one only while writing a message, so idle streams hold none.
+	animWriteBuffer = 4096
+	// maxPooledAnimBuffer is the largest step-encoding buffer returned to
+	// the pool; rare huge steps must not pin their buffers forever.
+	maxPooledAnimBuffer = 64 << 10
+)
+
+// animTiming holds the connection timeouts. They are fields rather than
+// constants so that tests can shorten them.
+type animTiming struct {
+	// ping is how often the writer pings; it must be well below pongWait.
+	ping time.Duration
+	// pongWait is how long the reader waits for any message or pong before
+	// it decides the client has vanished.
+	pongWait time.Duration
+	// writeWait bounds every write; a client that does not read for this
+	// long is dropped.
+	writeWait time.Duration
+	// closeGrace is how long the server waits for the client's close reply
+	// after sending a close frame, before it closes the TCP connection.
+	closeGrace time.Duration
+}
+
+var defaultAnimTiming = animTiming{
+	ping:       20 * time.Second,
+	pongWait:   45 * time.Second,
+	writeWait:  5 * time.Second,
+	closeGrace: time.Second,
+}
+
+// AnimatorConfig bounds the animation websocket.
+type AnimatorConfig struct {
+	// MaxStreams bounds concurrent animation connections; extra ones are
+	// closed with 1013 (try again later). 0 means 5000.
+	MaxStreams int
+	// AllowedOrigins are origins allowed besides the request's own host,
+	// written scheme://host[:port] like "https://lms.example.edu"; "*"
+	// allows any origin.
+	AllowedOrigins []string
+	// ReadLimit bounds one client message in bytes; a larger message closes
+	// the connection with 1009. 0 means 16 KiB.
+	ReadLimit int64
+	// Logger receives connection problems. Nil discards them.
+	Logger *slog.Logger
+}
+
+// animator serves GET /ws/animate. It is safe for concurrent use; its only
+// mutable state is the set of open connections.
+type animator struct {
+	log        *slog.Logger
+	catalog    *exercises.Catalog
+	maxStreams int
+	readLimit  int64
+	allowAny   bool
+	allowed    map[string]bool // normalized "scheme://host[:port]"
+	timing     animTiming
+	upgrader   websocket.Upgrader
+
+	// encodeBufs recycles step-encoding buffers across connections, so an
+	// idle stream holds no encoding buffer.
+	encodeBufs sync.Pool
+
+	mu sync.Mutex
+	// active counts connections that hold a slot: upgrading or open.
+	active int
+	conns  map[*animConn]struct{}
+	// closing is set by Shutdown; later connections are refused.
+	closing bool
+	// wg counts every goroutine (and handshake) that Shutdown waits for.
+	wg sync.WaitGroup
+}
+
+// newAnimator builds the websocket handler. catalog resolves the
+// {"exercise": …} form of start messages.
+func newAnimator(cfg AnimatorConfig, catalog *exercises.Catalog) *animator {
+	a := &animator{
+		log:        cfg.Logger,
+		catalog:    catalog,
+		maxStreams: cfg.MaxStreams,
+		readLimit:  cfg.ReadLimit,
+		allowed:    make(map[string]bool),
+		timing:     defaultAnimTiming,
+		conns:      make(map[*animConn]struct{}),
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.maxStreams <= 0 {
+		a.maxStreams = defaultAnimMaxStreams
+	}
+	if a.readLimit <= 0 {
+		a.readLimit = defaultAnimReadLimit
+	}
+	for _, o := range cfg.AllowedOrigins {
+		o = strings.TrimSpace(o)
+		if o == "*" {
+			a.allowAny = true
+			continue
+		}
+		if o = normalizeOrigin(o); o != "" {
+			a.allowed[o] = true
+		}
+	}
+	a.upgrader = websocket.Upgrader{
+		HandshakeTimeout: 10 * time.Second,
+		ReadBufferSize:   animReadBuffer,
+		WriteBufferSize:  animWriteBuffer,
+		WriteBufferPool:  &sync.Pool{},
+		// ServeHTTP has already checked the origin with a clearer answer.
+		CheckOrigin: func(*http.Request) bool { return true },
+		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			http.Error(w, reason.Error(), status)
+		},
+	}
+	return a
+}
+
+// normalizeOrigin lowercases scheme and host and drops a trailing slash, so
+// "https://LMS.example.edu/" matches the browser's "https://lms.example.edu".
+// It returns "" for something that is not scheme://host[:port].
+func normalizeOrigin(o string) string {
+	u, err := url.Parse(strings.TrimSuffix(o, "/"))
+	if err != nil || u.Scheme == "" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return ""
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
+}
+
+// originAllowed implements the origin policy. Browsers always send Origin on
+// websocket handshakes, so checking it stops other sites from opening
+// streams with a student's cookies; non-browser clients send none.
+func (a *animator) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || a.allowAny {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false // includes the opaque origin "null"
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	return a.allowed[normalizeOrigin(origin)]
+}
+
+// Active reports the open animation connections (including those in the
+// middle of their handshake), for metrics.
+func (a *animator) Active() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.active
+}
+
+// ServeHTTP upgrades GET /ws/animate to a websocket and starts the
+// connection's reader and writer. It returns at once, like gorilla's chat
+// example, so the HTTP server's goroutine and buffers are freed.
+func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !a.originAllowed(r) {
+		http.Error(w, fmt.Sprintf("websocket origin %q is not allowed to open animation streams", r.Header.Get("Origin")),
+			http.StatusForbidden)
+		return
+	}
+	if _, ok := w.(http.Hijacker); !ok {
+		// Middleware such as the request logger wraps the writer without
+		// implementing Hijacker; gorilla needs one, so reach through Unwrap.
+		w = unwrappingHijacker{w}
+	}
+
+	a.mu.Lock()
+	var refuseCode int
+	var refuseReason string
+	switch {
+	case a.closing:
+		refuseCode, refuseReason = websocket.CloseGoingAway, "server shutting down"
+	case a.active >= a.maxStreams:
+		refuseCode = websocket.CloseTryAgainLater
+		refuseReason = fmt.Sprintf("server busy: %d animation streams are open; try again shortly", a.active)
+		a.wg.Add(1)
+	default:
+		a.active++
+		a.wg.Add(1) // the handshake; handed on to the reader below
+	}
+	a.mu.Unlock()
+
+	if refuseCode != 0 {
+		if refuseCode == websocket.CloseTryAgainLater {
+			defer a.wg.Done()
+			a.log.Warn("animation stream refused", "reason", refuseReason)
+		}
+		a.refuse(w, r, refuseCode, refuseReason)
+		return
+	}
+
+	ws, err := a.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		// Upgrade has answered with an HTTP error already.
+		a.mu.Lock()
+		a.active--
+		a.mu.Unlock()
+		a.wg.Done()
+		return
+	}
+	c := &animConn{
+		a:          a,
+		ws:         ws,
+		ctrl:       make(chan animControl, animCtrlQueue),
+		readerDone: make(chan struct{}),
+		writerDone: make(chan struct{}),
+		goingAway:  make(chan struct{}),
+	}
+	c.left.Store(2)
+	a.mu.Lock()
+	a.conns[c] = struct{}{}
+	if a.closing {
+		// Shutdown began during the handshake and could not see c.
+		close(c.goingAway)
+	}
+	a.wg.Add(1) // the writer; the reader inherits the handshake's count
+	a.mu.Unlock()
+
+	go c.writeLoop()
+	go c.readLoop()
+}
+
+// refuse completes the handshake only to close at once with code and
+// reason: a browser cannot read an HTTP error on a failed handshake, but it
+// does see a close code and reason.
+func (a *animator) refuse(w http.ResponseWriter, r *http.Request, code int, reason string) {
+	ws, err := a.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer ws.Close()
+	deadline := time.Now().Add(a.timing.closeGrace)
+	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline); err != nil {
+		return
+	}
+	// Wait for the client's close reply, discarding anything it sent first,
+	// so that closing the socket does not reset it before the client has
+	// read the close frame.
+	ws.SetReadLimit(a.readLimit)
+	_ = ws.SetReadDeadline(deadline)
+	for {
+		if _, _, err := ws.NextReader(); err != nil {
+			return
+		}
+	}
+}
+
+// Shutdown closes every animation socket with 1001 (going away) and waits
+// for their goroutines, or until ctx ends; then it closes whatever is left
+// without waiting further. Connections that arrive afterwards are refused
+// with 1001.
+func (a *animator) Shutdown(ctx context.Context) {
+	a.mu.Lock()
+	if !a.closing {
+		a.closing = true
+		for c := range a.conns {
+			close(c.goingAway)
+		}
+	}
+	a.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		a.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		a.mu.Lock()
+		for c := range a.conns {
+			_ = c.ws.NetConn().Close()
+		}
+		a.mu.Unlock()
+	}
+}
+
+// remove forgets a connection once both of its goroutines have ended.
+func (a *animator) remove(c *animConn) {
+	a.mu.Lock()
+	delete(a.conns, c)
+	a.active--
+	a.mu.Unlock()
+}
+
+// getEncodeBuffer and putEncodeBuffer manage the shared encoding buffers.
+func (a *animator) getEncodeBuffer() *[]byte {
+	if p, ok := a.encodeBufs.Get().(*[]byte); ok {
+		return p
+	}
+	b := make([]byte, 0, 2048)
+	return &b
+}
+
+func (a *animator) putEncodeBuffer(p *[]byte, used []byte) {
+	if cap(used) > maxPooledAnimBuffer {
+		return
+	}
+	*p = used[:0]
+	a.encodeBufs.Put(p)
+}
+
+// unwrappingHijacker lets gorilla hijack a ResponseWriter that wraps a
+// Hijacker behind Unwrap (http.ResponseController's convention) without
+// implementing Hijack itself.
+type unwrappingHijacker struct{ http.ResponseWriter }
+
+func (h unwrappingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(h.ResponseWriter).Hijack()
+}
+
+// animConn is one animation websocket.
+type animConn struct {
+	a  *animator
+	ws *websocket.Conn
+	// ctrl carries parsed client messages from the reader to the writer.
+	ctrl chan animControl
+	// readerDone is closed when the reader returns; readErr is set before.
+	readerDone chan struct{}
+	readErr    error
+	// writerDone is closed when the writer returns, so a reader blocked on
+	// a full ctrl does not wait forever.
+	writerDone chan struct{}
+	// goingAway is closed (under animator.mu) by Shutdown.
+	goingAway chan struct{}
+	// left counts the goroutines still running; the last one out removes
+	// the connection from the animator.
+	left atomic.Int32
+}
+
+// finishGoroutine is deferred by both goroutines.
+func (c *animConn) finishGoroutine() {
+	if c.left.Add(-1) == 0 {
+		c.a.remove(c)
+	}
+	c.a.wg.Done()
+}
+
+// readLoop reads client messages until the connection fails or closes. It
+// owns every read and the read deadline.
+func (c *animConn) readLoop() {
+	defer c.finishGoroutine()
+	defer close(c.readerDone)
+	t := c.a.timing
+	c.ws.SetReadLimit(c.a.readLimit)
+	_ = c.ws.SetReadDeadline(time.Now().Add(t.pongWait))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(t.pongWait))
+	})
+	for {
+		kind, data, err := c.ws.ReadMessage()
+		if err != nil {
+			c.readErr = err
+			if websocket.IsUnexpectedCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway,
+				websocket.CloseNoStatusReceived) && !errors.Is(err, websocket.ErrReadLimit) {
+				c.a.log.Debug("animation stream read ended", "err", err)
+			}
+			return
+		}
+		_ = c.ws.SetReadDeadline(time.Now().Add(t.pongWait))
+		msg := c.a.parseMessage(kind, data)
+		select {
+		case c.ctrl <- msg:
+		case <-c.writerDone:
+			return
+		}
+	}
+}
+
+// writeLoop owns the player and every data write. It returns when the
+// reader ends, a write fails, or Shutdown asks it to go away; on return the
+// socket is closed, which also ends the reader.
+func (c *animConn) writeLoop() {
+	defer c.finishGoroutine()
+	defer func() {
+		close(c.writerDone)
+		_ = c.ws.Close()
+	}()
+	t := c.a.timing
+	var p animPlayer
+	// One timer serves both pacing and pings: it is always armed for
+	// whichever is due first.
+	now := time.Now()
+	nextPing := now.Add(t.ping)
+	timer := time.NewTimer(t.ping)
+	defer timer.Stop()
+	for {
+		select {
+		case <-c.readerDone:
+			if errors.Is(c.readErr, websocket.ErrReadLimit) {
+				// gorilla has sent 1009 but left the rest of the oversized
+				// message unread; closing now could reset the connection
+				// before the client reads the close frame.
+				c.linger()
+			}
+			return
+		case <-c.goingAway:
+			c.closeAndWait(websocket.CloseGoingAway, "server shutting down")
+			return
+		case msg := <-c.ctrl:
+			if err := c.handle(&p, msg); err != nil {
+				return
+			}
+		case <-timer.C:
+			now := time.Now()
+			if !now.Before(nextPing) {
+				if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(t.writeWait)); err != nil {
+					return
+				}
+				nextPing = now.Add(t.ping)
+			}
+			if p.playing && !now.Before(p.nextAt) {
+				if err := c.advance(&p, now); err != nil {
+					return
+				}
+			}
+		}
+		due := nextPing
+		if p.playing && p.nextAt.Before(due) {
+			due = p.nextAt
+		}
+		// Since Go 1.23 Reset needs no draining: a stale tick is never
+		// delivered after it.
+		timer.Reset(time.Until(due))
+	}
+}
+
+// closeAndWait sends a close frame and waits, at most closeGrace, for the
+// reader to see the client's reply.
+func (c *animConn) closeAndWait(code int, reason string) {
+	t := c.a.timing
+	err := c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(t.writeWait))
+	if err != nil {
+		return
+	}
+	grace := time.NewTimer(t.closeGrace)
+	defer grace.Stop()
+	select {
+	case <-c.readerDone:
+	case <-grace.C:
+	}
+}
+
+// linger discards what the client still sends, for at most closeGrace,
+// after the reader has stopped. Only the writer calls it, after the reader
+// has returned, so it is the only one reading.
+func (c *animConn) linger() {
+	nc := c.ws.NetConn()
+	_ = nc.SetReadDeadline(time.Now().Add(c.a.timing.closeGrace))
+	_, _ = io.Copy(io.Discard, io.LimitReader(nc, 4*c.a.readLimit))
+}
+
+// write sends one text message under the write deadline.
+func (c *animConn) write(b []byte) error {
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.a.timing.writeWait))
+	return c.ws.WriteMessage(websocket.TextMessage, b)
+}
+
+// animPlayer is the writer's view of the animation in progress.
+type animPlayer struct {
+	trace *compute.Trace // nil until the first valid start
+	total int
+	// index is the step most recently sent; -1 before step 0.
+	index    int
+	playing  bool
+	fps      float64
+	interval time.Duration
+	// nextAt is when the next step is due while playing. Steps are paced
+	// from their schedule, not from when the last one was written, so the
+	// pace does not drift.
+	nextAt time.Time
+}
+
+func (p *animPlayer) setFPS(fps float64) {
+	p.fps = fps
+	p.interval = time.Duration(float64(time.Second) / fps)
+}
+
+// handle applies one client message. It returns an error only when a write
+// failed, which ends the connection.
+func (c *animConn) handle(p *animPlayer, msg animControl) error {
+	if msg.err != nil {
+		return c.sendError(msg.err)
+	}
+	now := time.Now()
+	if msg.kind == ctlStart {
+		st := msg.start
+		meta, err := marshalAnimMessage(st.anim.meta(st.fps, st.paused))
+		if err != nil {
+			return c.sendError(&wsError{Message: "the animation could not be encoded: " + err.Error()})
+		}
+		*p = animPlayer{trace: st.anim.trace, total: st.anim.trace.Len(), index: -1, playing: !st.paused}
+		p.setFPS(st.fps)
+		p.nextAt = now // the first step follows the meta at once
+		return c.write(meta)
+	}
+	if p.trace == nil {
+		return c.sendError(&wsError{Field: "type", Message: `there is no animation yet; send {"type":"start", …} first`})
+	}
+	switch msg.kind {
+	case ctlPause:
+		p.playing = false
+	case ctlPlay:
+		if !p.playing {
+			if p.index >= p.total-1 {
+				p.index = -1 // play after the end starts over
+			}
+			p.playing, p.nextAt = true, now
+		}
+	case ctlRestart:
+		p.index, p.playing, p.nextAt = -1, true, now
+	case ctlSpeed:
+		old := p.interval
+		p.setFPS(msg.fps)
+		if p.playing {
+			// Keep the time since the last step; apply the new interval.
+			p.nextAt = p.nextAt.Add(p.interval - old)
+			if p.nextAt.Before(now) {
+				p.nextAt = now
+			}
+		}
+	case ctlStep, ctlBack, ctlSeek:
+		target := p.index + 1
+		switch msg.kind {
+		case ctlStep:
+			if target >= p.total {
+				return c.sendError(&wsError{Field: "type", Message: fmt.Sprintf(
+					"already at the last step (%d); send back, seek or restart", p.total-1)})
+			}
+		case ctlBack:
+			target = p.index - 1
+			if target < 0 {
+				return c.sendError(&wsError{Field: "type", Message: "already at the first step; there is no step before it"})
+			}
+		case ctlSeek:
+			target = msg.index
+			if target >= p.total {
+				return c.sendError(&wsError{Field: "index", Message: fmt.Sprintf(
+					"is %d, but this animation has %d steps, numbered 0 to %d", target, p.total, p.total-1)})
+			}
+		}
+		p.playing = false
+		if err := c.sendStep(p, target); err != nil {
+			return err
+		}
+	}
+	return c.sendState(p)
+}
+
+// advance sends the next step while playing, and done after the last one.
+func (c *animConn) advance(p *animPlayer, now time.Time) error {
+	if err := c.sendStep(p, p.index+1); err != nil {
+		return err
+	}
+	if p.index >= p.total-1 {
+		p.playing = false
+		return c.write([]byte(animDoneMessage))
+	}
+	p.nextAt = p.nextAt.Add(p.interval)
+	if p.nextAt.Before(now) {
+		// Far behind (a slow write): re-anchor rather than burst.
+		p.nextAt = now
+	}
+	return nil
+}
+
+// sendStep computes step i from the trace (lazily: nothing is precomputed)
+// and sends it in a pooled buffer.
+func (c *animConn) sendStep(p *animPlayer, i int) error {
+	st, err := p.trace.Step(i)
+	if err != nil {
+		// i is checked by the callers; this is a bug, reported, not fatal.
+		return c.sendError(&wsError{Field: "index", Message: err.Error()})
+	}
+	p.index = i
+	bp := c.a.getEncodeBuffer()
+	b := appendAnimStep((*bp)[:0], &st)
+	err = c.write(b)
+	c.a.putEncodeBuffer(bp, b)
+	return err
+}
+
+func (c *animConn) sendState(p *animPlayer) error {
+	bp := c.a.getEncodeBuffer()
+	b := appendAnimState((*bp)[:0], p)
+	err := c.write(b)
+	c.a.putEncodeBuffer(bp, b)
+	return err
+}
+
+func (c *animConn) sendError(e *wsError) error {
+	b, err := marshalAnimMessage(animErrorMessage{Type: "error", Message: e.Message, Field: e.Field})
+	if err != nil {
+		return err
+	}
+	return c.write(b)
+}

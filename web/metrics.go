@@ -1,0 +1,66 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics is Stride's Prometheus instrumentation. It uses its own registry,
+// not the global default, so each App (and each test) has its own.
+type metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	checks   *prometheus.CounterVec
+}
+
+func newMetrics(activeStreams func() int) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stride_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "stride_http_request_duration_seconds",
+			Help:    "HTTP request latency by route pattern and method.",
+			Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5},
+		}, []string{"route", "method"}),
+		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stride_exercise_checks_total",
+			Help: "Checked exercise parts by exercise and verdict.",
+		}, []string{"exercise", "verdict"}),
+	}
+	m.registry.MustRegister(
+		m.requests, m.latency, m.checks,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "stride_animation_streams_active",
+			Help: "Open animation websockets.",
+		}, func() float64 { return float64(activeStreams()) }),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+func (m *metrics) observeRequest(route, method string, status int, d time.Duration) {
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// observeCheck counts the verdicts of one check. Exercise IDs come from the
+// catalog, never from the request, so label cardinality stays bounded.
+func (m *metrics) observeCheck(exercise string, verdicts []string) {
+	for _, v := range verdicts {
+		m.checks.WithLabelValues(exercise, v).Inc()
+	}
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}

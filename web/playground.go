@@ -1,0 +1,277 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/stride-tutor/stride/internal/compute"
+	"github.com/stride-tutor/stride/internal/exercises/answer"
+	"github.com/stride-tutor/stride/templates"
+)
+
+// The playground animates any small convolution or pooling a teacher types
+// in. Its whole configuration travels in the query string (the form is a
+// GET form), so a configured playground is a link to share.
+
+// maxPlaygroundCells bounds the padded input the playground will animate,
+// the same bound the websocket applies.
+const maxPlaygroundCells = 4096
+
+// playgroundDefaults is the recitation's image and filter.
+func playgroundDefaults() url.Values {
+	return url.Values{
+		"op":     {"conv2d"},
+		"input":  {"1 3 -2 4\n0 8 6 5\n2 1 -9 0\n4 -1 3 7"},
+		"kernel": {"1 2\n-2 -1"},
+	}
+}
+
+// playgroundConfig is a parsed playground query.
+type playgroundConfig struct {
+	op                                    string
+	input                                 [][][]float64
+	kernel                                [][][][]float64
+	bias                                  []float64
+	kernelSize, stride, padding, dilation compute.Pair
+}
+
+// embedPlayground is the player alone, configured by the same query as
+// the playground, for an iframe.
+func (s *Server) embedPlayground(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if len(q) == 0 {
+		q = playgroundDefaults()
+	}
+	props := templates.EmbedPlayerProps{Links: s.links(), Title: "Convolution step by step",
+		OpenURL: absoluteURL(r, s.base+"/playground?"+q.Encode())}
+	cfg, _, err := parsePlayground(q)
+	var tr *compute.Trace
+	var start string
+	if err == nil {
+		tr, start, err = cfg.trace()
+	}
+	if err != nil {
+		props.Error = "This configuration cannot be animated: " + err.Error()
+		s.render(w, r, http.StatusBadRequest, templates.EmbedPlayer(props))
+		return
+	}
+	label := describePlayground(cfg, tr)
+	props.Player = &templates.PlayerProps{
+		ID: "main", WSURL: s.base + "/ws/animate", Heading: "Step by step",
+		Animations: []templates.PlayerAnimation{{Label: label, Start: start, Table: stepTable(label, tr)}},
+	}
+	s.render(w, r, http.StatusOK, templates.EmbedPlayer(props))
+}
+
+func (s *Server) playground(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if len(q) == 0 {
+		q = playgroundDefaults()
+	}
+	form := templates.PlaygroundForm{
+		Op: q.Get("op"), Input: q.Get("input"), Kernel: q.Get("kernel"), Bias: q.Get("bias"),
+		KernelSize: q.Get("kernel_size"), Stride: q.Get("stride"), Padding: q.Get("padding"), Dilation: q.Get("dilation"),
+	}
+	if form.Op == "" {
+		form.Op = "conv2d"
+	}
+	props := templates.PlaygroundProps{
+		Links: s.links(), Form: form, Action: s.base + "/playground",
+		ShareURL: absoluteURL(r, s.base+"/playground?"+q.Encode()),
+		EmbedSnippet: embedSnippet(absoluteURL(r, s.base+"/embed/playground?"+q.Encode()),
+			absoluteURL(r, s.base+"/static/embed.js"), "Stride: convolution step by step", 900),
+	}
+	cfg, field, err := parsePlayground(q)
+	if err != nil {
+		props.Error, props.ErrorField = err.Error(), field
+		s.render(w, r, http.StatusOK, templates.Playground(props))
+		return
+	}
+	tr, start, err := cfg.trace()
+	if err != nil {
+		props.Error = err.Error()
+		s.render(w, r, http.StatusOK, templates.Playground(props))
+		return
+	}
+	label := describePlayground(cfg, tr)
+	props.Player = &templates.PlayerProps{
+		ID: "main", WSURL: s.base + "/ws/animate", Heading: "Step by step",
+		Animations: []templates.PlayerAnimation{{Label: label, Start: start, Table: stepTable(label, tr)}},
+	}
+	s.render(w, r, http.StatusOK, templates.Playground(props))
+}
+
+func describePlayground(c playgroundConfig, tr *compute.Trace) string {
+	in, out := tr.InputShape(), tr.OutputShape()
+	return fmt.Sprintf("%s of a %d×%d×%d input: stride %s, padding %s, dilation %s → %d×%d×%d output",
+		c.op, in[0], in[1], in[2], c.stride, c.padding, c.dilation, out[0], out[1], out[2])
+}
+
+// parsePlayground reads the query; on error it names the form field.
+func parsePlayground(q url.Values) (playgroundConfig, string, error) {
+	var c playgroundConfig
+	c.op = q.Get("op")
+	if c.op == "" {
+		c.op = "conv2d"
+	}
+	if c.op != "conv2d" && c.op != "maxpool2d" && c.op != "avgpool2d" {
+		return c, "op", fmt.Errorf("the operation must be conv2d, maxpool2d or avgpool2d")
+	}
+	var err error
+	if c.input, err = parseChannels(q.Get("input")); err != nil {
+		return c, "input", fmt.Errorf("input: %w", err)
+	}
+	pair := func(name string, def compute.Pair) (compute.Pair, error) {
+		text := strings.TrimSpace(q.Get(name))
+		if text == "" {
+			return def, nil
+		}
+		sh, err := answer.ParseShape(text)
+		if err != nil || len(sh.Dims) > 2 {
+			// ParseShape rejects 0, which padding allows.
+			if text == "0" {
+				return compute.Pair{}, nil
+			}
+			return def, fmt.Errorf("%s: write one whole number or height×width, like 2 or 2x1", strings.ReplaceAll(name, "_", " "))
+		}
+		if len(sh.Dims) == 1 {
+			return compute.Square(sh.Dims[0]), nil
+		}
+		return compute.Pair{H: sh.Dims[0], W: sh.Dims[1]}, nil
+	}
+	for _, f := range []struct {
+		name string
+		dst  *compute.Pair
+		def  compute.Pair
+	}{
+		{"stride", &c.stride, compute.Square(1)},
+		{"padding", &c.padding, compute.Pair{}},
+		{"dilation", &c.dilation, compute.Square(1)},
+	} {
+		if *f.dst, err = pair(f.name, f.def); err != nil {
+			return c, f.name, err
+		}
+	}
+	if c.op == "conv2d" {
+		filters, err := parseFilters(q.Get("kernel"))
+		if err != nil {
+			return c, "kernel", fmt.Errorf("kernel: %w", err)
+		}
+		c.kernel = filters
+		if b := strings.TrimSpace(q.Get("bias")); b != "" {
+			m, err := answer.ParseMatrix(b)
+			if err != nil || len(m.Rows) != 1 {
+				return c, "bias", fmt.Errorf("bias: write one number per filter, separated by spaces or commas")
+			}
+			c.bias = m.Rows[0]
+		}
+	} else {
+		if c.kernelSize, err = pair("kernel_size", compute.Square(2)); err != nil {
+			return c, "kernel_size", err
+		}
+		if c.stride == compute.Square(1) && strings.TrimSpace(q.Get("stride")) == "" {
+			c.stride = compute.Pair{} // PyTorch's default: the kernel size
+		}
+	}
+	return c, "", nil
+}
+
+// trace validates the configuration with the compute engine and returns
+// the trace and the websocket start message replaying it.
+func (c playgroundConfig) trace() (*compute.Trace, string, error) {
+	start := map[string]any{"op": c.op, "input": c.input, "padding": []int{c.padding.H, c.padding.W},
+		"dilation": []int{c.dilation.H, c.dilation.W}}
+	if c.stride != (compute.Pair{}) {
+		start["stride"] = []int{c.stride.H, c.stride.W}
+	}
+	var tr *compute.Trace
+	var err error
+	if c.op == "conv2d" {
+		spec := compute.ConvSpec{Input: c.input, Kernel: c.kernel, Bias: c.bias, Stride: c.stride, Padding: c.padding, Dilation: c.dilation}
+		tr, err = compute.NewConvTrace(spec)
+		start["kernel"] = c.kernel
+		if c.bias != nil {
+			start["bias"] = c.bias
+		}
+	} else {
+		op := compute.MaxPool
+		if c.op == "avgpool2d" {
+			op = compute.AvgPool
+		}
+		spec := compute.PoolSpec{Op: op, Input: c.input, KernelSize: c.kernelSize, Stride: c.stride, Padding: c.padding, Dilation: c.dilation}
+		tr, err = compute.NewPoolTrace(spec)
+		start["kernel_size"] = []int{c.kernelSize.H, c.kernelSize.W}
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	ps := tr.PaddedShape()
+	if ps[0]*ps[1]*ps[2] > maxPlaygroundCells {
+		return nil, "", fmt.Errorf("the padded input has %d cells; the player animates at most %d", ps[0]*ps[1]*ps[2], maxPlaygroundCells)
+	}
+	b, err := json.Marshal(start)
+	if err != nil {
+		return nil, "", err
+	}
+	return tr, string(b), nil
+}
+
+// parseChannels reads a C×H×W tensor written as matrices separated by
+// blank lines.
+func parseChannels(text string) ([][][]float64, error) {
+	var out [][][]float64
+	for i, block := range splitBlocks(text, isBlankLine) {
+		m, err := answer.ParseMatrix(block)
+		if err != nil {
+			return nil, fmt.Errorf("channel %d: %v", i+1, err)
+		}
+		out = append(out, m.Rows)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("type at least one row of numbers")
+	}
+	return out, nil
+}
+
+// parseFilters reads O×C×kH×kW: filters separated by a line "---", each
+// with channels separated by blank lines.
+func parseFilters(text string) ([][][][]float64, error) {
+	var out [][][][]float64
+	for i, block := range splitBlocks(text, func(l string) bool { return strings.Trim(l, " \t\r-") == "" && strings.Contains(l, "---") }) {
+		ch, err := parseChannels(block)
+		if err != nil {
+			return nil, fmt.Errorf("filter %d: %v", i+1, err)
+		}
+		out = append(out, ch)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("type at least one row of numbers")
+	}
+	return out, nil
+}
+
+func isBlankLine(l string) bool { return strings.TrimSpace(l) == "" }
+
+// splitBlocks splits text at separator lines, dropping empty blocks.
+func splitBlocks(text string, sep func(string) bool) []string {
+	var blocks []string
+	var cur []string
+	flush := func() {
+		if b := strings.TrimSpace(strings.Join(cur, "\n")); b != "" {
+			blocks = append(blocks, b)
+		}
+		cur = nil
+	}
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		if sep(line) {
+			flush()
+			continue
+		}
+		cur = append(cur, line)
+	}
+	flush()
+	return blocks
+}
