@@ -119,6 +119,8 @@
       b.addEventListener("click", function () { self.action(b.getAttribute("data-action")); });
     });
     this.scrubber.addEventListener("input", function () {
+      self.playing = false;
+      self.updateToggle();
       self.send({ type: "seek", index: Number(self.scrubber.value) });
     });
     this.speed.addEventListener("change", function () {
@@ -140,6 +142,12 @@
   Player.prototype.action = function (a) {
     if (!this.meta) return;
     var last = this.meta.total_steps - 1;
+    if (a !== "toggle") {
+      // The server pauses on every move; reflect it at once so a quick
+      // Play right after is not taken for a Pause.
+      this.playing = false;
+      this.updateToggle();
+    }
     switch (a) {
       case "toggle":
         this.send({ type: this.playing ? "pause" : "play" });

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserEmbedInForeignPage embeds an exercise in a host page served
+// from another loopback origin, answers a part inside the iframe and checks
+// that the host receives the result and resize messages.
+func TestBrowserEmbedInForeignPage(t *testing.T) {
+	ctx := newBrowser(t)
+	stride := newTestServer(t, Config{})
+	embedURL := stride.URL + "/embed/conv-by-hand?seed=0&parts=dims,bottom-right"
+	// The host page is the ten-line example of docs/EMBEDDING.md in spirit:
+	// it records every message from Stride.
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>Course page</title>
+<h1>Week 7</h1>
+<iframe id="ex" src="%s" title="Stride exercise" width="100%%" height="300"></iframe>
+<script src="%s/static/embed.js"></script>
+<script>
+window.strideMessages = [];
+window.addEventListener("message", (e) => { if (e.data && e.data.source === "stride") window.strideMessages.push(e.data); });
+</script>`, embedURL, stride.URL)
+	}))
+	t.Cleanup(host.Close)
+	if strings.Split(host.URL, ":")[2] == strings.Split(stride.URL, ":")[2] {
+		t.Fatal("host and Stride must be different origins")
+	}
+
+	// "localhost" and "127.0.0.1" are different sites, so Chromium runs the
+	// iframe out of process, as it would for a real course site.
+	hostURL := strings.Replace(host.URL, "127.0.0.1", "localhost", 1)
+	step(t, ctx, "open the host page",
+		chromedp.Navigate(hostURL),
+		chromedp.Poll[chromedp.Void](`window.strideMessages && window.strideMessages.some(m => m.type === "resize" && m.height > 100)`),
+	)
+	// The embed.js helper sized the iframe from the resize message.
+	height, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("ex").style.height`))
+	if err != nil || !strings.HasSuffix(height, "px") {
+		t.Errorf("iframe height not set by embed.js: %q %v", height, err)
+	}
+
+	// Drive the cross-origin iframe through its own target.
+	frameCtx := frameContext(t, ctx, "/embed/conv-by-hand")
+	step(t, frameCtx, "answer inside the iframe",
+		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+		chromedp.SendKeys(chromedp.CSS("#answer-dims"), "3x3"),
+		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), "22"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#verdict-dims.verdict-correct")),
+		// Only the selected parts are on the embedded page.
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll("[data-part]").length === 2`),
+	)
+	step(t, ctx, "host receives results",
+		chromedp.Poll[chromedp.Void](`window.strideMessages.some(m => m.type === "result" && m.part === "dims" && m.status === "correct" && m.exercise === "conv-by-hand" && m.seed === 0)`),
+		chromedp.Poll[chromedp.Void](`window.strideMessages.some(m => m.type === "result" && m.part === "bottom-right" && m.status === "incorrect")`),
+	)
+}
+
+// frameContext returns a chromedp context attached to the out-of-process
+// iframe whose URL contains urlPart.
+func frameContext(t *testing.T, ctx context.Context, urlPart string) context.Context {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		targets, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ti := range targets {
+			if ti.Type == "iframe" && strings.Contains(ti.URL, urlPart) {
+				fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(ti.TargetID))
+				t.Cleanup(cancel)
+				return fctx
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no iframe target for %s", urlPart)
+	return nil
+}
+
+// TestBrowserEmbedFramingPolicy checks that ordinary pages refuse to be
+// framed by a foreign origin while /embed/ pages allow it.
+func TestBrowserEmbedFramingPolicy(t *testing.T) {
+	h := newTestHandler(t, Config{FrameAncestors: []string{"https://lms.example.edu"}})
+	rec := do(t, h, http.MethodGet, "/embed/conv-by-hand", "")
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors https://lms.example.edu") {
+		t.Errorf("embed CSP %q", csp)
+	}
+	rec = do(t, h, http.MethodGet, "/exercises/conv-by-hand", "")
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'self'") {
+		t.Errorf("page CSP %q", csp)
+	}
+}

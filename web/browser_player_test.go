@@ -1,0 +1,80 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// TestBrowserPlayerPlaysConvByHand plays the recitation's convolution on the
+// conv-by-hand page until the output is full with −22 in its corner, then
+// drives the player with the keyboard alone.
+func TestBrowserPlayerPlaysConvByHand(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	corner := `document.querySelector("#player-main .player-stage .player-panel:last-child tr:last-child td:last-child")`
+	step(t, ctx, "play to the end",
+		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
+		// The live player replaces the fallback tables once connected.
+		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 9")`),
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#player-main [data-role=speed]"); s.value = "10"; s.dispatchEvent(new Event("change")); })()`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#player-main [data-action=first]").click()`),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#player-main [data-action=toggle]").click()`),
+		chromedp.Poll[chromedp.Void](corner+`.textContent === "−22"`),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "9 of 9"`),
+	)
+	// Every output cell is filled.
+	filled, err := chromedp.Run(ctx, chromedp.Evaluate[int](
+		`[...document.querySelectorAll("#player-main .player-stage .player-panel:last-child td")].filter(td => td.textContent.trim() !== "").length`))
+	if err != nil || filled != 9 {
+		t.Fatalf("filled output cells: %d, %v", filled, err)
+	}
+	if sum := textOf(t, ctx, "#player-main [data-role=sum]"); !strings.Contains(sum, "= −22") || !strings.Contains(sum, "−9·1") {
+		t.Errorf("sum line: %q", sum)
+	}
+	if live := textOf(t, ctx, "#player-main [data-role=live]"); !strings.Contains(live, "row 3, column 3") {
+		t.Errorf("aria-live line: %q", live)
+	}
+
+	// Keyboard: Home, →, ←, End with focus on the player.
+	pos := func() string { return textOf(t, ctx, "#player-main [data-role=position]") }
+	step(t, ctx, "Home", chromedp.Focus(chromedp.CSS("#player-main [data-action=toggle]")), chromedp.KeyEvent(kb.Home),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`))
+	step(t, ctx, "ArrowRight", chromedp.KeyEvent(kb.ArrowRight),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "2 of 9"`))
+	step(t, ctx, "ArrowLeft", chromedp.KeyEvent(kb.ArrowLeft),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`))
+	step(t, ctx, "End", chromedp.KeyEvent(kb.End),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "9 of 9"`))
+	if got := pos(); got != "9 of 9" {
+		t.Errorf("position %q", got)
+	}
+	// Only the cells up to the current step are filled after seeking back.
+	step(t, ctx, "Home again", chromedp.KeyEvent(kb.Home),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`),
+		chromedp.Poll[chromedp.Void](corner+`.textContent === ""`))
+}
+
+// TestBrowserShowMeThisCell answers a cell wrong and replays exactly it.
+func TestBrowserShowMeThisCell(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	step(t, ctx, "answer wrong and ask to see the cell",
+		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
+		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
+		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right-padded"), "5"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#verdict-bottom-right-padded .show-cell")),
+		chromedp.Click(chromedp.CSS("#verdict-bottom-right-padded .show-cell")),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "25 of 25"`),
+		chromedp.WaitVisible(chromedp.CSS("#player-main [data-role=compare]")),
+	)
+	if got := textOf(t, ctx, "#player-main [data-role=compare]"); !strings.Contains(got, "you wrote 5") || !strings.Contains(got, "right value is 7") {
+		t.Errorf("compare line: %q", got)
+	}
+}

@@ -1,0 +1,216 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+)
+
+// TestHeadersForEveryRouteFamily checks the security headers of each kind
+// of response: pages, embeds, the APIs, assets, probes, metrics, errors.
+func TestHeadersForEveryRouteFamily(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	tests := []struct {
+		method, path, body string
+		ancestors          string
+	}{
+		{"GET", "/", "", "'self'"},
+		{"GET", "/exercises/conv-by-hand", "", "'self'"},
+		{"POST", "/exercises/conv-by-hand", "", "'self'"},
+		{"GET", "/playground", "", "'self'"},
+		{"GET", "/api", "", "'self'"},
+		{"GET", "/embed/conv-by-hand?seed=3", "", "https: http://localhost:* http://127.0.0.1:*"},
+		{"GET", "/embed/playground", "", "https: http://localhost:* http://127.0.0.1:*"},
+		{"POST", "/api/v1/compute/attention", `{"d_model": 8, "num_heads": 2}`, "'self'"},
+		{"POST", "/api/v1/exercises/conv-by-hand/check", `{"answers": {}}`, "https: http://localhost:* http://127.0.0.1:*"},
+		{"GET", "/api/v1/exercises", "", "'self'"},
+		{"GET", "/api/v1/openapi.json", "", "'self'"},
+		{"GET", "/static/app.css", "", "https: http://localhost:* http://127.0.0.1:*"},
+		{"GET", "/healthz", "", "'self'"},
+		{"GET", "/readyz", "", "'self'"},
+		{"GET", "/metrics", "", "'self'"},
+		{"GET", "/ws/animate", "", "'self'"},
+		{"GET", "/no/such/page", "", "'self'"},
+		{"GET", "/api/v1/nope", "", "'self'"},
+	}
+	for _, tc := range tests {
+		rec := do(t, h, tc.method, tc.path, tc.body)
+		hd := rec.Header()
+		csp := hd.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors "+tc.ancestors) {
+			t.Errorf("%s %s: CSP %q, want frame-ancestors %s", tc.method, tc.path, csp, tc.ancestors)
+		}
+		for _, bad := range []string{"unsafe-inline", "unsafe-eval"} {
+			if strings.Contains(csp, bad) {
+				t.Errorf("%s %s: CSP allows %s", tc.method, tc.path, bad)
+			}
+		}
+		if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "style-src 'self'") {
+			t.Errorf("%s %s: CSP %q", tc.method, tc.path, csp)
+		}
+		if hd.Get("X-Content-Type-Options") != "nosniff" || hd.Get("Referrer-Policy") == "" || hd.Get("Permissions-Policy") == "" {
+			t.Errorf("%s %s: missing nosniff, referrer or permissions policy: %v", tc.method, tc.path, hd)
+		}
+		if hd.Get("X-Frame-Options") != "" {
+			t.Errorf("%s %s: X-Frame-Options contradicts frame-ancestors", tc.method, tc.path)
+		}
+		if hd.Get("Set-Cookie") != "" {
+			t.Errorf("%s %s: Stride needs no cookies", tc.method, tc.path)
+		}
+	}
+}
+
+func TestGzipForTextResponses(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	for _, path := range []string{"/", "/static/app.css", "/api/v1/exercises"} {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Header().Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s: not gzipped (%q)", path, rec.Header().Get("Content-Encoding"))
+			continue
+		}
+		zr, err := gzip.NewReader(rec.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := io.ReadAll(zr); err != nil || len(b) == 0 {
+			t.Errorf("%s: bad gzip body: %v", path, err)
+		}
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	do(t, h, "POST", "/api/v1/exercises/conv-by-hand/check", `{"answers": {"dims": "3x3", "bottom-right": "22"}}`)
+	do(t, h, "GET", "/exercises/conv-by-hand", "")
+	body := do(t, h, "GET", "/metrics", "").Body.String()
+	for _, want := range []string{
+		`stride_http_requests_total{method="GET",route="/exercises/{id}",status="200"} 1`,
+		`stride_http_request_duration_seconds_bucket{method="POST",route="/api/v1/exercises/{id}/check"`,
+		`stride_exercise_checks_total{exercise="conv-by-hand",verdict="correct"} 1`,
+		`stride_exercise_checks_total{exercise="conv-by-hand",verdict="incorrect"} 1`,
+		`stride_animation_streams_active 0`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+func TestLogsCarryRequestsButNoAnswers(t *testing.T) {
+	var buf bytes.Buffer
+	h := newTestHandler(t, Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	secret := "9731-unique-student-answer"
+	do(t, h, "POST", "/api/v1/exercises/conv-by-hand/check", `{"answers": {"dims": "`+secret+`"}}`)
+	doWithType(t, h, "/exercises/conv-by-hand", "a.dims="+secret, "application/x-www-form-urlencoded")
+	logs := buf.String()
+	if strings.Contains(logs, secret) {
+		t.Fatalf("a student's answer reached the logs: %s", logs)
+	}
+	var line map[string]any
+	first := strings.SplitN(logs, "\n", 2)[0]
+	if err := json.Unmarshal([]byte(first), &line); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"request_id", "route", "status", "bytes", "duration"} {
+		if _, ok := line[k]; !ok {
+			t.Errorf("log line lacks %s: %s", k, first)
+		}
+	}
+	if line["route"] != "/api/v1/exercises/{id}/check" {
+		t.Errorf("route %v", line["route"])
+	}
+}
+
+// TestEverythingWorksUnderABasePath serves Stride under /tutor/ and follows
+// every link, asset and form action of the pages, then runs an animation
+// over the websocket at /tutor/ws/animate.
+func TestEverythingWorksUnderABasePath(t *testing.T) {
+	srv := newTestServer(t, Config{BasePath: "/tutor/"})
+	get := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	pages := []string{"/tutor/", "/tutor/exercises/conv-by-hand", "/tutor/exercises/cnn-shape-table?seed=4", "/tutor/playground", "/tutor/api", "/tutor/embed/conv-by-hand", "/tutor/embed/playground"}
+	seen := map[string]bool{}
+	for _, p := range pages {
+		code, body := get(p)
+		if code != 200 {
+			t.Fatalf("%s: %d", p, code)
+		}
+		for _, attr := range []string{` href="`, ` src="`, ` action="`, ` data-ws-url="`, ` data-check-url="`} {
+			for _, part := range strings.Split(body, attr)[1:] {
+				link := part[:strings.IndexByte(part, '"')]
+				if strings.HasPrefix(link, "#") || strings.HasPrefix(link, "http") {
+					continue
+				}
+				if !strings.HasPrefix(link, "/tutor/") {
+					t.Errorf("%s: %s%s is outside the base path", p, attr, link)
+					continue
+				}
+				seen[strings.ReplaceAll(link, "&amp;", "&")] = true
+			}
+		}
+	}
+	for link := range seen {
+		if strings.Contains(link, "/ws/") || strings.Contains(link, "/check") {
+			continue
+		}
+		if code, _ := get(link); code != 200 {
+			t.Errorf("link %s: %d", link, code)
+		}
+	}
+	if !seen["/tutor/ws/animate"] || !seen["/tutor/api/v1/exercises/conv-by-hand/check"] {
+		t.Errorf("pages should point the websocket and the check API under the base path: %v", seen)
+	}
+	// The check API and the websocket work there.
+	resp, err := http.Post(srv.URL+"/tutor/api/v1/exercises/conv-by-hand/check", "application/json", strings.NewReader(`{"answers": {"bottom-right": "-22"}}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("check under base path: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/tutor/ws/animate", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := ws.WriteJSON(map[string]any{"type": "start", "exercise": "conv-by-hand", "seed": 0, "part": "dims", "fps": 60}); err != nil {
+		t.Fatal(err)
+	}
+	var last map[string]any
+	for {
+		var m map[string]any
+		if err := ws.ReadJSON(&m); err != nil {
+			t.Fatal(err)
+		}
+		if m["type"] == "done" {
+			break
+		}
+		if m["type"] == "step" {
+			last = m
+		}
+	}
+	if last["value"] != -22.0 {
+		t.Errorf("last step %v", last)
+	}
+	// Outside the base path there is nothing but the redirect to it.
+	if code, _ := get("/exercises/conv-by-hand"); code != 404 {
+		t.Errorf("path outside the base: %d", code)
+	}
+}
