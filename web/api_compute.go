@@ -65,23 +65,31 @@ func convSpecFromRequest(req conv2dRequest) (compute.ConvSpec, bool, error) {
 }
 
 func (s *Server) computeConv2D(w http.ResponseWriter, r *http.Request) {
-	var req conv2dRequest
+	serveTensor(w, r, convSpecFromRequest, compute.Conv2D, errOverflow)
+}
+
+// serveTensor is the shared shape of the conv2d and pool2d handlers:
+// decode, validate into a compute spec, run, and answer the tensor (2-D
+// when the request was 2-D). nonFinite answers a result JSON cannot carry.
+func serveTensor[Req, Spec any](w http.ResponseWriter, r *http.Request,
+	build func(Req) (Spec, bool, error), run func(Spec) ([][][]float64, error), nonFinite error) {
+	var req Req
 	if err := decodeJSON(r, &req); err != nil {
 		writeClientError(w, err)
 		return
 	}
-	spec, flat, err := convSpecFromRequest(req)
+	spec, flat, err := build(req)
 	if err != nil {
 		writeClientError(w, err)
 		return
 	}
-	out, err := compute.Conv2D(spec)
+	out, err := run(spec)
 	if err != nil {
 		writeClientError(w, computeError(err, ""))
 		return
 	}
 	if !finite3(out) {
-		writeClientError(w, errOverflow)
+		writeClientError(w, nonFinite)
 		return
 	}
 	writeJSON(w, http.StatusOK, tensorAnswer(out, flat))
@@ -146,29 +154,11 @@ func poolSpecFromRequest(req pool2dRequest) (compute.PoolSpec, bool, error) {
 }
 
 func (s *Server) computePool2D(w http.ResponseWriter, r *http.Request) {
-	var req pool2dRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeClientError(w, err)
-		return
-	}
-	spec, flat, err := poolSpecFromRequest(req)
-	if err != nil {
-		writeClientError(w, err)
-		return
-	}
-	out, err := compute.Pool2D(spec)
-	if err != nil {
-		writeClientError(w, computeError(err, ""))
-		return
-	}
-	if !finite3(out) {
-		// Only a dilated max-pool window lying wholly in the padding does
-		// this; PyTorch answers −∞ there, which JSON cannot carry.
-		writeClientError(w, badRequest("padding", "with this padding and dilation some windows lie entirely in the padding, "+
+	// Only a dilated max-pool window lying wholly in the padding yields a
+	// non-finite value; PyTorch answers −∞ there, which JSON cannot carry.
+	serveTensor(w, r, poolSpecFromRequest, compute.Pool2D, badRequest("padding",
+		"with this padding and dilation some windows lie entirely in the padding, "+
 			"where max pooling gives −∞ (as PyTorch does); JSON cannot carry −∞, so use less padding or dilation"))
-		return
-	}
-	writeJSON(w, http.StatusOK, tensorAnswer(out, flat))
 }
 
 // networkRequest is the body of POST /api/v1/compute/network.
