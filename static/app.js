@@ -70,8 +70,10 @@
   function collectAnswers(form) {
     var answers = {};
     var partial = {};
+    var parts = [];
     form.querySelectorAll("[data-part]").forEach(function (el) {
       var id = el.getAttribute("data-part");
+      parts.push(id);
       var kind = el.getAttribute("data-kind");
       var name = "a." + id;
       if (kind === "matrix") {
@@ -100,7 +102,7 @@
       var field = form.querySelector("[name='" + name + "']");
       if (field && field.value.trim() !== "") answers[id] = field.value;
     });
-    return { answers: answers, partial: partial };
+    return { answers: answers, partial: partial, parts: parts };
   }
 
   var HEADLINES = {
@@ -180,7 +182,7 @@
       fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/json", "Accept": "application/json" },
-        body: JSON.stringify({ seed: Number(seed), answers: collected.answers }),
+        body: JSON.stringify({ seed: Number(seed), answers: collected.answers, parts: collected.parts }),
       }).then(function (resp) {
         return resp.json().then(function (body) { return { ok: resp.ok, body: body }; });
       }).then(function (r) {

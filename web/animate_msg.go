@@ -436,8 +436,11 @@ type animMetaMessage struct {
 	Stride      [2]int          `json:"stride"`
 	Dilation    [2]int          `json:"dilation"`
 	OutputShape [3]int          `json:"output_shape"`
-	FPS         float64         `json:"fps"`
-	Paused      bool            `json:"paused"`
+	// Output is the whole result, so a player that seeks can show every
+	// cell up to the current step; omitted above maxAnimationCells cells.
+	Output json.RawMessage `json:"output,omitempty"`
+	FPS    float64         `json:"fps"`
+	Paused bool            `json:"paused"`
 }
 
 func (an *animSpec) meta(fps float64, paused bool) animMetaMessage {
@@ -447,8 +450,29 @@ func (an *animSpec) meta(fps float64, paused bool) animMetaMessage {
 		PaddedInput: appendJSONTensor3(nil, an.trace.PaddedInput()),
 		Padding:     an.padding, Kernel: an.kernel, Bias: an.bias,
 		KernelSize: an.kernelSize, Stride: an.stride, Dilation: an.dilation,
-		OutputShape: an.trace.OutputShape(), FPS: fps, Paused: paused,
+		OutputShape: an.trace.OutputShape(), Output: an.output(), FPS: fps, Paused: paused,
 	}
+}
+
+// output replays the trace into the output tensor, pre-encoded like the
+// padded input (a non-finite cell becomes null). Small outputs only: the
+// player falls back to the values it has been sent.
+func (an *animSpec) output() json.RawMessage {
+	shape := an.trace.OutputShape()
+	if shape[0]*shape[1]*shape[2] > maxAnimationCells {
+		return nil
+	}
+	out := make([][][]float64, shape[0])
+	for o := range out {
+		out[o] = make([][]float64, shape[1])
+		for r := range out[o] {
+			out[o][r] = make([]float64, shape[2])
+		}
+	}
+	for st := range an.trace.All() {
+		out[st.Out[0]][st.Out[1]][st.Out[2]] = st.Value
+	}
+	return appendJSONTensor3(nil, out)
 }
 
 // animErrorMessage reports an invalid message; the connection stays usable.

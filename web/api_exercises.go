@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -109,6 +110,9 @@ func (s *Server) apiExerciseVariant(w http.ResponseWriter, r *http.Request) {
 type checkRequest struct {
 	Seed    *uint64           `json:"seed"`
 	Answers map[string]string `json:"answers"`
+	// Parts, when given, narrows the check (and the score) to these parts,
+	// as an embed showing only some parts does.
+	Parts []string `json:"parts"`
 }
 
 type verdictJSON struct {
@@ -145,6 +149,9 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		seedText = fmt.Sprint(*req.Seed)
 	}
 	v, err := s.lookupVariant(chi.URLParam(r, "id"), seedText)
+	if err == nil && len(req.Parts) > 0 {
+		v, err = selectParts(v, strings.Join(req.Parts, ","))
+	}
 	if err != nil {
 		writeClientError(w, err)
 		return

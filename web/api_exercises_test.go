@@ -65,6 +65,18 @@ func TestSeedZeroReproducesTheRecitationThroughTheAPI(t *testing.T) {
 	}
 }
 
+func TestCheckNarrowedToParts(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	rec := do(t, h, http.MethodPost, "/api/v1/exercises/conv-by-hand/check", `{"answers": {"dims": "3x3"}, "parts": ["dims", "bottom-right"]}`)
+	var res checkResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil || rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if res.Score != 1 || res.Max != 2 || len(res.Parts) != 2 {
+		t.Errorf("score %d of %d, parts %v", res.Score, res.Max, res.Parts)
+	}
+}
+
 func TestExerciseCatalogAPI(t *testing.T) {
 	h := newTestHandler(t, Config{})
 	rec := do(t, h, http.MethodGet, "/api/v1/exercises", "")
@@ -119,6 +131,8 @@ func TestExerciseCheckAPIErrors(t *testing.T) {
 		{"negative seed", "/api/v1/exercises/conv-by-hand/check", `{"seed": -1, "answers": {}}`, 400, "seed"},
 		{"huge seed", "/api/v1/exercises/conv-by-hand/check", `{"seed": 9007199254740992, "answers": {}}`, 400, "seed"},
 		{"unknown field", "/api/v1/exercises/conv-by-hand/check", `{"answer": {}}`, 400, "answer"},
+		{"unknown part in parts", "/api/v1/exercises/conv-by-hand/check", `{"answers": {}, "parts": ["nope"]}`, 400, "parts"},
+		{"answer outside parts", "/api/v1/exercises/conv-by-hand/check", `{"answers": {"dims": "3x3"}, "parts": ["bottom-right"]}`, 400, "answers.dims"},
 		{"malformed", "/api/v1/exercises/conv-by-hand/check", `{"answers": `, 400, "body"},
 		{"variant of unknown exercise", "/api/v1/exercises/nope", ``, 404, "id"},
 		{"bad seed query", "/api/v1/exercises/conv-by-hand?seed=abc", ``, 400, "seed"},

@@ -52,15 +52,30 @@ window.addEventListener("message", (e) => { if (e.data && e.data.source === "str
 
 	// Drive the cross-origin iframe through its own target.
 	frameCtx := frameContext(t, ctx, "/embed/conv-by-hand")
-	step(t, frameCtx, "answer inside the iframe",
-		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
-		chromedp.SendKeys(chromedp.CSS("#answer-dims"), "3x3"),
-		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), "22"),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("#verdict-dims.verdict-correct")),
-		// Only the selected parts are on the embedded page.
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll("[data-part]").length === 2`),
-	)
+	step(t, frameCtx, "wait for the iframe's script",
+		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`))
+	// Values are set by script: synthesized key events into an
+	// out-of-process iframe are dropped at random while it has no focus.
+	step(t, frameCtx, "fill in the iframe",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#answer-dims").value = "3x3"`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#answer-bottom-right").value = "22"`))
+	// A scripted click: synthesized mouse input into an out-of-process
+	// iframe depends on where the host page has scrolled it.
+	step(t, frameCtx, "check inside the iframe",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("button[type=submit]").click()`))
+	wctx, cancel := context.WithTimeout(frameCtx, 10*time.Second)
+	defer cancel()
+	if err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS("#verdict-dims.verdict-correct"))); err != nil {
+		dctx, dcancel := context.WithTimeout(frameCtx, 3*time.Second)
+		defer dcancel()
+		state, _ := chromedp.Run(dctx, chromedp.Evaluate[string](`document.querySelector("#verdict-dims").outerHTML`))
+		t.Fatalf("verdict did not appear: %v; verdict: %s", err, state)
+	}
+	// The score counts only the parts the embed shows.
+	step(t, frameCtx, "score of the shown parts",
+		chromedp.Poll[chromedp.Void](`document.querySelector("#score").textContent.includes("1 of 2")`))
+	step(t, frameCtx, "only the selected parts are shown",
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll("[data-part]").length === 2`))
 	step(t, ctx, "host receives results",
 		chromedp.Poll[chromedp.Void](`window.strideMessages.some(m => m.type === "result" && m.part === "dims" && m.status === "correct" && m.exercise === "conv-by-hand" && m.seed === 0)`),
 		chromedp.Poll[chromedp.Void](`window.strideMessages.some(m => m.type === "result" && m.part === "bottom-right" && m.status === "incorrect")`),
@@ -81,6 +96,11 @@ func frameContext(t *testing.T, ctx context.Context, urlPart string) context.Con
 			if ti.Type == "iframe" && strings.Contains(ti.URL, urlPart) {
 				fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(ti.TargetID))
 				t.Cleanup(cancel)
+				// The first run attaches to the target; like the browser's
+				// first run, it must not carry a timeout.
+				if err := chromedp.Do(fctx); err != nil {
+					t.Fatalf("attach to the iframe: %v", err)
+				}
 				return fctx
 			}
 		}

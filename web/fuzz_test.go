@@ -3,7 +3,13 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/stride-tutor/stride/internal/exercises"
 )
 
 // fuzzEndpoint feeds arbitrary bodies to one compute endpoint and requires
@@ -78,4 +84,95 @@ func FuzzRNNRequest(f *testing.F) {
 		`{"input_size": 1, "hidden_size": 1, "output_size": 2, "bias": true, "output_activation": "softmax", "weights": {"W_hx": [[1]], "W_hh": [[2]], "W_yh": [[1], [2]], "b_h": [1], "b_y": [0, 1]}, "h0": [0.5], "x": [[1], [2], [3]]}`,
 		`{"input_size": 1, "hidden_size": 1, "output_size": 1, "hidden_activation": "identity", "output_activation": "identity", "weights": {"W_hx": [[1e300]], "W_hh": [[1e300]], "W_yh": [[1e300]]}, "x": [[1e300], [1e300]]}`,
 	)
+}
+
+func FuzzExerciseCheckRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"seed": 0, "answers": {"dims": "3x3", "bottom-right": "-22"}}`,
+		`{"seed": 7, "answers": {"maxpool-1": "3@64x64"}, "parts": ["maxpool-1"]}`,
+		`{"answers": {"block-params": "3 d_k (d_model + 1) h", "big-o": "O(d_model^2)"}}`,
+		`{"seed": 12, "answers": {"output": "[[1, 2], [3, 4]]"}}`,
+	} {
+		f.Add(s)
+	}
+	h := newTestHandler(f, Config{})
+	ids := []string{"conv-by-hand", "cnn-shape-table", "attention-parameters", "conv-output-size", "cnn-parameters", "rnn-forward"}
+	f.Fuzz(func(t *testing.T, body string) {
+		for _, id := range ids {
+			rec := do(t, h, http.MethodPost, "/api/v1/exercises/"+id+"/check", body)
+			if rec.Code >= 500 {
+				t.Fatalf("%s: status %d for %q: %s", id, rec.Code, body, rec.Body)
+			}
+		}
+	})
+}
+
+func FuzzExerciseForm(f *testing.F) {
+	for _, s := range []string{
+		"a.dims=3x3&a.bottom-right=-22",
+		"a.output.0.0=1&a.output.0.1=2&seed=12",
+		"a.other-params=ffn,embedding&a.big-o=O(d_model%5E2)",
+		"a.explain-filter=a+small+matrix&self.explain-filter=got-it",
+	} {
+		f.Add(s)
+	}
+	h := newTestHandler(f, Config{})
+	f.Fuzz(func(t *testing.T, form string) {
+		for _, id := range []string{"conv-by-hand", "attention-parameters", "cnn-concepts", "cnn-shape-table"} {
+			rec := doWithType(t, h, "/exercises/"+id+"?seed=12", form, "application/x-www-form-urlencoded")
+			if rec.Code >= 500 {
+				t.Fatalf("%s: status %d for %q", id, rec.Code, form)
+			}
+		}
+	})
+}
+
+func FuzzPlaygroundQuery(f *testing.F) {
+	for _, s := range []string{
+		"op=conv2d&input=1+2%0A3+4&kernel=1",
+		"op=maxpool2d&input=1+2+3%0A4+5+6%0A7+8+9&kernel_size=2&stride=1&padding=1",
+		"op=avgpool2d&input=1+2%0A3+4%0A%0A5+6%0A7+8&kernel_size=2x1",
+		"op=conv2d&input=1+2%0A3+4%0A%0A5+6%0A7+8&kernel=1%0A%0A2%0A---%0A3%0A%0A4&bias=1+2&dilation=2&padding=2",
+	} {
+		f.Add(s)
+	}
+	h := newTestHandler(f, Config{})
+	f.Fuzz(func(t *testing.T, query string) {
+		for _, path := range []string{"/playground?", "/embed/playground?"} {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.URL.RawQuery = query
+			req.URL.Path = strings.TrimSuffix(path, "?")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code >= 500 {
+				t.Fatalf("%s%s: status %d", path, query, rec.Code)
+			}
+		}
+	})
+}
+
+func FuzzAnimateMessage(f *testing.F) {
+	for _, s := range []string{
+		`{"type": "start", "op": "conv2d", "input": [[1, 2], [3, 4]], "kernel": [[1]], "fps": 10}`,
+		`{"type": "start", "op": "maxpool2d", "input": [[1, 2], [3, 4]], "kernel_size": 2, "padding": 1}`,
+		`{"type": "start", "exercise": "conv-by-hand", "seed": 0, "part": "dims-padded", "paused": true}`,
+		`{"type": "seek", "index": 3}`,
+		`{"type": "speed", "fps": 0.5}`,
+		`{"type": "pause"}`,
+	} {
+		f.Add(s)
+	}
+	a := newAnimator(AnimatorConfig{}, exercises.NewCatalog())
+	f.Fuzz(func(t *testing.T, msg string) {
+		c := a.parseMessage(websocket.TextMessage, []byte(msg))
+		if c.err != nil && c.err.Message == "" {
+			t.Fatalf("error without a message for %q", msg)
+		}
+		if c.start != nil && c.start.anim != nil {
+			// A valid start must produce an encodable meta message.
+			if _, err := json.Marshal(c.start.anim.meta(c.start.fps, c.start.paused)); err != nil {
+				t.Fatalf("meta for %q: %v", msg, err)
+			}
+		}
+	})
 }
