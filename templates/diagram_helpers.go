@@ -29,3 +29,15 @@ func diagramTitleID(d NetworkDiagramView) string {
 func markerRef(d NetworkDiagramView) string {
 	return "url(#" + diagramTitleID(d) + "-arrow)"
 }
+
+// splitSub splits a label written "W_hx" into its base and subscript, so the
+// subscript can be drawn lowered and smaller.
+func splitSub(label string) (string, string) {
+	if i := strings.IndexByte(label, '_'); i > 0 && i < len(label)-1 {
+		return label[:i], label[i+1:]
+	}
+	return label, ""
+}
+
+func base(label string) string { b, _ := splitSub(label); return b }
+func sub(label string) string  { _, s := splitSub(label); return s }

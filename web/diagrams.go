@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/stride-tutor/stride/internal/exercises"
 	"github.com/stride-tutor/stride/templates"
@@ -63,17 +64,18 @@ func rnnLayout(d *exercises.RNNDiagram) *templates.RNNDiagramView {
 	box := func(x, y int, title, sub, class string) templates.DiagramBox {
 		return templates.DiagramBox{X: x, Y: y, W: boxW, H: boxH, Title: title, Subtitle: sub, TextX: x + boxW/2, TextY: y + 17, Class: class}
 	}
-	vec := func(n int) string { return fmt.Sprintf("ℝ^%d", n) }
+	vec := func(n int) string { return "ℝ" + script(fmt.Sprint(n), superscripts) }
+	sub := func(name, index string) string { return name + "_" + index }
 	rolled := templates.NetworkDiagramView{Caption: "Rolled: one cell whose hidden state feeds back into itself", Width: 300, Height: 250}
 	rolled.Boxes = []templates.DiagramBox{
-		box(80, 190, "x_t", vec(d.InputSize), "diagram-box-input"),
-		box(80, 100, "h_t", vec(d.HiddenSize)+", "+d.HiddenActivation, "diagram-box-hidden"),
-		box(80, 10, "ŷ_t", vec(d.OutSize)+", "+d.OutActivation, "diagram-box-output"),
+		box(80, 190, sub("x", "t"), vec(d.InputSize), "diagram-box-input"),
+		box(80, 100, sub("h", "t"), vec(d.HiddenSize)+", "+d.HiddenActivation, "diagram-box-hidden"),
+		box(80, 10, sub("ŷ", "t"), vec(d.OutSize)+", "+d.OutActivation, "diagram-box-output"),
 	}
 	rolled.Arrows = []templates.DiagramLine{
-		{X1: 123, Y1: 188, X2: 123, Y2: 142, Label: "W_hx", LabelX: 150, LabelY: 170},
-		{X1: 123, Y1: 98, X2: 123, Y2: 52, Label: "W_yh", LabelX: 150, LabelY: 80},
-		{Path: "M 166 110 C 230 90, 230 150, 166 130", Label: "W_hh", LabelX: 245, LabelY: 124},
+		{X1: 123, Y1: 188, X2: 123, Y2: 142, Label: sub("W", "hx"), LabelX: 150, LabelY: 170},
+		{X1: 123, Y1: 98, X2: 123, Y2: 52, Label: sub("W", "yh"), LabelX: 150, LabelY: 80},
+		{Path: "M 166 110 C 230 90, 230 150, 166 130", Label: sub("W", "hh"), LabelX: 245, LabelY: 124},
 	}
 	steps := d.Steps
 	if steps < 1 {
@@ -84,20 +86,26 @@ func rnnLayout(d *exercises.RNNDiagram) *templates.RNNDiagramView {
 		Caption: fmt.Sprintf("Unrolled over %d time steps: the same weights at every step", steps),
 		Width:   40 + (steps+1)*colW, Height: 250,
 	}
-	unrolled.Boxes = append(unrolled.Boxes, box(20, 100, "h_0", "zeros", "diagram-box-hidden"))
+	unrolled.Boxes = append(unrolled.Boxes, box(20, 100, sub("h", "0"), "zeros", "diagram-box-hidden"))
 	for t := 1; t <= steps; t++ {
 		x := 20 + t*colW
 		unrolled.Boxes = append(unrolled.Boxes,
-			box(x, 190, fmt.Sprintf("x_%d", t), "", "diagram-box-input"),
-			box(x, 100, fmt.Sprintf("h_%d", t), "", "diagram-box-hidden"),
-			box(x, 10, fmt.Sprintf("ŷ_%d", t), "", "diagram-box-output"),
+			box(x, 190, sub("x", fmt.Sprint(t)), "", "diagram-box-input"),
+			box(x, 100, sub("h", fmt.Sprint(t)), "", "diagram-box-hidden"),
+			box(x, 10, sub("ŷ", fmt.Sprint(t)), "", "diagram-box-output"),
 		)
 		cx := x + boxW/2
 		unrolled.Arrows = append(unrolled.Arrows,
-			templates.DiagramLine{X1: cx, Y1: 188, X2: cx, Y2: 142, Label: "W_hx", LabelX: cx + 26, LabelY: 170},
-			templates.DiagramLine{X1: cx, Y1: 98, X2: cx, Y2: 52, Label: "W_yh", LabelX: cx + 26, LabelY: 80},
-			templates.DiagramLine{X1: x - colW + boxW + 2, Y1: 120, X2: x - 2, Y2: 120, Label: "W_hh", LabelX: x - (colW-boxW)/2, LabelY: 112},
+			templates.DiagramLine{X1: cx, Y1: 188, X2: cx, Y2: 142, Label: sub("W", "hx"), LabelX: cx + 26, LabelY: 170},
+			templates.DiagramLine{X1: cx, Y1: 98, X2: cx, Y2: 52, Label: sub("W", "yh"), LabelX: cx + 26, LabelY: 80},
+			templates.DiagramLine{X1: x - colW + boxW + 2, Y1: 120, X2: x - 2, Y2: 120, Label: sub("W", "hh"), LabelX: x - (colW-boxW)/2, LabelY: 112},
 		)
 	}
 	return &templates.RNNDiagramView{Caption: d.Caption, Rolled: rolled, Unrolled: unrolled}
 }
+
+// superscripts writes exponents in diagram labels (ℝ⁴) as Unicode, since
+// SVG text cannot hold MathML; subscripts are drawn as shifted tspans.
+var superscripts = strings.NewReplacer("0", "⁰", "1", "¹", "2", "²", "3", "³", "4", "⁴", "5", "⁵", "6", "⁶", "7", "⁷", "8", "⁸", "9", "⁹")
+
+func script(s string, r *strings.Replacer) string { return r.Replace(s) }

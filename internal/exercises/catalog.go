@@ -12,14 +12,14 @@ type Catalog struct {
 func NewCatalog() *Catalog {
 	list := []*Exercise{
 		attentionParameters(),
+		cnnConcepts(),
 		convOutputSize(),
 		convByHand(),
 		cnnShapeTable(),
 		cnnParameters(),
-		cnnConcepts(),
 		rnnShapes(),
-		rnnConcepts(),
 		rnnForward(),
+		rnnConcepts(),
 	}
 	c := &Catalog{list: list, byID: make(map[string]*Exercise, len(list))}
 	for _, e := range list {
@@ -50,14 +50,17 @@ type Section struct {
 	Exercises     []*Exercise
 }
 
-// Sections groups the catalog by recitation section, in order.
+// Sections groups the catalog by recitation section, in the order each
+// section first appears.
 func (c *Catalog) Sections() []Section {
 	var out []Section
+	index := map[string]int{}
 	for _, e := range c.list {
-		if n := len(out); n > 0 && out[n-1].Number == e.Section {
-			out[n-1].Exercises = append(out[n-1].Exercises, e)
+		if i, ok := index[e.Section]; ok {
+			out[i].Exercises = append(out[i].Exercises, e)
 			continue
 		}
+		index[e.Section] = len(out)
 		out = append(out, Section{Number: e.Section, Title: e.SectionTitle, Exercises: []*Exercise{e}})
 	}
 	return out

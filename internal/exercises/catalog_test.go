@@ -227,3 +227,14 @@ func TestCheckBlankInvalidAndUnknownParts(t *testing.T) {
 		t.Errorf("huge answer: %s", vd.Status)
 	}
 }
+
+func TestSectionsAreInRecitationOrderOnce(t *testing.T) {
+	var got []string
+	for _, s := range NewCatalog().Sections() {
+		got = append(got, s.Number)
+	}
+	want := []string{"2", "3.1", "3.2", "3.3", "4.1", "4.2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("sections %v, want %v", got, want)
+	}
+}
