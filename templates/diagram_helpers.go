@@ -13,6 +13,9 @@ func viewBox(w, h int) string { return fmt.Sprintf("0 0 %d %d", w, h) }
 // diagramTitleID derives a stable element ID from the caption, so several
 // diagrams on one page keep distinct IDs and arrow markers.
 func diagramTitleID(d NetworkDiagramView) string {
+	if d.ID != "" {
+		return d.ID
+	}
 	var b strings.Builder
 	b.WriteString("diagram-")
 	for _, r := range strings.ToLower(d.Caption) {

@@ -117,6 +117,9 @@ type VerdictView struct {
 
 // NetworkDiagramView is a laid-out drawing of a feed-forward network.
 type NetworkDiagramView struct {
+	// ID is unique on the page; the SVG's title and arrow marker derive
+	// their IDs from it.
+	ID            string
 	Caption       string
 	Width, Height int
 	Boxes         []DiagramBox

@@ -94,7 +94,7 @@ func (s *Server) apiExerciseVariant(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, p := range v.Parts {
 		pj := partJSON{ID: p.ID, Label: p.Label, Kind: string(p.Kind), Prompt: mathml.Plain(p.Prompt),
-			Format: p.Format, Rows: p.Rows, Cols: p.Cols, Hints: []string{}}
+			Format: mathml.Plain(p.Format), Rows: p.Rows, Cols: p.Cols, Hints: []string{}}
 		for _, h := range p.Hints {
 			pj.Hints = append(pj.Hints, mathml.Plain(h))
 		}

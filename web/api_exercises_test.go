@@ -16,6 +16,9 @@ var recitationAnswers = map[string]map[string]string{
 	"attention-parameters": {
 		"weight-shape": "d_model x d_k", "params-per-matrix": "d_k (d_model + 1)",
 		"block-params": "3 * d_model * (d_model + 1)", "big-o": "O(d_model^2)",
+		// The recitation's four: fully connected layers, the embedding layer,
+		// normalization layers, positional embeddings.
+		"other-params": "feed-forward, embedding, normalization, positional",
 	},
 	"conv-by-hand": {"dims": "3x3", "bottom-right": "-22", "dims-padded": "5x5", "bottom-right-padded": "7"},
 	"cnn-shape-table": {

@@ -13,7 +13,7 @@ import (
 
 // networkLayout stacks one box per tensor vertically, which stays legible
 // on a phone, with an arrow labelled by the operation between boxes.
-func networkLayout(d *exercises.NetworkDiagram) *templates.NetworkDiagramView {
+func networkLayout(d *exercises.NetworkDiagram, id string) *templates.NetworkDiagramView {
 	const (
 		width = 360
 		boxW  = 200
@@ -21,7 +21,7 @@ func networkLayout(d *exercises.NetworkDiagram) *templates.NetworkDiagramView {
 		gap   = 34
 		top   = 10
 	)
-	v := &templates.NetworkDiagramView{Caption: d.Caption, Width: width}
+	v := &templates.NetworkDiagramView{ID: id, Caption: d.Caption, Width: width}
 	x := (width - boxW) / 2
 	for i, st := range d.Stages {
 		y := top + i*(boxH+gap)
@@ -56,7 +56,7 @@ func shapeWords(s []int) string {
 
 // rnnLayout draws the Elman RNN rolled (one cell with a loop) and unrolled
 // over d.Steps time steps.
-func rnnLayout(d *exercises.RNNDiagram) *templates.RNNDiagramView {
+func rnnLayout(d *exercises.RNNDiagram, id string) *templates.RNNDiagramView {
 	const (
 		boxW = 86
 		boxH = 40
@@ -66,7 +66,7 @@ func rnnLayout(d *exercises.RNNDiagram) *templates.RNNDiagramView {
 	}
 	vec := func(n int) string { return "ℝ" + script(fmt.Sprint(n), superscripts) }
 	sub := func(name, index string) string { return name + "_" + index }
-	rolled := templates.NetworkDiagramView{Caption: "Rolled: one cell whose hidden state feeds back into itself", Width: 300, Height: 250}
+	rolled := templates.NetworkDiagramView{ID: id + "-rolled", Caption: "Rolled: one cell whose hidden state feeds back into itself", Width: 300, Height: 250}
 	rolled.Boxes = []templates.DiagramBox{
 		box(80, 190, sub("x", "t"), vec(d.InputSize), "diagram-box-input"),
 		box(80, 100, sub("h", "t"), vec(d.HiddenSize)+", "+d.HiddenActivation, "diagram-box-hidden"),
@@ -83,6 +83,7 @@ func rnnLayout(d *exercises.RNNDiagram) *templates.RNNDiagramView {
 	}
 	const colW = 120
 	unrolled := templates.NetworkDiagramView{
+		ID:      id + "-unrolled",
 		Caption: fmt.Sprintf("Unrolled over %d time steps: the same weights at every step", steps),
 		Width:   40 + (steps+1)*colW, Height: 250,
 	}

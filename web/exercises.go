@@ -56,7 +56,7 @@ func (s *Server) exerciseURL(id string, seed uint64) string {
 func (s *Server) lookupVariant(id, seedText string) (*exercises.Variant, error) {
 	ex, ok := s.catalog.Lookup(id)
 	if !ok {
-		return nil, &fieldError{status: http.StatusNotFound, field: "id", msg: fmt.Sprintf("there is no exercise %q", id)}
+		return nil, &fieldError{status: http.StatusNotFound, field: "id", msg: fmt.Sprintf("there is no exercise %q", clip(id, 64))}
 	}
 	seed, err := parseSeed(seedText)
 	if err != nil {
@@ -106,9 +106,12 @@ func selectParts(v *exercises.Variant, list string) (*exercises.Variant, error) 
 			for _, p := range v.Parts {
 				known = append(known, p.ID)
 			}
-			return nil, badRequest("parts", "has %q, which is not a part of %s (its parts: %s)", id, v.Exercise.ID, strings.Join(known, ", "))
+			return nil, badRequest("parts", "has %q, which is not a part of %s (its parts: %s)", clip(id, 64), v.Exercise.ID, strings.Join(known, ", "))
 		}
 		keep[id] = true
+	}
+	if len(keep) == 0 {
+		return nil, badRequest("parts", "lists no part; give part IDs separated by commas, or leave it out for all parts")
 	}
 	narrowed := *v
 	narrowed.Parts = nil
@@ -274,8 +277,8 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 	}
 	p.Player = s.exercisePlayer(v)
 	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v)), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
-	for _, b := range v.Intro {
-		p.Intro = append(p.Intro, blockView(b))
+	for i, b := range v.Intro {
+		p.Intro = append(p.Intro, blockView(b, fmt.Sprintf("diagram-intro-%d", i)))
 	}
 	for _, part := range v.Parts {
 		pv := templates.PartView{
@@ -293,10 +296,10 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 			pv.Animation = -1
 		}
 		if part.Diagram != nil {
-			pv.Diagram = networkLayout(part.Diagram)
+			pv.Diagram = networkLayout(part.Diagram, "diagram-"+part.ID)
 		}
 		if part.RNNDiagram != nil {
-			pv.RNNDiagram = rnnLayout(part.RNNDiagram)
+			pv.RNNDiagram = rnnLayout(part.RNNDiagram, "diagram-"+part.ID)
 		}
 		key := "a." + part.ID
 		if form != nil {
@@ -333,7 +336,7 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 	return p
 }
 
-func blockView(b exercises.Block) templates.BlockView {
+func blockView(b exercises.Block, id string) templates.BlockView {
 	switch {
 	case b.Grid != nil:
 		rows := make([][]string, len(b.Grid.Cells))
@@ -351,7 +354,7 @@ func blockView(b exercises.Block) templates.BlockView {
 		}
 		return templates.BlockView{Table: t}
 	case b.RNN != nil:
-		return templates.BlockView{RNN: rnnLayout(b.RNN)}
+		return templates.BlockView{RNN: rnnLayout(b.RNN, id)}
 	case b.Network != nil:
 		// Network diagrams appear with solutions only; in a prompt they
 		// would give the answers away.
@@ -471,4 +474,16 @@ func (s *Server) embedURL(v *exercises.Variant) string {
 func embedSnippet(src, script, title string, height int) string {
 	return fmt.Sprintf(`<iframe src="%s" title="%s" width="100%%" height="%d" style="border:0;max-width:56rem" loading="lazy"></iframe>`+"\n"+
 		`<script src="%s" async></script>`, template.HTMLEscapeString(src), template.HTMLEscapeString(title), height, template.HTMLEscapeString(script))
+}
+
+// clip shortens text a client sent before it is echoed in an error.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
 }

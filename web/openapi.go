@@ -19,7 +19,12 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Behind a reverse proxy the API lives under the base path.
-	doc["servers"] = []map[string]string{{"url": s.base + "/"}}
+	// Paths start with "/", so the server URL has no trailing slash.
+	server := s.base
+	if server == "" {
+		server = "/"
+	}
+	doc["servers"] = []map[string]string{{"url": server}}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	writeJSON(w, http.StatusOK, doc)
 }

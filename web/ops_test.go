@@ -214,3 +214,50 @@ func TestEverythingWorksUnderABasePath(t *testing.T) {
 		t.Errorf("path outside the base: %d", code)
 	}
 }
+
+func TestHeadOnGetRoutes(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	h.SetReady(true)
+	for _, p := range []string{"/", "/exercises/conv-by-hand", "/playground", "/embed/conv-by-hand", "/api", "/api/v1/exercises", "/healthz", "/readyz", "/static/app.css"} {
+		if rec := do(t, h, http.MethodHead, p, ""); rec.Code != 200 {
+			t.Errorf("HEAD %s: %d", p, rec.Code)
+		}
+	}
+	if rec := do(t, h, http.MethodPost, "/static/app.css", ""); rec.Code == 200 {
+		t.Errorf("POST to a static asset: %d", rec.Code)
+	}
+}
+
+// TestPagesHaveUniqueIDs guards labels and aria references: a repeated id
+// makes a screen reader read the wrong element.
+func TestPagesHaveUniqueIDs(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	var paths []string
+	for _, id := range []string{"attention-parameters", "conv-output-size", "conv-by-hand", "cnn-shape-table", "cnn-parameters", "cnn-concepts", "rnn-shapes", "rnn-concepts", "rnn-forward"} {
+		paths = append(paths, "/exercises/"+id, "/exercises/"+id+"?seed=77", "/embed/"+id)
+	}
+	paths = append(paths, "/", "/playground", "/api")
+	for _, p := range paths {
+		body := do(t, h, http.MethodGet, p, "").Body.String()
+		seen := map[string]bool{}
+		for _, part := range strings.Split(body, ` id="`)[1:] {
+			id := part[:strings.IndexByte(part, '"')]
+			if seen[id] {
+				t.Errorf("%s: duplicate id %q", p, id)
+			}
+			seen[id] = true
+		}
+	}
+}
+
+func TestEmbedPartsMustNameParts(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	for _, q := range []string{"parts=,,,", "parts=nope", "parts=dims,nope"} {
+		if rec := do(t, h, http.MethodGet, "/embed/conv-by-hand?"+q, ""); rec.Code != 400 {
+			t.Errorf("%s: %d", q, rec.Code)
+		}
+	}
+	if rec := do(t, h, http.MethodGet, "/embed/conv-by-hand?parts=dims,+bottom-right", ""); rec.Code != 200 {
+		t.Errorf("two valid parts: %d", rec.Code)
+	}
+}

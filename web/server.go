@@ -129,7 +129,9 @@ func NewHandler(cfg Config) (*App, error) {
 	s.metrics = metrics
 
 	app := chi.NewRouter()
-	app.Use(recoverJSON(logger))
+	// GetHead answers HEAD on every GET route: uptime and link checkers and
+	// LMS link previews send HEAD.
+	app.Use(recoverJSON(logger), middleware.GetHead)
 	// Health, readiness, metrics and the websocket sit outside compression:
 	// probes want plain bytes and the websocket hijacks its connection.
 	app.Group(func(r chi.Router) {
@@ -149,7 +151,7 @@ func NewHandler(cfg Config) (*App, error) {
 			r.Get("/embed/{id}", s.embedExercise)
 			r.With(limitBody(maxFormBytes)).Post("/embed/{id}", s.embedExerciseSubmit)
 			// Hashed assets are loaded by embedded pages too.
-			r.Handle("/static/*", assets)
+			r.Get("/static/*", assets.ServeHTTP)
 			// The check API is what embedded exercises call.
 			r.With(limitBody(MaxBodyBytes)).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
 		})

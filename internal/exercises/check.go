@@ -177,6 +177,7 @@ func judgeShape(s answer.Shape, expected []int, mistakes []mistake[[]int], gener
 	}
 	if len(expected) == 3 && len(s.Dims) == 3 && s.Form != answer.ShapeAt &&
 		slices.Equal(s.Dims, []int{expected[1], expected[2], expected[0]}) {
+		readAs = fmt.Sprintf("read as %d×%d×%d, which looks like height × width × channels", s.Dims[0], s.Dims[1], s.Dims[2])
 		return diagnosed(readAs, "channels-last", fmt.Sprintf(
 			"These are the right numbers with the channels last. Stride, like PyTorch, writes channels first: "+
 				"C@H×W, here %d@%d×%d.", expected[0], expected[1], expected[2]))

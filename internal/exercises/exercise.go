@@ -271,6 +271,7 @@ type UnknownPartError struct {
 	Known  []string
 }
 
+// Error names the unknown part and lists the variant's parts.
 func (e *UnknownPartError) Error() string {
 	return fmt.Sprintf("unknown part %q; this exercise has parts %v", e.PartID, e.Known)
 }
