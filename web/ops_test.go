@@ -261,3 +261,37 @@ func TestEmbedPartsMustNameParts(t *testing.T) {
 		t.Errorf("two valid parts: %d", rec.Code)
 	}
 }
+
+func TestPlaygroundValidation(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	base := "/playground?op=conv2d&input=1+2+3%0A4+5+6%0A7+8+9&kernel=1+0%0A0+1"
+	tests := []struct {
+		query, want string
+		status      int
+	}{
+		{"", "Step by step", 200},
+		{"&stride=2&padding=1&dilation=2", "Step by step", 200},
+		{"&stride=2x1", "Step by step", 200},
+		{"&stride=0", "stride: each size must be from 1", 400},
+		{"&dilation=0", "dilation: each size must be from 1", 400},
+		{"&padding=-1", "padding: each size must be from 0", 400},
+		{"&stride=abc", "stride: write one whole number", 400},
+		{"&dilation=9", "larger than the padded input", 400},
+	}
+	for _, tc := range tests {
+		rec := do(t, h, http.MethodGet, base+tc.query, "")
+		body := rec.Body.String()
+		if rec.Code != tc.status || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d, want %d with %q", tc.query, rec.Code, tc.status, tc.want)
+		}
+		if strings.Contains(body, "trace:") || strings.Contains(body, "conv2d:") {
+			t.Errorf("%s: internal prefix reaches the page", tc.query)
+		}
+	}
+	if rec := do(t, h, http.MethodGet, "/playground?op=maxpool2d&input=1+2%0A3+4&kernel_size=0", ""); rec.Code != 400 || !strings.Contains(rec.Body.String(), "kernel size: each size") {
+		t.Errorf("kernel_size=0: %d", rec.Code)
+	}
+	if rec := do(t, h, http.MethodGet, "/playground?op=bogus", ""); rec.Code != 400 {
+		t.Errorf("op=bogus: %d", rec.Code)
+	}
+}

@@ -2,9 +2,11 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/stride-tutor/stride/internal/compute"
@@ -84,16 +86,18 @@ func (s *Server) playground(w http.ResponseWriter, r *http.Request) {
 		EmbedSnippet: embedSnippet(absoluteURL(r, s.base+"/embed/playground?"+q.Encode()),
 			absoluteURL(r, s.base+"/static/embed.js"), "Stride: convolution step by step", 900),
 	}
+	// An invalid configuration still gets the whole page, with the form to
+	// fix it, but as a 400 so that scripts and link checkers see the error.
 	cfg, field, err := parsePlayground(q)
 	if err != nil {
 		props.Error, props.ErrorField = err.Error(), field
-		s.render(w, r, http.StatusOK, templates.Playground(props))
+		s.render(w, r, http.StatusBadRequest, templates.Playground(props))
 		return
 	}
 	tr, start, err := cfg.trace()
 	if err != nil {
 		props.Error = err.Error()
-		s.render(w, r, http.StatusOK, templates.Playground(props))
+		s.render(w, r, http.StatusBadRequest, templates.Playground(props))
 		return
 	}
 	label := describePlayground(cfg, tr)
@@ -124,34 +128,46 @@ func parsePlayground(q url.Values) (playgroundConfig, string, error) {
 	if c.input, err = parseChannels(q.Get("input")); err != nil {
 		return c, "input", fmt.Errorf("input: %w", err)
 	}
-	pair := func(name string, def compute.Pair) (compute.Pair, error) {
+	pair := func(name string, def compute.Pair, min int) (compute.Pair, error) {
 		text := strings.TrimSpace(q.Get(name))
+		words := strings.ReplaceAll(name, "_", " ")
 		if text == "" {
 			return def, nil
 		}
-		sh, err := answer.ParseShape(text)
-		if err != nil || len(sh.Dims) > 2 {
-			// ParseShape rejects 0, which padding allows.
-			if text == "0" {
-				return compute.Pair{}, nil
+		var dims []int
+		for _, f := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+			return r == 'x' || r == '×' || r == '*' || r == ',' || r == ' '
+		}) {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				return def, fmt.Errorf("%s: write one whole number or height×width, like 2 or 2x1", words)
 			}
-			return def, fmt.Errorf("%s: write one whole number or height×width, like 2 or 2x1", strings.ReplaceAll(name, "_", " "))
+			dims = append(dims, n)
 		}
-		if len(sh.Dims) == 1 {
-			return compute.Square(sh.Dims[0]), nil
+		if len(dims) == 0 || len(dims) > 2 {
+			return def, fmt.Errorf("%s: write one whole number or height×width, like 2 or 2x1", words)
 		}
-		return compute.Pair{H: sh.Dims[0], W: sh.Dims[1]}, nil
+		if len(dims) == 1 {
+			dims = append(dims, dims[0])
+		}
+		for _, n := range dims {
+			if n < min || n > compute.MaxSpatial {
+				return def, fmt.Errorf("%s: each size must be from %d to %d", words, min, compute.MaxSpatial)
+			}
+		}
+		return compute.Pair{H: dims[0], W: dims[1]}, nil
 	}
 	for _, f := range []struct {
 		name string
 		dst  *compute.Pair
 		def  compute.Pair
+		min  int
 	}{
-		{"stride", &c.stride, compute.Square(1)},
-		{"padding", &c.padding, compute.Pair{}},
-		{"dilation", &c.dilation, compute.Square(1)},
+		{"stride", &c.stride, compute.Square(1), 1},
+		{"padding", &c.padding, compute.Pair{}, 0},
+		{"dilation", &c.dilation, compute.Square(1), 1},
 	} {
-		if *f.dst, err = pair(f.name, f.def); err != nil {
+		if *f.dst, err = pair(f.name, f.def, f.min); err != nil {
 			return c, f.name, err
 		}
 	}
@@ -169,7 +185,7 @@ func parsePlayground(q url.Values) (playgroundConfig, string, error) {
 			c.bias = m.Rows[0]
 		}
 	} else {
-		if c.kernelSize, err = pair("kernel_size", compute.Square(2)); err != nil {
+		if c.kernelSize, err = pair("kernel_size", compute.Square(2), 1); err != nil {
 			return c, "kernel_size", err
 		}
 		if c.stride == compute.Square(1) && strings.TrimSpace(q.Get("stride")) == "" {
@@ -206,7 +222,7 @@ func (c playgroundConfig) trace() (*compute.Trace, string, error) {
 		start["kernel_size"] = []int{c.kernelSize.H, c.kernelSize.W}
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, "", studentError(err)
 	}
 	ps := tr.PaddedShape()
 	if ps[0]*ps[1]*ps[2] > maxPlaygroundCells {
@@ -274,4 +290,18 @@ func splitBlocks(text string, sep func(string) bool) []string {
 	}
 	flush()
 	return blocks
+}
+
+// studentError rewords a compute error for a person: the field and the
+// message, without the engine's internal prefixes.
+func studentError(err error) error {
+	var ce *compute.Error
+	if errors.As(err, &ce) {
+		field := strings.ReplaceAll(ce.Field, "_", " ")
+		if field == "" {
+			return errors.New(ce.Message)
+		}
+		return fmt.Errorf("%s: %s", field, ce.Message)
+	}
+	return err
 }
