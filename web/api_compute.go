@@ -163,8 +163,10 @@ func (s *Server) computePool2D(w http.ResponseWriter, r *http.Request) {
 
 // networkRequest is the body of POST /api/v1/compute/network.
 type networkRequest struct {
-	InputShape []int          `json:"input_shape"`
-	Layers     []networkLayer `json:"layers"`
+	InputShape []json.RawMessage `json:"input_shape"`
+	// Layers stay raw until each is decoded on its own, so an error inside
+	// one names its index ("layers[3].kernel_size").
+	Layers []json.RawMessage `json:"layers"`
 }
 
 // networkLayer mirrors a PyTorch layer's constructor arguments. Arguments
@@ -172,18 +174,18 @@ type networkRequest struct {
 // are checked against what the previous layer produces.
 type networkLayer struct {
 	Type        string          `json:"type"`
-	OutChannels *int            `json:"out_channels"`
-	InChannels  *int            `json:"in_channels"`
+	OutChannels *wholeNum       `json:"out_channels"`
+	InChannels  *wholeNum       `json:"in_channels"`
 	KernelSize  json.RawMessage `json:"kernel_size"`
 	Stride      json.RawMessage `json:"stride"`
 	Padding     json.RawMessage `json:"padding"`
 	Dilation    json.RawMessage `json:"dilation"`
-	OutFeatures *int            `json:"out_features"`
-	InFeatures  *int            `json:"in_features"`
-	NumFeatures *int            `json:"num_features"`
+	OutFeatures *wholeNum       `json:"out_features"`
+	InFeatures  *wholeNum       `json:"in_features"`
+	NumFeatures *wholeNum       `json:"num_features"`
 	Bias        *bool           `json:"bias"`
 	P           *float64        `json:"p"`
-	Dim         *int            `json:"dim"`
+	Dim         *wholeNum       `json:"dim"`
 	Inplace     *bool           `json:"inplace"`
 }
 
@@ -255,12 +257,33 @@ func runNetwork(req networkRequest) (networkResponse, error) {
 	if len(req.InputShape) == 0 {
 		return networkResponse{}, badRequest("input_shape", "is required: [C, H, W] or [N] (no batch dimension)")
 	}
+	if len(req.InputShape) > 3 {
+		return networkResponse{}, badRequest("input_shape", "must be [C, H, W] or [N] (no batch dimension), got %d dimensions", len(req.InputShape))
+	}
+	inputShape := make([]int, len(req.InputShape))
+	for i, raw := range req.InputShape {
+		var n wholeNum
+		if err := decodeStrict(raw, &n, fmt.Sprintf("input_shape[%d]", i)); err != nil {
+			return networkResponse{}, err
+		}
+		if n < 1 || n > compute.MaxDimension {
+			return networkResponse{}, &fieldError{status: http.StatusBadRequest, field: fmt.Sprintf("input_shape[%d]", i), limit: compute.MaxDimension,
+				msg: fmt.Sprintf("must be from 1 to %d, got %d", compute.MaxDimension, n)}
+		}
+		inputShape[i] = int(n)
+	}
 	if len(req.Layers) > compute.MaxLayers {
 		return networkResponse{}, &fieldError{status: 400, field: "layers", limit: compute.MaxLayers,
 			msg: fmt.Sprintf("has %d layers; the limit is %d", len(req.Layers), compute.MaxLayers)}
 	}
-	layers := make([]compute.Layer, len(req.Layers))
-	for i, l := range req.Layers {
+	decoded := make([]networkLayer, len(req.Layers))
+	for i, raw := range req.Layers {
+		if err := decodeStrict(raw, &decoded[i], fmt.Sprintf("layers[%d]", i)); err != nil {
+			return networkResponse{}, err
+		}
+	}
+	layers := make([]compute.Layer, len(decoded))
+	for i, l := range decoded {
 		field := fmt.Sprintf("layers[%d]", i)
 		allowed, known := layerArgs[l.Type]
 		if !known {
@@ -286,32 +309,30 @@ func runNetwork(req networkRequest) (networkResponse, error) {
 			return networkResponse{}, err
 		}
 		if l.OutChannels != nil {
-			if *l.OutChannels < 1 {
-				return networkResponse{}, badRequest(field+".out_channels", "must be at least 1, got %d", *l.OutChannels)
+			if cl.OutChannels, err = l.OutChannels.within(field+".out_channels", 1, compute.MaxDimension); err != nil {
+				return networkResponse{}, err
 			}
-			cl.OutChannels = *l.OutChannels
 		}
 		if l.OutFeatures != nil {
-			if *l.OutFeatures < 1 {
-				return networkResponse{}, badRequest(field+".out_features", "must be at least 1, got %d", *l.OutFeatures)
+			if cl.OutFeatures, err = l.OutFeatures.within(field+".out_features", 1, compute.MaxDimension); err != nil {
+				return networkResponse{}, err
 			}
-			cl.OutFeatures = *l.OutFeatures
 		}
 		if l.P != nil && (*l.P < 0 || *l.P > 1) {
 			return networkResponse{}, badRequest(field+".p", "is a probability and must be between 0 and 1")
 		}
 		layers[i] = cl
 	}
-	res, err := compute.PropagateNetwork(req.InputShape, layers)
+	res, err := compute.PropagateNetwork(inputShape, layers)
 	if err != nil {
 		return networkResponse{}, computeError(err, "")
 	}
 	// Check the arguments PyTorch would infer against what was inferred.
-	prev := req.InputShape
-	for i, l := range req.Layers {
+	prev := inputShape
+	for i, l := range decoded {
 		field := fmt.Sprintf("layers[%d]", i)
-		check := func(given *int, name string, want int) error {
-			if given != nil && *given != want {
+		check := func(given *wholeNum, name string, want int) error {
+			if given != nil && int(*given) != want {
 				return badRequest(field+"."+name, "is %d, but the previous layer gives %d (Stride infers it; you may leave it out)", *given, want)
 			}
 			return nil
@@ -325,7 +346,7 @@ func runNetwork(req networkRequest) (networkResponse, error) {
 		case "Linear":
 			err = check(l.InFeatures, "in_features", prev[len(prev)-1])
 		case "Softmax":
-			if l.Dim != nil && (*l.Dim < -len(prev) || *l.Dim >= len(prev)) {
+			if l.Dim != nil && (int(*l.Dim) < -len(prev) || int(*l.Dim) >= len(prev)) {
 				err = badRequest(field+".dim", "is %d, but the input has only %d dimensions", *l.Dim, len(prev))
 			}
 		}
@@ -356,11 +377,11 @@ func contains(list []string, s string) bool {
 
 // attentionRequest is the body of POST /api/v1/compute/attention.
 type attentionRequest struct {
-	DModel   *int  `json:"d_model"`
-	NumHeads *int  `json:"num_heads"`
-	DK       *int  `json:"d_k"`
-	Bias     *bool `json:"bias"`
-	OutProj  *bool `json:"out_proj"`
+	DModel   *wholeNum `json:"d_model"`
+	NumHeads *wholeNum `json:"num_heads"`
+	DK       *wholeNum `json:"d_k"`
+	Bias     *bool     `json:"bias"`
+	OutProj  *bool     `json:"out_proj"`
 }
 
 type attentionResponse struct {
@@ -384,13 +405,17 @@ func (s *Server) computeAttention(w http.ResponseWriter, r *http.Request) {
 		writeClientError(w, badRequest("num_heads", "is required: the number of attention heads"))
 		return
 	}
-	spec := compute.AttentionSpec{DModel: *req.DModel, NumHeads: *req.NumHeads, Bias: true}
-	if req.DK != nil {
-		if *req.DK < 1 {
-			writeClientError(w, badRequest("d_k", "must be at least 1, got %d", *req.DK))
-			return
-		}
-		spec.DK = *req.DK
+	spec := compute.AttentionSpec{Bias: true}
+	var err error
+	if spec.DModel, err = req.DModel.within("d_model", 1, compute.MaxDimension); err == nil {
+		spec.NumHeads, err = req.NumHeads.within("num_heads", 1, compute.MaxDimension)
+	}
+	if err == nil && req.DK != nil {
+		spec.DK, err = req.DK.within("d_k", 1, compute.MaxDimension)
+	}
+	if err != nil {
+		writeClientError(w, err)
+		return
 	}
 	if req.Bias != nil {
 		spec.Bias = *req.Bias
@@ -411,13 +436,13 @@ func (s *Server) computeAttention(w http.ResponseWriter, r *http.Request) {
 
 // rnnRequest is the body of POST /api/v1/compute/rnn.
 type rnnRequest struct {
-	InputSize        *int            `json:"input_size"`
-	HiddenSize       *int            `json:"hidden_size"`
-	OutputSize       *int            `json:"output_size"`
+	InputSize        *wholeNum       `json:"input_size"`
+	HiddenSize       *wholeNum       `json:"hidden_size"`
+	OutputSize       *wholeNum       `json:"output_size"`
 	Bias             *bool           `json:"bias"`
 	HiddenActivation string          `json:"hidden_activation"`
 	OutputActivation string          `json:"output_activation"`
-	Weights          *rnnWeights     `json:"weights"`
+	Weights          json.RawMessage `json:"weights"`
 	H0               json.RawMessage `json:"h0"`
 	X                json.RawMessage `json:"x"`
 }
@@ -478,14 +503,19 @@ func (s *Server) computeRNN(w http.ResponseWriter, r *http.Request) {
 func rnnSpecFromRequest(req rnnRequest) (compute.RNNSpec, error) {
 	var spec compute.RNNSpec
 	for _, f := range []struct {
-		v    *int
+		v    *wholeNum
 		name string
-	}{{req.InputSize, "input_size"}, {req.HiddenSize, "hidden_size"}, {req.OutputSize, "output_size"}} {
+		dst  *int
+	}{{req.InputSize, "input_size", &spec.InputSize}, {req.HiddenSize, "hidden_size", &spec.HiddenSize}, {req.OutputSize, "output_size", &spec.OutputSize}} {
 		if f.v == nil {
 			return spec, badRequest(f.name, "is required: a whole number of at least 1")
 		}
+		n, err := f.v.within(f.name, 1, compute.MaxRNNSize)
+		if err != nil {
+			return spec, err
+		}
+		*f.dst = n
 	}
-	spec.InputSize, spec.HiddenSize, spec.OutputSize = *req.InputSize, *req.HiddenSize, *req.OutputSize
 	if req.Bias != nil {
 		spec.Bias = *req.Bias
 	}
@@ -511,20 +541,24 @@ func rnnSpecFromRequest(req rnnRequest) (compute.RNNSpec, error) {
 		return toVector(v, field)
 	}
 	var err error
-	if req.Weights != nil {
-		if spec.WHx, err = matrix(req.Weights.WHx, "weights.W_hx"); err != nil {
+	if present(req.Weights) {
+		var weights rnnWeights
+		if err := decodeStrict(req.Weights, &weights, "weights"); err != nil {
 			return spec, err
 		}
-		if spec.WHh, err = matrix(req.Weights.WHh, "weights.W_hh"); err != nil {
+		if spec.WHx, err = matrix(weights.WHx, "weights.W_hx"); err != nil {
 			return spec, err
 		}
-		if spec.WYh, err = matrix(req.Weights.WYh, "weights.W_yh"); err != nil {
+		if spec.WHh, err = matrix(weights.WHh, "weights.W_hh"); err != nil {
 			return spec, err
 		}
-		if spec.BH, err = vector(req.Weights.BH, "weights.b_h"); err != nil {
+		if spec.WYh, err = matrix(weights.WYh, "weights.W_yh"); err != nil {
 			return spec, err
 		}
-		if spec.BY, err = vector(req.Weights.BY, "weights.b_y"); err != nil {
+		if spec.BH, err = vector(weights.BH, "weights.b_h"); err != nil {
+			return spec, err
+		}
+		if spec.BY, err = vector(weights.BY, "weights.b_y"); err != nil {
 			return spec, err
 		}
 		if (spec.BH != nil || spec.BY != nil) && !spec.Bias {

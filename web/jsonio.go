@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -180,4 +182,75 @@ func apiNotFound(w http.ResponseWriter, r *http.Request) {
 
 func apiMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusMethodNotAllowed, apiError{Error: r.Method + " is not allowed here; see /api/v1/openapi.json"})
+}
+
+// decodeStrict decodes one nested JSON value (a layer, the RNN weights)
+// with the same strictness as a whole body, naming fields under prefix:
+// an unknown key in layer 3 is "layers[3].foo", not "foo".
+func decodeStrict(raw json.RawMessage, dst any, prefix string) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		err = describeDecodeError(err)
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			scoped := *fe
+			switch {
+			case fe.field == "" || fe.field == "body":
+				scoped.field = prefix
+			case strings.HasPrefix(fe.field, "["):
+				scoped.field = prefix + fe.field
+			default:
+				scoped.field = prefix + "." + fe.field
+			}
+			if scoped.msg == "the body must be a JSON object" {
+				scoped.msg = "must be a JSON object"
+			}
+			return &scoped
+		}
+		return badRequest(prefix, "%s", err.Error())
+	}
+	return nil
+}
+
+// wholeNum is a whole-number argument. Any JSON number with a whole value
+// is accepted (512, 512.0, 5.12e2), as JSON itself does not tell integers
+// from other numbers; anything else is a type error naming the field.
+type wholeNum int64
+
+// UnmarshalJSON reads a whole number.
+func (n *wholeNum) UnmarshalJSON(b []byte) error {
+	var f float64
+	err := json.Unmarshal(b, &f)
+	if err == nil && f == math.Trunc(f) && math.Abs(f) <= 1<<53 {
+		*n = wholeNum(f)
+		return nil
+	}
+	value := "number " + string(b)
+	if err != nil {
+		switch b[0] {
+		case '"':
+			value = "string"
+		case 't', 'f':
+			value = "bool"
+		case '[':
+			value = "array"
+		case '{':
+			value = "object"
+		}
+	}
+	return &json.UnmarshalTypeError{Value: value, Type: reflect.TypeFor[int]()}
+}
+
+// within checks a whole number against its bounds, naming the field and
+// the limit.
+func (n *wholeNum) within(field string, lo, hi int) (int, error) {
+	if n == nil {
+		return 0, badRequest(field, "is required: a whole number from %d to %d", lo, hi)
+	}
+	if int64(*n) < int64(lo) || int64(*n) > int64(hi) {
+		return 0, &fieldError{status: http.StatusBadRequest, field: field, limit: int64(hi),
+			msg: fmt.Sprintf("must be from %d to %d, got %d", lo, hi, int64(*n))}
+	}
+	return int(*n), nil
 }
