@@ -220,9 +220,14 @@ func (a *animator) Active() int {
 // connection's reader and writer. It returns at once, like gorilla's chat
 // example, so the HTTP server's goroutine and buffers are freed.
 func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !websocket.IsWebSocketUpgrade(r) {
+		writeJSON(w, http.StatusBadRequest, apiError{Field: "Upgrade",
+			Error: "this endpoint speaks the websocket protocol (docs/PROTOCOL.md); open it with a websocket client"})
+		return
+	}
 	if !a.originAllowed(r) {
-		http.Error(w, fmt.Sprintf("websocket origin %q is not allowed to open animation streams", r.Header.Get("Origin")),
-			http.StatusForbidden)
+		writeJSON(w, http.StatusForbidden, apiError{Field: "Origin",
+			Error: fmt.Sprintf("websocket origin %q is not allowed to open animation streams; see STRIDE_ALLOWED_ORIGINS", clip(r.Header.Get("Origin"), 100))})
 		return
 	}
 	if _, ok := w.(http.Hijacker); !ok {

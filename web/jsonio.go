@@ -181,7 +181,11 @@ func apiNotFound(w http.ResponseWriter, r *http.Request) {
 }
 
 func apiMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusMethodNotAllowed, apiError{Error: r.Method + " is not allowed here; see /api/v1/openapi.json"})
+	msg := r.Method + " is not allowed at " + clip(r.URL.Path, 100)
+	if strings.Contains(r.URL.Path, "/api/") {
+		msg += "; see /api/v1/openapi.json"
+	}
+	writeJSON(w, http.StatusMethodNotAllowed, apiError{Field: "method", Error: msg})
 }
 
 // decodeStrict decodes one nested JSON value (a layer, the RNN weights)

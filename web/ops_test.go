@@ -295,3 +295,22 @@ func TestPlaygroundValidation(t *testing.T) {
 		t.Errorf("op=bogus: %d", rec.Code)
 	}
 }
+
+func TestNonWebsocketAndWrongMethodGetJSONErrors(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	for _, tc := range []struct{ method, path, field string }{
+		{"GET", "/ws/animate", "Upgrade"},
+		{"DELETE", "/", "method"},
+		{"PUT", "/exercises/conv-by-hand", "method"},
+		{"GET", "/api/v1/compute/conv2d", "method"},
+	} {
+		rec := do(t, h, tc.method, tc.path, "")
+		var e apiError
+		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Field != tc.field || e.Error == "" {
+			t.Errorf("%s %s: %d %q", tc.method, tc.path, rec.Code, rec.Body)
+		}
+		if rec.Code < 400 || rec.Code >= 500 {
+			t.Errorf("%s %s: status %d", tc.method, tc.path, rec.Code)
+		}
+	}
+}

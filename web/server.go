@@ -183,6 +183,7 @@ func NewHandler(cfg Config) (*App, error) {
 		})
 	})
 	app.NotFound(securityHeaders("'self'")(http.HandlerFunc(s.notFound)).ServeHTTP)
+	app.MethodNotAllowed(securityHeaders("'self'")(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
 
 	root := chi.NewRouter()
 	root.Use(requestLog(logger, metrics))
