@@ -794,3 +794,53 @@ func TestAnimateJSONFloatMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestAnimateNoMemoryLeak runs many slow and vanishing clients and requires
+// the heap to return to where it was once they are gone: a dropped stream
+// keeps no buffers, traces or queued messages alive.
+func TestAnimateNoMemoryLeak(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{})
+	a.timing = animTiming{ping: 50 * time.Millisecond, pongWait: 200 * time.Millisecond,
+		writeWait: 200 * time.Millisecond, closeGrace: 100 * time.Millisecond}
+	srv := animTestServer(t, a)
+	start := []byte(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1,"fps":60}`)
+	round := func(n int) {
+		var conns []*websocket.Conn
+		for i := 0; i < n; i++ {
+			c, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.WriteMessage(websocket.TextMessage, start); err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		animWaitFor(t, "streams to open", func() bool { return a.Active() == n })
+		// Half vanish abruptly; the other half stop reading and time out.
+		for i, c := range conns {
+			if i%2 == 0 {
+				c.NetConn().Close()
+			}
+		}
+		animWaitFor(t, "every stream to end", func() bool { return a.Active() == 0 })
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	heap := func() uint64 {
+		var m runtime.MemStats
+		for range 3 {
+			runtime.GC()
+		}
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	round(10) // warm pools and one-time allocations
+	before := heap()
+	round(100)
+	after := heap()
+	if after > before+2<<20 {
+		t.Errorf("heap grew from %d to %d bytes after 100 dropped streams", before, after)
+	}
+}
