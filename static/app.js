@@ -313,9 +313,72 @@
     var textarea = box.querySelector("textarea");
     if (!textarea) return;
     var d = dims(textarea);
+    var id = textarea.id;
+    var what = box.getAttribute("data-editor") === "kernel" ? "Filter" : "Input";
+
+    // The grid of cells: edits write back to the textarea, which stays the
+    // form's source of truth and the place to paste a whole matrix.
+    var gridBox = document.createElement("div");
+    gridBox.className = "grid-editor";
+    textarea.parentNode.insertBefore(gridBox, textarea);
+    var pasteNote = document.createElement("p");
+    pasteNote.className = "format";
+    pasteNote.textContent = "Or edit it as text below (paste a matrix here):";
+    textarea.parentNode.insertBefore(pasteNote, textarea);
+
+    function blocks() {
+      return textarea.value.split(/\n\s*\n/).filter(function (b) { return b.trim(); }).map(parseBlock);
+    }
+    function writeBack() {
+      var out = [];
+      gridBox.querySelectorAll("table").forEach(function (table) {
+        var rows = [];
+        table.querySelectorAll("tr").forEach(function (tr) {
+          var cells = [];
+          tr.querySelectorAll("input").forEach(function (inp) { cells.push(inp.value.trim() || "0"); });
+          rows.push(cells.join(" "));
+        });
+        out.push(rows.join("\n"));
+      });
+      textarea.value = out.join("\n\n");
+    }
+    function render() {
+      gridBox.textContent = "";
+      var bs = blocks();
+      if (bs.length > 8 || bs.some(function (b) { return b.length > 32 || b.some(function (r) { return r.length > 32; }); })) {
+        return; // too large to show as cells; the textarea still works
+      }
+      bs.forEach(function (rows, k) {
+        var table = document.createElement("table");
+        table.className = "grid grid-input";
+        var cap = document.createElement("caption");
+        cap.textContent = bs.length > 1 ? what + ", channel " + (k + 1) : what;
+        table.appendChild(cap);
+        var body = document.createElement("tbody");
+        rows.forEach(function (row, i) {
+          var tr = document.createElement("tr");
+          row.forEach(function (v, j) {
+            var td = document.createElement("td");
+            var inp = document.createElement("input");
+            inp.type = "text";
+            inp.inputMode = "decimal";
+            inp.className = "cell-input";
+            inp.value = v;
+            inp.setAttribute("aria-label", what + (bs.length > 1 ? " channel " + (k + 1) + "," : "") + " row " + (i + 1) + ", column " + (j + 1));
+            inp.addEventListener("input", writeBack);
+            td.appendChild(inp);
+            tr.appendChild(td);
+          });
+          body.appendChild(tr);
+        });
+        table.appendChild(body);
+        gridBox.appendChild(table);
+      });
+    }
+    textarea.addEventListener("input", render);
+
     var tools = document.createElement("div");
     tools.className = "editor-tools";
-    var id = textarea.id;
     function num(label, key, value) {
       var wrap = document.createElement("label");
       wrap.textContent = label + " ";
@@ -336,13 +399,14 @@
       b.type = "button";
       b.className = "secondary";
       b.textContent = text;
-      b.addEventListener("click", handler);
+      b.addEventListener("click", function () { handler(); render(); });
       tools.appendChild(b);
     }
     function size(input) { return Math.min(32, Math.max(1, Number(input.value) || 1)); }
     button("Resize", function () { textarea.value = build(size(c), size(h), size(w), null, null, textarea.value); });
     button("Random fill", function () { textarea.value = build(size(c), size(h), size(w), -5, 9); });
-    box.appendChild(tools);
+    gridBox.parentNode.insertBefore(tools, gridBox.nextSibling);
+    render();
   }
 
   function start() {

@@ -78,3 +78,29 @@ func TestBrowserShowMeThisCell(t *testing.T) {
 		t.Errorf("compare line: %q", got)
 	}
 }
+
+// TestBrowserPlayground edits the image in the grid editor, resizes and
+// randomly fills the filter, submits, and sees the player run on the
+// configuration the URL now carries.
+func TestBrowserPlayground(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	step(t, ctx, "edit a cell in the grid editor",
+		chromedp.Navigate(srv.URL+"/playground"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-editor=input] .grid-editor input`)),
+		chromedp.Evaluate[chromedp.Void](`(() => { const c = document.querySelector("[data-editor=input] .grid-editor input"); c.value = "9"; c.dispatchEvent(new Event("input")); })()`),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#pg-input").value.startsWith("9 3 -2 4")`),
+		// Resize the filter to 3×3 and fill it at random.
+		chromedp.Evaluate[chromedp.Void](`(() => { document.querySelector("#pg-kernel-h").value = "3"; document.querySelector("#pg-kernel-w").value = "3"; })()`),
+		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("[data-editor=kernel] .editor-tools button")].find(b => b.textContent === "Random fill").click()`),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#pg-kernel").value.trim().split("\n").length === 3 && document.querySelectorAll("[data-editor=kernel] .grid-editor input").length === 9`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#pg-padding").value = "1"`),
+		chromedp.Click(chromedp.CSS(`.playground-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 16")`),
+	)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.Contains(loc, "input=9+3") || !strings.Contains(loc, "padding=1") {
+		t.Errorf("the URL should carry the configuration: %q %v", loc, err)
+	}
+}
