@@ -95,7 +95,15 @@ func TestBrowserPlayground(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("[data-editor=kernel] .editor-tools button")].find(b => b.textContent === "Random fill").click()`),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#pg-kernel").value.trim().split("\n").length === 3 && document.querySelectorAll("[data-editor=kernel] .grid-editor input").length === 9`),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#pg-padding").value = "1"`),
-		chromedp.Click(chromedp.CSS(`.playground-form button[type=submit]`)),
+	)
+	// The form is a GET form: its query is the address a submit opens.
+	// Navigating to it directly avoids racing the click's own navigation.
+	query, err := chromedp.Run(ctx, chromedp.Evaluate[string](`new URLSearchParams(new FormData(document.querySelector(".playground-form"))).toString()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "open the configured playground",
+		chromedp.Navigate(srv.URL+"/playground?"+query),
 		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 16")`),
 	)
