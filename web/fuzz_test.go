@@ -176,3 +176,22 @@ func FuzzAnimateMessage(f *testing.F) {
 		}
 	})
 }
+
+func FuzzExerciseQuery(f *testing.F) {
+	for _, s := range []string{"seed=0", "seed=12&parts=dims,bottom-right", "parts=,,,", "seed=9007199254740991&parts=cell"} {
+		f.Add(s)
+	}
+	h := newTestHandler(f, Config{})
+	f.Fuzz(func(t *testing.T, query string) {
+		for _, path := range []string{"/exercises/conv-by-hand", "/embed/conv-by-hand", "/embed/cnn-shape-table", "/api/v1/exercises/rnn-forward"} {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.URL.Path = path
+			req.URL.RawQuery = query
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != 200 && rec.Code != 400 {
+				t.Fatalf("%s?%s: status %d", path, query, rec.Code)
+			}
+		}
+	})
+}
