@@ -3,8 +3,6 @@ package web
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -138,14 +136,9 @@ func FuzzPlaygroundQuery(f *testing.F) {
 	}
 	h := newTestHandler(f, Config{})
 	f.Fuzz(func(t *testing.T, query string) {
-		for _, path := range []string{"/playground?", "/embed/playground?"} {
-			req := httptest.NewRequest(http.MethodGet, "/", nil)
-			req.URL.RawQuery = query
-			req.URL.Path = strings.TrimSuffix(path, "?")
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code >= 500 {
-				t.Fatalf("%s%s: status %d", path, query, rec.Code)
+		for _, path := range []string{"/playground", "/embed/playground"} {
+			if rec := getRawQuery(h, path, query); rec.Code >= 500 {
+				t.Fatalf("%s?%s: status %d", path, query, rec.Code)
 			}
 		}
 	})
@@ -184,12 +177,7 @@ func FuzzExerciseQuery(f *testing.F) {
 	h := newTestHandler(f, Config{})
 	f.Fuzz(func(t *testing.T, query string) {
 		for _, path := range []string{"/exercises/conv-by-hand", "/embed/conv-by-hand", "/embed/cnn-shape-table", "/api/v1/exercises/rnn-forward"} {
-			req := httptest.NewRequest(http.MethodGet, "/", nil)
-			req.URL.Path = path
-			req.URL.RawQuery = query
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != 200 && rec.Code != 400 {
+			if rec := getRawQuery(h, path, query); rec.Code != 200 && rec.Code != 400 {
 				t.Fatalf("%s?%s: status %d", path, query, rec.Code)
 			}
 		}

@@ -58,3 +58,14 @@ func doWithType(t testing.TB, h http.Handler, path, body, contentType string) *h
 	h.ServeHTTP(rec, req)
 	return rec
 }
+
+// getRawQuery sends a GET with a query string exactly as given, even one
+// that is not valid URL encoding, as a fuzzer produces.
+func getRawQuery(h http.Handler, path, query string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.URL.Path = path
+	req.URL.RawQuery = query
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}

@@ -17,6 +17,28 @@ func variant(t *testing.T, id string, seed uint64) *Variant {
 	return v
 }
 
+// verdictCase is one answer to one part and the verdict it must get.
+type verdictCase struct {
+	part, text string
+	status     Status
+	mistake    string
+}
+
+// checkVerdicts checks each case's status and diagnosis, and that every
+// readable answer says how it was read.
+func checkVerdicts(t *testing.T, v *Variant, cases []verdictCase) {
+	t.Helper()
+	for _, tc := range cases {
+		vd := checkPart(t, v, tc.part, tc.text)
+		if vd.Status != tc.status || vd.Mistake != tc.mistake {
+			t.Errorf("%s %q: %s/%q, want %s/%q (%s)", tc.part, tc.text, vd.Status, vd.Mistake, tc.status, tc.mistake, vd.Feedback)
+		}
+		if vd.Status != StatusInvalid && vd.ReadAs == "" {
+			t.Errorf("%s %q: no read-as", tc.part, tc.text)
+		}
+	}
+}
+
 func checkPart(t *testing.T, v *Variant, part, text string) Verdict {
 	t.Helper()
 	p, ok := v.Part(part)
@@ -28,11 +50,7 @@ func checkPart(t *testing.T, v *Variant, part, text string) Verdict {
 
 func TestConvByHandRecitation(t *testing.T) {
 	v := variant(t, "conv-by-hand", 0)
-	tests := []struct {
-		part, text string
-		status     Status
-		mistake    string
-	}{
+	tests := []verdictCase{
 		{"dims", "3x3", StatusCorrect, ""},
 		{"dims", "3×3", StatusCorrect, ""},
 		{"dims", "(3, 3)", StatusCorrect, ""},
@@ -48,15 +66,7 @@ func TestConvByHandRecitation(t *testing.T) {
 		{"bottom-right-padded", "7", StatusCorrect, ""},
 		{"bottom-right-padded", "-7", StatusIncorrect, "flipped-kernel"},
 	}
-	for _, tc := range tests {
-		vd := checkPart(t, v, tc.part, tc.text)
-		if vd.Status != tc.status || vd.Mistake != tc.mistake {
-			t.Errorf("%s %q: %s/%q, want %s/%q (%s)", tc.part, tc.text, vd.Status, vd.Mistake, tc.status, tc.mistake, vd.Feedback)
-		}
-		if vd.Status != StatusInvalid && vd.ReadAs == "" {
-			t.Errorf("%s %q: no read-as", tc.part, tc.text)
-		}
-	}
+	checkVerdicts(t, v, tests)
 	// 4×4 is both "forgot +1" and "padded one side": the feedback names both.
 	vd := checkPart(t, v, "dims-padded", "4x4")
 	if !contains(vd.Feedback, "+1") || !contains(vd.Feedback, "padding once") {

@@ -11,11 +11,7 @@ import (
 
 func TestRNNShapesRecitation(t *testing.T) {
 	v := variant(t, "rnn-shapes", 0)
-	tests := []struct {
-		part, text string
-		status     Status
-		mistake    string
-	}{
+	tests := []verdictCase{
 		{"w-hx", "4x3", StatusCorrect, ""},
 		{"w-hx", "4×3", StatusCorrect, ""},
 		{"w-hx", "(4, 3)", StatusCorrect, ""},
@@ -43,15 +39,7 @@ func TestRNNShapesRecitation(t *testing.T) {
 		{"params", "21", StatusIncorrect, "added-dimensions"},
 		{"params", "35", StatusIncorrect, ""},
 	}
-	for _, tc := range tests {
-		vd := checkPart(t, v, tc.part, tc.text)
-		if vd.Status != tc.status || vd.Mistake != tc.mistake {
-			t.Errorf("%s %q: %s/%q, want %s/%q (%s)", tc.part, tc.text, vd.Status, vd.Mistake, tc.status, tc.mistake, vd.Feedback)
-		}
-		if vd.Status != StatusInvalid && vd.ReadAs == "" {
-			t.Errorf("%s %q: no read-as", tc.part, tc.text)
-		}
-	}
+	checkVerdicts(t, v, tests)
 	// The transposition feedback says why: W_hx multiplies x_t.
 	if vd := checkPart(t, v, "w-hx", "3x4"); !strings.Contains(vd.Feedback, `\mathbf{x}_t`) || !strings.Contains(vd.Feedback, "4×3") {
 		t.Errorf("transposed feedback does not explain the shape: %s", vd.Feedback)
