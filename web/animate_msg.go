@@ -340,21 +340,15 @@ func (a *animator) exerciseAnimation(m *animClientMessage) (*animSpec, *wsError)
 	} else if len(v.Animations) == 0 {
 		return nil, &wsError{Field: "exercise", Message: fmt.Sprintf("exercise %q has nothing to animate", ex.ID)}
 	}
-	an := v.Animations[idx]
-	pair := func(p [2]int) compute.Pair { return compute.Pair{H: p[0], W: p[1]} }
-	switch an.Op {
-	case "conv2d":
-		return newConvAnimation(compute.ConvSpec{Input: an.Input, Kernel: an.Kernel, Bias: an.Bias,
-			Stride: pair(an.Stride), Padding: pair(an.Padding), Dilation: pair(an.Dilation)}, an.Label)
-	case "maxpool2d", "avgpool2d":
-		op := compute.MaxPool
-		if an.Op == "avgpool2d" {
-			op = compute.AvgPool
-		}
-		return newPoolAnimation(compute.PoolSpec{Op: op, Input: an.Input, KernelSize: pair(an.KernelSize),
-			Stride: pair(an.Stride), Padding: pair(an.Padding), Dilation: pair(an.Dilation)}, an.Label)
+	conv, pool, err := animationSpec(v.Animations[idx])
+	switch {
+	case err != nil:
+		return nil, &wsError{Field: "exercise", Message: fmt.Sprintf("exercise %q: %v", ex.ID, err)}
+	case conv != nil:
+		return newConvAnimation(*conv, v.Animations[idx].Label)
+	default:
+		return newPoolAnimation(*pool, v.Animations[idx].Label)
 	}
-	return nil, &wsError{Field: "exercise", Message: fmt.Sprintf("exercise %q has an animation of unknown kind %q", ex.ID, an.Op)}
 }
 
 // animPairOrDefault mirrors compute's reading of the zero Pair as "the default".

@@ -9,12 +9,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/stride-tutor/stride/internal/compute"
 	"github.com/stride-tutor/stride/internal/exercises"
 	"github.com/stride-tutor/stride/internal/mathml"
 )
-
-func formatNum(v float64) string { return compute.FormatNumber(v) }
 
 // exerciseSummary is one catalog entry of GET /api/v1/exercises.
 type exerciseSummary struct {

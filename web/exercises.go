@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/stride-tutor/stride/internal/compute"
 	"github.com/stride-tutor/stride/internal/exercises"
 	"github.com/stride-tutor/stride/internal/exercises/answer"
 	"github.com/stride-tutor/stride/internal/mathml"
@@ -250,9 +251,11 @@ func formAnswers(v *exercises.Variant, form url.Values) (map[string]string, map[
 // form values and verdicts when checked.
 func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.Values, res *exercises.Result, checked, embedded bool) templates.ExercisePageProps {
 	ex := v.Exercise
+	// Only ?parts= narrows a variant, so the query says whether this one is.
+	narrowed := strings.TrimSpace(r.URL.Query().Get("parts")) != ""
 	action := s.exerciseURL(ex.ID, v.Seed)
 	if embedded {
-		action = s.embedURL(v)
+		action = s.embedURL(v, narrowed)
 	}
 	p := templates.ExercisePageProps{
 		Embedded:      embedded,
@@ -276,7 +279,7 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		p.Score, p.Max = res.Score, res.Max
 	}
 	p.Player = s.exercisePlayer(v)
-	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v)), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
+	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v, narrowed)), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
 	for i, b := range v.Intro {
 		p.Intro = append(p.Intro, blockView(b, fmt.Sprintf("diagram-intro-%d", i)))
 	}
@@ -343,7 +346,7 @@ func blockView(b exercises.Block, id string) templates.BlockView {
 		for i, r := range b.Grid.Cells {
 			rows[i] = make([]string, len(r))
 			for j, c := range r {
-				rows[i][j] = formatNum(c)
+				rows[i][j] = compute.FormatNumber(c)
 			}
 		}
 		return templates.BlockView{Grid: &templates.GridView{Label: b.Grid.Label, Rows: rows}}
@@ -445,21 +448,21 @@ func showCell(part *exercises.Part, vd exercises.Verdict, typed string) (int, st
 	}
 	if len(vd.WrongCells) > 0 && part.Kind == exercises.KindMatrix && vd.Got != nil {
 		c := vd.WrongCells[0]
-		return c[0]*part.Cols + c[1], formatNum(*vd.Got)
+		return c[0]*part.Cols + c[1], compute.FormatNumber(*vd.Got)
 	}
 	if part.FocusStep != nil {
 		if n, err := answer.ParseNumber(typed); err == nil {
-			return *part.FocusStep, formatNum(n.Float())
+			return *part.FocusStep, compute.FormatNumber(n.Float())
 		}
 	}
 	return -1, ""
 }
 
-// embedURL is the iframe address of a variant (with its part selection).
-func (s *Server) embedURL(v *exercises.Variant) string {
+// embedURL is the iframe address of a variant, with its part selection
+// when narrowed.
+func (s *Server) embedURL(v *exercises.Variant, narrowed bool) string {
 	u := s.base + "/embed/" + url.PathEscape(v.Exercise.ID) + "?seed=" + strconv.FormatUint(v.Seed, 10)
-	full, err := v.Exercise.Variant(v.Seed)
-	if err == nil && len(full.Parts) != len(v.Parts) {
+	if narrowed {
 		ids := make([]string, len(v.Parts))
 		for i, p := range v.Parts {
 			ids[i] = p.ID

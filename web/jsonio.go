@@ -122,7 +122,7 @@ func describeDecodeError(err error) error {
 	case errors.As(err, &ute):
 		field := jsonPath(ute.Field)
 		if field == "" {
-			return badRequest("body", "the body must be a JSON object")
+			return badRequest("body", "must be a JSON object")
 		}
 		if ute.Value == "number" && strings.HasPrefix(ute.Type.String(), "float") {
 			return badRequest(field, "a number is out of range for a 64-bit float")
@@ -206,9 +206,6 @@ func decodeStrict(raw json.RawMessage, dst any, prefix string) error {
 				scoped.field = prefix + fe.field
 			default:
 				scoped.field = prefix + "." + fe.field
-			}
-			if scoped.msg == "the body must be a JSON object" {
-				scoped.msg = "must be a JSON object"
 			}
 			return &scoped
 		}

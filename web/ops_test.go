@@ -257,8 +257,16 @@ func TestEmbedPartsMustNameParts(t *testing.T) {
 			t.Errorf("%s: %d", q, rec.Code)
 		}
 	}
-	if rec := do(t, h, http.MethodGet, "/embed/conv-by-hand?parts=dims,+bottom-right", ""); rec.Code != 200 {
+	rec := do(t, h, http.MethodGet, "/embed/conv-by-hand?parts=dims,+bottom-right", "")
+	if rec.Code != 200 {
 		t.Errorf("two valid parts: %d", rec.Code)
+	}
+	// The form posts back to the same selection.
+	if !strings.Contains(rec.Body.String(), `action="/embed/conv-by-hand?seed=0&amp;parts=dims%2Cbottom-right"`) {
+		t.Error("the embedded form should keep its part selection")
+	}
+	if !strings.Contains(do(t, h, http.MethodGet, "/embed/conv-by-hand", "").Body.String(), `action="/embed/conv-by-hand?seed=0"`) {
+		t.Error("an embed of every part should post without a selection")
 	}
 }
 

@@ -14,26 +14,41 @@ import (
 // streams every step, the table is the no-JavaScript fallback.
 const maxTableSteps = 400
 
-// animationTrace builds the compute trace an exercise animation replays.
-func animationTrace(a exercises.Animation) (*compute.Trace, error) {
+// animationSpec turns an exercise animation into the compute spec it
+// replays: a conv2d spec, or a pooling spec; exactly one is non-nil. The
+// step tables and the websocket both start from it.
+func animationSpec(a exercises.Animation) (*compute.ConvSpec, *compute.PoolSpec, error) {
 	pair := func(p [2]int) compute.Pair { return compute.Pair{H: p[0], W: p[1]} }
 	switch a.Op {
 	case "conv2d":
-		return compute.NewConvTrace(compute.ConvSpec{
+		return &compute.ConvSpec{
 			Input: a.Input, Kernel: a.Kernel, Bias: a.Bias,
 			Stride: pair(a.Stride), Padding: pair(a.Padding), Dilation: pair(a.Dilation),
-		})
+		}, nil, nil
 	case "maxpool2d", "avgpool2d":
 		op := compute.MaxPool
 		if a.Op == "avgpool2d" {
 			op = compute.AvgPool
 		}
-		return compute.NewPoolTrace(compute.PoolSpec{
+		return nil, &compute.PoolSpec{
 			Op: op, Input: a.Input, KernelSize: pair(a.KernelSize),
 			Stride: pair(a.Stride), Padding: pair(a.Padding), Dilation: pair(a.Dilation),
-		})
+		}, nil
 	}
-	return nil, fmt.Errorf("unknown animation op %q", a.Op)
+	return nil, nil, fmt.Errorf("unknown animation op %q", a.Op)
+}
+
+// animationTrace builds the compute trace an exercise animation replays.
+func animationTrace(a exercises.Animation) (*compute.Trace, error) {
+	conv, pool, err := animationSpec(a)
+	switch {
+	case err != nil:
+		return nil, err
+	case conv != nil:
+		return compute.NewConvTrace(*conv)
+	default:
+		return compute.NewPoolTrace(*pool)
+	}
 }
 
 // stepTable writes a trace out as rows, the player's no-JavaScript form.

@@ -74,11 +74,6 @@ func (a *App) Shutdown(ctx context.Context) {
 // SetReady marks the application ready (or not) for /readyz.
 func (a *App) SetReady(ready bool) { a.server.ready.Store(ready) }
 
-// ActiveStreams reports the open animation websockets.
-func (a *App) ActiveStreams() int {
-	return a.server.anim.Active()
-}
-
 // NormalizeBasePath turns user input such as "tutor/", "/tutor/" or "/" into
 // the canonical form used internally: "" for the root, else "/tutor".
 func NormalizeBasePath(p string) (string, error) {
@@ -127,6 +122,7 @@ func NewHandler(cfg Config) (*App, error) {
 	}
 	metrics := newMetrics(s.anim.Active)
 	s.metrics = metrics
+	pageHeaders := securityHeaders("'self'")
 
 	app := chi.NewRouter()
 	// GetHead answers HEAD on every GET route: uptime and link checkers and
@@ -135,12 +131,12 @@ func NewHandler(cfg Config) (*App, error) {
 	// Health, readiness, metrics and the websocket sit outside compression:
 	// probes want plain bytes and the websocket hijacks its connection.
 	app.Group(func(r chi.Router) {
-		r.Use(securityHeaders("'self'"))
+		r.Use(pageHeaders)
 		r.Get("/healthz", s.healthz)
 		r.Get("/readyz", s.readyz)
 		r.Handle("/metrics", metrics.handler())
 	})
-	app.With(securityHeaders("'self'")).Get("/ws/animate", s.anim.ServeHTTP)
+	app.With(pageHeaders).Get("/ws/animate", s.anim.ServeHTTP)
 	app.Group(func(r chi.Router) {
 		r.Use(middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/javascript",
 			"application/json", "image/svg+xml", "text/plain"))
@@ -156,7 +152,7 @@ func NewHandler(cfg Config) (*App, error) {
 			r.With(limitBody(MaxBodyBytes)).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
 		})
 		r.Group(func(r chi.Router) {
-			r.Use(securityHeaders("'self'"))
+			r.Use(pageHeaders)
 			r.Get("/", s.home)
 			r.Get("/api", s.apiReference)
 			r.Get("/playground", s.playground)
@@ -182,8 +178,8 @@ func NewHandler(cfg Config) (*App, error) {
 			})
 		})
 	})
-	app.NotFound(securityHeaders("'self'")(http.HandlerFunc(s.notFound)).ServeHTTP)
-	app.MethodNotAllowed(securityHeaders("'self'")(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
+	app.NotFound(pageHeaders(http.HandlerFunc(s.notFound)).ServeHTTP)
+	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
 
 	root := chi.NewRouter()
 	root.Use(requestLog(logger, metrics))
