@@ -190,25 +190,11 @@ func judgeShape(s answer.Shape, expected []int, mistakes []mistake[[]int], gener
 
 // symbolicShapeCheck checks a shape whose dimensions are formulas.
 func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Domain, mistakes []mistake[[]string], generic string) func(string) Verdict {
-	want := mustFormulas(expected, vars)
-	type parsedMistake struct {
-		mistake[[]string]
-		dims []*answer.Expr
-	}
-	var pm []parsedMistake
-	for _, m := range mistakes {
-		pm = append(pm, parsedMistake{m, mustFormulas(m.value, vars)})
-	}
-	same := func(a, b []*answer.Expr) bool {
-		if len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if !answer.Equivalent(a[i], b[i], vars, dom) {
-				return false
-			}
-		}
-		return true
+	want := answer.SymbolicShape{Dims: mustFormulas(expected, vars)}
+	same := func(a, b answer.SymbolicShape) bool { return a.Equivalent(b, vars, dom) }
+	pm := make([]mistake[answer.SymbolicShape], len(mistakes))
+	for i, m := range mistakes {
+		pm[i] = mistake[answer.SymbolicShape]{id: m.id, feedback: m.feedback, value: answer.SymbolicShape{Dims: mustFormulas(m.value, vars)}}
 	}
 	return func(text string) Verdict {
 		s, err := answer.ParseSymbolicShape(text, vars)
@@ -216,15 +202,15 @@ func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Do
 			return invalid(err)
 		}
 		readAs := "read as " + describeSymbolicShape(s.Dims)
-		if same(s.Dims, want) {
+		if same(s, want) {
 			return correct(readAs, "Correct.")
 		}
-		for _, m := range pm {
-			if same(s.Dims, m.dims) && !same(m.dims, want) {
-				return diagnosed(readAs, m.id, m.feedback)
-			}
+		// A mistake that coincides with the answer is no mistake; that is
+		// tested only on a match, since each test evaluates at many points.
+		if id, fb, ok := matchMistakes(pm, func(m answer.SymbolicShape) bool { return same(s, m) && !same(m, want) }); ok {
+			return diagnosed(readAs, id, fb)
 		}
-		if len(s.Dims) == 2 && same([]*answer.Expr{s.Dims[1], s.Dims[0]}, want) {
+		if len(s.Dims) == 2 && same(answer.SymbolicShape{Dims: []*answer.Expr{s.Dims[1], s.Dims[0]}}, want) {
 			return diagnosed(readAs, "transposed", "These are the right dimensions in the wrong order: rows first, then columns.")
 		}
 		return wrong(readAs, generic)
@@ -261,26 +247,23 @@ func mustFormula(src string, vars []answer.Variable) *answer.Expr {
 // points of the domain.
 func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mistakes []mistake[string], generic string) func(string) Verdict {
 	want := mustFormula(expected, vars)
-	type parsedMistake struct {
-		mistake[string]
-		expr *answer.Expr
+	pm := make([]mistake[*answer.Expr], len(mistakes))
+	for i, m := range mistakes {
+		pm[i] = mistake[*answer.Expr]{id: m.id, feedback: m.feedback, value: mustFormula(m.value, vars)}
 	}
-	var pm []parsedMistake
-	for _, m := range mistakes {
-		pm = append(pm, parsedMistake{m, mustFormula(m.value, vars)})
-	}
+	equivalent := func(a, b *answer.Expr) bool { return answer.Equivalent(a, b, vars, dom) }
 	return func(text string) Verdict {
 		e, err := answer.ParseFormula(text, vars)
 		if err != nil {
 			return invalid(err)
 		}
-		if answer.Equivalent(e, want, vars, dom) {
+		if equivalent(e, want) {
 			return correct(e.ReadAs(), "Correct.")
 		}
-		for _, m := range pm {
-			if answer.Equivalent(e, m.expr, vars, dom) && !answer.Equivalent(m.expr, want, vars, dom) {
-				return diagnosed(e.ReadAs(), m.id, m.feedback)
-			}
+		// A mistake equivalent to the answer is no mistake; that is tested
+		// only on a match, since each test evaluates at many points.
+		if id, fb, ok := matchMistakes(pm, func(m *answer.Expr) bool { return equivalent(e, m) && !equivalent(m, want) }); ok {
+			return diagnosed(e.ReadAs(), id, fb)
 		}
 		return wrong(e.ReadAs(), generic)
 	}
