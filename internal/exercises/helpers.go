@@ -18,14 +18,19 @@ func recitationFilter() [][]float64 {
 	return [][]float64{{1, 2}, {-2, -1}}
 }
 
-// conv2D runs a single-channel convolution through the compute engine.
-func conv2D(image, filter [][]float64, stride, padding int) ([][]float64, error) {
-	out, err := compute.Conv2D(compute.ConvSpec{
+// singleChannel is the spec of a one-channel, one-filter convolution.
+func singleChannel(image, filter [][]float64, stride, padding int) compute.ConvSpec {
+	return compute.ConvSpec{
 		Input:   [][][]float64{image},
 		Kernel:  [][][][]float64{{filter}},
 		Stride:  compute.Square(stride),
 		Padding: compute.Square(padding),
-	})
+	}
+}
+
+// conv2D runs a single-channel convolution through the compute engine.
+func conv2D(image, filter [][]float64, stride, padding int) ([][]float64, error) {
+	out, err := compute.Conv2D(singleChannel(image, filter, stride, padding))
 	if err != nil {
 		return nil, err
 	}
@@ -95,12 +100,7 @@ func traceArithmetic(st compute.Step) string {
 // convStep returns the trace step of output cell (row, col) of a
 // single-channel convolution.
 func convStep(image, filter [][]float64, stride, padding, row, col int) (compute.Step, error) {
-	tr, err := compute.NewConvTrace(compute.ConvSpec{
-		Input:   [][][]float64{image},
-		Kernel:  [][][][]float64{{filter}},
-		Stride:  compute.Square(stride),
-		Padding: compute.Square(padding),
-	})
+	tr, err := compute.NewConvTrace(singleChannel(image, filter, stride, padding))
 	if err != nil {
 		return compute.Step{}, err
 	}
