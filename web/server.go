@@ -37,6 +37,10 @@ type Config struct {
 	// FrameAncestors are the CSP frame-ancestors sources allowed to frame
 	// /embed/ pages; empty means DefaultFrameAncestors.
 	FrameAncestors []string
+	// TrustedProxyHeader names the header a reverse proxy sets to the
+	// client's address (X-Forwarded-For, X-Real-IP); empty trusts none and
+	// per-client budgets key on the TCP peer.
+	TrustedProxyHeader string
 }
 
 // DefaultFrameAncestors lets any https page embed Stride's exercises, plus
@@ -53,6 +57,8 @@ type Server struct {
 	catalog *exercises.Catalog
 	anim    *animator
 	metrics *metrics
+	// clientIPs keys per-client budgets (rate limits, stream caps).
+	clientIPs ClientIPs
 	// ready is false until the server listens and again once shutdown
 	// begins, so load balancers stop sending new work first.
 	ready atomic.Bool
@@ -109,7 +115,11 @@ func NewHandler(cfg Config) (*App, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog()}
+	clientIPs, err := NewClientIPs(cfg.TrustedProxyHeader)
+	if err != nil {
+		return nil, fmt.Errorf("trusted proxy header: %w", err)
+	}
+	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs}
 	s.anim = newAnimator(AnimatorConfig{
 		MaxStreams:     cfg.MaxStreams,
 		AllowedOrigins: cfg.AllowedOrigins,

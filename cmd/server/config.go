@@ -24,6 +24,7 @@ type config struct {
 	maxStreams     int
 	allowedOrigins []string
 	frameAncestors []string
+	trustedProxy   string
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -40,6 +41,7 @@ var settings = []setting{
 	{"max-streams", "STRIDE_MAX_STREAMS", "5000", "most concurrent animation websockets; more are refused with close code 1013"},
 	{"frame-ancestors", "STRIDE_FRAME_ANCESTORS", "https: http://localhost:* http://127.0.0.1:*", "space-separated CSP sources allowed to frame /embed/ pages; 'none' forbids embedding"},
 	{"allowed-origins", "STRIDE_ALLOWED_ORIGINS", "", "comma-separated origins (https://lms.example.edu) whose pages may open animation websockets; * for any"},
+	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
 // errHelp reports that -help was asked for and usage was printed.
@@ -119,6 +121,11 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	if c.allowedOrigins, err = parseOrigins(origins); err != nil {
 		return config{}, fmt.Errorf("%s: %w", src, err)
 	}
+	proxyHeader, src := get("trusted-proxy-header")
+	if _, err := web.NewClientIPs(proxyHeader); err != nil {
+		return config{}, fmt.Errorf("%s: %w", src, err)
+	}
+	c.trustedProxy = proxyHeader
 	return c, nil
 }
 

@@ -61,7 +61,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 	app, err := web.NewHandler(web.Config{
 		BasePath: cfg.basePath, Logger: logger,
 		MaxStreams: cfg.maxStreams, AllowedOrigins: cfg.allowedOrigins,
-		FrameAncestors: cfg.frameAncestors,
+		FrameAncestors:     cfg.frameAncestors,
+		TrustedProxyHeader: cfg.trustedProxy,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)

@@ -48,6 +48,9 @@ func TestParseConfig(t *testing.T) {
 			want: config{addr: ":8080", logFormat: "text", maxStreams: 5000, frameAncestors: []string{"https://lms.example.edu", "'self'"}}},
 		{name: "frame ancestors injection", env: map[string]string{"STRIDE_FRAME_ANCESTORS": "https: ; script-src *"}, wantErr: "STRIDE_FRAME_ANCESTORS"},
 		{name: "frame ancestors none plus", args: []string{"-frame-ancestors", "'none' https:"}, wantErr: "-frame-ancestors"},
+		{name: "trusted proxy header", env: map[string]string{"STRIDE_TRUSTED_PROXY_HEADER": "X-Real-IP"},
+			want: config{addr: ":8080", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors, trustedProxy: "X-Real-IP"}},
+		{name: "bad trusted proxy header", args: []string{"-trusted-proxy-header", "X Real"}, wantErr: "-trusted-proxy-header"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
 		{name: "unknown flag", args: []string{"-port", "1"}, wantErr: "flag provided but not defined"},
 	}
