@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -842,5 +843,252 @@ func TestAnimateNoMemoryLeak(t *testing.T) {
 	after := heap()
 	if after > before+2<<20 {
 		t.Errorf("heap grew from %d to %d bytes after 100 dropped streams", before, after)
+	}
+}
+
+// bigStepAnimation is a start whose single step has the largest number of
+// terms an animation allows (a 64×64 kernel over a 2×2 input padded by 31:
+// 4,096 terms), paused, as in the seek-flood attack of issue 8.
+func bigStepAnimation() string {
+	row := "[" + strings.Repeat("9,", 63) + "9]"
+	kernel := "[" + strings.Repeat(row+",", 63) + row + "]"
+	return `{"type":"start","op":"conv2d","input":[[1,2],[3,4]],"kernel":` + kernel + `,"padding":31,"paused":true}`
+}
+
+// animHeap returns the live heap after garbage collection.
+func animHeap() uint64 {
+	var m runtime.MemStats
+	for range 3 {
+		runtime.GC()
+	}
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// TestAnimateSeekFloodIsBounded floods a paused 4,096-term animation with
+// seeks. Refills are made negligible, so the work is counted exactly rather
+// than timed: the start costs 1+16 units and every seek 1+8, so a burst of
+// 100 units pays for the start and 9 seeks; every later seek is refused
+// without being answered, the run of refusals gets one error, memory stays
+// flat while the flood goes on, and once the patience of 2,000 refusals is
+// spent the connection is closed with 1008.
+func TestAnimateSeekFloodIsBounded(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{})
+	const never = 1e-9 // a refill rate that adds nothing within a test
+	a.budget = animBudget{unitRate: never, unitBurst: 100, byteRate: never, byteBurst: 1 << 20,
+		dropRate: never, dropBurst: 2000}
+	srv := animTestServer(t, a)
+	conn, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(bigStepAnimation())); err != nil {
+		t.Fatal(err)
+	}
+	var first struct {
+		Type       string `json:"type"`
+		TotalSteps int    `json:"total_steps"`
+	}
+	if err := conn.ReadJSON(&first); err != nil || first.Type != "meta" || first.TotalSteps != 1 {
+		t.Fatalf("first answer %+v, %v; want the meta of 1 step", first, err)
+	}
+	// The reader counts what arrives and keeps nothing, so the heap
+	// measures the server alone.
+	type tally struct {
+		steps, states, errs, other, bytes, maxStep int
+		end                                        error
+	}
+	done := make(chan tally, 1)
+	go func() {
+		var n tally
+		for {
+			_, data, err := conn.ReadMessage()
+			if err != nil {
+				n.end = err
+				done <- n
+				return
+			}
+			n.bytes += len(data)
+			switch {
+			case bytes.HasPrefix(data, []byte(`{"type":"step"`)):
+				n.steps++
+				n.maxStep = max(n.maxStep, len(data))
+			case bytes.HasPrefix(data, []byte(`{"type":"state"`)):
+				n.states++
+			case bytes.HasPrefix(data, []byte(`{"type":"error"`)) && bytes.Contains(data, []byte("too many messages")):
+				n.errs++
+			default:
+				n.other++
+			}
+		}
+	}()
+
+	seek := []byte(`{"type":"seek","index":0}`)
+	flood := func(n int) {
+		for range n {
+			if err := conn.WriteMessage(websocket.TextMessage, seek); err != nil {
+				return // the server has closed the connection
+			}
+		}
+	}
+	before := animHeap()
+	flood(1500)
+	// Exactly 9 seeks fit the budget; wait until the other 1,491 have been
+	// read and refused (an event, not a delay).
+	animWaitFor(t, "the flood to be refused", func() bool { return a.refused.Load() == 1491 })
+	if grown := int64(animHeap()) - int64(before); grown > 1<<20 {
+		t.Errorf("the heap grew by %d bytes during a flood of 1,500 seeks", grown)
+	}
+	if n := a.Active(); n != 1 {
+		t.Fatalf("Active() = %d during the flood; the connection should still be open", n)
+	}
+	flood(600) // 2,091 refusals: more than the patience
+
+	var n tally
+	select {
+	case n = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the connection was not closed within 30 s of exceeding the patience")
+	}
+	var ce *websocket.CloseError
+	if !errors.As(n.end, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != animOverBudgetReason {
+		t.Fatalf("connection ended with %v, want close 1008 %q", n.end, animOverBudgetReason)
+	}
+	// Seeks queued behind each other are coalesced, so fewer may be
+	// answered; the one error for the run of refusals may be dropped with
+	// the queue when the connection closes first.
+	if n.steps < 1 || n.steps > 9 || n.states != n.steps || n.errs > 1 || n.other != 0 {
+		t.Fatalf("answered %d steps, %d states, %d budget errors, %d others; want 1 to 9 steps, as many states, at most 1 error",
+			n.steps, n.states, n.errs, n.other)
+	}
+	if n.maxStep < 4096*40 {
+		t.Fatalf("the largest step was %d bytes; the test needs 4,096-term steps", n.maxStep)
+	}
+	if limit := 9*(n.maxStep+100) + 1000; n.bytes > limit {
+		t.Fatalf("sent %d bytes after the meta in answer to 2,100 seeks, want at most %d", n.bytes, limit)
+	}
+	animWaitFor(t, "the connection to be released", func() bool { return a.Active() == 0 })
+}
+
+// TestReaderBudget drives the buckets with a synthetic clock: the budget is
+// a rate, not a quota, and patience runs out only for a client that keeps
+// exceeding.
+func TestReaderBudget(t *testing.T) {
+	t0 := time.Unix(1_000_000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	r := newReaderBudget(animBudget{unitRate: 10, unitBurst: 3, byteRate: 100, byteBurst: 200,
+		dropRate: 1, dropBurst: 2}, t0)
+	steps := []struct {
+		name  string
+		ms    int
+		bytes int
+		units float64
+		want  bool
+	}{
+		{"burst 1", 0, 10, 1, true},
+		{"burst 2", 0, 10, 1, true},
+		{"a large answer does not fit the last unit", 0, 10, 2, false},
+		{"burst 3", 0, 10, 1, true},
+		{"empty", 0, 10, 1, false},
+		{"100 ms refill one unit", 100, 10, 1, true},
+		{"too many bytes at once", 100, 201, 1, false},
+		{"refill never exceeds the burst", 10_000, 10, 4, false},
+		{"a full burst after a long pause", 10_000, 10, 2, true},
+		{"bytes: the rest of the burst of 200 (refused messages' bytes count)", 10_000, 180, 0, true},
+		{"bytes spent", 10_000, 20, 0, false},
+		{"bytes refill at 100 per second", 10_200, 20, 0, true},
+	}
+	for _, s := range steps {
+		got := r.admit(s.bytes, at(s.ms)) && r.take(s.units)
+		if got != s.want {
+			t.Fatalf("%s: accepted %v, want %v", s.name, got, s.want)
+		}
+	}
+	// Patience: a burst of 2 refusals, refilling one a second.
+	p := newReaderBudget(animBudget{dropRate: 1, dropBurst: 2}, t0)
+	for i, want := range []bool{true, true, false} {
+		if got := p.refuse(t0); got != want {
+			t.Fatalf("refusal %d at once: stay open %v, want %v", i+1, got, want)
+		}
+	}
+	q := newReaderBudget(animBudget{dropRate: 1, dropBurst: 2}, t0)
+	for i := range 10 {
+		if !q.refuse(at(1000 * i)) {
+			t.Fatalf("one refusal a second closed the connection at refusal %d", i+1)
+		}
+	}
+}
+
+// TestAnimatePerClientCap checks the per-client stream cap: the client's
+// N+1th stream is closed with 1013 and the reason, another client is not
+// affected, and closing a stream frees its slot.
+func TestAnimatePerClientCap(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{MaxStreamsPerClient: 2,
+		ClientKey: func(r *http.Request) string { return r.Header.Get("X-Test-Client") }})
+	srv := animTestServer(t, a)
+	from := func(client string) http.Header { return http.Header{"X-Test-Client": {client}} }
+	startAndMeta := func(c *wsClient) {
+		t.Helper()
+		c.send(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"paused":true}`)
+		c.expect("meta")
+	}
+	first := dialAnim(t, srv, from("a"))
+	startAndMeta(first)
+	startAndMeta(dialAnim(t, srv, from("a")))
+	third := dialAnim(t, srv, from("a"))
+	ce := third.closeErr()
+	if ce.Code != websocket.CloseTryAgainLater || !strings.Contains(ce.Text, "too many animation streams from your address: 2 are open") {
+		t.Fatalf("third stream of a client closed with %d %q, want 1013 and the reason", ce.Code, ce.Text)
+	}
+	startAndMeta(dialAnim(t, srv, from("b")))
+	if n := a.Active(); n != 3 {
+		t.Fatalf("Active() = %d, want 3", n)
+	}
+	first.conn.Close()
+	animWaitFor(t, "the client's slot to be freed", func() bool { return a.Active() == 2 })
+	startAndMeta(dialAnim(t, srv, from("a")))
+	a.mu.Lock()
+	counts := fmt.Sprint(a.perClient)
+	a.mu.Unlock()
+	if counts != "map[a:2 b:1]" {
+		t.Fatalf("per-client counts %s, want map[a:2 b:1]", counts)
+	}
+}
+
+// TestAnimatePerClientCapProxyHeader runs the cap through the real handler:
+// a trusted proxy header tells clients apart only when it is configured.
+func TestAnimatePerClientCapProxyHeader(t *testing.T) {
+	for _, tc := range []struct {
+		name, header string
+		secondOK     bool
+	}{
+		{"header not trusted", "", false},
+		{"header trusted", "X-Real-IP", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newTestHandler(t, Config{MaxStreamsPerClient: 1, TrustedProxyHeader: tc.header})
+			srv := httptest.NewServer(app)
+			t.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				app.Shutdown(ctx)
+				srv.Close()
+			})
+			startAndMeta := func(c *wsClient) {
+				t.Helper()
+				c.send(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"paused":true}`)
+				c.expect("meta")
+			}
+			startAndMeta(dialAnim(t, srv, http.Header{"X-Real-IP": {"192.0.2.1"}}))
+			second := dialAnim(t, srv, http.Header{"X-Real-IP": {"192.0.2.2"}})
+			if tc.secondOK {
+				startAndMeta(second)
+				return
+			}
+			if ce := second.closeErr(); ce.Code != websocket.CloseTryAgainLater {
+				t.Fatalf("second stream from the same peer closed with %d, want 1013", ce.Code)
+			}
+		})
 	}
 }
