@@ -162,7 +162,12 @@ func (c *wsClient) send(msg string) {
 	}
 }
 
-// recv returns the next message, failing the test after 5 s.
+// animPatience bounds how long a test waits for something the server is
+// sure to send. It only decides when to give up on a hung server, never
+// what passes, so it is generous for a busy machine under -race.
+const animPatience = 30 * time.Second
+
+// recv returns the next message, failing the test after animPatience.
 func (c *wsClient) recv() wsMessage {
 	c.t.Helper()
 	select {
@@ -171,8 +176,8 @@ func (c *wsClient) recv() wsMessage {
 			c.t.Fatalf("connection ended: %v", <-c.err)
 		}
 		return m
-	case <-time.After(5 * time.Second):
-		c.t.Fatal("no message within 5 s")
+	case <-time.After(animPatience):
+		c.t.Fatalf("no message within %v", animPatience)
 	}
 	return wsMessage{}
 }
@@ -213,7 +218,7 @@ func (c *wsClient) expectQuiet(d time.Duration) {
 // closeErr waits for the connection to end and returns the close error.
 func (c *wsClient) closeErr() *websocket.CloseError {
 	c.t.Helper()
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(animPatience)
 	for {
 		select {
 		case _, ok := <-c.msgs:
@@ -226,7 +231,7 @@ func (c *wsClient) closeErr() *websocket.CloseError {
 				return ce
 			}
 		case <-deadline:
-			c.t.Fatal("connection not closed within 5 s")
+			c.t.Fatalf("connection not closed within %v", animPatience)
 		}
 	}
 }
@@ -688,10 +693,10 @@ func TestAnimateStreamCap(t *testing.T) {
 	c.expect("meta")
 }
 
-// animWaitFor polls cond until it holds, failing after 10 s.
+// animWaitFor polls cond until it holds, failing after animPatience.
 func animWaitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(animPatience)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -702,36 +707,36 @@ func animWaitFor(t *testing.T, what string, cond func() bool) {
 
 func TestAnimateNoLeaks(t *testing.T) {
 	a := newTestAnimator(AnimatorConfig{})
-	// Short timeouts so that a silent client is noticed quickly.
-	a.timing = animTiming{ping: 50 * time.Millisecond, pongWait: 200 * time.Millisecond,
-		writeWait: 200 * time.Millisecond, closeGrace: 100 * time.Millisecond}
+	// Short timeouts so that a silent client is noticed quickly. Nothing
+	// below depends on them beyond that: the test waits for events.
+	a.timing = animTiming{ping: 50 * time.Millisecond, pongWait: 500 * time.Millisecond,
+		writeWait: 500 * time.Millisecond, closeGrace: 100 * time.Millisecond}
 	srv := animTestServer(t, a)
 	start := `{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1,"fps":60}`
-	// Let the test server's own goroutines settle before the baseline.
-	time.Sleep(50 * time.Millisecond)
 	baseline := runtime.NumGoroutine()
 
-	// A client that stops reading: it never answers pings.
-	silent, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
-	if err != nil {
-		t.Fatal(err)
+	open := func() *websocket.Conn {
+		t.Helper()
+		conn, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(start)); err != nil {
+			t.Fatal(err)
+		}
+		// The meta proves the stream is open; after it, the client reads
+		// nothing more.
+		if _, _, err := conn.ReadMessage(); err != nil {
+			t.Fatal(err)
+		}
+		return conn
 	}
+	// A client that stops reading: it never answers pings, and the server
+	// ends the stream when its pong deadline passes.
+	silent := open()
 	defer silent.Close()
-	if err := silent.WriteMessage(websocket.TextMessage, []byte(start)); err != nil {
-		t.Fatal(err)
-	}
 	// A client whose TCP connection vanishes mid-animation.
-	gone, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gone.WriteMessage(websocket.TextMessage, []byte(start)); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := gone.ReadMessage(); err != nil {
-		t.Fatal(err)
-	}
-	animWaitFor(t, "both streams to open", func() bool { return a.Active() == 2 })
+	gone := open()
 	gone.NetConn().Close()
 
 	animWaitFor(t, "Active() to return to 0", func() bool { return a.Active() == 0 })
@@ -799,48 +804,94 @@ func TestAnimateJSONFloatMatchesEncodingJSON(t *testing.T) {
 // TestAnimateNoMemoryLeak runs many slow and vanishing clients and requires
 // the heap to return to where it was once they are gone: a dropped stream
 // keeps no buffers, traces or queued messages alive.
+//
+// Every client reads (and so answers pings) until all of its round's
+// streams are open, which the test learns from each stream's meta, not
+// from the clock; only then does half of them vanish and the other half
+// stop reading. The pong deadline therefore only has to outlast the
+// scheduling delays of a client that is reading, not the time it takes to
+// open a hundred streams on a busy machine under -race.
 func TestAnimateNoMemoryLeak(t *testing.T) {
-	a := newTestAnimator(AnimatorConfig{})
-	a.timing = animTiming{ping: 50 * time.Millisecond, pongWait: 200 * time.Millisecond,
-		writeWait: 200 * time.Millisecond, closeGrace: 100 * time.Millisecond}
+	// Every stream comes from 127.0.0.1, so the per-client cap must admit
+	// a whole round.
+	a := newTestAnimator(AnimatorConfig{MaxStreamsPerClient: 1000})
+	a.timing = animTiming{ping: 100 * time.Millisecond, pongWait: 3 * time.Second,
+		writeWait: time.Second, closeGrace: 100 * time.Millisecond}
 	srv := animTestServer(t, a)
 	start := []byte(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1,"fps":60}`)
+	type client struct {
+		conn    *websocket.Conn
+		stopped chan struct{} // closed when its reader has returned
+	}
 	round := func(n int) {
-		var conns []*websocket.Conn
-		for i := 0; i < n; i++ {
-			c, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
+		// opened receives nil when a stream's meta arrives, or why its
+		// connection ended before.
+		opened := make(chan error, n)
+		clients := make([]client, n)
+		for i := range clients {
+			conn, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := c.WriteMessage(websocket.TextMessage, start); err != nil {
+			if err := conn.WriteMessage(websocket.TextMessage, start); err != nil {
 				t.Fatal(err)
 			}
-			conns = append(conns, c)
+			c := client{conn: conn, stopped: make(chan struct{})}
+			clients[i] = c
+			go func() {
+				defer close(c.stopped)
+				first := true
+				for {
+					// Reading is what answers the server's pings.
+					if _, _, err := c.conn.ReadMessage(); err != nil {
+						if first {
+							opened <- err
+						}
+						return
+					}
+					if first {
+						first = false
+						opened <- nil
+					}
+				}
+			}()
 		}
-		animWaitFor(t, "streams to open", func() bool { return a.Active() == n })
-		// Half vanish abruptly; the other half stop reading and time out.
-		for i, c := range conns {
-			if i%2 == 0 {
-				c.NetConn().Close()
+		deadline := time.After(animPatience)
+		for range n {
+			select {
+			case err := <-opened:
+				if err != nil {
+					t.Fatalf("a stream ended before its meta: %v", err)
+				}
+			case <-deadline:
+				t.Fatalf("not every stream of %d sent its meta within %v", n, animPatience)
 			}
 		}
+		if got := a.Active(); got != n {
+			t.Fatalf("Active() = %d with %d streams open and reading", got, n)
+		}
+		// Half vanish abruptly; the other half stop reading (a read
+		// deadline in the past ends the reader, the TCP connection stays
+		// open) and time out.
+		for i, c := range clients {
+			if i%2 == 0 {
+				c.conn.NetConn().Close()
+			} else {
+				_ = c.conn.SetReadDeadline(time.Now())
+			}
+		}
+		for _, c := range clients {
+			<-c.stopped
+		}
 		animWaitFor(t, "every stream to end", func() bool { return a.Active() == 0 })
-		for _, c := range conns {
-			c.Close()
+		for _, c := range clients {
+			c.conn.Close()
 		}
-	}
-	heap := func() uint64 {
-		var m runtime.MemStats
-		for range 3 {
-			runtime.GC()
-		}
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
 	}
 	round(10) // warm pools and one-time allocations
-	before := heap()
+	before := animHeap()
 	round(100)
-	after := heap()
+	after := animHeap()
 	if after > before+2<<20 {
 		t.Errorf("heap grew from %d to %d bytes after 100 dropped streams", before, after)
 	}
