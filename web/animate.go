@@ -7,8 +7,9 @@ package web
 //
 // Each connection has exactly two goroutines, as in gorilla's chat example:
 // a reader that parses client messages and hands them to the writer through
-// a small bounded channel, and a writer that owns the player state, the one
-// timer (pacing and pings share it) and every data write. Neither can
+// a small bounded channel, and a writer that owns the player state, its
+// ping timer and every data write; the animator's one clock
+// (animate_clock.go) tells writers when a step is due. Neither can
 // outlive the other: the reader ending wakes the writer, and the writer
 // ending closes the socket, which ends the reader.
 
@@ -140,6 +141,10 @@ type animator struct {
 	encodeBufs sync.Pool
 	// refused counts client messages refused for lack of budget.
 	refused atomic.Int64
+	// frames shares encoded steps between streams of the same animation.
+	frames *frameCache
+	// clock paces every playing stream.
+	clock animClock
 
 	mu sync.Mutex
 	// active counts connections that hold a slot: upgrading or open.
@@ -169,6 +174,7 @@ func newAnimator(cfg AnimatorConfig, catalog *exercises.Catalog) *animator {
 		budget:       defaultAnimBudget,
 		perClient:    make(map[string]int),
 		conns:        make(map[*animConn]struct{}),
+		frames:       newFrameCache(defaultFrameCacheBytes),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -313,6 +319,7 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
 		goingAway:  make(chan struct{}),
+		wake:       make(chan struct{}, 1),
 	}
 	c.left.Store(2)
 	a.mu.Lock()
@@ -445,6 +452,8 @@ type animConn struct {
 	writerDone chan struct{}
 	// goingAway is closed (under animator.mu) by Shutdown.
 	goingAway chan struct{}
+	// wake is signalled by the animator's clock when a step may be due.
+	wake chan struct{}
 	// left counts the goroutines still running; the last one out removes
 	// the connection from the animator.
 	left atomic.Int32
@@ -541,12 +550,13 @@ func (c *animConn) writeLoop() {
 	}()
 	t := c.a.timing
 	var p animPlayer
-	// One timer serves both pacing and pings: it is always armed for
-	// whichever is due first.
-	now := time.Now()
-	nextPing := now.Add(t.ping)
-	timer := time.NewTimer(t.ping)
-	defer timer.Stop()
+	defer func() { c.a.frames.release(p.frames) }()
+	// Pings have their own timer, which fires every t.ping; steps are
+	// paced by the animator's clock. filed is the due time last filed with
+	// the clock and not yet passed (zero: none), so each is filed once.
+	ping := time.NewTimer(t.ping)
+	defer ping.Stop()
+	var filed time.Time
 	for {
 		select {
 		case <-c.readerDone:
@@ -576,13 +586,17 @@ func (c *animConn) writeLoop() {
 				}
 				msg = *next
 			}
-		case <-timer.C:
+		case <-ping.C:
 			now := time.Now()
-			if !now.Before(nextPing) {
-				if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(t.writeWait)); err != nil {
-					return
-				}
-				nextPing = now.Add(t.ping)
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(t.writeWait)); err != nil {
+				return
+			}
+			// Since Go 1.23 Reset needs no draining.
+			ping.Reset(t.ping)
+		case <-c.wake:
+			now := time.Now()
+			if !now.Before(filed) {
+				filed = time.Time{}
 			}
 			if p.playing && !now.Before(p.nextAt) {
 				if err := c.advance(&p, now); err != nil {
@@ -590,13 +604,10 @@ func (c *animConn) writeLoop() {
 				}
 			}
 		}
-		due := nextPing
-		if p.playing && p.nextAt.Before(due) {
-			due = p.nextAt
+		if p.playing && !p.nextAt.Equal(filed) {
+			c.a.clock.at(p.nextAt, c.wake)
+			filed = p.nextAt
 		}
-		// Since Go 1.23 Reset needs no draining: a stale tick is never
-		// delivered after it.
-		timer.Reset(time.Until(due))
 	}
 }
 
@@ -661,6 +672,9 @@ type animPlayer struct {
 	// from their schedule, not from when the last one was written, so the
 	// pace does not drift.
 	nextAt time.Time
+	// frames are the animation's steps shared with other streams playing
+	// it; nil when it is too long to share.
+	frames *sharedFrames
 }
 
 func (p *animPlayer) setFPS(fps float64) {
@@ -681,7 +695,9 @@ func (c *animConn) handle(p *animPlayer, msg animControl) error {
 		if err != nil {
 			return c.sendError(&wsError{Message: "the animation could not be encoded: " + err.Error()})
 		}
+		c.a.frames.release(p.frames)
 		*p = animPlayer{trace: st.anim.trace, total: st.anim.trace.Len(), index: -1, playing: !st.paused}
+		p.frames = c.a.frames.acquire(animFrameKeyOf(meta), p.total)
 		p.setFPS(st.fps)
 		p.nextAt = now // the first step follows the meta at once
 		return c.write(meta)
@@ -756,9 +772,15 @@ func (c *animConn) advance(p *animPlayer, now time.Time) error {
 	return nil
 }
 
-// sendStep computes step i from the trace (lazily: nothing is precomputed)
-// and sends it in a pooled buffer.
+// sendStep sends step i: the copy shared with other streams of the same
+// animation when there is one, or else computed from the trace (lazily:
+// nothing is precomputed), encoded in a pooled buffer and offered to the
+// shared copy.
 func (c *animConn) sendStep(p *animPlayer, i int) error {
+	if b := p.frames.step(i); b != nil {
+		p.index = i
+		return c.write(b)
+	}
 	st, err := p.trace.Step(i)
 	if err != nil {
 		// i is checked by the callers; this is a bug, reported, not fatal.
@@ -767,6 +789,9 @@ func (c *animConn) sendStep(p *animPlayer, i int) error {
 	p.index = i
 	bp := c.a.getEncodeBuffer()
 	b := appendAnimStep((*bp)[:0], &st)
+	if p.frames != nil {
+		c.a.frames.store(p.frames, i, b)
+	}
 	err = c.write(b)
 	c.a.putEncodeBuffer(bp, b)
 	return err

@@ -1143,3 +1143,150 @@ func TestAnimatePerClientCapProxyHeader(t *testing.T) {
 		})
 	}
 }
+
+// TestAnimateSharedFrames checks that streams playing the same animation
+// share its encoded steps whatever their pace, that the steps are the ones
+// a stream computes alone, and that the shared copy is freed with the last
+// stream.
+func TestAnimateSharedFrames(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{})
+	srv := animTestServer(t, a)
+	padded := `{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1`
+	first := dialAnim(t, srv, nil)
+	first.send(padded + `,"fps":60}`)
+	_, steps1 := first.playAll()
+	second := dialAnim(t, srv, nil)
+	second.send(padded + `,"fps":30}`)
+	_, steps2 := second.playAll()
+	other := dialAnim(t, srv, nil)
+	other.send(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"fps":60}`)
+	other.playAll()
+
+	a.frames.mu.Lock()
+	entries := len(a.frames.byKey)
+	var refs []int
+	for _, f := range a.frames.byKey {
+		refs = append(refs, f.refs)
+	}
+	a.frames.mu.Unlock()
+	if entries != 2 || !(fmt.Sprint(refs) == "[2 1]" || fmt.Sprint(refs) == "[1 2]") {
+		t.Fatalf("%d shared animations with refs %v, want 2 with refs 2 and 1", entries, refs)
+	}
+	// The second stream was served from the copy the first one stored;
+	// both must equal what the trace gives when encoded afresh.
+	tr, err := compute.NewConvTrace(compute.ConvSpec{
+		Input:   [][][]float64{{{1, 3, -2, 4}, {0, 8, 6, 5}, {2, 1, -9, 0}, {4, -1, 3, 7}}},
+		Kernel:  [][][][]float64{{{{1, 2}, {-2, -1}}}},
+		Padding: compute.Square(1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range steps1 {
+		st, err := tr.Step(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := string(appendAnimStep(nil, &st))
+		if steps1[i].raw != want || steps2[i].raw != want {
+			t.Fatalf("step %d:\nfirst  %s\nsecond %s\nwant   %s", i, steps1[i].raw, steps2[i].raw, want)
+		}
+	}
+	if a.frames.used.Load() <= 0 {
+		t.Fatal("no encoded step was kept for sharing")
+	}
+
+	for _, c := range []*wsClient{first, second, other} {
+		c.conn.Close()
+	}
+	animWaitFor(t, "every stream to end", func() bool { return a.Active() == 0 })
+	a.frames.mu.Lock()
+	left := len(a.frames.byKey)
+	a.frames.mu.Unlock()
+	if left != 0 || a.frames.used.Load() != 0 {
+		t.Fatalf("after every stream ended, %d shared animations and %d bytes are held", left, a.frames.used.Load())
+	}
+}
+
+// TestAnimateFrameCacheBound checks that the shared copies never exceed
+// their byte budget: a stream whose steps do not fit is served encoded
+// afresh, correctly.
+func TestAnimateFrameCacheBound(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{})
+	a.frames = newFrameCache(1000) // room for a few steps of ~300 bytes
+	srv := animTestServer(t, a)
+	c := dialAnim(t, srv, nil)
+	c.send(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1,"fps":60}`)
+	_, steps := c.playAll()
+	checkAnimSteps(t, steps, 25, [3]int{0, 4, 4}, 7)
+	if used := a.frames.used.Load(); used <= 0 || used > 1000 {
+		t.Fatalf("shared copies hold %d bytes, want 1 to 1000", used)
+	}
+}
+
+func TestAnimFrameKey(t *testing.T) {
+	an, werr := requestAnimation(&animClientMessage{Op: "conv2d", Input: json.RawMessage(animImage), Kernel: json.RawMessage(animFilter)})
+	if werr != nil {
+		t.Fatal(werr)
+	}
+	key := func(an *animSpec, fps float64, paused bool) animFrameKey {
+		b, err := marshalAnimMessage(an.meta(fps, paused))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return animFrameKeyOf(b)
+	}
+	if key(an, 2, false) != key(an, 60, true) {
+		t.Error("the player settings changed the key")
+	}
+	labelled := *an
+	labelled.label = `a label with ,"fps": in it`
+	if key(&labelled, 2, false) == key(an, 2, false) {
+		t.Error("a different meta gave the same key")
+	}
+	other, werr := requestAnimation(&animClientMessage{Op: "conv2d", Input: json.RawMessage(animImage), Kernel: json.RawMessage(`[[1,2],[-2,-2]]`)})
+	if werr != nil {
+		t.Fatal(werr)
+	}
+	if key(other, 2, false) == key(an, 2, false) {
+		t.Error("a different kernel gave the same key")
+	}
+}
+
+// TestAnimClock checks the clock's promises: a writer is never woken
+// before its due time, is woken after it, several due times are each
+// served, and the clock's goroutine stops once nothing is filed.
+func TestAnimClock(t *testing.T) {
+	var k animClock
+	wakes := make([]chan struct{}, 5)
+	dues := make([]time.Time, len(wakes))
+	now := time.Now()
+	for i := range wakes {
+		wakes[i] = make(chan struct{}, 1)
+		dues[i] = now.Add(time.Duration(i*7) * time.Millisecond) // the first is due at once
+		k.at(dues[i], wakes[i])
+	}
+	for i, w := range wakes {
+		select {
+		case <-w:
+			if at := time.Now(); at.Before(dues[i]) {
+				t.Fatalf("entry %d woken %v before it was due", i, dues[i].Sub(at))
+			}
+		case <-time.After(animPatience):
+			t.Fatalf("entry %d never woken", i)
+		}
+	}
+	animWaitFor(t, "the clock to stop when idle", func() bool {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		return !k.running && k.filed == 0
+	})
+	// It starts again for the next entry.
+	w := make(chan struct{}, 1)
+	k.at(time.Now(), w)
+	select {
+	case <-w:
+	case <-time.After(animPatience):
+		t.Fatal("the restarted clock never woke its entry")
+	}
+}
