@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -71,6 +72,34 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // websocket upgrade needs to hijack the connection.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// requestInfoKey finds a request's *requestInfo in its context.
+type requestInfoKey struct{}
+
+// requestInfo is what handlers tell the request log about a request that
+// the response alone does not show. The request's own goroutine writes and
+// reads it, so it needs no lock.
+type requestInfo struct {
+	// unmatched is set by the not-found handlers: no route matched, so the
+	// route label is "unmatched" whatever pattern chi was trying.
+	unmatched bool
+}
+
+// markUnmatched records that no route matched r.
+func markUnmatched(r *http.Request) {
+	if ri, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
+		ri.unmatched = true
+	}
+}
+
+// unmatched wraps a not-found handler so its requests share one route
+// label.
+func unmatched(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		markUnmatched(r)
+		next(w, r)
+	}
+}
+
 // requestLog writes one structured line per request: id, route pattern,
 // status, bytes and duration. It never logs bodies, so student answers stay
 // out of the logs.
@@ -84,12 +113,16 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 			}
 			w.Header().Set("X-Request-Id", id)
 			rec := &statusRecorder{ResponseWriter: w}
+			info := &requestInfo{}
+			r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 			next.ServeHTTP(rec, r)
+			// The route label is a registered pattern, never the path, so
+			// its values are the routes of this file plus "unmatched".
 			route := ""
 			if rc := chi.RouteContext(r.Context()); rc != nil {
 				route = rc.RoutePattern()
 			}
-			if route == "" {
+			if route == "" || info.unmatched {
 				route = "unmatched"
 			}
 			status := rec.status
@@ -102,7 +135,9 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 			}
 			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", id),
-				slog.String("method", r.Method),
+				// A method may be any token of any length; a made-up one
+				// is clipped so it cannot flood the log.
+				slog.String("method", clip(r.Method, 16)),
 				slog.String("route", route),
 				slog.Int("status", status),
 				slog.Int64("bytes", rec.bytes),
