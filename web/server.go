@@ -95,8 +95,16 @@ func NormalizeBasePath(p string) (string, error) {
 			return "", fmt.Errorf("base path %q: only letters, digits, '/', '-', '_', '.' and '~' are allowed", p)
 		}
 	}
-	if strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "..") {
-		return "", fmt.Errorf("base path %q: empty, '.' or '..' segments are not allowed", p)
+	// Browsers and proxies resolve "." and ".." segments away, so links
+	// built on them would miss every route ("/tutor/./static/…" is fetched
+	// as "/tutor/static/…", and "." alone redirects "/" to itself).
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "":
+			return "", fmt.Errorf("base path %q: empty segments (\"//\") are not allowed", p)
+		case ".", "..":
+			return "", fmt.Errorf("base path %q: a '.' or '..' segment is not allowed; write the path without it, like /tutor", p)
+		}
 	}
 	return "/" + p, nil
 }
