@@ -50,6 +50,9 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	// writeFailed is set when a write to the client failed: the client
+	// closed the connection or stopped reading until the write timeout.
+	writeFailed bool
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -65,12 +68,20 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	}
 	n, err := s.ResponseWriter.Write(b)
 	s.bytes += int64(n)
+	if err != nil {
+		s.writeFailed = true
+	}
 	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer, which the
 // websocket upgrade needs to hijack the connection.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// StatusClientClosedRequest is the status the request log and metrics
+// record for a request whose client went away before the response was
+// delivered (nginx's 499). It is never sent: there is no one to send it to.
+const StatusClientClosedRequest = 499
 
 // requestInfoKey finds a request's *requestInfo in its context.
 type requestInfoKey struct{}
@@ -129,11 +140,20 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 			if status == 0 {
 				status = http.StatusOK
 			}
+			// The server cancels a request's context when its client
+			// disconnects (before the handler returned), and a failed
+			// write means the client stopped taking the response. Either
+			// way the client aborted: whatever the handler answered never
+			// arrived, and it is no server error.
+			aborted := rec.writeFailed || r.Context().Err() != nil
+			if aborted {
+				status = StatusClientClosedRequest
+			}
 			elapsed := time.Since(start)
 			if m != nil {
 				m.observeRequest(route, r.Method, status, elapsed)
 			}
-			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			attrs := []slog.Attr{
 				slog.String("request_id", id),
 				// A method may be any token of any length; a made-up one
 				// is clipped so it cannot flood the log.
@@ -142,7 +162,11 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 				slog.Int("status", status),
 				slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", elapsed),
-			)
+			}
+			if aborted {
+				attrs = append(attrs, slog.String("outcome", "client_abort"))
+			}
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		})
 	}
 }

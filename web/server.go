@@ -250,6 +250,12 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
+		if r.Context().Err() != nil {
+			// The client went away mid-render (templ stops at a cancelled
+			// context): no one to answer, and no fault of Stride's. The
+			// request log records a client abort.
+			return
+		}
 		s.log.ErrorContext(r.Context(), "render page", "err", err, "path", r.URL.Path)
 		http.Error(w, "The page could not be rendered.", http.StatusInternalServerError)
 		return
