@@ -166,8 +166,10 @@ func NewHandler(cfg Config) (*App, error) {
 			r.With(limitBody(maxFormBytes)).Post("/embed/{id}", s.embedExerciseSubmit)
 			// Hashed assets are loaded by embedded pages too.
 			r.Get("/static/*", assets.ServeHTTP)
-			// The check API is what embedded exercises call.
-			r.With(limitBody(MaxBodyBytes)).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
+			// The check API is what embedded exercises call; like the rest
+			// of /api/v1 it is open to other origins (web/cors.go).
+			r.With(apiCORS, limitBody(MaxBodyBytes)).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
+			r.With(apiCORS).Options("/api/v1/exercises/{id}/check", preflight(http.MethodPost))
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(pageHeaders)
@@ -180,16 +182,27 @@ func NewHandler(cfg Config) (*App, error) {
 			r.Get("/exercises/{id}", s.exercisePage)
 			r.Post("/exercises/{id}", s.exerciseSubmit)
 			r.Route("/api/v1", func(r chi.Router) {
-				r.Get("/openapi.json", s.openAPI)
-				r.Get("/exercises", s.apiExerciseCatalog)
-				r.Get("/exercises/{id}", s.apiExerciseVariant)
+				r.Use(apiCORS)
+				for path, h := range map[string]http.HandlerFunc{
+					"/openapi.json":   s.openAPI,
+					"/exercises":      s.apiExerciseCatalog,
+					"/exercises/{id}": s.apiExerciseVariant,
+				} {
+					r.Get(path, h)
+					r.Options(path, preflight(http.MethodGet, http.MethodHead))
+				}
 				r.Route("/compute", func(r chi.Router) {
 					r.Use(limitBody(MaxBodyBytes))
-					r.Post("/conv2d", s.computeConv2D)
-					r.Post("/pool2d", s.computePool2D)
-					r.Post("/network", s.computeNetwork)
-					r.Post("/attention", s.computeAttention)
-					r.Post("/rnn", s.computeRNN)
+					for path, h := range map[string]http.HandlerFunc{
+						"/conv2d":    s.computeConv2D,
+						"/pool2d":    s.computePool2D,
+						"/network":   s.computeNetwork,
+						"/attention": s.computeAttention,
+						"/rnn":       s.computeRNN,
+					} {
+						r.Post(path, h)
+						r.Options(path, preflight(http.MethodPost))
+					}
 				})
 				r.NotFound(unmatched(apiNotFound))
 				r.MethodNotAllowed(apiMethodNotAllowed)
