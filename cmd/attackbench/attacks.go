@@ -323,13 +323,13 @@ loop:
 	<-done
 }
 
-// holdStreams opens up to -attack-streams idle animation streams, 32 at a
+// holdStreams opens up to -attack-streams idle animation streams, 64 at a
 // time, and holds those the server accepts until the attack ends.
 func (a *attacks) holdStreams(ctx context.Context, wg *sync.WaitGroup) {
 	d := dialerFrom(attackerIP)
 	dialer := websocket.Dialer{NetDialContext: d.DialContext, HandshakeTimeout: 5 * time.Second,
 		ReadBufferSize: 1024, WriteBufferSize: 1024}
-	slots := make(chan struct{}, 32)
+	slots := make(chan struct{}, 64)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -314,7 +314,7 @@ func (s *server) stop(stderr io.Writer) {
 	select {
 	case err := <-done:
 		if err != nil {
-			fmt.Fprintf(stderr, "attackbench: server exited: %v\n", err)
+			fmt.Fprintf(stderr, "attackbench: server exited: %v; the end of its log:\n%s", err, tail(s.logPath, 5))
 		}
 	case <-time.After(15 * time.Second):
 		fmt.Fprintln(stderr, "attackbench: server did not stop within 15 s of SIGTERM; killing it")
@@ -324,6 +324,24 @@ func (s *server) stop(stderr io.Writer) {
 	if fi, err := os.Stat(s.logPath); err == nil {
 		fmt.Fprintf(stderr, "attackbench: server log was %.1f MiB\n", mib(fi.Size()))
 	}
+}
+
+// tail returns the last n lines of a file, each clipped to 300 bytes.
+func tail(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	lines = lines[max(0, len(lines)-n):]
+	var b strings.Builder
+	for _, l := range lines {
+		if len(l) > 300 {
+			l = l[:300] + "…"
+		}
+		b.WriteString("  " + l + "\n")
+	}
+	return b.String()
 }
 
 func waitHealthy(ctx context.Context, base string) error {
