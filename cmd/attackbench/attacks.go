@@ -248,10 +248,9 @@ func (a *attacks) seekFlood(ctx context.Context) {
 		return
 	}
 	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() {
-		_ = conn.SetReadDeadline(time.Now())
-		_ = conn.SetWriteDeadline(time.Now())
-	})
+	// Closing the socket under gorilla's feet is the one way to end a
+	// blocked read or write from another goroutine that is safe.
+	stop := context.AfterFunc(ctx, func() { _ = conn.NetConn().Close() })
 	defer stop()
 	var kernel bytes.Buffer
 	kernel.WriteByte('[')
@@ -351,7 +350,7 @@ func (a *attacks) holdStreams(ctx context.Context, wg *sync.WaitGroup) {
 					return
 				}
 				defer conn.Close()
-				stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
+				stop := context.AfterFunc(ctx, func() { _ = conn.NetConn().Close() })
 				defer stop()
 				open := a.streamsOpen.Add(1)
 				defer a.streamsOpen.Add(-1)

@@ -377,7 +377,7 @@ func playOnce(ctx context.Context, dialer *websocket.Dialer, tg target, ph *phas
 		return errors.New(errorOutcome(err))
 	}
 	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
+	stop := context.AfterFunc(ctx, func() { _ = conn.NetConn().Close() })
 	defer stop()
 	read := func() (wsMsg, error) {
 		_ = conn.SetReadDeadline(time.Now().Add(legitTimeout))

@@ -314,7 +314,7 @@ func (s *server) stop(stderr io.Writer) {
 	select {
 	case err := <-done:
 		if err != nil {
-			fmt.Fprintf(stderr, "attackbench: server exited: %v; the end of its log:\n%s", err, tail(s.logPath, 5))
+			fmt.Fprintf(stderr, "attackbench: server exited: %v; its last warnings and errors:\n%s", err, problems(s.logPath, 5))
 		}
 	case <-time.After(15 * time.Second):
 		fmt.Fprintln(stderr, "attackbench: server did not stop within 15 s of SIGTERM; killing it")
@@ -326,13 +326,20 @@ func (s *server) stop(stderr io.Writer) {
 	}
 }
 
-// tail returns the last n lines of a file, each clipped to 300 bytes.
-func tail(path string, n int) string {
+// problems returns the last n WARN or ERROR lines of a server log, each
+// clipped to 300 bytes.
+func problems(path string, n int) string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return ""
 	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	var lines []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") ||
+			strings.Contains(l, `"level":"WARN"`) || strings.Contains(l, `"level":"ERROR"`) {
+			lines = append(lines, l)
+		}
+	}
 	lines = lines[max(0, len(lines)-n):]
 	var b strings.Builder
 	for _, l := range lines {
