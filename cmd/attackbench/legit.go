@@ -39,6 +39,21 @@ type phase struct {
 	mu      sync.Mutex
 	rssPeak int64 // highest VmRSS sampled during the phase
 	hwmEnd  int64 // VmHWM when the phase ended
+
+	// Wall-clock and CPU time (the server's, and this program's own) at
+	// the start and end of the phase.
+	began, ended           time.Time
+	serverCPU0, serverCPU1 time.Duration
+	selfCPU0, selfCPU1     time.Duration
+}
+
+// cores is how many cores a process kept busy on average in the phase.
+func (p *phase) cores(cpu0, cpu1 time.Duration) float64 {
+	wall := p.ended.Sub(p.began)
+	if wall <= 0 || cpu1 <= 0 {
+		return 0
+	}
+	return float64(cpu1-cpu0) / float64(wall)
 }
 
 // phases tracks the phase in progress; requests belong to the phase in
@@ -47,27 +62,34 @@ type phases struct {
 	mu    sync.Mutex
 	cur   *phase
 	order []*phase
-	// mem reads the server's memory at phase boundaries.
+	// mem reads the server's memory at phase boundaries, cpu the CPU time
+	// of the server and of this program.
 	mem func() procMemory
+	cpu func() (server, self time.Duration)
 }
 
-func newPhases(mem func() procMemory) *phases { return &phases{mem: mem} }
+func newPhases(mem func() procMemory, cpu func() (server, self time.Duration)) *phases {
+	return &phases{mem: mem, cpu: cpu}
+}
 
 // begin ends the current phase and starts the named one ("" ends the run).
 func (p *phases) begin(name string) {
 	m := p.mem()
+	serverCPU, selfCPU := p.cpu()
+	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cur != nil {
 		p.cur.mu.Lock()
 		p.cur.hwmEnd = m.HWM
+		p.cur.ended, p.cur.serverCPU1, p.cur.selfCPU1 = now, serverCPU, selfCPU
 		p.cur.mu.Unlock()
 	}
 	p.cur = nil
 	if name == "" {
 		return
 	}
-	ph := &phase{name: name, kinds: make(map[string]*series)}
+	ph := &phase{name: name, kinds: make(map[string]*series), began: now, serverCPU0: serverCPU, selfCPU0: selfCPU}
 	for _, k := range kinds {
 		ph.kinds[k] = newSeries()
 	}

@@ -180,6 +180,28 @@ func (t target) memory() procMemory {
 	return m
 }
 
+// cpu reads the CPU time the server has used; zero when it cannot.
+func (t target) cpu() time.Duration {
+	if t.pid == 0 {
+		return 0
+	}
+	return procCPU(fmt.Sprintf("/proc/%d/stat", t.pid))
+}
+
+// procCPU reads a process's CPU time from a /proc stat file; 0 when it
+// cannot.
+func procCPU(path string) time.Duration {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	d, err := parseProcStat(string(data))
+	if err != nil {
+		return 0
+	}
+	return d
+}
+
 func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	tg := target{base: cfg.url, pid: cfg.pid, desc: "already running"}
 	if cfg.url == "" {
@@ -202,7 +224,9 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		cfg.students, cfg.players)
 	fmt.Fprintf(stdout, "phases: warm-up %v, baseline %v, attack %v, after %v\n\n", cfg.warmup, cfg.baseline, cfg.attack, cfg.after)
 
-	ph := newPhases(tg.memory)
+	ph := newPhases(tg.memory, func() (time.Duration, time.Duration) {
+		return tg.cpu(), procCPU("/proc/self/stat")
+	})
 	legitCtx, stopLegit := context.WithCancel(ctx)
 	var legit sync.WaitGroup
 	startLegit(legitCtx, &legit, cfg, tg, plan, ph)

@@ -57,6 +57,17 @@ func report(w io.Writer, cfg config, tg target, ph *phases, mem *memSampler, atk
 		}()
 	}
 
+	fmt.Fprint(w, "CPU, cores busy on average:")
+	for i, p := range ph.order {
+		sep := ";"
+		if i == 0 {
+			sep = ""
+		}
+		fmt.Fprintf(w, "%s %s: server %.2f, attackbench %.2f", sep, p.name,
+			p.cores(p.serverCPU0, p.serverCPU1), p.cores(p.selfCPU0, p.selfCPU1))
+	}
+	fmt.Fprintln(w, " (of 2 on the standard machine; attackbench is the legitimate users plus the attacker)")
+
 	fmt.Fprintln(w, "\nattacks, all at once from 127.66.0.1 during the attack phase:")
 	fmt.Fprintf(w, "  random 30 KB methods   %s; /metrics %s → %s",
 		atk.methods, size(atk.metricsBefore), size(atk.metricsAfter))

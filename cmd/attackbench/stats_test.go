@@ -202,3 +202,25 @@ func TestAttackPayloads(t *testing.T) {
 		t.Errorf("big answer has %d×%d cells", out, out)
 	}
 }
+
+func TestParseProcStat(t *testing.T) {
+	tests := []struct {
+		stat string
+		want time.Duration
+	}{
+		{"5702 (cat) R 5698 5698 10202 0 -1 4194304 99 0 0 0 250 130 0 0 20 0 1 0 209690 3133440 385", 3800 * time.Millisecond},
+		// A command name with spaces and a parenthesis.
+		{"77 (a b) c) S 1 77 77 0 -1 4194560 1 0 0 0 7 3 0 0 20 0 8 0 1 2 3", 100 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		got, err := parseProcStat(tc.stat)
+		if err != nil || got != tc.want {
+			t.Errorf("parseProcStat(%q) = %v, %v; want %v", tc.stat, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "12 (x", "12 (x) S 1 2", "12 (x) S 1 2 3 4 5 6 7 8 9 10 u s"} {
+		if _, err := parseProcStat(bad); err == nil {
+			t.Errorf("parseProcStat(%q): no error", bad)
+		}
+	}
+}
