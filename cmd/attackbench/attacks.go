@@ -36,6 +36,7 @@ type attacks struct {
 	slowConnected atomic.Int64
 	slow          *counter
 
+	seekConns          atomic.Int64
 	seekSent, seekRecv atomic.Int64
 	seekBytes          atomic.Int64
 	seek               *counter
@@ -233,11 +234,21 @@ func (a *attacks) slowReader(ctx context.Context, i int) {
 	<-ctx.Done()
 }
 
-// seekFlood starts a paused 2×2 input with a 64×64 kernel and padding 31
+// seekFlood keeps one flooding websocket open: whenever the server closes
+// it, it connects again, after -refused-pause.
+func (a *attacks) seekFlood(ctx context.Context) {
+	for ctx.Err() == nil {
+		a.seekConns.Add(1)
+		a.seekOnce(ctx)
+		sleep(ctx, a.cfg.refusedPause)
+	}
+}
+
+// seekOnce starts a paused 2×2 input with a 64×64 kernel and padding 31
 // (every step has 4,096 terms) and sends seeks to step 0 at -seek-rate per
 // second (or as fast as the socket takes them), reading and discarding
-// whatever comes back.
-func (a *attacks) seekFlood(ctx context.Context) {
+// whatever comes back, until the server or the run ends the connection.
+func (a *attacks) seekOnce(ctx context.Context) {
 	d := dialerFrom(attackerIP)
 	dialer := websocket.Dialer{NetDialContext: d.DialContext, HandshakeTimeout: 5 * time.Second}
 	conn, resp, err := dialer.DialContext(ctx, a.tg.ws(), nil)

@@ -76,8 +76,8 @@ func report(w io.Writer, cfg config, tg target, ph *phases, mem *memSampler, atk
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  huge playground GETs   %d connections that never read (%s)\n", atk.slowConnected.Load(), atk.slow)
-	fmt.Fprintf(w, "  seek floods            %d sockets, %d seeks sent, %d messages (%s) received; %s\n",
-		cfg.seekSockets, atk.seekSent.Load(), atk.seekRecv.Load(), size(int(atk.seekBytes.Load())), atk.seek)
+	fmt.Fprintf(w, "  seek floods            %d sockets (%d connections, each reopened when closed), %d seeks sent, %d messages (%s) received; %s\n",
+		cfg.seekSockets, atk.seekConns.Load(), atk.seekSent.Load(), atk.seekRecv.Load(), size(int(atk.seekBytes.Load())), atk.seek)
 	fmt.Fprintf(w, "  idle streams           %d tried, at most %d open at once; %s\n", cfg.attackStreams, atk.streamsPeak.Load(), atk.streams)
 	fmt.Fprintf(w, "  512-token formulas     %d workers: %s\n", cfg.formulaWorkers, atk.formula)
 	fmt.Fprintf(w, "  88 M multiply-adds     %d workers: %s\n", cfg.convWorkers, atk.conv)
