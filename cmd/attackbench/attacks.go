@@ -334,7 +334,10 @@ loop:
 }
 
 // holdStreams opens up to -attack-streams idle animation streams, 64 at a
-// time, and holds those the server accepts until the attack ends.
+// time, and holds those the server accepts until the attack ends. It
+// starts a second after the seek floods, so that those hold streams of
+// their own before the idle ones take whatever the server lets one client
+// have.
 func (a *attacks) holdStreams(ctx context.Context, wg *sync.WaitGroup) {
 	d := dialerFrom(attackerIP)
 	dialer := websocket.Dialer{NetDialContext: d.DialContext, HandshakeTimeout: 5 * time.Second,
@@ -343,6 +346,7 @@ func (a *attacks) holdStreams(ctx context.Context, wg *sync.WaitGroup) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		sleep(ctx, time.Second)
 		for range a.cfg.attackStreams {
 			select {
 			case slots <- struct{}{}:
