@@ -41,6 +41,12 @@ type Config struct {
 	// client's address (X-Forwarded-For, X-Real-IP); empty trusts none and
 	// per-client budgets key on the TCP peer.
 	TrustedProxyHeader string
+	// Work sizes the admission control of expensive requests (compute,
+	// checks, uncached pages).
+	Work WorkConfig
+	// APIRate is the per-client rate limit of /api/v1; its zero value
+	// turns the limit off.
+	APIRate RateConfig
 }
 
 // DefaultFrameAncestors lets any https page embed Stride's exercises, plus
@@ -59,6 +65,8 @@ type Server struct {
 	metrics *metrics
 	// clientIPs keys per-client budgets (rate limits, stream caps).
 	clientIPs ClientIPs
+	// work admits expensive requests a few at a time.
+	work *workLimiter
 	// ready is false until the server listens and again once shutdown
 	// begins, so load balancers stop sending new work first.
 	ready atomic.Bool
@@ -119,12 +127,19 @@ func NewHandler(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted proxy header: %w", err)
 	}
-	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs}
+	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
+		work: newWorkLimiter(cfg.Work)}
 	s.anim = newAnimator(AnimatorConfig{
 		MaxStreams:     cfg.MaxStreams,
 		AllowedOrigins: cfg.AllowedOrigins,
 		Logger:         logger,
 	}, s.catalog)
+	if s.work.busyPage, err = s.renderBytes(templates.Message(templates.MessageProps{
+		Links: s.links(), Title: "Busy",
+		Message: "Stride is busy with other requests right now. Please try again in a moment",
+	})); err != nil {
+		return nil, fmt.Errorf("render the busy page: %w", err)
+	}
 
 	embedAncestors := strings.Join(cfg.FrameAncestors, " ")
 	if embedAncestors == "" {
@@ -132,11 +147,28 @@ func NewHandler(cfg Config) (*App, error) {
 	}
 	metrics := newMetrics(s.anim.Active)
 	s.metrics = metrics
+	s.registerWorkMetrics(metrics)
 	pageHeaders := securityHeaders("'self'")
+	compress := middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/javascript",
+		"application/json", "image/svg+xml", "text/plain")
+	// One limiter for the whole API, so a client's budget is shared by
+	// every endpoint.
+	apiRate := apiRateLimit(cfg.APIRate, clientIPs)
+	// Expensive API work: rate-limited per client first (so a limited
+	// client never takes a queue place), then admitted a few at a time;
+	// compression runs inside the work slot, since it is CPU too.
+	apiWork := chi.Chain(limitBody(MaxBodyBytes), s.work.limitAPI, compress)
+	// A form post checks every part and renders the page with verdicts;
+	// it is never cached, since it carries one person's answers.
+	formWork := chi.Chain(limitBody(maxFormBytes), s.work.limitPage, compress)
+	// Rendering a page is work too.
+	pageWork := chi.Chain(s.work.limitPage, compress)
 
 	app := chi.NewRouter()
-	// GetHead answers HEAD on every GET route: uptime and link checkers and
-	// LMS link previews send HEAD.
+	// Middleware order, outermost first: request log and metrics (root),
+	// panic recovery, HEAD-as-GET, then per route group: security headers,
+	// the API's per-client rate limit, the work limiter, compression.
+	// Probes, metrics and static files never wait for a work slot.
 	app.Use(recoverJSON(logger), middleware.GetHead)
 	// Health, readiness, metrics and the websocket sit outside compression:
 	// probes want plain bytes and the websocket hijacks its connection.
@@ -147,45 +179,42 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Handle("/metrics", metrics.handler())
 	})
 	app.With(pageHeaders).Get("/ws/animate", s.anim.ServeHTTP)
+	// Embeddable pages: framing allowed for the configured ancestors.
 	app.Group(func(r chi.Router) {
-		r.Use(middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/javascript",
-			"application/json", "image/svg+xml", "text/plain"))
-		// Embeddable pages: framing allowed for the configured ancestors.
-		r.Group(func(r chi.Router) {
-			r.Use(securityHeaders(embedAncestors))
-			r.Get("/embed/playground", s.embedPlayground)
-			r.Get("/embed/{id}", s.embedExercise)
-			r.With(limitBody(maxFormBytes)).Post("/embed/{id}", s.embedExerciseSubmit)
-			// Hashed assets are loaded by embedded pages too.
-			r.Get("/static/*", assets.ServeHTTP)
-			// The check API is what embedded exercises call.
-			r.With(limitBody(MaxBodyBytes)).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
+		r.Use(securityHeaders(embedAncestors))
+		r.With(pageWork...).Get("/embed/playground", s.embedPlayground)
+		r.With(pageWork...).Get("/embed/{id}", s.embedExercise)
+		r.With(formWork...).Post("/embed/{id}", s.embedExerciseSubmit)
+		// Hashed assets are loaded by embedded pages too.
+		r.With(compress).Get("/static/*", assets.ServeHTTP)
+		// The check API is what embedded exercises call.
+		r.With(apiRate).With(apiWork...).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
+	})
+	app.Group(func(r chi.Router) {
+		r.Use(pageHeaders)
+		r.With(pageWork...).Get("/", s.home)
+		r.With(pageWork...).Get("/api", s.apiReference)
+		r.With(pageWork...).Get("/playground", s.playground)
+		r.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, base+"/#exercises", http.StatusFound)
 		})
-		r.Group(func(r chi.Router) {
-			r.Use(pageHeaders)
-			r.Get("/", s.home)
-			r.Get("/api", s.apiReference)
-			r.Get("/playground", s.playground)
-			r.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
-				http.Redirect(w, r, base+"/#exercises", http.StatusFound)
+		r.With(pageWork...).Get("/exercises/{id}", s.exercisePage)
+		r.With(formWork...).Post("/exercises/{id}", s.exerciseSubmit)
+		r.Route("/api/v1", func(r chi.Router) {
+			r.Use(apiRate)
+			r.With(compress).Get("/openapi.json", s.openAPI)
+			r.With(apiWork...).Get("/exercises", s.apiExerciseCatalog)
+			r.With(apiWork...).Get("/exercises/{id}", s.apiExerciseVariant)
+			r.Route("/compute", func(r chi.Router) {
+				r.Use(apiWork...)
+				r.Post("/conv2d", s.computeConv2D)
+				r.Post("/pool2d", s.computePool2D)
+				r.Post("/network", s.computeNetwork)
+				r.Post("/attention", s.computeAttention)
+				r.Post("/rnn", s.computeRNN)
 			})
-			r.Get("/exercises/{id}", s.exercisePage)
-			r.Post("/exercises/{id}", s.exerciseSubmit)
-			r.Route("/api/v1", func(r chi.Router) {
-				r.Get("/openapi.json", s.openAPI)
-				r.Get("/exercises", s.apiExerciseCatalog)
-				r.Get("/exercises/{id}", s.apiExerciseVariant)
-				r.Route("/compute", func(r chi.Router) {
-					r.Use(limitBody(MaxBodyBytes))
-					r.Post("/conv2d", s.computeConv2D)
-					r.Post("/pool2d", s.computePool2D)
-					r.Post("/network", s.computeNetwork)
-					r.Post("/attention", s.computeAttention)
-					r.Post("/rnn", s.computeRNN)
-				})
-				r.NotFound(apiNotFound)
-				r.MethodNotAllowed(apiMethodNotAllowed)
-			})
+			r.NotFound(apiNotFound)
+			r.MethodNotAllowed(apiMethodNotAllowed)
 		})
 	})
 	app.NotFound(pageHeaders(http.HandlerFunc(s.notFound)).ServeHTTP)
@@ -249,4 +278,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
+}
+
+// renderBytes renders a component once, for fixed responses.
+func (s *Server) renderBytes(c templ.Component) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := c.Render(context.Background(), &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

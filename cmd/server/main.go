@@ -63,6 +63,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		MaxStreams: cfg.maxStreams, AllowedOrigins: cfg.allowedOrigins,
 		FrameAncestors:     cfg.frameAncestors,
 		TrustedProxyHeader: cfg.trustedProxy,
+		Work:               cfg.work,
+		APIRate:            cfg.apiRate,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)
