@@ -21,7 +21,7 @@ import (
 // bound. Instead at most Limit run at once (by default one per core); up to
 // Queue more wait, each for at most QueueWait; beyond that the answer is an
 // immediate 503 with Retry-After, which a client or a load balancer can act
-// on. Probes, metrics and static files never pass through it.
+// on. Probes, metrics, static files and cached pages never pass through it.
 
 // WorkConfig sizes the admission control of expensive requests.
 type WorkConfig struct {
@@ -243,7 +243,7 @@ func apiRateLimit(cfg RateConfig, clientIPs ClientIPs) func(http.Handler) http.H
 	).Handler
 }
 
-// registerWorkMetrics exports the work limiter.
+// registerWorkMetrics exports the work limiter and the caches.
 func (s *Server) registerWorkMetrics(m *metrics) {
 	m.registry.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -258,6 +258,16 @@ func (s *Server) registerWorkMetrics(m *metrics) {
 			Name: "stride_work_rejected_total",
 			Help: "Expensive requests refused with 503 because every work slot stayed busy.",
 		}, func() float64 { return float64(s.work.rejected.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "stride_page_cache_bytes",
+			Help: "Memory held by the rendered-page cache (plain and gzipped copies).",
+		}, func() float64 {
+			if s.pages == nil {
+				return 0
+			}
+			_, used := s.pages.size()
+			return float64(used)
+		}),
 	)
 }
 

@@ -35,6 +35,10 @@ func holdSlots(t *testing.T, app *App) func() {
 func TestSaturatedWorkAnswers503ButProbesStayUp(t *testing.T) {
 	app := newTestHandler(t, Config{Work: WorkConfig{Limit: 1, Queue: -1}})
 	app.SetReady(true)
+	// A page served before saturation is in the cache afterwards.
+	if rec := do(t, app, http.MethodGet, "/exercises/conv-by-hand?seed=0", ""); rec.Code != http.StatusOK {
+		t.Fatalf("warming the cache: %d", rec.Code)
+	}
 	release := holdSlots(t, app)
 
 	apiRoutes := []struct{ method, path, body string }{
@@ -75,8 +79,8 @@ func TestSaturatedWorkAnswers503ButProbesStayUp(t *testing.T) {
 			t.Errorf("%s %s: want the small HTML busy page, got %q", rt.method, rt.path, rec.Header().Get("Content-Type"))
 		}
 	}
-	// Probes, metrics and static files never wait.
-	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/static/" + app.server.assets.HashedName("app.css")} {
+	// Probes, metrics, static files and cached pages never wait.
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/static/" + app.server.assets.HashedName("app.css"), "/exercises/conv-by-hand?seed=0"} {
 		if rec := do(t, app, http.MethodGet, p, ""); rec.Code != http.StatusOK {
 			t.Errorf("GET %s while saturated: %d, want 200", p, rec.Code)
 		}

@@ -47,6 +47,9 @@ type Config struct {
 	// APIRate is the per-client rate limit of /api/v1; its zero value
 	// turns the limit off.
 	APIRate RateConfig
+	// PageCacheBytes caps the memory of rendered pages kept for reuse; 0
+	// means DefaultPageCacheBytes and a negative value turns the cache off.
+	PageCacheBytes int64
 }
 
 // DefaultFrameAncestors lets any https page embed Stride's exercises, plus
@@ -67,6 +70,13 @@ type Server struct {
 	clientIPs ClientIPs
 	// work admits expensive requests a few at a time.
 	work *workLimiter
+	// pages holds rendered GET pages (nil: no cache); variants holds
+	// generated variants with their compiled checkers, keyed by exercise
+	// and seed, for pages and checks alike.
+	pages    *lru[*cachedPage]
+	variants *lru[*exercises.Variant]
+	// math memoizes rendered text with inline math.
+	math mathText
 	// ready is false until the server listens and again once shutdown
 	// begins, so load balancers stop sending new work first.
 	ready atomic.Bool
@@ -128,7 +138,13 @@ func NewHandler(cfg Config) (*App, error) {
 		return nil, fmt.Errorf("trusted proxy header: %w", err)
 	}
 	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
-		work: newWorkLimiter(cfg.Work)}
+		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText()}
+	switch {
+	case cfg.PageCacheBytes == 0:
+		s.pages = newLRU[*cachedPage](DefaultPageCacheBytes)
+	case cfg.PageCacheBytes > 0:
+		s.pages = newLRU[*cachedPage](cfg.PageCacheBytes)
+	}
 	s.anim = newAnimator(AnimatorConfig{
 		MaxStreams:     cfg.MaxStreams,
 		AllowedOrigins: cfg.AllowedOrigins,
@@ -161,14 +177,13 @@ func NewHandler(cfg Config) (*App, error) {
 	// A form post checks every part and renders the page with verdicts;
 	// it is never cached, since it carries one person's answers.
 	formWork := chi.Chain(limitBody(maxFormBytes), s.work.limitPage, compress)
-	// Rendering a page is work too.
-	pageWork := chi.Chain(s.work.limitPage, compress)
 
 	app := chi.NewRouter()
 	// Middleware order, outermost first: request log and metrics (root),
 	// panic recovery, HEAD-as-GET, then per route group: security headers,
 	// the API's per-client rate limit, the work limiter, compression.
-	// Probes, metrics and static files never wait for a work slot.
+	// Probes, metrics, static files and cached pages never wait for a work
+	// slot.
 	app.Use(recoverJSON(logger), middleware.GetHead)
 	// Health, readiness, metrics and the websocket sit outside compression:
 	// probes want plain bytes and the websocket hijacks its connection.
@@ -182,8 +197,9 @@ func NewHandler(cfg Config) (*App, error) {
 	// Embeddable pages: framing allowed for the configured ancestors.
 	app.Group(func(r chi.Router) {
 		r.Use(securityHeaders(embedAncestors))
-		r.With(pageWork...).Get("/embed/playground", s.embedPlayground)
-		r.With(pageWork...).Get("/embed/{id}", s.embedExercise)
+		// Cached pages compress themselves (once, when stored).
+		r.Get("/embed/playground", s.cachePage(queryPageKey("embed-playground"), s.embedPlayground))
+		r.Get("/embed/{id}", s.cachePage(exercisePageKey("embed"), s.embedExercise))
 		r.With(formWork...).Post("/embed/{id}", s.embedExerciseSubmit)
 		// Hashed assets are loaded by embedded pages too.
 		r.With(compress).Get("/static/*", assets.ServeHTTP)
@@ -192,13 +208,14 @@ func NewHandler(cfg Config) (*App, error) {
 	})
 	app.Group(func(r chi.Router) {
 		r.Use(pageHeaders)
-		r.With(pageWork...).Get("/", s.home)
-		r.With(pageWork...).Get("/api", s.apiReference)
-		r.With(pageWork...).Get("/playground", s.playground)
+		r.Get("/", s.cachePage(fixedPageKey("home"), s.home))
+		r.Get("/api", s.cachePage(fixedPageKey("api"), s.apiReference))
+		r.Get("/playground", s.cachePage(queryPageKey("playground"), s.playground))
 		r.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, base+"/#exercises", http.StatusFound)
 		})
-		r.With(pageWork...).Get("/exercises/{id}", s.exercisePage)
+		r.Get("/exercises/{id}", s.cachePage(exercisePageKey("exercise"), s.exercisePage))
+		r.Get("/exercises/{id}/new", s.newVariant)
 		r.With(formWork...).Post("/exercises/{id}", s.exerciseSubmit)
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Use(apiRate)
@@ -267,8 +284,21 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // render writes a templ component as a complete HTML response. It renders
-// into a buffer first so that a failing component never leaves half a page.
+// into a buffer first so that a failing component never leaves half a page;
+// a page being captured for the cache is rendered straight into the
+// capture's buffer.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	if capture, ok := w.(*pageCapture); ok {
+		if err := c.Render(r.Context(), &capture.buf); err != nil {
+			capture.buf.Reset()
+			s.log.ErrorContext(r.Context(), "render page", "err", err, "path", r.URL.Path)
+			http.Error(capture, "The page could not be rendered.", http.StatusInternalServerError)
+			return
+		}
+		capture.Header().Set("Content-Type", "text/html; charset=utf-8")
+		capture.WriteHeader(status)
+		return
+	}
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
 		s.log.ErrorContext(r.Context(), "render page", "err", err, "path", r.URL.Path)

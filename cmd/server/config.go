@@ -28,6 +28,7 @@ type config struct {
 	trustedProxy   string
 	work           web.WorkConfig
 	apiRate        web.RateConfig
+	pageCacheBytes int64
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -44,11 +45,12 @@ var settings = []setting{
 	{"max-streams", "STRIDE_MAX_STREAMS", "5000", "most concurrent animation websockets; more are refused with close code 1013"},
 	{"frame-ancestors", "STRIDE_FRAME_ANCESTORS", "https: http://localhost:* http://127.0.0.1:*", "space-separated CSP sources allowed to frame /embed/ pages; 'none' forbids embedding"},
 	{"allowed-origins", "STRIDE_ALLOWED_ORIGINS", "", "comma-separated origins (https://lms.example.edu) whose pages may open animation websockets; * for any"},
-	{"work-limit", "STRIDE_WORK_LIMIT", "0", "most expensive requests (compute API, checks, pages) running at once; 0 means one per usable core (GOMAXPROCS)"},
+	{"work-limit", "STRIDE_WORK_LIMIT", "0", "most expensive requests (compute API, checks, uncached pages) running at once; 0 means one per usable core (GOMAXPROCS)"},
 	{"work-queue", "STRIDE_WORK_QUEUE", "128", "most expensive requests waiting for a slot; beyond it they get 503 with Retry-After at once; 0 means none wait"},
 	{"work-queue-timeout", "STRIDE_WORK_QUEUE_TIMEOUT", "250ms", "longest wait for a slot before 503 with Retry-After (10ms to 30s)"},
 	{"api-rate-limit", "STRIDE_API_RATE_LIMIT", "600", "API requests one client may make per -api-rate-window; excess gets 429 with Retry-After; 0 turns the limit off"},
 	{"api-rate-window", "STRIDE_API_RATE_WINDOW", "1m", "sliding window of -api-rate-limit (1s to 1h)"},
+	{"page-cache-mib", "STRIDE_PAGE_CACHE_MIB", "32", "memory in MiB for rendered pages kept for reuse (plain and gzipped); 0 turns the cache off"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
@@ -171,6 +173,15 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	if c.apiRate.Window, err = durationSetting("api-rate-window", time.Second, time.Hour); err != nil {
 		return config{}, err
+	}
+	mib, err := intSetting("page-cache-mib", 0, 65_536)
+	if err != nil {
+		return config{}, err
+	}
+	// web.Config reads 0 as the default size; "off" is negative.
+	c.pageCacheBytes = int64(mib) << 20
+	if mib == 0 {
+		c.pageCacheBytes = -1
 	}
 	return c, nil
 }

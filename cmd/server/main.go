@@ -65,6 +65,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		TrustedProxyHeader: cfg.trustedProxy,
 		Work:               cfg.work,
 		APIRate:            cfg.apiRate,
+		PageCacheBytes:     cfg.pageCacheBytes,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)

@@ -75,7 +75,7 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-// defaultBudgets fills the work and rate settings of a wanted
+// defaultBudgets fills the work, rate and page cache settings of a wanted
 // config with their defaults, so cases about other settings need not.
 func defaultBudgets(c config) config {
 	if c.work == (web.WorkConfig{}) {
@@ -83,6 +83,9 @@ func defaultBudgets(c config) config {
 	}
 	if c.apiRate == (web.RateConfig{}) {
 		c.apiRate = web.RateConfig{Requests: web.DefaultAPIRate, Window: web.DefaultAPIWindow}
+	}
+	if c.pageCacheBytes == 0 {
+		c.pageCacheBytes = web.DefaultPageCacheBytes
 	}
 	return c
 }
@@ -105,12 +108,17 @@ func TestParseConfigBudgets(t *testing.T) {
 			check: func(c config) bool { return c.apiRate == web.RateConfig{Requests: 100, Window: 10 * time.Second} }},
 		{name: "rate off", args: []string{"-api-rate-limit", "0"},
 			check: func(c config) bool { return c.apiRate.Requests == 0 }},
+		{name: "page cache size", args: []string{"-page-cache-mib", "8"},
+			check: func(c config) bool { return c.pageCacheBytes == 8<<20 }},
+		{name: "page cache off", env: map[string]string{"STRIDE_PAGE_CACHE_MIB": "0"},
+			check: func(c config) bool { return c.pageCacheBytes < 0 }},
 		{name: "negative work limit", args: []string{"-work-limit", "-1"}, wantErr: "-work-limit"},
 		{name: "bad work queue", env: map[string]string{"STRIDE_WORK_QUEUE": "many"}, wantErr: "STRIDE_WORK_QUEUE"},
 		{name: "queue timeout too long", args: []string{"-work-queue-timeout", "5m"}, wantErr: "-work-queue-timeout"},
 		{name: "queue timeout not a duration", env: map[string]string{"STRIDE_WORK_QUEUE_TIMEOUT": "250"}, wantErr: "STRIDE_WORK_QUEUE_TIMEOUT"},
 		{name: "negative rate", env: map[string]string{"STRIDE_API_RATE_LIMIT": "-5"}, wantErr: "STRIDE_API_RATE_LIMIT"},
 		{name: "rate window too short", args: []string{"-api-rate-window", "10ms"}, wantErr: "-api-rate-window"},
+		{name: "bad page cache", args: []string{"-page-cache-mib", "1.5"}, wantErr: "-page-cache-mib"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
