@@ -2,10 +2,12 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +61,7 @@ type workLimiter struct {
 	// rejected counts refused requests, for the metrics.
 	rejected atomic.Int64
 	bufs     sync.Pool
+	gzips    sync.Pool
 }
 
 func newWorkLimiter(cfg WorkConfig) *workLimiter {
@@ -147,7 +150,8 @@ func (l *workLimiter) limitPage(next http.Handler) http.Handler {
 	return l.limit(next, l.busyHTML)
 }
 
-// limit runs next within a slot. The response is buffered and the slot
+// limit runs next within a slot. The response is buffered, compressed
+// when that pays (still within the slot: it is CPU too), and the slot
 // released before it goes to the network: a client that reads slowly (or
 // never) must not hold a slot for the whole write timeout. Responses of
 // these routes are bounded in size, so the buffer is too.
@@ -157,20 +161,69 @@ func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) h
 			busy(w)
 			return
 		}
-		buf := l.bufs.Get().(*bytes.Buffer)
+		buf := l.getBuf()
 		bw := &bufferedWriter{w: w, buf: buf}
+		var zbuf *bytes.Buffer
 		func() {
 			// Released even if the handler panics; the recoverer above
 			// turns the panic into a 500.
 			defer l.release()
 			next.ServeHTTP(bw, r)
+			if compressible(w.Header(), buf.Len()) {
+				w.Header().Add("Vary", "Accept-Encoding")
+				if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+					zbuf = l.getBuf()
+					l.gzipInto(zbuf, buf.Bytes())
+					w.Header().Set("Content-Encoding", "gzip")
+					w.Header().Del("Content-Length")
+					bw.buf = zbuf
+				}
+			}
 		}()
 		bw.flush()
-		if buf.Cap() <= 1<<20 {
-			buf.Reset()
-			l.bufs.Put(buf)
+		l.putBuf(buf)
+		if zbuf != nil {
+			l.putBuf(zbuf)
 		}
 	})
+}
+
+func (l *workLimiter) getBuf() *bytes.Buffer { return l.bufs.Get().(*bytes.Buffer) }
+
+func (l *workLimiter) putBuf(b *bytes.Buffer) {
+	// A rare huge response is left to the collector rather than pinned.
+	if b.Cap() <= 1<<20 {
+		b.Reset()
+		l.bufs.Put(b)
+	}
+}
+
+// minGzipBytes is the smallest response worth compressing: below about one
+// packet, gzip saves no round trip and costs more CPU than the response.
+const minGzipBytes = 1400
+
+// compressible reports whether a buffered response should be gzipped for
+// clients that accept it: large enough, of a text type, not already
+// encoded.
+func compressible(h http.Header, n int) bool {
+	if n < minGzipBytes || h.Get("Content-Encoding") != "" {
+		return false
+	}
+	ct := h.Get("Content-Type")
+	return strings.HasPrefix(ct, "application/json") || strings.HasPrefix(ct, "text/")
+}
+
+// gzipInto compresses src into dst with a pooled writer.
+func (l *workLimiter) gzipInto(dst *bytes.Buffer, src []byte) {
+	zw, _ := l.gzips.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(dst, 5)
+	} else {
+		zw.Reset(dst)
+	}
+	_, _ = zw.Write(src)
+	_ = zw.Close()
+	l.gzips.Put(zw)
 }
 
 // bufferedWriter holds a response in memory until flush. Headers go to the

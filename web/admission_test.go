@@ -1,12 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -257,5 +259,40 @@ func TestAPIRateLimitResets(t *testing.T) {
 			t.Fatalf("the limit did not reset: %d", rec.Code)
 		}
 		time.Sleep(100 * time.Millisecond) // polling the clock, not synchronising
+	}
+}
+
+func TestWorkResponsesCompressOnlyWhenItPays(t *testing.T) {
+	app := newTestHandler(t, Config{})
+	plain := get(t, app, "/api/v1/exercises", nil)
+	zipped := get(t, app, "/api/v1/exercises", map[string]string{"Accept-Encoding": "gzip"})
+	if plain.Code != http.StatusOK || plain.Body.Len() < minGzipBytes {
+		t.Fatalf("catalog: %d, %d bytes; want a large 200", plain.Code, plain.Body.Len())
+	}
+	if zipped.Header().Get("Content-Encoding") != "gzip" || plain.Header().Get("Content-Encoding") != "" {
+		t.Fatalf("Content-Encoding %q (gzip asked) and %q (not asked)", zipped.Header().Get("Content-Encoding"), plain.Header().Get("Content-Encoding"))
+	}
+	if got := gunzip(t, zipped.Body.Bytes()); !bytes.Equal(got, plain.Body.Bytes()) {
+		t.Error("gzipped and plain API responses differ")
+	}
+	if zipped.Header().Get("Content-Length") != strconv.Itoa(zipped.Body.Len()) {
+		t.Errorf("Content-Length %q for %d gzipped bytes", zipped.Header().Get("Content-Length"), zipped.Body.Len())
+	}
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/exercises/conv-by-hand/check", strings.NewReader(checkBody))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Encoding", "gzip")
+	small := httptest.NewRecorder()
+	app.ServeHTTP(small, req)
+	if small.Code != http.StatusOK || small.Body.Len() >= minGzipBytes || small.Header().Get("Content-Encoding") != "" {
+		t.Errorf("small check response: %d, %d bytes, Content-Encoding %q; want it plain", small.Code, small.Body.Len(), small.Header().Get("Content-Encoding"))
+	}
+	// A form post's page is large and compressed too.
+	req = httptest.NewRequest(http.MethodPost, "/exercises/conv-by-hand?seed=0", strings.NewReader("a.dims=3x3"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Encoding", "gzip")
+	page := httptest.NewRecorder()
+	app.ServeHTTP(page, req)
+	if page.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(string(gunzip(t, page.Body.Bytes())), "3x3") {
+		t.Error("the checked page is not gzipped, or lost the answer")
 	}
 }

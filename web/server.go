@@ -171,12 +171,13 @@ func NewHandler(cfg Config) (*App, error) {
 	// every endpoint.
 	apiRate := apiRateLimit(cfg.APIRate, clientIPs)
 	// Expensive API work: rate-limited per client first (so a limited
-	// client never takes a queue place), then admitted a few at a time;
-	// compression runs inside the work slot, since it is CPU too.
-	apiWork := chi.Chain(limitBody(MaxBodyBytes), s.work.limitAPI, compress)
+	// client never takes a queue place), then admitted a few at a time.
+	// The work limiter compresses large responses itself, inside the work
+	// slot (it is CPU too), and leaves small ones plain.
+	apiWork := chi.Chain(limitBody(MaxBodyBytes), s.work.limitAPI)
 	// A form post checks every part and renders the page with verdicts;
 	// it is never cached, since it carries one person's answers.
-	formWork := chi.Chain(limitBody(maxFormBytes), s.work.limitPage, compress)
+	formWork := chi.Chain(limitBody(maxFormBytes), s.work.limitPage)
 
 	app := chi.NewRouter()
 	// Middleware order, outermost first: request log and metrics (root),
