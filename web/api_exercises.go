@@ -32,7 +32,7 @@ type partSummary struct {
 func (s *Server) apiExerciseCatalog(w http.ResponseWriter, r *http.Request) {
 	var out []exerciseSummary
 	for _, ex := range s.catalog.All() {
-		v, err := ex.Variant(0)
+		v, err := s.lookupVariant(ex.ID, "")
 		if err != nil {
 			s.log.Error("generate seed 0", "exercise", ex.ID, "err", err)
 			continue

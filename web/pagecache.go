@@ -155,7 +155,8 @@ func (s *Server) cachePage(key pageKey, next http.HandlerFunc) http.HandlerFunc 
 			return
 		}
 		capture := &pageCapture{header: w.Header()}
-		capture.buf.Grow(32 << 10)
+		// Exercise pages are 30-90 KB; one allocation instead of doubling.
+		capture.buf.Grow(96 << 10)
 		next(capture, r)
 		var p *cachedPage
 		if k != "" && capture.storable() {
