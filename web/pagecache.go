@@ -155,7 +155,7 @@ func (s *Server) cachePage(key pageKey, next http.HandlerFunc) http.HandlerFunc 
 			return
 		}
 		capture := &pageCapture{header: w.Header()}
-		// Exercise pages are 30-90 KB; one allocation instead of doubling.
+		// Exercise pages are about 20-90 KB; one allocation, not doubling.
 		capture.buf.Grow(96 << 10)
 		next(capture, r)
 		var p *cachedPage

@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func get(t *testing.T, h http.Handler, path string, header map[string]string) *httptest.ResponseRecorder {
@@ -310,4 +312,51 @@ func TestAcceptsGzip(t *testing.T) {
 			t.Errorf("acceptsGzip(%q) = %v, want %v", h, got, want)
 		}
 	}
+}
+
+// TestSharedVariantsUnderConcurrency runs pages, form checks and API checks
+// of the same few variants at once; under -race it proves that sharing a
+// cached variant (and its compiled checkers) between requests is safe, and
+// in any run that concurrent misses store one consistent page.
+func TestSharedVariantsUnderConcurrency(t *testing.T) {
+	app := newTestHandler(t, Config{Work: WorkConfig{Limit: 2, Queue: 64, QueueWait: time.Minute}})
+	want := map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 12 {
+				seed := (g + i) % 3
+				path := fmt.Sprintf("/exercises/attention-parameters?seed=%d", seed)
+				switch i % 3 {
+				case 0:
+					rec := get(t, app, path, nil)
+					if rec.Code != http.StatusOK {
+						t.Errorf("%s: %d", path, rec.Code)
+						continue
+					}
+					mu.Lock()
+					if prev, ok := want[path]; ok && prev != rec.Body.String() {
+						t.Errorf("%s: two different pages served", path)
+					}
+					want[path] = rec.Body.String()
+					mu.Unlock()
+				case 1:
+					body := fmt.Sprintf(`{"seed": %d, "answers": {"params-per-matrix": "d_k (d_model + 1)"}}`, seed)
+					if rec := do(t, app, http.MethodPost, "/api/v1/exercises/attention-parameters/check", body); rec.Code != http.StatusOK {
+						t.Errorf("check: %d %s", rec.Code, rec.Body)
+					}
+				case 2:
+					req := httptest.NewRequest(http.MethodPost, path, strings.NewReader("a.params-per-matrix=d_model"))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					rec := httptest.NewRecorder()
+					app.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						t.Errorf("form check: %d", rec.Code)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
