@@ -194,6 +194,9 @@ func TestAPIRateLimitPerClient(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Limit != 3 || !strings.Contains(e.Error, "too many") {
 		t.Errorf("429 body %q is not the JSON error with the limit", rec.Body)
 	}
+	if rec.Header().Get("Access-Control-Allow-Origin") != "*" {
+		t.Error("a 429 is not readable by the cross-origin pages the API serves")
+	}
 	// The limit covers the whole API, checks included, ...
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/exercises/conv-by-hand/check", strings.NewReader(checkBody))
 	req.Header.Set("Content-Type", "application/json")

@@ -158,6 +158,11 @@ func (s *Server) cachePage(key pageKey, next http.HandlerFunc) http.HandlerFunc 
 		// Exercise pages are about 20-90 KB; one allocation, not doubling.
 		capture.buf.Grow(96 << 10)
 		next(capture, r)
+		if capture.status == 0 && r.Context().Err() != nil {
+			// The client went away mid-render: nothing to store or send.
+			s.work.release()
+			return
+		}
 		var p *cachedPage
 		if k != "" && capture.storable() {
 			p = newCachedPage(capture.header.Get("Content-Type"), bytes.Clone(capture.buf.Bytes()))
@@ -291,15 +296,6 @@ func acceptsGzip(header string) bool {
 	return false
 }
 
-// requestScheme is the scheme the client used, honouring a TLS-terminating
-// proxy as absoluteURL does.
-func requestScheme(r *http.Request) string {
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		return "https"
-	}
-	return "http"
-}
-
 // Page keys. Each names the route, then what the page is a function of.
 
 // fixedPageKey is the key of a page without parameters (home, API docs).
@@ -313,16 +309,12 @@ func queryPageKey(route string) pageKey {
 	return func(r *http.Request) string { return route + "?" + r.URL.RawQuery }
 }
 
-// exercisePageKey keys an exercise page by exercise, seed and part
-// selection. An invalid seed is not cached: its error page is cheap.
+// exercisePageKey keys an exercise page by exercise and its raw query:
+// the seed, the part selection and the step-table page are all in it, as
+// is any parameter a later change makes the page read. An invalid query
+// renders an error page, which is not stored.
 func exercisePageKey(route string) pageKey {
 	return func(r *http.Request) string {
-		q := r.URL.Query()
-		seed, err := parseSeed(q.Get("seed"))
-		if err != nil {
-			return ""
-		}
-		return route + "\x00" + chi.URLParam(r, "id") + "\x00" + strconv.FormatUint(seed, 10) +
-			"\x00" + strings.TrimSpace(q.Get("parts"))
+		return route + "\x00" + chi.URLParam(r, "id") + "?" + r.URL.RawQuery
 	}
 }

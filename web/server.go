@@ -31,6 +31,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxStreams caps concurrent animation websockets (0: 5000).
 	MaxStreams int
+	// MaxStreamsPerClient caps the animation websockets of one client
+	// address, as TrustedProxyHeader resolves it (0: 50).
+	MaxStreamsPerClient int
 	// AllowedOrigins lists origins besides the site's own whose pages may
 	// open animation websockets (embedding hosts); "*" allows any.
 	AllowedOrigins []string
@@ -113,8 +116,16 @@ func NormalizeBasePath(p string) (string, error) {
 			return "", fmt.Errorf("base path %q: only letters, digits, '/', '-', '_', '.' and '~' are allowed", p)
 		}
 	}
-	if strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "..") {
-		return "", fmt.Errorf("base path %q: empty, '.' or '..' segments are not allowed", p)
+	// Browsers and proxies resolve "." and ".." segments away, so links
+	// built on them would miss every route ("/tutor/./static/…" is fetched
+	// as "/tutor/static/…", and "." alone redirects "/" to itself).
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "":
+			return "", fmt.Errorf("base path %q: empty segments (\"//\") are not allowed", p)
+		case ".", "..":
+			return "", fmt.Errorf("base path %q: a '.' or '..' segment is not allowed; write the path without it, like /tutor", p)
+		}
 	}
 	return "/" + p, nil
 }
@@ -146,9 +157,11 @@ func NewHandler(cfg Config) (*App, error) {
 		s.pages = newLRU[*cachedPage](cfg.PageCacheBytes)
 	}
 	s.anim = newAnimator(AnimatorConfig{
-		MaxStreams:     cfg.MaxStreams,
-		AllowedOrigins: cfg.AllowedOrigins,
-		Logger:         logger,
+		MaxStreams:          cfg.MaxStreams,
+		MaxStreamsPerClient: cfg.MaxStreamsPerClient,
+		ClientKey:           clientIPs.Of,
+		AllowedOrigins:      cfg.AllowedOrigins,
+		Logger:              logger,
 	}, s.catalog)
 	if s.work.busyPage, err = s.renderBytes(templates.Message(templates.MessageProps{
 		Links: s.links(), Title: "Busy",
@@ -204,8 +217,11 @@ func NewHandler(cfg Config) (*App, error) {
 		r.With(formWork...).Post("/embed/{id}", s.embedExerciseSubmit)
 		// Hashed assets are loaded by embedded pages too.
 		r.With(compress).Get("/static/*", assets.ServeHTTP)
-		// The check API is what embedded exercises call.
-		r.With(apiRate).With(apiWork...).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
+		// The check API is what embedded exercises call; like the rest of
+		// /api/v1 it is open to other origins (web/cors.go). CORS comes
+		// first so that a 429 or 503 is readable cross-origin too.
+		r.With(apiCORS, apiRate).With(apiWork...).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
+		r.With(apiCORS).Options("/api/v1/exercises/{id}/check", preflight(http.MethodPost))
 	})
 	app.Group(func(r chi.Router) {
 		r.Use(pageHeaders)
@@ -219,23 +235,35 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Get("/exercises/{id}/new", s.newVariant)
 		r.With(formWork...).Post("/exercises/{id}", s.exerciseSubmit)
 		r.Route("/api/v1", func(r chi.Router) {
-			r.Use(apiRate)
-			r.With(compress).Get("/openapi.json", s.openAPI)
-			r.With(apiWork...).Get("/exercises", s.apiExerciseCatalog)
-			r.With(apiWork...).Get("/exercises/{id}", s.apiExerciseVariant)
+			r.Use(apiCORS)
+			// Preflights are not counted against the rate limit: browsers
+			// send them on their own and cache them.
+			r.With(apiRate, compress).Get("/openapi.json", s.openAPI)
+			r.Options("/openapi.json", preflight(http.MethodGet, http.MethodHead))
+			for path, h := range map[string]http.HandlerFunc{
+				"/exercises":      s.apiExerciseCatalog,
+				"/exercises/{id}": s.apiExerciseVariant,
+			} {
+				r.With(apiRate).With(apiWork...).Get(path, h)
+				r.Options(path, preflight(http.MethodGet, http.MethodHead))
+			}
 			r.Route("/compute", func(r chi.Router) {
-				r.Use(apiWork...)
-				r.Post("/conv2d", s.computeConv2D)
-				r.Post("/pool2d", s.computePool2D)
-				r.Post("/network", s.computeNetwork)
-				r.Post("/attention", s.computeAttention)
-				r.Post("/rnn", s.computeRNN)
+				for path, h := range map[string]http.HandlerFunc{
+					"/conv2d":    s.computeConv2D,
+					"/pool2d":    s.computePool2D,
+					"/network":   s.computeNetwork,
+					"/attention": s.computeAttention,
+					"/rnn":       s.computeRNN,
+				} {
+					r.With(apiRate).With(apiWork...).Post(path, h)
+					r.Options(path, preflight(http.MethodPost))
+				}
 			})
-			r.NotFound(apiNotFound)
+			r.NotFound(unmatched(apiNotFound))
 			r.MethodNotAllowed(apiMethodNotAllowed)
 		})
 	})
-	app.NotFound(pageHeaders(http.HandlerFunc(s.notFound)).ServeHTTP)
+	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
 
 	root := chi.NewRouter()
@@ -292,6 +320,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	if capture, ok := w.(*pageCapture); ok {
 		if err := c.Render(r.Context(), &capture.buf); err != nil {
 			capture.buf.Reset()
+			if r.Context().Err() != nil {
+				return // the client went away; see below
+			}
 			s.log.ErrorContext(r.Context(), "render page", "err", err, "path", r.URL.Path)
 			http.Error(capture, "The page could not be rendered.", http.StatusInternalServerError)
 			return
@@ -302,6 +333,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	}
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
+		if r.Context().Err() != nil {
+			// The client went away mid-render (templ stops at a cancelled
+			// context): no one to answer, and no fault of Stride's. The
+			// request log records a client abort.
+			return
+		}
 		s.log.ErrorContext(r.Context(), "render page", "err", err, "path", r.URL.Path)
 		http.Error(w, "The page could not be rendered.", http.StatusInternalServerError)
 		return
