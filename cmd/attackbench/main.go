@@ -224,9 +224,10 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		cfg.students, cfg.players)
 	fmt.Fprintf(stdout, "phases: warm-up %v, baseline %v, attack %v, after %v\n\n", cfg.warmup, cfg.baseline, cfg.attack, cfg.after)
 
+	scrapeClient := httpClientFrom(loopbackIP(3, 3), 5*time.Second)
 	ph := newPhases(tg.memory, func() (time.Duration, time.Duration) {
 		return tg.cpu(), procCPU("/proc/self/stat")
-	})
+	}, func() string { return scrape(scrapeClient, tg.base) })
 	legitCtx, stopLegit := context.WithCancel(ctx)
 	var legit sync.WaitGroup
 	startLegit(legitCtx, &legit, cfg, tg, plan, ph)
@@ -261,6 +262,20 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 
 	report(stdout, cfg, tg, ph, mem, atk)
 	return nil
+}
+
+// scrape reads the server's /metrics, "" on any failure.
+func scrape(client *http.Client, base string) string {
+	resp, err := client.Get(base + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	return string(body)
 }
 
 // sleep waits d or until ctx ends.

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -57,6 +59,31 @@ func report(w io.Writer, cfg config, tg target, ph *phases, mem *memSampler, atk
 		}()
 	}
 
+	// The server's own view of the same requests, from its histograms:
+	// time inside the handler stack, without waiting to be accepted or
+	// scheduled before the first byte was read.
+	fmt.Fprintln(w, "server-side latency, all clients (the attacker's formula checks included in check), from its histograms; p99 as the bucket bound it is under:")
+	for _, p := range ph.order {
+		if p.metrics0 == "" || p.metrics1 == "" {
+			continue
+		}
+		var parts []string
+		for _, r := range []struct{ name, method, route string }{
+			{"page", "GET", "/exercises/{id}"},
+			{"check", "POST", "/api/v1/exercises/{id}/check"},
+			{"healthz", "GET", "/healthz"},
+		} {
+			labels := map[string]string{"method": r.method, "route": r.route}
+			const name = "stride_http_request_duration_seconds"
+			d := parseHistogram(p.metrics1, name, labels).since(parseHistogram(p.metrics0, name, labels))
+			if d.count <= 0 {
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s %d requests, p99 ≤ %s, %d over 100 ms",
+				r.name, d.count, bucketText(d.quantileBound(0.99)), d.count-d.buckets[0.1]))
+		}
+		fmt.Fprintf(w, "  %-8s  %s\n", p.name, strings.Join(parts, "; "))
+	}
 	fmt.Fprint(w, "CPU, cores busy on average:")
 	for i, p := range ph.order {
 		sep := ";"
@@ -127,6 +154,14 @@ func failuresOf(s summary) string {
 		}
 	}
 	return formatOutcomes(failed)
+}
+
+// bucketText shows a histogram bound in seconds as milliseconds.
+func bucketText(le float64) string {
+	if math.IsInf(le, 1) {
+		return "∞"
+	}
+	return strconv.FormatFloat(le*1000, 'f', -1, 64) + " ms"
 }
 
 func size(n int) string {

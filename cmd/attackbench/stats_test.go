@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -222,5 +223,43 @@ func TestParseProcStat(t *testing.T) {
 		if _, err := parseProcStat(bad); err == nil {
 			t.Errorf("parseProcStat(%q): no error", bad)
 		}
+	}
+}
+
+func TestHistogramFromMetrics(t *testing.T) {
+	scrape := func(fast, slow, other int) string {
+		return strings.Join([]string{
+			`# TYPE stride_http_request_duration_seconds histogram`,
+			fmt.Sprintf(`stride_http_request_duration_seconds_bucket{method="GET",route="/exercises/{id}",le="0.01"} %d`, fast),
+			fmt.Sprintf(`stride_http_request_duration_seconds_bucket{method="GET",route="/exercises/{id}",le="0.1"} %d`, fast),
+			fmt.Sprintf(`stride_http_request_duration_seconds_bucket{method="GET",route="/exercises/{id}",le="1"} %d`, fast+slow),
+			fmt.Sprintf(`stride_http_request_duration_seconds_bucket{method="GET",route="/exercises/{id}",le="+Inf"} %d`, fast+slow),
+			`stride_http_request_duration_seconds_sum{method="GET",route="/exercises/{id}"} 12.5`,
+			fmt.Sprintf(`stride_http_request_duration_seconds_count{method="GET",route="/exercises/{id}"} %d`, fast+slow),
+			fmt.Sprintf(`stride_http_request_duration_seconds_bucket{method="POST",route="/exercises/{id}",le="+Inf"} %d`, other),
+			fmt.Sprintf(`stride_http_request_duration_seconds_count{method="POST",route="/exercises/{id}"} %d`, other),
+		}, "\n")
+	}
+	labels := map[string]string{"method": "GET", "route": "/exercises/{id}"}
+	before := parseHistogram(scrape(100, 0, 7), "stride_http_request_duration_seconds", labels)
+	after := parseHistogram(scrape(1090, 10, 9), "stride_http_request_duration_seconds", labels)
+	if before.count != 100 || after.count != 1100 {
+		t.Fatalf("counts %d, %d", before.count, after.count)
+	}
+	d := after.since(before)
+	if d.count != 1000 || d.buckets[0.1] != 990 || d.buckets[1] != 1000 {
+		t.Fatalf("difference %+v", d)
+	}
+	if got := d.quantileBound(0.99); got != 0.01 {
+		t.Errorf("p99 bound %v, want 0.01", got)
+	}
+	if got := d.quantileBound(0.999); got != 1 {
+		t.Errorf("p99.9 bound %v, want 1", got)
+	}
+	if got := (histogram{}).quantileBound(0.99); got != 0 {
+		t.Errorf("empty histogram: %v", got)
+	}
+	if got := parseLabels(`a="x",le="+Inf"`); got["a"] != "x" || got["le"] != "+Inf" {
+		t.Errorf("labels %v", got)
 	}
 }
