@@ -208,7 +208,7 @@ func (c *wsClient) expectQuiet(d time.Duration) {
 	select {
 	case m, ok := <-c.msgs:
 		if ok {
-			c.t.Fatalf("expected silence, got %s", m.raw)
+			c.t.Fatalf("expected silence, got %s", clip(m.raw, 300))
 		}
 		c.t.Fatalf("connection ended: %v", <-c.err)
 	case <-time.After(d):
@@ -1314,5 +1314,36 @@ func TestAnimClock(t *testing.T) {
 	case <-w:
 	case <-time.After(animPatience):
 		t.Fatal("the restarted clock never woke its entry")
+	}
+}
+
+// TestAnimateOutputBudget plays an animation of 1,024-term steps (about
+// 60 KB each) at 60 fps with an output budget of 1,000 bytes a second: the
+// first step follows the meta, and the next one is due a minute later, not
+// 17 ms. Without the budget some 30 steps would arrive during the quiet
+// half second below; with it a slow machine can only make the test pass.
+func TestAnimateOutputBudget(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{})
+	a.budget.outRate = 1000
+	srv := animTestServer(t, a)
+	c := dialAnim(t, srv, nil)
+	row := "[" + strings.Repeat("1,", 31) + "1]"
+	kernel := "[" + strings.Repeat(row+",", 31) + row + "]"
+	c.send(`{"type":"start","op":"conv2d","input":[[1,2],[3,4]],"kernel":` + kernel + `,"padding":31,"fps":60}`)
+	if m := c.expect("meta"); m.TotalSteps != 33*33 {
+		t.Fatalf("meta %d steps, want %d", m.TotalSteps, 33*33)
+	}
+	if s := c.expect("step"); s.Index != 0 || len(s.raw) < 1024*40 {
+		t.Fatalf("first step %d of %d bytes", s.Index, len(s.raw))
+	}
+	c.expectQuiet(500 * time.Millisecond)
+	// Steps asked for one by one are charged to the message budget
+	// instead, and are answered at once.
+	c.send(`{"type":"step"}`)
+	if s := c.until("step"); s.Index != 1 {
+		t.Fatalf("step gave %d", s.Index)
+	}
+	if st := c.expect("state"); st.Playing || st.Index != 1 {
+		t.Fatalf("state after step %s", st.raw)
 	}
 }
