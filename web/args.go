@@ -264,7 +264,9 @@ func computeError(err error, fieldPrefix string) error {
 		if fieldPrefix != "" && field != "" {
 			field = fieldPrefix + "." + field
 		}
-		return badRequest(field, "%s", ce.Message)
+		fe := badRequest(field, "%s", ce.Message)
+		fe.limit = ce.Limit
+		return fe
 	}
 	return badRequest("body", "%s", err.Error())
 }
