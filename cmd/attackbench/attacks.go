@@ -434,17 +434,19 @@ func formulaCheckBody() []byte {
 	return body
 }
 
-// bigConvBody is a conv2d of a 512×512 input with a 19×19 kernel:
-// 494·494·361 ≈ 88 M multiply-adds, under the documented 100 M bound.
+// bigConvBody is the most expensive conv2d the compute API admits (its
+// bounds: 10 M multiply-adds, 65,536 output numbers): a 256×256 input with
+// a 12×12 kernel, 245·245·144 ≈ 8.6 M multiply-adds.
 func bigConvBody() []byte {
+	const size, k = 256, 12
 	var b bytes.Buffer
 	b.WriteString(`{"input":[`)
-	for r := range 512 {
+	for r := range size {
 		if r > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteByte('[')
-		for c := range 512 {
+		for c := range size {
 			if c > 0 {
 				b.WriteByte(',')
 			}
@@ -453,19 +455,20 @@ func bigConvBody() []byte {
 		b.WriteByte(']')
 	}
 	b.WriteString(`],"kernel":[`)
-	for r := range 19 {
+	for r := range k {
 		if r > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("[" + strings.TrimSuffix(strings.Repeat("1,", 19), ",") + "]")
+		b.WriteString("[" + strings.TrimSuffix(strings.Repeat("1,", k), ",") + "]")
 	}
 	b.WriteString(`]}`)
 	return b.Bytes()
 }
 
-// bigResponseBody is a tiny conv2d request whose answer is huge: a 2×2
-// input padded by 255 with a 1×1 kernel and a long bias gives 512×512
-// cells of 0.1234567890123456, ≈5 MB of JSON.
+// bigResponseBody is a tiny conv2d request with the largest answer the
+// compute API admits: a 2×2 input padded by 127 with a 1×1 kernel and a
+// long bias gives 256×256 = 65,536 cells of 0.1234567890123456, ≈1.2 MB
+// of JSON (the issue's 512×512 version is now refused with 400).
 func bigResponseBody() []byte {
-	return []byte(`{"input":[[[1,2],[3,4]]],"kernel":[[[[1]]]],"bias":[0.1234567890123456],"padding":255}`)
+	return []byte(`{"input":[[[1,2],[3,4]]],"kernel":[[[[1]]]],"bias":[0.1234567890123456],"padding":127}`)
 }

@@ -87,8 +87,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.seekRate, "seek-rate", 1000, "attack: seeks per second per socket (0: as fast as the socket takes them)")
 	fs.IntVar(&cfg.attackStreams, "attack-streams", 5000, "attack: idle animation streams the attacker tries to hold")
 	fs.IntVar(&cfg.formulaWorkers, "formula-workers", 32, "attack: parallel checks with 512-token formulas")
-	fs.IntVar(&cfg.convWorkers, "conv-workers", 4, "attack: parallel conv2d computes of ≈88 M multiply-adds")
-	fs.IntVar(&cfg.bigRespWorkers, "bigresp-workers", 4, "attack: parallel conv2d computes with a ≈5 MB answer")
+	fs.IntVar(&cfg.convWorkers, "conv-workers", 4, "attack: parallel conv2d computes of ≈8.6 M multiply-adds (near the API's 10 M bound)")
+	fs.IntVar(&cfg.bigRespWorkers, "bigresp-workers", 4, "attack: parallel conv2d computes with a ≈1.2 MB answer (65,536 numbers, the API's bound)")
 	fs.DurationVar(&cfg.refusedPause, "refused-pause", 20*time.Millisecond, "attack: pause after a 429 or 503 before the next request, so the attacking client does not spin on the shared cores")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -107,8 +107,8 @@ func report(w io.Writer, cfg config, tg target, ph *phases, mem *memSampler, atk
 		cfg.seekSockets, atk.seekConns.Load(), atk.seekSent.Load(), atk.seekRecv.Load(), size(int(atk.seekBytes.Load())), atk.seek)
 	fmt.Fprintf(w, "  idle streams           %d tried, at most %d open at once; %s\n", cfg.attackStreams, atk.streamsPeak.Load(), atk.streams)
 	fmt.Fprintf(w, "  512-token formulas     %d workers: %s\n", cfg.formulaWorkers, atk.formula)
-	fmt.Fprintf(w, "  88 M multiply-adds     %d workers: %s\n", cfg.convWorkers, atk.conv)
-	fmt.Fprintf(w, "  5 MB conv2d answers    %d workers: %s; %s read\n", cfg.bigRespWorkers, atk.bigResp, size(int(atk.bigRespBytes.Load())))
+	fmt.Fprintf(w, "  8.6 M multiply-adds    %d workers: %s\n", cfg.convWorkers, atk.conv)
+	fmt.Fprintf(w, "  1.2 MB conv2d answers  %d workers: %s; %s read\n", cfg.bigRespWorkers, atk.bigResp, size(int(atk.bigRespBytes.Load())))
 
 	fmt.Fprintln(w, "\ntargets (issue 8):")
 	verdict(w, "legitimate p99 during the attacks < 100 ms", worst < targetP99 && worst > 0, strings.Join(attackP99, ", "))
