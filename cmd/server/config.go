@@ -12,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/stride-tutor/stride/internal/store"
 	"github.com/stride-tutor/stride/web"
 )
 
@@ -25,6 +26,10 @@ type config struct {
 	allowedOrigins []string
 	frameAncestors []string
 	trustedProxy   string
+	// dataDir holds the SQLite database; databaseURL, when set, selects
+	// PostgreSQL instead.
+	dataDir     string
+	databaseURL string
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -41,6 +46,8 @@ var settings = []setting{
 	{"max-streams", "STRIDE_MAX_STREAMS", "5000", "most concurrent animation websockets; more are refused with close code 1013"},
 	{"frame-ancestors", "STRIDE_FRAME_ANCESTORS", "https: http://localhost:* http://127.0.0.1:*", "space-separated CSP sources allowed to frame /embed/ pages; 'none' forbids embedding"},
 	{"allowed-origins", "STRIDE_ALLOWED_ORIGINS", "", "comma-separated origins (https://lms.example.edu) whose pages may open animation websockets; * for any"},
+	{"data-dir", "STRIDE_DATA_DIR", "./stride-data", "directory of the embedded SQLite database (created on first start); back it up with `stride backup FILE`"},
+	{"database-url", "STRIDE_DATABASE_URL", "", "postgres://user:password@host/db?sslmode=...: use PostgreSQL instead of SQLite (needed for more than one replica)"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
@@ -50,6 +57,19 @@ var errHelp = flag.ErrHelp
 // parseConfig reads flags from args and falls back to the environment, then
 // to defaults. An invalid value is an error that names the setting.
 func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (config, error) {
+	c, rest, err := parseConfigArgs(args, getenv, usageOut)
+	if err != nil {
+		return config{}, err
+	}
+	if len(rest) > 0 {
+		return config{}, fmt.Errorf("unexpected argument %q (subcommands: healthcheck, migrate, backup; see -help)", rest[0])
+	}
+	return c, nil
+}
+
+// parseConfigArgs is parseConfig for subcommands that take arguments after
+// the flags (stride backup [flags] FILE): it returns them.
+func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writer) (config, []string, error) {
 	fs := flag.NewFlagSet("stride", flag.ContinueOnError)
 	fs.SetOutput(usageOut)
 	values := map[string]*string{}
@@ -58,10 +78,7 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	fs.Usage = func() { printUsage(usageOut) }
 	if err := fs.Parse(args); err != nil {
-		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected argument %q (the only subcommand is healthcheck)", fs.Arg(0))
+		return config{}, nil, err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -91,42 +108,51 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	var src string
 	c.addr, src = get("addr")
 	if err := validateAddr(c.addr); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	basePath, src := get("base-path")
 	norm, err := web.NormalizeBasePath(basePath)
 	if err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	c.basePath = norm
 	c.logFormat, src = get("log-format")
 	if c.logFormat != "text" && c.logFormat != "json" {
-		return config{}, fmt.Errorf("%s: log format %q is not text or json", src, c.logFormat)
+		return config{}, nil, fmt.Errorf("%s: log format %q is not text or json", src, c.logFormat)
 	}
 	level, src := get("log-level")
 	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
-		return config{}, fmt.Errorf("%s: log level %q is not debug, info, warn or error", src, level)
+		return config{}, nil, fmt.Errorf("%s: log level %q is not debug, info, warn or error", src, level)
 	}
 	streams, src := get("max-streams")
 	n, err := strconv.Atoi(streams)
 	if err != nil || n < 1 || n > 1_000_000 {
-		return config{}, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, streams)
+		return config{}, nil, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, streams)
 	}
 	c.maxStreams = n
 	ancestors, src := get("frame-ancestors")
 	if c.frameAncestors, err = parseFrameAncestors(ancestors); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	origins, src := get("allowed-origins")
 	if c.allowedOrigins, err = parseOrigins(origins); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	proxyHeader, src := get("trusted-proxy-header")
 	if _, err := web.NewClientIPs(proxyHeader); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	c.trustedProxy = proxyHeader
-	return c, nil
+	c.dataDir, src = get("data-dir")
+	if strings.TrimSpace(c.dataDir) == "" {
+		return config{}, nil, fmt.Errorf("%s: give a directory for the database", src)
+	}
+	c.databaseURL, src = get("database-url")
+	if c.databaseURL != "" && !store.IsPostgresURL(c.databaseURL) {
+		// The value is not echoed: it may hold a password.
+		return config{}, nil, fmt.Errorf("%s: must start with postgres:// or postgresql://", src)
+	}
+	return c, fs.Args(), nil
 }
 
 func validateAddr(addr string) error {
@@ -146,7 +172,13 @@ func validateAddr(addr string) error {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "Stride: an interactive tutor for the mechanics of deep learning.\n\n")
-	fmt.Fprintf(w, "Usage:\n  stride [flags]            run the server\n  stride healthcheck [flags] exit 0 when the server on -addr answers /healthz\n\n")
+	fmt.Fprintf(w, "Usage:\n")
+	fmt.Fprintf(w, "  stride [flags]                 run the server (opens the database and migrates it first)\n")
+	fmt.Fprintf(w, "  stride healthcheck [flags]     exit 0 when the server on -addr answers /healthz\n")
+	fmt.Fprintf(w, "  stride migrate status [flags]  print the database's schema version and each migration\n")
+	fmt.Fprintf(w, "  stride migrate up [flags]      apply pending migrations (the server also does this at start)\n")
+	fmt.Fprintf(w, "  stride backup [flags] FILE     copy the SQLite database to FILE while the server runs\n")
+	fmt.Fprintf(w, "                                 (PostgreSQL: use pg_dump; see the README)\n\n")
 	fmt.Fprintf(w, "Flags (a flag beats its environment variable):\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	for _, s := range settings {

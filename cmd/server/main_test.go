@@ -26,14 +26,14 @@ func TestParseConfig(t *testing.T) {
 		want    config
 		wantErr string
 	}{
-		{name: "defaults", want: config{addr: ":8080", logFormat: "text", logLevel: slog.LevelInfo, maxStreams: 5000, frameAncestors: defaultAncestors}},
-		{name: "flag", args: []string{"-addr", "127.0.0.1:9000"}, want: config{addr: "127.0.0.1:9000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "defaults", want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", logLevel: slog.LevelInfo, maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "flag", args: []string{"-addr", "127.0.0.1:9000"}, want: config{dataDir: "./stride-data", addr: "127.0.0.1:9000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
 		{name: "env", env: map[string]string{"STRIDE_ADDR": ":7000", "STRIDE_LOG_FORMAT": "json", "STRIDE_LOG_LEVEL": "debug"},
-			want: config{addr: ":7000", logFormat: "json", logLevel: slog.LevelDebug, maxStreams: 5000, frameAncestors: defaultAncestors}},
-		{name: "PORT", env: map[string]string{"PORT": "5000"}, want: config{addr: ":5000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
-		{name: "STRIDE_ADDR beats PORT", env: map[string]string{"PORT": "5000", "STRIDE_ADDR": ":6000"}, want: config{addr: ":6000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
-		{name: "flag beats env", args: []string{"-addr=:1234"}, env: map[string]string{"STRIDE_ADDR": ":6000"}, want: config{addr: ":1234", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
-		{name: "base path", args: []string{"-base-path", "/tutor/"}, want: config{addr: ":8080", basePath: "/tutor", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+			want: config{dataDir: "./stride-data", addr: ":7000", logFormat: "json", logLevel: slog.LevelDebug, maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "PORT", env: map[string]string{"PORT": "5000"}, want: config{dataDir: "./stride-data", addr: ":5000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "STRIDE_ADDR beats PORT", env: map[string]string{"PORT": "5000", "STRIDE_ADDR": ":6000"}, want: config{dataDir: "./stride-data", addr: ":6000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "flag beats env", args: []string{"-addr=:1234"}, env: map[string]string{"STRIDE_ADDR": ":6000"}, want: config{dataDir: "./stride-data", addr: ":1234", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "base path", args: []string{"-base-path", "/tutor/"}, want: config{dataDir: "./stride-data", addr: ":8080", basePath: "/tutor", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
 		{name: "bad addr", args: []string{"-addr", "8080"}, wantErr: "-addr"},
 		{name: "bad port env", env: map[string]string{"STRIDE_ADDR": ":99999"}, wantErr: "STRIDE_ADDR"},
 		{name: "bad PORT", env: map[string]string{"PORT": "http"}, wantErr: "PORT"},
@@ -41,16 +41,21 @@ func TestParseConfig(t *testing.T) {
 		{name: "bad level", args: []string{"-log-level", "loud"}, wantErr: "-log-level"},
 		{name: "bad base path", env: map[string]string{"STRIDE_BASE_PATH": "/a b"}, wantErr: "STRIDE_BASE_PATH"},
 		{name: "streams and origins", env: map[string]string{"STRIDE_MAX_STREAMS": "10", "STRIDE_ALLOWED_ORIGINS": "https://lms.example.edu, http://localhost:3000/"},
-			want: config{addr: ":8080", logFormat: "text", maxStreams: 10, frameAncestors: defaultAncestors, allowedOrigins: []string{"https://lms.example.edu", "http://localhost:3000"}}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 10, frameAncestors: defaultAncestors, allowedOrigins: []string{"https://lms.example.edu", "http://localhost:3000"}}},
 		{name: "bad streams", env: map[string]string{"STRIDE_MAX_STREAMS": "0"}, wantErr: "STRIDE_MAX_STREAMS"},
 		{name: "bad origin", args: []string{"-allowed-origins", "lms.example.edu"}, wantErr: "-allowed-origins"},
 		{name: "frame ancestors", env: map[string]string{"STRIDE_FRAME_ANCESTORS": "https://lms.example.edu 'self'"},
-			want: config{addr: ":8080", logFormat: "text", maxStreams: 5000, frameAncestors: []string{"https://lms.example.edu", "'self'"}}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 5000, frameAncestors: []string{"https://lms.example.edu", "'self'"}}},
 		{name: "frame ancestors injection", env: map[string]string{"STRIDE_FRAME_ANCESTORS": "https: ; script-src *"}, wantErr: "STRIDE_FRAME_ANCESTORS"},
 		{name: "frame ancestors none plus", args: []string{"-frame-ancestors", "'none' https:"}, wantErr: "-frame-ancestors"},
 		{name: "trusted proxy header", env: map[string]string{"STRIDE_TRUSTED_PROXY_HEADER": "X-Real-IP"},
-			want: config{addr: ":8080", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors, trustedProxy: "X-Real-IP"}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors, trustedProxy: "X-Real-IP"}},
 		{name: "bad trusted proxy header", args: []string{"-trusted-proxy-header", "X Real"}, wantErr: "-trusted-proxy-header"},
+		{name: "data dir and postgres", env: map[string]string{"STRIDE_DATA_DIR": "/var/lib/stride", "STRIDE_DATABASE_URL": "postgres://u:p@db/stride"},
+			want: config{dataDir: "/var/lib/stride", databaseURL: "postgres://u:p@db/stride", addr: ":8080", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "data dir flag", args: []string{"-data-dir", "d"}, want: config{dataDir: "d", addr: ":8080", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "empty data dir", args: []string{"-data-dir", " "}, wantErr: "-data-dir"},
+		{name: "not postgres", env: map[string]string{"STRIDE_DATABASE_URL": "mysql://u:secret@db/x"}, wantErr: "STRIDE_DATABASE_URL: must start with postgres://"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
 		{name: "unknown flag", args: []string{"-port", "1"}, wantErr: "flag provided but not defined"},
 	}
@@ -101,7 +106,7 @@ func TestInvalidConfigExitsNonZero(t *testing.T) {
 func TestServeHealthcheckAndGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg := config{addr: "127.0.0.1:0", basePath: "/tutor", logFormat: "text"}
+	cfg := config{addr: "127.0.0.1:0", basePath: "/tutor", logFormat: "text", dataDir: t.TempDir()}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
