@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -90,6 +92,21 @@ func TestHelpListsEveryFlagWithItsEnv(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "PORT") {
 		t.Error("-help should mention PORT")
+	}
+}
+
+// TestReadmeListsEverySetting keeps the README's configuration table in
+// step with the settings: each flag with its environment variable.
+func TestReadmeListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		row := "| `-" + s.flag + "` | `" + s.env + "`"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README's configuration table has no row starting %q", row)
+		}
 	}
 }
 
