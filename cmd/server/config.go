@@ -18,14 +18,16 @@ import (
 
 // config is the server's whole configuration, from flags and environment.
 type config struct {
-	addr           string
-	basePath       string
-	logFormat      string
-	logLevel       slog.Level
-	maxStreams     int
-	allowedOrigins []string
-	frameAncestors []string
-	trustedProxy   string
+	addr       string
+	basePath   string
+	logFormat  string
+	logLevel   slog.Level
+	maxStreams int
+	// maxStreamsPerClient caps one client address's animation websockets.
+	maxStreamsPerClient int
+	allowedOrigins      []string
+	frameAncestors      []string
+	trustedProxy        string
 	// dataDir holds the SQLite database; databaseURL, when set, selects
 	// PostgreSQL instead.
 	dataDir     string
@@ -44,6 +46,7 @@ var settings = []setting{
 	{"log-format", "STRIDE_LOG_FORMAT", "text", "log format: text or json"},
 	{"log-level", "STRIDE_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 	{"max-streams", "STRIDE_MAX_STREAMS", "5000", "most concurrent animation websockets; more are refused with close code 1013"},
+	{"max-streams-per-client", "STRIDE_MAX_STREAMS_PER_CLIENT", "50", "most concurrent animation websockets from one client address (see -trusted-proxy-header); more are refused with close code 1013. Raise it for classrooms behind one NAT address"},
 	{"frame-ancestors", "STRIDE_FRAME_ANCESTORS", "https: http://localhost:* http://127.0.0.1:*", "space-separated CSP sources allowed to frame /embed/ pages; 'none' forbids embedding"},
 	{"allowed-origins", "STRIDE_ALLOWED_ORIGINS", "", "comma-separated origins (https://lms.example.edu) whose pages may open animation websockets; * for any"},
 	{"data-dir", "STRIDE_DATA_DIR", "./stride-data", "directory of the embedded SQLite database (created on first start); back it up with `stride backup FILE`"},
@@ -121,8 +124,8 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 		return config{}, nil, fmt.Errorf("%s: log format %q is not text or json", src, c.logFormat)
 	}
 	level, src := get("log-level")
-	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
-		return config{}, nil, fmt.Errorf("%s: log level %q is not debug, info, warn or error", src, level)
+	if c.logLevel, err = parseLogLevel(level); err != nil {
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	streams, src := get("max-streams")
 	n, err := strconv.Atoi(streams)
@@ -130,6 +133,12 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 		return config{}, nil, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, streams)
 	}
 	c.maxStreams = n
+	perClient, src := get("max-streams-per-client")
+	n, err = strconv.Atoi(perClient)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return config{}, nil, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, perClient)
+	}
+	c.maxStreamsPerClient = n
 	ancestors, src := get("frame-ancestors")
 	if c.frameAncestors, err = parseFrameAncestors(ancestors); err != nil {
 		return config{}, nil, fmt.Errorf("%s: %w", src, err)
@@ -153,6 +162,23 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 		return config{}, nil, fmt.Errorf("%s: must start with postgres:// or postgresql://", src)
 	}
 	return c, fs.Args(), nil
+}
+
+// parseLogLevel accepts exactly the documented levels, in any case.
+// slog.Level's own parser also takes offsets such as "INFO+2", which the
+// documentation does not promise and which hide typos.
+func parseLogLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("log level %q is not debug, info, warn or error", s)
 }
 
 func validateAddr(addr string) error {
