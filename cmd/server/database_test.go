@@ -12,9 +12,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stride-tutor/stride/internal/store"
 )
+
+// startTimeout bounds how long the tests wait for serve to listen. Start-up
+// now opens and migrates a database (fsyncs on a shared, busy disk), so
+// this is generous: it only turns a hang into a failure.
+const startTimeout = 2 * time.Minute
 
 // runCmd runs the binary's entry point with args and environment.
 func runCmd(t *testing.T, envm map[string]string, args ...string) (code int, stdout, stderr string) {
@@ -155,6 +161,8 @@ func TestServeOpensAndClosesTheDatabase(t *testing.T) {
 	case <-ready:
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
+	case <-time.After(startTimeout):
+		t.Fatal("server did not start")
 	}
 	if _, err := os.Stat(filepath.Join(dir, store.SQLiteFile+"-wal")); err != nil {
 		t.Errorf("while serving, the database is not open in WAL mode: %v", err)

@@ -147,7 +147,7 @@ func TestServeHealthcheckAndGracefulShutdown(t *testing.T) {
 	case addr = <-ready:
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
-	case <-time.After(5 * time.Second):
+	case <-time.After(startTimeout):
 		t.Fatal("server did not start")
 	}
 	resp, err := http.Get("http://" + addr + "/tutor/healthz")

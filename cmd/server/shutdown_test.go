@@ -32,7 +32,7 @@ func TestGracefulShutdown(t *testing.T) {
 	case addr = <-ready:
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
-	case <-time.After(5 * time.Second):
+	case <-time.After(startTimeout):
 		t.Fatal("server did not start")
 	}
 
