@@ -3,12 +3,14 @@ package store
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -142,4 +144,79 @@ func TestDurabilityAfterSIGKILL(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkRecordAttempt measures one durable RecordAttempt (a committed,
+// synced transaction) from parallel goroutines, on each backend.
+//
+//	go test ./internal/store -run '^$' -bench RecordAttempt -benchtime 5s
+func BenchmarkRecordAttempt(b *testing.B) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		b.Run(name, func(b *testing.B) {
+			cfg := Config{}
+			if name == "sqlite" {
+				cfg.DataDir = b.TempDir()
+			} else {
+				if os.Getenv(pgEnv) == "" {
+					b.Skip(pgEnv + " is not set")
+				}
+				cfg = benchPostgres(b)
+			}
+			ctx := context.Background()
+			s, err := Open(ctx, cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.Migrate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			u, _ := s.CreateUser(ctx, NewUser{Email: "b@example.edu", Role: RoleInstructor})
+			c, _ := s.CreateCourse(ctx, NewCourse{Title: "B", TimeZone: "UTC", CreatedBy: u.ID})
+			a, err := s.CreateAssignment(ctx, NewAssignment{CourseID: c.ID, Title: "B", Settings: defaultSettings(),
+				Items: []NewItem{{ExerciseID: "conv-by-hand", SeedPolicy: SeedPerLearner, Points: 1}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var next atomic.Int64
+			b.SetParallelism(4)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				l, err := s.CreateLearner(ctx, NewLearner{CourseID: c.ID, Source: SourceSelf, Name: "L"})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				for pb.Next() {
+					i := next.Add(1)
+					if _, _, err := s.RecordAttempt(ctx, attempt(l.ID, a.Items[0].ID, "a", "b-"+strconv.FormatInt(i, 10), 1)); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// benchPostgres makes a fresh schema for a benchmark.
+func benchPostgres(b *testing.B) Config {
+	base := os.Getenv(pgEnv)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	schema := "stride_bench_" + strconv.FormatInt(int64(os.Getpid()), 10) + "_" + strconv.Itoa(b.N)
+	if _, err := admin.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		admin.Close()
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return Config{DatabaseURL: base + sep + "search_path=" + schema}
 }
