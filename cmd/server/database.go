@@ -34,10 +34,17 @@ func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (*store.
 		db.Close()
 		return nil, fmt.Errorf("database (%s): %w", describeDatabase(cfg), err)
 	}
-	version, _, _, err := db.MigrationStatus(ctx)
+	version, latest, _, err := db.MigrationStatus(ctx)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("database (%s): %w", describeDatabase(cfg), err)
+	}
+	if version > latest {
+		// A newer replica migrated it (a rolling update) or this binary is a
+		// rollback. Serving on is what keeps a rolling update available, so
+		// migrations must stay readable by the previous release; say so.
+		logger.Warn("database schema is newer than this binary; run the newer Stride",
+			"schema_version", version, "binary_knows", latest)
 	}
 	logger.Info("database ready", "database", describeDatabase(cfg), "schema_version", version)
 	return db, nil

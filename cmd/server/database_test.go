@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"io/fs"
@@ -189,5 +190,40 @@ func TestServeFailsOnUnusableDataDir(t *testing.T) {
 	code := run([]string{"-addr", "127.0.0.1:0"}, env(map[string]string{"STRIDE_DATA_DIR": filepath.Join(file, "sub")}), io.Discard, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), "data directory") {
 		t.Errorf("exit %d: %s", code, errOut.String())
+	}
+}
+
+// TestNewerSchemaWarns: a database migrated by a newer release (a rolling
+// update) is served, with a warning naming both versions.
+func TestNewerSchemaWarns(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := openDatabase(ctx, config{dataDir: dir}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, latest, _, err := db.MigrationStatus(ctx)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A later release's migration, recorded as goose records it.
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, store.SQLiteFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, 1)`, latest+1); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	var logs bytes.Buffer
+	db, err = openDatabase(ctx, config{dataDir: dir}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("a newer schema stopped start-up: %v", err)
+	}
+	db.Close()
+	want := "schema_version=" + itoa(latest+1) + " binary_knows=" + itoa(latest)
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), want) {
+		t.Errorf("no warning with %q:\n%s", want, logs.String())
 	}
 }
