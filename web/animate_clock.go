@@ -26,21 +26,26 @@ const (
 )
 
 // animClock is the timing wheel. Its goroutine runs only while something
-// is filed, so an idle server has no ticker running.
+// is filed, so an idle server has no ticker running. Slots are numbered by
+// monotonic time since base, so a step of the wall clock does not stall or
+// hurry the streams.
 type animClock struct {
 	mu      sync.Mutex
 	slots   [animClockSlots][]chan struct{}
-	filed   int       // entries in all slots
-	running bool      // the goroutine is running
-	next    time.Time // start of the slot the goroutine handles next
+	filed   int   // entries in all slots
+	running bool  // the goroutine is running
+	next    int64 // number of the slot the goroutine handles next
+	// base is the clock's origin, set at first use; slot n covers
+	// [base + n·resolution, base + (n+1)·resolution).
+	base time.Time
 	// spare recycles emptied slot slices, so filing allocates nothing in
 	// the steady state.
 	spare [][]chan struct{}
 }
 
-// slotOf returns the wheel index of the slot containing t.
-func slotOf(t time.Time) int {
-	return int(t.UnixNano()/int64(animClockResolution)) % animClockSlots
+// slotNumber returns the number of the slot containing t.
+func (k *animClock) slotNumber(t time.Time) int64 {
+	return int64(t.Sub(k.base) / animClockResolution)
 }
 
 // at files wake to be signalled once t has come. wake must have a buffer
@@ -50,19 +55,18 @@ func (k *animClock) at(t time.Time, wake chan struct{}) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	now := time.Now()
+	if k.base.IsZero() {
+		k.base = now
+	}
 	if !k.running {
 		k.running = true
-		k.next = now.Truncate(animClockResolution)
+		k.next = k.slotNumber(now)
 		go k.run()
 	}
-	if t.Before(k.next) {
-		// Already due: the next slot to be handled.
-		t = k.next
-	}
-	if horizon := k.next.Add((animClockSlots - 1) * animClockResolution); t.After(horizon) {
-		t = horizon
-	}
-	i := slotOf(t)
+	// Already due: the next slot to be handled. Further than the wheel
+	// spans: its last slot, and the writer, woken early, files again.
+	n := min(max(k.slotNumber(t), k.next), k.next+animClockSlots-1)
+	i := n % animClockSlots
 	if k.slots[i] == nil && len(k.spare) > 0 {
 		k.slots[i] = k.spare[len(k.spare)-1]
 		k.spare = k.spare[:len(k.spare)-1]
@@ -79,12 +83,11 @@ func (k *animClock) run() {
 	defer ticker.Stop()
 	var due []chan struct{}
 	for range ticker.C {
-		now := time.Now()
 		k.mu.Lock()
 		// A slot is handled once it has wholly passed, so nothing in it is
 		// woken before it is due.
-		for !k.next.Add(animClockResolution).After(now) {
-			i := slotOf(k.next)
+		for current := k.slotNumber(time.Now()); k.next < current; k.next++ {
+			i := k.next % animClockSlots
 			if s := k.slots[i]; len(s) > 0 {
 				due = append(due, s...)
 				k.filed -= len(s)
@@ -94,7 +97,6 @@ func (k *animClock) run() {
 				}
 				k.slots[i] = nil
 			}
-			k.next = k.next.Add(animClockResolution)
 		}
 		idle := k.filed == 0
 		if idle {

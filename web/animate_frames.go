@@ -16,7 +16,8 @@ import (
 
 const (
 	// maxSharedSteps is the longest animation whose steps are shared; the
-	// table of a shared animation costs 8 bytes a step even when empty.
+	// table of a shared animation costs 8 bytes a step even when empty (and
+	// is charged to the byte budget).
 	maxSharedSteps = 8192
 	// defaultFrameCacheBytes bounds the encoded steps held by all shared
 	// animations together. When it is spent, further steps are encoded per
@@ -42,8 +43,8 @@ type sharedFrames struct {
 }
 
 // frameCache is the animator's table of shared animations. Its memory is
-// bounded by maxBytes for the steps plus one table per distinct animation
-// being played (at most one per open stream).
+// bounded by maxBytes for the stored steps and the tables that index them,
+// plus a small entry per distinct animation being played.
 type frameCache struct {
 	maxBytes int64
 	used     atomic.Int64
@@ -67,7 +68,15 @@ func (fc *frameCache) acquire(key animFrameKey, n int) *sharedFrames {
 	defer fc.mu.Unlock()
 	f := fc.byKey[key]
 	if f == nil {
+		// The table counts against the byte budget too, so that many
+		// distinct long animations cannot hold more than it.
+		table := int64(n) * 8
+		if fc.used.Add(table) > fc.maxBytes {
+			fc.used.Add(-table)
+			return nil
+		}
 		f = &sharedFrames{key: key, steps: make([]atomic.Pointer[[]byte], n)}
+		f.held.Add(table)
 		fc.byKey[key] = f
 	}
 	f.refs++
@@ -91,8 +100,8 @@ func (fc *frameCache) release(f *sharedFrames) {
 	}
 }
 
-// store keeps a copy of step i's encoding if the byte budget allows, and
-// reports whether it did. Two streams may encode the same step at once;
+// store keeps a copy of step i's encoding if the byte budget allows. Two
+// streams may encode the same step at once;
 // the first store wins and the other's bytes are given back.
 func (fc *frameCache) store(f *sharedFrames, i int, encoded []byte) {
 	n := int64(len(encoded))

@@ -1219,9 +1219,9 @@ func TestAnimateSharedFrames(t *testing.T) {
 	}
 }
 
-// TestAnimateFrameCacheBound checks that the shared copies never exceed
-// their byte budget: a stream whose steps do not fit is served encoded
-// afresh, correctly.
+// TestAnimateFrameCacheBound checks that the shared copies and their tables
+// never exceed their byte budget: a stream whose steps do not fit is served
+// encoded afresh, correctly.
 func TestAnimateFrameCacheBound(t *testing.T) {
 	a := newTestAnimator(AnimatorConfig{})
 	a.frames = newFrameCache(1000) // room for a few steps of ~300 bytes
@@ -1230,8 +1230,23 @@ func TestAnimateFrameCacheBound(t *testing.T) {
 	c.send(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1,"fps":60}`)
 	_, steps := c.playAll()
 	checkAnimSteps(t, steps, 25, [3]int{0, 4, 4}, 7)
-	if used := a.frames.used.Load(); used <= 0 || used > 1000 {
-		t.Fatalf("shared copies hold %d bytes, want 1 to 1000", used)
+	if used := a.frames.used.Load(); used <= 25*8 || used > 1000 {
+		t.Fatalf("shared copies hold %d bytes, want more than the 200-byte table and at most 1000", used)
+	}
+
+	// A budget smaller than the step table shares nothing, and the steps
+	// are still right.
+	b := newTestAnimator(AnimatorConfig{})
+	b.frames = newFrameCache(100)
+	c = dialAnim(t, animTestServer(t, b), nil)
+	c.send(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1,"fps":60}`)
+	_, steps = c.playAll()
+	checkAnimSteps(t, steps, 25, [3]int{0, 4, 4}, 7)
+	b.frames.mu.Lock()
+	entries := len(b.frames.byKey)
+	b.frames.mu.Unlock()
+	if used := b.frames.used.Load(); used != 0 || entries != 0 {
+		t.Fatalf("with a 100-byte budget, %d bytes and %d animations are shared", used, entries)
 	}
 }
 
