@@ -226,10 +226,20 @@ func (s *Store) ListAttempts(ctx context.Context, f AttemptFilter) ([]Attempt, e
 	if f.Limit < 1 || f.Limit > MaxListAttempts {
 		return nil, fmt.Errorf("list attempts: %w: limit %d is not 1 to %d", ErrInvalid, f.Limit, MaxListAttempts)
 	}
+	// Only the given filters go into the query, so each can use its index
+	// ((assignment_id, id) or (learner_id, ...)); "x = $1 OR $1 = 0" would not.
+	where, args := "id > $1", []any{f.AfterID}
+	if f.AssignmentID != 0 {
+		args = append(args, f.AssignmentID)
+		where += fmt.Sprintf(" AND assignment_id = $%d", len(args))
+	}
+	if f.LearnerID != 0 {
+		args = append(args, f.LearnerID)
+		where += fmt.Sprintf(" AND learner_id = $%d", len(args))
+	}
+	args = append(args, f.Limit)
 	rows, err := s.read.QueryContext(ctx,
-		`SELECT `+attemptColumns+` FROM attempts
-		 WHERE (assignment_id = $1 OR $1 = 0) AND (learner_id = $2 OR $2 = 0) AND id > $3
-		 ORDER BY id LIMIT $4`, f.AssignmentID, f.LearnerID, f.AfterID, f.Limit)
+		`SELECT `+attemptColumns+` FROM attempts WHERE `+where+fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list attempts: %w", err)
 	}
