@@ -302,6 +302,16 @@ func startServer(ctx context.Context, cfg config, stderr io.Writer) (*server, er
 		return nil, err
 	}
 	bin := cfg.server
+	if bin != "" {
+		// The server runs in the temporary directory, so a relative path
+		// must be made absolute first.
+		abs, err := filepath.Abs(bin)
+		if err != nil {
+			os.RemoveAll(tmp)
+			return nil, err
+		}
+		bin = abs
+	}
 	if bin == "" {
 		if _, err := os.Stat("cmd/server"); err != nil {
 			os.RemoveAll(tmp)
@@ -332,6 +342,9 @@ func startServer(ctx context.Context, cfg config, stderr io.Writer) (*server, er
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	// In the temporary directory, whatever the server writes by default
+	// (its SQLite database in ./stride-data) is removed with it.
+	cmd.Dir = tmp
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
