@@ -118,6 +118,7 @@ type verdictJSON struct {
 	FeedbackHTML string   `json:"feedback_html"`
 	ReadAs       string   `json:"read_as"`
 	Mistake      string   `json:"mistake,omitempty"`
+	Mistakes     []string `json:"mistakes,omitempty"`
 	Consistent   bool     `json:"consistent,omitempty"`
 	WrongCells   [][2]int `json:"wrong_cells,omitempty"`
 	// ShowCellStep is the animation step that replays the (first) wrong
@@ -184,6 +185,9 @@ func checkResponseFrom(v *exercises.Variant, res exercises.Result, answers map[s
 		vj := verdictJSON{
 			Status: string(vd.Status), Feedback: mathml.Plain(vd.Feedback), FeedbackHTML: string(md(vd.Feedback)),
 			ReadAs: vd.ReadAs, Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
+		}
+		if len(vd.Mistakes) > 1 {
+			vj.Mistakes = vd.Mistakes
 		}
 		if part, ok := v.Part(id); ok {
 			if step, got := showCell(part, vd, answers[id]); step >= 0 {

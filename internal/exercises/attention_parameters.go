@@ -22,6 +22,7 @@ type AttentionData struct {
 func attentionParameters() *Exercise {
 	return &Exercise{
 		ID:           "attention-parameters",
+		Domain:       "attention",
 		Title:        "Attention parameters",
 		Section:      "2",
 		SectionTitle: "Attention Parameters",
@@ -65,6 +66,9 @@ type attnMistake struct {
 	id, feedback string
 	formula      string
 	value        int64
+	// uses and avoids tell formula mistakes of equal value apart by the
+	// variables written (see mistake).
+	uses, avoids string
 }
 
 // attentionCounts are the counts of one concrete block, right and wrong,
@@ -124,6 +128,17 @@ func attnPerMatrixMistakes(c attentionCounts) []attnMistake {
 				"so one side is $d_k$.",
 			formula: "d_model (d_model + 1)",
 			value:   c.wide.PerMatrixParams,
+			avoids:  "h",
+		},
+		{
+			// Equal in value to the one above, since d_k h = d_model; told
+			// apart by whether the answer counts heads.
+			id: "all-heads",
+			feedback: "That counts one projection for all $h$ heads together. The question asks about one matrix of one head: " +
+				"it maps $d_{model}$ entries to $d_k$, so leave out the factor $h$.",
+			formula: "d_k (d_model + 1) h",
+			value:   c.wide.PerMatrixParams,
+			uses:    "h",
 		},
 	}
 }
@@ -473,7 +488,18 @@ func attnBigOPart(c, doubled attentionCounts, vars []answer.Variable) *Part {
 		Answer:    "$O(d_{model}^2)$",
 		Input:     "O(d_model^2)",
 		Animation: -1,
-		check:     bigOCheck("d_model", 2, vars, "Write the block's count as a polynomial in $d_{model}$ and keep its fastest-growing term."),
+		check:     bigOCheck("d_model", 2, vars, attentionGrowth, "Write the block's count as a polynomial in $d_{model}$ and keep its fastest-growing term."),
+	}
+}
+
+// attentionGrowth sets the sizes for a width x: the heads stay fixed and
+// split the width, so d_k = d_model/h grows with it.
+func attentionGrowth(x int64) map[string]*big.Rat {
+	const heads = 8
+	return map[string]*big.Rat{
+		"d_model": new(big.Rat).SetInt64(x),
+		"h":       new(big.Rat).SetInt64(heads),
+		"d_k":     new(big.Rat).SetFrac64(x, heads),
 	}
 }
 
@@ -481,7 +507,7 @@ func attnBigOPart(c, doubled attentionCounts, vars []answer.Variable) *Part {
 func symbolicMistakes(ms []attnMistake) []mistake[string] {
 	out := make([]mistake[string], len(ms))
 	for i, m := range ms {
-		out[i] = mistake[string]{id: m.id, feedback: m.feedback, value: m.formula}
+		out[i] = mistake[string]{id: m.id, feedback: m.feedback, value: m.formula, uses: m.uses, avoids: m.avoids}
 	}
 	return out
 }

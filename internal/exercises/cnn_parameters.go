@@ -12,6 +12,7 @@ import (
 func cnnParameters() *Exercise {
 	return &Exercise{
 		ID:           "cnn-parameters",
+		Domain:       "params",
 		Title:        "CNN parameter count",
 		Section:      "3.3",
 		SectionTitle: "Parameters",
@@ -44,6 +45,11 @@ type cnnParamCounts struct {
 	// connected layer one bias per input instead of one per output;
 	// oneChannel gives each conv filter a single channel.
 	noBias, perInput, oneChannel cnnCounts
+	// perLayer has one bias per layer instead of one per output; lastFC
+	// is the last fully connected layer's count, the one left out when
+	// only the first is counted.
+	perLayer cnnCounts
+	lastFC   int64
 	// in and res are each layer's input shape and result.
 	in  [][]int
 	res compute.NetworkResult
@@ -105,6 +111,12 @@ func countCNNParams(d CNNData) (cnnParamCounts, error) {
 			}
 		}
 		c.perInput.add(lr.Type, perInput)
+		if lr.Params > 0 {
+			c.perLayer.add(lr.Type, noBiasRes.Layers[i].Params+1)
+		}
+		if lr.Type == "Linear" {
+			c.lastFC = lr.Params
+		}
 		c.oneChannel.add(lr.Type, oneChannel)
 		prev = lr.OutputShape
 	}
@@ -220,6 +232,12 @@ func cnnConvParamsPart(d CNNData, c cnnParamCounts) *Part {
 			value: c.perInput.conv,
 		},
 		{
+			id: "bias-per-layer",
+			feedback: fmt.Sprintf("You gave the layer a single bias. Each of the %d filters has its own bias, added to its own output channel, "+
+				"so there are %d biases.", cout, cout),
+			value: c.perLayer.conv,
+		},
+		{
 			id: "forgot-input-channels",
 			feedback: fmt.Sprintf("You counted each filter as a single $%d \\times %d$ slice. A filter reaches through all %d input channels, "+
 				"so it has $%d \\times %d \\times %d$ weights.", k, k, cin, cin, k, k),
@@ -274,6 +292,18 @@ func cnnFCParamsPart(d CNNData, c cnnParamCounts) *Part {
 				"however many inputs it reads.",
 			value: c.perInput.fc,
 		},
+		{
+			id: "bias-per-layer",
+			feedback: "You gave each layer a single bias. Every unit of a fully connected layer has its own bias, " +
+				"so a layer with $m$ units has $m$ of them.",
+			value: c.perLayer.fc,
+		},
+		{
+			id: "missed-fc-layer",
+			feedback: "That is the first fully connected layer alone. The network has a second one (the output layer), " +
+				"which reads the first one's outputs; add its weights and biases too.",
+			value: c.right.fc - c.lastFC,
+		},
 	}
 	var solution []string
 	for i, s := range sizes {
@@ -323,9 +353,19 @@ func cnnTotalPart(c cnnParamCounts) *Part {
 			value:    c.perInput.total,
 		},
 		{
+			id:       "bias-per-layer",
+			feedback: "That total has one bias per layer. There is one per conv filter and one per fully connected unit.",
+			value:    c.perLayer.total,
+		},
+		{
 			id:       "forgot-input-channels",
 			feedback: "The conv filters are too thin in that total: each filter reaches through every input channel.",
 			value:    c.oneChannel.total,
+		},
+		{
+			id:       "missed-fc-layer",
+			feedback: "That total leaves out the second fully connected layer (the output layer); it has weights and biases too.",
+			value:    c.right.total - c.lastFC,
 		},
 	}
 	return &Part{

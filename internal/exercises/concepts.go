@@ -46,6 +46,7 @@ type conceptQuestion struct {
 func cnnConcepts() *Exercise {
 	return &Exercise{
 		ID:           "cnn-concepts",
+		Domain:       "concept",
 		Title:        "CNN concepts",
 		Section:      "3.1",
 		SectionTitle: "Concepts",
@@ -65,6 +66,7 @@ func cnnConcepts() *Exercise {
 func rnnConcepts() *Exercise {
 	return &Exercise{
 		ID:           "rnn-concepts",
+		Domain:       "concept",
 		Title:        "RNN concepts",
 		Section:      "4.2",
 		SectionTitle: "Concepts",

@@ -24,6 +24,7 @@ type ConvSetting struct {
 func convByHand() *Exercise {
 	return &Exercise{
 		ID:           "conv-by-hand",
+		Domain:       "conv",
 		Title:        "Convolution by hand",
 		Section:      "3.2",
 		SectionTitle: "Dance Dance Convolution",
@@ -156,7 +157,19 @@ func convDimsPart(id string, image, filter [][]float64, c ConvSetting, anim int)
 		feedback: "You left out the +1 in the output-size formula. The first position of the filter counts too: $\\lfloor (W - K + 2P)/S \\rfloor + 1$.",
 		value:    []int{size(h, 2*c.Padding, c.Stride, 0), size(w, 2*c.Padding, c.Stride, 0)},
 	}}
+	mistakes = append(mistakes, mistake[[]int]{
+		id: "input-size",
+		feedback: fmt.Sprintf("That is the size of the image, %d×%d. The output has one cell per position the filter can take, "+
+			"which the output-size formula counts.", h, w),
+		value: []int{h, w},
+	})
 	if c.Padding > 0 {
+		mistakes = append(mistakes, mistake[[]int]{
+			id: "forgot-padding",
+			feedback: fmt.Sprintf("That is the size without padding. Padding %d adds %d rows of zeros at the top and bottom and %d columns "+
+				"at the left and right, so the filter has more positions: use $P = %d$ in the formula.", c.Padding, c.Padding, c.Padding, c.Padding),
+			value: []int{size(h, 0, c.Stride, 1), size(w, 0, c.Stride, 1)},
+		})
 		mistakes = append(mistakes, mistake[[]int]{
 			id: "padding-one-side",
 			feedback: fmt.Sprintf("You added the padding once. Padding %d puts %d rows of zeros on the top and %d on the bottom "+
@@ -191,10 +204,8 @@ func convDimsPart(id string, image, filter [][]float64, c ConvSetting, anim int)
 		Answer:    fmt.Sprintf("%d×%d", expected[0], expected[1]),
 		Input:     fmt.Sprintf("%dx%d", expected[0], expected[1]),
 		Animation: anim,
-		check: func(text string) Verdict {
-			return shapeCheck(expected, mistakes, "Count how many positions the filter can take down and across: "+
-				"use the output-size formula on each axis.")(text)
-		},
+		check: shapeCheck(expected, mistakes, "Count how many positions the filter can take down and across: "+
+			"use the output-size formula on each axis."),
 	}, nil
 }
 
@@ -234,6 +245,30 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 			"multiply each image value by the filter value in the same position, without rotating the filter.",
 		value: int64(flip.Value),
 	}}
+	if c.Padding > 0 {
+		// Forgetting the padding puts the window at the same edge of the
+		// unpadded output: the corner cell becomes the unpadded corner.
+		outH := (len(image)-len(filter))/c.Stride + 1
+		outW := (len(image[0])-len(filter[0]))/c.Stride + 1
+		pOutH := (len(image)+2*c.Padding-len(filter))/c.Stride + 1
+		pOutW := (len(image[0])+2*c.Padding-len(filter[0]))/c.Stride + 1
+		edge := func(i, n, m int) int {
+			if i == n-1 {
+				return m - 1
+			}
+			return min(i, m-1)
+		}
+		unpadded, err := convStep(image, filter, c.Stride, 0, edge(c.Cell[0], pOutH, outH), edge(c.Cell[1], pOutW, outW))
+		if err != nil {
+			return nil, err
+		}
+		mistakes = append(mistakes, mistake[int64]{
+			id: "forgot-padding",
+			feedback: fmt.Sprintf("That is the value at the same edge of the output without padding. With padding %d the image is "+
+				"surrounded by zeros first, so this cell's window hangs over the border and covers some of those zeros.", c.Padding),
+			value: int64(unpadded.Value),
+		})
+	}
 	return &Part{
 		ID:          id,
 		Label:       "Output value (" + settingWords(c) + ")",

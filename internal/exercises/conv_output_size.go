@@ -22,6 +22,7 @@ type ConvOutputSizeData struct {
 func convOutputSize() *Exercise {
 	return &Exercise{
 		ID:           "conv-output-size",
+		Domain:       "size",
 		Title:        "Output size of a convolution",
 		Section:      "3.1",
 		SectionTitle: "Concepts",

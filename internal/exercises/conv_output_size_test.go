@@ -259,7 +259,7 @@ func TestConvOutputSizeSeeds(t *testing.T) {
 		}
 		for _, m := range ms {
 			vd := partVerdict(t, v, "output-width", strconv.FormatInt(m.value, 10))
-			if vd.Status != StatusIncorrect || vd.Mistake != m.id {
+			if vd.Status != StatusIncorrect || !diagnosedAs(vd, m.id) {
 				t.Errorf("seed %d %+v: %d got %s/%q, want %s", seed, d, m.value, vd.Status, vd.Mistake, m.id)
 			}
 			fired[m.id]++

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/stride-tutor/stride/internal/exercises/answer"
 )
@@ -63,6 +64,9 @@ type Exercise struct {
 	Summary string
 	// Beyond marks exercises that go beyond the recitation itself.
 	Beyond bool
+	// Domain is the first half of the exercise's diagnosis codes, like
+	// "conv" in "conv.flipped-kernel". Codes are public and stable.
+	Domain string
 	// generate builds the variant for a seed; it must succeed for every
 	// seed from 0 to MaxSeed.
 	generate func(seed uint64, rng *rand.Rand) (*Variant, error)
@@ -86,6 +90,9 @@ func (e *Exercise) Variant(seed uint64) (*Variant, error) {
 	}
 	v.Exercise = e
 	v.Seed = seed
+	for _, p := range v.Parts {
+		p.domain = e.Domain
+	}
 	return v, nil
 }
 
@@ -158,7 +165,10 @@ type Part struct {
 	// RNNDiagram, when set, is drawn with the worked solution.
 	RNNDiagram *RNNDiagram
 
-	check func(text string) Verdict
+	check checker
+	// domain prefixes the part's diagnosis codes ("conv" makes
+	// "conv.flipped-kernel"); Exercise.Variant sets it.
+	domain string
 }
 
 // Option is one choice of a choice part.
@@ -236,8 +246,12 @@ type Verdict struct {
 	Feedback string
 	// ReadAs says how the answer was read ("read as 12 channels of 48×48").
 	ReadAs string
-	// Mistake is the identifier of the diagnosed mistake, if any.
+	// Mistake is the stable code of the diagnosed mistake, if any, like
+	// "conv.flipped-kernel": the exercise's domain, a dot, the mistake.
 	Mistake string
+	// Mistakes lists every code the answer fits when it fits several; the
+	// first is Mistake.
+	Mistakes []string
 	// Consistent marks an answer that is wrong but follows correctly from
 	// the student's own wrong answer to an earlier part.
 	Consistent bool
@@ -327,7 +341,24 @@ func (p *Part) Check(text string) Verdict {
 	if len(text) > maxAnswerBytes {
 		return Verdict{Status: StatusInvalid, Feedback: fmt.Sprintf("This answer is longer than %d characters; it cannot be an answer to this part.", maxAnswerBytes)}
 	}
-	return p.check(text)
+	vd := p.check.check(text)
+	if vd.Mistake != "" {
+		vd.Mistake = p.code(vd.Mistake)
+		codes := make([]string, len(vd.Mistakes))
+		for i, c := range vd.Mistakes {
+			codes[i] = p.code(c)
+		}
+		vd.Mistakes = codes
+	}
+	return vd
+}
+
+// code turns a checker's mistake ID into the part's stable diagnosis code.
+func (p *Part) code(id string) string {
+	if p.domain == "" || strings.Contains(id, ".") {
+		return id
+	}
+	return p.domain + "." + id
 }
 
 func isBlank(s string) bool {

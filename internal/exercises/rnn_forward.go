@@ -199,6 +199,7 @@ func rnnMatVecArithmetic(w [][]float64, v []float64) (string, error) {
 func rnnForward() *Exercise {
 	return &Exercise{
 		ID:           "rnn-forward",
+		Domain:       "rnn",
 		Title:        "RNN forward pass by hand",
 		Section:      "4.1",
 		SectionTitle: "Sample RNN",
@@ -370,21 +371,74 @@ func forwardMistakes(d RNNForwardData) (map[string][]mistake[[][]float64], error
 
 // rnnVectorCheck checks a vector answered as a row; a column of the right
 // length is accepted too, since vectors are columns in the math.
-func rnnVectorCheck(expected []float64, mistakes []mistake[[][]float64], generic string) func(string) Verdict {
+//
+// Entries in the wrong places are diagnosed too: two entries swapped is
+// "swapped-entries", usually a row of W paired with the wrong entry.
+func rnnVectorCheck(expected []float64, mistakes []mistake[[][]float64], generic string) checker {
 	inner := matrixCheck([][]float64{expected}, mistakes, generic)
-	return func(text string) Verdict {
+	judge := func(vec []float64, text string) Verdict {
+		vd := inner.check(text)
+		if vd.Status != StatusIncorrect || len(vec) != len(expected) {
+			return vd
+		}
+		if i, j, ok := swappedPair(vec, expected); ok {
+			fb := fmt.Sprintf("Entries %d and %d are the right numbers in each other's places. Entry $i$ of $W \\mathbf{v}$ "+
+				"comes from row $i$ of $W$: keep each row's result in its own place.", i+1, j+1)
+			if vd.Mistake == "" {
+				vd.Mistake, vd.Feedback = "swapped-entries", fb
+			} else {
+				vd.Feedback += " Or: " + fb
+			}
+			vd.Mistakes = append(vd.Mistakes, "swapped-entries")
+		}
+		return vd
+	}
+	examples := inner.examples
+	for i := range expected {
+		for j := i + 1; j < len(expected); j++ {
+			if expected[i] != expected[j] && len(examples) == len(inner.examples) {
+				sw := slices.Clone(expected)
+				sw[i], sw[j] = sw[j], sw[i]
+				examples = append(examples, example{code: "swapped-entries", input: rnnVecText(sw)})
+			}
+		}
+	}
+	return checker{examples: examples, fn: func(text string) Verdict {
 		m, err := answer.ParseMatrix(text)
-		if err == nil && len(expected) > 1 && len(m.Rows) == len(expected) && len(m.Rows[0]) == 1 {
+		if err != nil {
+			return inner.check(text)
+		}
+		if len(expected) > 1 && len(m.Rows) == len(expected) && len(m.Rows[0]) == 1 {
 			col := make([]float64, len(m.Rows))
 			for i, r := range m.Rows {
 				col[i] = r[0]
 			}
-			vd := inner(rnnVecText(col))
+			vd := judge(col, rnnVecText(col))
 			vd.ReadAs = "read as the column vector " + rnnVecText(col)
 			return vd
 		}
-		return inner(text)
+		if len(m.Rows) == 1 {
+			return judge(m.Rows[0], text)
+		}
+		return inner.check(text)
+	}}
+}
+
+// swappedPair reports whether got is want with exactly two different
+// entries exchanged, and which.
+func swappedPair(got, want []float64) (i, j int, ok bool) {
+	var diff []int
+	for k := range want {
+		if math.Abs(got[k]-want[k]) > 1e-9*math.Max(1, math.Abs(want[k])) {
+			diff = append(diff, k)
+		}
 	}
+	if len(diff) != 2 {
+		return 0, 0, false
+	}
+	a, b := diff[0], diff[1]
+	near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-9*math.Max(1, math.Abs(y)) }
+	return a, b, near(got[a], want[b]) && near(got[b], want[a])
 }
 
 func forwardActivationStep(d RNNForwardData, t int, z, h []float64) string {

@@ -42,6 +42,7 @@ func (d RNNShapesData) spec() compute.RNNSpec {
 func rnnShapes() *Exercise {
 	return &Exercise{
 		ID:           "rnn-shapes",
+		Domain:       "rnn-shapes",
 		Title:        "RNN weight shapes",
 		Section:      "4.1",
 		SectionTitle: "Sample RNN",

@@ -121,7 +121,7 @@ func TestRNNShapesVariants(t *testing.T) {
 			{"w-hx", fmt.Sprintf("%dx%d", i, h)},
 			{"w-yh", fmt.Sprintf("%dx%d", h, o)},
 		} {
-			if vd := checkPart(t, v, tc.part, tc.text); vd.Mistake != "transposed" {
+			if vd := checkPart(t, v, tc.part, tc.text); !diagnosedAs(vd, "transposed") {
 				t.Fatalf("seed %d %s %q: %s/%q, want transposed", seed, tc.part, tc.text, vd.Status, vd.Mistake)
 			}
 		}
@@ -140,7 +140,7 @@ func TestRNNShapesVariants(t *testing.T) {
 				if first < k {
 					continue // an earlier, equal mistake takes precedence
 				}
-				if vd := p.Check(shapeAnswer(m.value)); vd.Status != StatusIncorrect || vd.Mistake != m.id {
+				if vd := p.Check(shapeAnswer(m.value)); vd.Status != StatusIncorrect || !diagnosedAs(vd, m.id) {
 					t.Fatalf("seed %d %s %q: %s/%q, want %s", seed, part, shapeAnswer(m.value), vd.Status, vd.Mistake, m.id)
 				}
 			}
@@ -160,7 +160,7 @@ func TestRNNShapesVariants(t *testing.T) {
 			if text == res.Input || first < k {
 				continue
 			}
-			if vd := res.Check(text); vd.Status != StatusIncorrect || vd.Mistake != m.id {
+			if vd := res.Check(text); vd.Status != StatusIncorrect || !diagnosedAs(vd, m.id) {
 				t.Fatalf("seed %d params %q: %s/%q, want %s", seed, text, vd.Status, vd.Mistake, m.id)
 			}
 		}
