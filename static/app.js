@@ -141,11 +141,14 @@
       line.appendChild(read);
     }
     box.appendChild(line);
-    var fb = document.createElement("p");
-    fb.className = "feedback";
-    // feedback_html is rendered and escaped by the server's math renderer.
-    fb.innerHTML = v.feedback_html;
-    box.appendChild(fb);
+    // A plain "Correct." would only repeat the headline.
+    if (v.feedback_html && !(v.status === "correct" && v.feedback === "Correct.")) {
+      var fb = document.createElement("p");
+      fb.className = "feedback";
+      // feedback_html is rendered and escaped by the server's math renderer.
+      fb.innerHTML = v.feedback_html;
+      box.appendChild(fb);
+    }
     if (typeof v.show_cell_step === "number" && part && Number(part.getAttribute("data-animation")) >= 0) {
       var p = document.createElement("p");
       var b = document.createElement("button");

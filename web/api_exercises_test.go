@@ -252,3 +252,22 @@ func TestMatrixGridPost(t *testing.T) {
 	}
 	t.Fatal("no variant with a matrix part")
 }
+
+// TestVerdictSaysCorrectOnce: a right answer reads "Correct (read as 3×3)",
+// not "Correct (read as 3×3) Correct.".
+func TestVerdictSaysCorrectOnce(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	rec := doWithType(t, h, "/exercises/conv-by-hand?seed=0", "a.dims=3x3", "application/x-www-form-urlencoded")
+	if rec.Code != 200 {
+		t.Fatalf("post: %d", rec.Code)
+	}
+	body := rec.Body.String()
+	i := strings.Index(body, `id="verdict-dims"`)
+	if i < 0 {
+		t.Fatal("no verdict for dims")
+	}
+	box := body[i:min(len(body), i+600)]
+	if !strings.Contains(box, "Correct") || strings.Contains(box, "Correct.") {
+		t.Errorf("verdict box: %s", box)
+	}
+}

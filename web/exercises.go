@@ -371,6 +371,10 @@ func verdictView(vd exercises.Verdict, selfMark string) *templates.VerdictView {
 		Status: string(vd.Status), Feedback: md(vd.Feedback), ReadAs: vd.ReadAs, Consistent: vd.Consistent,
 	}
 	v.Headline = verdictHeadline(vd)
+	if redundantFeedback(vd) {
+		// "Correct (read as 5×5) Correct." says it twice.
+		v.Feedback = ""
+	}
 	if vd.Status == exercises.StatusRevealed {
 		switch selfMark {
 		case "got-it":
@@ -386,6 +390,11 @@ func verdictView(vd exercises.Verdict, selfMark string) *templates.VerdictView {
 		}
 	}
 	return v
+}
+
+// redundantFeedback reports a feedback that only repeats the headline.
+func redundantFeedback(vd exercises.Verdict) bool {
+	return vd.Status == exercises.StatusCorrect && vd.Feedback == "Correct."
 }
 
 func verdictHeadline(vd exercises.Verdict) string {

@@ -276,8 +276,7 @@ func attnWeightShapePart(d AttentionData, c attentionCounts, vars []answer.Varia
 		return p
 	}
 	rows, cols := c.right.WeightShape[0], c.right.WeightShape[1]
-	p.Placeholder = "e.g. 16x32"
-	p.Format = "Write rows × columns, like 16x32 or 16×32."
+	p.Format = "Write rows × columns, like {example} or {example2}."
 	p.Hints = []string{
 		"Each matrix turns one input vector into one query (or key, or value).",
 		fmt.Sprintf("Treat $\\mathbf{x}_i$ as a row of %d numbers. The product $\\mathbf{x}_i W_q$ must be a row of %d numbers. "+
@@ -337,8 +336,7 @@ func attnPerMatrixPart(d AttentionData, c attentionCounts, vars []answer.Variabl
 	}
 	weights, total := c.noBias.PerMatrixParams, c.right.PerMatrixParams
 	p.Kind = KindInteger
-	p.Placeholder = "e.g. 1234"
-	p.Format = "A whole number, exact; thousands separators such as 12,345 are fine."
+	p.Format = "A whole number, exact; thousands separators are fine, as in {example}."
 	p.Solution = []string{
 		fmt.Sprintf("The weights: $W_q$ is $%d \\times %d$, so it has $%d \\cdot %d = %d$ entries.", d.DModel, d.DK, d.DModel, d.DK, weights),
 		fmt.Sprintf("The bias: one per entry of the query, so %d of them.", d.DK),
@@ -381,8 +379,7 @@ func attnBlockPart(d AttentionData, c attentionCounts, vars []answer.Variable, d
 	}
 	perMatrix, perHead, total := c.right.PerMatrixParams, c.right.PerHeadParams, c.right.TotalParams
 	p.Kind = KindInteger
-	p.Placeholder = "e.g. 123456"
-	p.Format = "A whole number, exact; thousands separators such as 123,456 are fine."
+	p.Format = "A whole number, exact; thousands separators are fine, as in {example}."
 	p.Hints = []string{
 		"Each head has its own $W_q$, $W_k$ and $W_v$.",
 		"Multiply your count for one matrix by the number of matrices per head, then by the number of heads.",

@@ -163,6 +163,8 @@ func attn512(t *testing.T) *Variant {
 	if err != nil {
 		t.Fatal(err)
 	}
+	v.Seed = 1
+	v.setExamples()
 	return v
 }
 

@@ -281,6 +281,16 @@ func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Do
 		if err != nil {
 			return invalid(err)
 		}
+		// "d_model*d_k" means d_model × d_k, as "3*3" means 3×3: a shape
+		// written as one product with as many factors as the shape has
+		// dimensions is read as those dimensions.
+		if len(s.Dims) == 1 && len(want.Dims) > 1 {
+			if parts := splitTopLevel(text, '*'); len(parts) == len(want.Dims) {
+				if t, err := answer.ParseSymbolicShape(strings.Join(parts, " × "), vars); err == nil && len(t.Dims) == len(want.Dims) {
+					s = t
+				}
+			}
+		}
 		readAs := "read as " + describeSymbolicShape(s.Dims)
 		if same(s, want) {
 			return correct(readAs, "Correct.")
@@ -295,6 +305,26 @@ func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Do
 		}
 		return wrong(readAs, generic)
 	}}
+}
+
+// splitTopLevel splits s at every sep outside brackets.
+func splitTopLevel(s string, sep byte) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(', '[':
+			depth++
+		case ')', ']':
+			depth--
+		case sep:
+			if depth == 0 {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, s[start:])
 }
 
 func describeSymbolicShape(dims []*answer.Expr) string {

@@ -207,7 +207,7 @@ func sumText(values []int64, total int64) string {
 	return strings.Join(parts, " + ") + " = " + fmt.Sprint(total)
 }
 
-const cnnCountFormat = "A whole number, exact; thousands separators such as 10,416 are fine."
+const cnnCountFormat = "A whole number, exact; thousands separators are fine, as in {example}."
 
 func cnnConvParamsPart(d CNNData, c cnnParamCounts) *Part {
 	terms, values := cnnLayerTerms(d, c, "Conv2d")
@@ -251,12 +251,11 @@ func cnnConvParamsPart(d CNNData, c cnnParamCounts) *Part {
 		fmt.Sprintf("$N_{conv} = %s = %s$.", strings.Join(terms, " + "), sumText(values, expected)),
 	}
 	return &Part{
-		ID:          "conv-params",
-		Label:       "Convolutional parameters",
-		Prompt:      "How many learnable parameters does the convolutional layer have?",
-		Kind:        KindInteger,
-		Placeholder: "e.g. 1234",
-		Format:      cnnCountFormat,
+		ID:     "conv-params",
+		Label:  "Convolutional parameters",
+		Prompt: "How many learnable parameters does the convolutional layer have?",
+		Kind:   KindInteger,
+		Format: cnnCountFormat,
 		Hints: []string{
 			"A filter has one $K \\times K$ slice of weights for every channel it reads, and one bias.",
 			fmt.Sprintf("The layer reads %d %s and has %d filters of $%d \\times %d$.", cin, plural(cin, "channel", "channels"), cout, k, k),
@@ -320,12 +319,11 @@ func cnnFCParamsPart(d CNNData, c cnnParamCounts) *Part {
 		hint2 = fmt.Sprintf("The first one reads the flattened vector of %d numbers; the second reads the %d outputs of the first.", sizes[0][0], sizes[1][0])
 	}
 	return &Part{
-		ID:          "fc-params",
-		Label:       "Fully connected parameters",
-		Prompt:      "How many parameters do the fully connected layers have, both together?",
-		Kind:        KindInteger,
-		Placeholder: "e.g. 123456",
-		Format:      cnnCountFormat,
+		ID:     "fc-params",
+		Label:  "Fully connected parameters",
+		Prompt: "How many parameters do the fully connected layers have, both together?",
+		Kind:   KindInteger,
+		Format: cnnCountFormat,
 		Hints: []string{
 			"A fully connected layer with $n$ inputs and $m$ units has an $n \\times m$ weight matrix and $m$ biases.",
 			hint2,
@@ -369,12 +367,11 @@ func cnnTotalPart(c cnnParamCounts) *Part {
 		},
 	}
 	return &Part{
-		ID:          "total",
-		Label:       "Total parameters",
-		Prompt:      "How many parameters does the whole network have?",
-		Kind:        KindInteger,
-		Placeholder: "e.g. 123456",
-		Format:      cnnCountFormat,
+		ID:     "total",
+		Label:  "Total parameters",
+		Prompt: "How many parameters does the whole network have?",
+		Kind:   KindInteger,
+		Format: cnnCountFormat,
 		Hints: []string{
 			"Which layers have anything to learn? Pooling, flattening, ReLU and softmax have fixed rules.",
 			"Add the convolutional and the fully connected counts.",
@@ -431,12 +428,11 @@ func cnnSharePart(id string, c cnnParamCounts, conv bool) *Part {
 				"and output sizes, and the flattened image is large.")
 	}
 	return &Part{
-		ID:          id,
-		Label:       label,
-		Prompt:      fmt.Sprintf("What share of all the network's parameters belongs to the %s?", name),
-		Kind:        KindNumber,
-		Placeholder: "e.g. 12.34%",
-		Format: "A percentage such as 12.34% or the same share as a fraction such as 0.1234; both forms are accepted. " +
+		ID:     id,
+		Label:  label,
+		Prompt: fmt.Sprintf("What share of all the network's parameters belongs to the %s?", name),
+		Kind:   KindNumber,
+		Format: "A percentage such as {example} or the same share as a fraction such as {example2}; both forms are accepted. " +
 			"It counts as right " + cnnShareTolerance.Words + " (within 0.005 percentage points).",
 		Hints: []string{
 			"A share is the part divided by the whole.",

@@ -322,24 +322,19 @@ func cnnRowPart(l CNNLayer, cl compute.Layer, prev, expected []int) *Part {
 		add("unchanged", "That is the shape before this layer. Work out what the layer does to it: "+
 			"the output-size formula for height and width, and the layer's own channel count.", prev, true)
 	}
-	placeholder := "e.g. 8@32x32"
-	format := "Write C@H×W (like 12@48x48) for images, or one number for a flat vector."
-	if len(expected) == 1 {
-		placeholder = "e.g. 256"
-	}
+	format := "Write C@H×W (like {shape3}) for images, or one number (like {flat}) for a flat vector."
 	return &Part{
-		ID:          l.Row,
-		Label:       l.Row,
-		Prompt:      cnnOperation(l),
-		Kind:        KindShape,
-		Placeholder: placeholder,
-		Format:      format,
-		Hints:       hints,
-		Solution:    solution,
-		Answer:      shapeText(expected),
-		Input:       shapeText(expected),
-		Animation:   -1,
-		check:       shapeCheck(expected, mistakes, "Check this layer's effect on the shape above it; the hints give the formula."),
+		ID:        l.Row,
+		Label:     l.Row,
+		Prompt:    cnnOperation(l),
+		Kind:      KindShape,
+		Format:    format,
+		Hints:     hints,
+		Solution:  solution,
+		Answer:    shapeText(expected),
+		Input:     shapeText(expected),
+		Animation: -1,
+		check:     shapeCheck(expected, mistakes, "Check this layer's effect on the shape above it; the hints give the formula."),
 	}
 }
 

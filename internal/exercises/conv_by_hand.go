@@ -185,12 +185,11 @@ func convDimsPart(id string, image, filter [][]float64, c ConvSetting, anim int)
 		})
 	}
 	return &Part{
-		ID:          id,
-		Label:       "Output size (" + settingWords(c) + ")",
-		Prompt:      fmt.Sprintf("With %s, what are the dimensions of the output?", settingWords(c)),
-		Kind:        KindShape,
-		Placeholder: "e.g. 3x3",
-		Format:      "Write height × width, like 3x3 or 3×3.",
+		ID:     id,
+		Label:  "Output size (" + settingWords(c) + ")",
+		Prompt: fmt.Sprintf("With %s, what are the dimensions of the output?", settingWords(c)),
+		Kind:   KindShape,
+		Format: "Write height × width, like {example} or {example2}.",
 		Hints: []string{
 			"Use the output-size formula on each axis: $W_{out} = \\lfloor (W_{in} - K + 2P) / S \\rfloor + 1$.",
 			fmt.Sprintf("Here $W_{in} = %d$ (height %d), $K = %d$, $P = %d$, $S = %d$.", w, h, k, c.Padding, c.Stride),
@@ -235,7 +234,7 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 	}
 	padNote := ""
 	if c.Padding > 0 {
-		padNote = fmt.Sprintf(" In the image padded with %d ring(s) of zeros it", c.Padding)
+		padNote = fmt.Sprintf(" In the image padded with %d %s of zeros it", c.Padding, plural(c.Padding, "ring", "rings"))
 	} else {
 		padNote = " It"
 	}
@@ -270,12 +269,11 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 		})
 	}
 	return &Part{
-		ID:          id,
-		Label:       "Output value (" + settingWords(c) + ")",
-		Prompt:      fmt.Sprintf("With %s, what is the value %s?", settingWords(c), where),
-		Kind:        KindInteger,
-		Placeholder: "e.g. -5",
-		Format:      "A whole number; a minus sign is fine.",
+		ID:     id,
+		Label:  "Output value (" + settingWords(c) + ")",
+		Prompt: fmt.Sprintf("With %s, what is the value %s?", settingWords(c), where),
+		Kind:   KindInteger,
+		Format: "A whole number; a minus sign is fine, like {example}.",
 		Hints: []string{
 			fmt.Sprintf("Find the window first: output cell (%d, %d) starts at row %d, column %d of the padded image (counting from 0), because each step moves the filter by the stride.",
 				c.Cell[0], c.Cell[1], win.Row, win.Col),
@@ -309,7 +307,7 @@ func convMatrixPart(id string, image, filter [][]float64, c ConvSetting, anim in
 		Label:       "Whole output (" + settingWords(c) + ")",
 		Prompt:      fmt.Sprintf("With %s, write out the whole output.", settingWords(c)),
 		Kind:        KindMatrix,
-		Placeholder: "one row per line, e.g. 1 2; 3 4",
+		Placeholder: "one row per line, e.g. {example}",
 		Format:      "One row per line (or rows separated by semicolons), numbers separated by spaces or commas.",
 		Rows:        len(out), Cols: len(out[0]),
 		Hints: []string{

@@ -311,17 +311,16 @@ func convWidthPart(d ConvOutputSizeData, out int, ms []mistake[int64]) *Part {
 			"and a filter that sticks out past the padding produces no output.", room/s, short, plural(short, "column", "columns")))
 	}
 	return &Part{
-		ID:          "output-width",
-		Label:       "Output width",
-		Prompt:      prompt,
-		Kind:        KindInteger,
-		Placeholder: "e.g. 12",
-		Format:      "A whole number, exact.",
-		Hints:       hints,
-		Solution:    solution,
-		Answer:      fmt.Sprint(out),
-		Input:       fmt.Sprint(out),
-		Animation:   -1,
+		ID:        "output-width",
+		Label:     "Output width",
+		Prompt:    prompt,
+		Kind:      KindInteger,
+		Format:    "A whole number, exact, like {example}.",
+		Hints:     hints,
+		Solution:  solution,
+		Answer:    fmt.Sprint(out),
+		Input:     fmt.Sprint(out),
+		Animation: -1,
 		check: integerCheck(int64(out), ms,
 			"Count the positions where the filter fits entirely in the padded input; the hints give the formula."),
 	}

@@ -193,3 +193,21 @@ func TestDiagnosisCodesDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswersReadAsStudentsWriteThem covers the readings of section 6.
+func TestAnswersReadAsStudentsWriteThem(t *testing.T) {
+	v := exerciseVariant(t, attentionParameters, 0)
+	for _, tc := range []struct {
+		text   string
+		status Status
+	}{
+		{"d_model*d_k", StatusCorrect},
+		{"d_model * d_k", StatusCorrect},
+		{"d_k*d_model", StatusIncorrect},
+		{"(2*d_k)*d_model", StatusIncorrect},
+	} {
+		if vd := partVerdict(t, v, "weight-shape", tc.text); vd.Status != tc.status {
+			t.Errorf("weight-shape %q: %s (%s), want %s", tc.text, vd.Status, vd.Feedback, tc.status)
+		}
+	}
+}

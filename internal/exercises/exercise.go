@@ -93,6 +93,7 @@ func (e *Exercise) Variant(seed uint64) (*Variant, error) {
 	for _, p := range v.Parts {
 		p.domain = e.Domain
 	}
+	v.setExamples()
 	return v, nil
 }
 
@@ -166,6 +167,9 @@ type Part struct {
 	RNNDiagram *RNNDiagram
 
 	check checker
+	// example is an answer of the part's kind that is no answer of the
+	// variant, for format lines and parse errors (see examples.go).
+	example string
 	// domain prefixes the part's diagnosis codes ("conv" makes
 	// "conv.flipped-kernel"); Exercise.Variant sets it.
 	domain string
@@ -259,6 +263,8 @@ type Verdict struct {
 	WrongCells [][2]int
 	// Got is the student's value of the first wrong cell, when there is one.
 	Got *float64
+	// unreadable is the parser's message for an answer it could not read.
+	unreadable string
 }
 
 // Result is the outcome of checking a whole variant.
@@ -342,6 +348,14 @@ func (p *Part) Check(text string) Verdict {
 		return Verdict{Status: StatusInvalid, Feedback: fmt.Sprintf("This answer is longer than %d characters; it cannot be an answer to this part.", maxAnswerBytes)}
 	}
 	vd := p.check.check(text)
+	if vd.unreadable != "" {
+		// The parser's words, then how to write an answer to this part.
+		vd.Feedback = "Stride could not read this answer: " + vd.unreadable + "."
+		if p.example != "" {
+			vd.Feedback += " Write it like " + p.example + "."
+		}
+		vd.Feedback += " It does not count as an attempt."
+	}
 	if vd.Mistake != "" {
 		vd.Mistake = p.code(vd.Mistake)
 		codes := make([]string, len(vd.Mistakes))
@@ -378,9 +392,7 @@ func invalid(err error) Verdict {
 	msg := err.Error()
 	if asParseError(err, &pe) {
 		msg = pe.Message
-		if pe.Expected != "" {
-			msg += ". Expected " + pe.Expected + "."
-		}
 	}
-	return Verdict{Status: StatusInvalid, Feedback: "Stride could not read this answer: " + msg + " It does not count as an attempt."}
+	// Part.Check writes the feedback, with an example for the part.
+	return Verdict{Status: StatusInvalid, unreadable: msg}
 }

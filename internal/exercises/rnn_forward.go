@@ -418,7 +418,11 @@ func rnnVectorCheck(expected []float64, mistakes []mistake[[][]float64], generic
 			return vd
 		}
 		if len(m.Rows) == 1 {
-			return judge(m.Rows[0], text)
+			vd := judge(m.Rows[0], text)
+			if vd.ReadAs != "" {
+				vd.ReadAs = "read as the vector " + rnnVecText(m.Rows[0])
+			}
+			return vd
 		}
 		return inner.check(text)
 	}}
@@ -498,13 +502,12 @@ func forwardHiddenPart(d RNNForwardData, steps []compute.RNNStep, t int, mistake
 		}
 	}
 	return &Part{
-		ID:          fmt.Sprintf("h-%d", n),
-		Label:       fmt.Sprintf("Hidden state h_%d", n),
-		Prompt:      fmt.Sprintf("What is the hidden state $\\mathbf{h}_%d$?", n),
-		Kind:        KindMatrix,
-		Placeholder: "e.g. 3 -1",
-		Format:      "Write the entries in order, separated by spaces or commas, like 3 -1 or [3, -1].",
-		Rows:        1, Cols: len(st.H),
+		ID:     fmt.Sprintf("h-%d", n),
+		Label:  fmt.Sprintf("Hidden state h_%d", n),
+		Prompt: fmt.Sprintf("What is the hidden state $\\mathbf{h}_%d$?", n),
+		Kind:   KindMatrix,
+		Format: "Write the entries in order, separated by spaces or commas, like {example} or {example2}.",
+		Rows:   1, Cols: len(st.H),
 		Hints:     hints,
 		Solution:  solution,
 		Answer:    fmt.Sprintf("$\\mathbf{h}_%d = %s$", n, rnnVecText(st.H)),
@@ -521,13 +524,12 @@ func forwardOutputPart(d RNNForwardData, steps []compute.RNNStep, mistakes []mis
 		return nil, err
 	}
 	return &Part{
-		ID:          "o-2",
-		Label:       "Output o_2",
-		Prompt:      "What is the output $\\mathbf{o}_2$ (which here equals $\\hat{\\mathbf{y}}_2$)?",
-		Kind:        KindMatrix,
-		Placeholder: "e.g. 4 -2",
-		Format:      "Write the entries in order, separated by spaces or commas, like 4 -2 or [4, -2].",
-		Rows:        1, Cols: len(st.O),
+		ID:     "o-2",
+		Label:  "Output o_2",
+		Prompt: "What is the output $\\mathbf{o}_2$ (which here equals $\\hat{\\mathbf{y}}_2$)?",
+		Kind:   KindMatrix,
+		Format: "Write the entries in order, separated by spaces or commas, like {example} or {example2}.",
+		Rows:   1, Cols: len(st.O),
 		Hints: []string{
 			"$\\mathbf{o}_2 = W_{yh} \\mathbf{h}_2$, with the $\\mathbf{h}_2$ of the previous part.",
 			"Entry $i$ is row $i$ of $W_{yh}$ times $\\mathbf{h}_2$, entry by entry, added up.",

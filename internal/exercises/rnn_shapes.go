@@ -219,17 +219,16 @@ func rnnParamMistakes(d RNNShapesData, res compute.RNNResult) ([]mistake[int64],
 func rnnShapePart(id, name, plain string, expected [2]int, mistakes []mistake[[]int], hints, solution []string) *Part {
 	want := expected[:]
 	return &Part{
-		ID:          id,
-		Label:       "Shape of " + plain,
-		Prompt:      fmt.Sprintf("What is the shape of $%s$ (rows × columns)?", name),
-		Kind:        KindShape,
-		Placeholder: "e.g. 5x2",
-		Format:      "Write rows × columns, like 5x2, 5×2 or (5, 2).",
-		Hints:       hints,
-		Solution:    append(solution, fmt.Sprintf("So $%s \\in \\mathbb{R}^{%d \\times %d}$.", name, expected[0], expected[1])),
-		Answer:      fmt.Sprintf("$%d \\times %d$", expected[0], expected[1]),
-		Input:       fmt.Sprintf("%dx%d", expected[0], expected[1]),
-		Animation:   -1,
+		ID:        id,
+		Label:     "Shape of " + plain,
+		Prompt:    fmt.Sprintf("What is the shape of $%s$ (rows × columns)?", name),
+		Kind:      KindShape,
+		Format:    "Write rows × columns, like {example} or {example2}.",
+		Hints:     hints,
+		Solution:  append(solution, fmt.Sprintf("So $%s \\in \\mathbb{R}^{%d \\times %d}$.", name, expected[0], expected[1])),
+		Answer:    fmt.Sprintf("$%d \\times %d$", expected[0], expected[1]),
+		Input:     fmt.Sprintf("%dx%d", expected[0], expected[1]),
+		Animation: -1,
 		check: shapeCheck(want, mistakes, "Find the vector this matrix multiplies (that gives the columns) "+
 			"and the vector its product belongs to (that gives the rows)."),
 	}
@@ -238,12 +237,11 @@ func rnnShapePart(id, name, plain string, expected [2]int, mistakes []mistake[[]
 func rnnParamsPart(res compute.RNNResult, mistakes []mistake[int64]) *Part {
 	s := res.Shapes
 	return &Part{
-		ID:          "params",
-		Label:       "Number of weights",
-		Prompt:      "How many weights does the network have in total? (It has no biases.)",
-		Kind:        KindInteger,
-		Placeholder: "e.g. 50",
-		Format:      "A whole number.",
+		ID:     "params",
+		Label:  "Number of weights",
+		Prompt: "How many weights does the network have in total? (It has no biases.)",
+		Kind:   KindInteger,
+		Format: "A whole number, like {example}.",
 		Hints: []string{
 			"A matrix with $r$ rows and $c$ columns holds $r \\times c$ weights.",
 			"Add up the three matrices. The unrolled copies share their weights, so count each matrix once.",
