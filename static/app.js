@@ -132,13 +132,19 @@
     line.className = "verdict-line";
     var strong = document.createElement("strong");
     strong.className = "verdict-status";
-    strong.textContent = v.consistent ? "Consistent with your row above" : (HEADLINES[v.status] || v.status);
+    strong.textContent = v.consistent ? "Consistent with your earlier answer" : (HEADLINES[v.status] || v.status);
     line.appendChild(strong);
     if (v.read_as) {
       var read = document.createElement("span");
       read.className = "read-as";
       read.textContent = " (" + v.read_as + ")";
       line.appendChild(read);
+    }
+    if (v.max > 0 && v.status !== "invalid") {
+      var credit = document.createElement("span");
+      credit.className = "credit";
+      credit.textContent = " · " + v.score + " of " + v.max + " point";
+      line.appendChild(credit);
     }
     box.appendChild(line);
     // A plain "Correct." would only repeat the headline.
@@ -201,7 +207,7 @@
           notifyParent({ type: "result", exercise: exercise, seed: Number(seed), part: id, status: v.status });
         });
         recordSolved(exercise, seed, solved);
-        if (score) score.textContent = "Score: " + r.body.score + " of " + r.body.max + " checked parts correct.";
+        if (score) score.textContent = r.body.score_text;
         announceResize();
       }).catch(function () {
         // The JSON path failed (offline, proxy): post the form instead.

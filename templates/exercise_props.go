@@ -31,7 +31,9 @@ type ExercisePageProps struct {
 	TableInput  string
 	// Checked is true when the page shows verdicts of a submission.
 	Checked    bool
-	Score, Max int
+	// ScoreText reports the score after a check, like "Score: 7 of 8
+	// (6 right, 1 credited as a right step from an earlier answer).".
+	ScoreText string
 	// Embedded drops the site chrome for iframes.
 	Embedded bool
 	// EmbedSnippet is the iframe code offered in the "Embed" disclosure.
@@ -107,6 +109,9 @@ type VerdictView struct {
 	Feedback   template.HTML
 	ReadAs     string
 	Consistent bool
+	// Credit is the part's score in words ("1 of 1 point"); empty for
+	// parts Stride does not score.
+	Credit string
 	// WrongCells are "r-c" keys of wrong matrix cells.
 	WrongCells map[string]bool
 	// ShowCellStep and Got drive "show me this cell": the trace step of

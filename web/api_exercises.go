@@ -125,12 +125,22 @@ type verdictJSON struct {
 	// cell, and Got the student's value there; absent when there is none.
 	ShowCellStep *int   `json:"show_cell_step,omitempty"`
 	Got          string `json:"got,omitempty"`
+	// Score is the part's credit, 0 to 1, of Max: 1 for a part Stride
+	// scores, 0 for a self-check part.
+	Score float64 `json:"score"`
+	Max   int     `json:"max"`
 }
 
 type checkResponse struct {
 	Parts map[string]verdictJSON `json:"parts"`
-	Score int                    `json:"score"`
-	Max   int                    `json:"max"`
+	// Score adds the parts' credit; Correct counts right answers and
+	// Carried the parts credited as right steps from an earlier answer.
+	Score   float64 `json:"score"`
+	Max     int     `json:"max"`
+	Correct int     `json:"correct"`
+	Carried int     `json:"carried"`
+	// ScoreText says it in words, as the page does.
+	ScoreText string `json:"score_text"`
 }
 
 // maxAnswers bounds the answers of one check request.
@@ -174,7 +184,8 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 }
 
 func checkResponseFrom(v *exercises.Variant, res exercises.Result, answers map[string]string) checkResponse {
-	out := checkResponse{Parts: map[string]verdictJSON{}, Score: res.Score, Max: res.Max}
+	out := checkResponse{Parts: map[string]verdictJSON{}, Score: res.Score, Max: res.Max,
+		Correct: res.Correct, Carried: res.Carried, ScoreText: scoreText(res)}
 	ids := make([]string, 0, len(res.Parts))
 	for id := range res.Parts {
 		ids = append(ids, id)
@@ -192,6 +203,9 @@ func checkResponseFrom(v *exercises.Variant, res exercises.Result, answers map[s
 		if part, ok := v.Part(id); ok {
 			if step, got := showCell(part, vd, answers[id]); step >= 0 {
 				vj.ShowCellStep, vj.Got = &step, got
+			}
+			if part.Kind != exercises.KindSelfCheck {
+				vj.Score, vj.Max = vd.Credit, 1
 			}
 		}
 		out.Parts[id] = vj

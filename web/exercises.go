@@ -276,7 +276,7 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		Checked:       checked,
 	}
 	if res != nil {
-		p.Score, p.Max = res.Score, res.Max
+		p.ScoreText = scoreText(*res)
 	}
 	p.Player = s.exercisePlayer(v)
 	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v, narrowed)), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
@@ -331,6 +331,9 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 			if vd, ok := res.Parts[part.ID]; ok {
 				pv.Verdict = verdictView(vd, pv.SelfMark)
 				pv.Verdict.ShowCellStep, pv.Verdict.Got = showCell(part, vd, pv.Value)
+				if part.Kind != exercises.KindSelfCheck && vd.Status != exercises.StatusBlank && vd.Status != exercises.StatusInvalid {
+					pv.Verdict.Credit = creditText(vd.Credit)
+				}
 				pv.SolutionOpen = vd.Status == exercises.StatusCorrect
 			}
 		}
@@ -392,6 +395,31 @@ func verdictView(vd exercises.Verdict, selfMark string) *templates.VerdictView {
 	return v
 }
 
+// scoreText reports a checked variant's score in words.
+func scoreText(res exercises.Result) string {
+	s := fmt.Sprintf("Score: %s of %d", formatScore(res.Score), res.Max)
+	if res.Carried > 0 {
+		return s + fmt.Sprintf(" (%d right, %d credited as %s from an earlier answer).", res.Correct, res.Carried,
+			plural(res.Carried, "a right step", "right steps"))
+	}
+	return s + "."
+}
+
+// creditText is a part's score in words.
+func creditText(credit float64) string {
+	return fmt.Sprintf("%s of 1 point", formatScore(credit))
+}
+
+// formatScore writes a score without trailing zeros: 7, 6.5.
+func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // redundantFeedback reports a feedback that only repeats the headline.
 func redundantFeedback(vd exercises.Verdict) bool {
 	return vd.Status == exercises.StatusCorrect && vd.Feedback == "Correct."
@@ -400,7 +428,7 @@ func redundantFeedback(vd exercises.Verdict) bool {
 func verdictHeadline(vd exercises.Verdict) string {
 	switch {
 	case vd.Consistent:
-		return "Consistent with your row above"
+		return "Consistent with your earlier answer"
 	case vd.Status == exercises.StatusCorrect:
 		return "Correct"
 	case vd.Status == exercises.StatusIncorrect:

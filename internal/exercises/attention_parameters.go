@@ -240,7 +240,38 @@ func buildAttentionVariant(d AttentionData, rng *rand.Rand, shuffle bool) (*Vari
 		attnOtherParamsPart(rng, shuffle),
 		attnBigOPart(c, doubled, vars),
 	}
+	v.crossCheck = func(answers map[string]string, verdicts map[string]*Verdict) {
+		attnFollowThrough(d, vars, dom, answers, verdicts)
+	}
 	return v, nil
+}
+
+// attnFollowThrough credits a block count that is three projections per
+// head of the student's own (wrong) count for one projection.
+func attnFollowThrough(d AttentionData, vars []answer.Variable, dom answer.Domain, answers map[string]string, verdicts map[string]*Verdict) {
+	per, okPer := verdicts["params-per-matrix"]
+	block, okBlock := verdicts["block-params"]
+	if !okPer || !okBlock || per.Status != StatusIncorrect || block.Status != StatusIncorrect {
+		return
+	}
+	if d.Symbolic {
+		own, err := answer.ParseFormula("3 h ("+answers["params-per-matrix"]+")", vars)
+		if err != nil {
+			return
+		}
+		got, err := answer.ParseFormula(answers["block-params"], vars)
+		if err == nil && answer.Equivalent(got, own, vars, dom) {
+			carryForward(block, "three projections per head for each of the $h$ heads, $3h$ times your count for one projection.",
+				"the count for one projection")
+		}
+		return
+	}
+	p, err1 := answer.ParseInteger(answers["params-per-matrix"])
+	b, err2 := answer.ParseInteger(answers["block-params"])
+	if err1 == nil && err2 == nil && b.Value == 3*int64(d.Heads)*p.Value {
+		carryForward(block, fmt.Sprintf("$3 \\cdot %d \\cdot %d = %d$, three projections per head for %d heads, from your count for one projection.",
+			d.Heads, p.Value, b.Value, d.Heads), "the count for one projection")
+	}
 }
 
 func attnWeightShapePart(d AttentionData, c attentionCounts, vars []answer.Variable, dom answer.Domain) *Part {

@@ -90,7 +90,20 @@ func matchMistakes[T any](ms []mistake[T], matches func(T) bool) (ids []string, 
 }
 
 func correct(readAs, feedback string) Verdict {
-	return Verdict{Status: StatusCorrect, ReadAs: readAs, Feedback: feedback}
+	return Verdict{Status: StatusCorrect, ReadAs: readAs, Feedback: feedback, Credit: 1}
+}
+
+// carryForward credits a wrong answer that is the right step from the
+// student's own wrong answer to an earlier part, and says so plainly: what
+// was credited, why, and where the slip is. It never names the right value.
+func carryForward(vd *Verdict, step, earlier string) {
+	if vd.Status != StatusIncorrect {
+		return
+	}
+	vd.Consistent = true
+	vd.Credit = 1
+	vd.Feedback = "Full credit for this step: " + step + " The slip is in " + earlier +
+		"; once that is fixed, this answer changes with it."
 }
 
 func wrong(readAs, feedback string) Verdict {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stride-tutor/stride/internal/compute"
+	"github.com/stride-tutor/stride/internal/exercises/answer"
 )
 
 func cnnParameters() *Exercise {
@@ -170,7 +171,74 @@ func buildCNNParamsVariant(d CNNData) (*Variant, error) {
 		cnnSharePart("conv-share", c, true),
 		cnnSharePart("fc-share", c, false),
 	}
+	v.crossCheck = cnnParamsFollowThrough
 	return v, nil
+}
+
+// studentCount is the whole number a student answered for a part, and
+// whether that answer was wrong; ok is false when there is none to use.
+func studentCount(answers map[string]string, verdicts map[string]*Verdict, id string) (n int64, wrong, ok bool) {
+	vd, asked := verdicts[id]
+	if !asked || (vd.Status != StatusCorrect && vd.Status != StatusIncorrect) {
+		return 0, false, false
+	}
+	v, err := answer.ParseInteger(answers[id])
+	if err != nil {
+		return 0, false, false
+	}
+	return v.Value, vd.Status == StatusIncorrect, true
+}
+
+// cnnParamsFollowThrough credits a total that adds the student's own two
+// counts, and a share that divides the student's own counts, when an
+// earlier count was wrong.
+func cnnParamsFollowThrough(answers map[string]string, verdicts map[string]*Verdict) {
+	conv, convWrong, convOK := studentCount(answers, verdicts, "conv-params")
+	fc, fcWrong, fcOK := studentCount(answers, verdicts, "fc-params")
+	if vd, ok := verdicts["total"]; ok && vd.Status == StatusIncorrect && convOK && fcOK && (convWrong || fcWrong) {
+		if n, err := answer.ParseInteger(answers["total"]); err == nil && n.Value == conv+fc {
+			carryForward(vd, fmt.Sprintf("%d + %d = %d adds your two counts correctly.", conv, fc, n.Value),
+				earlierParts(convWrong, "the convolutional count", fcWrong, "the fully connected count"))
+		}
+	}
+	total, totalWrong, totalOK := studentCount(answers, verdicts, "total")
+	if !totalOK && convOK && fcOK {
+		total, totalWrong, totalOK = conv+fc, convWrong || fcWrong, true
+	}
+	for _, s := range []struct {
+		id, name string
+		n        int64
+		wrong    bool
+		ok       bool
+	}{
+		{"conv-share", "convolutional", conv, convWrong, convOK},
+		{"fc-share", "fully connected", fc, fcWrong, fcOK},
+	} {
+		vd, asked := verdicts[s.id]
+		if !asked || vd.Status != StatusIncorrect || !s.ok || !totalOK || total <= 0 || !(s.wrong || totalWrong) {
+			continue
+		}
+		n, err := answer.ParseNumber(answers[s.id])
+		if err != nil {
+			continue
+		}
+		own := float64(s.n) / float64(total) * 100
+		if cnnShareTolerance.accepts(n.Float()*100, own) {
+			carryForward(vd, fmt.Sprintf("%d / %d = %s%%, your %s count over your total, is divided correctly.", s.n, total, percentText(own/100), s.name),
+				earlierParts(s.wrong, "the "+s.name+" count", totalWrong, "the total"))
+		}
+	}
+}
+
+// earlierParts names the earlier parts that were wrong.
+func earlierParts(aWrong bool, a string, bWrong bool, b string) string {
+	switch {
+	case aWrong && bWrong:
+		return a + " and " + b
+	case aWrong:
+		return a
+	}
+	return b
 }
 
 // cnnLayerTerms writes each layer of one type as its count, in math, and

@@ -359,10 +359,8 @@ func followThrough(d CNNData, layers []compute.Layer, res compute.NetworkResult,
 		}
 		if vd.Status == StatusIncorrect && !prevRight && student != nil {
 			if own, ok := applyLayer(prevStudent, layers[i]); ok && slices.Equal(own, student) {
-				vd.Consistent = true
-				vd.Feedback = fmt.Sprintf("Consistent with your row above: from %s this layer gives %s. "+
-					"Fix the row above and this one follows (it should be %s).", shapeText(prevStudent), shapeText(own),
-					shapeText(res.Layers[i].OutputShape))
+				carryForward(vd, fmt.Sprintf("from your row above, %s, this layer gives %s, as you wrote.", shapeText(prevStudent), shapeText(own)),
+					"a row above")
 			}
 		}
 		switch {

@@ -257,8 +257,12 @@ type Verdict struct {
 	// first is Mistake.
 	Mistakes []string
 	// Consistent marks an answer that is wrong but follows correctly from
-	// the student's own wrong answer to an earlier part.
+	// the student's own wrong answer to an earlier part; it earns full
+	// credit for the step the part asks for.
 	Consistent bool
+	// Credit is the part's score, from 0 to 1: 1 for a right answer and
+	// for a right step from a wrong earlier answer, 0 otherwise.
+	Credit float64
 	// WrongCells lists [row, col] of wrong cells of a right-sized matrix.
 	WrongCells [][2]int
 	// Got is the student's value of the first wrong cell, when there is one.
@@ -270,9 +274,13 @@ type Verdict struct {
 // Result is the outcome of checking a whole variant.
 type Result struct {
 	Parts map[string]Verdict
-	// Score counts correct parts among those Stride checks; Max counts the
-	// parts it checks (self-check parts are marked by the student).
-	Score, Max int
+	// Score adds up the credit of the parts Stride checks; Max counts those
+	// parts (self-check parts are marked by the student). Correct counts
+	// the right answers and Carried the parts credited as right steps from
+	// a wrong earlier answer, so Score = Correct + Carried.
+	Score            float64
+	Max              int
+	Correct, Carried int
 }
 
 // Part returns the part with the given ID.
@@ -332,9 +340,18 @@ func (v *Variant) Check(answers map[string]string) (Result, error) {
 			continue
 		}
 		res.Max++
-		if vd.Status == StatusCorrect {
-			res.Score++
+		switch {
+		case vd.Status == StatusCorrect:
+			vd.Credit = 1
+			res.Correct++
+		case vd.Consistent:
+			vd.Credit = 1
+			res.Carried++
+		default:
+			vd.Credit = 0
 		}
+		res.Parts[p.ID] = vd
+		res.Score += vd.Credit
 	}
 	return res, nil
 }
