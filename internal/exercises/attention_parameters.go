@@ -174,8 +174,10 @@ func attnBlockMistakes(c attentionCounts) []attnMistake {
 }
 
 func generateAttentionParameters(seed uint64, rng *rand.Rand) (*Variant, error) {
+	// Seed 0 is the recitation's question, in symbols; every other seed
+	// draws its own sizes.
 	d := AttentionData{Symbolic: true}
-	if seed%2 == 1 {
+	if seed != 0 {
 		d = drawAttention(rng)
 	}
 	return buildAttentionVariant(d, rng, seed != 0)
@@ -276,9 +278,10 @@ func attnFollowThrough(d AttentionData, vars []answer.Variable, dom answer.Domai
 
 func attnWeightShapePart(d AttentionData, c attentionCounts, vars []answer.Variable, dom answer.Domain) *Part {
 	p := &Part{
-		ID:        "weight-shape",
-		Label:     "Shape of the projections",
-		Prompt:    "What is the shape of each of $W_q$, $W_k$ and $W_v$, leaving the biases out?",
+		ID:    "weight-shape",
+		Label: "Shape of the projections",
+		Prompt: "What is the shape of each of $W_q$, $W_k$ and $W_v$, leaving the biases out? Treat each $\\mathbf{x}_i$ as a row vector, " +
+			"so its query is $\\mathbf{q}_i = \\mathbf{x}_i W_q$.",
 		Kind:      KindShape,
 		Animation: -1,
 	}

@@ -99,7 +99,17 @@ func drawConvByHand(rng *rand.Rand) (image, filter [][]float64, first, second Co
 	image = randomMatrix(rng, h, w, -5, 9)
 	for {
 		filter = randomMatrix(rng, k, k, -2, 2)
-		if !slices.EqualFunc(filter, flipped(filter), slices.Equal) {
+		// A filter of mostly zeros makes a dull product; at most one zero
+		// in a 2×2 filter, three in a 3×3.
+		zeros := 0
+		for _, row := range filter {
+			for _, x := range row {
+				if x == 0 {
+					zeros++
+				}
+			}
+		}
+		if zeros <= (k*k-1)/2-boolInt(k == 3) && !slices.EqualFunc(filter, flipped(filter), slices.Equal) {
 			break
 		}
 	}
@@ -134,6 +144,13 @@ func drawConvByHand(rng *rand.Rand) (image, filter [][]float64, first, second Co
 	}
 	askMatrix = outH*outW <= 16 && rng.IntN(2) == 0
 	return image, filter, first, second, askMatrix
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func settingWords(c ConvSetting) string {
@@ -234,9 +251,9 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 	}
 	padNote := ""
 	if c.Padding > 0 {
-		padNote = fmt.Sprintf(" In the image padded with %d %s of zeros it", c.Padding, plural(c.Padding, "ring", "rings"))
+		padNote = fmt.Sprintf("In the image padded with %d %s of zeros, the window", c.Padding, plural(c.Padding, "ring", "rings"))
 	} else {
-		padNote = " It"
+		padNote = "The window"
 	}
 	mistakes := []mistake[int64]{{
 		id: "flipped-kernel",
@@ -275,14 +292,15 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 		Kind:   KindInteger,
 		Format: "A whole number; a minus sign is fine, like {example}.",
 		Hints: []string{
-			fmt.Sprintf("Find the window first: output cell (%d, %d) starts at row %d, column %d of the padded image (counting from 0), because each step moves the filter by the stride.",
-				c.Cell[0], c.Cell[1], win.Row, win.Col),
+			fmt.Sprintf("Find the window first: the output cell in row %d, column %d starts at row %d, column %d of the %s image "+
+				"(counting from 1 at the top left, as in the question), because each step moves the filter by the stride.",
+				c.Cell[0]+1, c.Cell[1]+1, win.Row+1, win.Col+1, map[bool]string{true: "padded", false: "input"}[c.Padding > 0]),
 			"Do not flip the filter: pair each image value with the filter value in the same position.",
 			fmt.Sprintf("The window holds $%s$; multiply it element-wise with the filter and add the products.", matrixText(window)),
 		},
 		Solution: []string{
-			fmt.Sprintf("%s covers rows %d–%d and columns %d–%d (counting from 0) and holds $%s$.",
-				padNote, win.Row, win.Row+win.Height-1, win.Col, win.Col+win.Width-1, matrixText(window)),
+			fmt.Sprintf("%s covers rows %d–%d and columns %d–%d (counting from 1) and holds $%s$.",
+				padNote, win.Row+1, win.Row+win.Height, win.Col+1, win.Col+win.Width, matrixText(window)),
 			"Multiply element-wise with the filter and add: $" + traceArithmetic(st) + "$.",
 		},
 		Answer:    num(st.Value),

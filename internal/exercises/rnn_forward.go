@@ -119,6 +119,41 @@ func (d RNNForwardData) worthDoing() bool {
 			}
 		}
 	}
+	// No dead hidden unit: one that is 0 at both steps hides slips.
+	for i := range h1 {
+		if h1[i] == 0 && h2[i] == 0 {
+			return false
+		}
+	}
+	// Every slip must be told apart: its answer differs from the right
+	// one and from every other slip's.
+	ms, err := forwardMistakes(d)
+	if err != nil {
+		return false
+	}
+	want := map[string][]float64{"h-1": h1, "h-2": h2, "o-2": o2}
+	for part, list := range ms {
+		seen := [][]float64{want[part]}
+		w := want[part]
+		for i := range w {
+			for j := i + 1; j < len(w); j++ {
+				if w[i] != w[j] {
+					// Two entries swapped is a slip of its own.
+					sw := slices.Clone(w)
+					sw[i], sw[j] = sw[j], sw[i]
+					seen = append(seen, sw)
+				}
+			}
+		}
+		for _, m := range list {
+			for _, s := range seen {
+				if slices.Equal(m.value[0], s) {
+					return false
+				}
+			}
+			seen = append(seen, m.value[0])
+		}
+	}
 	return true
 }
 
@@ -504,7 +539,7 @@ func forwardHiddenPart(d RNNForwardData, steps []compute.RNNStep, t int, mistake
 	return &Part{
 		ID:     fmt.Sprintf("h-%d", n),
 		Label:  fmt.Sprintf("Hidden state h_%d", n),
-		Prompt: fmt.Sprintf("What is the hidden state $\\mathbf{h}_%d$?", n),
+		Prompt: fmt.Sprintf("What is the hidden state $\\mathbf{h}_%d$? (Vectors are columns, multiplied from the left: $W \\mathbf{v}$.)", n),
 		Kind:   KindMatrix,
 		Format: "Write the entries in order, separated by spaces or commas, like {example} or {example2}.",
 		Rows:   1, Cols: len(st.H),

@@ -219,9 +219,10 @@ func rnnParamMistakes(d RNNShapesData, res compute.RNNResult) ([]mistake[int64],
 func rnnShapePart(id, name, plain string, expected [2]int, mistakes []mistake[[]int], hints, solution []string) *Part {
 	want := expected[:]
 	return &Part{
-		ID:        id,
-		Label:     "Shape of " + plain,
-		Prompt:    fmt.Sprintf("What is the shape of $%s$ (rows × columns)?", name),
+		ID:    id,
+		Label: "Shape of " + plain,
+		Prompt: fmt.Sprintf("What is the shape of $%s$ (rows × columns)? Vectors are columns and matrices multiply them "+
+			"from the left, as in $W_{hx} \\mathbf{x}_t$.", name),
 		Kind:      KindShape,
 		Format:    "Write rows × columns, like {example} or {example2}.",
 		Hints:     hints,
