@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stride-tutor/stride/internal/exercises"
 	"github.com/stride-tutor/stride/internal/mathml"
+	"github.com/stride-tutor/stride/templates"
 )
 
 // exerciseSummary is one catalog entry of GET /api/v1/exercises.
@@ -110,6 +112,9 @@ type checkRequest struct {
 	// Parts, when given, narrows the check (and the score) to these parts,
 	// as an embed showing only some parts does.
 	Parts []string `json:"parts"`
+	// Reveal lists parts whose worked solutions the student asked to see
+	// before (or without) answering; each is recorded as a reveal.
+	Reveal []string `json:"reveal"`
 }
 
 type verdictJSON struct {
@@ -129,6 +134,11 @@ type verdictJSON struct {
 	// scores, 0 for a self-check part.
 	Score float64 `json:"score"`
 	Max   int     `json:"max"`
+	// Revealed records that the student asked for the solution.
+	Revealed bool `json:"revealed,omitempty"`
+	// SolutionHTML is the worked solution and the answer, once earned: the
+	// part was attempted or revealed.
+	SolutionHTML string `json:"solution_html,omitempty"`
 }
 
 type checkResponse struct {
@@ -164,6 +174,19 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		writeClientError(w, err)
 		return
 	}
+	if len(req.Reveal) > maxReveals {
+		writeClientError(w, &fieldError{status: http.StatusBadRequest, field: "reveal", limit: maxReveals,
+			msg: fmt.Sprintf("has %d entries; the limit is %d", len(req.Reveal), maxReveals)})
+		return
+	}
+	revealed := map[string]bool{}
+	for _, id := range req.Reveal {
+		if _, ok := v.Part(id); !ok {
+			writeClientError(w, badRequest("reveal", "has %q, which is not a part of %s", clip(id, 64), v.Exercise.ID))
+			return
+		}
+		revealed[id] = true
+	}
 	if len(req.Answers) > maxAnswers {
 		writeClientError(w, &fieldError{status: http.StatusBadRequest, field: "answers", limit: maxAnswers,
 			msg: fmt.Sprintf("has %d entries; the limit is %d", len(req.Answers), maxAnswers)})
@@ -180,10 +203,20 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.countChecks(v.Exercise.ID, res)
-	writeJSON(w, http.StatusOK, checkResponseFrom(v, res, req.Answers))
+	writeJSON(w, http.StatusOK, checkResponseFrom(r.Context(), v, res, req.Answers, revealed))
 }
 
-func checkResponseFrom(v *exercises.Variant, res exercises.Result, answers map[string]string) checkResponse {
+// solutionHTML renders a part's worked solution and answer.
+func solutionHTML(ctx context.Context, part *exercises.Part) string {
+	var b strings.Builder
+	if err := templates.SolutionBody(mdAll(part.Solution), md(part.Answer)).Render(ctx, &b); err != nil {
+		return ""
+	}
+	return b.String()
+}
+
+func checkResponseFrom(ctx context.Context, v *exercises.Variant, res exercises.Result, answers map[string]string, revealed map[string]bool) checkResponse {
+	open := openParts(v, &res, revealed)
 	out := checkResponse{Parts: map[string]verdictJSON{}, Score: res.Score, Max: res.Max,
 		Correct: res.Correct, Carried: res.Carried, ScoreText: scoreText(res)}
 	ids := make([]string, 0, len(res.Parts))
@@ -206,6 +239,10 @@ func checkResponseFrom(v *exercises.Variant, res exercises.Result, answers map[s
 			}
 			if part.Kind != exercises.KindSelfCheck {
 				vj.Score, vj.Max = vd.Credit, 1
+			}
+			vj.Revealed = revealed[id]
+			if open[id] && len(part.Solution) > 0 {
+				vj.SolutionHTML = solutionHTML(ctx, part)
 			}
 		}
 		out.Parts[id] = vj

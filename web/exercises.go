@@ -278,7 +278,8 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 	if res != nil {
 		p.ScoreText = scoreText(*res)
 	}
-	p.Player = s.exercisePlayer(v)
+	open := openParts(v, res, revealedParts(form))
+	p.Player = s.exercisePlayer(v, open)
 	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v, narrowed)), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
 	for i, b := range v.Intro {
 		p.Intro = append(p.Intro, blockView(b, fmt.Sprintf("diagram-intro-%d", i)))
@@ -298,10 +299,24 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		if part.Animation >= len(v.Animations) {
 			pv.Animation = -1
 		}
-		if part.Diagram != nil {
+		pv.Revealed = revealedParts(form)[part.ID]
+		if part.Kind == exercises.KindMatrix && !open[part.ID] {
+			// The grid's size is the answer to the size part of the same
+			// case until that part is attempted.
+			for _, q := range v.Parts {
+				if q.Kind == exercises.KindShape && q.Animation == part.Animation && !open[q.ID] {
+					pv.GridLocked = true
+				}
+			}
+		}
+		if !open[part.ID] && len(part.Solution) > 0 {
+			// Not earned yet: nothing of the answer is on the page.
+			pv.Solution, pv.Answer, pv.SolutionLocked = nil, "", true
+		}
+		if part.Diagram != nil && open[part.ID] {
 			pv.Diagram = networkLayout(part.Diagram, "diagram-"+part.ID)
 		}
-		if part.RNNDiagram != nil {
+		if part.RNNDiagram != nil && open[part.ID] {
 			pv.RNNDiagram = rnnLayout(part.RNNDiagram, "diagram-"+part.ID)
 		}
 		key := "a." + part.ID
@@ -393,6 +408,46 @@ func verdictView(vd exercises.Verdict, selfMark string) *templates.VerdictView {
 		}
 	}
 	return v
+}
+
+// maxReveals bounds the reveal entries a request may carry.
+const maxReveals = 64
+
+// revealedParts is the set of parts whose solutions the student asked to
+// see: this post's "reveal" button and the earlier ones the page carries
+// as "revealed" fields. A button may name several parts, comma-separated.
+func revealedParts(form url.Values) map[string]bool {
+	out := map[string]bool{}
+	for _, key := range []string{"reveal", "revealed"} {
+		for i, val := range form[key] {
+			if i >= maxReveals {
+				break
+			}
+			for _, id := range strings.Split(val, ",") {
+				if id = strings.TrimSpace(id); id != "" && len(out) < maxReveals {
+					out[id] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// openParts is the set of parts whose answers the page may show: those
+// attempted (a readable answer, right or wrong) and those revealed.
+func openParts(v *exercises.Variant, res *exercises.Result, revealed map[string]bool) map[string]bool {
+	open := map[string]bool{}
+	for _, p := range v.Parts {
+		if revealed[p.ID] {
+			open[p.ID] = true
+		}
+		if res != nil {
+			if vd, ok := res.Parts[p.ID]; ok && vd.Attempted() {
+				open[p.ID] = true
+			}
+		}
+	}
+	return open
 }
 
 // scoreText reports a checked variant's score in words.

@@ -145,7 +145,11 @@ func stepArithmetic(op string, st compute.Step) string {
 // exercisePlayer builds the player of a variant, one entry per animation,
 // each started through the exercise form of the protocol so the server
 // replays the variant's own data.
-func (s *Server) exercisePlayer(v *exercises.Variant) *templates.PlayerProps {
+//
+// A replay that is not illustrative shows the answers of the parts it
+// replays, so it is locked (no steps, no table) until each of them is in
+// open: attempted or revealed.
+func (s *Server) exercisePlayer(v *exercises.Variant, open map[string]bool) *templates.PlayerProps {
 	if len(v.Animations) == 0 {
 		return nil
 	}
@@ -167,9 +171,23 @@ func (s *Server) exercisePlayer(v *exercises.Variant) *templates.PlayerProps {
 			s.log.Error("animation trace", "exercise", v.Exercise.ID, "seed", v.Seed, "err", err)
 			continue
 		}
-		p.Animations = append(p.Animations, templates.PlayerAnimation{
-			Label: a.Label, Start: string(start), Table: stepTable(a.Label, tr),
-		})
+		pa := templates.PlayerAnimation{Label: a.Label, Start: string(start), Form: "exercise-form"}
+		if !a.Illustrative {
+			var labels []string
+			for _, pt := range v.Parts {
+				if pt.Animation == i && !open[pt.ID] {
+					pa.Locked = append(pa.Locked, pt.ID)
+					labels = append(labels, "“"+pt.Label+"”")
+				}
+			}
+			pa.LockedLabels = strings.Join(labels, " and ")
+		}
+		if len(pa.Locked) == 0 {
+			pa.Table = stepTable(a.Label, tr)
+		} else {
+			pa.Table = templates.StepTableView{Caption: a.Label}
+		}
+		p.Animations = append(p.Animations, pa)
 	}
 	if len(p.Animations) == 0 {
 		return nil

@@ -154,16 +154,9 @@ func buildCNNParamsVariant(d CNNData) (*Variant, error) {
 		return nil, err
 	}
 	v := &Variant{Data: d}
+	// The shape after each layer is the shape table's answers, so it is
+	// not given; the hints and solutions name the sizes each count needs.
 	v.Intro = cnnIntro(d)
-	rows := [][]string{{"input", shapeText(d.InputShape)}}
-	for i, l := range d.Layers {
-		rows = append(rows, []string{l.Row, shapeText(c.res.Layers[i].OutputShape)})
-	}
-	v.Intro = append(v.Intro, Block{Table: &Table{
-		Caption: "The shape after each layer, as in the shape table",
-		Header:  []string{"Layer", "Shape"},
-		Rows:    rows,
-	}})
 	v.Parts = []*Part{
 		cnnConvParamsPart(d, c),
 		cnnFCParamsPart(d, c),

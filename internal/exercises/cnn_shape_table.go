@@ -230,6 +230,8 @@ func poolingPatch(rng *rand.Rand, l CNNLayer, seed uint64) Animation {
 		Stride:     [2]int{l.Stride, l.Stride},
 		Padding:    [2]int{0, 0},
 		Dilation:   [2]int{1, 1},
+		// The patch is not the network's image: it answers no row.
+		Illustrative: true,
 	}
 }
 

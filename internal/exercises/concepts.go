@@ -78,8 +78,7 @@ func rnnConcepts() *Exercise {
 					"$\\mathbf{z}_t = W_{hh} \\mathbf{h}_{t-1} + W_{hx} \\mathbf{x}_t$, $\\mathbf{h}_t = \\psi(\\mathbf{z}_t)$, " +
 					"$\\mathbf{o}_t = W_{yh} \\mathbf{h}_t$, $\\hat{\\mathbf{y}}_t = \\sigma(\\mathbf{o}_t)$. " +
 					"Each choice question has exactly one right option; the last asks you to explain in your own words."},
-				{RNN: d.diagram(fmt.Sprintf("The sample RNN rolled up, and unrolled over %d time steps", d.Steps))},
-			})
+			}, d.diagram(fmt.Sprintf("The sample RNN rolled up, and unrolled over %d time steps", d.Steps)))
 		},
 	}
 }
@@ -87,7 +86,10 @@ func rnnConcepts() *Exercise {
 // conceptVariant builds the parts of a concept exercise. Seed 0 shows the
 // options in their written order; other seeds shuffle them (the IDs stay
 // the same, so answers and links do not depend on the order).
-func conceptVariant(seed uint64, rng *rand.Rand, qs []conceptQuestion, intro []Block) (*Variant, error) {
+//
+// diagram, when set, is drawn with the first part's worked solution, after
+// an attempt: it is what section 4.1.1 asks the student to draw.
+func conceptVariant(seed uint64, rng *rand.Rand, qs []conceptQuestion, intro []Block, diagram ...*RNNDiagram) (*Variant, error) {
 	data := ConceptsData{}
 	v := &Variant{Intro: intro}
 	for _, q := range qs {
@@ -101,6 +103,9 @@ func conceptVariant(seed uint64, rng *rand.Rand, qs []conceptQuestion, intro []B
 		}
 		v.Parts = append(v.Parts, p)
 		data.Questions = append(data.Questions, ConceptQuestion{ID: q.id, Kind: string(q.kind), Options: optionIDs(p.Options)})
+	}
+	if len(diagram) > 0 && len(v.Parts) > 0 {
+		v.Parts[0].RNNDiagram = diagram[0]
 	}
 	v.Data = data
 	return v, nil

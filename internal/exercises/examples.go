@@ -177,11 +177,17 @@ func (m *exampleMaker) examplesFor(p *Part) (string, string) {
 			}
 		}
 	case KindMatrix:
-		rows := max(p.Rows, 1)
-		cols := max(p.Cols, 1)
-		if rows == 1 && cols == 1 && p.Input != "" {
-			if mm, err := answer.ParseMatrix(p.Input); err == nil {
-				rows, cols = len(mm.Rows), len(mm.Rows[0])
+		rows, cols := max(p.Rows, 1), max(p.Cols, 1)
+		if mm, err := answer.ParseMatrix(p.Input); err == nil && p.Rows == 0 {
+			rows, cols = len(mm.Rows), len(mm.Rows[0])
+		}
+		if rows > 1 {
+			// A whole output's size is the answer to another part: show
+			// a matrix of another size.
+			want := [2]int{rows, cols}
+			rows, cols = 2, 2
+			if want == [2]int{2, 2} {
+				cols = 3
 			}
 		}
 		lines := make([]string, rows)

@@ -194,6 +194,18 @@ type Animation struct {
 	// KernelSize is the pooling window; Stride, Padding, Dilation are
 	// [height, width].
 	KernelSize, Stride, Padding, Dilation [2]int
+	// Illustrative marks an animation on made-up data (a patch that only
+	// shows how a layer works): it gives no answer away, so it is shown
+	// before any attempt. Any other animation shows the answers of the
+	// parts that replay it and opens only once they are attempted.
+	Illustrative bool
+}
+
+// Attempted reports whether a verdict counts as an attempt: a readable
+// answer, right or wrong. Attempts and explicit reveals open a part's
+// worked solution and the replays that would show its answer.
+func (vd Verdict) Attempted() bool {
+	return vd.Status == StatusCorrect || vd.Status == StatusIncorrect || vd.Status == StatusRevealed
 }
 
 // Block is one element of a prompt: a paragraph, a grid of numbers, a table

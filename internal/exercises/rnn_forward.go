@@ -318,7 +318,8 @@ func forwardIntro(d RNNForwardData) []Block {
 		{Grid: &Grid{Label: "W_yh", Cells: d.WYh}},
 		{Grid: &Grid{Label: "x_1", Cells: column(d.X[0])}},
 		{Grid: &Grid{Label: "x_2", Cells: column(d.X[1])}},
-		{RNN: d.diagram("The network rolled up, and unrolled over the two time steps")},
+		// The diagram comes with the worked solution (see o-2): drawing
+		// the rolled network is a task of its own.
 	}
 }
 

@@ -87,7 +87,8 @@ func generateRNNShapes(seed uint64, rng *rand.Rand) (*Variant, error) {
 			"$\\mathbf{o}_t = W_{yh} \\mathbf{h}_t$, $\\hat{\\mathbf{y}}_t = \\sigma(\\mathbf{o}_t)$."},
 		{Text: "$\\psi$ and $\\sigma$ are activation functions applied to each entry, and the network has no bias terms. " +
 			"Vectors are columns, so a matrix times a vector is written with the matrix on the left."},
-		{RNN: d.diagram(fmt.Sprintf("The network rolled up, and unrolled over %d time steps", d.Steps))},
+		// No diagram here: drawing the rolled network is the student's
+		// task (section 4.1.1); it comes with the worked solution.
 	}
 	whx, whh, wyh := res.Shapes.WHx, res.Shapes.WHh, res.Shapes.WYh
 	v.Parts = []*Part{

@@ -61,8 +61,10 @@ func TestRNNShapesRecitation(t *testing.T) {
 	for _, b := range v.Intro {
 		hasRNN = hasRNN || b.RNN != nil
 	}
-	if !hasRNN {
-		t.Error("intro has no RNN diagram")
+	// The rolled diagram is what section 4.1.1 asks the student to draw:
+	// it comes with the solution, never in the question.
+	if hasRNN {
+		t.Error("the intro shows the RNN diagram the student is to draw")
 	}
 	if ex, _ := NewCatalog().Lookup("rnn-shapes"); ex.Section != "4.1" || ex.SectionTitle != "Sample RNN" || ex.Beyond {
 		t.Errorf("rnn-shapes filed under %s %q (beyond %v)", ex.Section, ex.SectionTitle, ex.Beyond)
