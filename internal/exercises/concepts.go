@@ -125,11 +125,15 @@ func conceptPart(q conceptQuestion, opts []conceptOption) (*Part, error) {
 	}
 	why := make(map[string]string)
 	var right, rightText []string
+	rightWhy := ""
 	for _, o := range opts {
 		p.Options = append(p.Options, Option{ID: o.id, Text: o.text})
 		if o.correct {
 			right = append(right, o.id)
 			rightText = append(rightText, o.text)
+			if o.why != "" && q.kind == KindSingleChoice {
+				rightWhy = o.why
+			}
 		} else {
 			why[o.id] = o.why
 		}
@@ -142,6 +146,17 @@ func conceptPart(q conceptQuestion, opts []conceptOption) (*Part, error) {
 		p.Placeholder = "choose one option"
 		p.Format = "Choose one option."
 		p.check = singleChoiceCheck(p.Options, right[0], why, "That is not it; read the hints and think again.")
+		if rightWhy != "" {
+			// The right option's explanation is the feedback for it.
+			inner := p.check
+			p.check = checker{fn: func(text string) Verdict {
+				vd := inner.check(text)
+				if vd.Status == StatusCorrect {
+					vd.Feedback = rightWhy
+				}
+				return vd
+			}}
+		}
 	case KindMultipleChoice:
 		if len(right) == 0 {
 			return nil, fmt.Errorf("question %s: a multiple-choice question needs a right option", q.id)
@@ -193,7 +208,8 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "learned-weights", correct: true,
-					text: "A small block of weights, a few pixels high and wide and as deep as the input has channels, that the layer slides over its input. Its values are learned during training, so it comes to respond to some local pattern."},
+					text: "A small block of learned weights that the layer slides over its input.",
+					why:  "Right: the filter is a few pixels high and wide and as deep as the input has channels, and training sets its values, so it comes to respond to some local pattern."},
 				{id: "fixed-detector",
 					text: "A fixed pattern designed by hand, such as an edge detector, chosen before training and never changed.",
 					why:  "Hand-made filters such as edge detectors are how image features were built before CNNs. In a convolutional layer the filter's entries are parameters that gradient descent updates like any other weight."},
@@ -221,7 +237,8 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "sum-of-products", correct: true,
-					text: "It lays the filter on a patch of the input, multiplies each pair of overlapping entries, and adds up all the products (over every input channel), plus a bias."},
+					text: "It multiplies the overlapping entries pairwise and adds the products, plus a bias.",
+					why:  "Right: the filter lies on a patch of the input, each pair of overlapping entries is multiplied (over every input channel), and the sum plus the bias is one output value."},
 				{id: "max-of-window",
 					text: "It takes the largest value in the patch under the filter.",
 					why:  "That is max pooling, which has no weights at all. A convolution multiplies every entry of the patch by a filter weight and sums the products."},
@@ -283,7 +300,8 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "filters-set-channels", correct: true,
-					text: "Every filter spans all of its input's channels, and a convolutional layer has one filter per output channel; pooling and activations keep the channel count."},
+					text: "One per filter: each filter sums over all of the input's channels.",
+					why:  "Right: every filter reaches through all of its input's channels and adds them up into one output channel, so a convolutional layer has one output channel per filter; pooling and activations keep the channel count."},
 				{id: "one-per-input",
 					text: "Each input channel gets its own single-channel filter, so a convolutional layer always outputs as many channels as it receives.",
 					why: fmt.Sprintf("A convolutional layer chooses its number of output channels freely: it is the number of filters (%d in section 3.3, from %d input channels). Each filter reads every input channel at once.",
@@ -344,7 +362,8 @@ func rnnConceptQuestions() []conceptQuestion {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "cycle", correct: true,
-					text: "Its connections form a loop: the hidden state computed at one time step is fed back in at the next, so earlier inputs shape later computations. This suits inputs that arrive as a sequence."},
+					text: "Its hidden state is fed back in at the next time step.",
+					why:  "Right: the connections form a loop, so earlier inputs shape later computations, which suits inputs that arrive as a sequence."},
 				{id: "many-layers",
 					text: "It stacks the same kind of layer many times into a very deep feed-forward network.",
 					why:  "Stacking layers makes a network deep, not recurrent. What makes it recurrent is the loop in time: a state carried from one step to the next."},
@@ -372,7 +391,8 @@ func rnnConceptQuestions() []conceptQuestion {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "two-weight-sets", correct: true,
-					text: "With two sets of weights: $W_{hx}$ for the current input and $W_{hh}$ for the unit's own output at the previous step. The two products are added and passed through $\\psi$."},
+					text: "$W_{hx}$ weighs the input, $W_{hh}$ the previous state; the sum goes through $\\psi$.",
+					why:  "Right: the two products $W_{hx} \\mathbf{x}_t$ and $W_{hh} \\mathbf{h}_{t-1}$ are added and passed through $\\psi$ to give $\\mathbf{h}_t$."},
 				{id: "output-fed-back",
 					text: "It feeds the previous prediction $\\hat{\\mathbf{y}}_{t-1}$ back in through $W_{yh}$.",
 					why:  "In this network it is the hidden state, not the prediction, that is fed back, and it goes through $W_{hh}$. $W_{yh}$ only maps $\\mathbf{h}_t$ to the output $\\mathbf{o}_t$."},
@@ -401,7 +421,8 @@ func rnnConceptQuestions() []conceptQuestion {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "bptt", correct: true,
-					text: "Unroll the network over the time steps and apply ordinary backpropagation (the chain rule) to the unrolled graph; since the same weights appear at every step, their gradients from all steps are added up. This is backpropagation through time."},
+					text: "Backpropagation through the unrolled network, adding each weight's gradients over the steps.",
+					why:  "Right: this is backpropagation through time. Unrolled, the network is an ordinary graph, and since the same weights appear at every step, their gradients from all steps are added up."},
 				{id: "independent-copies",
 					text: "Each time step's copy of the weights is updated on its own, so after training every step has its own weights.",
 					why:  "The copies in the unrolled graph are one and the same matrix. Each matrix gets a single update that adds up the gradients from every step where it appears."},

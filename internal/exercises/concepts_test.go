@@ -43,9 +43,11 @@ func TestConceptQuestionsWellFormed(t *testing.T) {
 				}
 				optIDs[o.id] = true
 				if o.correct {
+					// A right option of a single-choice question explains
+					// itself too (its why is the feedback when chosen).
 					right++
-					if o.why != "" {
-						t.Errorf("%s %s: right option %s has a why", ex, q.id, o.id)
+					if o.why == "" && q.kind == KindSingleChoice {
+						t.Errorf("%s %s: right option %s does not explain itself", ex, q.id, o.id)
 					}
 				} else if o.why == "" {
 					t.Errorf("%s %s: wrong option %s does not say why", ex, q.id, o.id)
@@ -239,5 +241,39 @@ func TestConceptVariants(t *testing.T) {
 		if len(orders) < 100 {
 			t.Errorf("%s: only %d option orders among 1,000 seeds", ex, len(orders))
 		}
+	}
+}
+
+// TestRightOptionNotAlwaysLongest: a student cannot pick the right option
+// by its length, and every option of a single-choice question explains
+// itself when chosen.
+func TestRightOptionNotAlwaysLongest(t *testing.T) {
+	cnn, err := cnnConceptQuestions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	longest, single := 0, 0
+	for _, q := range append(cnn, rnnConceptQuestions()...) {
+		if q.kind != KindSingleChoice {
+			continue
+		}
+		single++
+		max, id := 0, ""
+		for _, o := range q.options {
+			if len(o.text) > max {
+				max, id = len(o.text), o.id
+			}
+			if o.why == "" {
+				t.Errorf("%s %s: no explanation", q.id, o.id)
+			}
+		}
+		for _, o := range q.options {
+			if o.correct && o.id == id {
+				longest++
+			}
+		}
+	}
+	if 2*longest > single {
+		t.Errorf("the right option is the longest in %d of %d single-choice questions", longest, single)
 	}
 }
