@@ -184,6 +184,13 @@
 
   // showSolution puts an earned worked solution where its locked slot was.
   function showSolution(id, html, open) {
+    var model = document.getElementById("model-body-" + id);
+    if (model) {
+      // A self-check part: its model answer and key points.
+      // The html is rendered and escaped by the server.
+      model.innerHTML = html;
+      return;
+    }
     var slot = document.getElementById("solution-" + id);
     if (!slot) return;
     slot.textContent = "";

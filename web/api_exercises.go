@@ -209,7 +209,11 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 // solutionHTML renders a part's worked solution and answer.
 func solutionHTML(ctx context.Context, part *exercises.Part) string {
 	var b strings.Builder
-	if err := templates.SolutionBody(mdAll(part.Solution), md(part.Answer)).Render(ctx, &b); err != nil {
+	c := templates.SolutionBody(mdAll(part.Solution), md(part.Answer))
+	if part.Kind == exercises.KindSelfCheck {
+		c = templates.ModelAnswerBody(md(part.ModelAnswer), mdAll(part.Checklist))
+	}
+	if err := c.Render(ctx, &b); err != nil {
 		return ""
 	}
 	return b.String()
@@ -241,7 +245,7 @@ func checkResponseFrom(ctx context.Context, v *exercises.Variant, res exercises.
 				vj.Score, vj.Max = vd.Credit, 1
 			}
 			vj.Revealed = revealed[id]
-			if open[id] && len(part.Solution) > 0 {
+			if open[id] && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
 				vj.SolutionHTML = solutionHTML(ctx, part)
 			}
 		}

@@ -163,9 +163,43 @@ func buildCNNParamsVariant(d CNNData) (*Variant, error) {
 		cnnTotalPart(c),
 		cnnSharePart("conv-share", c, true),
 		cnnSharePart("fc-share", c, false),
+		cnnEfficiencyPart(c),
 	}
 	v.crossCheck = cnnParamsFollowThrough
 	return v, nil
+}
+
+// cnnEfficiencyPart asks the handout's question 3.3.5 in words: what the
+// counts say about parameter efficiency, and why. The student writes an
+// answer, then ticks the key points of the model answer they made; it is
+// self-assessed, never scored by Stride.
+func cnnEfficiencyPart(c cnnParamCounts) *Part {
+	conv, fc := percentText(float64(c.right.conv)/float64(c.right.total)), percentText(float64(c.right.fc)/float64(c.right.total))
+	return &Part{
+		ID:    "efficiency",
+		Label: "Why fully connected layers are so expensive",
+		Prompt: "From these counts, what can you say about convolutional and fully connected layers in terms of parameter efficiency? " +
+			"Why do you think that is? Answer in a few sentences, then compare with the model answer.",
+		Kind:        KindSelfCheck,
+		Placeholder: "a few sentences in your own words",
+		Format:      "Write a short explanation; you then tick the key points of the model answer you made. It is self-assessed.",
+		Hints: []string{
+			"Compare the two shares you computed: where do almost all the parameters sit?",
+			"How many times is one filter's set of weights used across the image? How many weights connect the flattened vector to the first fully connected layer?",
+		},
+		ModelAnswer: fmt.Sprintf("The convolutional layer holds only %s %% of the parameters and the fully connected layers %s %%: "+
+			"convolutional layers are far more parameter efficient. A filter is small and the same filter is reused at every position "+
+			"of the image (weight sharing), so the count does not grow with the image. A fully connected layer connects every input to "+
+			"every unit with its own weight, so its count is the product of its input and output sizes, and the flattened image is long.", conv, fc),
+		Checklist: []string{
+			"Convolutional layers need far fewer parameters than fully connected ones (a small share of the total).",
+			"A filter is reused at every position of the input: weight sharing.",
+			"A convolution's count does not depend on the image's height and width.",
+			"A fully connected layer has one weight per input–unit pair, so a long flattened input makes it expensive.",
+		},
+		Animation: -1,
+		check:     selfCheckPart(),
+	}
 }
 
 // studentCount is the whole number a student answered for a part, and
