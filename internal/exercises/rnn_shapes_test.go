@@ -105,6 +105,8 @@ func TestRNNShapesVariants(t *testing.T) {
 			"w-hx": fmt.Sprintf("%dx%d", h, i), "w-yh": fmt.Sprintf("%dx%d", o, h), "w-hh": fmt.Sprintf("%dx%d", h, h),
 			"params": fmt.Sprint(h*i + o*h + h*h),
 		}
+		// The compact drawing has the same three arrows at every seed.
+		want["compact-drawing"] = "h-to-y,h-loop,x-to-h"
 		for _, p := range v.Parts {
 			if vd := p.Check(want[p.ID]); vd.Status != StatusCorrect {
 				t.Fatalf("seed %d %s: %q is %s: %s", seed, p.ID, want[p.ID], vd.Status, vd.Feedback)

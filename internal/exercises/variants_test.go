@@ -95,3 +95,28 @@ func TestOneIndexingConvention(t *testing.T) {
 		t.Errorf("hint: %q", p.Hints[0])
 	}
 }
+
+// TestCompactDrawingTask: section 4.1.1 is asked; a drawing that feeds the
+// prediction back is told why that is wrong, and the rolled diagram comes
+// only with the solution.
+func TestCompactDrawingTask(t *testing.T) {
+	v := exerciseVariant(t, rnnShapes, 0)
+	p, ok := v.Part("compact-drawing")
+	if !ok {
+		t.Fatal("no compact-drawing part")
+	}
+	if vd := p.Check("x-to-h,h-loop,h-to-y"); vd.Status != StatusCorrect {
+		t.Errorf("right arrows: %s %s", vd.Status, vd.Feedback)
+	}
+	if vd := p.Check("x-to-h,y-to-h,h-to-y"); vd.Status != StatusIncorrect || !strings.Contains(vd.Feedback, "not the prediction") {
+		t.Errorf("prediction fed back: %s %s", vd.Status, vd.Feedback)
+	}
+	if p.RNNDiagram == nil {
+		t.Error("the compact drawing is not shown with the solution")
+	}
+	for _, b := range v.Intro {
+		if b.RNN != nil {
+			t.Error("the question shows the drawing it asks for")
+		}
+	}
+}
