@@ -141,7 +141,12 @@ func (s *Server) showExercise(w http.ResponseWriter, r *http.Request, embedded b
 		s.pageError(w, r, err)
 		return
 	}
-	s.renderExercise(w, r, embedded, s.exerciseProps(r, v, nil, nil, false, embedded))
+	props, err := s.exerciseProps(r, v, nil, nil, false, embedded)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.renderExercise(w, r, embedded, props)
 }
 
 // submitExercise is the no-JavaScript path: the form posts, the server
@@ -181,7 +186,12 @@ func (s *Server) submitExercise(w http.ResponseWriter, r *http.Request, embedded
 			Feedback: "Some cells are empty. Fill every cell of the grid (a 0 is a number too). It does not count as an attempt."}
 	}
 	s.countChecks(v.Exercise.ID, res)
-	s.renderExercise(w, r, embedded, s.exerciseProps(r, v, r.PostForm, &res, true, embedded))
+	props, err := s.exerciseProps(r, v, r.PostForm, &res, true, embedded)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.renderExercise(w, r, embedded, props)
 }
 
 // countChecks feeds the checks-by-verdict metric.
@@ -248,8 +258,9 @@ func formAnswers(v *exercises.Variant, form url.Values) (map[string]string, map[
 }
 
 // exerciseProps builds the page view of a variant, with the student's
-// form values and verdicts when checked.
-func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.Values, res *exercises.Result, checked, embedded bool) templates.ExercisePageProps {
+// form values and verdicts when checked. The only error is a step-table
+// page (?page=, ?table=) the variant does not have.
+func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.Values, res *exercises.Result, checked, embedded bool) (templates.ExercisePageProps, error) {
 	ex := v.Exercise
 	// Only ?parts= narrows a variant, so the query says whether this one is.
 	narrowed := strings.TrimSpace(r.URL.Query().Get("parts")) != ""
@@ -279,7 +290,13 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		p.ScoreText = scoreText(*res)
 	}
 	open := openParts(v, res, revealedParts(form))
-	p.Player = s.exercisePlayer(v, open)
+	pg, err := parseStepPaging(r.URL.Query(), "seed", "parts")
+	if err != nil {
+		return p, err
+	}
+	if p.Player, err = s.exercisePlayer(v, pg, open); err != nil {
+		return p, err
+	}
 	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v, narrowed)), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
 	for i, b := range v.Intro {
 		p.Intro = append(p.Intro, blockView(b, fmt.Sprintf("diagram-intro-%d", i)))
@@ -354,7 +371,7 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		}
 		p.Parts = append(p.Parts, pv)
 	}
-	return p
+	return p, nil
 }
 
 func blockView(b exercises.Block, id string) templates.BlockView {

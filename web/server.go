@@ -31,6 +31,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxStreams caps concurrent animation websockets (0: 5000).
 	MaxStreams int
+	// MaxStreamsPerClient caps the animation websockets of one client
+	// address, as TrustedProxyHeader resolves it (0: 50).
+	MaxStreamsPerClient int
 	// AllowedOrigins lists origins besides the site's own whose pages may
 	// open animation websockets (embedding hosts); "*" allows any.
 	AllowedOrigins []string
@@ -129,9 +132,11 @@ func NewHandler(cfg Config) (*App, error) {
 	}
 	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs}
 	s.anim = newAnimator(AnimatorConfig{
-		MaxStreams:     cfg.MaxStreams,
-		AllowedOrigins: cfg.AllowedOrigins,
-		Logger:         logger,
+		MaxStreams:          cfg.MaxStreams,
+		MaxStreamsPerClient: cfg.MaxStreamsPerClient,
+		ClientKey:           clientIPs.Of,
+		AllowedOrigins:      cfg.AllowedOrigins,
+		Logger:              logger,
 	}, s.catalog)
 
 	embedAncestors := strings.Join(cfg.FrameAncestors, " ")

@@ -17,14 +17,16 @@ import (
 
 // config is the server's whole configuration, from flags and environment.
 type config struct {
-	addr           string
-	basePath       string
-	logFormat      string
-	logLevel       slog.Level
-	maxStreams     int
-	allowedOrigins []string
-	frameAncestors []string
-	trustedProxy   string
+	addr       string
+	basePath   string
+	logFormat  string
+	logLevel   slog.Level
+	maxStreams int
+	// maxStreamsPerClient caps one client address's animation websockets.
+	maxStreamsPerClient int
+	allowedOrigins      []string
+	frameAncestors      []string
+	trustedProxy        string
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -39,6 +41,7 @@ var settings = []setting{
 	{"log-format", "STRIDE_LOG_FORMAT", "text", "log format: text or json"},
 	{"log-level", "STRIDE_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 	{"max-streams", "STRIDE_MAX_STREAMS", "5000", "most concurrent animation websockets; more are refused with close code 1013"},
+	{"max-streams-per-client", "STRIDE_MAX_STREAMS_PER_CLIENT", "50", "most concurrent animation websockets from one client address (see -trusted-proxy-header); more are refused with close code 1013. Raise it for classrooms behind one NAT address"},
 	{"frame-ancestors", "STRIDE_FRAME_ANCESTORS", "https: http://localhost:* http://127.0.0.1:*", "space-separated CSP sources allowed to frame /embed/ pages; 'none' forbids embedding"},
 	{"allowed-origins", "STRIDE_ALLOWED_ORIGINS", "", "comma-separated origins (https://lms.example.edu) whose pages may open animation websockets; * for any"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
@@ -113,6 +116,12 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		return config{}, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, streams)
 	}
 	c.maxStreams = n
+	perClient, src := get("max-streams-per-client")
+	n, err = strconv.Atoi(perClient)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return config{}, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, perClient)
+	}
+	c.maxStreamsPerClient = n
 	ancestors, src := get("frame-ancestors")
 	if c.frameAncestors, err = parseFrameAncestors(ancestors); err != nil {
 		return config{}, fmt.Errorf("%s: %w", src, err)

@@ -60,7 +60,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- string) error {
 	app, err := web.NewHandler(web.Config{
 		BasePath: cfg.basePath, Logger: logger,
-		MaxStreams: cfg.maxStreams, AllowedOrigins: cfg.allowedOrigins,
+		MaxStreams: cfg.maxStreams, MaxStreamsPerClient: cfg.maxStreamsPerClient,
+		AllowedOrigins:     cfg.allowedOrigins,
 		FrameAncestors:     cfg.frameAncestors,
 		TrustedProxyHeader: cfg.trustedProxy,
 	})
@@ -120,7 +121,7 @@ func newHTTPServer(handler http.Handler, logger *slog.Logger) *http.Server {
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    web.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 }
