@@ -244,7 +244,7 @@
           }
           renderVerdict(form, id, v);
           if (v.solution_html) {
-            showSolution(id, v.solution_html, v.status === "correct");
+            showSolution(id, v.solution_html, v.status === "correct" || v.revealed);
             opened.push(id);
           }
           if (v.status === "correct") solved.push(id);

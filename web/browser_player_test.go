@@ -137,3 +137,23 @@ func TestBrowserPlayground(t *testing.T) {
 		t.Errorf("the URL should carry the configuration: %q %v", loc, err)
 	}
 }
+
+// TestBrowserRevealSolution: "Show the worked solution" opens one part's
+// solution without an answer, in place, and records the reveal; the other
+// parts stay closed.
+func TestBrowserRevealSolution(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	step(t, ctx, "reveal part 4's solution",
+		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
+		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+		chromedp.Poll[chromedp.Void](noMinus22),
+		chromedp.Click(chromedp.CSS(`button[data-reveal="bottom-right-padded"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#solution-bottom-right-padded details.solution`)),
+	)
+	if got := textOf(t, ctx, "#solution-bottom-right-padded"); !strings.Contains(got, "Answer") {
+		t.Errorf("revealed solution: %q", got)
+	}
+	// Part 2's answer is still not on the page.
+	step(t, ctx, "part 2 stays closed", chromedp.Poll[chromedp.Void](noMinus22))
+}

@@ -317,6 +317,8 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 			pv.Animation = -1
 		}
 		pv.Revealed = revealedParts(form)[part.ID]
+		// A solution asked for opens at once.
+		pv.SolutionOpen = pv.Revealed
 		if part.Kind == exercises.KindMatrix && !open[part.ID] {
 			// The grid's size is the answer to the size part of the same
 			// case until that part is attempted.
@@ -366,7 +368,7 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 				if part.Kind != exercises.KindSelfCheck && vd.Status != exercises.StatusBlank && vd.Status != exercises.StatusInvalid {
 					pv.Verdict.Credit = creditText(vd.Credit)
 				}
-				pv.SolutionOpen = vd.Status == exercises.StatusCorrect
+				pv.SolutionOpen = pv.SolutionOpen || vd.Status == exercises.StatusCorrect
 			}
 		}
 		p.Parts = append(p.Parts, pv)
