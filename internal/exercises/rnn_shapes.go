@@ -125,9 +125,9 @@ func generateRNNShapes(seed uint64, rng *rand.Rand) (*Variant, error) {
 				fmt.Sprintf("Check: $(%d \\times %d) \\cdot (%d \\times 1)$ gives $%d \\times 1$.", whh[0], whh[1], h, whh[0]),
 			}),
 	}
-	params := rnnParamsPart(res, pms)
-	params.RNNDiagram = d.diagram("One cell with its loop, and the same cell unrolled: every copy shares $W_{hx}$, $W_{hh}$ and $W_{yh}$")
-	v.Parts = append(v.Parts, params)
+	// The rolled diagram answers the drawing task, so it comes only with
+	// that task's solution, not with the parameter count's.
+	v.Parts = append(v.Parts, rnnParamsPart(res, pms))
 	compact := rnnCompactPart(rng, seed != 0)
 	compact.RNNDiagram = d.diagram("The compact drawing: one cell with its loop (left), and the same cell unrolled (right)")
 	v.Parts = append(v.Parts, compact)
