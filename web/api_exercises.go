@@ -11,7 +11,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/stride-tutor/stride/internal/exercises"
-	"github.com/stride-tutor/stride/internal/mathml"
 	"github.com/stride-tutor/stride/templates"
 )
 
@@ -35,7 +34,7 @@ type partSummary struct {
 func (s *Server) apiExerciseCatalog(w http.ResponseWriter, r *http.Request) {
 	var out []exerciseSummary
 	for _, ex := range s.catalog.All() {
-		v, err := ex.Variant(0)
+		v, err := s.lookupVariant(ex.ID, "")
 		if err != nil {
 			s.log.Error("generate seed 0", "exercise", ex.ID, "err", err)
 			continue
@@ -88,17 +87,17 @@ func (s *Server) apiExerciseVariant(w http.ResponseWriter, r *http.Request) {
 	out := variantJSON{ID: v.Exercise.ID, Title: v.Exercise.Title, Seed: v.Seed, URL: s.exerciseURL(v.Exercise.ID, v.Seed), Data: v.Data}
 	for _, b := range v.Intro {
 		if b.Text != "" {
-			out.Prompt = append(out.Prompt, mathml.Plain(b.Text))
+			out.Prompt = append(out.Prompt, s.plain(b.Text))
 		}
 	}
 	for _, p := range v.Parts {
-		pj := partJSON{ID: p.ID, Label: p.Label, Kind: string(p.Kind), Prompt: mathml.Plain(p.Prompt),
-			Format: mathml.Plain(p.Format), Rows: p.Rows, Cols: p.Cols, Hints: []string{}}
+		pj := partJSON{ID: p.ID, Label: p.Label, Kind: string(p.Kind), Prompt: s.plain(p.Prompt),
+			Format: s.plain(p.Format), Rows: p.Rows, Cols: p.Cols, Hints: []string{}}
 		for _, h := range p.Hints {
-			pj.Hints = append(pj.Hints, mathml.Plain(h))
+			pj.Hints = append(pj.Hints, s.plain(h))
 		}
 		for _, o := range p.Options {
-			pj.Options = append(pj.Options, optionJSON{ID: o.ID, Text: mathml.Plain(o.Text)})
+			pj.Options = append(pj.Options, optionJSON{ID: o.ID, Text: s.plain(o.Text)})
 		}
 		out.Parts = append(out.Parts, pj)
 	}
@@ -203,15 +202,16 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.countChecks(v.Exercise.ID, res)
-	writeJSON(w, http.StatusOK, checkResponseFrom(r.Context(), v, res, req.Answers, revealed))
+	writeJSON(w, http.StatusOK, s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed))
 }
 
-// solutionHTML renders a part's worked solution and answer.
-func solutionHTML(ctx context.Context, part *exercises.Part) string {
+// solutionHTML renders a part's worked solution and answer (a self-check
+// part's model answer and key points).
+func (s *Server) solutionHTML(ctx context.Context, part *exercises.Part) string {
 	var b strings.Builder
-	c := templates.SolutionBody(mdAll(part.Solution), md(part.Answer))
+	c := templates.SolutionBody(s.mdAll(part.Solution), s.md(part.Answer))
 	if part.Kind == exercises.KindSelfCheck {
-		c = templates.ModelAnswerBody(md(part.ModelAnswer), mdAll(part.Checklist))
+		c = templates.ModelAnswerBody(s.md(part.ModelAnswer), s.mdAll(part.Checklist))
 	}
 	if err := c.Render(ctx, &b); err != nil {
 		return ""
@@ -219,7 +219,7 @@ func solutionHTML(ctx context.Context, part *exercises.Part) string {
 	return b.String()
 }
 
-func checkResponseFrom(ctx context.Context, v *exercises.Variant, res exercises.Result, answers map[string]string, revealed map[string]bool) checkResponse {
+func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, res exercises.Result, answers map[string]string, revealed map[string]bool) checkResponse {
 	open := openParts(v, &res, revealed)
 	out := checkResponse{Parts: map[string]verdictJSON{}, Score: res.Score, Max: res.Max,
 		Correct: res.Correct, Carried: res.Carried, ScoreText: scoreText(res)}
@@ -231,7 +231,7 @@ func checkResponseFrom(ctx context.Context, v *exercises.Variant, res exercises.
 	for _, id := range ids {
 		vd := res.Parts[id]
 		vj := verdictJSON{
-			Status: string(vd.Status), Feedback: mathml.Plain(vd.Feedback), FeedbackHTML: string(md(vd.Feedback)),
+			Status: string(vd.Status), Feedback: s.plain(vd.Feedback), FeedbackHTML: string(s.md(vd.Feedback)),
 			ReadAs: vd.ReadAs, Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
 		}
 		if len(vd.Mistakes) > 1 {
@@ -246,7 +246,7 @@ func checkResponseFrom(ctx context.Context, v *exercises.Variant, res exercises.
 			}
 			vj.Revealed = revealed[id]
 			if open[id] && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
-				vj.SolutionHTML = solutionHTML(ctx, part)
+				vj.SolutionHTML = s.solutionHTML(ctx, part)
 			}
 		}
 		out.Parts[id] = vj

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/stride-tutor/stride/web"
 )
@@ -27,6 +28,9 @@ type config struct {
 	allowedOrigins      []string
 	frameAncestors      []string
 	trustedProxy        string
+	work                web.WorkConfig
+	apiRate             web.RateConfig
+	pageCacheBytes      int64
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -44,6 +48,12 @@ var settings = []setting{
 	{"max-streams-per-client", "STRIDE_MAX_STREAMS_PER_CLIENT", "50", "most concurrent animation websockets from one client address (see -trusted-proxy-header); more are refused with close code 1013. Raise it for classrooms behind one NAT address"},
 	{"frame-ancestors", "STRIDE_FRAME_ANCESTORS", "https: http://localhost:* http://127.0.0.1:*", "space-separated CSP sources allowed to frame /embed/ pages; 'none' forbids embedding"},
 	{"allowed-origins", "STRIDE_ALLOWED_ORIGINS", "", "comma-separated origins (https://lms.example.edu) whose pages may open animation websockets; * for any"},
+	{"work-limit", "STRIDE_WORK_LIMIT", "0", "most expensive requests (compute API, checks, uncached pages) running at once; 0 means one per usable core (GOMAXPROCS)"},
+	{"work-queue", "STRIDE_WORK_QUEUE", "128", "most expensive requests waiting for a slot; beyond it they get 503 with Retry-After at once; 0 means none wait"},
+	{"work-queue-timeout", "STRIDE_WORK_QUEUE_TIMEOUT", "250ms", "longest wait for a slot before 503 with Retry-After (10ms to 30s)"},
+	{"api-rate-limit", "STRIDE_API_RATE_LIMIT", "600", "API requests one client may make per -api-rate-window; excess gets 429 with Retry-After; 0 turns the limit off"},
+	{"api-rate-window", "STRIDE_API_RATE_WINDOW", "1m", "sliding window of -api-rate-limit (1s to 1h)"},
+	{"page-cache-mib", "STRIDE_PAGE_CACHE_MIB", "32", "memory in MiB for rendered pages kept for reuse (plain and gzipped); 0 turns the cache off"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
@@ -135,6 +145,53 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		return config{}, fmt.Errorf("%s: %w", src, err)
 	}
 	c.trustedProxy = proxyHeader
+
+	intSetting := func(name string, lo, hi int) (int, error) {
+		v, src := get(name)
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < lo || n > hi {
+			return 0, fmt.Errorf("%s: %q is not a whole number from %d to %d", src, v, lo, hi)
+		}
+		return n, nil
+	}
+	durationSetting := func(name string, lo, hi time.Duration) (time.Duration, error) {
+		v, src := get(name)
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d < lo || d > hi {
+			return 0, fmt.Errorf("%s: %q is not a duration from %s to %s (like 250ms or 1m)", src, v, lo, hi)
+		}
+		return d, nil
+	}
+	if c.work.Limit, err = intSetting("work-limit", 0, 10_000); err != nil {
+		return config{}, err
+	}
+	queue, err := intSetting("work-queue", 0, 100_000)
+	if err != nil {
+		return config{}, err
+	}
+	// web.WorkConfig reads 0 as its default queue; "no queue" is negative.
+	c.work.Queue = queue
+	if queue == 0 {
+		c.work.Queue = -1
+	}
+	if c.work.QueueWait, err = durationSetting("work-queue-timeout", 10*time.Millisecond, 30*time.Second); err != nil {
+		return config{}, err
+	}
+	if c.apiRate.Requests, err = intSetting("api-rate-limit", 0, 10_000_000); err != nil {
+		return config{}, err
+	}
+	if c.apiRate.Window, err = durationSetting("api-rate-window", time.Second, time.Hour); err != nil {
+		return config{}, err
+	}
+	mib, err := intSetting("page-cache-mib", 0, 65_536)
+	if err != nil {
+		return config{}, err
+	}
+	// web.Config reads 0 as the default size; "off" is negative.
+	c.pageCacheBytes = int64(mib) << 20
+	if mib == 0 {
+		c.pageCacheBytes = -1
+	}
 	return c, nil
 }
 

@@ -64,6 +64,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		AllowedOrigins:     cfg.allowedOrigins,
 		FrameAncestors:     cfg.frameAncestors,
 		TrustedProxyHeader: cfg.trustedProxy,
+		Work:               cfg.work,
+		APIRate:            cfg.apiRate,
+		PageCacheBytes:     cfg.pageCacheBytes,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)

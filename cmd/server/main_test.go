@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stride-tutor/stride/web"
 )
 
 var defaultAncestors = []string{"https:", "http://localhost:*", "http://127.0.0.1:*"}
@@ -81,8 +83,72 @@ func TestParseConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("got %+v, want %+v", got, tc.want)
+			if want := defaultBudgets(tc.want); !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+// defaultBudgets fills the work, rate and page cache settings of a wanted
+// config with their defaults, so cases about other settings need not.
+func defaultBudgets(c config) config {
+	if c.work == (web.WorkConfig{}) {
+		c.work = web.WorkConfig{Queue: web.DefaultWorkQueue, QueueWait: web.DefaultQueueWait}
+	}
+	if c.apiRate == (web.RateConfig{}) {
+		c.apiRate = web.RateConfig{Requests: web.DefaultAPIRate, Window: web.DefaultAPIWindow}
+	}
+	if c.pageCacheBytes == 0 {
+		c.pageCacheBytes = web.DefaultPageCacheBytes
+	}
+	return c
+}
+
+func TestParseConfigBudgets(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(config) bool
+		wantErr string
+	}{
+		{name: "work flags", args: []string{"-work-limit", "3", "-work-queue", "10", "-work-queue-timeout", "1s"},
+			check: func(c config) bool { return c.work == web.WorkConfig{Limit: 3, Queue: 10, QueueWait: time.Second} }},
+		{name: "work env", env: map[string]string{"STRIDE_WORK_LIMIT": "2", "STRIDE_WORK_QUEUE": "0", "STRIDE_WORK_QUEUE_TIMEOUT": "50ms"},
+			check: func(c config) bool {
+				return c.work == web.WorkConfig{Limit: 2, Queue: -1, QueueWait: 50 * time.Millisecond}
+			}},
+		{name: "rate env", env: map[string]string{"STRIDE_API_RATE_LIMIT": "100", "STRIDE_API_RATE_WINDOW": "10s"},
+			check: func(c config) bool { return c.apiRate == web.RateConfig{Requests: 100, Window: 10 * time.Second} }},
+		{name: "rate off", args: []string{"-api-rate-limit", "0"},
+			check: func(c config) bool { return c.apiRate.Requests == 0 }},
+		{name: "page cache size", args: []string{"-page-cache-mib", "8"},
+			check: func(c config) bool { return c.pageCacheBytes == 8<<20 }},
+		{name: "page cache off", env: map[string]string{"STRIDE_PAGE_CACHE_MIB": "0"},
+			check: func(c config) bool { return c.pageCacheBytes < 0 }},
+		{name: "negative work limit", args: []string{"-work-limit", "-1"}, wantErr: "-work-limit"},
+		{name: "bad work queue", env: map[string]string{"STRIDE_WORK_QUEUE": "many"}, wantErr: "STRIDE_WORK_QUEUE"},
+		{name: "queue timeout too long", args: []string{"-work-queue-timeout", "5m"}, wantErr: "-work-queue-timeout"},
+		{name: "queue timeout not a duration", env: map[string]string{"STRIDE_WORK_QUEUE_TIMEOUT": "250"}, wantErr: "STRIDE_WORK_QUEUE_TIMEOUT"},
+		{name: "negative rate", env: map[string]string{"STRIDE_API_RATE_LIMIT": "-5"}, wantErr: "STRIDE_API_RATE_LIMIT"},
+		{name: "rate window too short", args: []string{"-api-rate-window", "10ms"}, wantErr: "-api-rate-window"},
+		{name: "bad page cache", args: []string{"-page-cache-mib", "1.5"}, wantErr: "-page-cache-mib"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseConfig(tc.args, env(tc.env), io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to mention %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(got) {
+				t.Errorf("got %+v", got)
 			}
 		})
 	}
