@@ -24,6 +24,12 @@ import (
 // Queue more wait, each for at most QueueWait; beyond that the answer is an
 // immediate 503 with Retry-After, which a client or a load balancer can act
 // on. Probes, metrics, static files and cached pages never pass through it.
+//
+// Slots are shared fairly: one client (as ClientIPs resolves it) may hold at
+// most PerClient of them, and its further requests wait in a line of their
+// own (at most WorkQueuePerClient long) rather than in the shared queue. So
+// a client that floods the server with expensive requests gets its share of
+// the cores and no more, and everyone else's requests still find a slot.
 
 // WorkConfig sizes the admission control of expensive requests.
 type WorkConfig struct {
@@ -35,6 +41,9 @@ type WorkConfig struct {
 	Queue int
 	// QueueWait bounds the wait for a slot; 0 means DefaultQueueWait.
 	QueueWait time.Duration
+	// PerClient is how many slots one client may hold at once; 0 means
+	// half of Limit, at least one.
+	PerClient int
 }
 
 // Defaults of WorkConfig and RateConfig, also the command line's defaults.
@@ -45,6 +54,11 @@ const (
 	// DefaultAPIWindow.
 	DefaultAPIRate   = 600
 	DefaultAPIWindow = time.Minute
+	// WorkQueuePerClient is how many of one client's expensive requests may
+	// wait for that client's own slots; more are refused with 503 at once.
+	// Waiting costs no CPU, so the line is long enough for a classroom
+	// behind one NAT address checking answers at the same moment.
+	WorkQueuePerClient = 64
 )
 
 // workLimiter is a counting semaphore with a bounded, time-limited queue.
@@ -62,6 +76,20 @@ type workLimiter struct {
 	rejected atomic.Int64
 	bufs     sync.Pool
 	gzips    sync.Pool
+
+	// perClient is how many slots one client may hold; clientKey names
+	// the client of a request (nil: no per-client shares).
+	perClient int
+	clientKey func(*http.Request) string
+	mu        sync.Mutex
+	clients   map[string]*clientShare
+}
+
+// clientShare is one client's part of the work slots: held has room for
+// perClient tokens; users counts its requests holding or waiting for one.
+type clientShare struct {
+	held  chan struct{}
+	users int
 }
 
 func newWorkLimiter(cfg WorkConfig) *workLimiter {
@@ -80,11 +108,91 @@ func newWorkLimiter(cfg WorkConfig) *workLimiter {
 	case queue < 0:
 		queue = 0
 	}
+	perClient := cfg.PerClient
+	if perClient <= 0 {
+		perClient = max(limit/2, 1)
+	}
 	retry := int((wait + time.Second - 1) / time.Second)
 	return &workLimiter{
 		slots: make(chan struct{}, limit), queue: int64(queue), wait: wait,
 		retryAfter: strconv.Itoa(max(retry, 1)),
 		bufs:       sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		perClient:  min(perClient, limit),
+		clients:    map[string]*clientShare{},
+	}
+}
+
+// admit takes a slot for r within the client's share: first one of the
+// client's own tokens, then a shared slot, waiting at most the queue wait
+// in all. It returns the function that gives both back.
+func (l *workLimiter) admit(r *http.Request) (done func(), ok bool) {
+	if l.clientKey == nil {
+		if !l.acquireWithin(r.Context(), l.wait) {
+			return nil, false
+		}
+		return l.release, true
+	}
+	key := l.clientKey(r)
+	cs := l.join(key)
+	if cs == nil {
+		l.rejected.Add(1)
+		return nil, false
+	}
+	start := time.Now()
+	select {
+	case cs.held <- struct{}{}:
+	default:
+		t := time.NewTimer(l.wait)
+		select {
+		case cs.held <- struct{}{}:
+			t.Stop()
+		case <-t.C:
+			l.leave(key, cs)
+			l.rejected.Add(1)
+			return nil, false
+		case <-r.Context().Done():
+			t.Stop()
+			l.leave(key, cs)
+			l.rejected.Add(1)
+			return nil, false
+		}
+	}
+	if !l.acquireWithin(r.Context(), l.wait-time.Since(start)) {
+		<-cs.held
+		l.leave(key, cs)
+		return nil, false
+	}
+	return func() {
+		l.release()
+		<-cs.held
+		l.leave(key, cs)
+	}, true
+}
+
+// join counts one more request of client key, or returns nil when the
+// client already has its slots and its line full.
+func (l *workLimiter) join(key string) *clientShare {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cs := l.clients[key]
+	if cs == nil {
+		cs = &clientShare{held: make(chan struct{}, l.perClient)}
+		l.clients[key] = cs
+	}
+	if cs.users >= l.perClient+WorkQueuePerClient {
+		return nil
+	}
+	cs.users++
+	return cs
+}
+
+// leave uncounts a request of client key, forgetting the client when it
+// has none left, so the map holds only clients with work in progress.
+func (l *workLimiter) leave(key string, cs *clientShare) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cs.users--; cs.users == 0 {
+		delete(l.clients, key)
 	}
 }
 
@@ -92,6 +200,11 @@ func newWorkLimiter(cfg WorkConfig) *workLimiter {
 // most the queue wait or until ctx ends. It reports whether a slot was taken;
 // the caller must then call release.
 func (l *workLimiter) acquire(ctx context.Context) bool {
+	return l.acquireWithin(ctx, l.wait)
+}
+
+// acquireWithin is acquire with a wait of at most wait.
+func (l *workLimiter) acquireWithin(ctx context.Context, wait time.Duration) bool {
 	select {
 	case l.slots <- struct{}{}:
 		return true
@@ -103,7 +216,11 @@ func (l *workLimiter) acquire(ctx context.Context) bool {
 		return false
 	}
 	defer l.waiting.Add(-1)
-	t := time.NewTimer(l.wait)
+	if wait <= 0 {
+		l.rejected.Add(1)
+		return false
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case l.slots <- struct{}{}:
@@ -157,7 +274,8 @@ func (l *workLimiter) limitPage(next http.Handler) http.Handler {
 // these routes are bounded in size, so the buffer is too.
 func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !l.acquire(r.Context()) {
+		done, ok := l.admit(r)
+		if !ok {
 			busy(w)
 			return
 		}
@@ -167,7 +285,7 @@ func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) h
 		func() {
 			// Released even if the handler panics; the recoverer above
 			// turns the panic into a 500.
-			defer l.release()
+			defer done()
 			next.ServeHTTP(bw, r)
 			if compressible(w.Header(), buf.Len()) {
 				w.Header().Add("Vary", "Accept-Encoding")

@@ -112,7 +112,11 @@ func TestWorkQueueIsBounded(t *testing.T) {
 	for app.server.work.waiting.Load() != 1 {
 		runtime.Gosched()
 	}
-	if rec := do(t, app, http.MethodPost, "/api/v1/exercises/conv-by-hand/check", checkBody); rec.Code != http.StatusServiceUnavailable {
+	// Another client, since the first one's further requests wait in its
+	// own line (TestWorkSlotsAreSharedBetweenClients).
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, requestFrom(http.MethodPost, "/api/v1/exercises/conv-by-hand/check", checkBody, "198.51.100.9"))
+	if rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("with the queue full: %d, want 503 at once", rec.Code)
 	}
 	release()
@@ -300,5 +304,74 @@ func TestWorkResponsesCompressOnlyWhenItPays(t *testing.T) {
 	app.ServeHTTP(page, req)
 	if page.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(string(gunzip(t, page.Body.Bytes())), "3x3") {
 		t.Error("the checked page is not gzipped, or lost the answer")
+	}
+}
+
+// requestFrom is a request whose TCP peer is addr.
+func requestFrom(method, path, body, addr string) *http.Request {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.RemoteAddr = addr + ":40000"
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
+// One client flooding the server with expensive requests holds at most its
+// share of the work slots: another client's request still finds one free.
+func TestWorkSlotsAreSharedBetweenClients(t *testing.T) {
+	app := newTestHandler(t, Config{Work: WorkConfig{Limit: 2, Queue: 8, QueueWait: 20 * time.Millisecond}})
+	w := app.server.work
+	if w.perClient != 1 {
+		t.Fatalf("default share of 2 slots = %d, want 1", w.perClient)
+	}
+	const attacker, student = "192.0.2.66", "198.51.100.7"
+	done, ok := w.admit(requestFrom(http.MethodGet, "/", "", attacker))
+	if !ok {
+		t.Fatal("the attacker's first request found no slot")
+	}
+	// The attacker's next request waits for its own share, not for a free
+	// shared slot, and is refused once the queue wait is over.
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, requestFrom(http.MethodPost, "/api/v1/exercises/conv-by-hand/check", checkBody, attacker))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("attacker's second request with its share in use: %d, want 503", rec.Code)
+	}
+	if got := w.inFlight(); got != 1 {
+		t.Errorf("slots in use = %d, want only the attacker's one", got)
+	}
+	rec = httptest.NewRecorder()
+	app.ServeHTTP(rec, requestFrom(http.MethodPost, "/api/v1/exercises/conv-by-hand/check", checkBody, student))
+	if rec.Code != http.StatusOK {
+		t.Errorf("student's check while the attacker holds its share: %d %s", rec.Code, rec.Body)
+	}
+	done()
+	rec = httptest.NewRecorder()
+	app.ServeHTTP(rec, requestFrom(http.MethodPost, "/api/v1/exercises/conv-by-hand/check", checkBody, attacker))
+	if rec.Code != http.StatusOK {
+		t.Errorf("attacker's request once its share is free: %d", rec.Code)
+	}
+	w.mu.Lock()
+	left := len(w.clients)
+	w.mu.Unlock()
+	if left != 0 {
+		t.Errorf("%d clients remembered with no work in progress", left)
+	}
+}
+
+// A client's own line is bounded: past its slots and WorkQueuePerClient
+// waiting requests, the next is refused at once.
+func TestClientLineIsBounded(t *testing.T) {
+	w := newWorkLimiter(WorkConfig{Limit: 2})
+	for i := range w.perClient + WorkQueuePerClient {
+		if w.join("192.0.2.1") == nil {
+			t.Fatalf("request %d refused within the client's line", i+1)
+		}
+	}
+	if w.join("192.0.2.1") != nil {
+		t.Error("a request past the client's line was admitted to it")
+	}
+	if w.join("192.0.2.2") == nil {
+		t.Error("another client was refused because of the first one's line")
 	}
 }

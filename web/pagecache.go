@@ -150,31 +150,42 @@ func (s *Server) cachePage(key pageKey, next http.HandlerFunc) http.HandlerFunc 
 				return
 			}
 		}
-		if !s.work.acquire(r.Context()) {
+		done, ok := s.work.admit(r)
+		if !ok {
 			s.work.busyHTML(w)
 			return
 		}
-		capture := &pageCapture{header: w.Header()}
-		// Exercise pages are about 20-90 KB; one allocation, not doubling.
-		capture.buf.Grow(96 << 10)
-		next(capture, r)
-		if capture.status == 0 && r.Context().Err() != nil {
+		p, capture := s.renderForCache(w, r, k, next, done)
+		if capture == nil {
 			// The client went away mid-render: nothing to store or send.
-			s.work.release()
 			return
 		}
-		var p *cachedPage
-		if k != "" && capture.storable() {
-			p = newCachedPage(capture.header.Get("Content-Type"), bytes.Clone(capture.buf.Bytes()))
-			s.pages.add(k, p, p.cost(k))
-		}
-		s.work.release()
 		if p != nil {
 			servePage(w, r, p)
 			return
 		}
 		capture.writeTo(w)
 	}
+}
+
+// renderForCache renders a page within the work slot that done gives
+// back (also if next panics), storing it under key k when it may be
+// shared. It returns the stored page, or nil with the capture to send.
+func (s *Server) renderForCache(w http.ResponseWriter, r *http.Request, k string, next http.HandlerFunc, done func()) (*cachedPage, *pageCapture) {
+	defer done()
+	capture := &pageCapture{header: w.Header()}
+	// Exercise pages are about 20-90 KB; one allocation, not doubling.
+	capture.buf.Grow(96 << 10)
+	next(capture, r)
+	if capture.status == 0 && r.Context().Err() != nil {
+		return nil, nil
+	}
+	if k != "" && capture.storable() {
+		p := newCachedPage(capture.header.Get("Content-Type"), bytes.Clone(capture.buf.Bytes()))
+		s.pages.add(k, p, p.cost(k))
+		return p, capture
+	}
+	return nil, capture
 }
 
 // pageCapture records a page response in memory.

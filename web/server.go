@@ -150,6 +150,7 @@ func NewHandler(cfg Config) (*App, error) {
 	}
 	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
 		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText()}
+	s.work.clientKey = clientIPs.Of
 	switch {
 	case cfg.PageCacheBytes == 0:
 		s.pages = newLRU[*cachedPage](DefaultPageCacheBytes)

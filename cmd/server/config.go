@@ -56,6 +56,7 @@ var settings = []setting{
 	{"work-limit", "STRIDE_WORK_LIMIT", "0", "most expensive requests (compute API, checks, uncached pages) running at once; 0 means one per usable core (GOMAXPROCS)"},
 	{"work-queue", "STRIDE_WORK_QUEUE", "128", "most expensive requests waiting for a slot; beyond it they get 503 with Retry-After at once; 0 means none wait"},
 	{"work-queue-timeout", "STRIDE_WORK_QUEUE_TIMEOUT", "250ms", "longest wait for a slot before 503 with Retry-After (10ms to 30s)"},
+	{"work-per-client", "STRIDE_WORK_PER_CLIENT", "0", "most work slots one client (see -trusted-proxy-header) may hold at once; its further expensive requests wait in a line of their own (64 long); 0 means half of -work-limit, at least 1"},
 	{"api-rate-limit", "STRIDE_API_RATE_LIMIT", "600", "API requests one client may make per -api-rate-window; excess gets 429 with Retry-After; 0 turns the limit off"},
 	{"api-rate-window", "STRIDE_API_RATE_WINDOW", "1m", "sliding window of -api-rate-limit (1s to 1h)"},
 	{"page-cache-mib", "STRIDE_PAGE_CACHE_MIB", "32", "memory in MiB for rendered pages kept for reuse (plain and gzipped); 0 turns the cache off"},
@@ -190,6 +191,9 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 	c.work.Queue = queue
 	if queue == 0 {
 		c.work.Queue = -1
+	}
+	if c.work.PerClient, err = intSetting("work-per-client", 0, 10_000); err != nil {
+		return config{}, nil, err
 	}
 	if c.work.QueueWait, err = durationSetting("work-queue-timeout", 10*time.Millisecond, 30*time.Second); err != nil {
 		return config{}, nil, err

@@ -126,6 +126,9 @@ func TestParseConfigBudgets(t *testing.T) {
 			check: func(c config) bool {
 				return c.work == web.WorkConfig{Limit: 2, Queue: -1, QueueWait: 50 * time.Millisecond}
 			}},
+		{name: "work per client", env: map[string]string{"STRIDE_WORK_PER_CLIENT": "3"},
+			check: func(c config) bool { return c.work.PerClient == 3 }},
+		{name: "bad work per client", args: []string{"-work-per-client", "-2"}, wantErr: "-work-per-client"},
 		{name: "rate env", env: map[string]string{"STRIDE_API_RATE_LIMIT": "100", "STRIDE_API_RATE_WINDOW": "10s"},
 			check: func(c config) bool { return c.apiRate == web.RateConfig{Requests: 100, Window: 10 * time.Second} }},
 		{name: "rate off", args: []string{"-api-rate-limit", "0"},
