@@ -136,7 +136,7 @@ const maxAnswers = 64
 
 func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 	var req checkRequest
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeCheckRequest(r, &req); err != nil {
 		writeClientError(w, err)
 		return
 	}

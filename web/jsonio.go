@@ -76,7 +76,13 @@ func decodeJSON(r *http.Request, dst any) error {
 	if err := checkJSONContentType(r); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(r.Body)
+	return decodeJSONFrom(r.Body, dst)
+}
+
+// decodeJSONFrom is decodeJSON after the content type check: it reads one
+// JSON object from body into dst.
+func decodeJSONFrom(body io.Reader, dst any) error {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return describeDecodeError(err)
