@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -142,7 +143,7 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	seedText := ""
 	if req.Seed != nil {
-		seedText = fmt.Sprint(*req.Seed)
+		seedText = strconv.FormatUint(*req.Seed, 10)
 	}
 	v, err := s.lookupVariant(chi.URLParam(r, "id"), seedText)
 	if err == nil && len(req.Parts) > 0 {

@@ -108,3 +108,16 @@ func FuzzDecodeCheckRequest(f *testing.F) {
 		decodeBoth(t, body, 4096)
 	})
 }
+
+// TestSetHeaders checks that headers set together behave as Header.Set
+// made them: adding to one leaves the others alone.
+func TestSetHeaders(t *testing.T) {
+	h := http.Header{}
+	setHeaders(h, "Content-Type", "a", "Cache-Control", "b", "Vary", "c")
+	h.Add("Content-Type", "x")
+	h.Add("Cache-Control", "y")
+	want := http.Header{"Content-Type": {"a", "x"}, "Cache-Control": {"b", "y"}, "Vary": {"c"}}
+	if !reflect.DeepEqual(h, want) {
+		t.Fatalf("got %v, want %v", h, want)
+	}
+}
