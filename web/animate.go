@@ -672,6 +672,8 @@ type animPlayer struct {
 	// frames are the animation's steps shared with other streams playing
 	// it; nil when it is too long to share.
 	frames *sharedFrames
+	// sentBytes is the size of the step sent last, for the output budget.
+	sentBytes int
 }
 
 func (p *animPlayer) setFPS(fps float64) {
@@ -761,7 +763,13 @@ func (c *animConn) advance(p *animPlayer, now time.Time) error {
 		p.playing = false
 		return c.write([]byte(animDoneMessage))
 	}
-	p.nextAt = p.nextAt.Add(p.interval)
+	// The gap to the next step is the interval, or longer if the step just
+	// sent used up more than the interval's share of the output budget.
+	gap := p.interval
+	if rate := c.a.budget.outRate; rate > 0 {
+		gap = max(gap, time.Duration(float64(p.sentBytes)/rate*float64(time.Second)))
+	}
+	p.nextAt = p.nextAt.Add(gap)
 	if p.nextAt.Before(now) {
 		// Far behind (a slow write): re-anchor rather than burst.
 		p.nextAt = now
@@ -775,7 +783,7 @@ func (c *animConn) advance(p *animPlayer, now time.Time) error {
 // shared copy.
 func (c *animConn) sendStep(p *animPlayer, i int) error {
 	if b := p.frames.step(i); b != nil {
-		p.index = i
+		p.index, p.sentBytes = i, len(b)
 		return c.write(b)
 	}
 	st, err := p.trace.Step(i)
@@ -786,6 +794,7 @@ func (c *animConn) sendStep(p *animPlayer, i int) error {
 	p.index = i
 	bp := c.a.getEncodeBuffer()
 	b := appendAnimStep((*bp)[:0], &st)
+	p.sentBytes = len(b)
 	if p.frames != nil {
 		c.a.frames.store(p.frames, i, b)
 	}

@@ -26,12 +26,17 @@ type animBudget struct {
 	// for lack of budget costs one token, and a connection that runs it dry
 	// is closed with 1008 (policy violation).
 	dropRate, dropBurst float64
+	// outRate bounds the bytes a playing animation sends per second: after
+	// a step of n bytes the next one waits at least n/outRate seconds, so
+	// large steps play slower than the fps asked for. 0: no bound.
+	outRate float64
 }
 
 var defaultAnimBudget = animBudget{
 	unitRate: 40, unitBurst: 80,
 	byteRate: 64 << 10, byteBurst: 256 << 10,
 	dropRate: 10, dropBurst: 100,
+	outRate: 1 << 20,
 }
 
 // animCostTerms is how many step terms (or meta cells) cost one unit on top

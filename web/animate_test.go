@@ -208,7 +208,7 @@ func (c *wsClient) expectQuiet(d time.Duration) {
 	select {
 	case m, ok := <-c.msgs:
 		if ok {
-			c.t.Fatalf("expected silence, got %s", m.raw)
+			c.t.Fatalf("expected silence, got %s", clip(m.raw, 300))
 		}
 		c.t.Fatalf("connection ended: %v", <-c.err)
 	case <-time.After(d):
@@ -819,22 +819,25 @@ func TestAnimateJSONFloatMatchesEncodingJSON(t *testing.T) {
 // Every client reads (and so answers pings) until all of its round's
 // streams are open, which the test learns from each stream's meta, not
 // from the clock; only then does half of them vanish and the other half
-// stop reading. The pong deadline therefore only has to outlast the
-// scheduling delays of a client that is reading, not the time it takes to
-// open a hundred streams on a busy machine under -race.
+// stop reading. The pong and write deadlines therefore only have to outlast
+// the scheduling delays of a client that is reading (they are 10 s, since a
+// 3 s pong deadline was seen to be missed once in 30 runs under -race at
+// load average 28), not the time it takes to open a hundred streams.
 func TestAnimateNoMemoryLeak(t *testing.T) {
 	// Every stream comes from 127.0.0.1, so the per-client cap must admit
 	// a whole round.
 	a := newTestAnimator(AnimatorConfig{MaxStreamsPerClient: 1000})
-	a.timing = animTiming{ping: 100 * time.Millisecond, pongWait: 3 * time.Second,
-		writeWait: time.Second, closeGrace: 100 * time.Millisecond}
+	a.timing = animTiming{ping: 100 * time.Millisecond, pongWait: 10 * time.Second,
+		writeWait: 10 * time.Second, closeGrace: 100 * time.Millisecond}
 	srv := animTestServer(t, a)
 	start := []byte(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1,"fps":60}`)
 	type client struct {
 		conn    *websocket.Conn
 		stopped chan struct{} // closed when its reader has returned
 	}
-	round := func(n int) {
+	// round opens n streams and drops them: all vanish, or (silent) half
+	// vanish and half stop reading and wait out the pong deadline.
+	round := func(n int, silent bool) {
 		// opened receives nil when a stream's meta arrives, or why its
 		// connection ended before.
 		opened := make(chan error, n)
@@ -885,7 +888,7 @@ func TestAnimateNoMemoryLeak(t *testing.T) {
 		// deadline in the past ends the reader, the TCP connection stays
 		// open) and time out.
 		for i, c := range clients {
-			if i%2 == 0 {
+			if i%2 == 0 || !silent {
 				c.conn.NetConn().Close()
 			} else {
 				_ = c.conn.SetReadDeadline(time.Now())
@@ -899,9 +902,9 @@ func TestAnimateNoMemoryLeak(t *testing.T) {
 			c.conn.Close()
 		}
 	}
-	round(10) // warm pools and one-time allocations
+	round(10, false) // warm pools and one-time allocations
 	before := animHeap()
-	round(100)
+	round(100, true)
 	after := animHeap()
 	if after > before+2<<20 {
 		t.Errorf("heap grew from %d to %d bytes after 100 dropped streams", before, after)
@@ -1314,5 +1317,36 @@ func TestAnimClock(t *testing.T) {
 	case <-w:
 	case <-time.After(animPatience):
 		t.Fatal("the restarted clock never woke its entry")
+	}
+}
+
+// TestAnimateOutputBudget plays an animation of 1,024-term steps (about
+// 60 KB each) at 60 fps with an output budget of 1,000 bytes a second: the
+// first step follows the meta, and the next one is due a minute later, not
+// 17 ms. Without the budget some 30 steps would arrive during the quiet
+// half second below; with it a slow machine can only make the test pass.
+func TestAnimateOutputBudget(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{})
+	a.budget.outRate = 1000
+	srv := animTestServer(t, a)
+	c := dialAnim(t, srv, nil)
+	row := "[" + strings.Repeat("1,", 31) + "1]"
+	kernel := "[" + strings.Repeat(row+",", 31) + row + "]"
+	c.send(`{"type":"start","op":"conv2d","input":[[1,2],[3,4]],"kernel":` + kernel + `,"padding":31,"fps":60}`)
+	if m := c.expect("meta"); m.TotalSteps != 33*33 {
+		t.Fatalf("meta %d steps, want %d", m.TotalSteps, 33*33)
+	}
+	if s := c.expect("step"); s.Index != 0 || len(s.raw) < 1024*40 {
+		t.Fatalf("first step %d of %d bytes", s.Index, len(s.raw))
+	}
+	c.expectQuiet(500 * time.Millisecond)
+	// Steps asked for one by one are charged to the message budget
+	// instead, and are answered at once.
+	c.send(`{"type":"step"}`)
+	if s := c.until("step"); s.Index != 1 {
+		t.Fatalf("step gave %d", s.Index)
+	}
+	if st := c.expect("state"); st.Playing || st.Index != 1 {
+		t.Fatalf("state after step %s", st.raw)
 	}
 }

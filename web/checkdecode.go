@@ -73,7 +73,7 @@ func parseCheckRequest(b []byte, req *checkRequest) bool {
 	if p.consume('}') {
 		return p.end()
 	}
-	var seen [3]bool
+	var seen [4]bool
 	for {
 		key, ok := p.str()
 		if !ok {
@@ -101,10 +101,15 @@ func parseCheckRequest(b []byte, req *checkRequest) bool {
 			}
 			seen[1] = true
 		case "parts":
-			if seen[2] || !p.parts(req) {
+			if seen[2] || !p.strings(&req.Parts) {
 				return false
 			}
 			seen[2] = true
+		case "reveal":
+			if seen[3] || !p.strings(&req.Reveal) {
+				return false
+			}
+			seen[3] = true
 		default:
 			return false
 		}
@@ -242,12 +247,12 @@ func (p *checkParser) answers(req *checkRequest) bool {
 	}
 }
 
-// parts reads an array of strings into req.Parts.
-func (p *checkParser) parts(req *checkRequest) bool {
+// strings reads an array of strings into *dst.
+func (p *checkParser) strings(dst *[]string) bool {
 	if !p.consume('[') {
 		return false
 	}
-	req.Parts = []string{}
+	*dst = []string{}
 	p.space()
 	if p.consume(']') {
 		return true
@@ -257,7 +262,7 @@ func (p *checkParser) parts(req *checkRequest) bool {
 		if !ok {
 			return false
 		}
-		req.Parts = append(req.Parts, string(s))
+		*dst = append(*dst, string(s))
 		p.space()
 		if p.consume(']') {
 			return true

@@ -58,6 +58,10 @@ var checkBodySamples = []string{
 	"{\"answers\": {\"a\": \"\xff\"}}",
 	"{\"answers\": {\"a\": \"\x01\"}}",
 	`{"parts": []}`,
+	`{"reveal": ["a", "b"], "parts": ["a"], "answers": {"a": "1"}, "seed": 2}`,
+	`{"reveal": [], "reveal": ["a"]}`,
+	`{"reveal": ["a", 1]}`,
+	`{"reveal": "a"}`,
 	`{"parts": ["a",]}`,
 	`{"answers": {,}}`,
 	`{"extra": 1}`,
@@ -86,16 +90,16 @@ func TestDecodeCheckRequestMatchesEncodingJSON(t *testing.T) {
 }
 
 func TestDecodeCheckRequestFastPath(t *testing.T) {
-	req, err := decodeBoth(t, `{"seed": 42, "answers": {"dims": "3x3", "x": "é"}, "parts": ["dims"]}`, MaxBodyBytes)
+	req, err := decodeBoth(t, `{"seed": 42, "answers": {"dims": "3x3", "x": "é"}, "parts": ["dims"], "reveal": ["x"]}`, MaxBodyBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if req.Seed == nil || *req.Seed != 42 || req.Answers["dims"] != "3x3" || req.Answers["x"] != "é" || len(req.Parts) != 1 {
+	if req.Seed == nil || *req.Seed != 42 || req.Answers["dims"] != "3x3" || req.Answers["x"] != "é" || len(req.Parts) != 1 || len(req.Reveal) != 1 {
 		t.Fatalf("read %+v", req)
 	}
 	// The plain form is taken by the parser itself, not the fallback.
 	var direct checkRequest
-	if !parseCheckRequest([]byte(`{"seed": 42, "answers": {"dims": "3x3"}, "parts": ["dims"]}`), &direct) {
+	if !parseCheckRequest([]byte(`{"seed": 42, "answers": {"dims": "3x3"}, "parts": ["dims"], "reveal": []}`), &direct) {
 		t.Fatal("the plain form was not parsed by the fast parser")
 	}
 }

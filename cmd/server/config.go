@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/stride-tutor/stride/internal/store"
 	"github.com/stride-tutor/stride/web"
 )
 
@@ -31,6 +32,10 @@ type config struct {
 	work                web.WorkConfig
 	apiRate             web.RateConfig
 	pageCacheBytes      int64
+	// dataDir holds the SQLite database; databaseURL, when set, selects
+	// PostgreSQL instead.
+	dataDir     string
+	databaseURL string
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -54,6 +59,8 @@ var settings = []setting{
 	{"api-rate-limit", "STRIDE_API_RATE_LIMIT", "600", "API requests one client may make per -api-rate-window; excess gets 429 with Retry-After; 0 turns the limit off"},
 	{"api-rate-window", "STRIDE_API_RATE_WINDOW", "1m", "sliding window of -api-rate-limit (1s to 1h)"},
 	{"page-cache-mib", "STRIDE_PAGE_CACHE_MIB", "32", "memory in MiB for rendered pages kept for reuse (plain and gzipped); 0 turns the cache off"},
+	{"data-dir", "STRIDE_DATA_DIR", "./stride-data", "directory of the embedded SQLite database (created on first start); back it up with `stride backup FILE`"},
+	{"database-url", "STRIDE_DATABASE_URL", "", "postgres://user:password@host/db?sslmode=...: use PostgreSQL instead of SQLite (needed for more than one replica)"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
@@ -63,6 +70,19 @@ var errHelp = flag.ErrHelp
 // parseConfig reads flags from args and falls back to the environment, then
 // to defaults. An invalid value is an error that names the setting.
 func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (config, error) {
+	c, rest, err := parseConfigArgs(args, getenv, usageOut)
+	if err != nil {
+		return config{}, err
+	}
+	if len(rest) > 0 {
+		return config{}, fmt.Errorf("unexpected argument %q (subcommands: healthcheck, migrate, backup; see -help)", rest[0])
+	}
+	return c, nil
+}
+
+// parseConfigArgs is parseConfig for subcommands that take arguments after
+// the flags (stride backup [flags] FILE): it returns them.
+func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writer) (config, []string, error) {
 	fs := flag.NewFlagSet("stride", flag.ContinueOnError)
 	fs.SetOutput(usageOut)
 	values := map[string]*string{}
@@ -71,10 +91,7 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	fs.Usage = func() { printUsage(usageOut) }
 	if err := fs.Parse(args); err != nil {
-		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected argument %q (the only subcommand is healthcheck)", fs.Arg(0))
+		return config{}, nil, err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -104,45 +121,45 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	var src string
 	c.addr, src = get("addr")
 	if err := validateAddr(c.addr); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	basePath, src := get("base-path")
 	norm, err := web.NormalizeBasePath(basePath)
 	if err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	c.basePath = norm
 	c.logFormat, src = get("log-format")
 	if c.logFormat != "text" && c.logFormat != "json" {
-		return config{}, fmt.Errorf("%s: log format %q is not text or json", src, c.logFormat)
+		return config{}, nil, fmt.Errorf("%s: log format %q is not text or json", src, c.logFormat)
 	}
 	level, src := get("log-level")
 	if c.logLevel, err = parseLogLevel(level); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	streams, src := get("max-streams")
 	n, err := strconv.Atoi(streams)
 	if err != nil || n < 1 || n > 1_000_000 {
-		return config{}, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, streams)
+		return config{}, nil, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, streams)
 	}
 	c.maxStreams = n
 	perClient, src := get("max-streams-per-client")
 	n, err = strconv.Atoi(perClient)
 	if err != nil || n < 1 || n > 1_000_000 {
-		return config{}, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, perClient)
+		return config{}, nil, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, perClient)
 	}
 	c.maxStreamsPerClient = n
 	ancestors, src := get("frame-ancestors")
 	if c.frameAncestors, err = parseFrameAncestors(ancestors); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	origins, src := get("allowed-origins")
 	if c.allowedOrigins, err = parseOrigins(origins); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	proxyHeader, src := get("trusted-proxy-header")
 	if _, err := web.NewClientIPs(proxyHeader); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	c.trustedProxy = proxyHeader
 
@@ -163,11 +180,11 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		return d, nil
 	}
 	if c.work.Limit, err = intSetting("work-limit", 0, 10_000); err != nil {
-		return config{}, err
+		return config{}, nil, err
 	}
 	queue, err := intSetting("work-queue", 0, 100_000)
 	if err != nil {
-		return config{}, err
+		return config{}, nil, err
 	}
 	// web.WorkConfig reads 0 as its default queue; "no queue" is negative.
 	c.work.Queue = queue
@@ -175,24 +192,33 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		c.work.Queue = -1
 	}
 	if c.work.QueueWait, err = durationSetting("work-queue-timeout", 10*time.Millisecond, 30*time.Second); err != nil {
-		return config{}, err
+		return config{}, nil, err
 	}
 	if c.apiRate.Requests, err = intSetting("api-rate-limit", 0, 10_000_000); err != nil {
-		return config{}, err
+		return config{}, nil, err
 	}
 	if c.apiRate.Window, err = durationSetting("api-rate-window", time.Second, time.Hour); err != nil {
-		return config{}, err
+		return config{}, nil, err
 	}
 	mib, err := intSetting("page-cache-mib", 0, 65_536)
 	if err != nil {
-		return config{}, err
+		return config{}, nil, err
 	}
 	// web.Config reads 0 as the default size; "off" is negative.
 	c.pageCacheBytes = int64(mib) << 20
 	if mib == 0 {
 		c.pageCacheBytes = -1
 	}
-	return c, nil
+	c.dataDir, src = get("data-dir")
+	if strings.TrimSpace(c.dataDir) == "" {
+		return config{}, nil, fmt.Errorf("%s: give a directory for the database", src)
+	}
+	c.databaseURL, src = get("database-url")
+	if c.databaseURL != "" && !store.IsPostgresURL(c.databaseURL) {
+		// The value is not echoed: it may hold a password.
+		return config{}, nil, fmt.Errorf("%s: must start with postgres:// or postgresql://", src)
+	}
+	return c, fs.Args(), nil
 }
 
 // parseLogLevel accepts exactly the documented levels, in any case.
@@ -229,7 +255,13 @@ func validateAddr(addr string) error {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "Stride: an interactive tutor for the mechanics of deep learning.\n\n")
-	fmt.Fprintf(w, "Usage:\n  stride [flags]            run the server\n  stride healthcheck [flags] exit 0 when the server on -addr answers /healthz\n\n")
+	fmt.Fprintf(w, "Usage:\n")
+	fmt.Fprintf(w, "  stride [flags]                 run the server (opens the database and migrates it first)\n")
+	fmt.Fprintf(w, "  stride healthcheck [flags]     exit 0 when the server on -addr answers /healthz\n")
+	fmt.Fprintf(w, "  stride migrate status [flags]  print the database's schema version and each migration\n")
+	fmt.Fprintf(w, "  stride migrate up [flags]      apply pending migrations (the server also does this at start)\n")
+	fmt.Fprintf(w, "  stride backup [flags] FILE     copy the SQLite database to FILE while the server runs\n")
+	fmt.Fprintf(w, "                                 (PostgreSQL: use pg_dump; see the README)\n\n")
 	fmt.Fprintf(w, "Flags (a flag beats its environment variable):\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	for _, s := range settings {

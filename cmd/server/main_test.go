@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -28,23 +30,23 @@ func TestParseConfig(t *testing.T) {
 		want    config
 		wantErr string
 	}{
-		{name: "defaults", want: config{addr: ":8080", logFormat: "text", logLevel: slog.LevelInfo, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
-		{name: "flag", args: []string{"-addr", "127.0.0.1:9000"}, want: config{addr: "127.0.0.1:9000", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "defaults", want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", logLevel: slog.LevelInfo, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "flag", args: []string{"-addr", "127.0.0.1:9000"}, want: config{dataDir: "./stride-data", addr: "127.0.0.1:9000", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
 		{name: "env", env: map[string]string{"STRIDE_ADDR": ":7000", "STRIDE_LOG_FORMAT": "json", "STRIDE_LOG_LEVEL": "debug"},
-			want: config{addr: ":7000", logFormat: "json", logLevel: slog.LevelDebug, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
-		{name: "PORT", env: map[string]string{"PORT": "5000"}, want: config{addr: ":5000", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
-		{name: "STRIDE_ADDR beats PORT", env: map[string]string{"PORT": "5000", "STRIDE_ADDR": ":6000"}, want: config{addr: ":6000", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
-		{name: "flag beats env", args: []string{"-addr=:1234"}, env: map[string]string{"STRIDE_ADDR": ":6000"}, want: config{addr: ":1234", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
-		{name: "base path", args: []string{"-base-path", "/tutor/"}, want: config{addr: ":8080", basePath: "/tutor", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+			want: config{dataDir: "./stride-data", addr: ":7000", logFormat: "json", logLevel: slog.LevelDebug, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "PORT", env: map[string]string{"PORT": "5000"}, want: config{dataDir: "./stride-data", addr: ":5000", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "STRIDE_ADDR beats PORT", env: map[string]string{"PORT": "5000", "STRIDE_ADDR": ":6000"}, want: config{dataDir: "./stride-data", addr: ":6000", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "flag beats env", args: []string{"-addr=:1234"}, env: map[string]string{"STRIDE_ADDR": ":6000"}, want: config{dataDir: "./stride-data", addr: ":1234", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "base path", args: []string{"-base-path", "/tutor/"}, want: config{dataDir: "./stride-data", addr: ":8080", basePath: "/tutor", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
 		{name: "bad addr", args: []string{"-addr", "8080"}, wantErr: "-addr"},
 		{name: "bad port env", env: map[string]string{"STRIDE_ADDR": ":99999"}, wantErr: "STRIDE_ADDR"},
 		{name: "bad PORT", env: map[string]string{"PORT": "http"}, wantErr: "PORT"},
 		{name: "bad format", env: map[string]string{"STRIDE_LOG_FORMAT": "xml"}, wantErr: "STRIDE_LOG_FORMAT"},
 		{name: "bad level", args: []string{"-log-level", "loud"}, wantErr: "-log-level"},
 		{name: "level in capitals", env: map[string]string{"STRIDE_LOG_LEVEL": "WARN"},
-			want: config{addr: ":8080", logFormat: "text", logLevel: slog.LevelWarn, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", logLevel: slog.LevelWarn, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
 		{name: "level error", args: []string{"-log-level", "Error"},
-			want: config{addr: ":8080", logFormat: "text", logLevel: slog.LevelError, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", logLevel: slog.LevelError, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
 		{name: "level with offset", env: map[string]string{"STRIDE_LOG_LEVEL": "INFO+2"}, wantErr: "STRIDE_LOG_LEVEL"},
 		{name: "level negative offset", args: []string{"-log-level", "error-4"}, wantErr: "-log-level"},
 		{name: "level number", args: []string{"-log-level", "4"}, wantErr: "-log-level"},
@@ -55,19 +57,24 @@ func TestParseConfig(t *testing.T) {
 		{name: "base path leading dot", env: map[string]string{"STRIDE_BASE_PATH": "./tutor"}, wantErr: "'.' or '..' segment"},
 		{name: "base path dot dot", args: []string{"-base-path", "/tutor/../x"}, wantErr: "-base-path"},
 		{name: "streams and origins", env: map[string]string{"STRIDE_MAX_STREAMS": "10", "STRIDE_ALLOWED_ORIGINS": "https://lms.example.edu, http://localhost:3000/"},
-			want: config{addr: ":8080", logFormat: "text", maxStreams: 10, maxStreamsPerClient: 50, frameAncestors: defaultAncestors, allowedOrigins: []string{"https://lms.example.edu", "http://localhost:3000"}}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 10, maxStreamsPerClient: 50, frameAncestors: defaultAncestors, allowedOrigins: []string{"https://lms.example.edu", "http://localhost:3000"}}},
 		{name: "bad streams", env: map[string]string{"STRIDE_MAX_STREAMS": "0"}, wantErr: "STRIDE_MAX_STREAMS"},
 		{name: "streams per client", args: []string{"-max-streams-per-client", "200"},
-			want: config{addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 200, frameAncestors: defaultAncestors}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 200, frameAncestors: defaultAncestors}},
 		{name: "bad streams per client", env: map[string]string{"STRIDE_MAX_STREAMS_PER_CLIENT": "-3"}, wantErr: "STRIDE_MAX_STREAMS_PER_CLIENT"},
 		{name: "bad origin", args: []string{"-allowed-origins", "lms.example.edu"}, wantErr: "-allowed-origins"},
 		{name: "frame ancestors", env: map[string]string{"STRIDE_FRAME_ANCESTORS": "https://lms.example.edu 'self'"},
-			want: config{addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: []string{"https://lms.example.edu", "'self'"}}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: []string{"https://lms.example.edu", "'self'"}}},
 		{name: "frame ancestors injection", env: map[string]string{"STRIDE_FRAME_ANCESTORS": "https: ; script-src *"}, wantErr: "STRIDE_FRAME_ANCESTORS"},
 		{name: "frame ancestors none plus", args: []string{"-frame-ancestors", "'none' https:"}, wantErr: "-frame-ancestors"},
 		{name: "trusted proxy header", env: map[string]string{"STRIDE_TRUSTED_PROXY_HEADER": "X-Real-IP"},
-			want: config{addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors, trustedProxy: "X-Real-IP"}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors, trustedProxy: "X-Real-IP"}},
 		{name: "bad trusted proxy header", args: []string{"-trusted-proxy-header", "X Real"}, wantErr: "-trusted-proxy-header"},
+		{name: "data dir and postgres", env: map[string]string{"STRIDE_DATA_DIR": "/var/lib/stride", "STRIDE_DATABASE_URL": "postgres://u:p@db/stride"},
+			want: config{dataDir: "/var/lib/stride", databaseURL: "postgres://u:p@db/stride", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "data dir flag", args: []string{"-data-dir", "d"}, want: config{dataDir: "d", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "empty data dir", args: []string{"-data-dir", " "}, wantErr: "-data-dir"},
+		{name: "not postgres", env: map[string]string{"STRIDE_DATABASE_URL": "mysql://u:secret@db/x"}, wantErr: "STRIDE_DATABASE_URL: must start with postgres://"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
 		{name: "unknown flag", args: []string{"-port", "1"}, wantErr: "flag provided but not defined"},
 	}
@@ -169,6 +176,21 @@ func TestHelpListsEveryFlagWithItsEnv(t *testing.T) {
 	}
 }
 
+// TestReadmeListsEverySetting keeps the README's configuration table in
+// step with the settings: each flag with its environment variable.
+func TestReadmeListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		row := "| `-" + s.flag + "` | `" + s.env + "`"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README's configuration table has no row starting %q", row)
+		}
+	}
+}
+
 func TestInvalidConfigExitsNonZero(t *testing.T) {
 	var errOut bytes.Buffer
 	if code := run(nil, env(map[string]string{"STRIDE_LOG_LEVEL": "nope"}), io.Discard, &errOut); code != 2 {
@@ -182,7 +204,7 @@ func TestInvalidConfigExitsNonZero(t *testing.T) {
 func TestServeHealthcheckAndGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg := config{addr: "127.0.0.1:0", basePath: "/tutor", logFormat: "text"}
+	cfg := config{addr: "127.0.0.1:0", basePath: "/tutor", logFormat: "text", dataDir: t.TempDir()}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
@@ -191,7 +213,7 @@ func TestServeHealthcheckAndGracefulShutdown(t *testing.T) {
 	case addr = <-ready:
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
-	case <-time.After(5 * time.Second):
+	case <-time.After(startTimeout):
 		t.Fatal("server did not start")
 	}
 	resp, err := http.Get("http://" + addr + "/tutor/healthz")

@@ -252,7 +252,9 @@ func (r *resolver) knownList() string {
 	}
 	names := make([]string, 0, len(r.vars))
 	for _, v := range r.vars {
-		if d := v.display(); !slices.Contains(names, d) {
+		// The name as typed: Display is math markup, and this list is
+		// read as plain text.
+		if d := v.Name; !slices.Contains(names, d) {
 			names = append(names, d)
 		}
 	}
