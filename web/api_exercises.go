@@ -206,9 +206,9 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed))
 }
 
-// solutionHTML renders a part's worked solution and answer (a self-check
+// renderSolution renders a part's worked solution and answer (a self-check
 // part's model answer and key points).
-func (s *Server) solutionHTML(ctx context.Context, part *exercises.Part) string {
+func (s *Server) renderSolution(ctx context.Context, part *exercises.Part) string {
 	var b strings.Builder
 	c := templates.SolutionBody(s.mdAll(part.Solution), s.md(part.Answer))
 	if part.Kind == exercises.KindSelfCheck {
