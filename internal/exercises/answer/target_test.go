@@ -98,3 +98,42 @@ func exhausts(vars []Variable, want *Expr, d Domain) bool {
 	})
 	return valued < equivPoints
 }
+
+// TestTargetShared checks that checks running at once may share a Target
+// (run with -race): it only reads its points.
+func TestTargetShared(t *testing.T) {
+	vars := []Variable{{Name: "d_model"}, {Name: "d_k"}, {Name: "h"}}
+	want, err := ParseFormula("d_k (d_model + 1)", vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := NewTarget(want, vars, attentionDomain)
+	answers := []string{"d_k d_model + d_k", "d_model (d_k + 1)", "d_k/(h-h)"}
+	exp := make([]bool, len(answers))
+	exprs := make([]*Expr, len(answers))
+	for i, s := range answers {
+		if exprs[i], err = ParseFormula(s, vars); err != nil {
+			t.Fatal(err)
+		}
+		exp[i] = Equivalent(exprs[i], want, vars, attentionDomain)
+	}
+	errs := make(chan string, 8*len(answers))
+	done := make(chan struct{})
+	for range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i, e := range exprs {
+				if target.Equivalent(e) != exp[i] {
+					errs <- answers[i]
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	close(errs)
+	for s := range errs {
+		t.Errorf("%q: a shared Target disagreed with Equivalent", s)
+	}
+}
