@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -157,13 +158,13 @@ const maxAnswers = 64
 
 func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 	var req checkRequest
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeCheckRequest(r, &req); err != nil {
 		writeClientError(w, err)
 		return
 	}
 	seedText := ""
 	if req.Seed != nil {
-		seedText = fmt.Sprint(*req.Seed)
+		seedText = strconv.FormatUint(*req.Seed, 10)
 	}
 	v, err := s.lookupVariant(chi.URLParam(r, "id"), seedText)
 	if err == nil && len(req.Parts) > 0 {
@@ -205,9 +206,9 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed))
 }
 
-// solutionHTML renders a part's worked solution and answer (a self-check
+// renderSolution renders a part's worked solution and answer (a self-check
 // part's model answer and key points).
-func (s *Server) solutionHTML(ctx context.Context, part *exercises.Part) string {
+func (s *Server) renderSolution(ctx context.Context, part *exercises.Part) string {
 	var b strings.Builder
 	c := templates.SolutionBody(s.mdAll(part.Solution), s.md(part.Answer))
 	if part.Kind == exercises.KindSelfCheck {

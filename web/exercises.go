@@ -51,10 +51,13 @@ const maxMathCacheBytes = 4 << 20
 type mathText struct {
 	html  *lru[template.HTML]
 	plain *lru[string]
+	// solutions holds rendered worked solutions (see solutionHTML).
+	solutions *lru[string]
 }
 
 func newMathText() mathText {
-	return mathText{html: newLRU[template.HTML](maxMathCacheBytes), plain: newLRU[string](maxMathCacheBytes)}
+	return mathText{html: newLRU[template.HTML](maxMathCacheBytes), plain: newLRU[string](maxMathCacheBytes),
+		solutions: newLRU[string](maxMathCacheBytes)}
 }
 
 // md is the memoized md.

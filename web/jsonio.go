@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 )
 
 // MaxBodyBytes bounds every JSON request body (1 MiB). Larger bodies get 413.
@@ -43,19 +44,40 @@ func badRequest(field, format string, args ...any) *fieldError {
 	return &fieldError{status: http.StatusBadRequest, field: field, msg: fmt.Sprintf(format, args...)}
 }
 
+// jsonBuffers holds the buffers writeJSON encodes into; writers copy what
+// they are given, so a buffer is free again once written.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			jsonBuffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(true)
 	if err := enc.Encode(v); err != nil {
 		// Only a programming error (an unencodable type, NaN) gets here.
 		http.Error(w, `{"error":"response could not be encoded"}`, http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	setHeaders(w.Header(), "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
+}
+
+// setHeaders sets each header of kv (canonical name, value, name, value...)
+// to its one value, as Header.Set would, but with one allocation for all
+// the value slices instead of one each. Each slice is capped at its length,
+// so a later Add copies instead of overwriting its neighbour.
+func setHeaders(h http.Header, kv ...string) {
+	vals := make([]string, len(kv)/2)
+	for i := range vals {
+		vals[i] = kv[2*i+1]
+		h[kv[2*i]] = vals[i : i+1 : i+1]
+	}
 }
 
 // writeClientError answers an error with the right status: *fieldError keeps
@@ -76,7 +98,13 @@ func decodeJSON(r *http.Request, dst any) error {
 	if err := checkJSONContentType(r); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(r.Body)
+	return decodeJSONFrom(r.Body, dst)
+}
+
+// decodeJSONFrom is decodeJSON after the content type check: it reads one
+// JSON object from body into dst.
+func decodeJSONFrom(body io.Reader, dst any) error {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return describeDecodeError(err)

@@ -24,6 +24,9 @@ func contentSecurityPolicy(frameAncestors string) string {
 		"base-uri 'none'; form-action 'self'; frame-ancestors " + frameAncestors
 }
 
+// permissionsPolicy turns off the browser features Stride never uses.
+const permissionsPolicy = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
 // securityHeaders sets the headers every response carries.
 func securityHeaders(frameAncestors string) func(http.Handler) http.Handler {
 	csp := contentSecurityPolicy(frameAncestors)
@@ -31,14 +34,15 @@ func securityHeaders(frameAncestors string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			h.Set("Content-Security-Policy", csp)
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
-			if !embeddable {
+			if embeddable {
+				setHeaders(h, "Content-Security-Policy", csp, "X-Content-Type-Options", "nosniff",
+					"Referrer-Policy", "strict-origin-when-cross-origin", "Permissions-Policy", permissionsPolicy)
+			} else {
 				// An opener policy would break nothing on a top-level page,
 				// but embedded pages must stay reachable from their host.
-				h.Set("Cross-Origin-Opener-Policy", "same-origin")
+				setHeaders(h, "Content-Security-Policy", csp, "X-Content-Type-Options", "nosniff",
+					"Referrer-Policy", "strict-origin-when-cross-origin", "Permissions-Policy", permissionsPolicy,
+					"Cross-Origin-Opener-Policy", "same-origin")
 			}
 			next.ServeHTTP(w, r)
 		})

@@ -281,6 +281,8 @@ func judgeShape(s answer.Shape, expected []int, mistakes []mistake[[]int], gener
 func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Domain, mistakes []mistake[[]string], generic string) checker {
 	want := answer.SymbolicShape{Dims: mustFormulas(expected, vars)}
 	same := func(a, b answer.SymbolicShape) bool { return a.Equivalent(b, vars, dom) }
+	// The expected dimensions' sample points and values, once per variant.
+	target := answer.NewShapeTarget(want, vars, dom)
 	pm := make([]mistake[answer.SymbolicShape], len(mistakes))
 	for i, m := range mistakes {
 		pm[i] = mistake[answer.SymbolicShape]{id: m.id, feedback: m.feedback, value: answer.SymbolicShape{Dims: mustFormulas(m.value, vars)}}
@@ -305,15 +307,15 @@ func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Do
 			}
 		}
 		readAs := "read as " + describeSymbolicShape(s.Dims)
-		if same(s, want) {
+		if target.Equivalent(s) {
 			return correct(readAs, "Correct.")
 		}
 		// A mistake that coincides with the answer is no mistake; that is
 		// tested only on a match, since each test evaluates at many points.
-		if ids, fb, ok := matchMistakes(pm, func(m answer.SymbolicShape) bool { return same(s, m) && !same(m, want) }); ok {
+		if ids, fb, ok := matchMistakes(pm, func(m answer.SymbolicShape) bool { return same(s, m) && !target.Equivalent(m) }); ok {
 			return diagnosedAll(readAs, ids, fb)
 		}
-		if len(s.Dims) == 2 && same(answer.SymbolicShape{Dims: []*answer.Expr{s.Dims[1], s.Dims[0]}}, want) {
+		if len(s.Dims) == 2 && target.Equivalent(answer.SymbolicShape{Dims: []*answer.Expr{s.Dims[1], s.Dims[0]}}) {
 			return diagnosed(readAs, "transposed", "These are the right dimensions in the wrong order: rows first, then columns.")
 		}
 		return wrong(readAs, generic)
@@ -375,12 +377,14 @@ func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mi
 		pm[i] = mistake[*answer.Expr]{id: m.id, feedback: m.feedback, value: mustFormula(m.value, vars), uses: m.uses, avoids: m.avoids}
 	}
 	equivalent := func(a, b *answer.Expr) bool { return answer.Equivalent(a, b, vars, dom) }
+	// The expected formula's sample points and values, once per variant.
+	target := answer.NewTarget(want, vars, dom)
 	return checker{examples: examplesOf(mistakes, func(v string) string { return v }), fn: func(text string) Verdict {
 		e, err := answer.ParseFormula(text, vars)
 		if err != nil {
 			return invalid(err)
 		}
-		if equivalent(e, want) {
+		if target.Equivalent(e) {
 			return correct(e.ReadAs(), "Correct.")
 		}
 		// A mistake equivalent to the answer is no mistake; that is tested
@@ -395,7 +399,7 @@ func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mi
 				usable = append(usable, m)
 			}
 		}
-		if ids, fb, ok := matchMistakes(usable, func(m *answer.Expr) bool { return equivalent(e, m) && !equivalent(m, want) }); ok {
+		if ids, fb, ok := matchMistakes(usable, func(m *answer.Expr) bool { return equivalent(e, m) && !target.Equivalent(m) }); ok {
 			return diagnosedAll(e.ReadAs(), ids, fb)
 		}
 		return wrong(e.ReadAs(), generic)

@@ -10,8 +10,6 @@ package exercises
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
-	"sort"
 	"strings"
 
 	"github.com/stride-tutor/stride/internal/exercises/answer"
@@ -322,24 +320,28 @@ const maxAnswerBytes = 4096
 // Check reads and checks every answer. Parts without an answer are blank.
 // An answer for a part the variant lacks is an *UnknownPartError.
 func (v *Variant) Check(answers map[string]string) (Result, error) {
-	ids := make([]string, len(v.Parts))
-	for i, p := range v.Parts {
-		ids[i] = p.ID
-	}
-	keys := make([]string, 0, len(answers))
+	// The error names the first unknown part in sorted order; finding it
+	// needs no sorted copy of the keys, and a check with none allocates
+	// nothing for it.
+	unknown, found := "", false
 	for id := range answers {
-		keys = append(keys, id)
-	}
-	sort.Strings(keys)
-	for _, id := range keys {
-		if !slices.Contains(ids, id) {
-			return Result{}, &UnknownPartError{PartID: id, Known: ids}
+		if _, ok := v.Part(id); !ok && (!found || id < unknown) {
+			unknown, found = id, true
 		}
 	}
+	if found {
+		ids := make([]string, len(v.Parts))
+		for i, p := range v.Parts {
+			ids[i] = p.ID
+		}
+		return Result{}, &UnknownPartError{PartID: unknown, Known: ids}
+	}
+	// One array holds every verdict the map points to.
+	all := make([]Verdict, len(v.Parts))
 	verdicts := make(map[string]*Verdict, len(v.Parts))
-	for _, p := range v.Parts {
-		vd := p.Check(answers[p.ID])
-		verdicts[p.ID] = &vd
+	for i, p := range v.Parts {
+		all[i] = p.Check(answers[p.ID])
+		verdicts[p.ID] = &all[i]
 	}
 	if v.crossCheck != nil {
 		v.crossCheck(answers, verdicts)

@@ -38,14 +38,27 @@ func Equivalent(a, b *Expr, vars []Variable, d Domain) bool {
 	if a == nil || b == nil {
 		return false
 	}
-	lo, hi := d.Lo, d.Hi
-	if lo == 0 && hi == 0 {
-		lo, hi = 1, 64
-	}
-	if hi < lo {
-		lo, hi = hi, lo
-	}
-	// Fixed order of assignment keeps the sample sequence deterministic.
+	accepted, differ := 0, false
+	samplePoints(sampleNames(vars, a, b), d, func(env map[string]*big.Rat) bool {
+		va, errA := a.Eval(env)
+		vb, errB := b.Eval(env)
+		switch {
+		case errA != nil && errB != nil:
+			return true
+		case errA != nil || errB != nil, va.Cmp(vb) != 0:
+			differ = true
+			return false
+		}
+		accepted++
+		return accepted < equivPoints
+	})
+	return !differ && accepted >= equivMinPoints
+}
+
+// sampleNames lists the variables a point assigns, in the fixed order that
+// keeps the sample sequence deterministic: those of vars, then any other
+// variable of the formulas, sorted.
+func sampleNames(vars []Variable, formulas ...*Expr) []string {
 	var names []string
 	for _, v := range vars {
 		if v.Name != "" && !slices.Contains(names, v.Name) {
@@ -53,18 +66,32 @@ func Equivalent(a, b *Expr, vars []Variable, d Domain) bool {
 		}
 	}
 	var extra []string
-	for _, n := range append(a.Variables(), b.Variables()...) {
-		if !slices.Contains(names, n) && !slices.Contains(extra, n) {
-			extra = append(extra, n)
+	for _, f := range formulas {
+		for _, n := range f.Variables() {
+			if !slices.Contains(names, n) && !slices.Contains(extra, n) {
+				extra = append(extra, n)
+			}
 		}
 	}
 	slices.Sort(extra)
-	names = append(names, extra...)
+	return append(names, extra...)
+}
 
+// samplePoints calls visit with each point of Equivalent's sequence for
+// names in d that Constrain accepts, until visit returns false or
+// equivMaxAttempt points were drawn. Each point is a fresh map that visit
+// may keep.
+func samplePoints(names []string, d Domain, visit func(env map[string]*big.Rat) bool) {
+	lo, hi := d.Lo, d.Hi
+	if lo == 0 && hi == 0 {
+		lo, hi = 1, 64
+	}
+	if hi < lo {
+		lo, hi = hi, lo
+	}
 	span := uint64(hi) - uint64(lo) + 1 // 0 means the whole int64 range
 	rng := rand.New(rand.NewPCG(equivSeed1, equivSeed2))
-	accepted := 0
-	for attempt := 0; attempt < equivMaxAttempt && accepted < equivPoints; attempt++ {
+	for range equivMaxAttempt {
 		env := make(map[string]*big.Rat, len(names))
 		for _, n := range names {
 			var u uint64
@@ -78,17 +105,8 @@ func Equivalent(a, b *Expr, vars []Variable, d Domain) bool {
 		if d.Constrain != nil && !d.Constrain(env) {
 			continue
 		}
-		va, errA := a.Eval(env)
-		vb, errB := b.Eval(env)
-		switch {
-		case errA != nil && errB != nil:
-			continue
-		case errA != nil || errB != nil:
-			return false
-		case va.Cmp(vb) != 0:
-			return false
+		if !visit(env) {
+			return
 		}
-		accepted++
 	}
-	return accepted >= equivMinPoints
 }
