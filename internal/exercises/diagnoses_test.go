@@ -13,8 +13,8 @@ import (
 // and stable: clients and the attempt record store it. Each one must fire
 // on its mistake at some seed, and no other code may exist.
 var diagnosisCodes = map[string][]string{
-	"attention-parameters": {"attention.all-heads", "attention.bias-per-input", "attention.d-model-for-d-k", "attention.forgot-bias",
-		"attention.forgot-heads", "attention.forgot-three", "attention.growth-too-fast", "attention.growth-too-slow", "attention.transposed"},
+	"attention-parameters": {"attention.added-bias", "attention.added-out-proj", "attention.all-heads", "attention.bias-per-input", "attention.d-model-for-d-k", "attention.forgot-bias",
+		"attention.forgot-heads", "attention.forgot-out-proj", "attention.forgot-three", "attention.growth-too-fast", "attention.growth-too-slow", "attention.transposed"},
 	"conv-output-size": {"size.forgot-plus-one", "size.ignored-dilation", "size.ignored-stride", "size.no-floor", "size.padding-one-side"},
 	"conv-by-hand": {"conv.flipped-kernel", "conv.forgot-padding", "conv.forgot-plus-one", "conv.ignored-stride", "conv.input-size",
 		"conv.padding-one-side"},
