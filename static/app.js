@@ -99,6 +99,21 @@
         }
         return;
       }
+      if (kind === "diagram") {
+        // As the server reads the no-JS form: "block=shape; …", sent when
+        // any position is filled, so the checker names an incomplete one.
+        var slots = [];
+        var any = false;
+        el.querySelectorAll("select[name^='" + name + ".block.']").forEach(function (sel) {
+          var i = sel.name.slice((name + ".block.").length);
+          var shape = el.querySelector("[name='" + name + ".shape." + i + "']");
+          var b = sel.value.trim(), sh = shape ? shape.value.trim() : "";
+          if (b !== "" || sh !== "") any = true;
+          slots[Number(i)] = b + "=" + sh;
+        });
+        if (any) answers[id] = slots.join("; ");
+        return;
+      }
       if (kind === "single-choice" || kind === "multiple-choice") {
         var picked = [];
         el.querySelectorAll("input[name='" + name + "']:checked").forEach(function (i) { picked.push(i.value); });

@@ -1,6 +1,10 @@
 package templates
 
-import "html/template"
+import (
+	"html"
+	"html/template"
+	"strings"
+)
 
 // ExercisePageProps is everything an exercise page shows. Text fields of
 // type template.HTML were rendered (and escaped) by the server's math
@@ -76,8 +80,10 @@ type PartView struct {
 	// Matrix parts: the grid size and the typed cells.
 	Rows, Cols int
 	Cells      [][]string
-	// Choice parts.
+	// Choice parts; for a diagram part, the blocks to choose from.
 	Options []OptionView
+	// Diagram parts: one position per slot, with what the student chose.
+	Slots []DiagramSlotView
 	// Self-check parts.
 	ModelAnswer template.HTML
 	Checklist   []template.HTML
@@ -102,6 +108,12 @@ type PartView struct {
 	Animation, FocusStep int
 	Diagram              *NetworkDiagramView
 	RNNDiagram           *RNNDiagramView
+}
+
+// DiagramSlotView is one position of a diagram part: the block chosen (an
+// option ID) and the shape written.
+type DiagramSlotView struct {
+	Block, Shape string
 }
 
 // OptionView is one choice.
@@ -163,4 +175,23 @@ type RNNDiagramView struct {
 	Caption  string
 	Rolled   NetworkDiagramView
 	Unrolled NetworkDiagramView
+}
+
+// plainText is rendered HTML as plain text, for places that hold no markup,
+// like the options of a select box: tags dropped, entities decoded (templ
+// escapes the result again).
+func plainText(h template.HTML) string {
+	var b strings.Builder
+	inTag := false
+	for _, r := range string(h) {
+		switch {
+		case r == '<':
+			inTag = true
+		case r == '>':
+			inTag = false
+		case !inTag:
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimSpace(html.UnescapeString(b.String()))
 }

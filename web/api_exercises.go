@@ -71,7 +71,9 @@ type partJSON struct {
 	Options []optionJSON `json:"options,omitempty"`
 	Rows    int          `json:"rows,omitempty"`
 	Cols    int          `json:"cols,omitempty"`
-	Hints   []string     `json:"hints"`
+	// Slots is the number of positions of a diagram part.
+	Slots int      `json:"slots,omitempty"`
+	Hints []string `json:"hints"`
 }
 
 type optionJSON struct {
@@ -93,7 +95,7 @@ func (s *Server) apiExerciseVariant(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, p := range v.Parts {
 		pj := partJSON{ID: p.ID, Label: p.Label, Kind: string(p.Kind), Prompt: s.plain(p.Prompt),
-			Format: s.plain(p.Format), Rows: p.Rows, Cols: p.Cols, Hints: []string{}}
+			Format: s.plain(p.Format), Rows: p.Rows, Cols: p.Cols, Slots: p.Slots, Hints: []string{}}
 		for _, h := range p.Hints {
 			pj.Hints = append(pj.Hints, s.plain(h))
 		}
@@ -216,6 +218,21 @@ func (s *Server) renderSolution(ctx context.Context, part *exercises.Part) strin
 	}
 	if err := c.Render(ctx, &b); err != nil {
 		return ""
+	}
+	// The diagrams that answer a part come with its solution, as on the
+	// page (the caller sends the solution only once it is earned).
+	var network *templates.NetworkDiagramView
+	var rnn *templates.RNNDiagramView
+	if part.Diagram != nil {
+		network = networkLayout(part.Diagram, "diagram-"+part.ID)
+	}
+	if part.RNNDiagram != nil {
+		rnn = rnnLayout(part.RNNDiagram, "diagram-"+part.ID)
+	}
+	if network != nil || rnn != nil {
+		if err := templates.SolutionDiagrams(network, rnn).Render(ctx, &b); err != nil {
+			return ""
+		}
 	}
 	return b.String()
 }

@@ -25,6 +25,8 @@ var recitationAnswers = map[string]map[string]string{
 		"maxpool-1": "3@64x64", "conv": "12@48x48", "maxpool-2": "12@16x16", "flatten": "3072",
 		"fc-1": "128", "relu": "128", "fc-2": "10", "softmax": "10",
 	},
+	"cnn-diagram": {"diagram": "maxpool-2x2-s2=3@64x64; conv-17x17-12=12@48x48; maxpool-3x3-s3=12@16x16; flatten=3072; " +
+		"linear-128=128; relu=128; linear-10=10; softmax=10"},
 	"cnn-parameters": {"conv-params": "10416", "fc-params": "394634", "total": "405050", "conv-share": "2.57%", "fc-share": "97.43%"},
 	"rnn-shapes":     {"w-hx": "4x3", "w-yh": "2x4", "w-hh": "4x4"},
 }
@@ -118,7 +120,7 @@ func TestExerciseCatalogAPI(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &cat); err != nil {
 		t.Fatal(err)
 	}
-	if len(cat.Exercises) != 9 {
+	if len(cat.Exercises) != 10 {
 		t.Fatalf("%d exercises", len(cat.Exercises))
 	}
 	for _, e := range cat.Exercises {
@@ -216,7 +218,7 @@ func TestExercisePageRendersAndEscapes(t *testing.T) {
 			}
 			body := rec.Body.String()
 			// cnn-concepts has its math in the worked solutions, which open after an attempt.
-			if !strings.Contains(body, "<math") && ex.ID != "cnn-shape-table" && ex.ID != "cnn-concepts" {
+			if !strings.Contains(body, "<math") && ex.ID != "cnn-shape-table" && ex.ID != "cnn-concepts" && ex.ID != "cnn-diagram" {
 				t.Errorf("%s: no MathML", ex.ID)
 			}
 			if strings.Contains(body, ` style="`) || strings.Contains(body, "<script>") {

@@ -314,6 +314,25 @@ func formAnswers(v *exercises.Variant, form url.Values) (map[string]string, map[
 			default:
 				answers[p.ID] = strings.Join(rows, "; ")
 			}
+		case exercises.KindDiagram:
+			if text := form.Get(key); text != "" {
+				answers[p.ID] = text
+				continue
+			}
+			// One select (block) and one text box (shape) per position. A
+			// diagram filled in part goes to the checker as it is, which
+			// names the first incomplete position.
+			slots := make([]string, p.Slots)
+			filled := false
+			for i := range p.Slots {
+				b := strings.TrimSpace(form.Get(fmt.Sprintf("%s.block.%d", key, i)))
+				sh := strings.TrimSpace(form.Get(fmt.Sprintf("%s.shape.%d", key, i)))
+				filled = filled || b != "" || sh != ""
+				slots[i] = b + "=" + sh
+			}
+			if filled {
+				answers[p.ID] = strings.Join(slots, "; ")
+			}
 		case exercises.KindMultipleChoice, exercises.KindSingleChoice:
 			if vals := form[key]; len(vals) > 0 {
 				answers[p.ID] = strings.Join(vals, ",")
@@ -383,6 +402,9 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		if part.FocusStep != nil {
 			pv.FocusStep = *part.FocusStep
 		}
+		if part.Kind == exercises.KindDiagram {
+			pv.Slots = make([]templates.DiagramSlotView, part.Slots)
+		}
 		if part.Animation >= len(v.Animations) {
 			pv.Animation = -1
 		}
@@ -412,6 +434,12 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		if form != nil {
 			pv.Value = form.Get(key)
 			pv.SelfMark = form.Get("self." + part.ID)
+			if part.Kind == exercises.KindDiagram {
+				for i := range part.Slots {
+					pv.Slots[i].Block = form.Get(fmt.Sprintf("%s.block.%d", key, i))
+					pv.Slots[i].Shape = form.Get(fmt.Sprintf("%s.shape.%d", key, i))
+				}
+			}
 			if part.Kind == exercises.KindMatrix {
 				pv.Cells = make([][]string, part.Rows)
 				for i := range part.Rows {

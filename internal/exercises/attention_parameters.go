@@ -10,13 +10,20 @@ import (
 )
 
 // AttentionData holds the givens of an attention-parameters variant. A
-// symbolic variant has no numbers (its answers are formulas); a concrete one
-// gives d_model and the number of heads, and d_k = d_model/h follows.
+// symbolic variant has no numbers (its answers are formulas) and is the
+// recitation's block: biases, no output projection. A concrete one gives
+// d_model and the number of heads, with d_k = d_model/h as in PyTorch's
+// nn.MultiheadAttention, and draws its setting: whether the projections
+// have biases, whether the output projection W_o is counted, and whether the
+// question states d_k or leaves the student to derive it.
 type AttentionData struct {
 	Symbolic bool `json:"symbolic"`
 	DModel   int  `json:"d_model,omitempty"`
 	Heads    int  `json:"heads,omitempty"`
 	DK       int  `json:"d_k,omitempty"`
+	Bias     bool `json:"bias"`
+	OutProj  bool `json:"out_proj"`
+	DKGiven  bool `json:"d_k_given,omitempty"`
 }
 
 func attentionParameters() *Exercise {
@@ -75,17 +82,24 @@ type attnMistake struct {
 // all from compute.Attention.
 type attentionCounts struct {
 	dModel, heads, dk int
+	bias, outProj     bool
 	right             compute.AttentionParams
-	noBias            compute.AttentionParams // every bias left out
+	flipBias          compute.AttentionParams // the biases left out, or added where there are none
 	wide              compute.AttentionParams // d_model used where d_k belongs
 	perInput          compute.AttentionParams // one bias per input: a d_k-to-d_model matrix
-	oneHead           compute.AttentionParams // the heads forgotten
+	flipOut           compute.AttentionParams // W_o left out, or added where it is not asked
+	// outParams is the output projection's count in the right setting
+	// (0 without it); otherOut is the count of the W_o the other setting
+	// would have, with this setting's biases.
+	outParams, otherOut int64
 }
 
-func countAttention(dModel, heads int) (attentionCounts, error) {
-	c := attentionCounts{dModel: dModel, heads: heads}
+// countAttention counts a block of d_model = dModel with heads heads and
+// d_k = d_model/h, with or without biases and output projection.
+func countAttention(dModel, heads int, bias, outProj bool) (attentionCounts, error) {
+	c := attentionCounts{dModel: dModel, heads: heads, bias: bias, outProj: outProj}
 	var err error
-	if c.right, err = compute.Attention(compute.AttentionSpec{DModel: dModel, NumHeads: heads, Bias: true}); err != nil {
+	if c.right, err = compute.Attention(compute.AttentionSpec{DModel: dModel, NumHeads: heads, Bias: bias, OutProj: outProj}); err != nil {
 		return c, err
 	}
 	c.dk = c.right.WeightShape[1]
@@ -93,90 +107,147 @@ func countAttention(dModel, heads int) (attentionCounts, error) {
 		dst  *compute.AttentionParams
 		spec compute.AttentionSpec
 	}{
-		{&c.noBias, compute.AttentionSpec{DModel: dModel, NumHeads: heads, Bias: false}},
-		{&c.wide, compute.AttentionSpec{DModel: dModel, NumHeads: heads, DK: dModel, Bias: true}},
+		{&c.flipBias, compute.AttentionSpec{DModel: dModel, NumHeads: heads, Bias: !bias, OutProj: outProj}},
+		{&c.wide, compute.AttentionSpec{DModel: dModel, NumHeads: heads, DK: dModel, Bias: bias, OutProj: outProj}},
 		{&c.perInput, compute.AttentionSpec{DModel: c.dk, NumHeads: 1, DK: dModel, Bias: true}},
-		{&c.oneHead, compute.AttentionSpec{DModel: dModel, NumHeads: 1, DK: c.dk, Bias: true}},
+		{&c.flipOut, compute.AttentionSpec{DModel: dModel, NumHeads: heads, Bias: bias, OutProj: !outProj}},
 	}
 	for _, s := range specs {
 		if *s.dst, err = compute.Attention(s.spec); err != nil {
 			return c, err
 		}
 	}
+	// The projections of the heads are the same with or without W_o, so
+	// the difference of the totals is W_o's count.
+	if outProj {
+		c.outParams = c.right.TotalParams - c.flipOut.TotalParams
+	} else {
+		c.otherOut = c.flipOut.TotalParams - c.right.TotalParams
+	}
 	return c, nil
 }
 
+// attnPerMatrixMistakes are the slips in counting one projection. The
+// formulas are those of the symbolic (biased) variant; mistakes that only a
+// concrete setting has carry no formula.
 func attnPerMatrixMistakes(c attentionCounts) []attnMistake {
-	return []attnMistake{
-		{
-			id: "forgot-bias",
-			feedback: "That counts the weights only. The projection also adds a bias to each of the $d_k$ entries of its output, " +
-				"so there are $d_k$ more parameters.",
-			formula: "d_k d_model",
-			value:   c.noBias.PerMatrixParams,
-		},
-		{
-			id: "bias-per-input",
-			feedback: "You gave a bias to every input entry. A bias is added to the output, one per entry of the query (or key, or value), " +
-				"so there are $d_k$ biases, not $d_{model}$.",
-			formula: "(d_k + 1) d_model",
-			value:   c.perInput.PerMatrixParams,
-		},
-		{
+	var ms []attnMistake
+	if c.bias {
+		ms = append(ms,
+			attnMistake{
+				id: "forgot-bias",
+				feedback: "That counts the weights only. The projection also adds a bias to each of the $d_k$ entries of its output, " +
+					"so there are $d_k$ more parameters.",
+				formula: "d_k d_model",
+				value:   c.flipBias.PerMatrixParams,
+			},
+			attnMistake{
+				id: "bias-per-input",
+				feedback: "You gave a bias to every input entry. A bias is added to the output, one per entry of the query (or key, or value), " +
+					"so there are $d_k$ biases, not $d_{model}$.",
+				formula: "(d_k + 1) d_model",
+				value:   c.perInput.PerMatrixParams,
+			})
+	} else {
+		ms = append(ms, attnMistake{
+			id: "added-bias",
+			feedback: "You added a bias, but this block's projections have none (bias=False in PyTorch): " +
+				"each matrix has only its $d_{model} \\cdot d_k$ weights.",
+			value: c.flipBias.PerMatrixParams,
+		})
+	}
+	wide := "d_model (d_model + 1)"
+	heads := "d_k (d_model + 1) h"
+	if !c.bias {
+		wide, heads = "", ""
+	}
+	return append(ms,
+		attnMistake{
 			id: "d-model-for-d-k",
 			feedback: "You used $d_{model}$ for both sides of the matrix. Each matrix maps a vector of length $d_{model}$ to one of length $d_k$, " +
 				"so one side is $d_k$.",
-			formula: "d_model (d_model + 1)",
+			formula: wide,
 			value:   c.wide.PerMatrixParams,
 			avoids:  "h",
 		},
-		{
+		attnMistake{
 			// Equal in value to the one above, since d_k h = d_model; told
 			// apart by whether the answer counts heads.
 			id: "all-heads",
 			feedback: "That counts one projection for all $h$ heads together. The question asks about one matrix of one head: " +
 				"it maps $d_{model}$ entries to $d_k$, so leave out the factor $h$.",
-			formula: "d_k (d_model + 1) h",
+			formula: heads,
 			value:   c.wide.PerMatrixParams,
 			uses:    "h",
-		},
-	}
+		})
 }
 
+// attnBlockMistakes are the slips in counting the whole block; see
+// attnPerMatrixMistakes for the formulas.
 func attnBlockMistakes(c attentionCounts) []attnMistake {
-	return []attnMistake{
+	per, h := c.right.PerMatrixParams, int64(c.heads)
+	sym := func(f string) string {
+		if c.bias && !c.outProj {
+			return f
+		}
+		return ""
+	}
+	ms := []attnMistake{
 		{
 			id:       "forgot-heads",
-			feedback: "That is one head's worth. Every one of the $h$ heads has its own three matrices, so multiply by $h$.",
-			formula:  "3 d_k (d_model + 1)",
-			value:    c.oneHead.TotalParams,
+			feedback: "That is one head's worth. Every one of the $h$ heads has its own three matrices, so multiply them by $h$.",
+			formula:  sym("3 d_k (d_model + 1)"),
+			value:    3*per + c.outParams,
 		},
 		{
 			id:       "forgot-three",
 			feedback: "That counts one matrix per head. Each head has three of them, $W_q$, $W_k$ and $W_v$, so multiply by 3.",
-			formula:  "d_k (d_model + 1) h",
-			value:    c.right.PerMatrixParams * int64(c.heads),
-		},
-		{
-			id:       "forgot-bias",
-			feedback: "That leaves out the biases: each of the $3h$ matrices has $d_k$ of them.",
-			formula:  "3 d_k d_model h",
-			value:    c.noBias.TotalParams,
-		},
-		{
-			id: "d-model-for-d-k",
-			feedback: "You made every head's matrices $d_{model}$ wide. A head projects to only $d_k = d_{model}/h$ entries; " +
-				"the heads share the model width instead of each taking all of it.",
-			formula: "3 d_model (d_model + 1) h",
-			value:   c.wide.TotalParams,
+			formula:  sym("d_k (d_model + 1) h"),
+			value:    per*h + c.outParams,
 		},
 	}
+	if c.bias {
+		ms = append(ms, attnMistake{
+			id:       "forgot-bias",
+			feedback: "That leaves out the biases: each of the $3h$ matrices has $d_k$ of them" + map[bool]string{true: ", and $W_o$ has $d_{model}$.", false: "."}[c.outProj],
+			formula:  sym("3 d_k d_model h"),
+			value:    c.flipBias.TotalParams,
+		})
+	} else {
+		ms = append(ms, attnMistake{
+			id:       "added-bias",
+			feedback: "You counted biases, but this block has none (bias=False in PyTorch): count the weights only.",
+			value:    c.flipBias.TotalParams,
+		})
+	}
+	ms = append(ms, attnMistake{
+		id: "d-model-for-d-k",
+		feedback: "You made every head's matrices $d_{model}$ wide. A head projects to only $d_k = d_{model}/h$ entries; " +
+			"the heads share the model width instead of each taking all of it.",
+		formula: sym("3 d_model (d_model + 1) h"),
+		value:   c.wide.TotalParams,
+	})
+	if c.outProj {
+		return append(ms, attnMistake{
+			id: "forgot-out-proj",
+			feedback: "That is the heads' projections only. This question counts the output projection $W_o$ too: it maps the " +
+				"$h \\cdot d_k = d_{model}$ joined head outputs back to $d_{model}$ entries.",
+			value: c.flipOut.TotalParams,
+		})
+	}
+	return append(ms, attnMistake{
+		id: "added-out-proj",
+		feedback: "You included an output projection $W_o$. This question counts the block as the lecture draws it, " +
+			"with the query, key and value projections of the heads only.",
+		formula: sym("3 d_k (d_model + 1) h + d_model (d_model + 1)"),
+		value:   c.flipOut.TotalParams,
+	})
 }
 
 func generateAttentionParameters(seed uint64, rng *rand.Rand) (*Variant, error) {
 	// Seed 0 is the recitation's question, in symbols; every other seed
 	// draws its own sizes.
-	d := AttentionData{Symbolic: true}
+	d := AttentionData{Symbolic: true, Bias: true}
 	if seed != 0 {
 		d = drawAttention(rng)
 	}
@@ -184,7 +255,7 @@ func generateAttentionParameters(seed uint64, rng *rand.Rand) (*Variant, error) 
 }
 
 // drawAttention draws a concrete block: a common model width, at least two
-// heads, and a whole d_k.
+// heads, a whole d_k, and the setting (biases, W_o, d_k stated or derived).
 func drawAttention(rng *rand.Rand) AttentionData {
 	for {
 		dModel := []int{64, 128, 256, 512, 768, 1024}[rng.IntN(6)]
@@ -192,30 +263,50 @@ func drawAttention(rng *rand.Rand) AttentionData {
 		if dModel%heads != 0 {
 			continue
 		}
-		return AttentionData{DModel: dModel, Heads: heads, DK: dModel / heads}
+		return AttentionData{DModel: dModel, Heads: heads, DK: dModel / heads,
+			Bias: rng.IntN(2) == 0, OutProj: rng.IntN(2) == 0, DKGiven: rng.IntN(2) == 0}
 	}
 }
 
 // buildAttentionVariant makes the variant for d; shuffle mixes the order of
 // the options of the choice part.
 func buildAttentionVariant(d AttentionData, rng *rand.Rand, shuffle bool) (*Variant, error) {
-	v := &Variant{Data: d}
+	// The data goes to clients with the question, so a d_k the student is
+	// to derive is left out of it.
+	public := d
+	if !d.Symbolic && !d.DKGiven {
+		public.DK = 0
+	}
+	v := &Variant{Data: public}
 	vars := attentionVars()
 	dom := attentionDomain()
+	biasText := ", with a learned bias added each time,"
+	if !d.Bias {
+		biasText = " (this block has no biases, like PyTorch's bias=False),"
+	}
 	v.Intro = []Block{{Text: "In a self-attention block each input vector $\\mathbf{x}_i$ is projected three times: multiplied by the learned " +
-		"matrices $W_q$, $W_k$ and $W_v$, with a learned bias added each time, it becomes a query, a key and a value. " +
+		"matrices $W_q$, $W_k$ and $W_v$" + biasText + " it becomes a query, a key and a value. " +
 		"A block with several heads gives every head its own three matrices."}}
 	if d.Symbolic {
 		v.Intro = append(v.Intro, Block{Text: "The sizes have names: $d_{model}$ is the length of each input vector $\\mathbf{x}_i$, " +
 			"$d_k$ the length of each query, key and value vector, and $h$ the number of heads. " +
 			"As usual the heads split the model width between them, so $d_k = d_{model}/h$."})
+	} else if d.DKGiven {
+		v.Intro = append(v.Intro, Block{Text: fmt.Sprintf("Here each input vector $\\mathbf{x}_i$ has $d_{model} = %d$ entries, the block has "+
+			"$h = %d$ heads, and every query, key and value vector has $d_k = %d$ entries.", d.DModel, d.Heads, d.DK)})
 	} else {
 		v.Intro = append(v.Intro, Block{Text: fmt.Sprintf("Here each input vector $\\mathbf{x}_i$ has $d_{model} = %d$ entries and the block has "+
-			"$h = %d$ heads. The heads split the model width between them, so every query, key and value vector has "+
-			"$d_k = %d / %d = %d$ entries.", d.DModel, d.Heads, d.DModel, d.Heads, d.DK)})
+			"$h = %d$ heads. The heads split the model width between them, as in PyTorch's nn.MultiheadAttention: "+
+			"every query, key and value vector has $d_k = d_{model}/h$ entries, which you work out.", d.DModel, d.Heads)})
 	}
-	v.Intro = append(v.Intro, Block{Text: "Count the block the way the lecture draws it: the query, key and value projections of every head, " +
-		"and no output projection after the heads are joined."})
+	if d.OutProj {
+		v.Intro = append(v.Intro, Block{Text: "Count the whole layer as PyTorch's nn.MultiheadAttention does: the query, key and value projections " +
+			"of every head, and also the output projection $W_o$, which maps the $h \\cdot d_k$ joined head outputs back to $d_{model}$ entries" +
+			map[bool]string{true: " and has its own bias.", false: " (without a bias, like the rest of this block)."}[d.Bias]})
+	} else {
+		v.Intro = append(v.Intro, Block{Text: "Count the block the way the lecture draws it: the query, key and value projections of every head, " +
+			"and no output projection after the heads are joined."})
+	}
 
 	// The concrete counts; a symbolic variant still uses them to illustrate
 	// the growth, with 512 and 8 heads.
@@ -223,14 +314,14 @@ func buildAttentionVariant(d AttentionData, rng *rand.Rand, shuffle bool) (*Vari
 	if d.Symbolic {
 		dModel, heads = 512, 8
 	}
-	c, err := countAttention(dModel, heads)
+	c, err := countAttention(dModel, heads, d.Bias, d.OutProj)
 	if err != nil {
 		return nil, err
 	}
 	if !d.Symbolic && (c.dk != d.DK || c.right.WeightShape[0] != d.DModel) {
 		return nil, fmt.Errorf("attention: d_k is %d, want %d", c.dk, d.DK)
 	}
-	doubled, err := countAttention(2*dModel, heads)
+	doubled, err := countAttention(2*dModel, heads, d.Bias, d.OutProj)
 	if err != nil {
 		return nil, err
 	}
@@ -243,14 +334,14 @@ func buildAttentionVariant(d AttentionData, rng *rand.Rand, shuffle bool) (*Vari
 		attnBigOPart(c, doubled, vars),
 	}
 	v.crossCheck = func(answers map[string]string, verdicts map[string]*Verdict) {
-		attnFollowThrough(d, vars, dom, answers, verdicts)
+		attnFollowThrough(d, c, vars, dom, answers, verdicts)
 	}
 	return v, nil
 }
 
 // attnFollowThrough credits a block count that is three projections per
 // head of the student's own (wrong) count for one projection.
-func attnFollowThrough(d AttentionData, vars []answer.Variable, dom answer.Domain, answers map[string]string, verdicts map[string]*Verdict) {
+func attnFollowThrough(d AttentionData, c attentionCounts, vars []answer.Variable, dom answer.Domain, answers map[string]string, verdicts map[string]*Verdict) {
 	per, okPer := verdicts["params-per-matrix"]
 	block, okBlock := verdicts["block-params"]
 	if !okPer || !okBlock || per.Status != StatusIncorrect || block.Status != StatusIncorrect {
@@ -270,7 +361,15 @@ func attnFollowThrough(d AttentionData, vars []answer.Variable, dom answer.Domai
 	}
 	p, err1 := answer.ParseInteger(answers["params-per-matrix"])
 	b, err2 := answer.ParseInteger(answers["block-params"])
-	if err1 == nil && err2 == nil && b.Value == 3*int64(d.Heads)*p.Value {
+	if err1 != nil || err2 != nil {
+		return
+	}
+	if c.outProj && b.Value == 3*int64(d.Heads)*p.Value+c.outParams {
+		// W_o's count is the student's own work in this part, so only the
+		// sum is shown, never W_o's count on its own.
+		carryForward(block, fmt.Sprintf("%d, three projections per head for %d heads from your count for one projection, plus the right count for $W_o$.",
+			b.Value, d.Heads), "the count for one projection")
+	} else if !c.outProj && b.Value == 3*int64(d.Heads)*p.Value {
 		carryForward(block, fmt.Sprintf("$3 \\cdot %d \\cdot %d = %d$, three projections per head for %d heads, from your count for one projection.",
 			d.Heads, p.Value, b.Value, d.Heads), "the count for one projection")
 	}
@@ -280,8 +379,8 @@ func attnWeightShapePart(d AttentionData, c attentionCounts, vars []answer.Varia
 	p := &Part{
 		ID:    "weight-shape",
 		Label: "Shape of the projections",
-		Prompt: "What is the shape of each of $W_q$, $W_k$ and $W_v$, leaving the biases out? Treat each $\\mathbf{x}_i$ as a row vector, " +
-			"so its query is $\\mathbf{q}_i = \\mathbf{x}_i W_q$.",
+		Prompt: "What is the shape of each of $W_q$, $W_k$ and $W_v$" + map[bool]string{true: ", leaving the biases out", false: ""}[d.Bias] +
+			"? Treat each $\\mathbf{x}_i$ as a row vector, so its query is $\\mathbf{q}_i = \\mathbf{x}_i W_q$.",
 		Kind:      KindShape,
 		Animation: -1,
 	}
@@ -313,11 +412,11 @@ func attnWeightShapePart(d AttentionData, c attentionCounts, vars []answer.Varia
 	p.Format = "Write rows × columns, like {example} or {example2}."
 	p.Hints = []string{
 		"Each matrix turns one input vector into one query (or key, or value).",
-		fmt.Sprintf("Treat $\\mathbf{x}_i$ as a row of %d numbers. The product $\\mathbf{x}_i W_q$ must be a row of %d numbers. "+
-			"How many rows and columns must $W_q$ have for that?", d.DModel, d.DK),
+		fmt.Sprintf("Treat $\\mathbf{x}_i$ as a row of %d numbers. The product $\\mathbf{x}_i W_q$ must be a row of $d_k$ numbers"+dkHint(d)+". "+
+			"How many rows and columns must $W_q$ have for that?", d.DModel),
 	}
 	p.Solution = []string{
-		fmt.Sprintf("$\\mathbf{x}_i$ is a $1 \\times %d$ row, and its query $\\mathbf{q}_i = \\mathbf{x}_i W_q$ is a $1 \\times %d$ row.", d.DModel, d.DK),
+		fmt.Sprintf("$\\mathbf{x}_i$ is a $1 \\times %d$ row, and its query $\\mathbf{q}_i = \\mathbf{x}_i W_q$ is a $1 \\times %d$ row%s.", d.DModel, d.DK, dkSolution(d)),
 		fmt.Sprintf("Multiplying a $1 \\times %d$ row by a matrix needs %d rows, and the result has one entry per column, "+
 			"so $W_q$ is $%d \\times %d$ ($d_{model} \\times d_k$). $W_k$ and $W_v$ have the same shape.", d.DModel, d.DModel, rows, cols),
 	}
@@ -368,13 +467,26 @@ func attnPerMatrixPart(d AttentionData, c attentionCounts, vars []answer.Variabl
 		p.check = formulaCheck(attnPerMatrixCount, vars, dom, symbolicMistakes(ms), generic)
 		return p
 	}
-	weights, total := c.noBias.PerMatrixParams, c.right.PerMatrixParams
+	total := c.right.PerMatrixParams
+	weights := int64(d.DModel) * int64(d.DK)
 	p.Kind = KindInteger
 	p.Format = "A whole number, exact; thousands separators are fine, as in {example}."
 	p.Solution = []string{
-		fmt.Sprintf("The weights: $W_q$ is $%d \\times %d$, so it has $%d \\cdot %d = %d$ entries.", d.DModel, d.DK, d.DModel, d.DK, weights),
+		fmt.Sprintf("The weights: $W_q$ is $%d \\times %d$%s, so it has $%d \\cdot %d = %d$ entries.", d.DModel, d.DK, dkSolution(d), d.DModel, d.DK, weights),
 		fmt.Sprintf("The bias: one per entry of the query, so %d of them.", d.DK),
 		fmt.Sprintf("Together: $d_k (d_{model} + 1) = %d \\cdot (%d + 1) = %d$. The same holds for $W_k$ and $W_v$.", d.DK, d.DModel, total),
+	}
+	if !d.Bias {
+		p.Prompt = "How many parameters does each of $W_q$, $W_k$ and $W_v$ have? This block's projections have no bias."
+		p.Hints = []string{
+			"Work out the shape of the weight matrix first, as in the previous part.",
+			"With no bias, the parameters are just the entries of the matrix: rows times columns.",
+		}
+		generic = "Count the weight entries: rows times columns."
+		p.Solution = []string{
+			p.Solution[0],
+			fmt.Sprintf("There is no bias, so that is all: %d. The same holds for $W_k$ and $W_v$.", total),
+		}
 	}
 	p.Answer = fmt.Sprint(total)
 	p.Input = fmt.Sprint(total)
@@ -386,7 +498,7 @@ func attnBlockPart(d AttentionData, c attentionCounts, vars []answer.Variable, d
 	p := &Part{
 		ID:        "block-params",
 		Label:     "Parameters of the block",
-		Prompt:    "How many parameters does the whole multi-head attention block have, as drawn in lecture?",
+		Prompt:    "How many parameters does the whole multi-head attention block have, as drawn in lecture (no output projection)?",
 		Animation: -1,
 	}
 	generic := "Multiply the count of one projection by the number of projections per head and by the number of heads."
@@ -412,18 +524,32 @@ func attnBlockPart(d AttentionData, c attentionCounts, vars []answer.Variable, d
 		return p
 	}
 	perMatrix, perHead, total := c.right.PerMatrixParams, c.right.PerHeadParams, c.right.TotalParams
+	heads := perHead * int64(d.Heads)
 	p.Kind = KindInteger
 	p.Format = "A whole number, exact; thousands separators are fine, as in {example}."
+	check, checkFormula := attnClosedForm(d)
 	p.Hints = []string{
 		"Each head has its own $W_q$, $W_k$ and $W_v$.",
 		"Multiply your count for one matrix by the number of matrices per head, then by the number of heads.",
-		"You can check the result with $3 d_{model} (d_{model} + 1)$, which uses $d_k h = d_{model}$.",
+		"You can check the result with $" + checkFormula + "$, which uses $d_k h = d_{model}$.",
 	}
 	p.Solution = []string{
 		fmt.Sprintf("One head has three projections of %d parameters each: $3 \\cdot %d = %d$.", perMatrix, perMatrix, perHead),
-		fmt.Sprintf("The %d heads each have their own: $%d \\cdot %d = %d$.", d.Heads, perHead, d.Heads, total),
-		fmt.Sprintf("Check with $d_k h = d_{model}$: $3 \\cdot %d \\cdot (%d + 1) = %d$.", d.DModel, d.DModel, total),
+		fmt.Sprintf("The %d heads each have their own: $%d \\cdot %d = %d$.", d.Heads, perHead, d.Heads, heads),
 	}
+	if d.OutProj {
+		p.Prompt = "How many parameters does the whole multi-head attention layer have, including the output projection $W_o$?"
+		p.Hints[1] = "Multiply your count for one matrix by the number of matrices per head and by the number of heads; then add $W_o$, " +
+			"a $(h \\cdot d_k) \\times d_{model}$ matrix" + map[bool]string{true: " with a bias per output entry.", false: "."}[d.Bias]
+		generic += " Then add the output projection $W_o$."
+		wo := fmt.Sprintf("$W_o$ is $%d \\times %d$: %d weights", d.Heads*d.DK, d.DModel, int64(d.Heads*d.DK)*int64(d.DModel))
+		if d.Bias {
+			wo += fmt.Sprintf(" and %d biases, %d in all", d.DModel, c.outParams)
+		}
+		p.Solution = append(p.Solution, wo+".",
+			fmt.Sprintf("Together: $%d + %d = %d$.", heads, c.outParams, total))
+	}
+	p.Solution = append(p.Solution, fmt.Sprintf("Check with $d_k h = d_{model}$: $%s = %d$.", check, total))
 	p.Answer = fmt.Sprint(total)
 	p.Input = fmt.Sprint(total)
 	p.check = integerCheck(total, concreteMistakes(ms), generic)
@@ -510,7 +636,7 @@ func attnBigOPart(c, doubled attentionCounts, vars []answer.Variable) *Part {
 			"Multiply out the brackets and keep the term that grows fastest in $d_{model}$.",
 		},
 		Solution: []string{
-			"With $d_k = d_{model}/h$ the block has $3 d_{model} (d_{model} + 1) = 3 d_{model}^2 + 3 d_{model}$ parameters, whatever $h$ is.",
+			"With $d_k = d_{model}/h$ the block has $" + growthText(c) + "$ parameters, whatever $h$ is.",
 			"For large $d_{model}$ the square term dominates and big-O drops constant factors: $O(d_{model}^2)$.",
 			fmt.Sprintf("For example, with %d heads, $d_{model} = %d$ gives %d parameters and $d_{model} = %d$ gives %d, "+
 				"about %.2f times as many: doubling the width roughly quadruples the count.",
@@ -550,4 +676,46 @@ func concreteMistakes(ms []attnMistake) []mistake[int64] {
 		out[i] = mistake[int64]{id: m.id, feedback: m.feedback, value: m.value}
 	}
 	return out
+}
+
+// dkHint reminds the student where d_k comes from when the question leaves
+// it to be derived.
+func dkHint(d AttentionData) string {
+	if d.DKGiven {
+		return ""
+	}
+	return ", where $d_k = d_{model}/h$"
+}
+
+// dkSolution works d_k out in a solution when the question did not state it.
+func dkSolution(d AttentionData) string {
+	if d.DKGiven {
+		return ""
+	}
+	return fmt.Sprintf(" (since $d_k = %d / %d = %d$)", d.DModel, d.Heads, d.DK)
+}
+
+// attnClosedForm is the block's count written with d_k h = d_model, in
+// numbers for d and as a formula: 3 projections per head, plus W_o.
+func attnClosedForm(d AttentionData) (numbers, formula string) {
+	n := 3
+	if d.OutProj {
+		n = 4
+	}
+	if d.Bias {
+		return fmt.Sprintf("%d \\cdot %d \\cdot (%d + 1)", n, d.DModel, d.DModel), fmt.Sprintf("%d d_{model} (d_{model} + 1)", n)
+	}
+	return fmt.Sprintf("%d \\cdot %d^2", n, d.DModel), fmt.Sprintf("%d d_{model}^2", n)
+}
+
+// growthText is the block's count as a polynomial in d_model.
+func growthText(c attentionCounts) string {
+	n := 3
+	if c.outProj {
+		n = 4
+	}
+	if c.bias {
+		return fmt.Sprintf("%d d_{model} (d_{model} + 1) = %d d_{model}^2 + %d d_{model}", n, n, n)
+	}
+	return fmt.Sprintf("%d d_{model}^2", n)
 }

@@ -143,7 +143,8 @@ func TestAttentionParametersSymbolicDiagnoses(t *testing.T) {
 		{part: "block-params", text: "d_model (d_model + 1)", mistake: "forgot-three"},
 		{part: "block-params", text: "3 d_k d_model h", mistake: "forgot-bias"},
 		{part: "block-params", text: "3 d_model (d_model + 1) h", mistake: "d-model-for-d-k"},
-		{part: "block-params", text: "4 d_model (d_model + 1)", mistake: ""},
+		{part: "block-params", text: "4 d_model (d_model + 1)", mistake: "added-out-proj"},
+		{part: "block-params", text: "4 d_model (d_model + 1) + 1", mistake: ""},
 		{part: "big-o", text: "O(d_model)", mistake: "growth-too-slow"},
 		{part: "big-o", text: "O(d_model^3)", mistake: "growth-too-fast"},
 		{part: "other-params", text: "feed-forward,embedding,normalization", mistake: ""},
@@ -159,7 +160,7 @@ func TestAttentionParametersSymbolicDiagnoses(t *testing.T) {
 // attn512 is the concrete variant with d_model = 512 and 8 heads.
 func attn512(t *testing.T) *Variant {
 	t.Helper()
-	v, err := buildAttentionVariant(AttentionData{DModel: 512, Heads: 8, DK: 64}, rand.New(rand.NewPCG(1, 2)), false)
+	v, err := buildAttentionVariant(AttentionData{DModel: 512, Heads: 8, DK: 64, Bias: true}, rand.New(rand.NewPCG(1, 2)), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,12 +203,12 @@ func TestAttentionParametersConcrete(t *testing.T) {
 // d_model = 512 and 8 heads and checks the recitation-sized numbers.
 func TestAttentionParametersSeedWith512(t *testing.T) {
 	ex := attentionParameters()
-	for seed := uint64(1); seed < 1000; seed += 2 {
+	for seed := uint64(1); seed < 1000; seed++ {
 		v, err := ex.Variant(seed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := v.Data.(AttentionData); d.DModel != 512 || d.Heads != 8 {
+		if d := v.Data.(AttentionData); d.DModel != 512 || d.Heads != 8 || !d.Bias || d.OutProj {
 			continue
 		}
 		runAnswerCases(t, v, []answerCase{
@@ -254,7 +255,7 @@ func TestAttentionFormulasMatchCompute(t *testing.T) {
 			if got := eval("3 d_model (d_model + 1)", dk, h); got != p.TotalParams {
 				t.Errorf("d_k=%d h=%d: simplified block %d, compute %d", dk, h, got, p.TotalParams)
 			}
-			c, err := countAttention(dModel, h)
+			c, err := countAttention(dModel, h, true, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -297,6 +298,7 @@ func TestAttentionParametersSeeds(t *testing.T) {
 	ex := attentionParameters()
 	wantIDs := []string{"weight-shape", "params-per-matrix", "block-params", "other-params", "big-o"}
 	concrete := 0
+	settings := map[[3]bool]int{}
 	for seed := range uint64(1000) {
 		v, err := ex.Variant(seed)
 		if err != nil {
@@ -311,9 +313,14 @@ func TestAttentionParametersSeeds(t *testing.T) {
 		}
 		if !d.Symbolic {
 			concrete++
-			if d.Heads < 2 || d.DK < 1 || d.DK*d.Heads != d.DModel || d.DModel > 1024 {
+			if d.Heads < 2 || d.DModel%d.Heads != 0 || d.DModel > 1024 {
 				t.Errorf("seed %d: bad sizes %+v", seed, d)
 			}
+			// A d_k the student is to derive is not sent with the question.
+			if want := map[bool]int{true: d.DModel / d.Heads, false: 0}[d.DKGiven]; d.DK != want {
+				t.Errorf("seed %d: data d_k %d, want %d", seed, d.DK, want)
+			}
+			settings[[3]bool{d.Bias, d.OutProj, d.DKGiven}]++
 		}
 		if got := partIDs(v); !slices.Equal(got, wantIDs) {
 			t.Fatalf("seed %d: parts %v", seed, got)
@@ -333,7 +340,7 @@ func TestAttentionParametersSeeds(t *testing.T) {
 			continue
 		}
 		// Every mistake of a concrete variant is named by its number.
-		c, err := countAttention(d.DModel, d.Heads)
+		c, err := countAttention(d.DModel, d.Heads, d.Bias, d.OutProj)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -344,6 +351,15 @@ func TestAttentionParametersSeeds(t *testing.T) {
 					t.Errorf("seed %d %s: %d got %s/%q, want %s", seed, part, m.value, vd.Status, vd.Mistake, m.id)
 				}
 			}
+		}
+	}
+	// Every setting (bias, W_o, d_k given) is drawn, each often.
+	if len(settings) != 8 {
+		t.Errorf("settings drawn: %v, want all 8", settings)
+	}
+	for k, n := range settings {
+		if n < 60 {
+			t.Errorf("setting %v drawn %d times in 999 seeds", k, n)
 		}
 	}
 	if concrete != 999 {
@@ -390,5 +406,108 @@ func TestAttentionParametersRefuseCostlyFormulas(t *testing.T) {
 		if vd := partVerdict(t, v, tc.part, tc.text); vd.Status != tc.want {
 			t.Errorf("%s %.40q…: %s %q, want %s", tc.part, tc.text, vd.Status, vd.Feedback, tc.want)
 		}
+	}
+}
+
+// TestAttentionParametersSettings checks the four settings of a concrete
+// block at d_model = 512 and 8 heads against PyTorch's
+// nn.MultiheadAttention(512, 8, bias=...), whose parameter counts are worked
+// out by hand here: in_proj 3·512·512 (+ 3·512), out_proj 512·512 (+ 512).
+func TestAttentionParametersSettings(t *testing.T) {
+	build := func(bias, out, given bool) *Variant {
+		t.Helper()
+		v, err := buildAttentionVariant(AttentionData{DModel: 512, Heads: 8, DK: 64, Bias: bias, OutProj: out, DKGiven: given},
+			rand.New(rand.NewPCG(1, 2)), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Seed = 1
+		v.setExamples()
+		return v
+	}
+	const wq, bq, wo, bo = 512 * 64, 64, 512 * 512, 512
+	for _, tc := range []struct {
+		bias, out    bool
+		per, total   int
+		cases        []answerCase
+		intro, avoid string
+	}{
+		{bias: true, out: false, per: wq + bq, total: 3 * 8 * (wq + bq), intro: "no output projection", avoid: "bias=False",
+			cases: []answerCase{
+				{part: "block-params", text: strconv.Itoa(3*8*(wq+bq) + wo + bo), mistake: "added-out-proj"},
+				{part: "block-params", text: strconv.Itoa(3 * 8 * wq), mistake: "forgot-bias"},
+			}},
+		{bias: true, out: true, per: wq + bq, total: 1050624, intro: "own bias", avoid: "bias=False",
+			cases: []answerCase{
+				{part: "block-params", text: strconv.Itoa(3 * 8 * (wq + bq)), mistake: "forgot-out-proj"},
+				{part: "block-params", text: strconv.Itoa(4 * 512 * 512), mistake: "forgot-bias"},
+				{part: "block-params", text: strconv.Itoa(3*(wq+bq) + wo + bo), mistake: "forgot-heads"},
+				{part: "block-params", text: strconv.Itoa(8*(wq+bq) + wo + bo), mistake: "forgot-three"},
+				{part: "params-per-matrix", text: strconv.Itoa(wq), mistake: "forgot-bias"},
+			}},
+		{bias: false, out: true, per: wq, total: 4 * 512 * 512, intro: "bias=False",
+			cases: []answerCase{
+				{part: "params-per-matrix", text: strconv.Itoa(wq + bq), mistake: "added-bias"},
+				{part: "params-per-matrix", text: strconv.Itoa(512 * 512), mistake: "d-model-for-d-k"},
+				{part: "block-params", text: "1050624", mistake: "added-bias"},
+				{part: "block-params", text: strconv.Itoa(3 * 512 * 512), mistake: "forgot-out-proj"},
+			}},
+		{bias: false, out: false, per: wq, total: 3 * 512 * 512, intro: "bias=False",
+			cases: []answerCase{
+				{part: "params-per-matrix", text: strconv.Itoa(wq + bq), mistake: "added-bias"},
+				{part: "block-params", text: strconv.Itoa(4 * 512 * 512), mistake: "added-out-proj"},
+				{part: "block-params", text: "787968", mistake: "added-bias"},
+			}},
+	} {
+		for _, given := range []bool{false, true} {
+			v := build(tc.bias, tc.out, given)
+			for _, p := range v.Parts {
+				checkPartBasics(t, 1, p)
+			}
+			runAnswerCases(t, v, append([]answerCase{
+				{part: "weight-shape", text: "512x64", correct: true},
+				{part: "params-per-matrix", text: strconv.Itoa(tc.per), correct: true},
+				{part: "block-params", text: strconv.Itoa(tc.total), correct: true},
+				{part: "block-params", text: strconv.Itoa(tc.total + 1), mistake: ""},
+			}, tc.cases...))
+			var intro strings.Builder
+			for _, b := range v.Intro {
+				intro.WriteString(b.Text)
+			}
+			if !strings.Contains(intro.String(), tc.intro) || (tc.avoid != "" && strings.Contains(intro.String(), tc.avoid)) {
+				t.Errorf("bias %v W_o %v: intro %q, want %q and not %q", tc.bias, tc.out, intro.String(), tc.intro, tc.avoid)
+			}
+			// The question states d_k only when it is given.
+			if got := strings.Contains(intro.String(), "d_k = 64"); got != given {
+				t.Errorf("bias %v W_o %v given %v: intro states d_k: %v", tc.bias, tc.out, given, got)
+			}
+			if d := v.Data.(AttentionData); (d.DK != 0) != given {
+				t.Errorf("given %v: data d_k %d", given, d.DK)
+			}
+		}
+	}
+}
+
+// TestAttentionFollowThroughWithOutProj: a block count that is the
+// student's own (wrong) projection count, times 3h, plus W_o gets full
+// credit for that step.
+func TestAttentionFollowThroughWithOutProj(t *testing.T) {
+	v, err := buildAttentionVariant(AttentionData{DModel: 512, Heads: 8, DK: 64, Bias: true, OutProj: true}, rand.New(rand.NewPCG(1, 2)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := 3*8*32768 + 512*512 + 512
+	res, err := v.Check(map[string]string{"params-per-matrix": "32768", "block-params": strconv.Itoa(own)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vd := res.Parts["block-params"]; !vd.Consistent || vd.Credit != 1 || strings.Contains(vd.Feedback, "1050624") {
+		t.Errorf("block-params %+v", vd)
+	}
+	if res, err = v.Check(map[string]string{"params-per-matrix": "32768", "block-params": strconv.Itoa(own + 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if vd := res.Parts["block-params"]; vd.Consistent || vd.Credit != 0 {
+		t.Errorf("off by one: %+v", vd)
 	}
 }

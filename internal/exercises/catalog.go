@@ -16,6 +16,7 @@ func NewCatalog() *Catalog {
 		convOutputSize(),
 		convByHand(),
 		cnnShapeTable(),
+		cnnDiagram(),
 		cnnParameters(),
 		rnnShapes(),
 		rnnForward(),

@@ -13,7 +13,7 @@ import (
 func TestCatalogIDsAreThePublicOnes(t *testing.T) {
 	want := []string{
 		"attention-parameters", "conv-output-size", "conv-by-hand", "cnn-shape-table",
-		"cnn-parameters", "cnn-concepts", "rnn-shapes", "rnn-concepts", "rnn-forward",
+		"cnn-diagram", "cnn-parameters", "cnn-concepts", "rnn-shapes", "rnn-concepts", "rnn-forward",
 	}
 	c := NewCatalog()
 	var got []string
@@ -69,6 +69,10 @@ func perturb(t *testing.T, p *Part) string {
 			return strings.Join(parts, " x ")
 		}
 		return p.Input + " x 2"
+	case KindDiagram:
+		// The last block's shape made one larger.
+		i := strings.LastIndex(p.Input, "=")
+		return p.Input[:i+1] + perturb(t, &Part{ID: p.ID, Kind: KindShape, Input: p.Input[i+1:]})
 	case KindMatrix:
 		m, err := answer.ParseMatrix(p.Input)
 		if err != nil {

@@ -174,6 +174,23 @@ func conceptPart(q conceptQuestion, opts []conceptOption) (*Part, error) {
 		p.Placeholder = "choose all that apply"
 		p.Format = "Choose every option that is true; there may be more than one."
 		p.check = multipleChoiceCheck(p.Options, right, why)
+		var rightWhys []string
+		for _, o := range opts {
+			if o.correct && o.why != "" {
+				rightWhys = append(rightWhys, o.why)
+			}
+		}
+		if len(rightWhys) > 0 {
+			// A right answer is told why each of its options is right.
+			inner := p.check
+			p.check = checker{examples: inner.examples, fn: func(text string) Verdict {
+				vd := inner.check(text)
+				if vd.Status == StatusCorrect {
+					vd.Feedback = strings.Join(rightWhys, " ")
+				}
+				return vd
+			}}
+		}
 	case KindSelfCheck:
 		p.Placeholder = "a few sentences in your own words"
 		p.Format = "Write a short explanation; you mark it yourself against the model answer and checklist."
@@ -256,6 +273,32 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 					"The layer slides one filter over the input and uses the same weights at every position: weight sharing.",
 					"So a pattern the filter responds to is detected wherever it appears, and the layer needs only one small set of weights for it.",
 				},
+			}, {
+				label:  "Filters",
+				prompt: "A convolutional layer reads an RGB image (3 channels) with 3×3 filters. What is the shape of one filter?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "three-deep", correct: true,
+						text: "3×3×3: a slice for each input channel.",
+						why:  "Right: a filter is as deep as its input, so it can combine all three colours at each position; one filter makes one output channel."},
+					{id: "flat",
+						text: "3×3, since a filter is flat whatever the input's depth.",
+						why:  "A flat filter could read only one channel. Each filter reaches through all of its input's channels, so it is 3×3 and 3 deep."},
+					{id: "filters-deep",
+						text: "3×3×F, where F is the number of filters in the layer.",
+						why:  "The number of filters sets how many output channels there are, not how deep each filter is: its depth is the input's channel count."},
+					{id: "image-size",
+						text: "128×128×3, as large as the image it reads.",
+						why:  "A filter is small; it covers the image by sliding over it. A weight for every pixel would be a fully connected layer."},
+				},
+				hints: []string{
+					"A filter combines the values under it in every channel at once.",
+					"Height and width come from the question; what sets the depth?",
+				},
+				solution: []string{
+					"A filter spans the input's height-and-width window (3×3) and all of its channels (3).",
+					"So one filter is 3×3×3 = 27 weights, plus one bias.",
+				},
 			}},
 			hints: []string{
 				"Ask yourself what gradient descent changes in a convolutional layer.",
@@ -312,6 +355,32 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 					"One position of the filter covers a 3×3 patch of the input.",
 					"Each of the 9 weights is multiplied by the value under it, and the 9 products are added (with the bias): 9 multiplications per output value.",
 				},
+			}, {
+				label:  "Convolution",
+				prompt: "What changes when a convolutional layer uses stride 2 instead of stride 1?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "fewer-positions", correct: true,
+						text: "The filter moves 2 pixels at a time, so fewer positions are computed.",
+						why:  "Right: each output value is still one sum of products, but the filter skips every other position, so the output is about half as high and wide."},
+					{id: "more-products",
+						text: "Each output value sums twice as many products.",
+						why:  "The number of products per output value is set by the filter's size and depth, not by the stride."},
+					{id: "spread-filter",
+						text: "The filter is enlarged to twice its size by spacing its weights apart.",
+						why:  "That is dilation, a different setting. Stride decides where the filter goes, not how its weights are spread."},
+					{id: "computed-twice",
+						text: "Every output value is computed twice and averaged.",
+						why:  "Each position of the filter gives one value, once; stride only decides which positions are visited."},
+				},
+				hints: []string{
+					"Stride is how far the filter moves between two output values.",
+					"Look at the $S$ in $\\lfloor (W - K + 2P)/S \\rfloor + 1$.",
+				},
+				solution: []string{
+					"With stride 2 the filter jumps two pixels between positions, so it visits about half as many positions along each axis.",
+					"Each visit still computes one sum of products plus the bias; the output is smaller, by $\\lfloor (W - K + 2P)/2 \\rfloor + 1$.",
+				},
 			}},
 			hints: []string{
 				"Picture the filter lying on top of the input: which numbers line up?",
@@ -330,11 +399,14 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 			kind:   KindMultipleChoice,
 			options: []conceptOption{
 				{id: "feature-learning", correct: true,
-					text: "They learn their own image features: the filters do the job of hand-engineered feature extractors, but are fitted to the data."},
+					text: "They learn their own image features from the data.",
+					why:  "Right: the filters are trained, so they do the job of hand-engineered feature extractors, fitted to the task."},
 				{id: "translation", correct: true,
-					text: "They are roughly translation invariant: the same filter is applied everywhere, so a pattern is picked up wherever it appears in the image."},
+					text: "A pattern is picked up wherever it appears in the image.",
+					why:  "Right: the same filter is applied at every position, so the layer is roughly translation invariant (pooling and the borders make it only approximate)."},
 				{id: "param-efficient", correct: true,
-					text: "They need far fewer parameters, because one small filter is shared by all positions instead of one weight per input–output pair."},
+					text: "They need far fewer parameters.",
+					why:  "Right: one small filter is shared by all positions, instead of one weight per input–output pair."},
 				{id: "no-data",
 					text: "They need no training data, since the filters already know which features to look for.",
 					why:  "Filters start out random and are learned from labelled examples like any other weights; a CNN needs training data."},
@@ -345,6 +417,60 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 					text: "They make the output size independent of the input size.",
 					why:  "A convolution's output size follows its input size: $W_{out} = \\lfloor (W_{in} - K + 2P)/S \\rfloor + 1$."},
 			},
+			alts: []conceptQuestion{{
+				label:  "Benefits over dense layers",
+				prompt: "A convolutional layer has 8 filters of 3×3 and reads 3-channel images. Which of these are true? Choose all that apply.",
+				kind:   KindMultipleChoice,
+				options: []conceptOption{
+					{id: "fixed-count", correct: true,
+						text: "It has 8·(3·3·3 + 1) = 224 parameters, whatever the image size.",
+						why:  "Right: each filter has 3·3·3 weights and a bias, and the same filters serve images of any size."},
+					{id: "same-filters", correct: true,
+						text: "The same 8 filters are applied at every position.",
+						why:  "Right: that is weight sharing, the reason for both the small parameter count and the translation invariance."},
+					{id: "grows-with-width",
+						text: "Doubling the image's width doubles the layer's number of parameters.",
+						why:  "The filters do not depend on the image size: a wider image gives a wider output, computed with the same 224 parameters."},
+					{id: "per-input-channel",
+						text: "It outputs 24 channels, 8 for each input channel.",
+						why:  "Each filter sums over all 3 input channels into one output channel, so the layer outputs 8 channels."},
+				},
+				hints: []string{
+					"Count one filter's weights: height × width × input channels, plus a bias.",
+					"Does anything in that count depend on the image's height or width?",
+				},
+				solution: []string{
+					"One filter has $3 \\cdot 3 \\cdot 3 = 27$ weights and a bias: 28 parameters; 8 filters have 224.",
+					"The filters are shared by all positions, so the count does not depend on the image size, and each filter gives one output channel: 8 in all.",
+				},
+			}, {
+				label:  "Benefits over dense layers",
+				prompt: "Why do convolutional layers suit images better than fully connected ones? Choose all that apply.",
+				kind:   KindMultipleChoice,
+				options: []conceptOption{
+					{id: "locality", correct: true,
+						text: "Nearby pixels belong together, and a filter looks at a small neighbourhood.",
+						why:  "Right: edges and textures are local, so a small window sees what matters, with few weights."},
+					{id: "anywhere", correct: true,
+						text: "The same object can appear anywhere, and one filter scans every position.",
+						why:  "Right: weight sharing lets one filter find its pattern at any position, without learning it again for each place."},
+					{id: "square-only",
+						text: "Images are square, and convolutions only work on square inputs.",
+						why:  "Convolutions work on any height and width; the output-size formula applies to each of them separately."},
+					{id: "no-labels",
+						text: "A CNN needs no labels, because its filters are fixed in advance.",
+						why:  "The filters are learned from labelled examples by gradient descent, like the weights of any other layer."},
+				},
+				hints: []string{
+					"How far apart are the pixels that make up an edge?",
+					"Does a cat in the top left look different from a cat in the bottom right?",
+				},
+				solution: []string{
+					"Images have local structure, which small filters capture with few weights.",
+					"Patterns can be anywhere, which shared filters handle by scanning every position.",
+					"Convolutions need neither square inputs nor fixed filters: they work on any size and are trained on labelled data.",
+				},
+			}},
 			hints: []string{
 				"Think about what is shared between the positions a filter visits.",
 				"Compare the number of weights in one 3×3 filter with those of a dense layer on a 128×128 image.",
@@ -402,6 +528,32 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 				solution: []string{
 					"Each filter spans all 16 input channels and produces one output channel, so 8 filters give 8 channels.",
 					"Height and width: $\\lfloor (32 - 3 + 2 \\cdot 1)/1 \\rfloor + 1 = 32$. The output is 8@32×32.",
+				},
+			}, {
+				label:  "Channels",
+				prompt: "A max-pooling layer with a 2×2 window and stride 2 reads a 12@48×48 tensor. What does it output?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "kept", correct: true,
+						text: "12@24×24",
+						why:  "Right: pooling works on each channel separately, so the 12 channels stay; the size is $\\lfloor (48 - 2)/2 \\rfloor + 1 = 24$."},
+					{id: "halved",
+						text: "6@24×24, since pooling halves the channels too",
+						why:  "Pooling never mixes or drops channels: it shrinks only the height and width, so the 12 channels stay."},
+					{id: "stride-one",
+						text: "12@47×47, as the window moves one pixel at a time",
+						why:  "That would be stride 1: 48 − 2 + 1 = 47. With stride 2 the window jumps two pixels: 24."},
+					{id: "window-channels",
+						text: "48@24×24: the four values of each window become channels",
+						why:  "Max-pooling keeps one value per window, the largest; nothing is moved into the channels."},
+				},
+				hints: []string{
+					"Does pooling look across channels, or at each channel on its own?",
+					"Use $\\lfloor (W - K)/S \\rfloor + 1$ with $K = 2$, $S = 2$.",
+				},
+				solution: []string{
+					"Pooling acts on each of the 12 channels on its own, so the output has 12 channels.",
+					"Height and width: $\\lfloor (48 - 2)/2 \\rfloor + 1 = 24$. The output is 12@24×24.",
 				},
 			}},
 			hints: []string{
@@ -491,6 +643,32 @@ func rnnConceptQuestions() []conceptQuestion {
 					"An RNN feeds its hidden state back in at every step, so each output can depend on all earlier inputs.",
 					"That suits data that arrives as a sequence, in an order that matters: text, speech, time series.",
 				},
+			}, {
+				label:  "What the hidden state holds",
+				prompt: "After an RNN has read $\\mathbf{x}_1, \\dots, \\mathbf{x}_t$, what does its hidden state $\\mathbf{h}_t$ hold?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "summary", correct: true,
+						text: "A summary of every input so far.",
+						why:  "Right: each step folds the previous state into the new one through $W_{hh}$, so $\\mathbf{h}_t$ depends on all of $\\mathbf{x}_1, \\dots, \\mathbf{x}_t$, squeezed into a vector of fixed length."},
+					{id: "current-only",
+						text: "Only $\\mathbf{x}_t$, the current input, in a new form.",
+						why:  "$\\mathbf{z}_t = W_{hh} \\mathbf{h}_{t-1} + W_{hx} \\mathbf{x}_t$ also takes in the previous state, and through it every earlier input."},
+					{id: "all-copies",
+						text: "A copy of every input so far, stored side by side.",
+						why:  "The hidden state has a fixed length (the hidden size) however long the sequence is, so it cannot store every input; it summarises them."},
+					{id: "prediction",
+						text: "The prediction $\\hat{\\mathbf{y}}_t$ of the current step.",
+						why:  "The prediction is computed from $\\mathbf{h}_t$ through $W_{yh}$ and $\\sigma$; the hidden state is what the network remembers, not what it outputs."},
+				},
+				hints: []string{
+					"Which earlier vectors does $\\mathbf{h}_t$ depend on, directly and through $\\mathbf{h}_{t-1}$?",
+					"Does the length of $\\mathbf{h}_t$ grow with $t$?",
+				},
+				solution: []string{
+					"$\\mathbf{h}_t$ depends on $\\mathbf{x}_t$ and on $\\mathbf{h}_{t-1}$, which depends on $\\mathbf{x}_{t-1}$ and $\\mathbf{h}_{t-2}$, and so on back to the start.",
+					"Its length stays the hidden size, so it is a fixed-size summary of the whole sequence so far.",
+				},
 			}},
 			hints: []string{
 				"Look at the arrow labelled $W_{hh}$ in the rolled diagram.",
@@ -548,6 +726,32 @@ func rnnConceptQuestions() []conceptQuestion {
 					"The equations use $W_{hx}$, $W_{hh}$ and $W_{yh}$ with no time index: the same matrices act at every step.",
 					"At step 3: $\\mathbf{z}_3 = W_{hh} \\mathbf{h}_2 + W_{hx} \\mathbf{x}_3$ and $\\mathbf{o}_3 = W_{yh} \\mathbf{h}_3$.",
 				},
+			}, {
+				label:  "The first step",
+				prompt: "At the first time step the previous state is $\\mathbf{h}_0 = \\mathbf{0}$. What is $\\mathbf{h}_1$?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "input-term", correct: true,
+						text: "$\\psi(W_{hx} \\mathbf{x}_1)$: the recurrent term is zero.",
+						why:  "Right: $W_{hh} \\mathbf{h}_0 = \\mathbf{0}$, so $\\mathbf{z}_1 = W_{hx} \\mathbf{x}_1$ and $\\mathbf{h}_1 = \\psi(\\mathbf{z}_1)$."},
+					{id: "input-itself",
+						text: "$\\mathbf{x}_1$ itself, since there is no state yet.",
+						why:  "The input still goes through $W_{hx}$ and $\\psi$; its length need not even match the hidden size."},
+					{id: "zero",
+						text: "$\\mathbf{0}$, since nothing has been remembered yet.",
+						why:  "Only the recurrent term vanishes; the input term $W_{hx} \\mathbf{x}_1$ is not zero in general."},
+					{id: "whh-on-input",
+						text: "$\\psi(W_{hh} \\mathbf{x}_1)$, the recurrent matrix applied to the input.",
+						why:  "$W_{hh}$ multiplies the previous state; the input always goes through $W_{hx}$."},
+				},
+				hints: []string{
+					"Write $\\mathbf{z}_1 = W_{hh} \\mathbf{h}_0 + W_{hx} \\mathbf{x}_1$. What is the first term?",
+					"Then apply $\\psi$.",
+				},
+				solution: []string{
+					"$\\mathbf{z}_1 = W_{hh} \\mathbf{0} + W_{hx} \\mathbf{x}_1 = W_{hx} \\mathbf{x}_1$.",
+					"$\\mathbf{h}_1 = \\psi(W_{hx} \\mathbf{x}_1)$: the first step sees only its input.",
+				},
 			}},
 			hints: []string{
 				"Count the weight matrices in the formula for $\\mathbf{z}_t$.",
@@ -603,6 +807,32 @@ func rnnConceptQuestions() []conceptQuestion {
 				solution: []string{
 					"Unrolled over $T$ steps, the network uses $W_{hh}$ at every step.",
 					"The gradient of the loss with respect to $W_{hh}$ is the sum of the gradients through each use: backpropagation through time.",
+				},
+			}, {
+				label:  "Long sequences",
+				prompt: "Why can the gradients of an RNN vanish or explode over many time steps?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "repeated-factor", correct: true,
+						text: "The chain rule multiplies by $W_{hh}$ and $\\psi'$ once per step.",
+						why:  "Right: going back $k$ steps the gradient picks up $k$ such factors; mostly smaller than 1 it shrinks geometrically, larger than 1 it grows."},
+					{id: "loss-at-end",
+						text: "Because the loss is computed only at the last step.",
+						why:  "A loss at every step has the same problem: what goes wrong is the long product of per-step factors along the chain of hidden states."},
+					{id: "own-weights",
+						text: "Because each time step has its own weights, which drift apart.",
+						why:  "The weights are shared by all steps; sharing them is exactly why the same factor is multiplied in again and again."},
+					{id: "sigmoid-rounds",
+						text: "Because the output sigmoid $\\sigma$ rounds every prediction to 0 or 1.",
+						why:  "The output activation acts once per prediction and is not on the path that carries the gradient back through the hidden states; nor does it round."},
+				},
+				hints: []string{
+					"Write the gradient of a loss at step $t$ with respect to $\\mathbf{h}_{t-k}$ with the chain rule.",
+					"What happens to a product of $k$ numbers that are all 0.5? All 2?",
+				},
+				solution: []string{
+					"By the chain rule, going from $\\mathbf{h}_t$ back to $\\mathbf{h}_{t-k}$ multiplies $k$ Jacobians, each built from $W_{hh}$ and $\\psi'$.",
+					"If these factors are mostly below 1 the product shrinks towards 0 (vanishing), if above 1 it blows up (exploding); the longer the sequence, the stronger the effect.",
 				},
 			}},
 			hints: []string{

@@ -287,6 +287,59 @@ func TestRightOptionNotAlwaysLongest(t *testing.T) {
 	}
 }
 
+// TestConceptBanksExplainEveryOptionFairly: every option of every item,
+// right or wrong, single or multiple choice, has an explanation, and in no
+// concept's bank is a right option the longest one of every item; across
+// all items a right option is the longest in at most a third.
+func TestConceptBanksExplainEveryOptionFairly(t *testing.T) {
+	cnn, err := cnnConceptQuestions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, longestRight := 0, 0
+	for _, q := range append(cnn, rnnConceptQuestions()...) {
+		if q.kind == KindSelfCheck {
+			continue
+		}
+		bankLongest := 0
+		for _, item := range append([]conceptQuestion{q}, q.alts...) {
+			items++
+			max, rightIsLongest := 0, false
+			for _, o := range item.options {
+				if o.why == "" {
+					t.Errorf("%s %s: no explanation", q.id, o.id)
+				}
+				if n := len([]rune(o.text)); n > max {
+					max, rightIsLongest = n, o.correct
+				} else if n == max {
+					rightIsLongest = rightIsLongest && o.correct
+				}
+			}
+			if rightIsLongest {
+				bankLongest++
+				longestRight++
+			}
+		}
+		if bankLongest == len(q.alts)+1 {
+			t.Errorf("%s: a right option is the longest in every item of the bank", q.id)
+		}
+	}
+	if 3*longestRight > items {
+		t.Errorf("a right option is the longest in %d of %d items", longestRight, items)
+	}
+}
+
+// TestMultipleChoiceConceptExplainsRightOptions: a right answer to a
+// multiple-choice item says why each of its options is right.
+func TestMultipleChoiceConceptExplainsRightOptions(t *testing.T) {
+	v := variant(t, "cnn-concepts", 0)
+	p, _ := v.Part("benefits")
+	vd := p.Check(p.Input)
+	if vd.Status != StatusCorrect || !strings.Contains(vd.Feedback, "weight per input–output pair") || !strings.Contains(vd.Feedback, "translation invariant") {
+		t.Errorf("benefits right answer: %s %q", vd.Status, vd.Feedback)
+	}
+}
+
 // TestConceptBankDrawnBySeed: seed 0 asks the recitation's items; other
 // seeds draw each concept's item from its bank, under the same part ID,
 // and every item of the bank is well formed.
@@ -310,19 +363,26 @@ func TestConceptBankDrawnBySeed(t *testing.T) {
 			if alt.label == "" || alt.prompt == "" || len(alt.hints) == 0 || len(alt.solution) == 0 {
 				t.Errorf("%s alt %q: label, prompt, hints and solution are required", q.id, alt.prompt)
 			}
-			var right string
+			var rights []string
 			for _, o := range alt.options {
 				if o.correct {
-					right = o.id
+					rights = append(rights, o.id)
 				}
 			}
+			right := strings.Join(rights, ",")
 			if vd := p.Check(right); vd.Status != StatusCorrect {
 				t.Errorf("%s alt: right option %s is %s", q.id, right, vd.Status)
 			}
 		}
 	}
-	if len(banks) < 6 {
-		t.Fatalf("%d concepts have a bank, want 6", len(banks))
+	// Every concept asked by choice has a bank of at least three items.
+	if len(banks) < 7 {
+		t.Fatalf("%d concepts have a bank, want 7", len(banks))
+	}
+	for id, q := range banks {
+		if len(q.alts) < 2 {
+			t.Errorf("%s: %d items, want at least 3", id, len(q.alts)+1)
+		}
 	}
 	seen := map[string]map[string]bool{}
 	for _, id := range []string{"cnn-concepts", "rnn-concepts"} {

@@ -13,14 +13,17 @@ import (
 // and stable: clients and the attempt record store it. Each one must fire
 // on its mistake at some seed, and no other code may exist.
 var diagnosisCodes = map[string][]string{
-	"attention-parameters": {"attention.all-heads", "attention.bias-per-input", "attention.d-model-for-d-k", "attention.forgot-bias",
-		"attention.forgot-heads", "attention.forgot-three", "attention.growth-too-fast", "attention.growth-too-slow", "attention.transposed"},
+	"attention-parameters": {"attention.added-bias", "attention.added-out-proj", "attention.all-heads", "attention.bias-per-input", "attention.d-model-for-d-k", "attention.forgot-bias",
+		"attention.forgot-heads", "attention.forgot-out-proj", "attention.forgot-three", "attention.growth-too-fast", "attention.growth-too-slow", "attention.transposed"},
 	"conv-output-size": {"size.forgot-plus-one", "size.ignored-dilation", "size.ignored-stride", "size.no-floor", "size.padding-one-side"},
 	"conv-by-hand": {"conv.flipped-kernel", "conv.forgot-padding", "conv.forgot-plus-one", "conv.ignored-stride", "conv.input-size",
 		"conv.padding-one-side"},
 	"cnn-shape-table": {"shape.channels-last", "shape.channels-multiplied", "shape.flatten-forgot-channels", "shape.flatten-sum",
 		"shape.forgot-channels", "shape.forgot-plus-one", "shape.kept-input-channels", "shape.linear-kept-input", "shape.padding-one-side",
 		"shape.pool-stride-one", "shape.unchanged"},
+	"cnn-diagram": {"diagram.channels-last", "diagram.channels-multiplied", "diagram.flatten-forgot-channels", "diagram.flatten-sum",
+		"diagram.forgot-channels", "diagram.forgot-plus-one", "diagram.kept-input-channels", "diagram.linear-kept-input",
+		"diagram.missing-block", "diagram.padding-one-side", "diagram.pool-stride-one", "diagram.unchanged", "diagram.wrong-order"},
 	"cnn-parameters": {"params.bias-per-input", "params.bias-per-layer", "params.divided-by-other", "params.forgot-bias",
 		"params.forgot-input-channels", "params.fraction-as-percent", "params.missed-fc-layer", "params.percent-without-sign",
 		"params.share-precision", "params.swapped-shares"},

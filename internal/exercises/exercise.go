@@ -33,6 +33,10 @@ const (
 	KindSingleChoice   Kind = "single-choice"
 	KindMultipleChoice Kind = "multiple-choice"
 	KindSelfCheck      Kind = "self-check"
+	// KindDiagram is a diagram to build: Slots positions, each a block
+	// chosen from Options and labelled with a shape. Its answer text is
+	// "block=shape; block=shape; …".
+	KindDiagram Kind = "diagram"
 )
 
 // Status is the verdict on one part.
@@ -147,6 +151,8 @@ type Part struct {
 	Input string
 	// Options are the choices of a single- or multiple-choice part.
 	Options []Option
+	// Slots is the number of positions of a diagram part.
+	Slots int
 	// Rows and Cols size the input grid of a matrix part.
 	Rows, Cols int
 	// ModelAnswer and Checklist belong to self-check parts.

@@ -1,0 +1,276 @@
+package exercises
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/stride-tutor/stride/internal/compute"
+	"github.com/stride-tutor/stride/internal/exercises/answer"
+)
+
+// cnnDiagram asks section 3.3.2's task, "draw a diagram that illustrates
+// the table", as a diagram the server can check: the student puts the
+// network's layer blocks in order and labels each with the shape of its
+// output. On the page every position is a select box of blocks and a text
+// box for the shape, so it works with a keyboard, a screen reader and no
+// JavaScript; the drawn network comes with the solution, after an attempt.
+func cnnDiagram() *Exercise {
+	return &Exercise{
+		ID:           "cnn-diagram",
+		Domain:       "diagram",
+		Title:        "Draw the CNN",
+		Section:      "3.3",
+		SectionTitle: "Parameters",
+		Summary:      "Draw the section 3.3 network as a diagram: put its layer blocks in order and label each with its output shape.",
+		generate:     generateCNNDiagram,
+	}
+}
+
+// diagramSep separates the positions of a diagram answer; each position is
+// "block=shape".
+const diagramSep = ";"
+
+// diagramBlock is one layer block of the diagram: its option ID and its
+// position in the network.
+type diagramBlock struct {
+	id    string
+	layer CNNLayer
+}
+
+// blockID names a layer block by what it does, not by where it sits, so the
+// IDs on the page do not give the order away. Two identical layers share an
+// ID, and either may stand in either place.
+func blockID(l CNNLayer) string {
+	switch l.Type {
+	case "MaxPool2d":
+		return fmt.Sprintf("maxpool-%dx%d-s%d", l.KernelSize, l.KernelSize, l.Stride)
+	case "Conv2d":
+		return fmt.Sprintf("conv-%dx%d-%d", l.KernelSize, l.KernelSize, l.OutChannels)
+	case "Linear":
+		return fmt.Sprintf("linear-%d", l.OutFeatures)
+	}
+	return strings.ToLower(l.Type)
+}
+
+func generateCNNDiagram(seed uint64, rng *rand.Rand) (*Variant, error) {
+	d := recitationCNN()
+	if seed != 0 {
+		d = drawCNN(rng)
+	}
+	layers := d.computeLayers()
+	res, err := compute.PropagateNetwork(d.InputShape, layers)
+	if err != nil {
+		return nil, fmt.Errorf("propagate: %w", err)
+	}
+	v := &Variant{Data: d}
+	v.Intro = append(cnnIntro(d), Block{Text: "Section 3.3.2 asks for a diagram of this network: one block per layer, in the order the image " +
+		"passes through them, each labelled with the shape of the tensor it outputs. Build it below: choose the block for each position " +
+		"and write its output shape."})
+
+	blocks := make([]diagramBlock, len(d.Layers))
+	rows := make([]*Part, len(d.Layers))
+	var wantIDs, wantShapes []string
+	prev := d.InputShape
+	stages := []NetworkStage{{Op: "input", Shape: d.InputShape}}
+	for i, l := range d.Layers {
+		out := res.Layers[i].OutputShape
+		blocks[i] = diagramBlock{id: blockID(l), layer: l}
+		rows[i] = cnnRowPart(l, layers[i], prev, out)
+		wantIDs = append(wantIDs, blocks[i].id)
+		wantShapes = append(wantShapes, shapeText(out))
+		stages = append(stages, NetworkStage{Op: cnnOperation(l), Shape: out})
+		prev = out
+	}
+	// The options: each distinct block once, in an order drawn by seed
+	// (seed 0 too: the recitation's order would be the answer).
+	var opts []Option
+	for _, b := range blocks {
+		if !slices.ContainsFunc(opts, func(o Option) bool { return o.ID == b.id }) {
+			opts = append(opts, Option{ID: b.id, Text: cnnOperation(b.layer)})
+		}
+	}
+	for slices.EqualFunc(opts, uniqueIDs(wantIDs), func(o Option, id string) bool { return o.ID == id }) {
+		rng.Shuffle(len(opts), func(i, j int) { opts[i], opts[j] = opts[j], opts[i] })
+	}
+	input := make([]string, len(blocks))
+	solution := []string{fmt.Sprintf("The image enters as %s.", shapeText(d.InputShape))}
+	for i := range blocks {
+		input[i] = wantIDs[i] + "=" + wantShapes[i]
+		solution = append(solution, fmt.Sprintf("Block %d, %s: outputs %s.", i+1, cnnOperation(blocks[i].layer), wantShapes[i]))
+	}
+	solution = append(solution, "Every layer's shape follows from the one before it, exactly as in the shape table; the drawing puts them side by side.")
+	n := len(blocks)
+	p := &Part{
+		ID:          "diagram",
+		Label:       "The network diagram",
+		Prompt:      fmt.Sprintf("Build the diagram: for each of the %d positions, from the input onwards, choose the layer block and write the shape it outputs.", n),
+		Kind:        KindDiagram,
+		Placeholder: "choose a block and write its output shape",
+		Format: "For each position choose a block and write its output shape as C@H×W (like {shape3}) or, for a flat vector, one number (like {flat}). " +
+			"As text (in the check API): block=shape for each position, separated by semicolons.",
+		Options: opts,
+		Slots:   n,
+		Hints: []string{
+			"The question lists the layers in the order the image passes through them; the softmax comes last.",
+			"Each block's output shape is the next block's input: start from the input shape and apply one layer at a time.",
+			"Pooling and activations keep the channels; a conv layer outputs one channel per filter; flatten multiplies C, H and W.",
+		},
+		Solution:  solution,
+		Answer:    strings.Join(wantShapes, " → "),
+		Input:     strings.Join(input, diagramSep+" "),
+		Animation: -1,
+		Diagram:   &NetworkDiagram{Caption: "The network: one block per layer, labelled with its output shape", Stages: stages},
+		check:     diagramCheck(blocks, rows, opts, wantShapes),
+	}
+	v.Parts = []*Part{p}
+	return v, nil
+}
+
+// uniqueIDs is ids with repeats left out, in first-seen order.
+func uniqueIDs(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// diagramEntry is one position of a diagram answer.
+type diagramEntry struct {
+	block string
+	shape answer.Shape
+	text  string
+}
+
+// parseDiagram reads "block=shape; block=shape; …" with exactly n
+// positions, each naming a block of opts.
+func parseDiagram(text string, n int, opts []Option) ([]diagramEntry, error) {
+	parts := strings.Split(strings.TrimSpace(text), diagramSep)
+	if len(parts) > 0 && strings.TrimSpace(parts[len(parts)-1]) == "" {
+		parts = parts[:len(parts)-1]
+	}
+	if len(parts) != n {
+		return nil, fmt.Errorf("the diagram has %d positions; give one block=shape for each of them, separated by semicolons (found %d)", n, min(len(parts), 1000))
+	}
+	out := make([]diagramEntry, n)
+	for i, s := range parts {
+		id, shape, ok := strings.Cut(s, "=")
+		id = strings.TrimSpace(id)
+		if !ok || id == "" || strings.TrimSpace(shape) == "" {
+			return nil, fmt.Errorf("position %d needs a block and a shape, written block=shape", i+1)
+		}
+		if !slices.ContainsFunc(opts, func(o Option) bool { return o.ID == id }) {
+			return nil, fmt.Errorf("position %d names no block of this network; the blocks are %s", i+1, blockIDs(opts))
+		}
+		sh, err := answer.ParseShape(shape)
+		if err != nil {
+			return nil, fmt.Errorf("position %d's shape: %w", i+1, err)
+		}
+		out[i] = diagramEntry{block: id, shape: sh, text: strings.TrimSpace(shape)}
+	}
+	return out, nil
+}
+
+func blockIDs(opts []Option) string {
+	ids := make([]string, len(opts))
+	for i, o := range opts {
+		ids[i] = o.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+// diagramCheck checks the order of the blocks first, then each position's
+// shape; a wrong shape gets the shape table's diagnosis for that layer.
+func diagramCheck(blocks []diagramBlock, rows []*Part, opts []Option, wantShapes []string) checker {
+	n := len(blocks)
+	want := make([]string, n)
+	for i, b := range blocks {
+		want[i] = b.id
+	}
+	right := func(i int) string { return want[i] + "=" + wantShapes[i] }
+	var examples []example
+	// Two neighbouring blocks swapped, with the right shapes.
+	for i := 0; i+1 < n; i++ {
+		if want[i] != want[i+1] {
+			ex := make([]string, n)
+			for j := range ex {
+				ex[j] = right(j)
+			}
+			ex[i], ex[i+1] = want[i+1]+"="+wantShapes[i], want[i]+"="+wantShapes[i+1]
+			examples = append(examples, example{code: "wrong-order", input: strings.Join(ex, "; ")})
+			break
+		}
+	}
+	// A block left out and another drawn twice.
+	for i := 0; i+1 < n; i++ {
+		if want[i] != want[i+1] {
+			ex := make([]string, n)
+			for j := range ex {
+				ex[j] = right(j)
+			}
+			ex[i+1] = want[i] + "=" + wantShapes[i+1]
+			examples = append(examples, example{code: "missing-block", input: strings.Join(ex, "; ")})
+			break
+		}
+	}
+	// Each layer's shape mistakes, at its position.
+	for i, r := range rows {
+		for _, e := range r.check.examples {
+			ex := make([]string, n)
+			for j := range ex {
+				ex[j] = right(j)
+			}
+			ex[i] = want[i] + "=" + e.input
+			examples = append(examples, example{code: e.code, input: strings.Join(ex, "; ")})
+		}
+	}
+	return checker{examples: examples, fn: func(text string) Verdict {
+		got, err := parseDiagram(text, n, opts)
+		if err != nil {
+			return Verdict{Status: StatusInvalid, unreadable: err.Error()}
+		}
+		readAs := diagramReadAs(got)
+		ids := make([]string, n)
+		for i, e := range got {
+			ids[i] = e.block
+		}
+		if !slices.Equal(ids, want) {
+			if a, b := slices.Sorted(slices.Values(ids)), slices.Sorted(slices.Values(want)); !slices.Equal(a, b) {
+				return diagnosed(readAs, "missing-block", "Every layer of the network is one block of the diagram, each used once "+
+					"(a layer the network has twice appears twice). Check which block you used twice and which one is missing.")
+			}
+			for i := range ids {
+				if ids[i] != want[i] {
+					return diagnosed(readAs, "wrong-order", fmt.Sprintf("All the blocks are there, but not in the order the image passes through them: "+
+						"position %d is the first out of place. Read the layer list in the question again, from the input onwards.", i+1))
+				}
+			}
+		}
+		for i, e := range got {
+			vd := rows[i].check.check(e.text)
+			if vd.Status == StatusCorrect {
+				continue
+			}
+			fb := fmt.Sprintf("The blocks are in the right order. Position %d, %s: ", i+1, cnnOperation(blocks[i].layer))
+			if vd.Mistake != "" {
+				return diagnosedAll(readAs, vd.Mistakes, fb+vd.Feedback)
+			}
+			return wrong(readAs, fb+"the shape is not what this layer outputs. "+vd.Feedback)
+		}
+		return correct(readAs, "Correct: every block is in its place with its output shape.")
+	}}
+}
+
+// diagramReadAs says how a diagram answer was read: the blocks in order,
+// each with its shape.
+func diagramReadAs(got []diagramEntry) string {
+	parts := make([]string, len(got))
+	for i, e := range got {
+		parts[i] = e.block + " " + shapeText(e.shape.Dims)
+	}
+	return "read as " + strings.Join(parts, " → ")
+}
