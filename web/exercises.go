@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -434,9 +436,29 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 			msg = fe.field + " " + msg
 		}
 	}
+	title := "This request cannot be answered"
+	if status == http.StatusNotFound {
+		title = "Page not found"
+	}
 	s.render(w, r, status, templates.Message(templates.MessageProps{
-		Links: s.links(), Title: http.StatusText(status), Message: msg,
+		Links: s.links(), Title: title, Message: sentence(msg),
 	}))
+}
+
+// sentence turns an error message, written lower-case for JSON clients
+// ("there is no exercise …"), into a sentence for a page: capital first
+// letter, one final full stop.
+func sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	r, n := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[n:]
+	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") && !strings.HasSuffix(msg, "!") {
+		msg += "."
+	}
+	return msg
 }
 
 // showCell finds the output cell a wrong answer should replay: the first

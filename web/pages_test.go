@@ -35,6 +35,10 @@ func TestPagesRender(t *testing.T) {
 		{"/", 200, []string{"<h1>", "Compute API", "/api/v1/compute/conv2d", `lang="en"`, `<main id="main"`}},
 		{"/api", 200, []string{"curl -s http://localhost:8080/api/v1/compute/network", "405050", "/api/v1/openapi.json"}},
 		{"/no/such/page", 404, []string{"Page not found", "/no/such/page"}},
+		// Error messages are sentences on a page, not the JSON API's
+		// lower-case fragments.
+		{"/exercises/no-such-exercise", 404, []string{"<h1>Page not found</h1>", "<p>There is no exercise &#34;no-such-exercise&#34;.</p>"}},
+		{"/exercises/conv-by-hand?seed=x", 400, []string{"<p>Seed "}},
 	}
 	for _, tc := range tests {
 		rec := do(t, h, http.MethodGet, tc.path, "")
