@@ -223,8 +223,9 @@
   };
 
   Player.prototype.updateToggle = function () {
+    // The label alone says what the button does; an aria-pressed state on
+    // top would be read as "Pause, pressed".
     this.toggleButton.textContent = this.playing ? "Pause" : "Play";
-    this.toggleButton.setAttribute("aria-pressed", this.playing ? "true" : "false");
   };
 
   Player.prototype.updatePosition = function () {

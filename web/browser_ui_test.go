@@ -32,3 +32,26 @@ func TestBrowserNoGreyedQuestions(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserPlayButtonOneSemantics: the Play button names its action by
+// its label only. A label that changes to "Pause" together with
+// aria-pressed="true" is read as "Pause, pressed".
+func TestBrowserPlayButtonOneSemantics(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	toggle := `document.querySelector("#player-main [data-action=toggle]")`
+	step(t, ctx, "play",
+		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
+		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 9")`),
+		chromedp.Evaluate[chromedp.Void](toggle+`.textContent === "Play" && `+toggle+`.click()`),
+		chromedp.Poll[chromedp.Void](toggle+`.textContent === "Pause"`),
+	)
+	for _, next := range []string{"Play", "Pause"} {
+		has, err := chromedp.Run(ctx, chromedp.Evaluate[bool](toggle+`.hasAttribute("aria-pressed")`))
+		if err != nil || has {
+			t.Errorf("before %s: the toggle carries aria-pressed as well as a changing label (%v)", next, err)
+		}
+		step(t, ctx, "toggle to "+next, chromedp.Evaluate[chromedp.Void](toggle+`.click()`), chromedp.Poll[chromedp.Void](toggle+`.textContent === "`+next+`"`))
+	}
+}
