@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -54,4 +55,48 @@ func TestBrowserPlayButtonOneSemantics(t *testing.T) {
 		}
 		step(t, ctx, "toggle to "+next, chromedp.Evaluate[chromedp.Void](toggle+`.click()`), chromedp.Poll[chromedp.Void](toggle+`.textContent === "`+next+`"`))
 	}
+}
+
+// TestBrowserHomeOutline: on a desktop the home page reads as an outline,
+// each exercise a full-width row with its progress, not a grid of cards
+// that leaves most of a row empty when a section has one exercise.
+func TestBrowserHomeOutline(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	for _, width := range []int64{1280, 390} {
+		step(t, ctx, "open home", chromedp.EmulateViewport(width, 900), chromedp.Navigate(srv.URL+"/"),
+			chromedp.Poll[chromedp.Void](`document.querySelector("[data-exercise-id] .progress").textContent !== ""`))
+		narrow, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-exercise-id]")].filter(c => {
+			const sec = c.closest(".home-section").getBoundingClientRect().width;
+			return c.getBoundingClientRect().width < 0.9 * sec;
+		}).map(c => c.getAttribute("data-exercise-id"))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(narrow) > 0 {
+			t.Errorf("width %d: exercises narrower than their section: %v", width, narrow)
+		}
+		if over := pageOverflow(t, ctx); over != "" {
+			t.Errorf("width %d: %s", width, over)
+		}
+	}
+}
+
+// pageOverflow reports an element wider than the viewport, which makes the
+// whole page scroll sideways.
+func pageOverflow(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const w = document.documentElement.clientWidth;
+		if (document.documentElement.scrollWidth <= w) return "";
+		for (const el of document.querySelectorAll("body *")) {
+			const r = el.getBoundingClientRect();
+			if (r.right > w + 1 && !el.closest(".table-scroll, pre, .scroll-x")) return "page scrolls sideways: " + el.tagName + "." + el.className + " ends at " + Math.round(r.right) + " > " + w;
+		}
+		return "page scrolls sideways (" + document.documentElement.scrollWidth + " > " + w + ")";
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

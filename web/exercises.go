@@ -281,6 +281,7 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		p.Score, p.Max = res.Score, res.Max
 	}
 	p.Player = s.exercisePlayer(v)
+	p.Links = s.playerLinks(p.Player != nil)
 	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v, narrowed)), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
 	for i, b := range v.Intro {
 		p.Intro = append(p.Intro, blockView(b, fmt.Sprintf("diagram-intro-%d", i)))

@@ -147,3 +147,35 @@ func TestNormalizeBasePath(t *testing.T) {
 		}
 	}
 }
+
+// TestPlayerScriptOnlyWithPlayer: only pages that show an animation player
+// load player.js.
+func TestPlayerScriptOnlyWithPlayer(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	tests := []struct {
+		path   string
+		player bool
+	}{
+		{"/", false},
+		{"/api", false},
+		{"/no/such/page", false},
+		{"/exercises/rnn-shapes", false},
+		{"/exercises/rnn-forward", false},
+		{"/exercises/cnn-concepts", false},
+		{"/embed/rnn-shapes", false},
+		{"/exercises/conv-by-hand", true},
+		{"/embed/conv-by-hand", true},
+		{"/exercises/cnn-shape-table", true},
+		{"/playground", true},
+		{"/embed/playground", true},
+	}
+	for _, tc := range tests {
+		body := do(t, h, http.MethodGet, tc.path, "").Body.String()
+		if got := strings.Contains(body, "/static/player."); got != tc.player {
+			t.Errorf("%s: loads player.js = %v, want %v", tc.path, got, tc.player)
+		}
+		if got := strings.Contains(body, `class="player"`) || strings.Contains(body, `class="player `); got != tc.player {
+			t.Errorf("%s: shows a player = %v, want %v", tc.path, got, tc.player)
+		}
+	}
+}

@@ -65,6 +65,7 @@ func (s *Server) embedPlayground(w http.ResponseWriter, r *http.Request) {
 		ID: "main", WSURL: s.base + "/ws/animate", Heading: "Step by step",
 		Animations: []templates.PlayerAnimation{{Label: label, Start: start, Table: stepTable(label, tr)}},
 	}
+	props.Links = s.playerLinks(true)
 	s.render(w, r, http.StatusOK, templates.EmbedPlayer(props))
 }
 
@@ -105,6 +106,7 @@ func (s *Server) playground(w http.ResponseWriter, r *http.Request) {
 		ID: "main", WSURL: s.base + "/ws/animate", Heading: "Step by step",
 		Animations: []templates.PlayerAnimation{{Label: label, Start: start, Table: stepTable(label, tr)}},
 	}
+	props.Links = s.playerLinks(true)
 	s.render(w, r, http.StatusOK, templates.Playground(props))
 }
 
