@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -33,7 +34,7 @@ func TestPagesRender(t *testing.T) {
 		want   []string
 	}{
 		{"/", 200, []string{"<h1>", "Compute API", "/api/v1/compute/conv2d", `lang="en"`, `<main id="main"`}},
-		{"/api", 200, []string{"curl -s http://localhost:8080/api/v1/compute/network", "405050", "/api/v1/openapi.json"}},
+		{"/api", 200, []string{"curl -s http://example.com/api/v1/compute/network", "405050", "/api/v1/openapi.json"}},
 		{"/no/such/page", 404, []string{"Page not found", "/no/such/page"}},
 		// Error messages are sentences on a page, not the JSON API's
 		// lower-case fragments.
@@ -177,5 +178,36 @@ func TestPlayerScriptOnlyWithPlayer(t *testing.T) {
 		if got := strings.Contains(body, `class="player"`) || strings.Contains(body, `class="player `); got != tc.player {
 			t.Errorf("%s: shows a player = %v, want %v", tc.path, got, tc.player)
 		}
+	}
+}
+
+// TestAPIReferenceExamples: the curl examples use the address and base path
+// the page was reached by, matrices print one row per line, and every code
+// block can take keyboard focus (it may scroll sideways).
+func TestAPIReferenceExamples(t *testing.T) {
+	h := newTestHandler(t, Config{BasePath: "/tutor"})
+	req := httptest.NewRequest(http.MethodGet, "/tutor/api", nil)
+	req.Host = "stride.example.edu"
+	req.Header.Set("X-Forwarded-Proto", "https")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	for _, want := range []string{
+		"curl -s https://stride.example.edu/tutor/api/v1/compute/conv2d",
+		"[-1, -23, -11],\n    [11, 27, 34],\n    [-3, -18, -22]\n  ],\n  &#34;shape&#34;: [3, 3]",
+		"{&#34;type&#34;: &#34;Conv2d&#34;, &#34;output_shape&#34;: [12, 48, 48], &#34;params&#34;: 10416},",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/api lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "localhost:8080") {
+		t.Error("/api hard-codes localhost:8080")
+	}
+	if n, focusable := strings.Count(body, "<pre"), strings.Count(body, `<pre tabindex="0"`); n == 0 || n != focusable {
+		t.Errorf("%d of %d code blocks are focusable", focusable, n)
+	}
+	if lines := strings.Count(body, "\n"); lines > 120 {
+		t.Errorf("/api has %d lines; examples should print compactly", lines)
 	}
 }
