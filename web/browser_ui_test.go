@@ -100,3 +100,46 @@ func pageOverflow(t *testing.T, ctx context.Context) string {
 	}
 	return s
 }
+
+// TestBrowserShapeTableOnPhone fills the CNN shape table at phone widths
+// and checks that nothing scrolls sideways and every verdict shows right
+// by its input, inside the screen.
+func TestBrowserShapeTableOnPhone(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	for _, width := range []int64{360, 390} {
+		step(t, ctx, "check the table",
+			chromedp.EmulateViewport(width, 844),
+			chromedp.Navigate(srv.URL+"/exercises/cnn-shape-table"),
+			chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+			chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(".shape-table input").forEach(i => i.value = "3@64x64")`),
+			chromedp.Click(chromedp.CSS(".exercise-form button[type=submit]")),
+			chromedp.Poll[chromedp.Void](`document.getElementById("score").textContent.startsWith("Score")`),
+		)
+		problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+			const w = document.documentElement.clientWidth, out = [];
+			const scroll = document.querySelector(".shape-table").closest(".table-scroll");
+			if (scroll && scroll.scrollWidth > scroll.clientWidth + 1) out.push("table scrolls sideways: " + scroll.scrollWidth + " in " + scroll.clientWidth);
+			const cap = document.querySelector(".shape-table caption");
+			if (cap.getBoundingClientRect().right > w || cap.scrollWidth > cap.clientWidth + 1) out.push("caption cut off");
+			document.querySelectorAll(".shape-table tr[data-part]").forEach(tr => {
+				const id = tr.getAttribute("data-part");
+				const input = document.getElementById("answer-" + id).getBoundingClientRect();
+				const v = document.getElementById("verdict-" + id).getBoundingClientRect();
+				if (input.right > w || input.left < 0) out.push(id + ": input outside the screen");
+				if (v.width === 0 || v.right > w || v.left < 0) out.push(id + ": verdict outside the screen");
+				if (v.top < input.bottom - 1 || v.top - input.bottom > 40) out.push(id + ": verdict not next to the input (" + Math.round(v.top - input.bottom) + " px below)");
+			});
+			return out;
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems {
+			t.Errorf("width %d: %s", width, p)
+		}
+		if over := pageOverflow(t, ctx); over != "" {
+			t.Errorf("width %d: %s", width, over)
+		}
+	}
+}
