@@ -198,11 +198,8 @@ func (a *animator) originAllowed(r *http.Request) bool {
 	if origin == "" || a.allowAny {
 		return true
 	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false // includes the opaque origin "null"
-	}
-	if strings.EqualFold(u.Host, r.Host) {
+	// Scheme, host and port must all match: http://host is not https://host.
+	if sameOrigin(origin, r) {
 		return true
 	}
 	return a.allowed[normalizeOrigin(origin)]

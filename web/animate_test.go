@@ -628,20 +628,31 @@ func TestAnimateReadLimit(t *testing.T) {
 func TestAnimateOrigin(t *testing.T) {
 	a := newTestAnimator(AnimatorConfig{AllowedOrigins: []string{"https://LMS.example.edu/"}})
 	srv := animTestServer(t, a)
+	host := strings.TrimPrefix(srv.URL, "http://")
 	for _, tc := range []struct {
 		origin string
+		proto  string // X-Forwarded-Proto, as a TLS-terminating proxy sets it
 		ok     bool
 	}{
-		{"", true},
-		{srv.URL, true}, // same host as the request
-		{"https://lms.example.edu", true},
-		{"https://evil.example", false},
-		{"https://lms.example.edu:8443", false},
-		{"null", false},
+		{"", "", true},
+		{srv.URL, "", true}, // the request's own origin
+		{"https://lms.example.edu", "", true},
+		{"https://evil.example", "", false},
+		{"https://lms.example.edu:8443", "", false},
+		{"null", "", false},
+		// Scheme and port count, not only the host name.
+		{"https://" + host, "", false},
+		{"http://" + host + "0", "", false},
+		{"ws://" + host, "", false},
+		{"https://" + host, "https", true},
+		{srv.URL, "https", false},
 	} {
 		h := http.Header{}
 		if tc.origin != "" {
 			h.Set("Origin", tc.origin)
+		}
+		if tc.proto != "" {
+			h.Set("X-Forwarded-Proto", tc.proto)
 		}
 		conn, resp, err := websocket.DefaultDialer.Dial(animURL(srv), h)
 		if tc.ok {

@@ -27,7 +27,7 @@ func do(t testing.TB, h http.Handler, method, path, body string) *httptest.Respo
 		r = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, path, r)
-	if body != "" {
+	if body != "" || method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	rec := httptest.NewRecorder()

@@ -73,12 +73,8 @@ func writeClientError(w http.ResponseWriter, err error) {
 // content type, unknown fields, trailing data and oversized bodies, and
 // phrases each failure so that a person can fix the request.
 func decodeJSON(r *http.Request, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt := strings.ToLower(strings.TrimSpace(strings.Split(ct, ";")[0]))
-		if mt != "application/json" {
-			return &fieldError{status: http.StatusUnsupportedMediaType, field: "Content-Type",
-				msg: fmt.Sprintf("send the body as application/json, not %q", mt)}
-		}
+	if err := checkJSONContentType(r); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()

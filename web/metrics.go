@@ -48,9 +48,34 @@ func newMetrics(activeStreams func() int) *metrics {
 	return m
 }
 
+// observeRequest records one request. route must be a chi route pattern or
+// "unmatched"; method and status are mapped onto closed sets here, so no
+// request can add a label value of its own choosing.
 func (m *metrics) observeRequest(route, method string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	method = methodLabel(method)
+	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
 	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// methodLabel maps the request method onto the methods of RFC 9110 and
+// PATCH; anything else, which a client may make up at any length, is
+// "other".
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
+}
+
+// statusLabel keeps status labels to three-digit codes. Handlers choose
+// the codes, so this only guards against a bug writing something odd.
+func statusLabel(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status)
 }
 
 // observeCheck counts the verdicts of one check. Exercise IDs come from the

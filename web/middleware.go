@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -49,6 +50,9 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	// writeFailed is set when a write to the client failed: the client
+	// closed the connection or stopped reading until the write timeout.
+	writeFailed bool
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -64,12 +68,48 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	}
 	n, err := s.ResponseWriter.Write(b)
 	s.bytes += int64(n)
+	if err != nil {
+		s.writeFailed = true
+	}
 	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer, which the
 // websocket upgrade needs to hijack the connection.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// StatusClientClosedRequest is the status the request log and metrics
+// record for a request whose client went away before the response was
+// delivered (nginx's 499). It is never sent: there is no one to send it to.
+const StatusClientClosedRequest = 499
+
+// requestInfoKey finds a request's *requestInfo in its context.
+type requestInfoKey struct{}
+
+// requestInfo is what handlers tell the request log about a request that
+// the response alone does not show. The request's own goroutine writes and
+// reads it, so it needs no lock.
+type requestInfo struct {
+	// unmatched is set by the not-found handlers: no route matched, so the
+	// route label is "unmatched" whatever pattern chi was trying.
+	unmatched bool
+}
+
+// markUnmatched records that no route matched r.
+func markUnmatched(r *http.Request) {
+	if ri, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
+		ri.unmatched = true
+	}
+}
+
+// unmatched wraps a not-found handler so its requests share one route
+// label.
+func unmatched(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		markUnmatched(r)
+		next(w, r)
+	}
+}
 
 // requestLog writes one structured line per request: id, route pattern,
 // status, bytes and duration. It never logs bodies, so student answers stay
@@ -84,30 +124,49 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 			}
 			w.Header().Set("X-Request-Id", id)
 			rec := &statusRecorder{ResponseWriter: w}
+			info := &requestInfo{}
+			r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 			next.ServeHTTP(rec, r)
+			// The route label is a registered pattern, never the path, so
+			// its values are the routes of this file plus "unmatched".
 			route := ""
 			if rc := chi.RouteContext(r.Context()); rc != nil {
 				route = rc.RoutePattern()
 			}
-			if route == "" {
+			if route == "" || info.unmatched {
 				route = "unmatched"
 			}
 			status := rec.status
 			if status == 0 {
 				status = http.StatusOK
 			}
+			// The server cancels a request's context when its client
+			// disconnects (before the handler returned), and a failed
+			// write means the client stopped taking the response. Either
+			// way the client aborted: whatever the handler answered never
+			// arrived, and it is no server error.
+			aborted := rec.writeFailed || r.Context().Err() != nil
+			if aborted {
+				status = StatusClientClosedRequest
+			}
 			elapsed := time.Since(start)
 			if m != nil {
 				m.observeRequest(route, r.Method, status, elapsed)
 			}
-			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			attrs := []slog.Attr{
 				slog.String("request_id", id),
-				slog.String("method", r.Method),
+				// A method may be any token of any length; a made-up one
+				// is clipped so it cannot flood the log.
+				slog.String("method", clip(r.Method, 16)),
 				slog.String("route", route),
 				slog.Int("status", status),
 				slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", elapsed),
-			)
+			}
+			if aborted {
+				attrs = append(attrs, slog.String("outcome", "client_abort"))
+			}
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		})
 	}
 }

@@ -140,6 +140,13 @@ func TestNormalizeBasePath(t *testing.T) {
 	}{
 		{"", "", true}, {"/", "", true}, {"tutor", "/tutor", true}, {"/tutor/", "/tutor", true},
 		{"/a/b", "/a/b", true}, {"/a//b", "", false}, {"/../x", "", false}, {"/a b", "", false}, {"/<x>", "", false},
+		// Dot segments: browsers resolve them away, so links built on
+		// them miss the routes ("/tutor/./static" becomes "/tutor/static"),
+		// and "." alone redirects "/" to itself forever.
+		{".", "", false}, {"/./", "", false}, {"..", "", false}, {"tutor/.", "", false}, {"./tutor", "", false},
+		{"/tutor/..", "", false}, {"/a/./b", "", false}, {"/a/../b", "", false},
+		// Dots inside a segment are ordinary characters.
+		{"/v1.2", "/v1.2", true}, {"/.well", "/.well", true}, {"/a..b", "/a..b", true}, {"/...", "/...", true},
 	}
 	for _, tc := range tests {
 		got, err := NormalizeBasePath(tc.in)

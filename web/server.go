@@ -95,8 +95,16 @@ func NormalizeBasePath(p string) (string, error) {
 			return "", fmt.Errorf("base path %q: only letters, digits, '/', '-', '_', '.' and '~' are allowed", p)
 		}
 	}
-	if strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "..") {
-		return "", fmt.Errorf("base path %q: empty, '.' or '..' segments are not allowed", p)
+	// Browsers and proxies resolve "." and ".." segments away, so links
+	// built on them would miss every route ("/tutor/./static/…" is fetched
+	// as "/tutor/static/…", and "." alone redirects "/" to itself).
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "":
+			return "", fmt.Errorf("base path %q: empty segments (\"//\") are not allowed", p)
+		case ".", "..":
+			return "", fmt.Errorf("base path %q: a '.' or '..' segment is not allowed; write the path without it, like /tutor", p)
+		}
 	}
 	return "/" + p, nil
 }
@@ -158,8 +166,10 @@ func NewHandler(cfg Config) (*App, error) {
 			r.With(limitBody(maxFormBytes)).Post("/embed/{id}", s.embedExerciseSubmit)
 			// Hashed assets are loaded by embedded pages too.
 			r.Get("/static/*", assets.ServeHTTP)
-			// The check API is what embedded exercises call.
-			r.With(limitBody(MaxBodyBytes)).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
+			// The check API is what embedded exercises call; like the rest
+			// of /api/v1 it is open to other origins (web/cors.go).
+			r.With(apiCORS, limitBody(MaxBodyBytes)).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
+			r.With(apiCORS).Options("/api/v1/exercises/{id}/check", preflight(http.MethodPost))
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(pageHeaders)
@@ -172,23 +182,34 @@ func NewHandler(cfg Config) (*App, error) {
 			r.Get("/exercises/{id}", s.exercisePage)
 			r.Post("/exercises/{id}", s.exerciseSubmit)
 			r.Route("/api/v1", func(r chi.Router) {
-				r.Get("/openapi.json", s.openAPI)
-				r.Get("/exercises", s.apiExerciseCatalog)
-				r.Get("/exercises/{id}", s.apiExerciseVariant)
+				r.Use(apiCORS)
+				for path, h := range map[string]http.HandlerFunc{
+					"/openapi.json":   s.openAPI,
+					"/exercises":      s.apiExerciseCatalog,
+					"/exercises/{id}": s.apiExerciseVariant,
+				} {
+					r.Get(path, h)
+					r.Options(path, preflight(http.MethodGet, http.MethodHead))
+				}
 				r.Route("/compute", func(r chi.Router) {
 					r.Use(limitBody(MaxBodyBytes))
-					r.Post("/conv2d", s.computeConv2D)
-					r.Post("/pool2d", s.computePool2D)
-					r.Post("/network", s.computeNetwork)
-					r.Post("/attention", s.computeAttention)
-					r.Post("/rnn", s.computeRNN)
+					for path, h := range map[string]http.HandlerFunc{
+						"/conv2d":    s.computeConv2D,
+						"/pool2d":    s.computePool2D,
+						"/network":   s.computeNetwork,
+						"/attention": s.computeAttention,
+						"/rnn":       s.computeRNN,
+					} {
+						r.Post(path, h)
+						r.Options(path, preflight(http.MethodPost))
+					}
 				})
-				r.NotFound(apiNotFound)
+				r.NotFound(unmatched(apiNotFound))
 				r.MethodNotAllowed(apiMethodNotAllowed)
 			})
 		})
 	})
-	app.NotFound(pageHeaders(http.HandlerFunc(s.notFound)).ServeHTTP)
+	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
 
 	root := chi.NewRouter()
@@ -251,6 +272,12 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
+		if r.Context().Err() != nil {
+			// The client went away mid-render (templ stops at a cancelled
+			// context): no one to answer, and no fault of Stride's. The
+			// request log records a client abort.
+			return
+		}
 		s.log.ErrorContext(r.Context(), "render page", "err", err, "path", r.URL.Path)
 		http.Error(w, "The page could not be rendered.", http.StatusInternalServerError)
 		return

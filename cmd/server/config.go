@@ -104,8 +104,8 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		return config{}, fmt.Errorf("%s: log format %q is not text or json", src, c.logFormat)
 	}
 	level, src := get("log-level")
-	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
-		return config{}, fmt.Errorf("%s: log level %q is not debug, info, warn or error", src, level)
+	if c.logLevel, err = parseLogLevel(level); err != nil {
+		return config{}, fmt.Errorf("%s: %w", src, err)
 	}
 	streams, src := get("max-streams")
 	n, err := strconv.Atoi(streams)
@@ -127,6 +127,23 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	c.trustedProxy = proxyHeader
 	return c, nil
+}
+
+// parseLogLevel accepts exactly the documented levels, in any case.
+// slog.Level's own parser also takes offsets such as "INFO+2", which the
+// documentation does not promise and which hide typos.
+func parseLogLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("log level %q is not debug, info, warn or error", s)
 }
 
 func validateAddr(addr string) error {
