@@ -137,7 +137,8 @@
     if (v.read_as) {
       var read = document.createElement("span");
       read.className = "read-as";
-      read.textContent = " (" + v.read_as + ")";
+      // read_as_html is rendered and escaped by the server's math renderer.
+      read.innerHTML = " (" + (v.read_as_html || "") + ")";
       line.appendChild(read);
     }
     box.appendChild(line);

@@ -48,23 +48,27 @@ type BlockView struct {
 	RNN   *RNNDiagramView
 }
 
-// GridView is a labelled matrix of numbers.
+// GridView is a labelled matrix of numbers; the label was rendered by the
+// math renderer.
 type GridView struct {
-	Label string
+	Label template.HTML
 	Rows  [][]string
 }
 
 // TableView is a small table; cells were rendered by the math renderer.
 type TableView struct {
-	Caption string
-	Header  []string
+	Caption template.HTML
+	Header  []template.HTML
 	Rows    [][]template.HTML
 }
 
 // PartView is one question with the student's answer and its verdict.
 type PartView struct {
-	ID          string
+	ID string
+	// Label is the plain-Unicode name of the part (for attributes);
+	// LabelHTML the same rendered with its math.
 	Label       string
+	LabelHTML   template.HTML
 	Prompt      template.HTML
 	Kind        string
 	Placeholder string
@@ -105,7 +109,7 @@ type VerdictView struct {
 	Status     string
 	Headline   string
 	Feedback   template.HTML
-	ReadAs     string
+	ReadAs     template.HTML
 	Consistent bool
 	// WrongCells are "r-c" keys of wrong matrix cells.
 	WrongCells map[string]bool

@@ -90,7 +90,7 @@ func (s *Server) apiExerciseVariant(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, p := range v.Parts {
-		pj := partJSON{ID: p.ID, Label: p.Label, Kind: string(p.Kind), Prompt: mathml.Plain(p.Prompt),
+		pj := partJSON{ID: p.ID, Label: mathml.Plain(p.Label), Kind: string(p.Kind), Prompt: mathml.Plain(p.Prompt),
 			Format: mathml.Plain(p.Format), Rows: p.Rows, Cols: p.Cols, Hints: []string{}}
 		for _, h := range p.Hints {
 			pj.Hints = append(pj.Hints, mathml.Plain(h))
@@ -117,6 +117,9 @@ type verdictJSON struct {
 	Feedback     string   `json:"feedback"`
 	FeedbackHTML string   `json:"feedback_html"`
 	ReadAs       string   `json:"read_as"`
+	// ReadAsHTML is read_as with its math as MathML, rendered and escaped
+	// by the server.
+	ReadAsHTML string `json:"read_as_html"`
 	Mistake      string   `json:"mistake,omitempty"`
 	Consistent   bool     `json:"consistent,omitempty"`
 	WrongCells   [][2]int `json:"wrong_cells,omitempty"`
@@ -183,7 +186,7 @@ func checkResponseFrom(v *exercises.Variant, res exercises.Result, answers map[s
 		vd := res.Parts[id]
 		vj := verdictJSON{
 			Status: string(vd.Status), Feedback: mathml.Plain(vd.Feedback), FeedbackHTML: string(md(vd.Feedback)),
-			ReadAs: vd.ReadAs, Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
+			ReadAs: mathml.Plain(vd.ReadAs), ReadAsHTML: string(md(vd.ReadAs)), Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
 		}
 		if part, ok := v.Part(id); ok {
 			if step, got := showCell(part, vd, answers[id]); step >= 0 {

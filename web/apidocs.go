@@ -52,7 +52,7 @@ var computeExamples = []endpointExample{
 	{
 		id: "attention", title: "Multi-head attention parameters", path: "/api/v1/compute/attention",
 		summary: "Shapes and parameter counts of $W_q$, $W_k$ and $W_v$ per head, per head and for the whole block; " +
-			"with out_proj the total matches PyTorch's nn.MultiheadAttention.",
+			"with `out_proj` the total matches PyTorch's `nn.MultiheadAttention`.",
 		request:  `{"d_model": 512, "num_heads": 8}`,
 		response: `{"weight_shape": [512, 64], "per_matrix_params": 32832, "per_head_params": 98496, "total_params": 787968}`,
 	},

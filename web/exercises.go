@@ -288,7 +288,7 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 	}
 	for _, part := range v.Parts {
 		pv := templates.PartView{
-			ID: part.ID, Label: part.Label, Prompt: md(part.Prompt), Kind: string(part.Kind),
+			ID: part.ID, Label: mathml.Plain(part.Label), LabelHTML: md(part.Label), Prompt: md(part.Prompt), Kind: string(part.Kind),
 			Placeholder: part.Placeholder, Format: md(part.Format),
 			Rows: part.Rows, Cols: part.Cols,
 			Hints: mdAll(part.Hints), Solution: mdAll(part.Solution), Answer: md(part.Answer),
@@ -352,9 +352,9 @@ func blockView(b exercises.Block, id string) templates.BlockView {
 				rows[i][j] = compute.FormatNumber(c)
 			}
 		}
-		return templates.BlockView{Grid: &templates.GridView{Label: b.Grid.Label, Rows: rows}}
+		return templates.BlockView{Grid: &templates.GridView{Label: md(b.Grid.Label), Rows: rows}}
 	case b.Table != nil:
-		t := &templates.TableView{Caption: b.Table.Caption, Header: b.Table.Header}
+		t := &templates.TableView{Caption: md(b.Table.Caption), Header: mdAll(b.Table.Header)}
 		for _, r := range b.Table.Rows {
 			t.Rows = append(t.Rows, mdAll(r))
 		}
@@ -371,7 +371,7 @@ func blockView(b exercises.Block, id string) templates.BlockView {
 
 func verdictView(vd exercises.Verdict, selfMark string) *templates.VerdictView {
 	v := &templates.VerdictView{
-		Status: string(vd.Status), Feedback: md(vd.Feedback), ReadAs: vd.ReadAs, Consistent: vd.Consistent,
+		Status: string(vd.Status), Feedback: md(vd.Feedback), ReadAs: md(vd.ReadAs), Consistent: vd.Consistent,
 	}
 	v.Headline = verdictHeadline(vd)
 	if vd.Status == exercises.StatusRevealed {

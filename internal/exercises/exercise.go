@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/stride-tutor/stride/internal/exercises/answer"
 )
@@ -117,7 +118,8 @@ type Variant struct {
 // Part is one question of a variant.
 type Part struct {
 	ID string
-	// Label is a short name for the part ("Output size", "maxpool-1").
+	// Label is a short name for the part ("Output size", "maxpool-1"); it
+	// may hold inline math ("Shape of $W_{hx}$").
 	Label string
 	// Prompt asks the question, with inline math.
 	Prompt string
@@ -159,6 +161,9 @@ type Part struct {
 	RNNDiagram *RNNDiagram
 
 	check func(text string) Verdict
+	// mathReadAs marks a part whose read-as echo is a formula although
+	// its kind is not (a shape whose dimensions are formulas).
+	mathReadAs bool
 }
 
 // Option is one choice of a choice part.
@@ -192,7 +197,8 @@ type Block struct {
 	RNN     *RNNDiagram
 }
 
-// Grid is a labelled matrix of numbers, like an image or a filter.
+// Grid is a labelled matrix of numbers, like an image or a filter; the
+// label may hold inline math.
 type Grid struct {
 	Label string
 	Cells [][]float64
@@ -327,7 +333,21 @@ func (p *Part) Check(text string) Verdict {
 	if len(text) > maxAnswerBytes {
 		return Verdict{Status: StatusInvalid, Feedback: fmt.Sprintf("This answer is longer than %d characters; it cannot be an answer to this part.", maxAnswerBytes)}
 	}
-	return p.check(text)
+	vd := p.check(text)
+	if p.Kind == KindFormula || p.mathReadAs {
+		vd.ReadAs = mathReadAs(vd.ReadAs)
+	}
+	return vd
+}
+
+// mathReadAs marks what follows "read as " in the echo of a formula as
+// inline math, so pages render it like every other formula ("read as
+// $d_{model}·d_k$") instead of showing its TeX spelling.
+func mathReadAs(s string) string {
+	if rest, ok := strings.CutPrefix(s, "read as "); ok && rest != "" && !strings.Contains(rest, "$") {
+		return "read as $" + rest + "$"
+	}
+	return s
 }
 
 func isBlank(s string) bool {

@@ -219,7 +219,7 @@ func rnnShapePart(id, name, plain string, expected [2]int, mistakes []mistake[[]
 	want := expected[:]
 	return &Part{
 		ID:          id,
-		Label:       "Shape of " + plain,
+		Label:       "Shape of $" + name + "$",
 		Prompt:      fmt.Sprintf("What is the shape of $%s$ (rows × columns)?", name),
 		Kind:        KindShape,
 		Placeholder: "e.g. 5x2",

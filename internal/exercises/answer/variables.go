@@ -245,14 +245,16 @@ func (r *resolver) split(word string) []int {
 	return out
 }
 
-// knownList lists the variables for error messages, in the exercise's order.
+// knownList lists the variables for error messages, in the exercise's
+// order, as a student types them, each in backticks (shown as code on a
+// page, dropped from plain text).
 func (r *resolver) knownList() string {
 	if len(r.vars) == 0 {
 		return "none (use numbers only)"
 	}
 	names := make([]string, 0, len(r.vars))
 	for _, v := range r.vars {
-		if d := v.display(); !slices.Contains(names, d) {
+		if d := "`" + v.Name + "`"; !slices.Contains(names, d) {
 			names = append(names, d)
 		}
 	}
