@@ -123,8 +123,10 @@ type VerdictView struct {
 type NetworkDiagramView struct {
 	// ID is unique on the page; the SVG's title and arrow marker derive
 	// their IDs from it.
-	ID            string
-	Caption       string
+	ID      string
+	Caption string
+	// Class is added to the figure (font sizes per kind of diagram).
+	Class         string
 	Width, Height int
 	Boxes         []DiagramBox
 	Arrows        []DiagramLine
@@ -144,6 +146,8 @@ type DiagramLine struct {
 	X1, Y1, X2, Y2 int
 	Label          string
 	LabelX, LabelY int
+	// Anchor is the label's text-anchor: "start" or "middle" (default).
+	Anchor string
 	// Path, when set, is an SVG path used instead of the straight line.
 	Path string
 }

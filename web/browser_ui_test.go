@@ -143,3 +143,52 @@ func TestBrowserShapeTableOnPhone(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserRNNDiagramLabelsFit measures the drawn RNN diagrams: every
+// label lies inside its box, arrow labels touch no box and stay in the
+// drawing, a subscript sits right by its base, and on a phone the labels
+// are still readable.
+func TestBrowserRNNDiagramLabelsFit(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	for _, width := range []int64{1280, 390} {
+		for _, page := range []string{"/exercises/rnn-shapes", "/exercises/rnn-forward", "/exercises/rnn-shapes?seed=5", "/exercises/rnn-forward?seed=3"} {
+			step(t, ctx, "open "+page, chromedp.EmulateViewport(width, 900), chromedp.Navigate(srv.URL+page), chromedp.WaitVisible(chromedp.CSS(".diagram-svg")))
+			problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+				const out = [];
+				const inside = (a, b) => a.x >= b.x - 0.5 && a.y >= b.y - 0.5 && a.x + a.width <= b.x + b.width + 0.5 && a.y + a.height <= b.y + b.height + 0.5;
+				const meets = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+				document.querySelectorAll(".diagram-svg").forEach(svg => {
+					const fig = svg.closest("figure").className;
+					const view = svg.viewBox.baseVal;
+					const boxes = [...svg.querySelectorAll("rect")].map(r => r.getBBox());
+					// Each title and subtitle belongs to the box around its anchor point.
+					svg.querySelectorAll(".diagram-title, .diagram-subtitle").forEach(tx => {
+						const x = tx.x.baseVal[0].value, y = tx.y.baseVal[0].value;
+						const r = boxes.find(b => x >= b.x && x <= b.x + b.width && y >= b.y && y <= b.y + b.height);
+						if (!r) out.push(fig + ": label \"" + tx.textContent + "\" has no box");
+						else if (!inside(tx.getBBox(), r)) out.push(fig + ": label \"" + tx.textContent + "\" spills out of its box");
+					});
+					svg.querySelectorAll(".diagram-label").forEach(tx => {
+						const b = tx.getBBox();
+						if (boxes.some(r => meets(b, r))) out.push(fig + ": arrow label \"" + tx.textContent + "\" overlaps a box");
+						if (!inside(b, {x: view.x, y: view.y, width: view.width, height: view.height})) out.push(fig + ": arrow label \"" + tx.textContent + "\" outside the drawing");
+					});
+					svg.querySelectorAll("text").forEach(tx => {
+						// White space before a subscript draws as a gap: "W  yh".
+						if (tx.querySelector("tspan") && /\s/.test(tx.textContent.trim())) out.push(fig + ": subscript of \"" + tx.textContent.trim() + "\" detached");
+						const px = parseFloat(getComputedStyle(tx).fontSize) * svg.getBoundingClientRect().width / view.width;
+						if (px < 10) out.push(fig + ": \"" + tx.textContent + "\" drawn at " + px.toFixed(1) + " px");
+					});
+				});
+				return out;
+			})()`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range problems {
+				t.Errorf("%s at %d px: %s", page, width, p)
+			}
+		}
+	}
+}
