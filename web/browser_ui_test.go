@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -190,5 +191,47 @@ func TestBrowserRNNDiagramLabelsFit(t *testing.T) {
 				t.Errorf("%s at %d px: %s", page, width, p)
 			}
 		}
+	}
+}
+
+// TestBrowserAnswersKeptPerVariant: typed answers and their verdicts come
+// back when a student leaves an exercise and returns, per variant.
+func TestBrowserAnswersKeptPerVariant(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	step(t, ctx, "answer and check",
+		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
+		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+		chromedp.SendKeys(chromedp.CSS("#answer-dims"), "3x3"),
+		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), "22"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("[data-part=whole-output] .cell-input, .part[data-kind=matrix] .cell-input").forEach((c, i) => c.value = String(i))`),
+		chromedp.Click(chromedp.CSS(".exercise-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#verdict-dims.verdict-correct")),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
+		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+	)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
+		document.getElementById("answer-dims").value,
+		document.getElementById("answer-bottom-right").value,
+		document.getElementById("verdict-dims").className,
+		document.getElementById("verdict-bottom-right").className,
+		document.getElementById("verdict-bottom-right").textContent,
+	]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != "3x3" || got[1] != "22" {
+		t.Errorf("typed answers not restored: %q, %q", got[0], got[1])
+	}
+	if !strings.Contains(got[2], "verdict-correct") || !strings.Contains(got[3], "verdict-incorrect") || !strings.Contains(got[4], "flipped") {
+		t.Errorf("verdicts not restored: %q", got[2:])
+	}
+	// Another variant starts empty.
+	step(t, ctx, "open another variant", chromedp.Navigate(srv.URL+"/exercises/conv-by-hand?seed=7"),
+		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`))
+	other, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("answer-dims").value + document.getElementById("verdict-dims").textContent`))
+	if err != nil || other != "" {
+		t.Errorf("seed 7 shows seed 0's answers: %q %v", other, err)
 	}
 }
