@@ -499,6 +499,22 @@
     }
     op.addEventListener("change", sync);
     sync();
+    // After "Show it step by step" the address ends in #playground-result,
+    // a focusable region: the browser scrolls there and focuses it. Do the
+    // same once more for browsers that only scroll.
+    // The grid editors above were added after the browser scrolled to the
+    // fragment, pushing the result down: scroll to it again.
+    function focusResult() {
+      var target = document.getElementById("playground-result");
+      if (!target || window.location.hash !== "#playground-result") return;
+      target.scrollIntoView({ block: "start" });
+      if (document.activeElement !== target) target.focus({ preventScroll: true });
+    }
+    focusResult();
+    // Chromium scrolls to the fragment once more when loading completes,
+    // to where the result was before the editors were added; correct it
+    // after that.
+    window.addEventListener("load", function () { window.setTimeout(focusResult, 0); });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
