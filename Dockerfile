@@ -28,6 +28,8 @@ ARG TARGETARCH
 # with no other file. -trimpath: no build-machine paths in the binary.
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/stride ./cmd/server
+# The data directory, made here because distroless has no shell to make it.
+RUN mkdir -m 0700 /out/data
 
 # distroless/static: CA certificates, tzdata and a nonroot user; no shell,
 # no package manager.
@@ -37,6 +39,13 @@ LABEL org.opencontainers.image.title="Stride" \
       org.opencontainers.image.description="Interactive tutor for the mechanics of deep learning" \
       org.opencontainers.image.source="https://github.com/stride-tutor/stride" \
       org.opencontainers.image.version="${VERSION}"
+# The SQLite database lives in /data, owned by the nonroot user. Declared
+# as a volume, so it outlives the container: Docker copies this empty,
+# 65532-owned directory into a new named volume, and the unprivileged server
+# can write there. With STRIDE_DATABASE_URL set (PostgreSQL) it stays unused.
+ENV STRIDE_DATA_DIR=/data
+COPY --from=build --chown=65532:65532 /out/data /data
+VOLUME ["/data"]
 COPY --from=build /out/stride /stride
 # distroless's nonroot user, written as numbers so Kubernetes' runAsNonRoot
 # can verify it without a runAsUser.

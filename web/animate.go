@@ -7,8 +7,9 @@ package web
 //
 // Each connection has exactly two goroutines, as in gorilla's chat example:
 // a reader that parses client messages and hands them to the writer through
-// a small bounded channel, and a writer that owns the player state, the one
-// timer (pacing and pings share it) and every data write. Neither can
+// a small bounded channel, and a writer that owns the player state, its
+// ping timer and every data write; the animator's one clock
+// (animate_clock.go) tells writers when a step is due. Neither can
 // outlive the other: the reader ending wakes the writer, and the writer
 // ending closes the socket, which ends the reader.
 
@@ -36,6 +37,10 @@ import (
 const (
 	// defaultAnimMaxStreams is AnimatorConfig.MaxStreams when it is 0.
 	defaultAnimMaxStreams = 5000
+	// defaultAnimMaxStreamsPerClient is AnimatorConfig.MaxStreamsPerClient
+	// when it is 0: a student has a few players open, not fifty, while a
+	// classroom behind one NAT address may need the operator to raise it.
+	defaultAnimMaxStreamsPerClient = 50
 	// defaultAnimReadLimit is AnimatorConfig.ReadLimit when it is 0: a start
 	// message with a human-sized example is a few hundred bytes.
 	defaultAnimReadLimit = 16 << 10
@@ -97,6 +102,14 @@ type AnimatorConfig struct {
 	// MaxStreams bounds concurrent animation connections; extra ones are
 	// closed with 1013 (try again later). 0 means 5000.
 	MaxStreams int
+	// MaxStreamsPerClient bounds the concurrent connections of one client
+	// address, so one client cannot hold every slot; extra ones are closed
+	// with 1013 too. 0 means 50.
+	MaxStreamsPerClient int
+	// ClientKey names the client a request comes from for
+	// MaxStreamsPerClient (Server passes ClientIPs.Of). Nil keys on the TCP
+	// peer's address.
+	ClientKey func(*http.Request) string
 	// AllowedOrigins are origins allowed besides the request's own host,
 	// written scheme://host[:port] like "https://lms.example.edu"; "*"
 	// allows any origin.
@@ -111,23 +124,35 @@ type AnimatorConfig struct {
 // animator serves GET /ws/animate. It is safe for concurrent use; its only
 // mutable state is the set of open connections.
 type animator struct {
-	log        *slog.Logger
-	catalog    *exercises.Catalog
-	maxStreams int
-	readLimit  int64
-	allowAny   bool
-	allowed    map[string]bool // normalized "scheme://host[:port]"
-	timing     animTiming
-	upgrader   websocket.Upgrader
+	log          *slog.Logger
+	catalog      *exercises.Catalog
+	maxStreams   int
+	maxPerClient int
+	clientKey    func(*http.Request) string
+	readLimit    int64
+	allowAny     bool
+	allowed      map[string]bool // normalized "scheme://host[:port]"
+	timing       animTiming
+	budget       animBudget
+	upgrader     websocket.Upgrader
 
 	// encodeBufs recycles step-encoding buffers across connections, so an
 	// idle stream holds no encoding buffer.
 	encodeBufs sync.Pool
+	// refused counts client messages refused for lack of budget.
+	refused atomic.Int64
+	// frames shares encoded steps between streams of the same animation.
+	frames *frameCache
+	// clock paces every playing stream.
+	clock animClock
 
 	mu sync.Mutex
 	// active counts connections that hold a slot: upgrading or open.
 	active int
-	conns  map[*animConn]struct{}
+	// perClient counts the slots held per client key; keys at 0 are
+	// deleted, so the map is bounded by active.
+	perClient map[string]int
+	conns     map[*animConn]struct{}
 	// closing is set by Shutdown; later connections are refused.
 	closing bool
 	// wg counts every goroutine (and handshake) that Shutdown waits for.
@@ -138,19 +163,30 @@ type animator struct {
 // {"exercise": …} form of start messages.
 func newAnimator(cfg AnimatorConfig, catalog *exercises.Catalog) *animator {
 	a := &animator{
-		log:        cfg.Logger,
-		catalog:    catalog,
-		maxStreams: cfg.MaxStreams,
-		readLimit:  cfg.ReadLimit,
-		allowed:    make(map[string]bool),
-		timing:     defaultAnimTiming,
-		conns:      make(map[*animConn]struct{}),
+		log:          cfg.Logger,
+		catalog:      catalog,
+		maxStreams:   cfg.MaxStreams,
+		maxPerClient: cfg.MaxStreamsPerClient,
+		clientKey:    cfg.ClientKey,
+		readLimit:    cfg.ReadLimit,
+		allowed:      make(map[string]bool),
+		timing:       defaultAnimTiming,
+		budget:       defaultAnimBudget,
+		perClient:    make(map[string]int),
+		conns:        make(map[*animConn]struct{}),
+		frames:       newFrameCache(defaultFrameCacheBytes),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	if a.maxStreams <= 0 {
 		a.maxStreams = defaultAnimMaxStreams
+	}
+	if a.maxPerClient <= 0 {
+		a.maxPerClient = defaultAnimMaxStreamsPerClient
+	}
+	if a.clientKey == nil {
+		a.clientKey = ClientIPs{}.Of
 	}
 	if a.readLimit <= 0 {
 		a.readLimit = defaultAnimReadLimit
@@ -233,6 +269,7 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = unwrappingHijacker{w}
 	}
 
+	client := a.clientKey(r)
 	a.mu.Lock()
 	var refuseCode int
 	var refuseReason string
@@ -243,8 +280,14 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuseCode = websocket.CloseTryAgainLater
 		refuseReason = fmt.Sprintf("server busy: %d animation streams are open; try again shortly", a.active)
 		a.wg.Add(1)
+	case a.perClient[client] >= a.maxPerClient:
+		refuseCode = websocket.CloseTryAgainLater
+		refuseReason = fmt.Sprintf("too many animation streams from your address: %d are open, the limit is %d; close one first",
+			a.perClient[client], a.maxPerClient)
+		a.wg.Add(1)
 	default:
 		a.active++
+		a.perClient[client]++
 		a.wg.Add(1) // the handshake; handed on to the reader below
 	}
 	a.mu.Unlock()
@@ -252,7 +295,7 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if refuseCode != 0 {
 		if refuseCode == websocket.CloseTryAgainLater {
 			defer a.wg.Done()
-			a.log.Warn("animation stream refused", "reason", refuseReason)
+			a.log.Warn("animation stream refused", "reason", refuseReason, "client", client)
 		}
 		a.refuse(w, r, refuseCode, refuseReason)
 		return
@@ -261,19 +304,19 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws, err := a.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		// Upgrade has answered with an HTTP error already.
-		a.mu.Lock()
-		a.active--
-		a.mu.Unlock()
+		a.release(client)
 		a.wg.Done()
 		return
 	}
 	c := &animConn{
 		a:          a,
 		ws:         ws,
+		client:     client,
 		ctrl:       make(chan animControl, animCtrlQueue),
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
 		goingAway:  make(chan struct{}),
+		wake:       make(chan struct{}, 1),
 	}
 	c.left.Store(2)
 	a.mu.Lock()
@@ -348,8 +391,20 @@ func (a *animator) Shutdown(ctx context.Context) {
 func (a *animator) remove(c *animConn) {
 	a.mu.Lock()
 	delete(a.conns, c)
-	a.active--
 	a.mu.Unlock()
+	a.release(c.client)
+}
+
+// release frees the slot a connection of client held.
+func (a *animator) release(client string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.active--
+	if n := a.perClient[client] - 1; n > 0 {
+		a.perClient[client] = n
+	} else {
+		delete(a.perClient, client)
+	}
 }
 
 // getEncodeBuffer and putEncodeBuffer manage the shared encoding buffers.
@@ -382,6 +437,8 @@ func (h unwrappingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 type animConn struct {
 	a  *animator
 	ws *websocket.Conn
+	// client is the key of the per-client stream cap.
+	client string
 	// ctrl carries parsed client messages from the reader to the writer.
 	ctrl chan animControl
 	// readerDone is closed when the reader returns; readErr is set before.
@@ -392,6 +449,8 @@ type animConn struct {
 	writerDone chan struct{}
 	// goingAway is closed (under animator.mu) by Shutdown.
 	goingAway chan struct{}
+	// wake is signalled by the animator's clock when a step may be due.
+	wake chan struct{}
 	// left counts the goroutines still running; the last one out removes
 	// the connection from the animator.
 	left atomic.Int32
@@ -416,6 +475,13 @@ func (c *animConn) readLoop() {
 	c.ws.SetPongHandler(func(string) error {
 		return c.ws.SetReadDeadline(time.Now().Add(t.pongWait))
 	})
+	budget := newReaderBudget(c.a.budget, time.Now())
+	// stepUnits is what a step of the current animation costs beyond the
+	// base unit; the reader sees every valid start, in the writer's order.
+	stepUnits := 0.0
+	// refusing is set while a run of refused messages goes on, so that the
+	// run is answered with one error, not one per message.
+	refusing := false
 	for {
 		kind, data, err := c.ws.ReadMessage()
 		if err != nil {
@@ -426,8 +492,42 @@ func (c *animConn) readLoop() {
 			}
 			return
 		}
-		_ = c.ws.SetReadDeadline(time.Now().Add(t.pongWait))
-		msg := c.a.parseMessage(kind, data)
+		now := time.Now()
+		_ = c.ws.SetReadDeadline(now.Add(t.pongWait))
+		var msg animControl
+		accepted := false
+		if budget.admit(len(data), now) {
+			msg = c.a.parseMessage(kind, data)
+			units := 1.0
+			switch {
+			case msg.err != nil:
+			case msg.kind == ctlStart:
+				units += msg.start.anim.metaUnits()
+			case msg.kind == ctlSeek || msg.kind == ctlStep || msg.kind == ctlBack:
+				units += stepUnits
+			}
+			if accepted = budget.take(units); accepted && msg.kind == ctlStart {
+				stepUnits = msg.start.anim.stepUnits()
+			}
+		}
+		if !accepted {
+			c.a.refused.Add(1)
+			if !budget.refuse(now) {
+				c.readErr = errOverBudget
+				return
+			}
+			if !refusing {
+				// Never block for the notice: a flood must keep being read
+				// (and counted) even while the writer is busy.
+				select {
+				case c.ctrl <- animControl{err: c.a.budget.overBudgetError()}:
+					refusing = true
+				default:
+				}
+			}
+			continue
+		}
+		refusing = false
 		select {
 		case c.ctrl <- msg:
 		case <-c.writerDone:
@@ -447,19 +547,25 @@ func (c *animConn) writeLoop() {
 	}()
 	t := c.a.timing
 	var p animPlayer
-	// One timer serves both pacing and pings: it is always armed for
-	// whichever is due first.
-	now := time.Now()
-	nextPing := now.Add(t.ping)
-	timer := time.NewTimer(t.ping)
-	defer timer.Stop()
+	defer func() { c.a.frames.release(p.frames) }()
+	// Pings have their own timer, which fires every t.ping; steps are
+	// paced by the animator's clock. filed is the due time last filed with
+	// the clock and not yet passed (zero: none), so each is filed once.
+	ping := time.NewTimer(t.ping)
+	defer ping.Stop()
+	var filed time.Time
 	for {
 		select {
 		case <-c.readerDone:
-			if errors.Is(c.readErr, websocket.ErrReadLimit) {
-				// gorilla has sent 1009 but left the rest of the oversized
-				// message unread; closing now could reset the connection
-				// before the client reads the close frame.
+			if errors.Is(c.readErr, errOverBudget) {
+				_ = c.ws.WriteControl(websocket.CloseMessage,
+					websocket.FormatCloseMessage(websocket.ClosePolicyViolation, animOverBudgetReason),
+					time.Now().Add(t.writeWait))
+			}
+			if errors.Is(c.readErr, websocket.ErrReadLimit) || errors.Is(c.readErr, errOverBudget) {
+				// The close frame is sent but the client may still be
+				// sending; closing now could reset the connection before
+				// the client reads the close frame.
 				c.linger()
 			}
 			return
@@ -467,16 +573,27 @@ func (c *animConn) writeLoop() {
 			c.closeAndWait(websocket.CloseGoingAway, "server shutting down")
 			return
 		case msg := <-c.ctrl:
-			if err := c.handle(&p, msg); err != nil {
-				return
-			}
-		case <-timer.C:
-			now := time.Now()
-			if !now.Before(nextPing) {
-				if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(t.writeWait)); err != nil {
+			for {
+				msg, next := c.coalesceSeeks(msg)
+				if err := c.handle(&p, msg); err != nil {
 					return
 				}
-				nextPing = now.Add(t.ping)
+				if next == nil {
+					break
+				}
+				msg = *next
+			}
+		case <-ping.C:
+			now := time.Now()
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(t.writeWait)); err != nil {
+				return
+			}
+			// Since Go 1.23 Reset needs no draining.
+			ping.Reset(t.ping)
+		case <-c.wake:
+			now := time.Now()
+			if !now.Before(filed) {
+				filed = time.Time{}
 			}
 			if p.playing && !now.Before(p.nextAt) {
 				if err := c.advance(&p, now); err != nil {
@@ -484,14 +601,28 @@ func (c *animConn) writeLoop() {
 				}
 			}
 		}
-		due := nextPing
-		if p.playing && p.nextAt.Before(due) {
-			due = p.nextAt
+		if p.playing && !p.nextAt.Equal(filed) {
+			c.a.clock.at(p.nextAt, c.wake)
+			filed = p.nextAt
 		}
-		// Since Go 1.23 Reset needs no draining: a stale tick is never
-		// delivered after it.
-		timer.Reset(time.Until(due))
 	}
+}
+
+// coalesceSeeks replaces a seek by the last of the seeks queued right
+// behind it: only the latest position matters, and each seek answers with
+// a whole step. It returns the first queued message that is not a seek, if
+// it had to take one, to be handled right after, so the order of effects is
+// kept. Only the writer receives from ctrl, so len(ctrl) > 0 means a
+// receive does not block.
+func (c *animConn) coalesceSeeks(msg animControl) (animControl, *animControl) {
+	for msg.kind == ctlSeek && msg.err == nil && len(c.ctrl) > 0 {
+		next := <-c.ctrl
+		if next.kind != ctlSeek || next.err != nil {
+			return msg, &next
+		}
+		msg = next
+	}
+	return msg, nil
 }
 
 // closeAndWait sends a close frame and waits, at most closeGrace, for the
@@ -538,6 +669,11 @@ type animPlayer struct {
 	// from their schedule, not from when the last one was written, so the
 	// pace does not drift.
 	nextAt time.Time
+	// frames are the animation's steps shared with other streams playing
+	// it; nil when it is too long to share.
+	frames *sharedFrames
+	// sentBytes is the size of the step sent last, for the output budget.
+	sentBytes int
 }
 
 func (p *animPlayer) setFPS(fps float64) {
@@ -558,7 +694,9 @@ func (c *animConn) handle(p *animPlayer, msg animControl) error {
 		if err != nil {
 			return c.sendError(&wsError{Message: "the animation could not be encoded: " + err.Error()})
 		}
+		c.a.frames.release(p.frames)
 		*p = animPlayer{trace: st.anim.trace, total: st.anim.trace.Len(), index: -1, playing: !st.paused}
+		p.frames = c.a.frames.acquire(animFrameKeyOf(meta), p.total)
 		p.setFPS(st.fps)
 		p.nextAt = now // the first step follows the meta at once
 		return c.write(meta)
@@ -625,7 +763,13 @@ func (c *animConn) advance(p *animPlayer, now time.Time) error {
 		p.playing = false
 		return c.write([]byte(animDoneMessage))
 	}
-	p.nextAt = p.nextAt.Add(p.interval)
+	// The gap to the next step is the interval, or longer if the step just
+	// sent used up more than the interval's share of the output budget.
+	gap := p.interval
+	if rate := c.a.budget.outRate; rate > 0 {
+		gap = max(gap, time.Duration(float64(p.sentBytes)/rate*float64(time.Second)))
+	}
+	p.nextAt = p.nextAt.Add(gap)
 	if p.nextAt.Before(now) {
 		// Far behind (a slow write): re-anchor rather than burst.
 		p.nextAt = now
@@ -633,9 +777,15 @@ func (c *animConn) advance(p *animPlayer, now time.Time) error {
 	return nil
 }
 
-// sendStep computes step i from the trace (lazily: nothing is precomputed)
-// and sends it in a pooled buffer.
+// sendStep sends step i: the copy shared with other streams of the same
+// animation when there is one, or else computed from the trace (lazily:
+// nothing is precomputed), encoded in a pooled buffer and offered to the
+// shared copy.
 func (c *animConn) sendStep(p *animPlayer, i int) error {
+	if b := p.frames.step(i); b != nil {
+		p.index, p.sentBytes = i, len(b)
+		return c.write(b)
+	}
 	st, err := p.trace.Step(i)
 	if err != nil {
 		// i is checked by the callers; this is a bug, reported, not fatal.
@@ -644,6 +794,10 @@ func (c *animConn) sendStep(p *animPlayer, i int) error {
 	p.index = i
 	bp := c.a.getEncodeBuffer()
 	b := appendAnimStep((*bp)[:0], &st)
+	p.sentBytes = len(b)
+	if p.frames != nil {
+		c.a.frames.store(p.frames, i, b)
+	}
 	err = c.write(b)
 	c.a.putEncodeBuffer(bp, b)
 	return err

@@ -400,6 +400,33 @@ func newPoolAnimation(spec compute.PoolSpec, label string) (*animSpec, *wsError)
 	return an, nil
 }
 
+// stepTerms is the number of terms in every step: C·kH·kW for conv2d, kH·kW
+// for pooling (one channel per step).
+func (an *animSpec) stepTerms() int {
+	n := an.kernelSize[0] * an.kernelSize[1]
+	if an.kernel != nil {
+		n *= an.trace.PaddedShape()[0]
+	}
+	return n
+}
+
+// stepUnits and metaUnits are what sending a step or the meta costs in the
+// connection's budget beyond a message's base unit (animate_budget.go).
+func (an *animSpec) stepUnits() float64 {
+	return float64(an.stepTerms()) / animCostTerms
+}
+
+func (an *animSpec) metaUnits() float64 {
+	s := an.trace.PaddedShape()
+	n := s[0] * s[1] * s[2]
+	for _, o := range an.kernel {
+		for _, ch := range o {
+			n += len(ch) * len(ch[0])
+		}
+	}
+	return float64(n) / animCostTerms
+}
+
 // checkSize applies the animation bound on the padded input, which the meta
 // message carries in full.
 func (an *animSpec) checkSize() *wsError {

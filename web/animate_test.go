@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -161,7 +162,12 @@ func (c *wsClient) send(msg string) {
 	}
 }
 
-// recv returns the next message, failing the test after 5 s.
+// animPatience bounds how long a test waits for something the server is
+// sure to send. It only decides when to give up on a hung server, never
+// what passes, so it is generous for a busy machine under -race.
+const animPatience = 30 * time.Second
+
+// recv returns the next message, failing the test after animPatience.
 func (c *wsClient) recv() wsMessage {
 	c.t.Helper()
 	select {
@@ -170,8 +176,8 @@ func (c *wsClient) recv() wsMessage {
 			c.t.Fatalf("connection ended: %v", <-c.err)
 		}
 		return m
-	case <-time.After(5 * time.Second):
-		c.t.Fatal("no message within 5 s")
+	case <-time.After(animPatience):
+		c.t.Fatalf("no message within %v", animPatience)
 	}
 	return wsMessage{}
 }
@@ -202,7 +208,7 @@ func (c *wsClient) expectQuiet(d time.Duration) {
 	select {
 	case m, ok := <-c.msgs:
 		if ok {
-			c.t.Fatalf("expected silence, got %s", m.raw)
+			c.t.Fatalf("expected silence, got %s", clip(m.raw, 300))
 		}
 		c.t.Fatalf("connection ended: %v", <-c.err)
 	case <-time.After(d):
@@ -212,7 +218,7 @@ func (c *wsClient) expectQuiet(d time.Duration) {
 // closeErr waits for the connection to end and returns the close error.
 func (c *wsClient) closeErr() *websocket.CloseError {
 	c.t.Helper()
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(animPatience)
 	for {
 		select {
 		case _, ok := <-c.msgs:
@@ -225,7 +231,7 @@ func (c *wsClient) closeErr() *websocket.CloseError {
 				return ce
 			}
 		case <-deadline:
-			c.t.Fatal("connection not closed within 5 s")
+			c.t.Fatalf("connection not closed within %v", animPatience)
 		}
 	}
 }
@@ -698,10 +704,10 @@ func TestAnimateStreamCap(t *testing.T) {
 	c.expect("meta")
 }
 
-// animWaitFor polls cond until it holds, failing after 10 s.
+// animWaitFor polls cond until it holds, failing after animPatience.
 func animWaitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(animPatience)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -712,36 +718,36 @@ func animWaitFor(t *testing.T, what string, cond func() bool) {
 
 func TestAnimateNoLeaks(t *testing.T) {
 	a := newTestAnimator(AnimatorConfig{})
-	// Short timeouts so that a silent client is noticed quickly.
-	a.timing = animTiming{ping: 50 * time.Millisecond, pongWait: 200 * time.Millisecond,
-		writeWait: 200 * time.Millisecond, closeGrace: 100 * time.Millisecond}
+	// Short timeouts so that a silent client is noticed quickly. Nothing
+	// below depends on them beyond that: the test waits for events.
+	a.timing = animTiming{ping: 50 * time.Millisecond, pongWait: 500 * time.Millisecond,
+		writeWait: 500 * time.Millisecond, closeGrace: 100 * time.Millisecond}
 	srv := animTestServer(t, a)
 	start := `{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1,"fps":60}`
-	// Let the test server's own goroutines settle before the baseline.
-	time.Sleep(50 * time.Millisecond)
 	baseline := runtime.NumGoroutine()
 
-	// A client that stops reading: it never answers pings.
-	silent, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
-	if err != nil {
-		t.Fatal(err)
+	open := func() *websocket.Conn {
+		t.Helper()
+		conn, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(start)); err != nil {
+			t.Fatal(err)
+		}
+		// The meta proves the stream is open; after it, the client reads
+		// nothing more.
+		if _, _, err := conn.ReadMessage(); err != nil {
+			t.Fatal(err)
+		}
+		return conn
 	}
+	// A client that stops reading: it never answers pings, and the server
+	// ends the stream when its pong deadline passes.
+	silent := open()
 	defer silent.Close()
-	if err := silent.WriteMessage(websocket.TextMessage, []byte(start)); err != nil {
-		t.Fatal(err)
-	}
 	// A client whose TCP connection vanishes mid-animation.
-	gone, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gone.WriteMessage(websocket.TextMessage, []byte(start)); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := gone.ReadMessage(); err != nil {
-		t.Fatal(err)
-	}
-	animWaitFor(t, "both streams to open", func() bool { return a.Active() == 2 })
+	gone := open()
 	gone.NetConn().Close()
 
 	animWaitFor(t, "Active() to return to 0", func() bool { return a.Active() == 0 })
@@ -809,49 +815,538 @@ func TestAnimateJSONFloatMatchesEncodingJSON(t *testing.T) {
 // TestAnimateNoMemoryLeak runs many slow and vanishing clients and requires
 // the heap to return to where it was once they are gone: a dropped stream
 // keeps no buffers, traces or queued messages alive.
+//
+// Every client reads (and so answers pings) until all of its round's
+// streams are open, which the test learns from each stream's meta, not
+// from the clock; only then does half of them vanish and the other half
+// stop reading. The pong and write deadlines therefore only have to outlast
+// the scheduling delays of a client that is reading (they are 10 s, since a
+// 3 s pong deadline was seen to be missed once in 30 runs under -race at
+// load average 28), not the time it takes to open a hundred streams.
 func TestAnimateNoMemoryLeak(t *testing.T) {
-	a := newTestAnimator(AnimatorConfig{})
-	a.timing = animTiming{ping: 50 * time.Millisecond, pongWait: 200 * time.Millisecond,
-		writeWait: 200 * time.Millisecond, closeGrace: 100 * time.Millisecond}
+	// Every stream comes from 127.0.0.1, so the per-client cap must admit
+	// a whole round.
+	a := newTestAnimator(AnimatorConfig{MaxStreamsPerClient: 1000})
+	a.timing = animTiming{ping: 100 * time.Millisecond, pongWait: 10 * time.Second,
+		writeWait: 10 * time.Second, closeGrace: 100 * time.Millisecond}
 	srv := animTestServer(t, a)
 	start := []byte(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1,"fps":60}`)
-	round := func(n int) {
-		var conns []*websocket.Conn
-		for i := 0; i < n; i++ {
-			c, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
+	type client struct {
+		conn    *websocket.Conn
+		stopped chan struct{} // closed when its reader has returned
+	}
+	// round opens n streams and drops them: all vanish, or (silent) half
+	// vanish and half stop reading and wait out the pong deadline.
+	round := func(n int, silent bool) {
+		// opened receives nil when a stream's meta arrives, or why its
+		// connection ended before.
+		opened := make(chan error, n)
+		clients := make([]client, n)
+		for i := range clients {
+			conn, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := c.WriteMessage(websocket.TextMessage, start); err != nil {
+			if err := conn.WriteMessage(websocket.TextMessage, start); err != nil {
 				t.Fatal(err)
 			}
-			conns = append(conns, c)
+			c := client{conn: conn, stopped: make(chan struct{})}
+			clients[i] = c
+			go func() {
+				defer close(c.stopped)
+				first := true
+				for {
+					// Reading is what answers the server's pings.
+					if _, _, err := c.conn.ReadMessage(); err != nil {
+						if first {
+							opened <- err
+						}
+						return
+					}
+					if first {
+						first = false
+						opened <- nil
+					}
+				}
+			}()
 		}
-		animWaitFor(t, "streams to open", func() bool { return a.Active() == n })
-		// Half vanish abruptly; the other half stop reading and time out.
-		for i, c := range conns {
-			if i%2 == 0 {
-				c.NetConn().Close()
+		deadline := time.After(animPatience)
+		for range n {
+			select {
+			case err := <-opened:
+				if err != nil {
+					t.Fatalf("a stream ended before its meta: %v", err)
+				}
+			case <-deadline:
+				t.Fatalf("not every stream of %d sent its meta within %v", n, animPatience)
 			}
 		}
+		if got := a.Active(); got != n {
+			t.Fatalf("Active() = %d with %d streams open and reading", got, n)
+		}
+		// Half vanish abruptly; the other half stop reading (a read
+		// deadline in the past ends the reader, the TCP connection stays
+		// open) and time out.
+		for i, c := range clients {
+			if i%2 == 0 || !silent {
+				c.conn.NetConn().Close()
+			} else {
+				_ = c.conn.SetReadDeadline(time.Now())
+			}
+		}
+		for _, c := range clients {
+			<-c.stopped
+		}
 		animWaitFor(t, "every stream to end", func() bool { return a.Active() == 0 })
-		for _, c := range conns {
-			c.Close()
+		for _, c := range clients {
+			c.conn.Close()
 		}
 	}
-	heap := func() uint64 {
-		var m runtime.MemStats
-		for range 3 {
-			runtime.GC()
-		}
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
-	round(10) // warm pools and one-time allocations
-	before := heap()
-	round(100)
-	after := heap()
+	round(10, false) // warm pools and one-time allocations
+	before := animHeap()
+	round(100, true)
+	after := animHeap()
 	if after > before+2<<20 {
 		t.Errorf("heap grew from %d to %d bytes after 100 dropped streams", before, after)
+	}
+}
+
+// bigStepAnimation is a start whose single step has the largest number of
+// terms an animation allows (a 64×64 kernel over a 2×2 input padded by 31:
+// 4,096 terms), paused, as in the seek-flood attack of issue 8.
+func bigStepAnimation() string {
+	row := "[" + strings.Repeat("9,", 63) + "9]"
+	kernel := "[" + strings.Repeat(row+",", 63) + row + "]"
+	return `{"type":"start","op":"conv2d","input":[[1,2],[3,4]],"kernel":` + kernel + `,"padding":31,"paused":true}`
+}
+
+// animHeap returns the live heap after garbage collection.
+func animHeap() uint64 {
+	var m runtime.MemStats
+	for range 3 {
+		runtime.GC()
+	}
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// TestAnimateSeekFloodIsBounded floods a paused 4,096-term animation with
+// seeks. Refills are made negligible, so the work is counted exactly rather
+// than timed: the start costs 1+16 units and every seek 1+8, so a burst of
+// 100 units pays for the start and 9 seeks; every later seek is refused
+// without being answered, the run of refusals gets one error, memory stays
+// flat while the flood goes on, and once the patience of 2,000 refusals is
+// spent the connection is closed with 1008.
+func TestAnimateSeekFloodIsBounded(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{})
+	const never = 1e-9 // a refill rate that adds nothing within a test
+	a.budget = animBudget{unitRate: never, unitBurst: 100, byteRate: never, byteBurst: 1 << 20,
+		dropRate: never, dropBurst: 2000}
+	srv := animTestServer(t, a)
+	conn, _, err := websocket.DefaultDialer.Dial(animURL(srv), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(bigStepAnimation())); err != nil {
+		t.Fatal(err)
+	}
+	var first struct {
+		Type       string `json:"type"`
+		TotalSteps int    `json:"total_steps"`
+	}
+	if err := conn.ReadJSON(&first); err != nil || first.Type != "meta" || first.TotalSteps != 1 {
+		t.Fatalf("first answer %+v, %v; want the meta of 1 step", first, err)
+	}
+	// The reader counts what arrives and keeps nothing, so the heap
+	// measures the server alone.
+	type tally struct {
+		steps, states, errs, other, bytes, maxStep int
+		end                                        error
+	}
+	done := make(chan tally, 1)
+	go func() {
+		var n tally
+		for {
+			_, data, err := conn.ReadMessage()
+			if err != nil {
+				n.end = err
+				done <- n
+				return
+			}
+			n.bytes += len(data)
+			switch {
+			case bytes.HasPrefix(data, []byte(`{"type":"step"`)):
+				n.steps++
+				n.maxStep = max(n.maxStep, len(data))
+			case bytes.HasPrefix(data, []byte(`{"type":"state"`)):
+				n.states++
+			case bytes.HasPrefix(data, []byte(`{"type":"error"`)) && bytes.Contains(data, []byte("too many messages")):
+				n.errs++
+			default:
+				n.other++
+			}
+		}
+	}()
+
+	seek := []byte(`{"type":"seek","index":0}`)
+	flood := func(n int) {
+		for range n {
+			if err := conn.WriteMessage(websocket.TextMessage, seek); err != nil {
+				return // the server has closed the connection
+			}
+		}
+	}
+	before := animHeap()
+	flood(1500)
+	// Exactly 9 seeks fit the budget; wait until the other 1,491 have been
+	// read and refused (an event, not a delay).
+	animWaitFor(t, "the flood to be refused", func() bool { return a.refused.Load() == 1491 })
+	if grown := int64(animHeap()) - int64(before); grown > 1<<20 {
+		t.Errorf("the heap grew by %d bytes during a flood of 1,500 seeks", grown)
+	}
+	if n := a.Active(); n != 1 {
+		t.Fatalf("Active() = %d during the flood; the connection should still be open", n)
+	}
+	flood(600) // 2,091 refusals: more than the patience
+
+	var n tally
+	select {
+	case n = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the connection was not closed within 30 s of exceeding the patience")
+	}
+	var ce *websocket.CloseError
+	if !errors.As(n.end, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != animOverBudgetReason {
+		t.Fatalf("connection ended with %v, want close 1008 %q", n.end, animOverBudgetReason)
+	}
+	// Seeks queued behind each other are coalesced, so fewer may be
+	// answered; the one error for the run of refusals may be dropped with
+	// the queue when the connection closes first.
+	if n.steps < 1 || n.steps > 9 || n.states != n.steps || n.errs > 1 || n.other != 0 {
+		t.Fatalf("answered %d steps, %d states, %d budget errors, %d others; want 1 to 9 steps, as many states, at most 1 error",
+			n.steps, n.states, n.errs, n.other)
+	}
+	if n.maxStep < 4096*40 {
+		t.Fatalf("the largest step was %d bytes; the test needs 4,096-term steps", n.maxStep)
+	}
+	if limit := 9*(n.maxStep+100) + 1000; n.bytes > limit {
+		t.Fatalf("sent %d bytes after the meta in answer to 2,100 seeks, want at most %d", n.bytes, limit)
+	}
+	animWaitFor(t, "the connection to be released", func() bool { return a.Active() == 0 })
+}
+
+// TestReaderBudget drives the buckets with a synthetic clock: the budget is
+// a rate, not a quota, and patience runs out only for a client that keeps
+// exceeding.
+func TestReaderBudget(t *testing.T) {
+	t0 := time.Unix(1_000_000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	r := newReaderBudget(animBudget{unitRate: 10, unitBurst: 3, byteRate: 100, byteBurst: 200,
+		dropRate: 1, dropBurst: 2}, t0)
+	steps := []struct {
+		name  string
+		ms    int
+		bytes int
+		units float64
+		want  bool
+	}{
+		{"burst 1", 0, 10, 1, true},
+		{"burst 2", 0, 10, 1, true},
+		{"a large answer does not fit the last unit", 0, 10, 2, false},
+		{"burst 3", 0, 10, 1, true},
+		{"empty", 0, 10, 1, false},
+		{"100 ms refill one unit", 100, 10, 1, true},
+		{"too many bytes at once", 100, 201, 1, false},
+		{"refill never exceeds the burst", 10_000, 10, 4, false},
+		{"a full burst after a long pause", 10_000, 10, 2, true},
+		{"bytes: the rest of the burst of 200 (refused messages' bytes count)", 10_000, 180, 0, true},
+		{"bytes spent", 10_000, 20, 0, false},
+		{"bytes refill at 100 per second", 10_200, 20, 0, true},
+	}
+	for _, s := range steps {
+		got := r.admit(s.bytes, at(s.ms)) && r.take(s.units)
+		if got != s.want {
+			t.Fatalf("%s: accepted %v, want %v", s.name, got, s.want)
+		}
+	}
+	// Patience: a burst of 2 refusals, refilling one a second.
+	p := newReaderBudget(animBudget{dropRate: 1, dropBurst: 2}, t0)
+	for i, want := range []bool{true, true, false} {
+		if got := p.refuse(t0); got != want {
+			t.Fatalf("refusal %d at once: stay open %v, want %v", i+1, got, want)
+		}
+	}
+	q := newReaderBudget(animBudget{dropRate: 1, dropBurst: 2}, t0)
+	for i := range 10 {
+		if !q.refuse(at(1000 * i)) {
+			t.Fatalf("one refusal a second closed the connection at refusal %d", i+1)
+		}
+	}
+}
+
+// TestAnimatePerClientCap checks the per-client stream cap: the client's
+// N+1th stream is closed with 1013 and the reason, another client is not
+// affected, and closing a stream frees its slot.
+func TestAnimatePerClientCap(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{MaxStreamsPerClient: 2,
+		ClientKey: func(r *http.Request) string { return r.Header.Get("X-Test-Client") }})
+	srv := animTestServer(t, a)
+	from := func(client string) http.Header { return http.Header{"X-Test-Client": {client}} }
+	startAndMeta := func(c *wsClient) {
+		t.Helper()
+		c.send(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"paused":true}`)
+		c.expect("meta")
+	}
+	first := dialAnim(t, srv, from("a"))
+	startAndMeta(first)
+	startAndMeta(dialAnim(t, srv, from("a")))
+	third := dialAnim(t, srv, from("a"))
+	ce := third.closeErr()
+	if ce.Code != websocket.CloseTryAgainLater || !strings.Contains(ce.Text, "too many animation streams from your address: 2 are open") {
+		t.Fatalf("third stream of a client closed with %d %q, want 1013 and the reason", ce.Code, ce.Text)
+	}
+	startAndMeta(dialAnim(t, srv, from("b")))
+	if n := a.Active(); n != 3 {
+		t.Fatalf("Active() = %d, want 3", n)
+	}
+	first.conn.Close()
+	animWaitFor(t, "the client's slot to be freed", func() bool { return a.Active() == 2 })
+	startAndMeta(dialAnim(t, srv, from("a")))
+	a.mu.Lock()
+	counts := fmt.Sprint(a.perClient)
+	a.mu.Unlock()
+	if counts != "map[a:2 b:1]" {
+		t.Fatalf("per-client counts %s, want map[a:2 b:1]", counts)
+	}
+}
+
+// TestAnimatePerClientCapProxyHeader runs the cap through the real handler:
+// a trusted proxy header tells clients apart only when it is configured.
+func TestAnimatePerClientCapProxyHeader(t *testing.T) {
+	for _, tc := range []struct {
+		name, header string
+		secondOK     bool
+	}{
+		{"header not trusted", "", false},
+		{"header trusted", "X-Real-IP", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newTestHandler(t, Config{MaxStreamsPerClient: 1, TrustedProxyHeader: tc.header})
+			srv := httptest.NewServer(app)
+			t.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				app.Shutdown(ctx)
+				srv.Close()
+			})
+			startAndMeta := func(c *wsClient) {
+				t.Helper()
+				c.send(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"paused":true}`)
+				c.expect("meta")
+			}
+			startAndMeta(dialAnim(t, srv, http.Header{"X-Real-IP": {"192.0.2.1"}}))
+			second := dialAnim(t, srv, http.Header{"X-Real-IP": {"192.0.2.2"}})
+			if tc.secondOK {
+				startAndMeta(second)
+				return
+			}
+			if ce := second.closeErr(); ce.Code != websocket.CloseTryAgainLater {
+				t.Fatalf("second stream from the same peer closed with %d, want 1013", ce.Code)
+			}
+		})
+	}
+}
+
+// TestAnimateSharedFrames checks that streams playing the same animation
+// share its encoded steps whatever their pace, that the steps are the ones
+// a stream computes alone, and that the shared copy is freed with the last
+// stream.
+func TestAnimateSharedFrames(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{})
+	srv := animTestServer(t, a)
+	padded := `{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1`
+	first := dialAnim(t, srv, nil)
+	first.send(padded + `,"fps":60}`)
+	_, steps1 := first.playAll()
+	second := dialAnim(t, srv, nil)
+	second.send(padded + `,"fps":30}`)
+	_, steps2 := second.playAll()
+	other := dialAnim(t, srv, nil)
+	other.send(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"fps":60}`)
+	other.playAll()
+
+	a.frames.mu.Lock()
+	entries := len(a.frames.byKey)
+	var refs []int
+	for _, f := range a.frames.byKey {
+		refs = append(refs, f.refs)
+	}
+	a.frames.mu.Unlock()
+	if entries != 2 || !(fmt.Sprint(refs) == "[2 1]" || fmt.Sprint(refs) == "[1 2]") {
+		t.Fatalf("%d shared animations with refs %v, want 2 with refs 2 and 1", entries, refs)
+	}
+	// The second stream was served from the copy the first one stored;
+	// both must equal what the trace gives when encoded afresh.
+	tr, err := compute.NewConvTrace(compute.ConvSpec{
+		Input:   [][][]float64{{{1, 3, -2, 4}, {0, 8, 6, 5}, {2, 1, -9, 0}, {4, -1, 3, 7}}},
+		Kernel:  [][][][]float64{{{{1, 2}, {-2, -1}}}},
+		Padding: compute.Square(1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range steps1 {
+		st, err := tr.Step(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := string(appendAnimStep(nil, &st))
+		if steps1[i].raw != want || steps2[i].raw != want {
+			t.Fatalf("step %d:\nfirst  %s\nsecond %s\nwant   %s", i, steps1[i].raw, steps2[i].raw, want)
+		}
+	}
+	if a.frames.used.Load() <= 0 {
+		t.Fatal("no encoded step was kept for sharing")
+	}
+
+	for _, c := range []*wsClient{first, second, other} {
+		c.conn.Close()
+	}
+	animWaitFor(t, "every stream to end", func() bool { return a.Active() == 0 })
+	a.frames.mu.Lock()
+	left := len(a.frames.byKey)
+	a.frames.mu.Unlock()
+	if left != 0 || a.frames.used.Load() != 0 {
+		t.Fatalf("after every stream ended, %d shared animations and %d bytes are held", left, a.frames.used.Load())
+	}
+}
+
+// TestAnimateFrameCacheBound checks that the shared copies and their tables
+// never exceed their byte budget: a stream whose steps do not fit is served
+// encoded afresh, correctly.
+func TestAnimateFrameCacheBound(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{})
+	a.frames = newFrameCache(1000) // room for a few steps of ~300 bytes
+	srv := animTestServer(t, a)
+	c := dialAnim(t, srv, nil)
+	c.send(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1,"fps":60}`)
+	_, steps := c.playAll()
+	checkAnimSteps(t, steps, 25, [3]int{0, 4, 4}, 7)
+	if used := a.frames.used.Load(); used <= 25*8 || used > 1000 {
+		t.Fatalf("shared copies hold %d bytes, want more than the 200-byte table and at most 1000", used)
+	}
+
+	// A budget smaller than the step table shares nothing, and the steps
+	// are still right.
+	b := newTestAnimator(AnimatorConfig{})
+	b.frames = newFrameCache(100)
+	c = dialAnim(t, animTestServer(t, b), nil)
+	c.send(`{"type":"start","op":"conv2d","input":` + animImage + `,"kernel":` + animFilter + `,"padding":1,"fps":60}`)
+	_, steps = c.playAll()
+	checkAnimSteps(t, steps, 25, [3]int{0, 4, 4}, 7)
+	b.frames.mu.Lock()
+	entries := len(b.frames.byKey)
+	b.frames.mu.Unlock()
+	if used := b.frames.used.Load(); used != 0 || entries != 0 {
+		t.Fatalf("with a 100-byte budget, %d bytes and %d animations are shared", used, entries)
+	}
+}
+
+func TestAnimFrameKey(t *testing.T) {
+	an, werr := requestAnimation(&animClientMessage{Op: "conv2d", Input: json.RawMessage(animImage), Kernel: json.RawMessage(animFilter)})
+	if werr != nil {
+		t.Fatal(werr)
+	}
+	key := func(an *animSpec, fps float64, paused bool) animFrameKey {
+		b, err := marshalAnimMessage(an.meta(fps, paused))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return animFrameKeyOf(b)
+	}
+	if key(an, 2, false) != key(an, 60, true) {
+		t.Error("the player settings changed the key")
+	}
+	labelled := *an
+	labelled.label = `a label with ,"fps": in it`
+	if key(&labelled, 2, false) == key(an, 2, false) {
+		t.Error("a different meta gave the same key")
+	}
+	other, werr := requestAnimation(&animClientMessage{Op: "conv2d", Input: json.RawMessage(animImage), Kernel: json.RawMessage(`[[1,2],[-2,-2]]`)})
+	if werr != nil {
+		t.Fatal(werr)
+	}
+	if key(other, 2, false) == key(an, 2, false) {
+		t.Error("a different kernel gave the same key")
+	}
+}
+
+// TestAnimClock checks the clock's promises: a writer is never woken
+// before its due time, is woken after it, several due times are each
+// served, and the clock's goroutine stops once nothing is filed.
+func TestAnimClock(t *testing.T) {
+	var k animClock
+	wakes := make([]chan struct{}, 5)
+	dues := make([]time.Time, len(wakes))
+	now := time.Now()
+	for i := range wakes {
+		wakes[i] = make(chan struct{}, 1)
+		dues[i] = now.Add(time.Duration(i*7) * time.Millisecond) // the first is due at once
+		k.at(dues[i], wakes[i])
+	}
+	for i, w := range wakes {
+		select {
+		case <-w:
+			if at := time.Now(); at.Before(dues[i]) {
+				t.Fatalf("entry %d woken %v before it was due", i, dues[i].Sub(at))
+			}
+		case <-time.After(animPatience):
+			t.Fatalf("entry %d never woken", i)
+		}
+	}
+	animWaitFor(t, "the clock to stop when idle", func() bool {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		return !k.running && k.filed == 0
+	})
+	// It starts again for the next entry.
+	w := make(chan struct{}, 1)
+	k.at(time.Now(), w)
+	select {
+	case <-w:
+	case <-time.After(animPatience):
+		t.Fatal("the restarted clock never woke its entry")
+	}
+}
+
+// TestAnimateOutputBudget plays an animation of 1,024-term steps (about
+// 60 KB each) at 60 fps with an output budget of 1,000 bytes a second: the
+// first step follows the meta, and the next one is due a minute later, not
+// 17 ms. Without the budget some 30 steps would arrive during the quiet
+// half second below; with it a slow machine can only make the test pass.
+func TestAnimateOutputBudget(t *testing.T) {
+	a := newTestAnimator(AnimatorConfig{})
+	a.budget.outRate = 1000
+	srv := animTestServer(t, a)
+	c := dialAnim(t, srv, nil)
+	row := "[" + strings.Repeat("1,", 31) + "1]"
+	kernel := "[" + strings.Repeat(row+",", 31) + row + "]"
+	c.send(`{"type":"start","op":"conv2d","input":[[1,2],[3,4]],"kernel":` + kernel + `,"padding":31,"fps":60}`)
+	if m := c.expect("meta"); m.TotalSteps != 33*33 {
+		t.Fatalf("meta %d steps, want %d", m.TotalSteps, 33*33)
+	}
+	if s := c.expect("step"); s.Index != 0 || len(s.raw) < 1024*40 {
+		t.Fatalf("first step %d of %d bytes", s.Index, len(s.raw))
+	}
+	c.expectQuiet(500 * time.Millisecond)
+	// Steps asked for one by one are charged to the message budget
+	// instead, and are answered at once.
+	c.send(`{"type":"step"}`)
+	if s := c.until("step"); s.Index != 1 {
+		t.Fatalf("step gave %d", s.Index)
+	}
+	if st := c.expect("state"); st.Playing || st.Index != 1 {
+		t.Fatalf("state after step %s", st.raw)
 	}
 }

@@ -20,6 +20,13 @@ type conv2dRequest struct {
 	Dilation json.RawMessage `json:"dilation"`
 }
 
+// maxAPIResponseBytes is the documented cap on a compute API answer
+// (docs/API.md "Bounds"): compute.MaxOutputElements numbers of at most 24
+// characters each in JSON, with their separators and brackets. It is a
+// property of the bounds, which the tests hold the worst cases to, not a
+// check made at run time.
+const maxAPIResponseBytes = 2 << 20
+
 // tensorResponse is the answer of conv2d and pool2d.
 type tensorResponse struct {
 	Output any   `json:"output"`

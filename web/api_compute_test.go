@@ -2,10 +2,13 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/stride-tutor/stride/internal/compute"
 )
 
 func TestComputeExamplesMatchDocumentedResponses(t *testing.T) {
@@ -236,5 +239,84 @@ func TestWrongContentTypeAndMethod(t *testing.T) {
 	rec := doWithType(t, h, "/api/v1/compute/attention", req, "text/plain")
 	if rec.Code != http.StatusUnsupportedMediaType {
 		t.Errorf("text/plain: status %d", rec.Code)
+	}
+}
+
+// issue 8: an 81-byte conv2d request with padding 255 answered 4.6 MB.
+// Outputs are now bounded, and the largest answers within the bounds,
+// every number as long as JSON writes one, stay under the documented cap.
+func TestComputeResponsesUnderDocumentedCap(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	const long = "-1.2345678901234567e-300" // 24 characters, JSON's longest float64
+	rec := do(t, h, http.MethodPost, "/api/v1/compute/conv2d",
+		`{"input": [[1]], "kernel": [[1]], "bias": [`+long+`], "padding": 255}`)
+	var e apiError
+	if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || rec.Code != http.StatusBadRequest ||
+		e.Field != "output" || e.Limit != compute.MaxOutputElements || !strings.Contains(e.Error, "the limit is 65536") {
+		t.Errorf("padding 255: %d %s", rec.Code, rec.Body)
+	}
+	rnnX := make([]string, 1000)
+	for i := range rnnX {
+		rnnX[i] = "[0.7]"
+	}
+	rnnW := func(rows, cols int) string {
+		r := make([]string, rows)
+		for i := range r {
+			r[i] = "[" + strings.TrimSuffix(strings.Repeat("0.3183098861837907,", cols), ",") + "]"
+		}
+		return "[" + strings.Join(r, ",") + "]"
+	}
+	worst := []struct{ name, path, body string }{
+		{"conv2d 255×255, every number long", "/api/v1/compute/conv2d",
+			`{"input": [[1]], "kernel": [[1]], "bias": [` + long + `], "padding": 127}`},
+		{"conv2d 16×4095×1, a row per number", "/api/v1/compute/conv2d",
+			`{"input": [[[1]]], "kernel": [` + strings.TrimSuffix(strings.Repeat(`[[[1]]],`, 16), ",") + `], "bias": [` +
+				strings.TrimSuffix(strings.Repeat(long+",", 16), ",") + `], "padding": [2047, 0]}`},
+		{"rnn 1000 steps of 16+16", "/api/v1/compute/rnn",
+			`{"input_size": 1, "hidden_size": 16, "output_size": 16, "x": [` + strings.Join(rnnX, ",") + `],` +
+				`"weights": {"W_hx": ` + rnnW(16, 1) + `, "W_hh": ` + rnnW(16, 16) + `, "W_yh": ` + rnnW(16, 16) + `}}`},
+	}
+	for _, tc := range worst {
+		rec := do(t, h, http.MethodPost, tc.path, tc.body)
+		if rec.Code != http.StatusOK {
+			t.Errorf("%s: %d %s", tc.name, rec.Code, clip(rec.Body.String(), 200))
+			continue
+		}
+		if n := rec.Body.Len(); n > maxAPIResponseBytes {
+			t.Errorf("%s: %d bytes; the cap is %d", tc.name, n, maxAPIResponseBytes)
+		} else {
+			t.Logf("%s: %d bytes", tc.name, n)
+		}
+	}
+}
+
+// The bounds the documents state are the bounds the code applies.
+func TestDocumentsStateTheComputeBounds(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	spec := do(t, h, http.MethodGet, "/api/v1/openapi.json", "").Body.String()
+	api, err := os.ReadFile("../docs/API.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ doc, text, want string }{
+		{"openapi.json", spec, fmt.Sprintf("at most %d multiply-adds", compute.MaxMultiplyAdds)},
+		{"openapi.json", spec, fmt.Sprintf("at most %d numbers", compute.MaxOutputElements)},
+		{"openapi.json", spec, fmt.Sprintf("at most %d bytes", maxAPIResponseBytes)},
+		{"docs/API.md", string(api), "| 10,000,000 multiply-adds |"},
+		{"docs/API.md", string(api), "| 65,536 |"},
+		{"docs/API.md", string(api), "2 MiB (2,097,152 bytes)"},
+		{"README.md", string(readme), "10 M multiply-adds"},
+		{"README.md", string(readme), "outputs of 65,536 numbers"},
+	} {
+		if !strings.Contains(tc.text, tc.want) {
+			t.Errorf("%s does not say %q", tc.doc, tc.want)
+		}
+	}
+	if compute.MaxMultiplyAdds != 10_000_000 || compute.MaxOutputElements != 65536 || maxAPIResponseBytes != 2<<20 {
+		t.Error("a bound changed: update docs/API.md, README.md and this test")
 	}
 }

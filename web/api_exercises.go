@@ -10,7 +10,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/stride-tutor/stride/internal/exercises"
-	"github.com/stride-tutor/stride/internal/mathml"
 )
 
 // exerciseSummary is one catalog entry of GET /api/v1/exercises.
@@ -33,7 +32,7 @@ type partSummary struct {
 func (s *Server) apiExerciseCatalog(w http.ResponseWriter, r *http.Request) {
 	var out []exerciseSummary
 	for _, ex := range s.catalog.All() {
-		v, err := ex.Variant(0)
+		v, err := s.lookupVariant(ex.ID, "")
 		if err != nil {
 			s.log.Error("generate seed 0", "exercise", ex.ID, "err", err)
 			continue
@@ -86,17 +85,17 @@ func (s *Server) apiExerciseVariant(w http.ResponseWriter, r *http.Request) {
 	out := variantJSON{ID: v.Exercise.ID, Title: v.Exercise.Title, Seed: v.Seed, URL: s.exerciseURL(v.Exercise.ID, v.Seed), Data: v.Data}
 	for _, b := range v.Intro {
 		if b.Text != "" {
-			out.Prompt = append(out.Prompt, mathml.Plain(b.Text))
+			out.Prompt = append(out.Prompt, s.plain(b.Text))
 		}
 	}
 	for _, p := range v.Parts {
-		pj := partJSON{ID: p.ID, Label: mathml.Plain(p.Label), Kind: string(p.Kind), Prompt: mathml.Plain(p.Prompt),
-			Format: mathml.Plain(p.Format), Rows: p.Rows, Cols: p.Cols, Hints: []string{}}
+		pj := partJSON{ID: p.ID, Label: s.plain(p.Label), Kind: string(p.Kind), Prompt: s.plain(p.Prompt),
+			Format: s.plain(p.Format), Rows: p.Rows, Cols: p.Cols, Hints: []string{}}
 		for _, h := range p.Hints {
-			pj.Hints = append(pj.Hints, mathml.Plain(h))
+			pj.Hints = append(pj.Hints, s.plain(h))
 		}
 		for _, o := range p.Options {
-			pj.Options = append(pj.Options, optionJSON{ID: o.ID, Text: mathml.Plain(o.Text)})
+			pj.Options = append(pj.Options, optionJSON{ID: o.ID, Text: s.plain(o.Text)})
 		}
 		out.Parts = append(out.Parts, pj)
 	}
@@ -172,10 +171,10 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.countChecks(v.Exercise.ID, res)
-	writeJSON(w, http.StatusOK, checkResponseFrom(v, res, req.Answers))
+	writeJSON(w, http.StatusOK, s.checkResponseFrom(v, res, req.Answers))
 }
 
-func checkResponseFrom(v *exercises.Variant, res exercises.Result, answers map[string]string) checkResponse {
+func (s *Server) checkResponseFrom(v *exercises.Variant, res exercises.Result, answers map[string]string) checkResponse {
 	out := checkResponse{Parts: map[string]verdictJSON{}, Score: res.Score, Max: res.Max}
 	ids := make([]string, 0, len(res.Parts))
 	for id := range res.Parts {
@@ -185,8 +184,8 @@ func checkResponseFrom(v *exercises.Variant, res exercises.Result, answers map[s
 	for _, id := range ids {
 		vd := res.Parts[id]
 		vj := verdictJSON{
-			Status: string(vd.Status), Feedback: mathml.Plain(vd.Feedback), FeedbackHTML: string(md(vd.Feedback)),
-			ReadAs: mathml.Plain(vd.ReadAs), ReadAsHTML: string(md(vd.ReadAs)), Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
+			Status: string(vd.Status), Feedback: s.plain(vd.Feedback), FeedbackHTML: string(s.md(vd.Feedback)),
+			ReadAs: s.plain(vd.ReadAs), ReadAsHTML: string(s.md(vd.ReadAs)), Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
 		}
 		if part, ok := v.Part(id); ok {
 			if step, got := showCell(part, vd, answers[id]); step >= 0 {

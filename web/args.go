@@ -158,6 +158,9 @@ func parseImage(raw json.RawMessage, field string) ([][][]float64, int, error) {
 	if !present(raw) {
 		return nil, 0, badRequest(field, "is required: an H×W or C×H×W array of numbers")
 	}
+	if shape, vals, ok := numericArray(raw); ok && (len(shape) == 2 || len(shape) == 3) {
+		return fastTensor3(shape, vals), len(shape), nil
+	}
 	v, err := decodeAny(raw, field)
 	if err != nil {
 		return nil, 0, err
@@ -181,6 +184,9 @@ func parseImage(raw json.RawMessage, field string) ([][][]float64, int, error) {
 func parseKernel(raw json.RawMessage, field string) ([][][][]float64, int, error) {
 	if !present(raw) {
 		return nil, 0, badRequest(field, "is required: a kH×kW or O×C×kH×kW array of numbers")
+	}
+	if shape, vals, ok := numericArray(raw); ok && (len(shape) == 2 || len(shape) == 4) {
+		return fastTensor4(shape, vals), len(shape), nil
 	}
 	v, err := decodeAny(raw, field)
 	if err != nil {
@@ -264,7 +270,9 @@ func computeError(err error, fieldPrefix string) error {
 		if fieldPrefix != "" && field != "" {
 			field = fieldPrefix + "." + field
 		}
-		return badRequest(field, "%s", ce.Message)
+		fe := badRequest(field, "%s", ce.Message)
+		fe.limit = ce.Limit
+		return fe
 	}
 	return badRequest("body", "%s", err.Error())
 }

@@ -43,10 +43,52 @@ func md(text string) template.HTML {
 	return mathml.MustRender(text)
 }
 
-func mdAll(list []string) []template.HTML {
+// maxMathCacheBytes bounds each memo of rendered math text.
+const maxMathCacheBytes = 4 << 20
+
+// mathText memoizes the rendering of text with inline math, as HTML and as
+// plain text. Prompts, hints, solutions and feedback repeat across requests
+// (feedback such as "Correct." on every check), and parsing their math was
+// a third of a page render's CPU.
+type mathText struct {
+	html  *lru[template.HTML]
+	plain *lru[string]
+}
+
+func newMathText() mathText {
+	return mathText{html: newLRU[template.HTML](maxMathCacheBytes), plain: newLRU[string](maxMathCacheBytes)}
+}
+
+// md is the memoized md.
+func (s *Server) md(text string) template.HTML {
+	if text == "" {
+		return ""
+	}
+	if h, ok := s.math.html.get(text); ok {
+		return h
+	}
+	h := md(text)
+	s.math.html.add(text, h, int64(len(text)+len(h)+entryOverhead))
+	return h
+}
+
+// plain is the memoized mathml.Plain.
+func (s *Server) plain(text string) string {
+	if text == "" {
+		return ""
+	}
+	if p, ok := s.math.plain.get(text); ok {
+		return p
+	}
+	p := mathml.Plain(text)
+	s.math.plain.add(text, p, int64(len(text)+len(p)+entryOverhead))
+	return p
+}
+
+func (s *Server) mdAll(list []string) []template.HTML {
 	out := make([]template.HTML, len(list))
-	for i, s := range list {
-		out[i] = md(s)
+	for i, t := range list {
+		out[i] = s.md(t)
 	}
 	return out
 }
@@ -65,6 +107,12 @@ func (s *Server) lookupVariant(id, seedText string) (*exercises.Variant, error) 
 	if err != nil {
 		return nil, err
 	}
+	// Variants are immutable once generated, so one copy (with its compiled
+	// expected formulas and mistakes) serves every page and check.
+	key := ex.ID + "\x00" + strconv.FormatUint(seed, 10)
+	if v, ok := s.variants.get(key); ok {
+		return v, nil
+	}
 	v, err := ex.Variant(seed)
 	if err != nil {
 		// Every seed is meant to work; a failure is a bug, but the student
@@ -72,7 +120,26 @@ func (s *Server) lookupVariant(id, seedText string) (*exercises.Variant, error) 
 		s.log.Error("generate variant", "exercise", id, "seed", seed, "err", err)
 		return nil, &fieldError{status: http.StatusInternalServerError, field: "seed", msg: "this variant could not be generated"}
 	}
+	s.variants.add(key, v, 1)
 	return v, nil
+}
+
+// newVariant sends the student to a fresh random variant. The "New
+// variant" link points here rather than at a random seed chosen while
+// rendering, so that an exercise page stays a pure function of its URL and
+// can be cached and shared.
+func (s *Server) newVariant(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	if _, ok := s.catalog.Lookup(id); !ok {
+		s.pageError(w, r, &fieldError{status: http.StatusNotFound, field: "id", msg: fmt.Sprintf("there is no exercise %q", clip(id, 64))})
+		return
+	}
+	from, err := parseSeed(r.URL.Query().Get("from"))
+	if err != nil {
+		from = 0
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, s.exerciseURL(id, newSeed(from)), http.StatusSeeOther)
 }
 
 func (s *Server) exercisePage(w http.ResponseWriter, r *http.Request) {
@@ -143,7 +210,12 @@ func (s *Server) showExercise(w http.ResponseWriter, r *http.Request, embedded b
 		s.pageError(w, r, err)
 		return
 	}
-	s.renderExercise(w, r, embedded, s.exerciseProps(r, v, nil, nil, false, embedded))
+	props, err := s.exerciseProps(r, v, nil, nil, false, embedded)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.renderExercise(w, r, embedded, props)
 }
 
 // submitExercise is the no-JavaScript path: the form posts, the server
@@ -183,7 +255,12 @@ func (s *Server) submitExercise(w http.ResponseWriter, r *http.Request, embedded
 			Feedback: "Some cells are empty. Fill every cell of the grid (a 0 is a number too). It does not count as an attempt."}
 	}
 	s.countChecks(v.Exercise.ID, res)
-	s.renderExercise(w, r, embedded, s.exerciseProps(r, v, r.PostForm, &res, true, embedded))
+	props, err := s.exerciseProps(r, v, r.PostForm, &res, true, embedded)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.renderExercise(w, r, embedded, props)
 }
 
 // countChecks feeds the checks-by-verdict metric.
@@ -250,8 +327,9 @@ func formAnswers(v *exercises.Variant, form url.Values) (map[string]string, map[
 }
 
 // exerciseProps builds the page view of a variant, with the student's
-// form values and verdicts when checked.
-func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.Values, res *exercises.Result, checked, embedded bool) templates.ExercisePageProps {
+// form values and verdicts when checked. The only error is a step-table
+// page (?page=, ?table=) the variant does not have.
+func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.Values, res *exercises.Result, checked, embedded bool) (templates.ExercisePageProps, error) {
 	ex := v.Exercise
 	// Only ?parts= narrows a variant, so the query says whether this one is.
 	narrowed := strings.TrimSpace(r.URL.Query().Get("parts")) != ""
@@ -270,7 +348,7 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		Recitation:    v.Seed == 0,
 		FormAction:    action,
 		CheckURL:      s.base + "/api/v1/exercises/" + url.PathEscape(ex.ID) + "/check",
-		NewVariantURL: s.exerciseURL(ex.ID, newSeed(v.Seed)),
+		NewVariantURL: s.base + "/exercises/" + url.PathEscape(ex.ID) + "/new?from=" + strconv.FormatUint(v.Seed, 10),
 		RecitationURL: s.exerciseURL(ex.ID, 0),
 		ShareURL:      absoluteURL(r, s.exerciseURL(ex.ID, v.Seed)),
 		TableLayout:   v.TableLayout,
@@ -280,19 +358,25 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 	if res != nil {
 		p.Score, p.Max = res.Score, res.Max
 	}
-	p.Player = s.exercisePlayer(v)
+	pg, err := parseStepPaging(r.URL.Query(), "seed", "parts")
+	if err != nil {
+		return p, err
+	}
+	if p.Player, err = s.exercisePlayer(v, pg); err != nil {
+		return p, err
+	}
 	p.Links = s.playerLinks(p.Player != nil)
 	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v, narrowed)), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
 	for i, b := range v.Intro {
-		p.Intro = append(p.Intro, blockView(b, fmt.Sprintf("diagram-intro-%d", i)))
+		p.Intro = append(p.Intro, s.blockView(b, fmt.Sprintf("diagram-intro-%d", i)))
 	}
 	for _, part := range v.Parts {
 		pv := templates.PartView{
-			ID: part.ID, Label: mathml.Plain(part.Label), LabelHTML: md(part.Label), Prompt: md(part.Prompt), Kind: string(part.Kind),
-			Placeholder: part.Placeholder, Format: md(part.Format),
+			ID: part.ID, Label: s.plain(part.Label), LabelHTML: s.md(part.Label), Prompt: s.md(part.Prompt), Kind: string(part.Kind),
+			Placeholder: part.Placeholder, Format: s.md(part.Format),
 			Rows: part.Rows, Cols: part.Cols,
-			Hints: mdAll(part.Hints), Solution: mdAll(part.Solution), Answer: md(part.Answer),
-			ModelAnswer: md(part.ModelAnswer), Checklist: mdAll(part.Checklist),
+			Hints: s.mdAll(part.Hints), Solution: s.mdAll(part.Solution), Answer: s.md(part.Answer),
+			ModelAnswer: s.md(part.ModelAnswer), Checklist: s.mdAll(part.Checklist),
 			Animation: part.Animation, FocusStep: -1,
 		}
 		if part.FocusStep != nil {
@@ -328,21 +412,21 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 					checkedOpt = checkedOpt || val == o.ID
 				}
 			}
-			pv.Options = append(pv.Options, templates.OptionView{ID: o.ID, Text: md(o.Text), Checked: checkedOpt})
+			pv.Options = append(pv.Options, templates.OptionView{ID: o.ID, Text: s.md(o.Text), Checked: checkedOpt})
 		}
 		if res != nil {
 			if vd, ok := res.Parts[part.ID]; ok {
-				pv.Verdict = verdictView(vd, pv.SelfMark)
+				pv.Verdict = s.verdictView(vd, pv.SelfMark)
 				pv.Verdict.ShowCellStep, pv.Verdict.Got = showCell(part, vd, pv.Value)
 				pv.SolutionOpen = vd.Status == exercises.StatusCorrect
 			}
 		}
 		p.Parts = append(p.Parts, pv)
 	}
-	return p
+	return p, nil
 }
 
-func blockView(b exercises.Block, id string) templates.BlockView {
+func (s *Server) blockView(b exercises.Block, id string) templates.BlockView {
 	switch {
 	case b.Grid != nil:
 		rows := make([][]string, len(b.Grid.Cells))
@@ -352,11 +436,11 @@ func blockView(b exercises.Block, id string) templates.BlockView {
 				rows[i][j] = compute.FormatNumber(c)
 			}
 		}
-		return templates.BlockView{Grid: &templates.GridView{Label: md(b.Grid.Label), Rows: rows}}
+		return templates.BlockView{Grid: &templates.GridView{Label: s.md(b.Grid.Label), Rows: rows}}
 	case b.Table != nil:
-		t := &templates.TableView{Caption: md(b.Table.Caption), Header: mdAll(b.Table.Header)}
+		t := &templates.TableView{Caption: s.md(b.Table.Caption), Header: s.mdAll(b.Table.Header)}
 		for _, r := range b.Table.Rows {
-			t.Rows = append(t.Rows, mdAll(r))
+			t.Rows = append(t.Rows, s.mdAll(r))
 		}
 		return templates.BlockView{Table: t}
 	case b.RNN != nil:
@@ -366,12 +450,12 @@ func blockView(b exercises.Block, id string) templates.BlockView {
 		// would give the answers away.
 		return templates.BlockView{}
 	}
-	return templates.BlockView{Text: md(b.Text)}
+	return templates.BlockView{Text: s.md(b.Text)}
 }
 
-func verdictView(vd exercises.Verdict, selfMark string) *templates.VerdictView {
+func (s *Server) verdictView(vd exercises.Verdict, selfMark string) *templates.VerdictView {
 	v := &templates.VerdictView{
-		Status: string(vd.Status), Feedback: md(vd.Feedback), ReadAs: md(vd.ReadAs), Consistent: vd.Consistent,
+		Status: string(vd.Status), Feedback: s.md(vd.Feedback), ReadAs: s.md(vd.ReadAs), Consistent: vd.Consistent,
 	}
 	v.Headline = verdictHeadline(vd)
 	if vd.Status == exercises.StatusRevealed {
@@ -420,11 +504,8 @@ func newSeed(current uint64) uint64 {
 
 // absoluteURL makes a shareable address, honouring a TLS-terminating proxy.
 func absoluteURL(r *http.Request, path string) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + path
+	// The page cache keys on the same scheme, so the two must agree.
+	return requestScheme(r) + "://" + r.Host + path
 }
 
 // pageError renders a client error as an HTML page.

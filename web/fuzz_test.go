@@ -131,14 +131,20 @@ func FuzzPlaygroundQuery(f *testing.F) {
 		"op=maxpool2d&input=1+2+3%0A4+5+6%0A7+8+9&kernel_size=2&stride=1&padding=1",
 		"op=avgpool2d&input=1+2%0A3+4%0A%0A5+6%0A7+8&kernel_size=2x1",
 		"op=conv2d&input=1+2%0A3+4%0A%0A5+6%0A7+8&kernel=1%0A%0A2%0A---%0A3%0A%0A4&bias=1+2&dilation=2&padding=2",
+		"op=conv2d&input=7&padding=31&kernel=9+9+9%0A9+9+9&page=2",
+		"op=maxpool2d&input=1+2%0A3+4&kernel_size=1&page=5&table=1",
 	} {
 		f.Add(s)
 	}
 	h := newTestHandler(f, Config{})
 	f.Fuzz(func(t *testing.T, query string) {
 		for _, path := range []string{"/playground", "/embed/playground"} {
-			if rec := getRawQuery(h, path, query); rec.Code >= 500 {
+			rec := getRawQuery(h, path, query)
+			if rec.Code >= 500 {
 				t.Fatalf("%s?%s: status %d", path, query, rec.Code)
+			}
+			if rec.Body.Len() > maxPageBytes {
+				t.Fatalf("%s?%s: %d bytes; the cap is %d", path, query, rec.Body.Len(), maxPageBytes)
 			}
 		}
 	})
@@ -171,14 +177,18 @@ func FuzzAnimateMessage(f *testing.F) {
 }
 
 func FuzzExerciseQuery(f *testing.F) {
-	for _, s := range []string{"seed=0", "seed=12&parts=dims,bottom-right", "parts=,,,", "seed=9007199254740991&parts=cell"} {
+	for _, s := range []string{"seed=0", "seed=12&parts=dims,bottom-right", "parts=,,,", "seed=9007199254740991&parts=cell", "seed=5&table=2&page=1"} {
 		f.Add(s)
 	}
 	h := newTestHandler(f, Config{})
 	f.Fuzz(func(t *testing.T, query string) {
 		for _, path := range []string{"/exercises/conv-by-hand", "/embed/conv-by-hand", "/embed/cnn-shape-table", "/api/v1/exercises/rnn-forward"} {
-			if rec := getRawQuery(h, path, query); rec.Code != 200 && rec.Code != 400 {
+			rec := getRawQuery(h, path, query)
+			if rec.Code != 200 && rec.Code != 400 {
 				t.Fatalf("%s?%s: status %d", path, query, rec.Code)
+			}
+			if rec.Body.Len() > maxPageBytes {
+				t.Fatalf("%s?%s: %d bytes; the cap is %d", path, query, rec.Body.Len(), maxPageBytes)
 			}
 		}
 	})

@@ -10,10 +10,6 @@ import (
 	"github.com/stride-tutor/stride/templates"
 )
 
-// maxTableSteps bounds the server-rendered step table; the live player
-// streams every step, the table is the no-JavaScript fallback.
-const maxTableSteps = 400
-
 // animationSpec turns an exercise animation into the compute spec it
 // replays: a conv2d spec, or a pooling spec; exactly one is non-nil. The
 // step tables and the websocket both start from it.
@@ -51,13 +47,28 @@ func animationTrace(a exercises.Animation) (*compute.Trace, error) {
 	}
 }
 
-// stepTable writes a trace out as rows, the player's no-JavaScript form.
-func stepTable(caption string, tr *compute.Trace) templates.StepTableView {
-	t := templates.StepTableView{Caption: caption}
-	n := tr.Len()
-	shown := min(n, maxTableSteps)
+// stepTable writes one page of a trace out as rows, the player's
+// no-JavaScript form. index is the table's position among the player's
+// tables and playerID the player's ID; together they name the table's
+// element, which paging links point at. The caller has checked the page
+// with pg.check.
+func stepTable(caption, playerID string, index int, tr *compute.Trace, pg stepPaging) templates.StepTableView {
+	n, per := tr.Len(), stepsPerPage(tr)
+	t := templates.StepTableView{
+		Caption: caption,
+		ID:      fmt.Sprintf("player-%s-steps-%d", playerID, index+1),
+		Total:   n,
+		Pages:   stepPages(n, per),
+		Page:    1,
+	}
+	if pg.table == index {
+		t.Page = pg.page
+		t.Open = pg.explicit
+	}
+	t.First = (t.Page - 1) * per
+	last := min(n, t.First+per)
 	multi := tr.OutputShape()[0] > 1
-	for i := range shown {
+	for i := t.First; i < last; i++ {
 		st, err := tr.Step(i)
 		if err != nil {
 			break
@@ -75,7 +86,16 @@ func stepTable(caption string, tr *compute.Trace) templates.StepTableView {
 			Value:      plainNum(st.Value),
 		})
 	}
-	t.Omitted = n - shown
+	if t.Pages > 1 {
+		link := func(page int) string { return pg.link(index, page, t.ID) }
+		t.FirstURL, t.LastURL = link(1), link(t.Pages)
+		if t.Page > 1 {
+			t.PrevURL = link(t.Page - 1)
+		}
+		if t.Page < t.Pages {
+			t.NextURL = link(t.Page + 1)
+		}
+	}
 	return t
 }
 
@@ -91,65 +111,125 @@ func factorText(v float64) string {
 	return plainNum(v)
 }
 
+// Long sums are summarised: a list of up to maxListedTerms terms is
+// written out, a longer one as its first headTerms and last tailTerms terms
+// around an ellipsis, with the count. A 5×5 kernel or a 3×3 kernel over
+// three channels is still written out in full, and a row of the table
+// stays a few hundred bytes whatever the kernel.
+const (
+	maxListedTerms = 32
+	headTerms      = 6
+	tailTerms      = 3
+)
+
+// listTerms joins n terms with sep. item formats term i; a summarised list
+// formats only the terms it shows.
+func listTerms(n int, sep string, item func(i int) string) string {
+	if n <= maxListedTerms {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = item(i)
+		}
+		return strings.Join(parts, sep)
+	}
+	parts := make([]string, 0, headTerms+1+tailTerms)
+	for i := range headTerms {
+		parts = append(parts, item(i))
+	}
+	parts = append(parts, "…")
+	for i := n - tailTerms; i < n; i++ {
+		parts = append(parts, item(i))
+	}
+	return strings.Join(parts, sep)
+}
+
 // stepArithmetic writes one step's sum of products, max or mean in plain
-// text, the same way the live player does.
+// text, the same way the live player does; long sums are summarised (see
+// maxListedTerms).
 func stepArithmetic(op string, st compute.Step) string {
 	switch op {
 	case "conv2d":
-		var channels []string
-		for _, terms := range st.Terms {
-			parts := make([]string, len(terms))
-			for i, t := range terms {
-				x := t.Input
-				if t.IsPadding {
-					x = 0
-				}
-				first := factorText(x)
-				if i == 0 {
-					first = plainNum(x)
-				}
-				parts[i] = first + "·" + factorText(t.Weight)
+		var text string
+		product := func(t compute.Term, first bool) string {
+			x := t.Input
+			if t.IsPadding {
+				x = 0
 			}
-			channels = append(channels, strings.Join(parts, " + "))
+			if first {
+				return plainNum(x) + "·" + factorText(t.Weight)
+			}
+			return factorText(x) + "·" + factorText(t.Weight)
 		}
-		text := channels[0]
-		if len(channels) > 1 {
-			text = "(" + strings.Join(channels, ") + (") + ")"
+		total := 0
+		for _, terms := range st.Terms {
+			total += len(terms)
+		}
+		if total <= maxListedTerms {
+			channels := make([]string, len(st.Terms))
+			for c, terms := range st.Terms {
+				channels[c] = listTerms(len(terms), " + ", func(i int) string { return product(terms[i], i == 0) })
+			}
+			text = channels[0]
+			if len(channels) > 1 {
+				text = "(" + strings.Join(channels, ") + (") + ")"
+			}
+		} else {
+			// Summarised, the channels run together in the order they are
+			// summed: channel by channel (all of one length), each in
+			// row-major kernel order.
+			per := len(st.Terms[0])
+			text = listTerms(total, " + ", func(i int) string { return product(st.Terms[i/per][i%per], i == 0) })
+			if len(st.Terms) > 1 {
+				text += fmt.Sprintf(" (%d products over %d channels)", total, len(st.Terms))
+			} else {
+				text += fmt.Sprintf(" (%d products)", total)
+			}
 		}
 		if st.HasBias {
 			text += " + " + factorText(st.Bias) + " (bias)"
 		}
 		return text + " = " + plainNum(st.Value)
 	case "maxpool2d":
-		vals := make([]string, len(st.Terms[0]))
-		for i, t := range st.Terms[0] {
-			vals[i] = plainNum(t.Input)
-			if t.IsPadding {
-				vals[i] = "−∞"
+		terms := st.Terms[0]
+		vals := listTerms(len(terms), ", ", func(i int) string {
+			if terms[i].IsPadding {
+				return "−∞"
 			}
+			return plainNum(terms[i].Input)
+		})
+		if len(terms) > maxListedTerms {
+			vals += fmt.Sprintf("; %d values", len(terms))
 		}
-		return "max(" + strings.Join(vals, ", ") + ") = " + plainNum(st.Value)
+		return "max(" + vals + ") = " + plainNum(st.Value)
 	default:
-		vals := make([]string, len(st.Terms[0]))
-		for i, t := range st.Terms[0] {
-			x := t.Input
-			if t.IsPadding {
-				x = 0
+		terms := st.Terms[0]
+		vals := listTerms(len(terms), " + ", func(i int) string {
+			if terms[i].IsPadding {
+				return "0"
 			}
-			vals[i] = plainNum(x)
+			return plainNum(terms[i].Input)
+		})
+		if len(terms) > maxListedTerms {
+			vals += fmt.Sprintf(" (%d values)", len(terms))
 		}
-		return "(" + strings.Join(vals, " + ") + ") / " + fmt.Sprint(len(vals)) + " = " + plainNum(st.Value)
+		return "(" + vals + ") / " + fmt.Sprint(len(terms)) + " = " + plainNum(st.Value)
 	}
 }
 
 // exercisePlayer builds the player of a variant, one entry per animation,
 // each started through the exercise form of the protocol so the server
-// replays the variant's own data.
-func (s *Server) exercisePlayer(v *exercises.Variant) *templates.PlayerProps {
+// replays the variant's own data. pg picks the step-table page; a page or
+// table beyond the variant's is an error naming the parameter.
+func (s *Server) exercisePlayer(v *exercises.Variant, pg stepPaging) (*templates.PlayerProps, error) {
 	if len(v.Animations) == 0 {
-		return nil
+		return nil, pg.check(nil)
 	}
 	p := &templates.PlayerProps{ID: "main", WSURL: s.base + "/ws/animate", Heading: "Watch it step by step"}
+	type entry struct {
+		label, start string
+		tr           *compute.Trace
+	}
+	var entries []entry
 	for i, a := range v.Animations {
 		part := ""
 		for _, pt := range v.Parts {
@@ -167,12 +247,22 @@ func (s *Server) exercisePlayer(v *exercises.Variant) *templates.PlayerProps {
 			s.log.Error("animation trace", "exercise", v.Exercise.ID, "seed", v.Seed, "err", err)
 			continue
 		}
+		entries = append(entries, entry{a.Label, string(start), tr})
+	}
+	traces := make([]*compute.Trace, len(entries))
+	for i, e := range entries {
+		traces[i] = e.tr
+	}
+	if err := pg.check(traces); err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	for i, e := range entries {
 		p.Animations = append(p.Animations, templates.PlayerAnimation{
-			Label: a.Label, Start: string(start), Table: stepTable(a.Label, tr),
+			Label: e.label, Start: e.start, Table: stepTable(e.label, p.ID, i, e.tr, pg),
 		})
 	}
-	if len(p.Animations) == 0 {
-		return nil
-	}
-	return p
+	return p, nil
 }

@@ -43,10 +43,7 @@ type playgroundConfig struct {
 // embedPlayground is the player alone, configured by the same query as
 // the playground, for an iframe.
 func (s *Server) embedPlayground(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if len(q) == 0 {
-		q = playgroundDefaults()
-	}
+	q := playgroundQuery(r)
 	props := templates.EmbedPlayerProps{Links: s.links(), Title: "Convolution step by step",
 		OpenURL: absoluteURL(r, s.base+"/playground?"+q.Encode())}
 	cfg, err := parsePlayground(q)
@@ -55,25 +52,48 @@ func (s *Server) embedPlayground(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		tr, start, err = cfg.trace()
 	}
+	var pg stepPaging
+	if err == nil {
+		pg, err = parseStepPaging(r.URL.Query(), playgroundParams...)
+	}
+	if err == nil {
+		err = pg.check([]*compute.Trace{tr})
+	}
 	if err != nil {
 		props.Error = "This configuration cannot be animated: " + err.Error()
 		s.render(w, r, http.StatusBadRequest, templates.EmbedPlayer(props))
 		return
 	}
 	label := describePlayground(cfg, tr)
-	props.Player = &templates.PlayerProps{
-		ID: "main", WSURL: s.base + "/ws/animate", Heading: "Step by step",
-		Animations: []templates.PlayerAnimation{{Label: label, Start: start, Table: stepTable(label, tr)}},
-	}
+	props.Player = playgroundPlayer(s.base, label, start, tr, pg)
 	props.Links = s.playerLinks(true)
 	s.render(w, r, http.StatusOK, templates.EmbedPlayer(props))
 }
 
-func (s *Server) playground(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+// playgroundParams are the query parameters that configure a playground.
+var playgroundParams = []string{"op", "input", "kernel", "bias", "kernel_size", "stride", "padding", "dilation"}
+
+// playgroundQuery is the playground configuration of a request: the
+// parameters it reads (not the step-table paging, nor anything unknown, so
+// that links built from it stay as long as the configuration), or the
+// recitation's example when the query configures nothing.
+func playgroundQuery(r *http.Request) url.Values {
+	q := onlyParams(r.URL.Query(), playgroundParams)
 	if len(q) == 0 {
 		q = playgroundDefaults()
 	}
+	return q
+}
+
+// playgroundPlayer is the player of one playground configuration.
+func playgroundPlayer(base, label, start string, tr *compute.Trace, pg stepPaging) *templates.PlayerProps {
+	p := &templates.PlayerProps{ID: "main", WSURL: base + "/ws/animate", Heading: "Step by step"}
+	p.Animations = []templates.PlayerAnimation{{Label: label, Start: start, Table: stepTable(label, p.ID, 0, tr, pg)}}
+	return p
+}
+
+func (s *Server) playground(w http.ResponseWriter, r *http.Request) {
+	q := playgroundQuery(r)
 	form := templates.PlaygroundForm{
 		Op: q.Get("op"), Input: q.Get("input"), Kernel: q.Get("kernel"), Bias: q.Get("bias"),
 		KernelSize: q.Get("kernel_size"), Stride: q.Get("stride"), Padding: q.Get("padding"), Dilation: q.Get("dilation"),
@@ -102,11 +122,17 @@ func (s *Server) playground(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, templates.Playground(props))
 		return
 	}
-	label := describePlayground(cfg, tr)
-	props.Player = &templates.PlayerProps{
-		ID: "main", WSURL: s.base + "/ws/animate", Heading: "Step by step",
-		Animations: []templates.PlayerAnimation{{Label: label, Start: start, Table: stepTable(label, tr)}},
+	pg, err := parseStepPaging(r.URL.Query(), playgroundParams...)
+	if err == nil {
+		err = pg.check([]*compute.Trace{tr})
 	}
+	if err != nil {
+		props.Problems = problemViews(err)
+		s.render(w, r, http.StatusBadRequest, templates.Playground(props))
+		return
+	}
+	label := describePlayground(cfg, tr)
+	props.Player = playgroundPlayer(s.base, label, start, tr, pg)
 	props.Links = s.playerLinks(true)
 	s.render(w, r, http.StatusOK, templates.Playground(props))
 }

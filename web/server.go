@@ -31,6 +31,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxStreams caps concurrent animation websockets (0: 5000).
 	MaxStreams int
+	// MaxStreamsPerClient caps the animation websockets of one client
+	// address, as TrustedProxyHeader resolves it (0: 50).
+	MaxStreamsPerClient int
 	// AllowedOrigins lists origins besides the site's own whose pages may
 	// open animation websockets (embedding hosts); "*" allows any.
 	AllowedOrigins []string
@@ -41,6 +44,15 @@ type Config struct {
 	// client's address (X-Forwarded-For, X-Real-IP); empty trusts none and
 	// per-client budgets key on the TCP peer.
 	TrustedProxyHeader string
+	// Work sizes the admission control of expensive requests (compute,
+	// checks, uncached pages).
+	Work WorkConfig
+	// APIRate is the per-client rate limit of /api/v1; its zero value
+	// turns the limit off.
+	APIRate RateConfig
+	// PageCacheBytes caps the memory of rendered pages kept for reuse; 0
+	// means DefaultPageCacheBytes and a negative value turns the cache off.
+	PageCacheBytes int64
 }
 
 // DefaultFrameAncestors lets any https page embed Stride's exercises, plus
@@ -59,6 +71,15 @@ type Server struct {
 	metrics *metrics
 	// clientIPs keys per-client budgets (rate limits, stream caps).
 	clientIPs ClientIPs
+	// work admits expensive requests a few at a time.
+	work *workLimiter
+	// pages holds rendered GET pages (nil: no cache); variants holds
+	// generated variants with their compiled checkers, keyed by exercise
+	// and seed, for pages and checks alike.
+	pages    *lru[*cachedPage]
+	variants *lru[*exercises.Variant]
+	// math memoizes rendered text with inline math.
+	math mathText
 	// ready is false until the server listens and again once shutdown
 	// begins, so load balancers stop sending new work first.
 	ready atomic.Bool
@@ -127,12 +148,27 @@ func NewHandler(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted proxy header: %w", err)
 	}
-	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs}
+	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
+		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText()}
+	switch {
+	case cfg.PageCacheBytes == 0:
+		s.pages = newLRU[*cachedPage](DefaultPageCacheBytes)
+	case cfg.PageCacheBytes > 0:
+		s.pages = newLRU[*cachedPage](cfg.PageCacheBytes)
+	}
 	s.anim = newAnimator(AnimatorConfig{
-		MaxStreams:     cfg.MaxStreams,
-		AllowedOrigins: cfg.AllowedOrigins,
-		Logger:         logger,
+		MaxStreams:          cfg.MaxStreams,
+		MaxStreamsPerClient: cfg.MaxStreamsPerClient,
+		ClientKey:           clientIPs.Of,
+		AllowedOrigins:      cfg.AllowedOrigins,
+		Logger:              logger,
 	}, s.catalog)
+	if s.work.busyPage, err = s.renderBytes(templates.Message(templates.MessageProps{
+		Links: s.links(), Title: "Busy",
+		Message: "Stride is busy with other requests right now. Please try again in a moment",
+	})); err != nil {
+		return nil, fmt.Errorf("render the busy page: %w", err)
+	}
 
 	embedAncestors := strings.Join(cfg.FrameAncestors, " ")
 	if embedAncestors == "" {
@@ -140,11 +176,28 @@ func NewHandler(cfg Config) (*App, error) {
 	}
 	metrics := newMetrics(s.anim.Active)
 	s.metrics = metrics
+	s.registerWorkMetrics(metrics)
 	pageHeaders := securityHeaders("'self'")
+	compress := middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/javascript",
+		"application/json", "image/svg+xml", "text/plain")
+	// One limiter for the whole API, so a client's budget is shared by
+	// every endpoint.
+	apiRate := apiRateLimit(cfg.APIRate, clientIPs)
+	// Expensive API work: rate-limited per client first (so a limited
+	// client never takes a queue place), then admitted a few at a time.
+	// The work limiter compresses large responses itself, inside the work
+	// slot (it is CPU too), and leaves small ones plain.
+	apiWork := chi.Chain(limitBody(MaxBodyBytes), s.work.limitAPI)
+	// A form post checks every part and renders the page with verdicts;
+	// it is never cached, since it carries one person's answers.
+	formWork := chi.Chain(limitBody(maxFormBytes), s.work.limitPage)
 
 	app := chi.NewRouter()
-	// GetHead answers HEAD on every GET route: uptime and link checkers and
-	// LMS link previews send HEAD.
+	// Middleware order, outermost first: request log and metrics (root),
+	// panic recovery, HEAD-as-GET, then per route group: security headers,
+	// the API's per-client rate limit, the work limiter, compression.
+	// Probes, metrics, static files and cached pages never wait for a work
+	// slot.
 	app.Use(recoverJSON(logger), middleware.GetHead)
 	// Health, readiness, metrics and the websocket sit outside compression:
 	// probes want plain bytes and the websocket hijacks its connection.
@@ -155,58 +208,59 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Handle("/metrics", metrics.handler())
 	})
 	app.With(pageHeaders).Get("/ws/animate", s.anim.ServeHTTP)
+	// Embeddable pages: framing allowed for the configured ancestors.
 	app.Group(func(r chi.Router) {
-		r.Use(middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/javascript",
-			"application/json", "image/svg+xml", "text/plain"))
-		// Embeddable pages: framing allowed for the configured ancestors.
-		r.Group(func(r chi.Router) {
-			r.Use(securityHeaders(embedAncestors))
-			r.Get("/embed/playground", s.embedPlayground)
-			r.Get("/embed/{id}", s.embedExercise)
-			r.With(limitBody(maxFormBytes)).Post("/embed/{id}", s.embedExerciseSubmit)
-			// Hashed assets are loaded by embedded pages too.
-			r.Get("/static/*", assets.ServeHTTP)
-			// The check API is what embedded exercises call; like the rest
-			// of /api/v1 it is open to other origins (web/cors.go).
-			r.With(apiCORS, limitBody(MaxBodyBytes)).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
-			r.With(apiCORS).Options("/api/v1/exercises/{id}/check", preflight(http.MethodPost))
+		r.Use(securityHeaders(embedAncestors))
+		// Cached pages compress themselves (once, when stored).
+		r.Get("/embed/playground", s.cachePage(queryPageKey("embed-playground"), s.embedPlayground))
+		r.Get("/embed/{id}", s.cachePage(exercisePageKey("embed"), s.embedExercise))
+		r.With(formWork...).Post("/embed/{id}", s.embedExerciseSubmit)
+		// Hashed assets are loaded by embedded pages too.
+		r.With(compress).Get("/static/*", assets.ServeHTTP)
+		// The check API is what embedded exercises call; like the rest of
+		// /api/v1 it is open to other origins (web/cors.go). CORS comes
+		// first so that a 429 or 503 is readable cross-origin too.
+		r.With(apiCORS, apiRate).With(apiWork...).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
+		r.With(apiCORS).Options("/api/v1/exercises/{id}/check", preflight(http.MethodPost))
+	})
+	app.Group(func(r chi.Router) {
+		r.Use(pageHeaders)
+		r.Get("/", s.cachePage(fixedPageKey("home"), s.home))
+		r.Get("/api", s.cachePage(fixedPageKey("api"), s.apiReference))
+		r.Get("/playground", s.cachePage(queryPageKey("playground"), s.playground))
+		r.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, base+"/#exercises", http.StatusFound)
 		})
-		r.Group(func(r chi.Router) {
-			r.Use(pageHeaders)
-			r.Get("/", s.home)
-			r.Get("/api", s.apiReference)
-			r.Get("/playground", s.playground)
-			r.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
-				http.Redirect(w, r, base+"/#exercises", http.StatusFound)
-			})
-			r.Get("/exercises/{id}", s.exercisePage)
-			r.Post("/exercises/{id}", s.exerciseSubmit)
-			r.Route("/api/v1", func(r chi.Router) {
-				r.Use(apiCORS)
+		r.Get("/exercises/{id}", s.cachePage(exercisePageKey("exercise"), s.exercisePage))
+		r.Get("/exercises/{id}/new", s.newVariant)
+		r.With(formWork...).Post("/exercises/{id}", s.exerciseSubmit)
+		r.Route("/api/v1", func(r chi.Router) {
+			r.Use(apiCORS)
+			// Preflights are not counted against the rate limit: browsers
+			// send them on their own and cache them.
+			r.With(apiRate, compress).Get("/openapi.json", s.openAPI)
+			r.Options("/openapi.json", preflight(http.MethodGet, http.MethodHead))
+			for path, h := range map[string]http.HandlerFunc{
+				"/exercises":      s.apiExerciseCatalog,
+				"/exercises/{id}": s.apiExerciseVariant,
+			} {
+				r.With(apiRate).With(apiWork...).Get(path, h)
+				r.Options(path, preflight(http.MethodGet, http.MethodHead))
+			}
+			r.Route("/compute", func(r chi.Router) {
 				for path, h := range map[string]http.HandlerFunc{
-					"/openapi.json":   s.openAPI,
-					"/exercises":      s.apiExerciseCatalog,
-					"/exercises/{id}": s.apiExerciseVariant,
+					"/conv2d":    s.computeConv2D,
+					"/pool2d":    s.computePool2D,
+					"/network":   s.computeNetwork,
+					"/attention": s.computeAttention,
+					"/rnn":       s.computeRNN,
 				} {
-					r.Get(path, h)
-					r.Options(path, preflight(http.MethodGet, http.MethodHead))
+					r.With(apiRate).With(apiWork...).Post(path, h)
+					r.Options(path, preflight(http.MethodPost))
 				}
-				r.Route("/compute", func(r chi.Router) {
-					r.Use(limitBody(MaxBodyBytes))
-					for path, h := range map[string]http.HandlerFunc{
-						"/conv2d":    s.computeConv2D,
-						"/pool2d":    s.computePool2D,
-						"/network":   s.computeNetwork,
-						"/attention": s.computeAttention,
-						"/rnn":       s.computeRNN,
-					} {
-						r.Post(path, h)
-						r.Options(path, preflight(http.MethodPost))
-					}
-				})
-				r.NotFound(unmatched(apiNotFound))
-				r.MethodNotAllowed(apiMethodNotAllowed)
 			})
+			r.NotFound(unmatched(apiNotFound))
+			r.MethodNotAllowed(apiMethodNotAllowed)
 		})
 	})
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
@@ -268,8 +322,24 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // render writes a templ component as a complete HTML response. It renders
-// into a buffer first so that a failing component never leaves half a page.
+// into a buffer first so that a failing component never leaves half a page;
+// a page being captured for the cache is rendered straight into the
+// capture's buffer.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	if capture, ok := w.(*pageCapture); ok {
+		if err := c.Render(r.Context(), &capture.buf); err != nil {
+			capture.buf.Reset()
+			if r.Context().Err() != nil {
+				return // the client went away; see below
+			}
+			s.log.ErrorContext(r.Context(), "render page", "err", err, "path", r.URL.Path)
+			http.Error(capture, "The page could not be rendered.", http.StatusInternalServerError)
+			return
+		}
+		capture.Header().Set("Content-Type", "text/html; charset=utf-8")
+		capture.WriteHeader(status)
+		return
+	}
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
 		if r.Context().Err() != nil {
@@ -285,4 +355,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
+}
+
+// renderBytes renders a component once, for fixed responses.
+func (s *Server) renderBytes(c templ.Component) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := c.Render(context.Background(), &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -11,20 +11,31 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
+	"github.com/stride-tutor/stride/internal/store"
 	"github.com/stride-tutor/stride/web"
 )
 
 // config is the server's whole configuration, from flags and environment.
 type config struct {
-	addr           string
-	basePath       string
-	logFormat      string
-	logLevel       slog.Level
-	maxStreams     int
-	allowedOrigins []string
-	frameAncestors []string
-	trustedProxy   string
+	addr       string
+	basePath   string
+	logFormat  string
+	logLevel   slog.Level
+	maxStreams int
+	// maxStreamsPerClient caps one client address's animation websockets.
+	maxStreamsPerClient int
+	allowedOrigins      []string
+	frameAncestors      []string
+	trustedProxy        string
+	work                web.WorkConfig
+	apiRate             web.RateConfig
+	pageCacheBytes      int64
+	// dataDir holds the SQLite database; databaseURL, when set, selects
+	// PostgreSQL instead.
+	dataDir     string
+	databaseURL string
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -39,8 +50,17 @@ var settings = []setting{
 	{"log-format", "STRIDE_LOG_FORMAT", "text", "log format: text or json"},
 	{"log-level", "STRIDE_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 	{"max-streams", "STRIDE_MAX_STREAMS", "5000", "most concurrent animation websockets; more are refused with close code 1013"},
+	{"max-streams-per-client", "STRIDE_MAX_STREAMS_PER_CLIENT", "50", "most concurrent animation websockets from one client address (see -trusted-proxy-header); more are refused with close code 1013. Raise it for classrooms behind one NAT address"},
 	{"frame-ancestors", "STRIDE_FRAME_ANCESTORS", "https: http://localhost:* http://127.0.0.1:*", "space-separated CSP sources allowed to frame /embed/ pages; 'none' forbids embedding"},
 	{"allowed-origins", "STRIDE_ALLOWED_ORIGINS", "", "comma-separated origins (https://lms.example.edu) whose pages may open animation websockets; * for any"},
+	{"work-limit", "STRIDE_WORK_LIMIT", "0", "most expensive requests (compute API, checks, uncached pages) running at once; 0 means one per usable core (GOMAXPROCS)"},
+	{"work-queue", "STRIDE_WORK_QUEUE", "128", "most expensive requests waiting for a slot; beyond it they get 503 with Retry-After at once; 0 means none wait"},
+	{"work-queue-timeout", "STRIDE_WORK_QUEUE_TIMEOUT", "250ms", "longest wait for a slot before 503 with Retry-After (10ms to 30s)"},
+	{"api-rate-limit", "STRIDE_API_RATE_LIMIT", "600", "API requests one client may make per -api-rate-window; excess gets 429 with Retry-After; 0 turns the limit off"},
+	{"api-rate-window", "STRIDE_API_RATE_WINDOW", "1m", "sliding window of -api-rate-limit (1s to 1h)"},
+	{"page-cache-mib", "STRIDE_PAGE_CACHE_MIB", "32", "memory in MiB for rendered pages kept for reuse (plain and gzipped); 0 turns the cache off"},
+	{"data-dir", "STRIDE_DATA_DIR", "./stride-data", "directory of the embedded SQLite database (created on first start); back it up with `stride backup FILE`"},
+	{"database-url", "STRIDE_DATABASE_URL", "", "postgres://user:password@host/db?sslmode=...: use PostgreSQL instead of SQLite (needed for more than one replica)"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
@@ -50,6 +70,19 @@ var errHelp = flag.ErrHelp
 // parseConfig reads flags from args and falls back to the environment, then
 // to defaults. An invalid value is an error that names the setting.
 func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (config, error) {
+	c, rest, err := parseConfigArgs(args, getenv, usageOut)
+	if err != nil {
+		return config{}, err
+	}
+	if len(rest) > 0 {
+		return config{}, fmt.Errorf("unexpected argument %q (subcommands: healthcheck, migrate, backup; see -help)", rest[0])
+	}
+	return c, nil
+}
+
+// parseConfigArgs is parseConfig for subcommands that take arguments after
+// the flags (stride backup [flags] FILE): it returns them.
+func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writer) (config, []string, error) {
 	fs := flag.NewFlagSet("stride", flag.ContinueOnError)
 	fs.SetOutput(usageOut)
 	values := map[string]*string{}
@@ -58,10 +91,7 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	fs.Usage = func() { printUsage(usageOut) }
 	if err := fs.Parse(args); err != nil {
-		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected argument %q (the only subcommand is healthcheck)", fs.Arg(0))
+		return config{}, nil, err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -91,42 +121,104 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	var src string
 	c.addr, src = get("addr")
 	if err := validateAddr(c.addr); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	basePath, src := get("base-path")
 	norm, err := web.NormalizeBasePath(basePath)
 	if err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	c.basePath = norm
 	c.logFormat, src = get("log-format")
 	if c.logFormat != "text" && c.logFormat != "json" {
-		return config{}, fmt.Errorf("%s: log format %q is not text or json", src, c.logFormat)
+		return config{}, nil, fmt.Errorf("%s: log format %q is not text or json", src, c.logFormat)
 	}
 	level, src := get("log-level")
 	if c.logLevel, err = parseLogLevel(level); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	streams, src := get("max-streams")
 	n, err := strconv.Atoi(streams)
 	if err != nil || n < 1 || n > 1_000_000 {
-		return config{}, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, streams)
+		return config{}, nil, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, streams)
 	}
 	c.maxStreams = n
+	perClient, src := get("max-streams-per-client")
+	n, err = strconv.Atoi(perClient)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return config{}, nil, fmt.Errorf("%s: %q is not a whole number from 1 to 1000000", src, perClient)
+	}
+	c.maxStreamsPerClient = n
 	ancestors, src := get("frame-ancestors")
 	if c.frameAncestors, err = parseFrameAncestors(ancestors); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	origins, src := get("allowed-origins")
 	if c.allowedOrigins, err = parseOrigins(origins); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	proxyHeader, src := get("trusted-proxy-header")
 	if _, err := web.NewClientIPs(proxyHeader); err != nil {
-		return config{}, fmt.Errorf("%s: %w", src, err)
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	c.trustedProxy = proxyHeader
-	return c, nil
+
+	intSetting := func(name string, lo, hi int) (int, error) {
+		v, src := get(name)
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < lo || n > hi {
+			return 0, fmt.Errorf("%s: %q is not a whole number from %d to %d", src, v, lo, hi)
+		}
+		return n, nil
+	}
+	durationSetting := func(name string, lo, hi time.Duration) (time.Duration, error) {
+		v, src := get(name)
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d < lo || d > hi {
+			return 0, fmt.Errorf("%s: %q is not a duration from %s to %s (like 250ms or 1m)", src, v, lo, hi)
+		}
+		return d, nil
+	}
+	if c.work.Limit, err = intSetting("work-limit", 0, 10_000); err != nil {
+		return config{}, nil, err
+	}
+	queue, err := intSetting("work-queue", 0, 100_000)
+	if err != nil {
+		return config{}, nil, err
+	}
+	// web.WorkConfig reads 0 as its default queue; "no queue" is negative.
+	c.work.Queue = queue
+	if queue == 0 {
+		c.work.Queue = -1
+	}
+	if c.work.QueueWait, err = durationSetting("work-queue-timeout", 10*time.Millisecond, 30*time.Second); err != nil {
+		return config{}, nil, err
+	}
+	if c.apiRate.Requests, err = intSetting("api-rate-limit", 0, 10_000_000); err != nil {
+		return config{}, nil, err
+	}
+	if c.apiRate.Window, err = durationSetting("api-rate-window", time.Second, time.Hour); err != nil {
+		return config{}, nil, err
+	}
+	mib, err := intSetting("page-cache-mib", 0, 65_536)
+	if err != nil {
+		return config{}, nil, err
+	}
+	// web.Config reads 0 as the default size; "off" is negative.
+	c.pageCacheBytes = int64(mib) << 20
+	if mib == 0 {
+		c.pageCacheBytes = -1
+	}
+	c.dataDir, src = get("data-dir")
+	if strings.TrimSpace(c.dataDir) == "" {
+		return config{}, nil, fmt.Errorf("%s: give a directory for the database", src)
+	}
+	c.databaseURL, src = get("database-url")
+	if c.databaseURL != "" && !store.IsPostgresURL(c.databaseURL) {
+		// The value is not echoed: it may hold a password.
+		return config{}, nil, fmt.Errorf("%s: must start with postgres:// or postgresql://", src)
+	}
+	return c, fs.Args(), nil
 }
 
 // parseLogLevel accepts exactly the documented levels, in any case.
@@ -163,7 +255,13 @@ func validateAddr(addr string) error {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "Stride: an interactive tutor for the mechanics of deep learning.\n\n")
-	fmt.Fprintf(w, "Usage:\n  stride [flags]            run the server\n  stride healthcheck [flags] exit 0 when the server on -addr answers /healthz\n\n")
+	fmt.Fprintf(w, "Usage:\n")
+	fmt.Fprintf(w, "  stride [flags]                 run the server (opens the database and migrates it first)\n")
+	fmt.Fprintf(w, "  stride healthcheck [flags]     exit 0 when the server on -addr answers /healthz\n")
+	fmt.Fprintf(w, "  stride migrate status [flags]  print the database's schema version and each migration\n")
+	fmt.Fprintf(w, "  stride migrate up [flags]      apply pending migrations (the server also does this at start)\n")
+	fmt.Fprintf(w, "  stride backup [flags] FILE     copy the SQLite database to FILE while the server runs\n")
+	fmt.Fprintf(w, "                                 (PostgreSQL: use pg_dump; see the README)\n\n")
 	fmt.Fprintf(w, "Flags (a flag beats its environment variable):\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	for _, s := range settings {

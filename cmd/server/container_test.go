@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -275,6 +276,25 @@ func TestContainerDockerfile(t *testing.T) {
 	if err := json.Unmarshal([]byte(seen["ENTRYPOINT"]), &entry); err != nil || len(entry) != 1 || entry[0] != "/stride" {
 		t.Errorf("ENTRYPOINT is %q, want exec form [\"/stride\"] (there is no shell)", seen["ENTRYPOINT"])
 	}
+	// The data directory: an absolute STRIDE_DATA_DIR, declared a volume,
+	// copied in owned by the nonroot user so the server can write there.
+	dataDir := dockerfileFinalEnv(t, final)["STRIDE_DATA_DIR"]
+	if !strings.HasPrefix(dataDir, "/") {
+		t.Errorf("final stage sets STRIDE_DATA_DIR=%q, want an absolute path", dataDir)
+	}
+	if vols := dockerfileVolumes(t, final); !slices.Contains(vols, dataDir) {
+		t.Errorf("VOLUME %v does not declare the data directory %q", vols, dataDir)
+	}
+	chowned := false
+	for _, in := range final {
+		f := strings.Fields(in.args)
+		if in.cmd == "COPY" && slices.Contains(f, "--chown=65532:65532") && f[len(f)-1] == dataDir {
+			chowned = true
+		}
+	}
+	if !chowned {
+		t.Errorf("no COPY --chown=65532:65532 ... %s: the nonroot server could not create its database", dataDir)
+	}
 	hc := seen["HEALTHCHECK"]
 	_, hcCmd, ok := strings.Cut(hc, "CMD ")
 	var hcArgs []string
@@ -283,7 +303,48 @@ func TestContainerDockerfile(t *testing.T) {
 	}
 }
 
-// containerRootfs is a directory that holds only the binary, like the image.
+// dockerfileFinalEnv returns the ENV settings of a stage (KEY=value form).
+func dockerfileFinalEnv(t *testing.T, stage []dfInstruction) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, in := range stage {
+		if in.cmd != "ENV" {
+			continue
+		}
+		words, err := dockerfileShellWords(in.args)
+		if err != nil {
+			t.Fatalf("Dockerfile line %d: %v", in.line, err)
+		}
+		for _, w := range words {
+			k, v, ok := strings.Cut(w, "=")
+			if !ok {
+				t.Fatalf("Dockerfile line %d: ENV %q is not KEY=value", in.line, in.args)
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// dockerfileVolumes returns the paths a stage declares with VOLUME (JSON form).
+func dockerfileVolumes(t *testing.T, stage []dfInstruction) []string {
+	t.Helper()
+	var out []string
+	for _, in := range stage {
+		if in.cmd != "VOLUME" {
+			continue
+		}
+		var paths []string
+		if err := json.Unmarshal([]byte(in.args), &paths); err != nil {
+			t.Fatalf("Dockerfile line %d: VOLUME %s is not the JSON form", in.line, in.args)
+		}
+		out = append(out, paths...)
+	}
+	return out
+}
+
+// containerRootfs is a directory that holds only what the image holds: the
+// binary and the empty data directory owned by the nonroot user.
 type containerRootfs struct {
 	dir string
 }
@@ -293,6 +354,7 @@ type containerRootfs struct {
 func (r containerRootfs) command(ctx context.Context, env []string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "/stride", args...)
 	cmd.Env = append([]string{}, env...)
+	cmd.Dir = "/" // inside the chroot, like the image's working directory
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Chroot:     r.dir,
 		Credential: &syscall.Credential{Uid: containerUID, Gid: containerUID},
@@ -408,7 +470,11 @@ func buildLikeDockerfile(t *testing.T, dir string) string {
 	// out of the build.
 	buildEnv = append(buildEnv, "GOFLAGS=-buildvcs=false")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// Generous: with -trimpath nothing is shared with `go test`'s own build,
+	// and compiling modernc.org/sqlite (a C library translated to one very
+	// large Go package) from a cold cache took over 5 minutes on the shared
+	// 2-core CI machine under load.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goTool, buildArgs...)
 	cmd.Dir = containerModuleRoot(t)
@@ -485,8 +551,24 @@ func TestContainerImage(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root.dir, "stride"), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if entries, _ := os.ReadDir(root.dir); len(entries) != 1 {
-		t.Fatalf("root filesystem holds %d entries, want only /stride", len(entries))
+	// The data directory, as the image's COPY --chown makes it, and the
+	// image's ENV, which every run of the image has.
+	final := dockerfileStages(parseDockerfile(t))
+	imageEnv := dockerfileFinalEnv(t, final[len(final)-1])
+	dataDir := imageEnv["STRIDE_DATA_DIR"]
+	hostData := filepath.Join(root.dir, dataDir)
+	if err := os.Mkdir(hostData, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(hostData, containerUID, containerUID); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(root.dir); len(entries) != 2 {
+		t.Fatalf("root filesystem holds %d entries, want only /stride and %s", len(entries), dataDir)
+	}
+	var baseEnv []string
+	for k, v := range imageEnv {
+		baseEnv = append(baseEnv, k+"="+v)
 	}
 
 	// -help works with no /etc, /dev or /proc.
@@ -503,7 +585,7 @@ func TestContainerImage(t *testing.T) {
 
 	// The server, under a base path as in docker-compose.yml.
 	port := strconv.Itoa(containerFreePort(t))
-	serverEnv := []string{"STRIDE_ADDR=127.0.0.1:" + port, "STRIDE_BASE_PATH=/tutor"}
+	serverEnv := append([]string{"STRIDE_ADDR=127.0.0.1:" + port, "STRIDE_BASE_PATH=/tutor"}, baseEnv...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var logs containerLogBuffer
@@ -573,6 +655,16 @@ func TestContainerImage(t *testing.T) {
 		if got != want {
 			t.Errorf("server's root is %s, want the chroot %s", got, want)
 		}
+	}
+
+	// It created its database in the data directory, as the nonroot user.
+	if fi, err := os.Stat(filepath.Join(hostData, "stride.db")); err != nil {
+		t.Errorf("no database in the data directory: %v", err)
+	} else if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != containerUID {
+		t.Errorf("database owned by uid %d, want %d", st.Uid, containerUID)
+	}
+	if res := root.run(t, 10*time.Second, baseEnv, "migrate", "status"); res.code != 0 || !strings.Contains(res.stdout, "applied") {
+		t.Errorf("/stride migrate status in the image: exit %d\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
 	}
 
 	// The image's HEALTHCHECK: the same environment, no flags.

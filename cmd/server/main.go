@@ -33,8 +33,15 @@ func main() {
 
 // run is main without the process exit, so tests can drive it.
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "healthcheck" {
-		return healthcheck(args[1:], getenv, stdout, stderr)
+	if len(args) > 0 {
+		switch args[0] {
+		case "healthcheck":
+			return healthcheck(args[1:], getenv, stdout, stderr)
+		case "migrate":
+			return migrateCommand(args[1:], getenv, stdout, stderr)
+		case "backup":
+			return backupCommand(args[1:], getenv, stdout, stderr)
+		}
 	}
 	cfg, err := parseConfig(args, getenv, stdout)
 	if err != nil {
@@ -57,12 +64,27 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 // serve listens on cfg.addr and serves until ctx is cancelled, then shuts
 // down gracefully. When ready is non-nil it receives the bound address once
 // the listener accepts connections.
-func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- string) error {
+func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- string) (err error) {
+	db, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	// Closed last, after in-flight requests finished: with SQLite this
+	// checkpoints the WAL into the database file.
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	app, err := web.NewHandler(web.Config{
 		BasePath: cfg.basePath, Logger: logger,
-		MaxStreams: cfg.maxStreams, AllowedOrigins: cfg.allowedOrigins,
+		MaxStreams: cfg.maxStreams, MaxStreamsPerClient: cfg.maxStreamsPerClient,
+		AllowedOrigins:     cfg.allowedOrigins,
 		FrameAncestors:     cfg.frameAncestors,
 		TrustedProxyHeader: cfg.trustedProxy,
+		Work:               cfg.work,
+		APIRate:            cfg.apiRate,
+		PageCacheBytes:     cfg.pageCacheBytes,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)
@@ -120,7 +142,7 @@ func newHTTPServer(handler http.Handler, logger *slog.Logger) *http.Server {
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    web.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 }

@@ -6,10 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stride-tutor/stride/web"
 )
 
 var defaultAncestors = []string{"https:", "http://localhost:*", "http://127.0.0.1:*"}
@@ -26,23 +30,23 @@ func TestParseConfig(t *testing.T) {
 		want    config
 		wantErr string
 	}{
-		{name: "defaults", want: config{addr: ":8080", logFormat: "text", logLevel: slog.LevelInfo, maxStreams: 5000, frameAncestors: defaultAncestors}},
-		{name: "flag", args: []string{"-addr", "127.0.0.1:9000"}, want: config{addr: "127.0.0.1:9000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+		{name: "defaults", want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", logLevel: slog.LevelInfo, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "flag", args: []string{"-addr", "127.0.0.1:9000"}, want: config{dataDir: "./stride-data", addr: "127.0.0.1:9000", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
 		{name: "env", env: map[string]string{"STRIDE_ADDR": ":7000", "STRIDE_LOG_FORMAT": "json", "STRIDE_LOG_LEVEL": "debug"},
-			want: config{addr: ":7000", logFormat: "json", logLevel: slog.LevelDebug, maxStreams: 5000, frameAncestors: defaultAncestors}},
-		{name: "PORT", env: map[string]string{"PORT": "5000"}, want: config{addr: ":5000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
-		{name: "STRIDE_ADDR beats PORT", env: map[string]string{"PORT": "5000", "STRIDE_ADDR": ":6000"}, want: config{addr: ":6000", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
-		{name: "flag beats env", args: []string{"-addr=:1234"}, env: map[string]string{"STRIDE_ADDR": ":6000"}, want: config{addr: ":1234", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
-		{name: "base path", args: []string{"-base-path", "/tutor/"}, want: config{addr: ":8080", basePath: "/tutor", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors}},
+			want: config{dataDir: "./stride-data", addr: ":7000", logFormat: "json", logLevel: slog.LevelDebug, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "PORT", env: map[string]string{"PORT": "5000"}, want: config{dataDir: "./stride-data", addr: ":5000", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "STRIDE_ADDR beats PORT", env: map[string]string{"PORT": "5000", "STRIDE_ADDR": ":6000"}, want: config{dataDir: "./stride-data", addr: ":6000", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "flag beats env", args: []string{"-addr=:1234"}, env: map[string]string{"STRIDE_ADDR": ":6000"}, want: config{dataDir: "./stride-data", addr: ":1234", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "base path", args: []string{"-base-path", "/tutor/"}, want: config{dataDir: "./stride-data", addr: ":8080", basePath: "/tutor", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
 		{name: "bad addr", args: []string{"-addr", "8080"}, wantErr: "-addr"},
 		{name: "bad port env", env: map[string]string{"STRIDE_ADDR": ":99999"}, wantErr: "STRIDE_ADDR"},
 		{name: "bad PORT", env: map[string]string{"PORT": "http"}, wantErr: "PORT"},
 		{name: "bad format", env: map[string]string{"STRIDE_LOG_FORMAT": "xml"}, wantErr: "STRIDE_LOG_FORMAT"},
 		{name: "bad level", args: []string{"-log-level", "loud"}, wantErr: "-log-level"},
 		{name: "level in capitals", env: map[string]string{"STRIDE_LOG_LEVEL": "WARN"},
-			want: config{addr: ":8080", logFormat: "text", logLevel: slog.LevelWarn, maxStreams: 5000, frameAncestors: defaultAncestors}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", logLevel: slog.LevelWarn, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
 		{name: "level error", args: []string{"-log-level", "Error"},
-			want: config{addr: ":8080", logFormat: "text", logLevel: slog.LevelError, maxStreams: 5000, frameAncestors: defaultAncestors}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", logLevel: slog.LevelError, maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
 		{name: "level with offset", env: map[string]string{"STRIDE_LOG_LEVEL": "INFO+2"}, wantErr: "STRIDE_LOG_LEVEL"},
 		{name: "level negative offset", args: []string{"-log-level", "error-4"}, wantErr: "-log-level"},
 		{name: "level number", args: []string{"-log-level", "4"}, wantErr: "-log-level"},
@@ -53,16 +57,24 @@ func TestParseConfig(t *testing.T) {
 		{name: "base path leading dot", env: map[string]string{"STRIDE_BASE_PATH": "./tutor"}, wantErr: "'.' or '..' segment"},
 		{name: "base path dot dot", args: []string{"-base-path", "/tutor/../x"}, wantErr: "-base-path"},
 		{name: "streams and origins", env: map[string]string{"STRIDE_MAX_STREAMS": "10", "STRIDE_ALLOWED_ORIGINS": "https://lms.example.edu, http://localhost:3000/"},
-			want: config{addr: ":8080", logFormat: "text", maxStreams: 10, frameAncestors: defaultAncestors, allowedOrigins: []string{"https://lms.example.edu", "http://localhost:3000"}}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 10, maxStreamsPerClient: 50, frameAncestors: defaultAncestors, allowedOrigins: []string{"https://lms.example.edu", "http://localhost:3000"}}},
 		{name: "bad streams", env: map[string]string{"STRIDE_MAX_STREAMS": "0"}, wantErr: "STRIDE_MAX_STREAMS"},
+		{name: "streams per client", args: []string{"-max-streams-per-client", "200"},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 200, frameAncestors: defaultAncestors}},
+		{name: "bad streams per client", env: map[string]string{"STRIDE_MAX_STREAMS_PER_CLIENT": "-3"}, wantErr: "STRIDE_MAX_STREAMS_PER_CLIENT"},
 		{name: "bad origin", args: []string{"-allowed-origins", "lms.example.edu"}, wantErr: "-allowed-origins"},
 		{name: "frame ancestors", env: map[string]string{"STRIDE_FRAME_ANCESTORS": "https://lms.example.edu 'self'"},
-			want: config{addr: ":8080", logFormat: "text", maxStreams: 5000, frameAncestors: []string{"https://lms.example.edu", "'self'"}}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: []string{"https://lms.example.edu", "'self'"}}},
 		{name: "frame ancestors injection", env: map[string]string{"STRIDE_FRAME_ANCESTORS": "https: ; script-src *"}, wantErr: "STRIDE_FRAME_ANCESTORS"},
 		{name: "frame ancestors none plus", args: []string{"-frame-ancestors", "'none' https:"}, wantErr: "-frame-ancestors"},
 		{name: "trusted proxy header", env: map[string]string{"STRIDE_TRUSTED_PROXY_HEADER": "X-Real-IP"},
-			want: config{addr: ":8080", logFormat: "text", maxStreams: 5000, frameAncestors: defaultAncestors, trustedProxy: "X-Real-IP"}},
+			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors, trustedProxy: "X-Real-IP"}},
 		{name: "bad trusted proxy header", args: []string{"-trusted-proxy-header", "X Real"}, wantErr: "-trusted-proxy-header"},
+		{name: "data dir and postgres", env: map[string]string{"STRIDE_DATA_DIR": "/var/lib/stride", "STRIDE_DATABASE_URL": "postgres://u:p@db/stride"},
+			want: config{dataDir: "/var/lib/stride", databaseURL: "postgres://u:p@db/stride", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "data dir flag", args: []string{"-data-dir", "d"}, want: config{dataDir: "d", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
+		{name: "empty data dir", args: []string{"-data-dir", " "}, wantErr: "-data-dir"},
+		{name: "not postgres", env: map[string]string{"STRIDE_DATABASE_URL": "mysql://u:secret@db/x"}, wantErr: "STRIDE_DATABASE_URL: must start with postgres://"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
 		{name: "unknown flag", args: []string{"-port", "1"}, wantErr: "flag provided but not defined"},
 	}
@@ -78,8 +90,72 @@ func TestParseConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("got %+v, want %+v", got, tc.want)
+			if want := defaultBudgets(tc.want); !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+// defaultBudgets fills the work, rate and page cache settings of a wanted
+// config with their defaults, so cases about other settings need not.
+func defaultBudgets(c config) config {
+	if c.work == (web.WorkConfig{}) {
+		c.work = web.WorkConfig{Queue: web.DefaultWorkQueue, QueueWait: web.DefaultQueueWait}
+	}
+	if c.apiRate == (web.RateConfig{}) {
+		c.apiRate = web.RateConfig{Requests: web.DefaultAPIRate, Window: web.DefaultAPIWindow}
+	}
+	if c.pageCacheBytes == 0 {
+		c.pageCacheBytes = web.DefaultPageCacheBytes
+	}
+	return c
+}
+
+func TestParseConfigBudgets(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(config) bool
+		wantErr string
+	}{
+		{name: "work flags", args: []string{"-work-limit", "3", "-work-queue", "10", "-work-queue-timeout", "1s"},
+			check: func(c config) bool { return c.work == web.WorkConfig{Limit: 3, Queue: 10, QueueWait: time.Second} }},
+		{name: "work env", env: map[string]string{"STRIDE_WORK_LIMIT": "2", "STRIDE_WORK_QUEUE": "0", "STRIDE_WORK_QUEUE_TIMEOUT": "50ms"},
+			check: func(c config) bool {
+				return c.work == web.WorkConfig{Limit: 2, Queue: -1, QueueWait: 50 * time.Millisecond}
+			}},
+		{name: "rate env", env: map[string]string{"STRIDE_API_RATE_LIMIT": "100", "STRIDE_API_RATE_WINDOW": "10s"},
+			check: func(c config) bool { return c.apiRate == web.RateConfig{Requests: 100, Window: 10 * time.Second} }},
+		{name: "rate off", args: []string{"-api-rate-limit", "0"},
+			check: func(c config) bool { return c.apiRate.Requests == 0 }},
+		{name: "page cache size", args: []string{"-page-cache-mib", "8"},
+			check: func(c config) bool { return c.pageCacheBytes == 8<<20 }},
+		{name: "page cache off", env: map[string]string{"STRIDE_PAGE_CACHE_MIB": "0"},
+			check: func(c config) bool { return c.pageCacheBytes < 0 }},
+		{name: "negative work limit", args: []string{"-work-limit", "-1"}, wantErr: "-work-limit"},
+		{name: "bad work queue", env: map[string]string{"STRIDE_WORK_QUEUE": "many"}, wantErr: "STRIDE_WORK_QUEUE"},
+		{name: "queue timeout too long", args: []string{"-work-queue-timeout", "5m"}, wantErr: "-work-queue-timeout"},
+		{name: "queue timeout not a duration", env: map[string]string{"STRIDE_WORK_QUEUE_TIMEOUT": "250"}, wantErr: "STRIDE_WORK_QUEUE_TIMEOUT"},
+		{name: "negative rate", env: map[string]string{"STRIDE_API_RATE_LIMIT": "-5"}, wantErr: "STRIDE_API_RATE_LIMIT"},
+		{name: "rate window too short", args: []string{"-api-rate-window", "10ms"}, wantErr: "-api-rate-window"},
+		{name: "bad page cache", args: []string{"-page-cache-mib", "1.5"}, wantErr: "-page-cache-mib"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseConfig(tc.args, env(tc.env), io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to mention %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(got) {
+				t.Errorf("got %+v", got)
 			}
 		})
 	}
@@ -100,6 +176,21 @@ func TestHelpListsEveryFlagWithItsEnv(t *testing.T) {
 	}
 }
 
+// TestReadmeListsEverySetting keeps the README's configuration table in
+// step with the settings: each flag with its environment variable.
+func TestReadmeListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		row := "| `-" + s.flag + "` | `" + s.env + "`"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README's configuration table has no row starting %q", row)
+		}
+	}
+}
+
 func TestInvalidConfigExitsNonZero(t *testing.T) {
 	var errOut bytes.Buffer
 	if code := run(nil, env(map[string]string{"STRIDE_LOG_LEVEL": "nope"}), io.Discard, &errOut); code != 2 {
@@ -113,7 +204,7 @@ func TestInvalidConfigExitsNonZero(t *testing.T) {
 func TestServeHealthcheckAndGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg := config{addr: "127.0.0.1:0", basePath: "/tutor", logFormat: "text"}
+	cfg := config{addr: "127.0.0.1:0", basePath: "/tutor", logFormat: "text", dataDir: t.TempDir()}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
@@ -122,7 +213,7 @@ func TestServeHealthcheckAndGracefulShutdown(t *testing.T) {
 	case addr = <-ready:
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
-	case <-time.After(5 * time.Second):
+	case <-time.After(startTimeout):
 		t.Fatal("server did not start")
 	}
 	resp, err := http.Get("http://" + addr + "/tutor/healthz")

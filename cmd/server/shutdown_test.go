@@ -23,7 +23,7 @@ import (
 func TestGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg := config{addr: "127.0.0.1:0", logFormat: "text", maxStreams: 10}
+	cfg := config{addr: "127.0.0.1:0", logFormat: "text", maxStreams: 10, dataDir: t.TempDir()}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
@@ -32,7 +32,7 @@ func TestGracefulShutdown(t *testing.T) {
 	case addr = <-ready:
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
-	case <-time.After(5 * time.Second):
+	case <-time.After(startTimeout):
 		t.Fatal("server did not start")
 	}
 

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,6 +46,9 @@ type config struct {
 	origin   string
 	pid      int
 	size     int
+	// cpuProfile names a file for this client's own CPU profile, to see
+	// what the load client costs the cores it shares with the server.
+	cpuProfile string
 }
 
 func main() {
@@ -63,6 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.origin, "origin", "", "Origin header to send (none by default)")
 	fs.IntVar(&cfg.pid, "pid", 0, "server PID on this machine, to measure its memory per stream from /proc/PID/status")
 	fs.IntVar(&cfg.size, "size", 12, "input height and width of the animated convolution (3×3 kernel, padding 1)")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write this client's CPU profile to the file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -80,6 +85,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "wsload: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "wsload: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := runLoad(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "wsload: %v\n", err)
@@ -173,8 +191,12 @@ func runStream(ctx context.Context, cfg config, delay time.Duration, start []byt
 	defer stopOnCancel()
 	clock := frameClock{fps: cfg.fps}
 	res.lateness = make([]time.Duration, 0, int(cfg.duration.Seconds()*cfg.fps)+16)
+	// One buffer per stream for every message: the client shares the cores
+	// with the server it measures, so it allocates nothing per frame.
+	buf := make([]byte, 0, 4096)
 	for {
-		_, data, err := conn.ReadMessage()
+		data, err := readMessage(conn, buf[:0])
+		buf = data[:0]
 		at := time.Now()
 		if err != nil {
 			var ne interface{ Timeout() bool }
@@ -214,6 +236,29 @@ func runStream(ctx context.Context, cfg config, delay time.Duration, start []byt
 	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "load test over"),
 		time.Now().Add(time.Second))
 	return res
+}
+
+// readMessage reads the next data message into buf, growing it if needed.
+// Only its start matters to peekMessage, but the whole message is read so
+// that the next one starts where it should.
+func readMessage(conn *websocket.Conn, buf []byte) ([]byte, error) {
+	_, r, err := conn.NextReader()
+	if err != nil {
+		return buf, err
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // peekMessage reads the type and index of a server message without a full

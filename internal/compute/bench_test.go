@@ -46,3 +46,20 @@ func BenchmarkTraceAll(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConv2DAtBound is a convolution just inside MaxMultiplyAdds:
+// 16×64×64 through 16 filters of 16×3×3 with padding 1 (9.44 M
+// multiply-adds), the most work one request may ask for.
+func BenchmarkConv2DAtBound(b *testing.B) {
+	r := rand.New(rand.NewPCG(42, 43))
+	s := ConvSpec{Input: randTensor3(16, 64, 64, reals(r)), Kernel: randTensor4(16, 16, 3, 3, reals(r)), Padding: Square(1)}
+	if err := s.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Conv2D(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

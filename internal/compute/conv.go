@@ -27,8 +27,9 @@ type ConvSpec struct {
 //     "width: the dilated kernel (5) is larger than the padded input (4)";
 //   - the bounds: more than MaxChannels channels or MaxSpatial rows or
 //     columns, or more than MaxTensorElements elements, in "input" or
-//     "kernel"; a padded input ("padding") or output ("output") over
-//     MaxTensorElements; more than MaxMultiplyAdds multiply-adds ("kernel").
+//     "kernel"; a padded input ("padding") over MaxTensorElements; an
+//     output ("output") over MaxOutputElements; more than MaxMultiplyAdds
+//     multiply-adds ("kernel").
 func (s ConvSpec) Validate() error {
 	if _, err := s.geometry(); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -289,6 +290,13 @@ func TestConvValidate(t *testing.T) {
 			s.Kernel = randTensor4(2, 1, 1, 1, func() float64 { return 1 })
 			s.Bias = nil
 		}, "output", "output"},
+		{"padding makes the output too large", func(s *ConvSpec) {
+			// issue 8: an 81-byte request answered 5.5 MB of JSON.
+			s.Input = randTensor3(1, 1, 1, func() float64 { return 1 })
+			s.Kernel = randTensor4(1, 1, 1, 1, func() float64 { return 1 })
+			s.Bias = nil
+			s.Padding = Square(255)
+		}, "output", "511×511 = 261121 elements; the limit is 65536"},
 		{"too much work", func(s *ConvSpec) {
 			s.Input = randTensor3(64, 64, 64, func() float64 { return 1 })
 			s.Kernel = randTensor4(16, 64, 15, 15, func() float64 { return 1 })
@@ -339,6 +347,35 @@ func TestKernelRange(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// The work and output bounds carry their limit, which the API reports,
+// and a computation just inside them is accepted.
+func TestConvBoundsCarryTheirLimit(t *testing.T) {
+	one := func() float64 { return 1 }
+	tests := []struct {
+		name  string
+		spec  ConvSpec
+		limit int64 // 0: accepted
+	}{
+		{"output at the bound", ConvSpec{Input: randTensor3(1, 1, 1, one), Kernel: randTensor4(1, 1, 1, 1, one), Padding: Square(127)}, 0},
+		{"output over the bound", ConvSpec{Input: randTensor3(1, 1, 1, one), Kernel: randTensor4(1, 1, 1, 1, one), Padding: Square(128)}, MaxOutputElements},
+		// 16×64×64 cells of 16·3·3 = 144 terms: 9.4 M multiply-adds.
+		{"work at the bound", ConvSpec{Input: randTensor3(16, 64, 64, one), Kernel: randTensor4(16, 16, 3, 3, one), Padding: Square(1)}, 0},
+		// docs/API.md's example: 64×32×32 cells of 3·7·7 terms, 9.6 M.
+		{"documented example", ConvSpec{Input: randTensor3(3, 64, 64, one), Kernel: randTensor4(64, 3, 7, 7, one), Stride: Square(2), Padding: Square(3)}, 0},
+		{"work over the bound", ConvSpec{Input: randTensor3(16, 64, 64, one), Kernel: randTensor4(16, 16, 5, 5, one), Padding: Square(2)}, MaxMultiplyAdds},
+	}
+	for _, tt := range tests {
+		err := tt.spec.Validate()
+		var ce *Error
+		switch {
+		case tt.limit == 0 && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.limit != 0 && (!errors.As(err, &ce) || ce.Limit != tt.limit):
+			t.Errorf("%s: error %v, want one with limit %d", tt.name, err, tt.limit)
 		}
 	}
 }

@@ -14,6 +14,9 @@ import "fmt"
 type Error struct {
 	Field   string
 	Message string
+	// Limit is the documented bound the input exceeds, when that is the
+	// error (MaxOutputElements, MaxMultiplyAdds); 0 otherwise.
+	Limit int64
 }
 
 // Error returns "field: message", or just the message when Field is empty
@@ -30,4 +33,12 @@ func (e *Error) Error() string {
 // exported entry points convert to error only when the value is non-nil.
 func errorf(field, format string, args ...any) *Error {
 	return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// limitErrorf builds an *Error for an input over the documented bound
+// limit.
+func limitErrorf(field string, limit int64, format string, args ...any) *Error {
+	e := errorf(field, format, args...)
+	e.Limit = limit
+	return e
 }

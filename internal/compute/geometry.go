@@ -48,12 +48,12 @@ func (g *geometry) finish(kernelField string, termsPerCell int) *Error {
 			g.c, p.H, p.W, n, MaxTensorElements)
 	}
 	n := g.cells()
-	if n > MaxTensorElements {
-		return errorf("output", "the output would be %d×%d×%d = %d elements; the limit is %d",
-			g.outC, out.H, out.W, n, MaxTensorElements)
+	if n > MaxOutputElements {
+		return limitErrorf("output", MaxOutputElements, "the output would be %d×%d×%d = %d elements; the limit is %d",
+			g.outC, out.H, out.W, n, MaxOutputElements)
 	}
 	if work := n * termsPerCell; work > MaxMultiplyAdds {
-		return errorf(kernelField, "the computation would take %d multiply-adds (%d output cells × %d terms each); the limit is %d",
+		return limitErrorf(kernelField, MaxMultiplyAdds, "the computation would take %d multiply-adds (%d output cells × %d terms each); the limit is %d",
 			work, n, termsPerCell, MaxMultiplyAdds)
 	}
 	return nil

@@ -4,9 +4,9 @@ package compute
 // request that is too large is rejected cheaply and with a message naming the
 // input at fault, instead of exhausting memory or CPU.
 const (
-	// MaxTensorElements bounds the number of elements in any input tensor,
-	// kernel or output, including the zero-padded input that a trace can
-	// show (262144 = 512×512).
+	// MaxTensorElements bounds the number of elements in any input tensor
+	// or kernel, including the zero-padded input that a trace can show
+	// (262144 = 512×512).
 	MaxTensorElements = 262144
 
 	// MaxChannels bounds the number of input channels C and output channels
@@ -17,10 +17,19 @@ const (
 	// dilation of conv2d and pool2d.
 	MaxSpatial = 4096
 
+	// MaxOutputElements bounds the numbers one computation produces: the
+	// output of conv2d or pool2d (also the number of steps of a trace) and
+	// the vectors of an RNN forward pass. JSON writes a float64 in at most
+	// 24 characters, so an API answer stays under 2 MiB.
+	MaxOutputElements = 65536
+
 	// MaxMultiplyAdds bounds the work of one conv2d or pool2d,
 	// O·Hout·Wout·C·kH·kW (C = 1 per output channel for pooling), and of an
-	// RNN forward pass.
-	MaxMultiplyAdds = 100_000_000
+	// RNN forward pass. At about 0.7 G multiply-adds per second on one
+	// core (BENCHMARKS.md) that is about 15 ms; it still admits a 3×64×64
+	// image through 64 filters of 7×7 with stride 2, or 16 channels of
+	// 64×64 through a 3×3 convolution to 16.
+	MaxMultiplyAdds = 10_000_000
 
 	// MaxLayers bounds the number of layers given to PropagateNetwork.
 	MaxLayers = 64

@@ -73,8 +73,9 @@ func resolveActivation(field, name, def string, allowed ...string) (string, *Err
 // "weights.W_hx", "weights.W_hh", "weights.W_yh", "weights.b_h",
 // "weights.b_y", "bias" (biases given with Bias off), "h0", "x" or an
 // element such as "x[3]" or "weights.W_hh[1][2]". Sizes are at most
-// MaxRNNSize, X has at most MaxRNNSteps rows, every given matrix and the
-// forward pass's output have at most MaxTensorElements numbers, and the
+// MaxRNNSize, X has at most MaxRNNSteps rows, every given matrix at most
+// MaxTensorElements numbers, the forward pass's output at most
+// MaxOutputElements, and the
 // forward pass at most MaxMultiplyAdds multiply-adds.
 func RNN(s RNNSpec) (RNNResult, error) {
 	r, err := rnn(s)
@@ -207,12 +208,12 @@ func (s RNNSpec) checkX(hasWeights bool) *Error {
 	if err := checkMatrix("x", s.X, steps, in, "time steps", "input_size"); err != nil {
 		return err
 	}
-	if n := steps * 2 * (hid + out); n > MaxTensorElements {
-		return errorf("x", "the forward pass would produce %d numbers (%d steps × (2·hidden_size + 2·output_size)); the limit is %d; use fewer time steps",
-			n, steps, MaxTensorElements)
+	if n := steps * 2 * (hid + out); n > MaxOutputElements {
+		return limitErrorf("x", MaxOutputElements, "the forward pass would produce %d numbers (%d steps × (2·hidden_size + 2·output_size)); the limit is %d; use fewer time steps",
+			n, steps, MaxOutputElements)
 	}
 	if work := steps * hid * (in + hid + out); work > MaxMultiplyAdds {
-		return errorf("x", "the forward pass would take %d multiply-adds; the limit is %d; use fewer time steps", work, MaxMultiplyAdds)
+		return limitErrorf("x", MaxMultiplyAdds, "the forward pass would take %d multiply-adds; the limit is %d; use fewer time steps", work, MaxMultiplyAdds)
 	}
 	return nil
 }

@@ -348,3 +348,45 @@ func TestAttentionParametersSeeds(t *testing.T) {
 		t.Errorf("%d concrete variants, want 500", concrete)
 	}
 }
+
+// issue 8: a formula answer padded with "+ 0·((d_model^64)^5 + …)" to the
+// token limit cost a quarter of a CPU-second to check. It is now refused
+// before any evaluation, as an invalid answer (not an attempt) that names
+// the limit, in every part that takes a formula, while the same padding
+// within the bounds still gets its ordinary verdict.
+func TestAttentionParametersRefuseCostlyFormulas(t *testing.T) {
+	v := exerciseVariant(t, attentionParameters, 0)
+	pad := func(right, piece string, n int) string {
+		s := right + " + 0*(" + piece
+		for range n - 1 {
+			s += " + " + piece
+		}
+		return s + ")"
+	}
+	refused := []struct{ part, text, limit string }{
+		{"block-params", pad("3 d_k (d_model + 1) h", "(d_model^64)^5", 62), "and the limit is 64"},
+		{"block-params", "3 d_k (d_model + 1) h + 0*(d_model^64)^5", "its degree is 320, and the limit is 8"},
+		{"params-per-matrix", pad("d_k (d_model + 1)", "d_model^9", 2), "its degree is 9, and the limit is 8"},
+		{"weight-shape", "d_model × d_k + 0*(2^64 · 2^64 · 2^64)", "bits, and the limit is 256"},
+		{"big-o", pad("d_model^2", "d_model^2", 40), "and the limit is 64"},
+	}
+	for _, tc := range refused {
+		vd := partVerdict(t, v, tc.part, tc.text)
+		if vd.Status != StatusInvalid || !strings.Contains(vd.Feedback, "too complex to check") ||
+			!strings.Contains(vd.Feedback, tc.limit) || !strings.Contains(vd.Feedback, "does not count as an attempt") {
+			t.Errorf("%s %.40q…: %s %q", tc.part, tc.text, vd.Status, vd.Feedback)
+		}
+	}
+	for _, tc := range []struct {
+		part, text string
+		want       Status
+	}{
+		{"block-params", pad("3 d_k (d_model + 1) h", "d_model^8", 12), StatusCorrect},
+		{"block-params", pad("3 d_k d_model h", "d_model^8", 12), StatusIncorrect},
+		{"params-per-matrix", pad("d_k (d_model + 1)", "d_model d_k h", 9), StatusCorrect},
+	} {
+		if vd := partVerdict(t, v, tc.part, tc.text); vd.Status != tc.want {
+			t.Errorf("%s %.40q…: %s %q, want %s", tc.part, tc.text, vd.Status, vd.Feedback, tc.want)
+		}
+	}
+}

@@ -506,6 +506,10 @@ func (p *parser) group(open token) (*Expr, *ParseError) {
 // spelling of one variable may be a run of several ("hd_k" is h·d_k), but
 // only if the whole word is covered; otherwise it is reported as unknown,
 // with its position and the list of known variables.
+//
+// A formula over MaxFormulaNodes, MaxFormulaDegree or MaxFormulaBits is
+// refused with a *ParseError naming the bound, before any evaluation, so
+// that checking any accepted formula is cheap.
 func ParseFormula(s string, vars []Variable) (*Expr, error) {
 	r, err := newResolver(vars)
 	if err != nil {
@@ -523,8 +527,20 @@ func ParseFormula(s string, vars []Variable) (*Expr, error) {
 }
 
 // parseFormulaSpan parses s[start:end] as a whole formula, reporting
-// positions relative to s.
+// positions relative to s, and applies the complexity bounds.
 func parseFormulaSpan(s string, start, end int, r *resolver) (*Expr, *ParseError) {
+	e, err := parseFormulaTree(s, start, end, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkComplexity(e, start, r.expected()); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// parseFormulaTree parses s[start:end] without the complexity bounds.
+func parseFormulaTree(s string, start, end int, r *resolver) (*Expr, *ParseError) {
 	if start >= end {
 		return nil, perr(start, r.expected(), "the formula is empty")
 	}
@@ -554,7 +570,15 @@ func (e *Expr) Eval(env map[string]*big.Rat) (*big.Rat, error) {
 	if e == nil {
 		return nil, evalErr("empty formula")
 	}
-	return e.eval(env)
+	v, err := e.eval(env)
+	if err != nil {
+		return nil, err
+	}
+	if e.op == opNum || e.op == opVar {
+		// eval shares leaves' values; the caller gets its own.
+		v = new(big.Rat).Set(v)
+	}
+	return v, nil
 }
 
 func checkSize(r *big.Rat) error {
@@ -564,20 +588,22 @@ func checkSize(r *big.Rat) error {
 	return nil
 }
 
+// eval computes e. The result may be shared with the formula (a number)
+// or env (a variable) and must not be modified; every operation writes a
+// new value, so leaves cost no allocation.
 func (e *Expr) eval(env map[string]*big.Rat) (*big.Rat, error) {
 	switch e.op {
 	case opNum:
 		if e.num == nil {
 			return nil, evalErr("empty formula")
 		}
-		return new(big.Rat).Set(e.num), nil
+		return e.num, nil
 	case opVar:
 		v := env[e.name]
 		if v == nil {
 			return nil, evalErr("no value for the variable " + e.name)
 		}
-		r := new(big.Rat).Set(v)
-		return r, checkSize(r)
+		return v, checkSize(v)
 	case opNeg, opFloor, opCeil:
 		x, err := e.a.eval(env)
 		if err != nil {
@@ -585,11 +611,12 @@ func (e *Expr) eval(env map[string]*big.Rat) (*big.Rat, error) {
 		}
 		switch e.op {
 		case opNeg:
-			return x.Neg(x), nil
+			return new(big.Rat).Neg(x), nil
 		case opFloor:
 			return floorRat(x), nil
 		}
-		return x.Neg(floorRat(x.Neg(x))), nil
+		f := floorRat(new(big.Rat).Neg(x))
+		return f.Neg(f), nil
 	}
 	x, err := e.a.eval(env)
 	if err != nil {
@@ -599,24 +626,39 @@ func (e *Expr) eval(env map[string]*big.Rat) (*big.Rat, error) {
 	if err != nil {
 		return nil, err
 	}
+	z := new(big.Rat)
+	if x.IsInt() && y.IsInt() && (e.op == opAdd || e.op == opSub || e.op == opMul) {
+		// Whole numbers, by far the common case, are added and multiplied
+		// as integers: written into z's numerator, z's denominator stays
+		// the implicit 1, with no GCD to normalise.
+		switch e.op {
+		case opAdd:
+			z.Num().Add(x.Num(), y.Num())
+		case opSub:
+			z.Num().Sub(x.Num(), y.Num())
+		default:
+			z.Num().Mul(x.Num(), y.Num())
+		}
+		return z, checkSize(z)
+	}
 	switch e.op {
 	case opAdd:
-		x.Add(x, y)
+		z.Add(x, y)
 	case opSub:
-		x.Sub(x, y)
+		z.Sub(x, y)
 	case opMul:
-		x.Mul(x, y)
+		z.Mul(x, y)
 	case opDiv:
 		if y.Sign() == 0 {
 			return nil, evalErr("division by zero")
 		}
-		x.Quo(x, y)
+		z.Quo(x, y)
 	case opPow:
 		return powRat(x, y)
 	default:
 		return nil, evalErr("malformed formula")
 	}
-	return x, checkSize(x)
+	return z, checkSize(z)
 }
 
 // floorRat returns ⌊x⌋. big.Rat keeps its denominator positive, and
@@ -645,6 +687,12 @@ func powRat(x, y *big.Rat) (*big.Rat, error) {
 	}
 	ek := big.NewInt(k)
 	num := new(big.Int).Exp(x.Num(), ek, nil)
+	if x.IsInt() {
+		// The common case needs no fraction, and so no GCD.
+		r := new(big.Rat)
+		r.Num().Set(num)
+		return r, checkSize(r)
+	}
 	den := new(big.Int).Exp(x.Denom(), ek, nil)
 	r := new(big.Rat).SetFrac(num, den)
 	return r, checkSize(r)

@@ -37,7 +37,7 @@ func TestParseFormulaString(t *testing.T) {
 		{"3d_model^2 + 3d_model", "3·d_model² + 3·d_model"},
 		{"3 d_model²+3 d_model", "3·d_model² + 3·d_model"},
 		{"d_model**2", "d_model²"},
-		{"h^(d_k+1)", "h^(d_k + 1)"},
+		{"2^(d_k+1)", "2^(d_k + 1)"},
 		{"2^3^2", "2^(3²)"},
 		{"(2^3)^2", "(2³)²"},
 		{"-h^2", "−h²"},
@@ -287,12 +287,18 @@ func TestEval(t *testing.T) {
 		{"((2^64)^64)^64", "too large"},
 	}
 	for _, c := range bad {
-		e, err := ParseFormula(c.in, transformerVars)
-		if err != nil {
-			t.Errorf("ParseFormula(%q): %v", c.in, err)
+		// Eval's own guards are tested without the parse-time bounds,
+		// which refuse the last three before any evaluation.
+		r, rerr := newResolver(transformerVars)
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		e, perr := parseFormulaTree(c.in, 0, len(c.in), r)
+		if perr != nil {
+			t.Errorf("parseFormulaTree(%q): %v", c.in, perr)
 			continue
 		}
-		_, err = e.Eval(env)
+		_, err := e.Eval(env)
 		var ee *EvalError
 		if !errors.As(err, &ee) || !strings.Contains(ee.Error(), c.msg) {
 			t.Errorf("Eval(%q) error = %v, want one mentioning %q", c.in, err, c.msg)

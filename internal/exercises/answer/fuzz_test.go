@@ -162,6 +162,7 @@ func FuzzParseFormula(f *testing.F) {
 		"3d_model^2 + 3d_model", "3 d_model²+3 d_model", "floor((W_in - K + 2P)/S) + 1",
 		"⌊(W_in + 2P - K)/S⌋ + 1", "ceil(W_in/S)", "-h^-2", "2^3^2", "hH", "d_{model}/dk",
 		"(a)(b)", "d_model/2h", "x ** 2", "1.5e3",
+		"3 d_k (d_model + 1) h + 0*((d_model^64)^5 + (d_model^64)^5)", "d_model^8 + 0*(2^64 · 2^64)", "h^(2^3)",
 	} {
 		f.Add(s)
 	}
@@ -178,6 +179,13 @@ func FuzzParseFormula(f *testing.F) {
 		str := e.String()
 		if str == "" || e.ReadAs() == "" {
 			t.Fatalf("%q: empty String", s)
+		}
+		// The complexity bounds hold for every accepted formula.
+		if n := e.nodeCount(); n > MaxFormulaNodes {
+			t.Fatalf("%q: accepted with %d nodes", s, n)
+		}
+		if bits := evalMaxBits(t, e, env); bits > MaxFormulaBits {
+			t.Fatalf("%q: accepted, but a value has %d bits", s, bits)
 		}
 		for _, v := range e.Variables() {
 			if env[v] == nil {

@@ -88,6 +88,7 @@ func ParseSymbolicShape(s string, vars []Variable) (SymbolicShape, error) {
 		return SymbolicShape{}, serr
 	}
 	var dims []*Expr
+	nodes := 0
 	pieceStart := start
 	for k := 0; k <= len(seps); k++ {
 		pieceEnd := end
@@ -109,6 +110,11 @@ func ParseSymbolicShape(s string, vars []Variable) (SymbolicShape, error) {
 			return SymbolicShape{}, ferr
 		}
 		dims = append(dims, e)
+		// Each dimension is within the formula bounds; together they are
+		// too, so that a shape costs no more to check than one formula.
+		if nodes += e.nodeCount(); nodes > MaxFormulaNodes {
+			return SymbolicShape{}, limitErr(ps, expectSymShape, "the shape is too complex to check: it has more than %d numbers, names and operations", MaxFormulaNodes)
+		}
 		if k < len(seps) {
 			pieceStart = seps[k].end
 		}

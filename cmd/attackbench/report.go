@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// report prints the legitimate users' latency per phase, the server's
+// memory, what each attack achieved, and the verdict against issue 8's
+// targets.
+func report(w io.Writer, cfg config, tg target, ph *phases, mem *memSampler, atk *attacks) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase\tlegitimate traffic\trequests\tp50\tp99\tmax\tfailed\t")
+	var attackP99 []string
+	var worst time.Duration
+	for _, p := range ph.order {
+		for _, k := range kinds {
+			s := p.kinds[k].summary()
+			failed := fmt.Sprint(s.Failed)
+			if s.Failed > 0 {
+				failed += " (" + failuresOf(s) + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", p.name, k, s.N, ms(s.P50), ms(s.P99), ms(s.Max), failed)
+			if p.name == "attack" && isHTTPKind(k) {
+				attackP99 = append(attackP99, fmt.Sprintf("%s %s", shortKind(k), ms(s.P99)))
+				worst = max(worst, s.P99)
+			}
+		}
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w)
+	if tg.pid == 0 {
+		fmt.Fprintln(w, "server memory: not measured (give -pid with -url)")
+	} else {
+		fmt.Fprintf(w, "server memory (RSS, MiB): at start %.1f", mib(mem.first.RSS))
+		var attackPeak int64
+		for _, p := range ph.order {
+			fmt.Fprintf(w, "; %s peak %.1f", p.name, mib(p.rssPeak))
+			if p.name == "attack" {
+				attackPeak = max(attackPeak, p.rssPeak)
+			}
+			if p.name == "after" {
+				// Memory the attack phase grew shows at the start of
+				// the next phase too; count it against the attack.
+				attackPeak = max(attackPeak, p.rssPeak)
+			}
+		}
+		last := ph.order[len(ph.order)-1]
+		fmt.Fprintf(w, "; VmHWM at the end %.1f\n", mib(last.hwmEnd))
+		defer func() {
+			verdict(w, "server RSS during and after the attacks < 256 MiB", attackPeak < targetRSS,
+				fmt.Sprintf("peak %.1f MiB (VmHWM over the whole run %.1f MiB)", mib(attackPeak), mib(last.hwmEnd)))
+		}()
+	}
+
+	fmt.Fprint(w, "CPU, cores busy on average:")
+	for i, p := range ph.order {
+		sep := ";"
+		if i == 0 {
+			sep = ""
+		}
+		fmt.Fprintf(w, "%s %s: server %.2f, attackbench %.2f", sep, p.name,
+			p.cores(p.serverCPU0, p.serverCPU1), p.cores(p.selfCPU0, p.selfCPU1))
+	}
+	fmt.Fprintln(w, " (of 2 on the standard machine; attackbench is the legitimate users plus the attacker)")
+
+	fmt.Fprintln(w, "\nattacks, all at once from 127.66.0.1 during the attack phase:")
+	fmt.Fprintf(w, "  random 30 KB methods   %s; /metrics %s → %s",
+		atk.methods, size(atk.metricsBefore), size(atk.metricsAfter))
+	if s := atk.metricsScrapes.summary(); s.N > 0 {
+		fmt.Fprintf(w, ", %d scrapes during the attack, slowest %s", s.N, ms(s.Max))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  huge playground GETs   %d connections that never read (%s)\n", atk.slowConnected.Load(), atk.slow)
+	fmt.Fprintf(w, "  seek floods            %d sockets (%d connections, each reopened when closed), %d seeks sent, %d messages (%s) received; %s\n",
+		cfg.seekSockets, atk.seekConns.Load(), atk.seekSent.Load(), atk.seekRecv.Load(), size(int(atk.seekBytes.Load())), atk.seek)
+	fmt.Fprintf(w, "  idle streams           %d tried, at most %d open at once; %s\n", cfg.attackStreams, atk.streamsPeak.Load(), atk.streams)
+	fmt.Fprintf(w, "  512-token formulas     %d workers: %s\n", cfg.formulaWorkers, atk.formula)
+	fmt.Fprintf(w, "  88 M multiply-adds     %d workers: %s\n", cfg.convWorkers, atk.conv)
+	fmt.Fprintf(w, "  5 MB conv2d answers    %d workers: %s; %s read\n", cfg.bigRespWorkers, atk.bigResp, size(int(atk.bigRespBytes.Load())))
+
+	fmt.Fprintln(w, "\ntargets (issue 8):")
+	verdict(w, "legitimate p99 during the attacks < 100 ms", worst < targetP99 && worst > 0, strings.Join(attackP99, ", "))
+}
+
+func verdict(w io.Writer, what string, ok bool, detail string) {
+	mark := "MISSED"
+	if ok {
+		mark = "met"
+	}
+	fmt.Fprintf(w, "  %-52s %-6s %s\n", what, mark, detail)
+}
+
+func isHTTPKind(k string) bool {
+	for _, h := range httpKinds {
+		if h == k {
+			return true
+		}
+	}
+	return false
+}
+
+func shortKind(k string) string {
+	switch k {
+	case kindPage:
+		return "page"
+	case kindCheck:
+		return "check"
+	case kindHealthz:
+		return "healthz"
+	case kindControl:
+		return "seek"
+	}
+	return k
+}
+
+// failuresOf lists a series' failed outcomes.
+func failuresOf(s summary) string {
+	failed := map[string]int{}
+	for k, v := range s.Outcomes {
+		if !isSuccess(k) {
+			failed[k] = v
+		}
+	}
+	return formatOutcomes(failed)
+}
+
+func size(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

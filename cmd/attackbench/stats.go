@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// series collects the latencies and outcomes of one kind of legitimate
+// request in one phase. It is safe for concurrent use.
+type series struct {
+	mu       sync.Mutex
+	lat      []time.Duration
+	outcomes map[string]int // "200", "429", "timeout", "refused 1013", …
+}
+
+func newSeries() *series { return &series{outcomes: make(map[string]int)} }
+
+// add records one request: how long it took and how it ended. ok requests
+// and failed ones both count in the latency: a legitimate request that
+// failed after 3 s was a 3 s wait for its user.
+func (s *series) add(d time.Duration, outcome string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lat = append(s.lat, d)
+	s.outcomes[outcome]++
+}
+
+// summary is the digest of a series.
+type summary struct {
+	N             int
+	P50, P99, Max time.Duration
+	// Failed counts requests whose outcome was not a success (2xx, or
+	// "ok" for websocket exchanges).
+	Failed   int
+	Outcomes map[string]int
+}
+
+func (s *series) summary() summary {
+	s.mu.Lock()
+	lat := slices.Clone(s.lat)
+	out := make(map[string]int, len(s.outcomes))
+	for k, v := range s.outcomes {
+		out[k] = v
+	}
+	s.mu.Unlock()
+	slices.Sort(lat)
+	sum := summary{N: len(lat), Outcomes: out}
+	if len(lat) > 0 {
+		sum.P50 = percentile(lat, 50)
+		sum.P99 = percentile(lat, 99)
+		sum.Max = lat[len(lat)-1]
+	}
+	for k, v := range out {
+		if !isSuccess(k) {
+			sum.Failed += v
+		}
+	}
+	return sum
+}
+
+// isSuccess tells a successful outcome label from a failure.
+func isSuccess(outcome string) bool {
+	return outcome == "ok" || (len(outcome) == 3 && outcome[0] == '2')
+}
+
+// percentile is the nearest-rank percentile p (0 < p ≤ 100) of sorted
+// values: the smallest value with at least p % of the values at or below
+// it. An empty slice gives 0.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(float64(len(sorted))*p/100 + 0.999999999)
+	rank = max(1, min(rank, len(sorted)))
+	return sorted[rank-1]
+}
+
+// procMemory is what /proc/PID/status says about a process's memory.
+type procMemory struct {
+	// RSS is the resident set now (VmRSS); HWM its peak since the process
+	// started (VmHWM). Both in bytes.
+	RSS, HWM int64
+}
+
+// parseProcStatus reads VmRSS and VmHWM from the text of /proc/PID/status.
+func parseProcStatus(r io.Reader) (procMemory, error) {
+	var m procMemory
+	var haveRSS, haveHWM bool
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		var dst *int64
+		switch {
+		case strings.HasPrefix(line, "VmRSS:"):
+			dst, haveRSS = &m.RSS, true
+		case strings.HasPrefix(line, "VmHWM:"):
+			dst, haveHWM = &m.HWM, true
+		default:
+			continue
+		}
+		fields := strings.Fields(line[strings.IndexByte(line, ':')+1:])
+		if len(fields) != 2 || fields[1] != "kB" {
+			return procMemory{}, fmt.Errorf("unexpected line %q", line)
+		}
+		kb, err := strconv.ParseInt(fields[0], 10, 64)
+		if err != nil || kb < 0 {
+			return procMemory{}, fmt.Errorf("unexpected line %q", line)
+		}
+		*dst = kb * 1024
+	}
+	if err := sc.Err(); err != nil {
+		return procMemory{}, err
+	}
+	if !haveRSS || !haveHWM {
+		return procMemory{}, fmt.Errorf("no VmRSS or VmHWM line (is this Linux?)")
+	}
+	return m, nil
+}
+
+// counter tallies the outcomes of an attack. It is safe for concurrent use.
+type counter struct {
+	mu       sync.Mutex
+	outcomes map[string]int
+}
+
+func newCounter() *counter { return &counter{outcomes: make(map[string]int)} }
+
+func (c *counter) add(outcome string, n int) {
+	c.mu.Lock()
+	c.outcomes[outcome] += n
+	c.mu.Unlock()
+}
+
+// String lists the outcomes, most frequent first: "405: 1200, 429: 30".
+func (c *counter) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return formatOutcomes(c.outcomes)
+}
+
+func formatOutcomes(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, 0, len(keys))
+	for i, k := range keys {
+		if i == 6 {
+			parts = append(parts, fmt.Sprintf("%d more kinds", len(keys)-6))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ms formats a duration in milliseconds with a sensible precision.
+func ms(d time.Duration) string {
+	f := float64(d) / float64(time.Millisecond)
+	switch {
+	case f >= 100:
+		return fmt.Sprintf("%.0f ms", f)
+	case f >= 10:
+		return fmt.Sprintf("%.1f ms", f)
+	}
+	return fmt.Sprintf("%.2f ms", f)
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// clockTicks is the unit of utime and stime in /proc/PID/stat (USER_HZ),
+// 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
+// parseProcStat reads the CPU time (user plus system) a process has used
+// from the text of /proc/PID/stat. The command name, in parentheses, may
+// hold spaces and parentheses itself, so fields are counted from the last
+// closing parenthesis.
+func parseProcStat(s string) (time.Duration, error) {
+	end := strings.LastIndexByte(s, ')')
+	if end < 0 {
+		return 0, fmt.Errorf("no command name in %q", clipText(s, 60))
+	}
+	// After ") ": state is field 3, utime field 14, stime field 15.
+	fields := strings.Fields(s[end+1:])
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("too few fields in %q", clipText(s, 60))
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil || utime < 0 || stime < 0 {
+		return 0, fmt.Errorf("utime %q, stime %q are not tick counts", fields[11], fields[12])
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+}
+
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPercentile(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		out := make([]time.Duration, len(v))
+		for i, x := range v {
+			out[i] = time.Duration(x) * time.Millisecond
+		}
+		return out
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = i + 1
+	}
+	tests := []struct {
+		name   string
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{"empty", nil, 99, 0},
+		{"one value", ms(7), 50, 7 * time.Millisecond},
+		{"one value p99", ms(7), 99, 7 * time.Millisecond},
+		{"median of four is the second", ms(1, 2, 3, 4), 50, 2 * time.Millisecond},
+		{"p99 of four is the largest", ms(1, 2, 3, 4), 99, 4 * time.Millisecond},
+		{"p50 of 1..100", ms(hundred...), 50, 50 * time.Millisecond},
+		{"p99 of 1..100", ms(hundred...), 99, 99 * time.Millisecond},
+		{"p100 is the max", ms(hundred...), 100, 100 * time.Millisecond},
+		{"tiny p is the min", ms(hundred...), 0.001, 1 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		if got := percentile(tc.sorted, tc.p); got != tc.want {
+			t.Errorf("%s: percentile(p=%v) = %v, want %v", tc.name, tc.p, got, tc.want)
+		}
+	}
+}
+
+func TestSeriesSummary(t *testing.T) {
+	s := newSeries()
+	for i := range 100 {
+		s.add(time.Duration(100-i)*time.Millisecond, "200")
+	}
+	s.add(10*time.Second, "timeout")
+	s.add(time.Millisecond, "429")
+	s.add(time.Millisecond, "ok")
+	sum := s.summary()
+	if sum.N != 103 || sum.Failed != 2 || sum.Max != 10*time.Second || sum.P50 != 50*time.Millisecond {
+		t.Errorf("summary %+v", sum)
+	}
+	if got := failuresOf(sum); got != "429: 1, timeout: 1" {
+		t.Errorf("failures %q", got)
+	}
+}
+
+func TestParseProcStatus(t *testing.T) {
+	const status = `Name:	stride
+Umask:	0022
+State:	S (sleeping)
+VmPeak:	 1261364 kB
+VmSize:	 1261364 kB
+VmLck:	       0 kB
+VmHWM:	  118124 kB
+VmRSS:	   20480 kB
+RssAnon:	    9000 kB
+Threads:	7
+`
+	m, err := parseProcStatus(strings.NewReader(status))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RSS != 20480*1024 || m.HWM != 118124*1024 {
+		t.Errorf("got %+v", m)
+	}
+	for name, bad := range map[string]string{
+		"no VmHWM":     "VmRSS:\t 10 kB\n",
+		"no VmRSS":     "VmHWM:\t 10 kB\n",
+		"empty":        "",
+		"other unit":   "VmHWM:\t 10 MB\nVmRSS:\t 10 kB\n",
+		"not a number": "VmHWM:\t ten kB\nVmRSS:\t 10 kB\n",
+		"negative":     "VmHWM:\t -1 kB\nVmRSS:\t 10 kB\n",
+		"no unit":      "VmHWM:\t 10\nVmRSS:\t 10 kB\n",
+	} {
+		if _, err := parseProcStatus(strings.NewReader(bad)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestFormatOutcomes(t *testing.T) {
+	got := formatOutcomes(map[string]int{"200": 5, "429": 9, "503": 5})
+	if got != "429: 9, 200: 5, 503: 5" {
+		t.Errorf("got %q", got)
+	}
+	if formatOutcomes(nil) != "none" {
+		t.Error("empty outcomes")
+	}
+	if !isSuccess("204") || !isSuccess("ok") || isSuccess("429") || isSuccess("timeout") || isSuccess("2") {
+		t.Error("isSuccess")
+	}
+}
+
+func TestLoopbackAddresses(t *testing.T) {
+	seen := map[string]bool{}
+	for i := range 1000 {
+		ip := loopbackIP(1, i)
+		if !ip.IsLoopback() || ip[15] == 0 || ip[15] == 255 {
+			t.Fatalf("client %d: %v", i, ip)
+		}
+		if seen[ip.String()] {
+			t.Fatalf("client %d reuses %v", i, ip)
+		}
+		seen[ip.String()] = true
+	}
+	if seen[attackerIP.String()] {
+		t.Error("a student shares the attacker's address")
+	}
+}
+
+func TestConfigRefusesOtherHosts(t *testing.T) {
+	for _, u := range []string{"http://example.com:8080", "http://10.0.0.1:80", "https://127.0.0.1:8080", "127.0.0.1:8080"} {
+		c := config{url: u, baseline: time.Second, attack: time.Second, students: 1}
+		if err := c.validate(); err == nil {
+			t.Errorf("-url %s accepted", u)
+		}
+	}
+	for _, u := range []string{"http://127.0.0.1:8080", "http://localhost:8080/", "http://[::1]:8080"} {
+		c := config{url: u, baseline: time.Second, attack: time.Second, students: 1}
+		if err := c.validate(); err != nil {
+			t.Errorf("-url %s: %v", u, err)
+		}
+	}
+	c := config{baseline: 5 * time.Minute, attack: 6 * time.Minute, students: 1}
+	if err := c.validate(); err == nil {
+		t.Error("an 11-minute run accepted")
+	}
+}
+
+// TestAttackPayloads checks that each attack is the one issue 8 describes
+// and stays within the bounds the server documents, so that it tests the
+// server's budgets, not its input validation.
+func TestAttackPayloads(t *testing.T) {
+	q, err := url.ParseQuery(hugePlaygroundQuery())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(q.Get("kernel"), "\n")
+	if len(rows) != 44 || len(strings.Fields(rows[0])) != 44 || q.Get("padding") != "31" || q.Get("input") != "7" {
+		t.Errorf("playground query %v", q)
+	}
+
+	var check struct {
+		Answers map[string]string `json:"answers"`
+	}
+	if err := json.Unmarshal(formulaCheckBody(), &check); err != nil {
+		t.Fatal(err)
+	}
+	for part, f := range check.Answers {
+		// Tokens: names, numbers, operators and brackets.
+		tokens := strings.NewReplacer("+", " + ", "*", " * ", "^", " ^ ", "(", " ( ", ")", " ) ").Replace(f)
+		if n := len(strings.Fields(tokens)); n < 450 || n > 560 {
+			t.Errorf("%s: %d tokens, want ≈512", part, n)
+		}
+		if len(f) > 4096 {
+			t.Errorf("%s: %d bytes, more than an answer may have", part, len(f))
+		}
+	}
+
+	var conv struct {
+		Input  [][]float64 `json:"input"`
+		Kernel [][]float64 `json:"kernel"`
+	}
+	body := bigConvBody()
+	if err := json.Unmarshal(body, &conv); err != nil {
+		t.Fatal(err)
+	}
+	h, w := len(conv.Input), len(conv.Input[0])
+	kh, kw := len(conv.Kernel), len(conv.Kernel[0])
+	work := (h - kh + 1) * (w - kw + 1) * kh * kw
+	if h*w > 262144 || work > 100_000_000 || work < 80_000_000 || len(body) > 1<<20 {
+		t.Errorf("conv2d %d×%d with %d×%d: %d multiply-adds, %d bytes", h, w, kh, kw, work, len(body))
+	}
+
+	var big struct {
+		Input   [][][]float64   `json:"input"`
+		Kernel  [][][][]float64 `json:"kernel"`
+		Bias    []float64       `json:"bias"`
+		Padding int             `json:"padding"`
+	}
+	if err := json.Unmarshal(bigResponseBody(), &big); err != nil {
+		t.Fatal(err)
+	}
+	out := len(big.Input[0]) + 2*big.Padding - len(big.Kernel[0][0]) + 1
+	if out*out != 262144 || len(big.Bias) != 1 {
+		t.Errorf("big answer has %d×%d cells", out, out)
+	}
+}
+
+func TestParseProcStat(t *testing.T) {
+	tests := []struct {
+		stat string
+		want time.Duration
+	}{
+		{"5702 (cat) R 5698 5698 10202 0 -1 4194304 99 0 0 0 250 130 0 0 20 0 1 0 209690 3133440 385", 3800 * time.Millisecond},
+		// A command name with spaces and a parenthesis.
+		{"77 (a b) c) S 1 77 77 0 -1 4194560 1 0 0 0 7 3 0 0 20 0 8 0 1 2 3", 100 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		got, err := parseProcStat(tc.stat)
+		if err != nil || got != tc.want {
+			t.Errorf("parseProcStat(%q) = %v, %v; want %v", tc.stat, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "12 (x", "12 (x) S 1 2", "12 (x) S 1 2 3 4 5 6 7 8 9 10 u s"} {
+		if _, err := parseProcStat(bad); err == nil {
+			t.Errorf("parseProcStat(%q): no error", bad)
+		}
+	}
+}

@@ -1,0 +1,209 @@
+// Command pagebench measures Stride's hot routes against a bare net/http
+// server that answers the same bytes, alternating the two under wrk in one
+// run, and reports each route's throughput as a multiple of the bare
+// server's together with both p99 latencies. Comparing within one run keeps
+// the ratio meaningful on a machine whose absolute speed varies.
+//
+//	go build -o /tmp/bench/stride ./cmd/server && go build -o /tmp/bench/pagebench ./cmd/pagebench
+//	/tmp/bench/stride -addr 127.0.0.1:19091 -log-level warn -api-rate-limit 0 2>/dev/null &
+//	/tmp/bench/pagebench -url http://127.0.0.1:19091 -duration 5s -rounds 3
+//
+// It needs wrk on the PATH. The rate limit is turned off because wrk's 64
+// connections all come from one address.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// route is one request to measure.
+type route struct {
+	name, method, path, body string
+}
+
+var routes = []route{
+	{"page /exercises/conv-by-hand?seed=0", http.MethodGet, "/exercises/conv-by-hand?seed=0", ""},
+	{"check conv-by-hand", http.MethodPost, "/api/v1/exercises/conv-by-hand/check",
+		`{"seed": 0, "answers": {"dims": "3x3", "bottom-right": "-22", "dims-padded": "5x5", "bottom-right-padded": "7"}}`},
+}
+
+// response is what the bare server replays for a route.
+type response struct {
+	contentType string
+	body        []byte
+}
+
+// result is one wrk run.
+type result struct {
+	rps      float64
+	p50, p99 time.Duration
+	non2xx   int
+}
+
+func main() {
+	base := flag.String("url", "http://127.0.0.1:19091", "Stride server to measure")
+	duration := flag.Duration("duration", 5*time.Second, "length of each wrk run")
+	rounds := flag.Int("rounds", 3, "bare/Stride alternations per route")
+	threads := flag.Int("threads", 2, "wrk threads (-t)")
+	conns := flag.Int("connections", 64, "wrk connections (-c)")
+	flag.Parse()
+	if err := run(*base, *duration, *rounds, *threads, *conns, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "pagebench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(base string, duration time.Duration, rounds, threads, conns int, out io.Writer) error {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return errors.New("wrk is not installed (apt-get install wrk)")
+	}
+	dir, err := os.MkdirTemp("", "pagebench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	// Record Stride's answers; the bare server replays exactly these bytes.
+	replies := map[string]response{}
+	for _, rt := range routes {
+		resp, err := fetch(base, rt)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rt.name, err)
+		}
+		replies[rt.path] = resp
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	bare := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		resp, ok := replies[r.URL.RequestURI()]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", resp.contentType)
+		_, _ = w.Write(resp.body)
+	})}
+	go func() { _ = bare.Serve(ln) }()
+	defer bare.Shutdown(context.Background())
+	bareURL := "http://" + ln.Addr().String()
+
+	fmt.Fprintf(out, "wrk -t%d -c%d -d%s --latency, %d rounds, bare net/http and Stride alternating\n\n", threads, conns, duration, rounds)
+	fmt.Fprintln(out, "| Route | Round | Bare req/s | Bare p99 | Stride req/s | Stride p99 | Ratio | Stride non-2xx |")
+	fmt.Fprintln(out, "| --- | --- | --- | --- | --- | --- | --- | --- |")
+	for i, rt := range routes {
+		script := ""
+		if rt.method != http.MethodGet {
+			script = filepath.Join(dir, fmt.Sprintf("route%d.lua", i))
+			lua := fmt.Sprintf("wrk.method = %q\nwrk.body = %q\nwrk.headers[\"Content-Type\"] = \"application/json\"\n", rt.method, rt.body)
+			if err := os.WriteFile(script, []byte(lua), 0o600); err != nil {
+				return err
+			}
+		}
+		var sumRatio float64
+		for round := 1; round <= rounds; round++ {
+			b, err := runWrk(bareURL+rt.path, script, duration, threads, conns)
+			if err != nil {
+				return fmt.Errorf("bare %s: %w", rt.name, err)
+			}
+			s, err := runWrk(base+rt.path, script, duration, threads, conns)
+			if err != nil {
+				return fmt.Errorf("stride %s: %w", rt.name, err)
+			}
+			ratio := s.rps / b.rps
+			sumRatio += ratio
+			fmt.Fprintf(out, "| %s | %d | %.0f | %s | %.0f | %s | %.2f | %d |\n", rt.name, round, b.rps, b.p99, s.rps, s.p99, ratio, s.non2xx)
+		}
+		fmt.Fprintf(out, "| %s | mean | | | | | %.2f | |\n", rt.name, sumRatio/float64(rounds))
+	}
+	return nil
+}
+
+// fetch asks Stride for a route once, as wrk will (no Accept-Encoding).
+func fetch(base string, rt route) (response, error) {
+	req, err := http.NewRequest(rt.method, base+rt.path, strings.NewReader(rt.body))
+	if err != nil {
+		return response{}, err
+	}
+	if rt.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	tr := &http.Transport{DisableCompression: true}
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return response{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return response{}, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return response{}, fmt.Errorf("status %d: %s", resp.StatusCode, body)
+	}
+	return response{contentType: resp.Header.Get("Content-Type"), body: body}, nil
+}
+
+var (
+	rpsLine    = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	pctLine    = regexp.MustCompile(`^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+	non2xxLine = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
+)
+
+func runWrk(url, script string, d time.Duration, threads, conns int) (result, error) {
+	args := []string{"-t", strconv.Itoa(threads), "-c", strconv.Itoa(conns), "-d", d.String(), "--latency"}
+	if script != "" {
+		args = append(args, "-s", script)
+	}
+	args = append(args, url)
+	outb, err := exec.Command("wrk", args...).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %w: %s", err, outb)
+	}
+	return parseWrk(outb)
+}
+
+func parseWrk(outb []byte) (result, error) {
+	var r result
+	m := rpsLine.FindSubmatch(outb)
+	if m == nil {
+		return r, fmt.Errorf("no Requests/sec in wrk output: %s", outb)
+	}
+	r.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	if m := non2xxLine.FindSubmatch(outb); m != nil {
+		r.non2xx, _ = strconv.Atoi(string(m[1]))
+	}
+	sc := bufio.NewScanner(bytes.NewReader(outb))
+	for sc.Scan() {
+		m := pctLine.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		v, _ := strconv.ParseFloat(m[2], 64)
+		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[3]]
+		d := time.Duration(v * float64(unit)).Round(10 * time.Microsecond)
+		if m[1] == "50" {
+			r.p50 = d
+		} else {
+			r.p99 = d
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,376 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// AttemptSource is where a check came from.
+type AttemptSource string
+
+// Attempt sources.
+const (
+	FromPage  AttemptSource = "page"  // the exercise page's form
+	FromAPI   AttemptSource = "api"   // the JSON API
+	FromEmbed AttemptSource = "embed" // an embedded exercise
+	FromLive  AttemptSource = "live"  // a live session
+	FromLTI   AttemptSource = "lti"   // a launch from an LMS
+)
+
+// NewAttempt is one check to record.
+type NewAttempt struct {
+	LearnerID int64
+	// ItemID is the assignment item; 0 for practice outside an assignment.
+	ItemID           int64
+	ExerciseID       string
+	ExerciseVersion  string
+	Seed             int64
+	Part             string
+	Answer           string // the raw answer as typed
+	ReadAs           string // what the checker read it as
+	Verdict          string // correct, incorrect, invalid, ...
+	DiagnosisCode    string // stable machine-readable code, e.g. conv.flipped-kernel
+	DiagnosisMessage string
+	Score            float64 // credit for the part, 0 to 1
+	HintsOpened      int
+	// Elapsed is the time since the part was shown; nil when unknown.
+	Elapsed       *time.Duration
+	Source        AttemptSource
+	LiveSessionID int64 // 0 when not in a live session
+	// IdempotencyKey identifies the check on the client (one per submit);
+	// recording the same key again for the learner returns the first record.
+	IdempotencyKey string
+}
+
+// Attempt is a recorded check.
+type Attempt struct {
+	ID           int64
+	LearnerID    int64
+	AssignmentID int64 // 0 for practice
+	ItemID       int64 // 0 for practice
+	NewAttempt
+	Late      bool // recorded after the assignment's due date
+	CreatedAt time.Time
+}
+
+// MaxListAttempts bounds one page of ListAttempts.
+const MaxListAttempts = 10000
+
+func (na NewAttempt) validate() error {
+	switch na.Source {
+	case FromPage, FromAPI, FromEmbed, FromLive, FromLTI:
+	default:
+		return fmt.Errorf("%w: source %q is not page, api, embed, live or lti", ErrInvalid, na.Source)
+	}
+	if na.ExerciseID == "" || na.Part == "" || na.Verdict == "" || na.IdempotencyKey == "" {
+		return fmt.Errorf("%w: exercise id, part, verdict and idempotency key are required", ErrInvalid)
+	}
+	for _, f := range []struct {
+		name, v string
+		limit   int
+	}{
+		{"exercise id", na.ExerciseID, maxKeyLen}, {"exercise version", na.ExerciseVersion, maxKeyLen},
+		{"part", na.Part, maxKeyLen}, {"verdict", na.Verdict, maxKeyLen}, {"diagnosis code", na.DiagnosisCode, maxKeyLen},
+		{"idempotency key", na.IdempotencyKey, maxKeyLen},
+		{"answer", na.Answer, maxAnswerLen}, {"read-as", na.ReadAs, maxAnswerLen}, {"diagnosis message", na.DiagnosisMessage, maxAnswerLen},
+	} {
+		if err := checkLen(f.name, f.v, f.limit); err != nil {
+			return err
+		}
+	}
+	if math.IsNaN(na.Score) || na.Score < 0 || na.Score > 1 {
+		return fmt.Errorf("%w: score %v is not from 0 to 1", ErrInvalid, na.Score)
+	}
+	if na.HintsOpened < 0 || na.HintsOpened > 1000 {
+		return fmt.Errorf("%w: hints opened %d is not from 0 to 1000", ErrInvalid, na.HintsOpened)
+	}
+	if na.Elapsed != nil && *na.Elapsed < 0 {
+		return fmt.Errorf("%w: elapsed time %v is negative", ErrInvalid, *na.Elapsed)
+	}
+	return nil
+}
+
+// RecordAttempt stores a check and returns it once its transaction has
+// committed durably, so the caller may then acknowledge it. created is
+// false when the learner already recorded this idempotency key: the first
+// record is returned and nothing is added. The attempt's item must belong
+// to an assignment of the learner's course (ErrNotFound otherwise). When
+// the assignment limits attempts, an attempt beyond the limit for the part
+// is refused with ErrAttemptLimit; the check and the insert share one
+// transaction, so concurrent submissions cannot exceed it.
+func (s *Store) RecordAttempt(ctx context.Context, na NewAttempt) (a Attempt, created bool, err error) {
+	if err := na.validate(); err != nil {
+		return Attempt{}, false, fmt.Errorf("record attempt: %w", err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// Lock the learner's row (PostgreSQL; SQLite's single writer already
+		// serializes), so one learner's concurrent checks run one after the
+		// other: the idempotency and limit checks below see each other.
+		var courseID int64
+		if err := tx.QueryRowContext(ctx, `SELECT course_id FROM learners WHERE id = $1`+s.dialect.forUpdate, na.LearnerID).Scan(&courseID); err != nil {
+			return fmt.Errorf("learner %d: %w", na.LearnerID, classify(err))
+		}
+		if prev, err := attemptByKey(ctx, tx, na.LearnerID, na.IdempotencyKey); err == nil {
+			a = prev
+			return nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		now := s.now()
+		var assignmentID sql.NullInt64
+		var late bool
+		if na.ItemID != 0 {
+			var allowed int
+			var due sql.NullInt64
+			err := tx.QueryRowContext(ctx,
+				`SELECT a.id, a.attempts_allowed, a.due_at FROM assignment_items i JOIN assignments a ON a.id = i.assignment_id
+				 WHERE i.id = $1 AND a.course_id = $2`, na.ItemID, courseID).Scan(&assignmentID, &allowed, &due)
+			if err != nil {
+				return fmt.Errorf("item %d in the course of learner %d: %w", na.ItemID, na.LearnerID, classify(err))
+			}
+			if allowed > 0 {
+				var used int
+				if err := tx.QueryRowContext(ctx,
+					`SELECT COUNT(*) FROM attempts WHERE learner_id = $1 AND item_id = $2 AND part = $3`,
+					na.LearnerID, na.ItemID, na.Part).Scan(&used); err != nil {
+					return fmt.Errorf("count attempts: %w", err)
+				}
+				if used >= allowed {
+					return fmt.Errorf("%w: %d of %d attempts used for part %s", ErrAttemptLimit, used, allowed, na.Part)
+				}
+			}
+			late = due.Valid && ms(now) > due.Int64
+		}
+		var elapsed sql.NullInt64
+		if na.Elapsed != nil {
+			elapsed = sql.NullInt64{Int64: na.Elapsed.Milliseconds(), Valid: true}
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx,
+			`INSERT INTO attempts (learner_id, assignment_id, item_id, exercise_id, exercise_version, seed, part, answer,
+			   read_as, verdict, diagnosis_code, diagnosis_message, score, hints_opened, elapsed_ms, late, source,
+			   live_session_id, idempotency_key, created_at)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+			 RETURNING id`,
+			na.LearnerID, assignmentID, sql.NullInt64{Int64: na.ItemID, Valid: na.ItemID != 0},
+			na.ExerciseID, na.ExerciseVersion, na.Seed, na.Part, na.Answer, na.ReadAs, na.Verdict,
+			na.DiagnosisCode, na.DiagnosisMessage, na.Score, na.HintsOpened, elapsed, bit(late), string(na.Source),
+			sql.NullInt64{Int64: na.LiveSessionID, Valid: na.LiveSessionID != 0}, na.IdempotencyKey, ms(now)).Scan(&id)
+		if err != nil {
+			return classify(err)
+		}
+		a = Attempt{ID: id, LearnerID: na.LearnerID, AssignmentID: assignmentID.Int64, ItemID: na.ItemID,
+			NewAttempt: na, Late: late, CreatedAt: fromMS(ms(now))}
+		if na.Elapsed != nil {
+			d := time.Duration(elapsed.Int64) * time.Millisecond
+			a.Elapsed = &d
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return Attempt{}, false, fmt.Errorf("record attempt of learner %d: %w", na.LearnerID, err)
+	}
+	return a, created, nil
+}
+
+const attemptColumns = `id, learner_id, COALESCE(assignment_id, 0), COALESCE(item_id, 0), exercise_id, exercise_version,
+	seed, part, answer, read_as, verdict, diagnosis_code, diagnosis_message, score, hints_opened, elapsed_ms, late,
+	source, COALESCE(live_session_id, 0), idempotency_key, created_at`
+
+func scanAttempt(row interface{ Scan(...any) error }) (Attempt, error) {
+	var a Attempt
+	var elapsed sql.NullInt64
+	var late int
+	var source string
+	var created int64
+	if err := row.Scan(&a.ID, &a.LearnerID, &a.AssignmentID, &a.ItemID, &a.ExerciseID, &a.ExerciseVersion,
+		&a.Seed, &a.Part, &a.Answer, &a.ReadAs, &a.Verdict, &a.DiagnosisCode, &a.DiagnosisMessage, &a.Score,
+		&a.HintsOpened, &elapsed, &late, &source, &a.LiveSessionID, &a.IdempotencyKey, &created); err != nil {
+		return Attempt{}, err
+	}
+	a.NewAttempt.LearnerID, a.NewAttempt.ItemID = a.LearnerID, a.ItemID
+	if elapsed.Valid {
+		d := time.Duration(elapsed.Int64) * time.Millisecond
+		a.Elapsed = &d
+	}
+	a.Late, a.Source, a.CreatedAt = late == 1, AttemptSource(source), fromMS(created)
+	return a, nil
+}
+
+func attemptByKey(ctx context.Context, tx *sql.Tx, learnerID int64, key string) (Attempt, error) {
+	return scanAttempt(tx.QueryRowContext(ctx,
+		`SELECT `+attemptColumns+` FROM attempts WHERE learner_id = $1 AND idempotency_key = $2`, learnerID, key))
+}
+
+// AttemptFilter selects attempts for ListAttempts. At least one of
+// AssignmentID and LearnerID is required.
+type AttemptFilter struct {
+	AssignmentID int64
+	LearnerID    int64
+	// AfterID pages: only attempts with a larger id (0: from the start).
+	AfterID int64
+	// Limit is the most returned, 1 to MaxListAttempts.
+	Limit int
+}
+
+// ListAttempts returns attempts in the order they were recorded.
+func (s *Store) ListAttempts(ctx context.Context, f AttemptFilter) ([]Attempt, error) {
+	if f.AssignmentID == 0 && f.LearnerID == 0 {
+		return nil, fmt.Errorf("list attempts: %w: give an assignment or a learner", ErrInvalid)
+	}
+	if f.Limit < 1 || f.Limit > MaxListAttempts {
+		return nil, fmt.Errorf("list attempts: %w: limit %d is not 1 to %d", ErrInvalid, f.Limit, MaxListAttempts)
+	}
+	// Only the given filters go into the query, so each can use its index
+	// ((assignment_id, id) or (learner_id, ...)); "x = $1 OR $1 = 0" would not.
+	where, args := "id > $1", []any{f.AfterID}
+	if f.AssignmentID != 0 {
+		args = append(args, f.AssignmentID)
+		where += fmt.Sprintf(" AND assignment_id = $%d", len(args))
+	}
+	if f.LearnerID != 0 {
+		args = append(args, f.LearnerID)
+		where += fmt.Sprintf(" AND learner_id = $%d", len(args))
+	}
+	args = append(args, f.Limit)
+	rows, err := s.read.QueryContext(ctx,
+		`SELECT `+attemptColumns+` FROM attempts WHERE `+where+fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []Attempt
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list attempts: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list attempts: %w", err)
+	}
+	return out, nil
+}
+
+// PartScore summarizes one learner's attempts at one part of one item.
+// Late attempts are left out when the assignment says late work does not
+// count.
+type PartScore struct {
+	LearnerID int64
+	ItemID    int64
+	Part      string
+	Attempts  int
+	Best      float64
+	First     float64
+	Last      float64
+	// AttemptsToCorrect is the number of the first attempt with full credit
+	// (1 = right the first time); 0 when never.
+	AttemptsToCorrect int
+	HintsOpened       int // the most hints open at any attempt
+	FirstAt, LastAt   time.Time
+}
+
+// Score is the part's score under a policy.
+func (p PartScore) Score(policy ScorePolicy) float64 {
+	switch policy {
+	case ScoreFirst:
+		return p.First
+	case ScoreLast:
+		return p.Last
+	default:
+		return p.Best
+	}
+}
+
+// PartScores returns, for every learner and part of an assignment that has
+// attempts, the best, first and last score. The dashboard builds its grid,
+// completion and per-part statistics from these rows.
+func (s *Store) PartScores(ctx context.Context, assignmentID int64) ([]PartScore, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		WITH ranked AS (
+		  SELECT t.learner_id, t.item_id, t.part, t.score, t.hints_opened, t.created_at,
+		    ROW_NUMBER() OVER (PARTITION BY t.learner_id, t.item_id, t.part ORDER BY t.id) AS n_first,
+		    ROW_NUMBER() OVER (PARTITION BY t.learner_id, t.item_id, t.part ORDER BY t.id DESC) AS n_last
+		  FROM attempts t JOIN assignments a ON a.id = t.assignment_id
+		  WHERE t.assignment_id = $1 AND (t.late = 0 OR a.late_counts = 1)
+		)
+		SELECT learner_id, item_id, part, COUNT(*), MAX(score),
+		  MAX(CASE WHEN n_first = 1 THEN score END), MAX(CASE WHEN n_last = 1 THEN score END),
+		  COALESCE(MIN(CASE WHEN score >= 1 THEN n_first END), 0), MAX(hints_opened), MIN(created_at), MAX(created_at)
+		FROM ranked GROUP BY learner_id, item_id, part ORDER BY learner_id, item_id, part`, assignmentID)
+	if err != nil {
+		return nil, fmt.Errorf("part scores of assignment %d: %w", assignmentID, err)
+	}
+	defer rows.Close()
+	var out []PartScore
+	for rows.Next() {
+		var p PartScore
+		var first, last int64
+		if err := rows.Scan(&p.LearnerID, &p.ItemID, &p.Part, &p.Attempts, &p.Best, &p.First, &p.Last,
+			&p.AttemptsToCorrect, &p.HintsOpened, &first, &last); err != nil {
+			return nil, fmt.Errorf("part scores of assignment %d: %w", assignmentID, err)
+		}
+		p.FirstAt, p.LastAt = fromMS(first), fromMS(last)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("part scores of assignment %d: %w", assignmentID, err)
+	}
+	return out, nil
+}
+
+// ItemScore sums a learner's part scores on one item.
+type ItemScore struct {
+	LearnerID int64
+	ItemID    int64
+	// Best, First and Last add up each part's score under that policy
+	// (parts not attempted add 0). Divide by the number of parts asked for
+	// the share of the item.
+	Best, First, Last float64
+	PartsAttempted    int
+	Attempts          int
+	LastAt            time.Time
+}
+
+// Score is the item's summed part scores under a policy.
+func (i ItemScore) Score(policy ScorePolicy) float64 {
+	switch policy {
+	case ScoreFirst:
+		return i.First
+	case ScoreLast:
+		return i.Last
+	default:
+		return i.Best
+	}
+}
+
+// ItemScores returns, per learner and item of an assignment with attempts,
+// the item's score under each policy, in learner then item order.
+func (s *Store) ItemScores(ctx context.Context, assignmentID int64) ([]ItemScore, error) {
+	parts, err := s.PartScores(ctx, assignmentID)
+	if err != nil {
+		return nil, err
+	}
+	var out []ItemScore
+	for _, p := range parts { // ordered by learner, item: equal keys are adjacent
+		if n := len(out); n == 0 || out[n-1].LearnerID != p.LearnerID || out[n-1].ItemID != p.ItemID {
+			out = append(out, ItemScore{LearnerID: p.LearnerID, ItemID: p.ItemID})
+		}
+		it := &out[len(out)-1]
+		it.Best += p.Best
+		it.First += p.First
+		it.Last += p.Last
+		it.PartsAttempted++
+		it.Attempts += p.Attempts
+		if p.LastAt.After(it.LastAt) {
+			it.LastAt = p.LastAt
+		}
+	}
+	return out, nil
+}

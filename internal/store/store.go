@@ -1,0 +1,475 @@
+// Package store is Stride's persistence: instructor accounts and sessions,
+// courses, learners, assignments and the attempt record. It is the only
+// package that writes SQL.
+//
+// Two databases are supported with one schema and one behaviour: an embedded
+// SQLite file (modernc.org/sqlite, pure Go, so the binary stays static) by
+// default, and PostgreSQL (pgx) when several replicas share one database.
+// Every query here runs unchanged on both ($n placeholders, ON CONFLICT,
+// RETURNING, window functions); the few differences (DDL types, row locks)
+// sit behind the dialect type. Times are stored as Unix milliseconds.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	// Time zones are validated with time.LoadLocation; the zone database is
+	// embedded so that works in an image with no /usr/share/zoneinfo.
+	_ "time/tzdata"
+)
+
+// Errors callers can test with errors.Is.
+var (
+	// ErrNotFound: no such row (or it belongs to another course).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the row would duplicate a unique value (an e-mail, a roster id, ...).
+	ErrConflict = errors.New("already exists")
+	// ErrInvalid: a value breaks a rule of the schema (an unknown role, an empty title, ...).
+	ErrInvalid = errors.New("invalid value")
+	// ErrAttemptLimit: the learner has used every attempt the assignment allows for the part.
+	ErrAttemptLimit = errors.New("no attempts left")
+)
+
+// SQLiteFile is the database's file name inside the data directory.
+const SQLiteFile = "stride.db"
+
+//go:embed migrations
+var migrations embed.FS
+
+// Config says which database to open.
+type Config struct {
+	// DatabaseURL selects PostgreSQL (postgres:// or postgresql://). When
+	// empty, the SQLite database in DataDir is used.
+	DatabaseURL string
+	// DataDir holds the SQLite database; created (0700) when missing.
+	DataDir string
+	// Now is the clock; time.Now when nil. Tests set it.
+	Now func() time.Time
+}
+
+// dialect holds what differs between the two databases.
+type dialect struct {
+	name  string        // "sqlite" or "postgres": the migrations directory
+	goose goose.Dialect // the goose dialect of that directory
+	// forUpdate is appended to a SELECT to lock the row until the end of the
+	// transaction. SQLite has one writer and BEGIN IMMEDIATE, so it needs none.
+	forUpdate string
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3}
+	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, forUpdate: " FOR UPDATE"}
+)
+
+// Store is the database. It is safe for concurrent use.
+type Store struct {
+	// write runs every transaction that writes. For SQLite it is a pool of
+	// one connection (SQLite allows one writer; queueing in Go is cheaper
+	// than SQLITE_BUSY retries); for PostgreSQL it is the same pool as read.
+	write *sql.DB
+	// read serves queries that only read.
+	read    *sql.DB
+	dialect dialect
+	now     func() time.Time
+	// path is the SQLite file; "" for PostgreSQL.
+	path string
+}
+
+// Open opens the database that cfg names, creating the data directory and
+// the SQLite file when missing. It does not migrate; call Migrate.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	if cfg.DatabaseURL != "" {
+		return openPostgres(ctx, cfg.DatabaseURL, now)
+	}
+	return openSQLite(ctx, cfg.DataDir, now)
+}
+
+// IsPostgresURL reports whether u names a PostgreSQL database.
+func IsPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+func openPostgres(ctx context.Context, dsn string, now func() time.Time) (*Store, error) {
+	if !IsPostgresURL(dsn) {
+		return nil, fmt.Errorf("database URL must start with postgres:// or postgresql://")
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", redactErr(err, dsn))
+	}
+	return &Store{write: db, read: db, dialect: postgresDialect, now: now}, nil
+}
+
+// redactErr keeps a password in the URL out of error messages (and so logs).
+func redactErr(err error, dsn string) error {
+	u, perr := url.Parse(dsn)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	if p, ok := u.User.Password(); ok && p != "" && strings.Contains(err.Error(), p) {
+		return errors.New(strings.ReplaceAll(err.Error(), p, "xxxxx"))
+	}
+	return err
+}
+
+// sqliteDSN builds the connection string. Every connection gets:
+// busy_timeout, so a reader never fails at once while a checkpoint runs;
+// foreign_keys, which SQLite leaves off by default; WAL, so readers do not
+// block the writer; synchronous=FULL, so a commit is on disk (WAL fsynced)
+// before it returns: an acknowledged attempt survives SIGKILL and power loss.
+func sqliteDSN(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		// Take the write lock at BEGIN, so a transaction that reads and then
+		// writes cannot fail halfway with SQLITE_BUSY.
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+func openSQLite(ctx context.Context, dir string, now func() time.Time) (*Store, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("no data directory for the SQLite database")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path, err := filepath.Abs(filepath.Join(dir, SQLiteFile))
+	if err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	write, err := sql.Open("sqlite", sqliteDSN(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	// The first connection creates the file and switches it to WAL, before
+	// any reader opens it.
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	var mode string
+	if err := write.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		write.Close()
+		return nil, fmt.Errorf("sqlite %s: journal mode is %q, want wal: %v", path, mode, err)
+	}
+	read, err := sql.Open("sqlite", sqliteDSN(path, true))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s for reading: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	return &Store{write: write, read: read, dialect: sqliteDialect, now: now, path: path}, nil
+}
+
+// Close closes the database. With SQLite the last close checkpoints the WAL
+// into the main file.
+func (s *Store) Close() error {
+	var errs []error
+	if s.read != s.write {
+		errs = append(errs, s.read.Close())
+	}
+	errs = append(errs, s.write.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect.name }
+
+// Path is the SQLite database file, or "" for PostgreSQL.
+func (s *Store) Path() string { return s.path }
+
+// Ping checks the database answers (for readiness probes).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// provider is goose over this store's embedded migrations. With PostgreSQL a
+// session advisory lock makes replicas that start together migrate one at a
+// time.
+func (s *Store) provider() (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations/"+s.dialect.name)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	var opts []goose.ProviderOption
+	if s.dialect.name == "postgres" {
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, fmt.Errorf("migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(s.dialect.goose, s.write, fsys, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
+}
+
+// Migrate applies every migration not yet applied.
+func (s *Store) Migrate(ctx context.Context) error {
+	p, err := s.provider()
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate %s database: %w", s.dialect.name, err)
+	}
+	return nil
+}
+
+// MigrateTo applies migrations up to and including version (tests use it to
+// start from an earlier schema).
+func (s *Store) MigrateTo(ctx context.Context, version int64) error {
+	p, err := s.provider()
+	if err != nil {
+		return err
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate %s database to version %d: %w", s.dialect.name, version, err)
+	}
+	return nil
+}
+
+// MigrationState is one migration and whether it is applied.
+type MigrationState struct {
+	Version   int64
+	Name      string // the file name, e.g. 00001_people.sql
+	Applied   bool
+	AppliedAt time.Time // zero when not applied
+}
+
+// MigrationStatus reports the database's schema version (0 for an empty
+// database), the newest version this binary knows, and every migration.
+func (s *Store) MigrationStatus(ctx context.Context) (current, latest int64, all []MigrationState, err error) {
+	p, err := s.provider()
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	current, err = p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("read schema version: %w", err)
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("read migration status: %w", err)
+	}
+	for _, m := range st {
+		all = append(all, MigrationState{
+			Version: m.Source.Version, Name: filepath.Base(m.Source.Path),
+			Applied: m.State == goose.StateApplied, AppliedAt: m.AppliedAt,
+		})
+		latest = max(latest, m.Source.Version)
+	}
+	return current, latest, all, nil
+}
+
+// Backup writes a consistent copy of the SQLite database to file with VACUUM
+// INTO, which reads one snapshot and so may run while the server writes.
+// The file must not exist. PostgreSQL is backed up with pg_dump instead.
+func (s *Store) Backup(ctx context.Context, file string) error {
+	if s.dialect.name != "sqlite" {
+		return fmt.Errorf("backup: this is a PostgreSQL database; back it up with pg_dump (see the README)")
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if _, err := os.Stat(abs); err == nil {
+		return fmt.Errorf("backup: %s already exists; choose a new file", abs)
+	}
+	// A connection of its own: VACUUM INTO only reads this database, so it
+	// neither waits for nor blocks the server's writer.
+	db, err := sql.Open("sqlite", sqliteDSN(s.path, false))
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "VACUUM INTO $1", abs); err != nil {
+		return fmt.Errorf("backup to %s: %w", abs, err)
+	}
+	// VACUUM INTO does not sync the new file; a backup must be on disk.
+	f, err := os.Open(abs)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("backup: sync %s: %w", abs, err)
+	}
+	return nil
+}
+
+// inTx runs fn in a write transaction and commits it; any error rolls back.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// classify maps a driver's constraint errors to ErrConflict (unique),
+// ErrNotFound (a foreign key names a missing row) and ErrInvalid (a CHECK),
+// keeping the driver's message.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %w", ErrConflict, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: %w", ErrNotFound, err)
+		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return fmt.Errorf("%w: %w", ErrConflict, err)
+		case "23503":
+			return fmt.Errorf("%w: %w", ErrNotFound, err)
+		case "23514", "23502":
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	}
+	return err
+}
+
+// NewToken returns a random token (256 bits, URL-safe) for a session
+// cookie or a personal link. The store keeps only its hash.
+func NewToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// hashToken is what the database keeps of a token. Tokens are 256 random
+// bits, so a fast hash suffices: there is nothing to brute-force.
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// ms converts a time to the stored Unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMS converts stored Unix milliseconds back to a time in UTC.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// nullMS stores an optional time.
+func nullMS(t *time.Time) sql.NullInt64 {
+	if t == nil || t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: ms(*t), Valid: true}
+}
+
+// fromNullMS reads an optional time.
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// nullString stores "" as NULL (for columns where NULL means absent and
+// uniqueness must not apply).
+func nullString(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}
+
+// validZone checks an IANA time zone name.
+func validZone(name string) error {
+	if name == "" {
+		return fmt.Errorf("%w: time zone is empty", ErrInvalid)
+	}
+	if _, err := time.LoadLocation(name); err != nil {
+		return fmt.Errorf("%w: time zone %q is not an IANA zone like Europe/Berlin", ErrInvalid, name)
+	}
+	return nil
+}
+
+// text limits: the store refuses longer values, so a bug or an attacker
+// upstream cannot grow rows without bound. Documented in the README's Bounds.
+const (
+	maxNameLen   = 200   // names, titles, e-mails, roster ids
+	maxAnswerLen = 10000 // a raw answer, what it was read as, a diagnosis message
+	maxKeyLen    = 200   // idempotency keys, exercise ids, part ids, codes
+)
+
+func checkLen(field, v string, limit int) error {
+	if len(v) > limit {
+		return fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrInvalid, field, len(v), limit)
+	}
+	return nil
+}
