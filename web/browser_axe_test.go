@@ -210,7 +210,8 @@ func TestBrowserAxeFeedback(t *testing.T) {
 				chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
 				chromedp.Evaluate[chromedp.Void](`document.getElementById("score").textContent = ""`),
 				chromedp.Evaluate[chromedp.Void](fillScript(v, right)),
-				chromedp.Poll[chromedp.Void](`document.getElementById("score").textContent.startsWith("Score")`),
+				// The score line is filled once the verdicts are shown.
+				chromedp.Poll[chromedp.Void](`(t => t !== "" && t !== "Checking…")(document.getElementById("score").textContent.trim()) && !!document.querySelector(".verdict-line")`),
 			)
 			for _, m := range axeModes {
 				setMode(t, ctx, m)

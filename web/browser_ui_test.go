@@ -124,7 +124,7 @@ func TestBrowserShapeTableOnPhone(t *testing.T) {
 			chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
 			chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(".shape-table input").forEach(i => i.value = "3@64x64")`),
 			chromedp.Click(chromedp.CSS(".exercise-form button[type=submit]")),
-			chromedp.Poll[chromedp.Void](`document.getElementById("score").textContent.startsWith("Score")`),
+			chromedp.Poll[chromedp.Void](`!!document.querySelector(".shape-table .verdict-line")`),
 		)
 		problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
 			const w = document.documentElement.clientWidth, out = [];
