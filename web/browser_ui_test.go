@@ -216,7 +216,9 @@ func TestBrowserAnswersKeptPerVariant(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("[data-part=whole-output] .cell-input, .part[data-kind=matrix] .cell-input").forEach((c, i) => c.value = String(i))`),
 		chromedp.Click(chromedp.CSS(".exercise-form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#verdict-dims.verdict-correct")),
-		chromedp.Navigate(srv.URL+"/"),
+	)
+	step(t, ctx, "leave", chromedp.Navigate(srv.URL+"/"))
+	step(t, ctx, "come back",
 		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
 		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
 	)
