@@ -155,6 +155,12 @@
           if (v === "") empty++; else filled++;
           (rows[rc[0]] = rows[rc[0]] || [])[Number(rc[1])] = v;
         });
+        if (filled === 0 && empty === 0) {
+          // No grid yet (its size would give an answer away): a text box.
+          var box = el.querySelector("[name='" + name + "']");
+          if (box && box.value.trim() !== "") answers[id] = box.value;
+          return;
+        }
         if (filled > 0 && empty > 0) {
           partial[id] = true;
         } else if (filled > 0) {
@@ -202,7 +208,7 @@
     line.className = "verdict-line";
     var strong = document.createElement("strong");
     strong.className = "verdict-status";
-    strong.textContent = v.consistent ? "Consistent with your row above" : (HEADLINES[v.status] || v.status);
+    strong.textContent = v.consistent ? "Consistent with your earlier answer" : (HEADLINES[v.status] || v.status);
     line.appendChild(strong);
     if (v.read_as) {
       var read = document.createElement("span");
@@ -211,12 +217,21 @@
       read.innerHTML = " (" + (v.read_as_html || "") + ")";
       line.appendChild(read);
     }
+    if (v.max > 0 && v.status !== "invalid") {
+      var credit = document.createElement("span");
+      credit.className = "credit";
+      credit.textContent = " · " + v.score + " of " + v.max + " point";
+      line.appendChild(credit);
+    }
     box.appendChild(line);
-    var fb = document.createElement("p");
-    fb.className = "feedback";
-    // feedback_html is rendered and escaped by the server's math renderer.
-    fb.innerHTML = v.feedback_html;
-    box.appendChild(fb);
+    // A plain "Correct." would only repeat the headline.
+    if (v.feedback_html && !(v.status === "correct" && v.feedback === "Correct.")) {
+      var fb = document.createElement("p");
+      fb.className = "feedback";
+      // feedback_html is rendered and escaped by the server's math renderer.
+      fb.innerHTML = v.feedback_html;
+      box.appendChild(fb);
+    }
     if (typeof v.show_cell_step === "number" && part && Number(part.getAttribute("data-animation")) >= 0) {
       var p = document.createElement("p");
       var b = document.createElement("button");
@@ -238,14 +253,47 @@
     }
   }
 
+  // showSolution puts an earned worked solution where its locked slot was.
+  function showSolution(id, html, open) {
+    var model = document.getElementById("model-body-" + id);
+    if (model) {
+      // A self-check part: its model answer and key points.
+      // The html is rendered and escaped by the server.
+      model.innerHTML = html;
+      return;
+    }
+    var slot = document.getElementById("solution-" + id);
+    if (!slot) return;
+    slot.textContent = "";
+    var d = document.createElement("details");
+    d.className = "solution";
+    d.open = open;
+    var s = document.createElement("summary");
+    s.textContent = "Worked solution";
+    d.appendChild(s);
+    var body = document.createElement("div");
+    // solution_html is rendered and escaped by the server.
+    body.innerHTML = html;
+    d.appendChild(body);
+    slot.appendChild(d);
+  }
+
   function enhanceExerciseForm(form) {
     var url = form.getAttribute("data-check-url");
     var exercise = form.getAttribute("data-exercise");
     var seed = form.getAttribute("data-seed");
     var score = document.getElementById("score");
+    // Parts whose solutions the student asked for; every later check sends
+    // them again, so the reveal stays recorded.
+    var revealed = [];
+    form.querySelectorAll("input[name=revealed]").forEach(function (i) { revealed.push(i.value); });
     form.addEventListener("submit", function (event) {
       if (!window.fetch || !url) return; // fall back to the plain post
       event.preventDefault();
+      var sub = event.submitter;
+      if (sub && sub.name === "reveal") {
+        sub.value.split(",").forEach(function (id) { if (id && revealed.indexOf(id) < 0) revealed.push(id); });
+      }
       var collected = collectAnswers(form);
       var button = form.querySelector("button[type='submit']");
       if (button) button.disabled = true;
@@ -253,18 +301,23 @@
       fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/json", "Accept": "application/json" },
-        body: JSON.stringify({ seed: Number(seed), answers: collected.answers, parts: collected.parts }),
+        body: JSON.stringify({ seed: Number(seed), answers: collected.answers, parts: collected.parts, reveal: revealed }),
       }).then(function (resp) {
         return resp.json().then(function (body) { return { ok: resp.ok, body: body }; });
       }).then(function (r) {
         if (!r.ok) throw new Error(r.body && r.body.error ? r.body.error : "check failed");
         var solved = [];
+        var opened = [];
         Object.keys(r.body.parts).forEach(function (id) {
           var v = r.body.parts[id];
           if (collected.partial[id]) {
             v = { status: "invalid", feedback_html: "Some cells are empty. Fill every cell of the grid (a 0 is a number too). It does not count as an attempt.", read_as: "" };
           }
           renderVerdict(form, id, v);
+          if (v.solution_html) {
+            showSolution(id, v.solution_html, v.status === "correct" || v.revealed);
+            opened.push(id);
+          }
           if (v.status === "correct") solved.push(id);
           notifyParent({ type: "result", exercise: exercise, seed: Number(seed), part: id, status: v.status });
         });
@@ -275,7 +328,9 @@
         });
         Object.keys(shown).forEach(function (id) { if (!shown[id]) delete shown[id]; });
         keepAnswers(exercise, seed, form, shown);
-        if (score) score.textContent = "Score: " + r.body.score + " of " + r.body.max + " checked parts correct.";
+        // Replays that would have shown these answers may open now.
+        if (opened.length) document.dispatchEvent(new CustomEvent("stride:unlock", { detail: opened }));
+        if (score) score.textContent = r.body.score_text;
         announceResize();
       }).catch(function () {
         // The JSON path failed (offline, proxy): post the form instead.

@@ -97,12 +97,25 @@
     else this.pending.push(msg);
   };
 
+  // Parts the student has attempted or revealed on this page; a replay
+  // that would show other parts' answers stays locked until they are.
+  var unlocked = {};
+
+  Player.prototype.currentSource = function () {
+    return this.which ? this.which.options[this.which.selectedIndex] : this.root.querySelector("[data-role=single]");
+  };
+
+  Player.prototype.lockedParts = function (src) {
+    return (src.getAttribute("data-locked") || "").split(",").filter(function (id) { return id && !unlocked[id]; });
+  };
+
   Player.prototype.currentStart = function () {
-    var src = this.which ? this.which.options[this.which.selectedIndex] : this.root.querySelector("[data-role=single]");
+    var src = this.currentSource();
     var start = JSON.parse(src.getAttribute("data-start"));
     start.type = "start";
     start.fps = Number(this.speed.value);
-    start.paused = reducedMotion();
+    // Always paused at first: the student chooses when to watch.
+    start.paused = true;
     return start;
   };
 
@@ -110,7 +123,22 @@
     this.meta = null;
     this.index = -1;
     this.compare.hidden = true;
+    var src = this.currentSource();
+    if (this.lockedParts(src).length) {
+      this.locked = true;
+      this.stage.textContent = "";
+      this.sum.textContent = "";
+      this.live.textContent = "This replay shows the answers to " + src.getAttribute("data-locked-labels") +
+        ". It opens once you have answered, or chosen “Show the worked solution”.";
+      return;
+    }
+    this.locked = false;
     this.send(msg);
+  };
+
+  Player.prototype.unlock = function (ids) {
+    ids.forEach(function (id) { unlocked[id] = true; });
+    if (this.locked && !this.lockedParts(this.currentSource()).length) this.start(this.currentStart());
   };
 
   Player.prototype.bind = function () {
@@ -119,6 +147,7 @@
       b.addEventListener("click", function () { self.action(b.getAttribute("data-action")); });
     });
     this.scrubber.addEventListener("input", function () {
+      if (!self.meta) return;
       self.playing = false;
       self.updateToggle();
       self.send({ type: "seek", index: Number(self.scrubber.value) });
@@ -385,6 +414,9 @@
       if (!b || !players.length) return;
       ev.preventDefault();
       players[0].showCell(b.getAttribute("data-animation"), Number(b.getAttribute("data-step")), Number(b.getAttribute("data-got")));
+    });
+    document.addEventListener("stride:unlock", function (ev) {
+      players.forEach(function (p) { p.unlock(ev.detail || []); });
     });
     window.StridePlayers = players;
   }

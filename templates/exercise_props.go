@@ -30,8 +30,10 @@ type ExercisePageProps struct {
 	TableLayout bool
 	TableInput  string
 	// Checked is true when the page shows verdicts of a submission.
-	Checked    bool
-	Score, Max int
+	Checked bool
+	// ScoreText reports the score after a check, like "Score: 7 of 8
+	// (6 right, 1 credited as a right step from an earlier answer).".
+	ScoreText string
 	// Embedded drops the site chrome for iframes.
 	Embedded bool
 	// EmbedSnippet is the iframe code offered in the "Embed" disclosure.
@@ -90,6 +92,15 @@ type PartView struct {
 	Answer      template.HTML
 	// SolutionOpen shows the worked solution (after a correct answer).
 	SolutionOpen bool
+	// SolutionLocked is set before an attempt at the part: Solution,
+	// Answer and the diagrams are left out of the page, and a "show the
+	// worked solution" button (recorded as a reveal) stands in for them.
+	SolutionLocked bool
+	// Revealed records that the student asked for the solution.
+	Revealed bool
+	// GridLocked asks for a matrix as text: the grid's size would give away
+	// the answer to a size part not attempted yet.
+	GridLocked bool
 	// Animation is the index of the player animation that replays this
 	// part, or -1; FocusStep the step of the cell it asks for, or -1.
 	Animation, FocusStep int
@@ -111,6 +122,9 @@ type VerdictView struct {
 	Feedback   template.HTML
 	ReadAs     template.HTML
 	Consistent bool
+	// Credit is the part's score in words ("1 of 1 point"); empty for
+	// parts Stride does not score.
+	Credit string
 	// WrongCells are "r-c" keys of wrong matrix cells.
 	WrongCells map[string]bool
 	// ShowCellStep and Got drive "show me this cell": the trace step of

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/stride-tutor/stride/internal/exercises"
+	"github.com/stride-tutor/stride/templates"
 )
 
 // exerciseSummary is one catalog entry of GET /api/v1/exercises.
@@ -109,29 +111,48 @@ type checkRequest struct {
 	// Parts, when given, narrows the check (and the score) to these parts,
 	// as an embed showing only some parts does.
 	Parts []string `json:"parts"`
+	// Reveal lists parts whose worked solutions the student asked to see
+	// before (or without) answering; each is recorded as a reveal.
+	Reveal []string `json:"reveal"`
 }
 
 type verdictJSON struct {
-	Status       string `json:"status"`
-	Feedback     string `json:"feedback"`
-	FeedbackHTML string `json:"feedback_html"`
-	ReadAs       string `json:"read_as"`
+	Status       string   `json:"status"`
+	Feedback     string   `json:"feedback"`
+	FeedbackHTML string   `json:"feedback_html"`
+	ReadAs       string   `json:"read_as"`
 	// ReadAsHTML is read_as with its math as MathML, rendered and escaped
 	// by the server.
-	ReadAsHTML string   `json:"read_as_html"`
-	Mistake    string   `json:"mistake,omitempty"`
-	Consistent bool     `json:"consistent,omitempty"`
-	WrongCells [][2]int `json:"wrong_cells,omitempty"`
+	ReadAsHTML string `json:"read_as_html"`
+	Mistake      string   `json:"mistake,omitempty"`
+	Mistakes     []string `json:"mistakes,omitempty"`
+	Consistent   bool     `json:"consistent,omitempty"`
+	WrongCells   [][2]int `json:"wrong_cells,omitempty"`
 	// ShowCellStep is the animation step that replays the (first) wrong
 	// cell, and Got the student's value there; absent when there is none.
 	ShowCellStep *int   `json:"show_cell_step,omitempty"`
 	Got          string `json:"got,omitempty"`
+	// Score is the part's credit, 0 to 1, of Max: 1 for a part Stride
+	// scores, 0 for a self-check part.
+	Score float64 `json:"score"`
+	Max   int     `json:"max"`
+	// Revealed records that the student asked for the solution.
+	Revealed bool `json:"revealed,omitempty"`
+	// SolutionHTML is the worked solution and the answer, once earned: the
+	// part was attempted or revealed.
+	SolutionHTML string `json:"solution_html,omitempty"`
 }
 
 type checkResponse struct {
 	Parts map[string]verdictJSON `json:"parts"`
-	Score int                    `json:"score"`
-	Max   int                    `json:"max"`
+	// Score adds the parts' credit; Correct counts right answers and
+	// Carried the parts credited as right steps from an earlier answer.
+	Score   float64 `json:"score"`
+	Max     int     `json:"max"`
+	Correct int     `json:"correct"`
+	Carried int     `json:"carried"`
+	// ScoreText says it in words, as the page does.
+	ScoreText string `json:"score_text"`
 }
 
 // maxAnswers bounds the answers of one check request.
@@ -155,6 +176,19 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		writeClientError(w, err)
 		return
 	}
+	if len(req.Reveal) > maxReveals {
+		writeClientError(w, &fieldError{status: http.StatusBadRequest, field: "reveal", limit: maxReveals,
+			msg: fmt.Sprintf("has %d entries; the limit is %d", len(req.Reveal), maxReveals)})
+		return
+	}
+	revealed := map[string]bool{}
+	for _, id := range req.Reveal {
+		if _, ok := v.Part(id); !ok {
+			writeClientError(w, badRequest("reveal", "has %q, which is not a part of %s", clip(id, 64), v.Exercise.ID))
+			return
+		}
+		revealed[id] = true
+	}
 	if len(req.Answers) > maxAnswers {
 		writeClientError(w, &fieldError{status: http.StatusBadRequest, field: "answers", limit: maxAnswers,
 			msg: fmt.Sprintf("has %d entries; the limit is %d", len(req.Answers), maxAnswers)})
@@ -171,11 +205,27 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.countChecks(v.Exercise.ID, res)
-	writeJSON(w, http.StatusOK, s.checkResponseFrom(v, res, req.Answers))
+	writeJSON(w, http.StatusOK, s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed))
 }
 
-func (s *Server) checkResponseFrom(v *exercises.Variant, res exercises.Result, answers map[string]string) checkResponse {
-	out := checkResponse{Parts: map[string]verdictJSON{}, Score: res.Score, Max: res.Max}
+// solutionHTML renders a part's worked solution and answer (a self-check
+// part's model answer and key points).
+func (s *Server) solutionHTML(ctx context.Context, part *exercises.Part) string {
+	var b strings.Builder
+	c := templates.SolutionBody(s.mdAll(part.Solution), s.md(part.Answer))
+	if part.Kind == exercises.KindSelfCheck {
+		c = templates.ModelAnswerBody(s.md(part.ModelAnswer), s.mdAll(part.Checklist))
+	}
+	if err := c.Render(ctx, &b); err != nil {
+		return ""
+	}
+	return b.String()
+}
+
+func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, res exercises.Result, answers map[string]string, revealed map[string]bool) checkResponse {
+	open := openParts(v, &res, revealed)
+	out := checkResponse{Parts: map[string]verdictJSON{}, Score: res.Score, Max: res.Max,
+		Correct: res.Correct, Carried: res.Carried, ScoreText: scoreText(res)}
 	ids := make([]string, 0, len(res.Parts))
 	for id := range res.Parts {
 		ids = append(ids, id)
@@ -187,9 +237,19 @@ func (s *Server) checkResponseFrom(v *exercises.Variant, res exercises.Result, a
 			Status: string(vd.Status), Feedback: s.plain(vd.Feedback), FeedbackHTML: string(s.md(vd.Feedback)),
 			ReadAs: s.plain(vd.ReadAs), ReadAsHTML: string(s.md(vd.ReadAs)), Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
 		}
+		if len(vd.Mistakes) > 1 {
+			vj.Mistakes = vd.Mistakes
+		}
 		if part, ok := v.Part(id); ok {
 			if step, got := showCell(part, vd, answers[id]); step >= 0 {
 				vj.ShowCellStep, vj.Got = &step, got
+			}
+			if part.Kind != exercises.KindSelfCheck {
+				vj.Score, vj.Max = vd.Credit, 1
+			}
+			vj.Revealed = revealed[id]
+			if open[id] && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
+				vj.SolutionHTML = s.solutionHTML(ctx, part)
 			}
 		}
 		out.Parts[id] = vj

@@ -61,8 +61,8 @@ func TestSeedZeroReproducesTheRecitationThroughTheAPI(t *testing.T) {
 				}
 			}
 			res := postCheck(t, h, ex.ID, 0, answers)
-			if res.Score != res.Max || res.Max == 0 {
-				t.Errorf("score %d of %d: %+v", res.Score, res.Max, res.Parts)
+			if res.Score != float64(res.Max) || res.Correct != res.Max || res.Max == 0 {
+				t.Errorf("score %v of %d: %+v", res.Score, res.Max, res.Parts)
 			}
 		})
 	}
@@ -76,7 +76,33 @@ func TestCheckNarrowedToParts(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	if res.Score != 1 || res.Max != 2 || len(res.Parts) != 2 {
-		t.Errorf("score %d of %d, parts %v", res.Score, res.Max, res.Parts)
+		t.Errorf("score %v of %d, parts %v", res.Score, res.Max, res.Parts)
+	}
+}
+
+// TestCheckReturnsScoresPerPart: each verdict carries its credit, and a
+// right step from a wrong earlier answer is credited and counted.
+func TestCheckReturnsScoresPerPart(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	rec := do(t, h, http.MethodPost, "/api/v1/exercises/cnn-parameters/check",
+		`{"seed": 0, "answers": {"conv-params": "10404", "fc-params": "394634", "total": "405038"}}`)
+	var res checkResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil || rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if res.Score != 2 || res.Max != 5 || res.Correct != 1 || res.Carried != 1 {
+		t.Errorf("score %v of %d, %d correct, %d carried", res.Score, res.Max, res.Correct, res.Carried)
+	}
+	if res.ScoreText != "Score: 2 of 5 (1 right, 1 credited as a right step from an earlier answer)." {
+		t.Errorf("score text %q", res.ScoreText)
+	}
+	for id, want := range map[string]float64{"conv-params": 0, "fc-params": 1, "total": 1, "conv-share": 0} {
+		if v := res.Parts[id]; v.Score != want || v.Max != 1 {
+			t.Errorf("%s: %v of %d", id, v.Score, v.Max)
+		}
+	}
+	if v := res.Parts["total"]; !v.Consistent || v.Status != "incorrect" || !strings.Contains(v.Feedback, "Full credit") {
+		t.Errorf("total: %+v", v)
 	}
 }
 
@@ -189,7 +215,8 @@ func TestExercisePageRendersAndEscapes(t *testing.T) {
 				t.Fatalf("%s seed %s: %d", ex.ID, seed, rec.Code)
 			}
 			body := rec.Body.String()
-			if !strings.Contains(body, "<math") && ex.ID != "cnn-shape-table" {
+			// cnn-concepts has its math in the worked solutions, which open after an attempt.
+			if !strings.Contains(body, "<math") && ex.ID != "cnn-shape-table" && ex.ID != "cnn-concepts" {
 				t.Errorf("%s: no MathML", ex.ID)
 			}
 			if strings.Contains(body, ` style="`) || strings.Contains(body, "<script>") {
@@ -251,4 +278,23 @@ func TestMatrixGridPost(t *testing.T) {
 		return
 	}
 	t.Fatal("no variant with a matrix part")
+}
+
+// TestVerdictSaysCorrectOnce: a right answer reads "Correct (read as 3×3)",
+// not "Correct (read as 3×3) Correct.".
+func TestVerdictSaysCorrectOnce(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	rec := doWithType(t, h, "/exercises/conv-by-hand?seed=0", "a.dims=3x3", "application/x-www-form-urlencoded")
+	if rec.Code != 200 {
+		t.Fatalf("post: %d", rec.Code)
+	}
+	body := rec.Body.String()
+	i := strings.Index(body, `id="verdict-dims"`)
+	if i < 0 {
+		t.Fatal("no verdict for dims")
+	}
+	box := body[i:min(len(body), i+600)]
+	if !strings.Contains(box, "Correct") || strings.Contains(box, "Correct.") {
+		t.Errorf("verdict box: %s", box)
+	}
 }

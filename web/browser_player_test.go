@@ -8,18 +8,41 @@ import (
 	"github.com/chromedp/chromedp/kb"
 )
 
-// TestBrowserPlayerPlaysConvByHand plays the recitation's convolution on the
-// conv-by-hand page until the output is full with −22 in its corner, then
-// drives the player with the keyboard alone.
+// noMinus22 is true while nothing on the page reads −22, the answer to
+// conv-by-hand's part 2 at seed 0.
+const noMinus22 = `!/[−-]22(?![0-9])/.test(document.body.innerText) && !/[−-]22(?![0-9])/.test(document.documentElement.innerHTML.replace(/<[^>]*>/g, ""))`
+
+// TestBrowserPlayerPlaysConvByHand: before part 2 is answered nothing on
+// the page shows −22 (the player is locked, paused and silent; the step
+// tables are not on the page); once parts 1 and 2 are answered the player
+// opens, paused, and plays the recitation's convolution until the output
+// is full with −22 in its corner, then is driven by keyboard alone.
 func TestBrowserPlayerPlaysConvByHand(t *testing.T) {
 	ctx := newBrowser(t)
 	srv := newTestServer(t, Config{})
 	corner := `document.querySelector("#player-main .player-stage .player-panel:last-child tr:last-child td:last-child")`
-	step(t, ctx, "play to the end",
+	step(t, ctx, "a student cannot see −22 before answering part 2",
 		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
-		// The live player replaces the fallback tables once connected.
 		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=live]").textContent.includes("opens once you have answered")`),
+		chromedp.Poll[chromedp.Void](noMinus22),
+		// Part 1 alone does not open the replay that shows part 2's answer.
+		chromedp.SendKeys(chromedp.CSS("#answer-dims"), "3x3"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#verdict-dims.verdict-correct")),
+		chromedp.Poll[chromedp.Void](noMinus22),
+	)
+	if got := textOf(t, ctx, "#player-main [data-role=stage]"); got != "" {
+		t.Errorf("the locked player shows %q", got)
+	}
+	step(t, ctx, "answer part 2; the player opens paused",
+		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), "5"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#verdict-bottom-right.verdict-incorrect")),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 9")`),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-action=toggle]").textContent === "Play"`),
+	)
+	step(t, ctx, "play to the end",
 		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#player-main [data-role=speed]"); s.value = "10"; s.dispatchEvent(new Event("change")); })()`),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#player-main [data-action=first]").click()`),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`),
@@ -67,6 +90,8 @@ func TestBrowserShowMeThisCell(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
 		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
 		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+		// Both parts the padded replay answers are attempted, so it opens.
+		chromedp.SendKeys(chromedp.CSS("#answer-dims-padded"), "5x5"),
 		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right-padded"), "5"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#verdict-bottom-right-padded .show-cell")),
@@ -111,4 +136,24 @@ func TestBrowserPlayground(t *testing.T) {
 	if err != nil || !strings.Contains(loc, "input=9+3") || !strings.Contains(loc, "padding=1") {
 		t.Errorf("the URL should carry the configuration: %q %v", loc, err)
 	}
+}
+
+// TestBrowserRevealSolution: "Show the worked solution" opens one part's
+// solution without an answer, in place, and records the reveal; the other
+// parts stay closed.
+func TestBrowserRevealSolution(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	step(t, ctx, "reveal part 4's solution",
+		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
+		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+		chromedp.Poll[chromedp.Void](noMinus22),
+		chromedp.Click(chromedp.CSS(`button[data-reveal="bottom-right-padded"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#solution-bottom-right-padded details.solution`)),
+	)
+	if got := textOf(t, ctx, "#solution-bottom-right-padded"); !strings.Contains(got, "Answer") {
+		t.Errorf("revealed solution: %q", got)
+	}
+	// Part 2's answer is still not on the page.
+	step(t, ctx, "part 2 stays closed", chromedp.Poll[chromedp.Void](noMinus22))
 }

@@ -159,10 +159,19 @@ func TestBrowserShapeTableFollowThrough(t *testing.T) {
 	if got := textOf(t, ctx, "#verdict-maxpool-1"); !strings.Contains(got, "stride") {
 		t.Errorf("maxpool-1 should diagnose stride 1: %q", got)
 	}
+	// Partial credit: each row that follows from the wrong row above earns
+	// its point, and the score says so.
 	for _, id := range []string{"conv", "maxpool-2", "flatten"} {
-		if got := textOf(t, ctx, "#verdict-"+id); !strings.Contains(got, "Consistent with your row above") {
+		if got := textOf(t, ctx, "#verdict-"+id); !strings.Contains(got, "Consistent with your earlier answer") ||
+			!strings.Contains(got, "1 of 1 point") || !strings.Contains(got, "Full credit") {
 			t.Errorf("%s: %q", id, got)
 		}
+	}
+	if got := textOf(t, ctx, "#verdict-maxpool-1"); !strings.Contains(got, "0 of 1 point") {
+		t.Errorf("maxpool-1: %q", got)
+	}
+	if got := textOf(t, ctx, "#score"); got != "Score: 7 of 8 (4 right, 3 credited as right steps from an earlier answer)." {
+		t.Errorf("score: %q", got)
 	}
 	if got := textOf(t, ctx, "#verdict-fc-1"); !strings.Contains(got, "Correct") {
 		t.Errorf("fc-1: %q", got)

@@ -356,13 +356,14 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		Checked:       checked,
 	}
 	if res != nil {
-		p.Score, p.Max = res.Score, res.Max
+		p.ScoreText = scoreText(*res)
 	}
+	open := openParts(v, res, revealedParts(form))
 	pg, err := parseStepPaging(r.URL.Query(), "seed", "parts")
 	if err != nil {
 		return p, err
 	}
-	if p.Player, err = s.exercisePlayer(v, pg); err != nil {
+	if p.Player, err = s.exercisePlayer(v, pg, open); err != nil {
 		return p, err
 	}
 	p.Links = s.playerLinks(p.Player != nil)
@@ -385,10 +386,26 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		if part.Animation >= len(v.Animations) {
 			pv.Animation = -1
 		}
-		if part.Diagram != nil {
+		pv.Revealed = revealedParts(form)[part.ID]
+		// A solution asked for opens at once.
+		pv.SolutionOpen = pv.Revealed
+		if part.Kind == exercises.KindMatrix && !open[part.ID] {
+			// The grid's size is the answer to the size part of the same
+			// case until that part is attempted.
+			for _, q := range v.Parts {
+				if q.Kind == exercises.KindShape && q.Animation == part.Animation && !open[q.ID] {
+					pv.GridLocked = true
+				}
+			}
+		}
+		if !open[part.ID] && len(part.Solution) > 0 {
+			// Not earned yet: nothing of the answer is on the page.
+			pv.Solution, pv.Answer, pv.SolutionLocked = nil, "", true
+		}
+		if part.Diagram != nil && open[part.ID] {
 			pv.Diagram = networkLayout(part.Diagram, "diagram-"+part.ID)
 		}
-		if part.RNNDiagram != nil {
+		if part.RNNDiagram != nil && open[part.ID] {
 			pv.RNNDiagram = rnnLayout(part.RNNDiagram, "diagram-"+part.ID)
 		}
 		key := "a." + part.ID
@@ -418,7 +435,10 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 			if vd, ok := res.Parts[part.ID]; ok {
 				pv.Verdict = s.verdictView(vd, pv.SelfMark)
 				pv.Verdict.ShowCellStep, pv.Verdict.Got = showCell(part, vd, pv.Value)
-				pv.SolutionOpen = vd.Status == exercises.StatusCorrect
+				if part.Kind != exercises.KindSelfCheck && vd.Status != exercises.StatusBlank && vd.Status != exercises.StatusInvalid {
+					pv.Verdict.Credit = creditText(vd.Credit)
+				}
+				pv.SolutionOpen = pv.SolutionOpen || vd.Status == exercises.StatusCorrect
 			}
 		}
 		p.Parts = append(p.Parts, pv)
@@ -458,6 +478,10 @@ func (s *Server) verdictView(vd exercises.Verdict, selfMark string) *templates.V
 		Status: string(vd.Status), Feedback: s.md(vd.Feedback), ReadAs: s.md(vd.ReadAs), Consistent: vd.Consistent,
 	}
 	v.Headline = verdictHeadline(vd)
+	if redundantFeedback(vd) {
+		// "Correct (read as 5×5) Correct." says it twice.
+		v.Feedback = ""
+	}
 	if vd.Status == exercises.StatusRevealed {
 		switch selfMark {
 		case "got-it":
@@ -475,10 +499,80 @@ func (s *Server) verdictView(vd exercises.Verdict, selfMark string) *templates.V
 	return v
 }
 
+// maxReveals bounds the reveal entries a request may carry.
+const maxReveals = 64
+
+// revealedParts is the set of parts whose solutions the student asked to
+// see: this post's "reveal" button and the earlier ones the page carries
+// as "revealed" fields. A button may name several parts, comma-separated.
+func revealedParts(form url.Values) map[string]bool {
+	out := map[string]bool{}
+	for _, key := range []string{"reveal", "revealed"} {
+		for i, val := range form[key] {
+			if i >= maxReveals {
+				break
+			}
+			for _, id := range strings.Split(val, ",") {
+				if id = strings.TrimSpace(id); id != "" && len(out) < maxReveals {
+					out[id] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// openParts is the set of parts whose answers the page may show: those
+// attempted (a readable answer, right or wrong) and those revealed.
+func openParts(v *exercises.Variant, res *exercises.Result, revealed map[string]bool) map[string]bool {
+	open := map[string]bool{}
+	for _, p := range v.Parts {
+		if revealed[p.ID] {
+			open[p.ID] = true
+		}
+		if res != nil {
+			if vd, ok := res.Parts[p.ID]; ok && vd.Attempted() {
+				open[p.ID] = true
+			}
+		}
+	}
+	return open
+}
+
+// scoreText reports a checked variant's score in words.
+func scoreText(res exercises.Result) string {
+	s := fmt.Sprintf("Score: %s of %d", formatScore(res.Score), res.Max)
+	if res.Carried > 0 {
+		return s + fmt.Sprintf(" (%d right, %d credited as %s from an earlier answer).", res.Correct, res.Carried,
+			plural(res.Carried, "a right step", "right steps"))
+	}
+	return s + "."
+}
+
+// creditText is a part's score in words.
+func creditText(credit float64) string {
+	return fmt.Sprintf("%s of 1 point", formatScore(credit))
+}
+
+// formatScore writes a score without trailing zeros: 7, 6.5.
+func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// redundantFeedback reports a feedback that only repeats the headline.
+func redundantFeedback(vd exercises.Verdict) bool {
+	return vd.Status == exercises.StatusCorrect && vd.Feedback == "Correct."
+}
+
 func verdictHeadline(vd exercises.Verdict) string {
 	switch {
 	case vd.Consistent:
-		return "Consistent with your row above"
+		return "Consistent with your earlier answer"
 	case vd.Status == exercises.StatusCorrect:
 		return "Correct"
 	case vd.Status == exercises.StatusIncorrect:

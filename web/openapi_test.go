@@ -66,6 +66,7 @@ func TestOpenAPIMatchesRequestTypes(t *testing.T) {
 		"Layer":            reflect.TypeFor[networkLayer](),
 		"AttentionRequest": reflect.TypeFor[attentionRequest](),
 		"RNNRequest":       reflect.TypeFor[rnnRequest](),
+		"CheckRequest":     reflect.TypeFor[checkRequest](),
 	}
 	for name, typ := range types {
 		props, _, closed := schemaProps(t, doc, name)
@@ -87,6 +88,22 @@ func TestOpenAPIMatchesRequestTypes(t *testing.T) {
 	if want := jsonFields(reflect.TypeFor[rnnWeights]()); !slices.Equal(wprops, want) {
 		t.Errorf("weights: OpenAPI %v, handler %v", wprops, want)
 	}
+	// The check API's responses: every field the handler writes, no other.
+	for name, typ := range map[string]reflect.Type{
+		"CheckResponse": reflect.TypeFor[checkResponse](),
+		"Verdict":       reflect.TypeFor[verdictJSON](),
+	} {
+		props, required, _ := schemaProps(t, doc, name)
+		if want := jsonFields(typ); !slices.Equal(props, want) {
+			t.Errorf("%s: OpenAPI properties %v, handler writes %v", name, props, want)
+		}
+		for i := range typ.NumField() {
+			tag := typ.Field(i).Tag.Get("json")
+			if name := strings.Split(tag, ",")[0]; name != "" && !strings.Contains(tag, "omitempty") && !slices.Contains(required, name) {
+				t.Errorf("%s: %s is always written but not required", typ.Name(), name)
+			}
+		}
+	}
 	// Layer types documented are exactly those the handler knows.
 	layer := doc["components"].(map[string]any)["schemas"].(map[string]any)["Layer"].(map[string]any)
 	var enum []string
@@ -105,8 +122,8 @@ func TestOpenAPIMatchesRequestTypes(t *testing.T) {
 
 	// Every documented path is served, and its example is accepted as is.
 	paths := doc["paths"].(map[string]any)
-	if len(paths) != 5 {
-		t.Errorf("%d paths documented, want 5", len(paths))
+	if len(paths) != 6 {
+		t.Errorf("%d paths documented, want 6", len(paths))
 	}
 	for path, item := range paths {
 		post := item.(map[string]any)["post"].(map[string]any)
@@ -115,7 +132,7 @@ func TestOpenAPIMatchesRequestTypes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := do(t, h, http.MethodPost, path, string(example))
+		r := do(t, h, http.MethodPost, strings.ReplaceAll(path, "{id}", "conv-by-hand"), string(example))
 		if r.Code != http.StatusOK {
 			t.Errorf("%s: documented example gets %d: %s", path, r.Code, r.Body)
 		}

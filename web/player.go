@@ -220,7 +220,11 @@ func stepArithmetic(op string, st compute.Step) string {
 // each started through the exercise form of the protocol so the server
 // replays the variant's own data. pg picks the step-table page; a page or
 // table beyond the variant's is an error naming the parameter.
-func (s *Server) exercisePlayer(v *exercises.Variant, pg stepPaging) (*templates.PlayerProps, error) {
+//
+// A replay that is not illustrative shows the answers of the parts it
+// replays, so it is locked (no steps, no table on any page) until each of
+// them is in open: attempted or revealed.
+func (s *Server) exercisePlayer(v *exercises.Variant, pg stepPaging, open map[string]bool) (*templates.PlayerProps, error) {
 	if len(v.Animations) == 0 {
 		return nil, pg.check(nil)
 	}
@@ -228,6 +232,8 @@ func (s *Server) exercisePlayer(v *exercises.Variant, pg stepPaging) (*templates
 	type entry struct {
 		label, start string
 		tr           *compute.Trace
+		locked       []string
+		labels       string
 	}
 	var entries []entry
 	for i, a := range v.Animations {
@@ -247,7 +253,16 @@ func (s *Server) exercisePlayer(v *exercises.Variant, pg stepPaging) (*templates
 			s.log.Error("animation trace", "exercise", v.Exercise.ID, "seed", v.Seed, "err", err)
 			continue
 		}
-		entries = append(entries, entry{a.Label, string(start), tr})
+		var locked, labels []string
+		if !a.Illustrative {
+			for _, pt := range v.Parts {
+				if pt.Animation == i && !open[pt.ID] {
+					locked = append(locked, pt.ID)
+					labels = append(labels, "“"+pt.Label+"”")
+				}
+			}
+		}
+		entries = append(entries, entry{a.Label, string(start), tr, locked, strings.Join(labels, " and ")})
 	}
 	traces := make([]*compute.Trace, len(entries))
 	for i, e := range entries {
@@ -260,9 +275,13 @@ func (s *Server) exercisePlayer(v *exercises.Variant, pg stepPaging) (*templates
 		return nil, nil
 	}
 	for i, e := range entries {
-		p.Animations = append(p.Animations, templates.PlayerAnimation{
-			Label: e.label, Start: e.start, Table: stepTable(e.label, p.ID, i, e.tr, pg),
-		})
+		pa := templates.PlayerAnimation{Label: e.label, Start: e.start, Form: "exercise-form", Locked: e.locked, LockedLabels: e.labels}
+		if len(e.locked) == 0 {
+			pa.Table = stepTable(e.label, p.ID, i, e.tr, pg)
+		} else {
+			pa.Table = templates.StepTableView{Caption: e.label}
+		}
+		p.Animations = append(p.Animations, pa)
 	}
 	return p, nil
 }

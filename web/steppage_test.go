@@ -138,10 +138,16 @@ func TestStepTablePagesAndLinks(t *testing.T) {
 }
 
 // An exercise's table fits one page, and its paging keeps the seed and
-// the part selection.
+// the part selection. The shape table's pooling patches are illustrative,
+// so their tables show before any attempt; conv-by-hand's would show the
+// answers, so no page of them is served before an attempt.
 func TestExerciseStepTablePaging(t *testing.T) {
 	h := newTestHandler(t, Config{})
-	for _, path := range []string{"/exercises/conv-by-hand?seed=3", "/embed/conv-by-hand?seed=3&parts=dims"} {
+	if rec := do(t, h, http.MethodGet, "/exercises/conv-by-hand?seed=3&page=1", ""); rec.Code != http.StatusOK ||
+		strings.Contains(rec.Body.String(), `id="player-main-steps-1"`) {
+		t.Errorf("conv-by-hand page 1 before an attempt: %d, or its step table is on the page", rec.Code)
+	}
+	for _, path := range []string{"/exercises/cnn-shape-table?seed=3", "/embed/cnn-shape-table?seed=3&parts=maxpool-1"} {
 		rec := do(t, h, http.MethodGet, path, "")
 		if rec.Code != http.StatusOK {
 			t.Fatalf("%s: %d", path, rec.Code)

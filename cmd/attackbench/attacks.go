@@ -334,7 +334,10 @@ loop:
 }
 
 // holdStreams opens up to -attack-streams idle animation streams, 64 at a
-// time, and holds those the server accepts until the attack ends.
+// time, and holds those the server accepts until the attack ends. It
+// starts a second after the seek floods, so that those hold streams of
+// their own before the idle ones take whatever the server lets one client
+// have.
 func (a *attacks) holdStreams(ctx context.Context, wg *sync.WaitGroup) {
 	d := dialerFrom(attackerIP)
 	dialer := websocket.Dialer{NetDialContext: d.DialContext, HandshakeTimeout: 5 * time.Second,
@@ -343,6 +346,7 @@ func (a *attacks) holdStreams(ctx context.Context, wg *sync.WaitGroup) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		sleep(ctx, time.Second)
 		for range a.cfg.attackStreams {
 			select {
 			case slots <- struct{}{}:
@@ -430,17 +434,19 @@ func formulaCheckBody() []byte {
 	return body
 }
 
-// bigConvBody is a conv2d of a 512×512 input with a 19×19 kernel:
-// 494·494·361 ≈ 88 M multiply-adds, under the documented 100 M bound.
+// bigConvBody is the most expensive conv2d the compute API admits (its
+// bounds: 10 M multiply-adds, 65,536 output numbers): a 256×256 input with
+// a 12×12 kernel, 245·245·144 ≈ 8.6 M multiply-adds.
 func bigConvBody() []byte {
+	const size, k = 256, 12
 	var b bytes.Buffer
 	b.WriteString(`{"input":[`)
-	for r := range 512 {
+	for r := range size {
 		if r > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteByte('[')
-		for c := range 512 {
+		for c := range size {
 			if c > 0 {
 				b.WriteByte(',')
 			}
@@ -449,19 +455,20 @@ func bigConvBody() []byte {
 		b.WriteByte(']')
 	}
 	b.WriteString(`],"kernel":[`)
-	for r := range 19 {
+	for r := range k {
 		if r > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("[" + strings.TrimSuffix(strings.Repeat("1,", 19), ",") + "]")
+		b.WriteString("[" + strings.TrimSuffix(strings.Repeat("1,", k), ",") + "]")
 	}
 	b.WriteString(`]}`)
 	return b.Bytes()
 }
 
-// bigResponseBody is a tiny conv2d request whose answer is huge: a 2×2
-// input padded by 255 with a 1×1 kernel and a long bias gives 512×512
-// cells of 0.1234567890123456, ≈5 MB of JSON.
+// bigResponseBody is a tiny conv2d request with the largest answer the
+// compute API admits: a 2×2 input padded by 127 with a 1×1 kernel and a
+// long bias gives 256×256 = 65,536 cells of 0.1234567890123456, ≈1.2 MB
+// of JSON (the issue's 512×512 version is now refused with 400).
 func bigResponseBody() []byte {
-	return []byte(`{"input":[[[1,2],[3,4]]],"kernel":[[[[1]]]],"bias":[0.1234567890123456],"padding":255}`)
+	return []byte(`{"input":[[[1,2],[3,4]]],"kernel":[[[[1]]]],"bias":[0.1234567890123456],"padding":127}`)
 }

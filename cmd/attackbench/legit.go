@@ -45,6 +45,9 @@ type phase struct {
 	began, ended           time.Time
 	serverCPU0, serverCPU1 time.Duration
 	selfCPU0, selfCPU1     time.Duration
+	// The server's /metrics at the start and end of the phase, for the
+	// latency it measured itself.
+	metrics0, metrics1 string
 }
 
 // cores is how many cores a process kept busy on average in the phase.
@@ -66,10 +69,12 @@ type phases struct {
 	// of the server and of this program.
 	mem func() procMemory
 	cpu func() (server, self time.Duration)
+	// scrape reads the server's /metrics ("" when it cannot).
+	scrape func() string
 }
 
-func newPhases(mem func() procMemory, cpu func() (server, self time.Duration)) *phases {
-	return &phases{mem: mem, cpu: cpu}
+func newPhases(mem func() procMemory, cpu func() (server, self time.Duration), scrape func() string) *phases {
+	return &phases{mem: mem, cpu: cpu, scrape: scrape}
 }
 
 // begin ends the current phase and starts the named one ("" ends the run).
@@ -77,19 +82,21 @@ func (p *phases) begin(name string) {
 	m := p.mem()
 	serverCPU, selfCPU := p.cpu()
 	now := time.Now()
+	metrics := p.scrape()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cur != nil {
 		p.cur.mu.Lock()
 		p.cur.hwmEnd = m.HWM
 		p.cur.ended, p.cur.serverCPU1, p.cur.selfCPU1 = now, serverCPU, selfCPU
+		p.cur.metrics1 = metrics
 		p.cur.mu.Unlock()
 	}
 	p.cur = nil
 	if name == "" {
 		return
 	}
-	ph := &phase{name: name, kinds: make(map[string]*series), began: now, serverCPU0: serverCPU, selfCPU0: selfCPU}
+	ph := &phase{name: name, kinds: make(map[string]*series), began: now, serverCPU0: serverCPU, selfCPU0: selfCPU, metrics0: metrics}
 	for _, k := range kinds {
 		ph.kinds[k] = newSeries()
 	}

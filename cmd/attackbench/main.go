@@ -87,8 +87,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.seekRate, "seek-rate", 1000, "attack: seeks per second per socket (0: as fast as the socket takes them)")
 	fs.IntVar(&cfg.attackStreams, "attack-streams", 5000, "attack: idle animation streams the attacker tries to hold")
 	fs.IntVar(&cfg.formulaWorkers, "formula-workers", 32, "attack: parallel checks with 512-token formulas")
-	fs.IntVar(&cfg.convWorkers, "conv-workers", 4, "attack: parallel conv2d computes of ≈88 M multiply-adds")
-	fs.IntVar(&cfg.bigRespWorkers, "bigresp-workers", 4, "attack: parallel conv2d computes with a ≈5 MB answer")
+	fs.IntVar(&cfg.convWorkers, "conv-workers", 4, "attack: parallel conv2d computes of ≈8.6 M multiply-adds (near the API's 10 M bound)")
+	fs.IntVar(&cfg.bigRespWorkers, "bigresp-workers", 4, "attack: parallel conv2d computes with a ≈1.2 MB answer (65,536 numbers, the API's bound)")
 	fs.DurationVar(&cfg.refusedPause, "refused-pause", 20*time.Millisecond, "attack: pause after a 429 or 503 before the next request, so the attacking client does not spin on the shared cores")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -224,9 +224,10 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		cfg.students, cfg.players)
 	fmt.Fprintf(stdout, "phases: warm-up %v, baseline %v, attack %v, after %v\n\n", cfg.warmup, cfg.baseline, cfg.attack, cfg.after)
 
+	scrapeClient := httpClientFrom(loopbackIP(3, 3), 5*time.Second)
 	ph := newPhases(tg.memory, func() (time.Duration, time.Duration) {
 		return tg.cpu(), procCPU("/proc/self/stat")
-	})
+	}, func() string { return scrape(scrapeClient, tg.base) })
 	legitCtx, stopLegit := context.WithCancel(ctx)
 	var legit sync.WaitGroup
 	startLegit(legitCtx, &legit, cfg, tg, plan, ph)
@@ -263,6 +264,20 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// scrape reads the server's /metrics, "" on any failure.
+func scrape(client *http.Client, base string) string {
+	resp, err := client.Get(base + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	return string(body)
+}
+
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
@@ -287,6 +302,16 @@ func startServer(ctx context.Context, cfg config, stderr io.Writer) (*server, er
 		return nil, err
 	}
 	bin := cfg.server
+	if bin != "" {
+		// The server runs in the temporary directory, so a relative path
+		// must be made absolute first.
+		abs, err := filepath.Abs(bin)
+		if err != nil {
+			os.RemoveAll(tmp)
+			return nil, err
+		}
+		bin = abs
+	}
 	if bin == "" {
 		if _, err := os.Stat("cmd/server"); err != nil {
 			os.RemoveAll(tmp)
@@ -317,6 +342,9 @@ func startServer(ctx context.Context, cfg config, stderr io.Writer) (*server, er
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	// In the temporary directory, whatever the server writes by default
+	// (its SQLite database in ./stride-data) is removed with it.
+	cmd.Dir = tmp
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()

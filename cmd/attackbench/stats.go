@@ -216,3 +216,97 @@ func clipText(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// histogram is one series of a Prometheus histogram in text format:
+// cumulative counts by upper bound, and the total.
+type histogram struct {
+	buckets map[float64]int64 // le → cumulative count; +Inf included
+	count   int64
+}
+
+// parseHistogram finds the histogram name with exactly the labels given
+// (besides le) in a Prometheus text exposition.
+func parseHistogram(text, name string, labels map[string]string) histogram {
+	h := histogram{buckets: make(map[float64]int64)}
+	for _, line := range strings.Split(text, "\n") {
+		rest, ok := strings.CutPrefix(line, name)
+		if !ok || !strings.HasPrefix(rest, "_bucket{") && !strings.HasPrefix(rest, "_count{") {
+			continue
+		}
+		open, end := strings.IndexByte(rest, '{'), strings.LastIndexByte(rest, '}')
+		if open < 0 || end < open {
+			continue
+		}
+		got := parseLabels(rest[open+1 : end])
+		match := true
+		for k, v := range labels {
+			if got[k] != v {
+				match = false
+			}
+		}
+		if !match {
+			continue
+		}
+		value, err := strconv.ParseFloat(strings.TrimSpace(rest[end+1:]), 64)
+		if err != nil {
+			continue
+		}
+		if strings.HasPrefix(rest, "_count{") {
+			h.count = int64(value)
+			continue
+		}
+		le, err := strconv.ParseFloat(got["le"], 64) // "+Inf" parses as +Inf
+		if err != nil {
+			continue
+		}
+		h.buckets[le] = int64(value)
+	}
+	return h
+}
+
+// parseLabels reads `a="x",b="y"` (label values without escaped quotes,
+// which Stride's closed label sets never have).
+func parseLabels(s string) map[string]string {
+	out := map[string]string{}
+	for s != "" {
+		eq := strings.IndexByte(s, '=')
+		if eq < 0 || eq+1 >= len(s) || s[eq+1] != '"' {
+			break
+		}
+		end := strings.IndexByte(s[eq+2:], '"')
+		if end < 0 {
+			break
+		}
+		out[s[:eq]] = s[eq+2 : eq+2+end]
+		s = strings.TrimPrefix(s[eq+2+end+1:], ",")
+	}
+	return out
+}
+
+// since is the histogram of what was observed after the earlier scrape.
+func (h histogram) since(earlier histogram) histogram {
+	d := histogram{buckets: make(map[float64]int64), count: h.count - earlier.count}
+	for le, n := range h.buckets {
+		d.buckets[le] = n - earlier.buckets[le]
+	}
+	return d
+}
+
+// quantileBound is the smallest bucket bound at or below which at least q
+// of the observations fall: the quantile is at most this. 0 when empty.
+func (h histogram) quantileBound(q float64) float64 {
+	if h.count <= 0 {
+		return 0
+	}
+	les := make([]float64, 0, len(h.buckets))
+	for le := range h.buckets {
+		les = append(les, le)
+	}
+	slices.Sort(les)
+	for _, le := range les {
+		if float64(h.buckets[le]) >= q*float64(h.count) {
+			return le
+		}
+	}
+	return les[len(les)-1]
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -173,6 +174,9 @@ func TestAttackPayloads(t *testing.T) {
 		}
 	}
 
+	// The compute API's bounds (docs/API.md): inputs and padded inputs of
+	// 262,144 elements, results of 65,536 numbers, 10 M multiply-adds,
+	// 1 MiB bodies.
 	var conv struct {
 		Input  [][]float64 `json:"input"`
 		Kernel [][]float64 `json:"kernel"`
@@ -183,9 +187,10 @@ func TestAttackPayloads(t *testing.T) {
 	}
 	h, w := len(conv.Input), len(conv.Input[0])
 	kh, kw := len(conv.Kernel), len(conv.Kernel[0])
-	work := (h - kh + 1) * (w - kw + 1) * kh * kw
-	if h*w > 262144 || work > 100_000_000 || work < 80_000_000 || len(body) > 1<<20 {
-		t.Errorf("conv2d %d×%d with %d×%d: %d multiply-adds, %d bytes", h, w, kh, kw, work, len(body))
+	out := (h - kh + 1) * (w - kw + 1)
+	work := out * kh * kw
+	if h*w > 262144 || out > 65536 || work > 10_000_000 || work < 8_000_000 || len(body) > 1<<20 {
+		t.Errorf("conv2d %d×%d with %d×%d: %d outputs, %d multiply-adds, %d bytes", h, w, kh, kw, out, work, len(body))
 	}
 
 	var big struct {
@@ -197,30 +202,46 @@ func TestAttackPayloads(t *testing.T) {
 	if err := json.Unmarshal(bigResponseBody(), &big); err != nil {
 		t.Fatal(err)
 	}
-	out := len(big.Input[0]) + 2*big.Padding - len(big.Kernel[0][0]) + 1
-	if out*out != 262144 || len(big.Bias) != 1 {
-		t.Errorf("big answer has %d×%d cells", out, out)
+	side := len(big.Input[0]) + 2*big.Padding - len(big.Kernel[0][0]) + 1
+	if side*side != 65536 || len(big.Bias) != 1 {
+		t.Errorf("big answer has %d×%d cells", side, side)
 	}
 }
 
-func TestParseProcStat(t *testing.T) {
-	tests := []struct {
-		stat string
-		want time.Duration
-	}{
-		{"5702 (cat) R 5698 5698 10202 0 -1 4194304 99 0 0 0 250 130 0 0 20 0 1 0 209690 3133440 385", 3800 * time.Millisecond},
-		// A command name with spaces and a parenthesis.
-		{"77 (a b) c) S 1 77 77 0 -1 4194560 1 0 0 0 7 3 0 0 20 0 8 0 1 2 3", 100 * time.Millisecond},
+func TestHistogramFromMetrics(t *testing.T) {
+	scrape := func(fast, slow, other int) string {
+		return strings.Join([]string{
+			`# TYPE stride_http_request_duration_seconds histogram`,
+			fmt.Sprintf(`stride_http_request_duration_seconds_bucket{method="GET",route="/exercises/{id}",le="0.01"} %d`, fast),
+			fmt.Sprintf(`stride_http_request_duration_seconds_bucket{method="GET",route="/exercises/{id}",le="0.1"} %d`, fast),
+			fmt.Sprintf(`stride_http_request_duration_seconds_bucket{method="GET",route="/exercises/{id}",le="1"} %d`, fast+slow),
+			fmt.Sprintf(`stride_http_request_duration_seconds_bucket{method="GET",route="/exercises/{id}",le="+Inf"} %d`, fast+slow),
+			`stride_http_request_duration_seconds_sum{method="GET",route="/exercises/{id}"} 12.5`,
+			fmt.Sprintf(`stride_http_request_duration_seconds_count{method="GET",route="/exercises/{id}"} %d`, fast+slow),
+			fmt.Sprintf(`stride_http_request_duration_seconds_bucket{method="POST",route="/exercises/{id}",le="+Inf"} %d`, other),
+			fmt.Sprintf(`stride_http_request_duration_seconds_count{method="POST",route="/exercises/{id}"} %d`, other),
+		}, "\n")
 	}
-	for _, tc := range tests {
-		got, err := parseProcStat(tc.stat)
-		if err != nil || got != tc.want {
-			t.Errorf("parseProcStat(%q) = %v, %v; want %v", tc.stat, got, err, tc.want)
-		}
+	labels := map[string]string{"method": "GET", "route": "/exercises/{id}"}
+	before := parseHistogram(scrape(100, 0, 7), "stride_http_request_duration_seconds", labels)
+	after := parseHistogram(scrape(1090, 10, 9), "stride_http_request_duration_seconds", labels)
+	if before.count != 100 || after.count != 1100 {
+		t.Fatalf("counts %d, %d", before.count, after.count)
 	}
-	for _, bad := range []string{"", "12 (x", "12 (x) S 1 2", "12 (x) S 1 2 3 4 5 6 7 8 9 10 u s"} {
-		if _, err := parseProcStat(bad); err == nil {
-			t.Errorf("parseProcStat(%q): no error", bad)
-		}
+	d := after.since(before)
+	if d.count != 1000 || d.buckets[0.1] != 990 || d.buckets[1] != 1000 {
+		t.Fatalf("difference %+v", d)
+	}
+	if got := d.quantileBound(0.99); got != 0.01 {
+		t.Errorf("p99 bound %v, want 0.01", got)
+	}
+	if got := d.quantileBound(0.999); got != 1 {
+		t.Errorf("p99.9 bound %v, want 1", got)
+	}
+	if got := (histogram{}).quantileBound(0.99); got != 0 {
+		t.Errorf("empty histogram: %v", got)
+	}
+	if got := parseLabels(`a="x",le="+Inf"`); got["a"] != "x" || got["le"] != "+Inf" {
+		t.Errorf("labels %v", got)
 	}
 }

@@ -22,6 +22,7 @@ type AttentionData struct {
 func attentionParameters() *Exercise {
 	return &Exercise{
 		ID:           "attention-parameters",
+		Domain:       "attention",
 		Title:        "Attention parameters",
 		Section:      "2",
 		SectionTitle: "Attention Parameters",
@@ -65,6 +66,9 @@ type attnMistake struct {
 	id, feedback string
 	formula      string
 	value        int64
+	// uses and avoids tell formula mistakes of equal value apart by the
+	// variables written (see mistake).
+	uses, avoids string
 }
 
 // attentionCounts are the counts of one concrete block, right and wrong,
@@ -124,6 +128,17 @@ func attnPerMatrixMistakes(c attentionCounts) []attnMistake {
 				"so one side is $d_k$.",
 			formula: "d_model (d_model + 1)",
 			value:   c.wide.PerMatrixParams,
+			avoids:  "h",
+		},
+		{
+			// Equal in value to the one above, since d_k h = d_model; told
+			// apart by whether the answer counts heads.
+			id: "all-heads",
+			feedback: "That counts one projection for all $h$ heads together. The question asks about one matrix of one head: " +
+				"it maps $d_{model}$ entries to $d_k$, so leave out the factor $h$.",
+			formula: "d_k (d_model + 1) h",
+			value:   c.wide.PerMatrixParams,
+			uses:    "h",
 		},
 	}
 }
@@ -159,8 +174,10 @@ func attnBlockMistakes(c attentionCounts) []attnMistake {
 }
 
 func generateAttentionParameters(seed uint64, rng *rand.Rand) (*Variant, error) {
+	// Seed 0 is the recitation's question, in symbols; every other seed
+	// draws its own sizes.
 	d := AttentionData{Symbolic: true}
-	if seed%2 == 1 {
+	if seed != 0 {
 		d = drawAttention(rng)
 	}
 	return buildAttentionVariant(d, rng, seed != 0)
@@ -225,14 +242,46 @@ func buildAttentionVariant(d AttentionData, rng *rand.Rand, shuffle bool) (*Vari
 		attnOtherParamsPart(rng, shuffle),
 		attnBigOPart(c, doubled, vars),
 	}
+	v.crossCheck = func(answers map[string]string, verdicts map[string]*Verdict) {
+		attnFollowThrough(d, vars, dom, answers, verdicts)
+	}
 	return v, nil
+}
+
+// attnFollowThrough credits a block count that is three projections per
+// head of the student's own (wrong) count for one projection.
+func attnFollowThrough(d AttentionData, vars []answer.Variable, dom answer.Domain, answers map[string]string, verdicts map[string]*Verdict) {
+	per, okPer := verdicts["params-per-matrix"]
+	block, okBlock := verdicts["block-params"]
+	if !okPer || !okBlock || per.Status != StatusIncorrect || block.Status != StatusIncorrect {
+		return
+	}
+	if d.Symbolic {
+		own, err := answer.ParseFormula("3 h ("+answers["params-per-matrix"]+")", vars)
+		if err != nil {
+			return
+		}
+		got, err := answer.ParseFormula(answers["block-params"], vars)
+		if err == nil && answer.Equivalent(got, own, vars, dom) {
+			carryForward(block, "three projections per head for each of the $h$ heads, $3h$ times your count for one projection.",
+				"the count for one projection")
+		}
+		return
+	}
+	p, err1 := answer.ParseInteger(answers["params-per-matrix"])
+	b, err2 := answer.ParseInteger(answers["block-params"])
+	if err1 == nil && err2 == nil && b.Value == 3*int64(d.Heads)*p.Value {
+		carryForward(block, fmt.Sprintf("$3 \\cdot %d \\cdot %d = %d$, three projections per head for %d heads, from your count for one projection.",
+			d.Heads, p.Value, b.Value, d.Heads), "the count for one projection")
+	}
 }
 
 func attnWeightShapePart(d AttentionData, c attentionCounts, vars []answer.Variable, dom answer.Domain) *Part {
 	p := &Part{
-		ID:        "weight-shape",
-		Label:     "Shape of the projections",
-		Prompt:    "What is the shape of each of $W_q$, $W_k$ and $W_v$, leaving the biases out?",
+		ID:    "weight-shape",
+		Label: "Shape of the projections",
+		Prompt: "What is the shape of each of $W_q$, $W_k$ and $W_v$, leaving the biases out? Treat each $\\mathbf{x}_i$ as a row vector, " +
+			"so its query is $\\mathbf{q}_i = \\mathbf{x}_i W_q$.",
 		Kind:      KindShape,
 		Animation: -1,
 	}
@@ -262,8 +311,7 @@ func attnWeightShapePart(d AttentionData, c attentionCounts, vars []answer.Varia
 		return p
 	}
 	rows, cols := c.right.WeightShape[0], c.right.WeightShape[1]
-	p.Placeholder = "e.g. 16x32"
-	p.Format = "Write rows × columns, like 16x32 or 16×32."
+	p.Format = "Write rows × columns, like {example} or {example2}."
 	p.Hints = []string{
 		"Each matrix turns one input vector into one query (or key, or value).",
 		fmt.Sprintf("Treat $\\mathbf{x}_i$ as a row of %d numbers. The product $\\mathbf{x}_i W_q$ must be a row of %d numbers. "+
@@ -323,8 +371,7 @@ func attnPerMatrixPart(d AttentionData, c attentionCounts, vars []answer.Variabl
 	}
 	weights, total := c.noBias.PerMatrixParams, c.right.PerMatrixParams
 	p.Kind = KindInteger
-	p.Placeholder = "e.g. 1234"
-	p.Format = "A whole number, exact; thousands separators such as 12,345 are fine."
+	p.Format = "A whole number, exact; thousands separators are fine, as in {example}."
 	p.Solution = []string{
 		fmt.Sprintf("The weights: $W_q$ is $%d \\times %d$, so it has $%d \\cdot %d = %d$ entries.", d.DModel, d.DK, d.DModel, d.DK, weights),
 		fmt.Sprintf("The bias: one per entry of the query, so %d of them.", d.DK),
@@ -367,8 +414,7 @@ func attnBlockPart(d AttentionData, c attentionCounts, vars []answer.Variable, d
 	}
 	perMatrix, perHead, total := c.right.PerMatrixParams, c.right.PerHeadParams, c.right.TotalParams
 	p.Kind = KindInteger
-	p.Placeholder = "e.g. 123456"
-	p.Format = "A whole number, exact; thousands separators such as 123,456 are fine."
+	p.Format = "A whole number, exact; thousands separators are fine, as in {example}."
 	p.Hints = []string{
 		"Each head has its own $W_q$, $W_k$ and $W_v$.",
 		"Multiply your count for one matrix by the number of matrices per head, then by the number of heads.",
@@ -474,7 +520,18 @@ func attnBigOPart(c, doubled attentionCounts, vars []answer.Variable) *Part {
 		Answer:    "$O(d_{model}^2)$",
 		Input:     "O(d_model^2)",
 		Animation: -1,
-		check:     bigOCheck("d_model", 2, vars, "Write the block's count as a polynomial in $d_{model}$ and keep its fastest-growing term."),
+		check:     bigOCheck("d_model", 2, vars, attentionGrowth, "Write the block's count as a polynomial in $d_{model}$ and keep its fastest-growing term."),
+	}
+}
+
+// attentionGrowth sets the sizes for a width x: the heads stay fixed and
+// split the width, so d_k = d_model/h grows with it.
+func attentionGrowth(x int64) map[string]*big.Rat {
+	const heads = 8
+	return map[string]*big.Rat{
+		"d_model": new(big.Rat).SetInt64(x),
+		"h":       new(big.Rat).SetInt64(heads),
+		"d_k":     new(big.Rat).SetFrac64(x, heads),
 	}
 }
 
@@ -482,7 +539,7 @@ func attnBigOPart(c, doubled attentionCounts, vars []answer.Variable) *Part {
 func symbolicMistakes(ms []attnMistake) []mistake[string] {
 	out := make([]mistake[string], len(ms))
 	for i, m := range ms {
-		out[i] = mistake[string]{id: m.id, feedback: m.feedback, value: m.formula}
+		out[i] = mistake[string]{id: m.id, feedback: m.feedback, value: m.formula, uses: m.uses, avoids: m.avoids}
 	}
 	return out
 }

@@ -25,8 +25,8 @@ func BenchmarkCheckCorrectAnswers(b *testing.B) {
 					b.Fatal(err)
 				}
 				res, err := v.Check(answers)
-				if err != nil || res.Score != res.Max {
-					b.Fatalf("score %d of %d: %v", res.Score, res.Max, err)
+				if err != nil || res.Correct != res.Max {
+					b.Fatalf("%d of %d correct: %v", res.Correct, res.Max, err)
 				}
 			}
 		})

@@ -218,7 +218,7 @@ func TestCheckBlankInvalidAndUnknownParts(t *testing.T) {
 		t.Errorf("missing answer: %s", res.Parts["dims-padded"].Status)
 	}
 	if res.Score != 1 || res.Max != 4 {
-		t.Errorf("score %d of %d", res.Score, res.Max)
+		t.Errorf("score %v of %d", res.Score, res.Max)
 	}
 	if _, err := v.Check(map[string]string{"nope": "1"}); err == nil {
 		t.Error("unknown part accepted")

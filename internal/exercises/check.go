@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/stride-tutor/stride/internal/compute"
@@ -23,14 +24,42 @@ type mistake[T any] struct {
 	id       string
 	feedback string
 	value    T
+	// uses and avoids, for formula mistakes, tell two slips with equal
+	// values apart by how the student wrote them: the mistake fits only an
+	// answer that uses (or avoids) the named variable.
+	uses, avoids string
 }
 
 func asParseError(err error, pe **answer.ParseError) bool { return errors.As(err, pe) }
 
+// checker reads and judges one part's answer. Examples holds, for every
+// diagnosis the checker can make, an answer as a student would type it that
+// leads to it; the diagnosis tests check each one at many seeds.
+type checker struct {
+	fn       func(string) Verdict
+	examples []example
+}
+
+// example is an answer that must draw the diagnosis code.
+type example struct {
+	code, input string
+}
+
+func (c checker) check(text string) Verdict { return c.fn(text) }
+
+// examplesOf writes each mistake's value as an answer text.
+func examplesOf[T any](ms []mistake[T], text func(T) string) []example {
+	out := make([]example, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, example{code: m.id, input: text(m.value)})
+	}
+	return out
+}
+
 // matchMistakes returns the diagnosis for an answer that matches one or more
 // known mistakes. Two slips can lead to the same number (forgetting the +1
 // and padding one side only, say); then the feedback names both.
-func matchMistakes[T any](ms []mistake[T], matches func(T) bool) (id, feedback string, ok bool) {
+func matchMistakes[T any](ms []mistake[T], matches func(T) bool) (ids []string, feedback string, ok bool) {
 	var hits []mistake[T]
 	for _, m := range ms {
 		if matches(m.value) {
@@ -43,21 +72,38 @@ func matchMistakes[T any](ms []mistake[T], matches func(T) bool) (id, feedback s
 			}
 		}
 	}
+	ids = make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
+	}
 	switch len(hits) {
 	case 0:
-		return "", "", false
+		return nil, "", false
 	case 1:
-		return hits[0].id, hits[0].feedback, true
+		return ids, hits[0].feedback, true
 	}
 	parts := make([]string, len(hits))
 	for i, h := range hits {
 		parts[i] = h.feedback
 	}
-	return hits[0].id, "This answer fits more than one common slip. " + strings.Join(parts, " Or: "), true
+	return ids, "This answer fits more than one common slip. " + strings.Join(parts, " Or: "), true
 }
 
 func correct(readAs, feedback string) Verdict {
-	return Verdict{Status: StatusCorrect, ReadAs: readAs, Feedback: feedback}
+	return Verdict{Status: StatusCorrect, ReadAs: readAs, Feedback: feedback, Credit: 1}
+}
+
+// carryForward credits a wrong answer that is the right step from the
+// student's own wrong answer to an earlier part, and says so plainly: what
+// was credited, why, and where the slip is. It never names the right value.
+func carryForward(vd *Verdict, step, earlier string) {
+	if vd.Status != StatusIncorrect {
+		return
+	}
+	vd.Consistent = true
+	vd.Credit = 1
+	vd.Feedback = "Full credit for this step: " + step + " The slip is in " + earlier +
+		"; once that is fixed, this answer changes with it."
 }
 
 func wrong(readAs, feedback string) Verdict {
@@ -65,12 +111,18 @@ func wrong(readAs, feedback string) Verdict {
 }
 
 func diagnosed(readAs, id, feedback string) Verdict {
-	return Verdict{Status: StatusIncorrect, ReadAs: readAs, Mistake: id, Feedback: feedback}
+	return Verdict{Status: StatusIncorrect, ReadAs: readAs, Mistake: id, Mistakes: []string{id}, Feedback: feedback}
+}
+
+// diagnosedAll is diagnosed for an answer that fits several mistakes; the
+// first is the main diagnosis.
+func diagnosedAll(readAs string, ids []string, feedback string) Verdict {
+	return Verdict{Status: StatusIncorrect, ReadAs: readAs, Mistake: ids[0], Mistakes: ids, Feedback: feedback}
 }
 
 // integerCheck checks a whole-number answer.
-func integerCheck(expected int64, mistakes []mistake[int64], generic string) func(string) Verdict {
-	return func(text string) Verdict {
+func integerCheck(expected int64, mistakes []mistake[int64], generic string) checker {
+	return checker{examples: examplesOf(mistakes, func(v int64) string { return strconv.FormatInt(v, 10) }), fn: func(text string) Verdict {
 		n, err := answer.ParseInteger(text)
 		if err != nil {
 			return invalid(err)
@@ -78,11 +130,11 @@ func integerCheck(expected int64, mistakes []mistake[int64], generic string) fun
 		if n.Value == expected {
 			return correct(n.ReadAs(), "Correct.")
 		}
-		if id, fb, ok := matchMistakes(mistakes, func(v int64) bool { return v == n.Value && v != expected }); ok {
-			return diagnosed(n.ReadAs(), id, fb)
+		if ids, fb, ok := matchMistakes(mistakes, func(v int64) bool { return v == n.Value && v != expected }); ok {
+			return diagnosedAll(n.ReadAs(), ids, fb)
 		}
 		return wrong(n.ReadAs(), generic)
-	}
+	}}
 }
 
 // Tolerance says how close a number must be, in numbers and in words.
@@ -102,72 +154,109 @@ func (t Tolerance) accepts(got, want float64) bool {
 	return d <= t.Abs+1e-12 || d <= t.Rel*math.Abs(want)
 }
 
-// numberCheck checks a decimal, fraction or scientific answer.
-func numberCheck(expected float64, tol Tolerance, mistakes []mistake[float64], generic string) func(string) Verdict {
-	return func(text string) Verdict {
-		n, err := answer.ParseNumber(text)
-		if err != nil {
-			return invalid(err)
-		}
-		if n.Percent {
-			return Verdict{Status: StatusInvalid, ReadAs: n.ReadAs(),
-				Feedback: "This part asks for a plain number, not a percentage; leave out the % sign. It does not count as an attempt."}
-		}
-		got := n.Float()
-		if tol.accepts(got, expected) {
-			return correct(n.ReadAs(), "Correct.")
-		}
-		if id, fb, ok := matchMistakes(mistakes, func(v float64) bool { return tol.accepts(got, v) && !tol.accepts(v, expected) }); ok {
-			return diagnosed(n.ReadAs(), id, fb)
-		}
-		return wrong(n.ReadAs(), generic)
-	}
-}
-
 // shareCheck checks a share asked as a percentage; the fraction is accepted
-// too ("2.57%" and "0.0257"). Tolerance applies to the percentage.
-func shareCheck(fraction float64, tol Tolerance, mistakes []mistake[float64], generic string) func(string) Verdict {
-	return func(text string) Verdict {
+// too ("2.57%" and "0.0257"). Tolerance applies to the percentage, which
+// the question asks for to two decimal places.
+//
+// A number above 1 without a percent sign cannot be a fraction of a whole,
+// and one that matches the percentage could be either, so both are
+// unreadable rather than wrong: the student is asked to say which they
+// mean. A share rounded more coarsely than asked is also unreadable: it is
+// right to the precision given, and the student is asked for more.
+func shareCheck(fraction float64, tol Tolerance, mistakes []mistake[float64], generic string) checker {
+	pct := fraction * 100
+	examples := examplesOf(mistakes, func(v float64) string { return strconv.FormatFloat(v*100, 'f', 10, 64) + "%" })
+	examples = append(examples,
+		example{code: "fraction-as-percent", input: strconv.FormatFloat(fraction, 'f', 8, 64) + "%"},
+		example{code: "percent-without-sign", input: strconv.FormatFloat(pct, 'f', 4, 64)})
+	coarse := func(d int) float64 { f := math.Pow(10, float64(d)); return math.Round(pct*f) / f }
+	for d := 1; d >= 0; d-- {
+		if !tol.accepts(coarse(d), pct) {
+			examples = append(examples, example{code: "share-precision", input: strconv.FormatFloat(coarse(d), 'f', d, 64) + "%"})
+			break
+		}
+	}
+	return checker{examples: examples, fn: func(text string) Verdict {
 		n, err := answer.ParseNumber(text)
 		if err != nil {
 			return invalid(err)
 		}
-		pct := fraction * 100
 		// Float is the value meant ("2.57%" is 0.0257); written is the
 		// number as typed, before the percent sign divides it.
 		gotPct := n.Float() * 100
 		written, _ := n.Value.Float64()
+		if !n.Percent && (written > 1 || tol.accepts(written, pct)) {
+			return Verdict{Status: StatusInvalid, ReadAs: n.ReadAs(), Mistake: "percent-without-sign", Mistakes: []string{"percent-without-sign"},
+				Feedback: fmt.Sprintf("Did you mean %s %% or the fraction %s? Write the percent sign for a percentage, "+
+					"or give the share as a fraction between 0 and 1. It does not count as an attempt.",
+					compute.FormatNumber(written), compute.FormatNumber(written/100))}
+		}
 		if tol.accepts(gotPct, pct) {
 			return correct(n.ReadAs(), "Correct.")
 		}
-		if n.Percent && tol.accepts(written*100, pct) {
-			return diagnosed(n.ReadAs(), "fraction-as-percent", fmt.Sprintf(
-				"You wrote the fraction with a percent sign: %s%% means %s, a hundred times too small. "+
-					"Either write the fraction without the sign or multiply by 100 before adding %%.",
-				compute.FormatNumber(written), compute.FormatNumber(written/100)))
+		rounded := ""
+		for d := 1; d >= 0; d-- {
+			if c := coarse(d); rounded == "" && !tol.accepts(c, pct) && math.Abs(gotPct-c) < 1e-9 {
+				rounded = "one decimal place"
+				if d == 0 {
+					rounded = "a whole percent"
+				}
+			}
 		}
-		if !n.Percent && tol.accepts(written, pct) {
-			return diagnosed(n.ReadAs(), "percent-as-fraction", fmt.Sprintf(
-				"You wrote the percentage without a percent sign, so it reads as the fraction %s (that is %s%%). "+
-					"Add the %% sign, or divide by 100 to give the fraction.",
-				compute.FormatNumber(written), compute.FormatNumber(written*100)))
+		asFraction := n.Percent && tol.accepts(written*100, pct)
+		fractionFeedback := fmt.Sprintf(
+			"You wrote the fraction with a percent sign: %s%% means %s, a hundred times too small. "+
+				"Either write the fraction without the sign or multiply by 100 before adding %%.",
+			compute.FormatNumber(written), compute.FormatNumber(written/100))
+		if ids, fb, ok := matchMistakes(mistakes, func(v float64) bool { return tol.accepts(gotPct, v*100) && !tol.accepts(v*100, pct) }); ok {
+			vd := diagnosedAll(n.ReadAs(), ids, fb)
+			if asFraction {
+				vd.Mistakes = append(vd.Mistakes, "fraction-as-percent")
+				vd.Feedback += " Or: " + fractionFeedback
+			}
+			if rounded != "" {
+				vd.Mistakes = append(vd.Mistakes, "share-precision")
+				vd.Feedback += " Or, if you rounded to " + rounded + ": this part asks for two decimal places of the percentage."
+			}
+			return vd
 		}
-		if id, fb, ok := matchMistakes(mistakes, func(v float64) bool { return tol.accepts(gotPct, v*100) && !tol.accepts(v*100, pct) }); ok {
-			return diagnosed(n.ReadAs(), id, fb)
+		if rounded != "" {
+			return Verdict{Status: StatusInvalid, ReadAs: n.ReadAs(), Mistake: "share-precision", Mistakes: []string{"share-precision"},
+				Feedback: fmt.Sprintf("You rounded to %s. This part asks for the percentage to two decimal places "+
+					"(or the fraction to four), so give one more digit. It does not count as an attempt.", rounded)}
+		}
+		if asFraction {
+			return diagnosed(n.ReadAs(), "fraction-as-percent", fractionFeedback)
 		}
 		return wrong(n.ReadAs(), generic)
+	}}
+}
+
+// shapeText writes a shape answer as a student would: C@HxW, HxW or N.
+func shapeInput(dims []int) string {
+	parts := make([]string, len(dims))
+	for i, d := range dims {
+		parts[i] = strconv.Itoa(d)
 	}
+	if len(dims) == 3 {
+		return parts[0] + "@" + parts[1] + "x" + parts[2]
+	}
+	return strings.Join(parts, "x")
 }
 
 // shapeCheck checks a tensor shape such as 12@48×48 or a flat length.
-func shapeCheck(expected []int, mistakes []mistake[[]int], generic string) func(string) Verdict {
-	return func(text string) Verdict {
+func shapeCheck(expected []int, mistakes []mistake[[]int], generic string) checker {
+	examples := examplesOf(mistakes, shapeInput)
+	if len(expected) == 3 && !slices.Equal(expected, []int{expected[1], expected[2], expected[0]}) {
+		examples = append(examples, example{code: "channels-last", input: fmt.Sprintf("%dx%dx%d", expected[1], expected[2], expected[0])})
+	}
+	return checker{examples: examples, fn: func(text string) Verdict {
 		s, err := answer.ParseShape(text)
 		if err != nil {
 			return invalid(err)
 		}
 		return judgeShape(s, expected, mistakes, generic)
-	}
+	}}
 }
 
 func judgeShape(s answer.Shape, expected []int, mistakes []mistake[[]int], generic string) Verdict {
@@ -182,24 +271,38 @@ func judgeShape(s answer.Shape, expected []int, mistakes []mistake[[]int], gener
 			"These are the right numbers with the channels last. Stride, like PyTorch, writes channels first: "+
 				"C@H×W, here %d@%d×%d.", expected[0], expected[1], expected[2]))
 	}
-	if id, fb, ok := matchMistakes(mistakes, func(v []int) bool { return slices.Equal(s.Dims, v) && !slices.Equal(v, expected) }); ok {
-		return diagnosed(readAs, id, fb)
+	if ids, fb, ok := matchMistakes(mistakes, func(v []int) bool { return slices.Equal(s.Dims, v) && !slices.Equal(v, expected) }); ok {
+		return diagnosedAll(readAs, ids, fb)
 	}
 	return wrong(readAs, generic)
 }
 
 // symbolicShapeCheck checks a shape whose dimensions are formulas.
-func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Domain, mistakes []mistake[[]string], generic string) func(string) Verdict {
+func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Domain, mistakes []mistake[[]string], generic string) checker {
 	want := answer.SymbolicShape{Dims: mustFormulas(expected, vars)}
 	same := func(a, b answer.SymbolicShape) bool { return a.Equivalent(b, vars, dom) }
 	pm := make([]mistake[answer.SymbolicShape], len(mistakes))
 	for i, m := range mistakes {
 		pm[i] = mistake[answer.SymbolicShape]{id: m.id, feedback: m.feedback, value: answer.SymbolicShape{Dims: mustFormulas(m.value, vars)}}
 	}
-	return func(text string) Verdict {
+	examples := examplesOf(mistakes, func(v []string) string { return strings.Join(v, " x ") })
+	if len(expected) == 2 {
+		examples = append(examples, example{code: "transposed", input: expected[1] + " x " + expected[0]})
+	}
+	return checker{examples: examples, fn: func(text string) Verdict {
 		s, err := answer.ParseSymbolicShape(text, vars)
 		if err != nil {
 			return invalid(err)
+		}
+		// "d_model*d_k" means d_model × d_k, as "3*3" means 3×3: a shape
+		// written as one product with as many factors as the shape has
+		// dimensions is read as those dimensions.
+		if len(s.Dims) == 1 && len(want.Dims) > 1 {
+			if parts := splitTopLevel(text, '*'); len(parts) == len(want.Dims) {
+				if t, err := answer.ParseSymbolicShape(strings.Join(parts, " × "), vars); err == nil && len(t.Dims) == len(want.Dims) {
+					s = t
+				}
+			}
 		}
 		readAs := "read as " + describeSymbolicShape(s.Dims)
 		if same(s, want) {
@@ -207,14 +310,34 @@ func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Do
 		}
 		// A mistake that coincides with the answer is no mistake; that is
 		// tested only on a match, since each test evaluates at many points.
-		if id, fb, ok := matchMistakes(pm, func(m answer.SymbolicShape) bool { return same(s, m) && !same(m, want) }); ok {
-			return diagnosed(readAs, id, fb)
+		if ids, fb, ok := matchMistakes(pm, func(m answer.SymbolicShape) bool { return same(s, m) && !same(m, want) }); ok {
+			return diagnosedAll(readAs, ids, fb)
 		}
 		if len(s.Dims) == 2 && same(answer.SymbolicShape{Dims: []*answer.Expr{s.Dims[1], s.Dims[0]}}, want) {
 			return diagnosed(readAs, "transposed", "These are the right dimensions in the wrong order: rows first, then columns.")
 		}
 		return wrong(readAs, generic)
+	}}
+}
+
+// splitTopLevel splits s at every sep outside brackets.
+func splitTopLevel(s string, sep byte) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(', '[':
+			depth++
+		case ')', ']':
+			depth--
+		case sep:
+			if depth == 0 {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
 	}
+	return append(parts, s[start:])
 }
 
 func describeSymbolicShape(dims []*answer.Expr) string {
@@ -245,14 +368,14 @@ func mustFormula(src string, vars []answer.Variable) *answer.Expr {
 
 // formulaCheck checks a symbolic formula by exact evaluation at random
 // points of the domain.
-func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mistakes []mistake[string], generic string) func(string) Verdict {
+func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mistakes []mistake[string], generic string) checker {
 	want := mustFormula(expected, vars)
 	pm := make([]mistake[*answer.Expr], len(mistakes))
 	for i, m := range mistakes {
-		pm[i] = mistake[*answer.Expr]{id: m.id, feedback: m.feedback, value: mustFormula(m.value, vars)}
+		pm[i] = mistake[*answer.Expr]{id: m.id, feedback: m.feedback, value: mustFormula(m.value, vars), uses: m.uses, avoids: m.avoids}
 	}
 	equivalent := func(a, b *answer.Expr) bool { return answer.Equivalent(a, b, vars, dom) }
-	return func(text string) Verdict {
+	return checker{examples: examplesOf(mistakes, func(v string) string { return v }), fn: func(text string) Verdict {
 		e, err := answer.ParseFormula(text, vars)
 		if err != nil {
 			return invalid(err)
@@ -262,18 +385,42 @@ func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mi
 		}
 		// A mistake equivalent to the answer is no mistake; that is tested
 		// only on a match, since each test evaluates at many points.
-		if id, fb, ok := matchMistakes(pm, func(m *answer.Expr) bool { return equivalent(e, m) && !equivalent(m, want) }); ok {
-			return diagnosed(e.ReadAs(), id, fb)
+		written := e.Variables()
+		fits := func(m mistake[*answer.Expr]) bool {
+			return (m.uses == "" || slices.Contains(written, m.uses)) && (m.avoids == "" || !slices.Contains(written, m.avoids))
+		}
+		var usable []mistake[*answer.Expr]
+		for _, m := range pm {
+			if fits(m) {
+				usable = append(usable, m)
+			}
+		}
+		if ids, fb, ok := matchMistakes(usable, func(m *answer.Expr) bool { return equivalent(e, m) && !equivalent(m, want) }); ok {
+			return diagnosedAll(e.ReadAs(), ids, fb)
 		}
 		return wrong(e.ReadAs(), generic)
-	}
+	}}
 }
 
 // bigOCheck checks a growth rate written as O(f) or f: right when f grows
 // like the expected monomial in variable (the ratio tends to a positive
-// constant), so O(3 d_model^2 + 3 d_model) counts as O(d_model^2).
-func bigOCheck(variable string, degree int, vars []answer.Variable, generic string) func(string) Verdict {
-	return func(text string) Verdict {
+// constant), so O(3 d_model^2 + 3 d_model) counts as O(d_model^2). env gives
+// every variable's value when variable is x: the other sizes either stay
+// fixed or grow with it (d_k = d_model/h with h fixed), so an answer written
+// with them is judged by how it really grows.
+func bigOCheck(variable string, degree int, vars []answer.Variable, env func(x int64) map[string]*big.Rat, generic string) checker {
+	examples := []example{{code: "growth-too-fast", input: fmt.Sprintf("O(%s^%d)", variable, degree+1)}}
+	if degree > 0 {
+		slower := "1"
+		if degree > 1 {
+			slower = variable
+			if degree > 2 {
+				slower = fmt.Sprintf("%s^%d", variable, degree-1)
+			}
+		}
+		examples = append(examples, example{code: "growth-too-slow", input: "O(" + slower + ")"})
+	}
+	return checker{examples: examples, fn: func(text string) Verdict {
 		inner := strings.TrimSpace(text)
 		if rest, ok := strings.CutPrefix(inner, "O"); ok {
 			rest = strings.TrimSpace(rest)
@@ -286,15 +433,18 @@ func bigOCheck(variable string, degree int, vars []answer.Variable, generic stri
 			return invalid(err)
 		}
 		readAs := "read as O(" + e.String() + ")"
+		others := false
 		for _, name := range e.Variables() {
-			if name != variable {
-				return wrong(readAs, fmt.Sprintf("The question is about growth in %s alone; other sizes are fixed, so leave them out.", variable))
-			}
+			others = others || name != variable
 		}
-		d, ok := growthDegree(e, variable)
+		d, ok := growthDegree(e, env)
 		switch {
 		case !ok:
 			return wrong(readAs, generic)
+		case d == degree && others:
+			return correct(readAs, fmt.Sprintf("Correct: the other sizes in it are fixed or grow in step with $%s$, "+
+				"so it grows like $%s$. Written in $%s$ alone that is $O(%s)$.", displayName(variable, vars),
+				powerTeX(displayName(variable, vars), degree), displayName(variable, vars), powerTeX(displayName(variable, vars), degree)))
 		case d == degree:
 			return correct(readAs, "Correct.")
 		case d < degree:
@@ -302,14 +452,32 @@ func bigOCheck(variable string, degree int, vars []answer.Variable, generic stri
 		default:
 			return diagnosed(readAs, "growth-too-fast", "That grows too fast; count how many times the size appears in the shapes of the weight matrices.")
 		}
-	}
+	}}
 }
 
-// growthDegree estimates the polynomial degree of e in variable by exact
-// evaluation at two large points.
-func growthDegree(e *answer.Expr, variable string) (int, bool) {
+// displayName is how a variable is shown in math markup.
+func displayName(name string, vars []answer.Variable) string {
+	for _, v := range vars {
+		if v.Name == name && v.Display != "" {
+			return v.Display
+		}
+	}
+	return name
+}
+
+// powerTeX writes base to the power d in math markup.
+func powerTeX(base string, d int) string {
+	if d == 1 {
+		return base
+	}
+	return fmt.Sprintf("%s^%d", base, d)
+}
+
+// growthDegree estimates the polynomial degree of e by exact evaluation at
+// two large points of env.
+func growthDegree(e *answer.Expr, env func(x int64) map[string]*big.Rat) (int, bool) {
 	at := func(x int64) (*big.Rat, bool) {
-		v, err := e.Eval(map[string]*big.Rat{variable: new(big.Rat).SetInt64(x)})
+		v, err := e.Eval(env(x))
 		if err != nil || v.Sign() <= 0 {
 			return nil, false
 		}
@@ -330,8 +498,8 @@ func growthDegree(e *answer.Expr, variable string) (int, bool) {
 }
 
 // matrixCheck checks a whole output matrix, cell by cell.
-func matrixCheck(expected [][]float64, mistakes []mistake[[][]float64], generic string) func(string) Verdict {
-	return func(text string) Verdict {
+func matrixCheck(expected [][]float64, mistakes []mistake[[][]float64], generic string) checker {
+	return checker{examples: examplesOf(mistakes, matrixText), fn: func(text string) Verdict {
 		m, err := answer.ParseMatrix(text)
 		if err != nil {
 			return invalid(err)
@@ -346,21 +514,21 @@ func matrixCheck(expected [][]float64, mistakes []mistake[[][]float64], generic 
 		if len(wrongCells) == 0 {
 			return correct(readAs, "Correct.")
 		}
-		for _, mk := range mistakes {
-			if len(diffCells(m.Rows, mk.value)) == 0 && len(diffCells(mk.value, expected)) > 0 {
-				v := diagnosed(readAs, mk.id, mk.feedback)
-				v.WrongCells = wrongCells
-				got := m.Rows[wrongCells[0][0]][wrongCells[0][1]]
-				v.Got = &got
-				return v
-			}
+		if ids, fb, ok := matchMistakes(mistakes, func(mv [][]float64) bool {
+			return len(diffCells(m.Rows, mv)) == 0 && len(diffCells(mv, expected)) > 0
+		}); ok {
+			v := diagnosedAll(readAs, ids, fb)
+			v.WrongCells = wrongCells
+			got := m.Rows[wrongCells[0][0]][wrongCells[0][1]]
+			v.Got = &got
+			return v
 		}
 		v := wrong(readAs, fmt.Sprintf("%d of %d cells are wrong; they are marked. %s", len(wrongCells), rows*cols, generic))
 		v.WrongCells = wrongCells
 		got := m.Rows[wrongCells[0][0]][wrongCells[0][1]]
 		v.Got = &got
 		return v
-	}
+	}}
 }
 
 func diffCells(got, want [][]float64) [][2]int {
@@ -377,8 +545,8 @@ func diffCells(got, want [][]float64) [][2]int {
 
 // singleChoiceCheck checks one option out of several. Feedback per wrong
 // option explains why it is wrong.
-func singleChoiceCheck(options []Option, correctID string, why map[string]string, generic string) func(string) Verdict {
-	return func(text string) Verdict {
+func singleChoiceCheck(options []Option, correctID string, why map[string]string, generic string) checker {
+	return checker{fn: func(text string) Verdict {
 		c, err := answer.ParseChoice(text, optionIDs(options))
 		if err != nil {
 			return invalid(err)
@@ -394,13 +562,13 @@ func singleChoiceCheck(options []Option, correctID string, why map[string]string
 			return wrong(readAs, w)
 		}
 		return wrong(readAs, generic)
-	}
+	}}
 }
 
 // multipleChoiceCheck checks a set of options: right only when exactly the
 // right ones are chosen; the feedback says how many are missing or extra.
-func multipleChoiceCheck(options []Option, correctIDs []string, why map[string]string) func(string) Verdict {
-	return func(text string) Verdict {
+func multipleChoiceCheck(options []Option, correctIDs []string, why map[string]string) checker {
+	return checker{fn: func(text string) Verdict {
 		c, err := answer.ParseChoice(text, optionIDs(options))
 		if err != nil {
 			return invalid(err)
@@ -437,16 +605,16 @@ func multipleChoiceCheck(options []Option, correctIDs []string, why map[string]s
 			fb = append(fb, fmt.Sprintf("%s right %s missing.", countWord(len(missing)), plural(len(missing), "option is", "options are")))
 		}
 		return wrong(readAs, strings.Join(fb, " "))
-	}
+	}}
 }
 
 // selfCheckPart never judges: once the student has written something, it
 // reveals the model answer and the checklist for them to mark themselves.
-func selfCheckPart() func(string) Verdict {
-	return func(text string) Verdict {
+func selfCheckPart() checker {
+	return checker{fn: func(text string) Verdict {
 		return Verdict{Status: StatusRevealed, ReadAs: "",
 			Feedback: "Compare your answer with the model answer and the checklist below, then mark it yourself."}
-	}
+	}}
 }
 
 func optionIDs(opts []Option) []string {

@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"github.com/stride-tutor/stride/internal/compute"
+	"github.com/stride-tutor/stride/internal/exercises/answer"
 )
 
 func cnnParameters() *Exercise {
 	return &Exercise{
 		ID:           "cnn-parameters",
+		Domain:       "params",
 		Title:        "CNN parameter count",
 		Section:      "3.3",
 		SectionTitle: "Parameters",
@@ -44,6 +46,11 @@ type cnnParamCounts struct {
 	// connected layer one bias per input instead of one per output;
 	// oneChannel gives each conv filter a single channel.
 	noBias, perInput, oneChannel cnnCounts
+	// perLayer has one bias per layer instead of one per output; lastFC
+	// is the last fully connected layer's count, the one left out when
+	// only the first is counted.
+	perLayer cnnCounts
+	lastFC   int64
 	// in and res are each layer's input shape and result.
 	in  [][]int
 	res compute.NetworkResult
@@ -105,6 +112,12 @@ func countCNNParams(d CNNData) (cnnParamCounts, error) {
 			}
 		}
 		c.perInput.add(lr.Type, perInput)
+		if lr.Params > 0 {
+			c.perLayer.add(lr.Type, noBiasRes.Layers[i].Params+1)
+		}
+		if lr.Type == "Linear" {
+			c.lastFC = lr.Params
+		}
 		c.oneChannel.add(lr.Type, oneChannel)
 		prev = lr.OutputShape
 	}
@@ -141,24 +154,118 @@ func buildCNNParamsVariant(d CNNData) (*Variant, error) {
 		return nil, err
 	}
 	v := &Variant{Data: d}
+	// The shape after each layer is the shape table's answers, so it is
+	// not given; the hints and solutions name the sizes each count needs.
 	v.Intro = cnnIntro(d)
-	rows := [][]string{{"input", shapeText(d.InputShape)}}
-	for i, l := range d.Layers {
-		rows = append(rows, []string{l.Row, shapeText(c.res.Layers[i].OutputShape)})
-	}
-	v.Intro = append(v.Intro, Block{Table: &Table{
-		Caption: "The shape after each layer, as in the shape table",
-		Header:  []string{"Layer", "Shape"},
-		Rows:    rows,
-	}})
 	v.Parts = []*Part{
 		cnnConvParamsPart(d, c),
 		cnnFCParamsPart(d, c),
 		cnnTotalPart(c),
 		cnnSharePart("conv-share", c, true),
 		cnnSharePart("fc-share", c, false),
+		cnnEfficiencyPart(c),
 	}
+	v.crossCheck = cnnParamsFollowThrough
 	return v, nil
+}
+
+// cnnEfficiencyPart asks the handout's question 3.3.5 in words: what the
+// counts say about parameter efficiency, and why. The student writes an
+// answer, then ticks the key points of the model answer they made; it is
+// self-assessed, never scored by Stride.
+func cnnEfficiencyPart(c cnnParamCounts) *Part {
+	conv, fc := percentText(float64(c.right.conv)/float64(c.right.total)), percentText(float64(c.right.fc)/float64(c.right.total))
+	return &Part{
+		ID:    "efficiency",
+		Label: "Why fully connected layers are so expensive",
+		Prompt: "From these counts, what can you say about convolutional and fully connected layers in terms of parameter efficiency? " +
+			"Why do you think that is? Answer in a few sentences, then compare with the model answer.",
+		Kind:        KindSelfCheck,
+		Placeholder: "a few sentences in your own words",
+		Format:      "Write a short explanation; you then tick the key points of the model answer you made. It is self-assessed.",
+		Hints: []string{
+			"Compare the two shares you computed: where do almost all the parameters sit?",
+			"How many times is one filter's set of weights used across the image? How many weights connect the flattened vector to the first fully connected layer?",
+		},
+		ModelAnswer: fmt.Sprintf("The convolutional layer holds only %s %% of the parameters and the fully connected layers %s %%: "+
+			"convolutional layers are far more parameter efficient. A filter is small and the same filter is reused at every position "+
+			"of the image (weight sharing), so the count does not grow with the image. A fully connected layer connects every input to "+
+			"every unit with its own weight, so its count is the product of its input and output sizes, and the flattened image is long.", conv, fc),
+		Checklist: []string{
+			"Convolutional layers need far fewer parameters than fully connected ones (a small share of the total).",
+			"A filter is reused at every position of the input: weight sharing.",
+			"A convolution's count does not depend on the image's height and width.",
+			"A fully connected layer has one weight per input–unit pair, so a long flattened input makes it expensive.",
+		},
+		Animation: -1,
+		check:     selfCheckPart(),
+	}
+}
+
+// studentCount is the whole number a student answered for a part, and
+// whether that answer was wrong; ok is false when there is none to use.
+func studentCount(answers map[string]string, verdicts map[string]*Verdict, id string) (n int64, wrong, ok bool) {
+	vd, asked := verdicts[id]
+	if !asked || (vd.Status != StatusCorrect && vd.Status != StatusIncorrect) {
+		return 0, false, false
+	}
+	v, err := answer.ParseInteger(answers[id])
+	if err != nil {
+		return 0, false, false
+	}
+	return v.Value, vd.Status == StatusIncorrect, true
+}
+
+// cnnParamsFollowThrough credits a total that adds the student's own two
+// counts, and a share that divides the student's own counts, when an
+// earlier count was wrong.
+func cnnParamsFollowThrough(answers map[string]string, verdicts map[string]*Verdict) {
+	conv, convWrong, convOK := studentCount(answers, verdicts, "conv-params")
+	fc, fcWrong, fcOK := studentCount(answers, verdicts, "fc-params")
+	if vd, ok := verdicts["total"]; ok && vd.Status == StatusIncorrect && convOK && fcOK && (convWrong || fcWrong) {
+		if n, err := answer.ParseInteger(answers["total"]); err == nil && n.Value == conv+fc {
+			carryForward(vd, fmt.Sprintf("%d + %d = %d adds your two counts correctly.", conv, fc, n.Value),
+				earlierParts(convWrong, "the convolutional count", fcWrong, "the fully connected count"))
+		}
+	}
+	total, totalWrong, totalOK := studentCount(answers, verdicts, "total")
+	if !totalOK && convOK && fcOK {
+		total, totalWrong, totalOK = conv+fc, convWrong || fcWrong, true
+	}
+	for _, s := range []struct {
+		id, name string
+		n        int64
+		wrong    bool
+		ok       bool
+	}{
+		{"conv-share", "convolutional", conv, convWrong, convOK},
+		{"fc-share", "fully connected", fc, fcWrong, fcOK},
+	} {
+		vd, asked := verdicts[s.id]
+		if !asked || vd.Status != StatusIncorrect || !s.ok || !totalOK || total <= 0 || !(s.wrong || totalWrong) {
+			continue
+		}
+		n, err := answer.ParseNumber(answers[s.id])
+		if err != nil {
+			continue
+		}
+		own := float64(s.n) / float64(total) * 100
+		if cnnShareTolerance.accepts(n.Float()*100, own) {
+			carryForward(vd, fmt.Sprintf("%d / %d = %s%%, your %s count over your total, is divided correctly.", s.n, total, percentText(own/100), s.name),
+				earlierParts(s.wrong, "the "+s.name+" count", totalWrong, "the total"))
+		}
+	}
+}
+
+// earlierParts names the earlier parts that were wrong.
+func earlierParts(aWrong bool, a string, bWrong bool, b string) string {
+	switch {
+	case aWrong && bWrong:
+		return a + " and " + b
+	case aWrong:
+		return a
+	}
+	return b
 }
 
 // cnnLayerTerms writes each layer of one type as its count, in math, and
@@ -195,7 +302,7 @@ func sumText(values []int64, total int64) string {
 	return strings.Join(parts, " + ") + " = " + fmt.Sprint(total)
 }
 
-const cnnCountFormat = "A whole number, exact; thousands separators such as 10,416 are fine."
+const cnnCountFormat = "A whole number, exact; thousands separators are fine, as in {example}."
 
 func cnnConvParamsPart(d CNNData, c cnnParamCounts) *Part {
 	terms, values := cnnLayerTerms(d, c, "Conv2d")
@@ -220,6 +327,12 @@ func cnnConvParamsPart(d CNNData, c cnnParamCounts) *Part {
 			value: c.perInput.conv,
 		},
 		{
+			id: "bias-per-layer",
+			feedback: fmt.Sprintf("You gave the layer a single bias. Each of the %d filters has its own bias, added to its own output channel, "+
+				"so there are %d biases.", cout, cout),
+			value: c.perLayer.conv,
+		},
+		{
 			id: "forgot-input-channels",
 			feedback: fmt.Sprintf("You counted each filter as a single $%d \\times %d$ slice. A filter reaches through all %d input channels, "+
 				"so it has $%d \\times %d \\times %d$ weights.", k, k, cin, cin, k, k),
@@ -233,12 +346,11 @@ func cnnConvParamsPart(d CNNData, c cnnParamCounts) *Part {
 		fmt.Sprintf("$N_{conv} = %s = %s$.", strings.Join(terms, " + "), sumText(values, expected)),
 	}
 	return &Part{
-		ID:          "conv-params",
-		Label:       "Convolutional parameters",
-		Prompt:      "How many learnable parameters does the convolutional layer have?",
-		Kind:        KindInteger,
-		Placeholder: "e.g. 1234",
-		Format:      cnnCountFormat,
+		ID:     "conv-params",
+		Label:  "Convolutional parameters",
+		Prompt: "How many learnable parameters does the convolutional layer have?",
+		Kind:   KindInteger,
+		Format: cnnCountFormat,
 		Hints: []string{
 			"A filter has one $K \\times K$ slice of weights for every channel it reads, and one bias.",
 			fmt.Sprintf("The layer reads %d %s and has %d filters of $%d \\times %d$.", cin, plural(cin, "channel", "channels"), cout, k, k),
@@ -274,6 +386,18 @@ func cnnFCParamsPart(d CNNData, c cnnParamCounts) *Part {
 				"however many inputs it reads.",
 			value: c.perInput.fc,
 		},
+		{
+			id: "bias-per-layer",
+			feedback: "You gave each layer a single bias. Every unit of a fully connected layer has its own bias, " +
+				"so a layer with $m$ units has $m$ of them.",
+			value: c.perLayer.fc,
+		},
+		{
+			id: "missed-fc-layer",
+			feedback: "That is the first fully connected layer alone. The network has a second one (the output layer), " +
+				"which reads the first one's outputs; add its weights and biases too.",
+			value: c.right.fc - c.lastFC,
+		},
 	}
 	var solution []string
 	for i, s := range sizes {
@@ -290,12 +414,11 @@ func cnnFCParamsPart(d CNNData, c cnnParamCounts) *Part {
 		hint2 = fmt.Sprintf("The first one reads the flattened vector of %d numbers; the second reads the %d outputs of the first.", sizes[0][0], sizes[1][0])
 	}
 	return &Part{
-		ID:          "fc-params",
-		Label:       "Fully connected parameters",
-		Prompt:      "How many parameters do the fully connected layers have, both together?",
-		Kind:        KindInteger,
-		Placeholder: "e.g. 123456",
-		Format:      cnnCountFormat,
+		ID:     "fc-params",
+		Label:  "Fully connected parameters",
+		Prompt: "How many parameters do the fully connected layers have, both together?",
+		Kind:   KindInteger,
+		Format: cnnCountFormat,
 		Hints: []string{
 			"A fully connected layer with $n$ inputs and $m$ units has an $n \\times m$ weight matrix and $m$ biases.",
 			hint2,
@@ -323,18 +446,27 @@ func cnnTotalPart(c cnnParamCounts) *Part {
 			value:    c.perInput.total,
 		},
 		{
+			id:       "bias-per-layer",
+			feedback: "That total has one bias per layer. There is one per conv filter and one per fully connected unit.",
+			value:    c.perLayer.total,
+		},
+		{
 			id:       "forgot-input-channels",
 			feedback: "The conv filters are too thin in that total: each filter reaches through every input channel.",
 			value:    c.oneChannel.total,
 		},
+		{
+			id:       "missed-fc-layer",
+			feedback: "That total leaves out the second fully connected layer (the output layer); it has weights and biases too.",
+			value:    c.right.total - c.lastFC,
+		},
 	}
 	return &Part{
-		ID:          "total",
-		Label:       "Total parameters",
-		Prompt:      "How many parameters does the whole network have?",
-		Kind:        KindInteger,
-		Placeholder: "e.g. 123456",
-		Format:      cnnCountFormat,
+		ID:     "total",
+		Label:  "Total parameters",
+		Prompt: "How many parameters does the whole network have?",
+		Kind:   KindInteger,
+		Format: cnnCountFormat,
 		Hints: []string{
 			"Which layers have anything to learn? Pooling, flattening, ReLU and softmax have fixed rules.",
 			"Add the convolutional and the fully connected counts.",
@@ -391,12 +523,11 @@ func cnnSharePart(id string, c cnnParamCounts, conv bool) *Part {
 				"and output sizes, and the flattened image is large.")
 	}
 	return &Part{
-		ID:          id,
-		Label:       label,
-		Prompt:      fmt.Sprintf("What share of all the network's parameters belongs to the %s?", name),
-		Kind:        KindNumber,
-		Placeholder: "e.g. 12.34%",
-		Format: "A percentage such as 12.34% or the same share as a fraction such as 0.1234; both forms are accepted. " +
+		ID:     id,
+		Label:  label,
+		Prompt: fmt.Sprintf("What share of all the network's parameters belongs to the %s?", name),
+		Kind:   KindNumber,
+		Format: "A percentage such as {example} or the same share as a fraction such as {example2}; both forms are accepted. " +
 			"It counts as right " + cnnShareTolerance.Words + " (within 0.005 percentage points).",
 		Hints: []string{
 			"A share is the part divided by the whole.",

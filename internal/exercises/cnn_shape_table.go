@@ -148,6 +148,7 @@ func shapeText(s []int) string {
 func cnnShapeTable() *Exercise {
 	return &Exercise{
 		ID:           "cnn-shape-table",
+		Domain:       "shape",
 		Title:        "CNN shape table",
 		Section:      "3.3",
 		SectionTitle: "Parameters",
@@ -229,6 +230,8 @@ func poolingPatch(rng *rand.Rand, l CNNLayer, seed uint64) Animation {
 		Stride:     [2]int{l.Stride, l.Stride},
 		Padding:    [2]int{0, 0},
 		Dilation:   [2]int{1, 1},
+		// The patch is not the network's image: it answers no row.
+		Illustrative: true,
 	}
 }
 
@@ -279,6 +282,9 @@ func cnnRowPart(l CNNLayer, cl compute.Layer, prev, expected []int) *Part {
 				[]int{l.OutChannels, prev[1] - k + 2*p, prev[2] - k + 2*p}, true)
 			add("kept-input-channels", fmt.Sprintf("The height and width are right, but a conv layer outputs one channel per filter: %d, not the %d channels it reads.", l.OutChannels, prev[0]),
 				[]int{prev[0], expected[1], expected[2]}, true)
+			add("channels-multiplied", fmt.Sprintf("You multiplied the channels, %d × %d. Each filter reaches through all %d input channels "+
+				"and adds them up into one output channel, so the output has one channel per filter: %d.", prev[0], l.OutChannels, prev[0], l.OutChannels),
+				[]int{prev[0] * l.OutChannels, expected[1], expected[2]}, true)
 			if p > 0 {
 				add("padding-one-side", "You added the padding once; it goes on both sides, so the formula has $2P$.",
 					[]int{l.OutChannels, prev[1] - k + p + 1, prev[2] - k + p + 1}, true)
@@ -310,26 +316,27 @@ func cnnRowPart(l CNNLayer, cl compute.Layer, prev, expected []int) *Part {
 		hints = []string{"Activations act on each number separately (softmax normalises across them); neither changes the shape."}
 		solution = []string{"An activation keeps the shape: " + shapeText(expected) + "."}
 	}
-	placeholder := "e.g. 8@32x32"
-	format := "Write C@H×W (like 12@48x48) for images, or one number for a flat vector."
-	if len(expected) == 1 {
-		placeholder = "e.g. 256"
+	if len(expected) == 3 {
+		add("forgot-channels", fmt.Sprintf("Height and width are right, but the shape has channels too: write C@H×W, with the %d channels first.", expected[0]),
+			[]int{expected[1], expected[2]}, true)
 	}
+	if l.Type == "MaxPool2d" || l.Type == "Conv2d" {
+		add("unchanged", "That is the shape before this layer. Work out what the layer does to it: "+
+			"the output-size formula for height and width, and the layer's own channel count.", prev, true)
+	}
+	format := "Write C@H×W (like {shape3}) for images, or one number (like {flat}) for a flat vector."
 	return &Part{
-		ID:          l.Row,
-		Label:       l.Row,
-		Prompt:      cnnOperation(l),
-		Kind:        KindShape,
-		Placeholder: placeholder,
-		Format:      format,
-		Hints:       hints,
-		Solution:    solution,
-		Answer:      shapeText(expected),
-		Input:       shapeText(expected),
-		Animation:   -1,
-		check: func(text string) Verdict {
-			return shapeCheck(expected, mistakes, "Check this layer's effect on the shape above it; the hints give the formula.")(text)
-		},
+		ID:        l.Row,
+		Label:     l.Row,
+		Prompt:    cnnOperation(l),
+		Kind:      KindShape,
+		Format:    format,
+		Hints:     hints,
+		Solution:  solution,
+		Answer:    shapeText(expected),
+		Input:     shapeText(expected),
+		Animation: -1,
+		check:     shapeCheck(expected, mistakes, "Check this layer's effect on the shape above it; the hints give the formula."),
 	}
 }
 
@@ -354,10 +361,8 @@ func followThrough(d CNNData, layers []compute.Layer, res compute.NetworkResult,
 		}
 		if vd.Status == StatusIncorrect && !prevRight && student != nil {
 			if own, ok := applyLayer(prevStudent, layers[i]); ok && slices.Equal(own, student) {
-				vd.Consistent = true
-				vd.Feedback = fmt.Sprintf("Consistent with your row above: from %s this layer gives %s. "+
-					"Fix the row above and this one follows (it should be %s).", shapeText(prevStudent), shapeText(own),
-					shapeText(res.Layers[i].OutputShape))
+				carryForward(vd, fmt.Sprintf("from your row above, %s, this layer gives %s, as you wrote.", shapeText(prevStudent), shapeText(own)),
+					"a row above")
 			}
 		}
 		switch {

@@ -41,11 +41,15 @@ type conceptQuestion struct {
 	// modelAnswer and checklist belong to self-check questions.
 	modelAnswer string
 	checklist   []string
+	// alts are other items on the same concept: seeds other than 0 draw
+	// one of the question and its alts, under the question's part ID.
+	alts []conceptQuestion
 }
 
 func cnnConcepts() *Exercise {
 	return &Exercise{
 		ID:           "cnn-concepts",
+		Domain:       "concept",
 		Title:        "CNN concepts",
 		Section:      "3.1",
 		SectionTitle: "Concepts",
@@ -65,6 +69,7 @@ func cnnConcepts() *Exercise {
 func rnnConcepts() *Exercise {
 	return &Exercise{
 		ID:           "rnn-concepts",
+		Domain:       "concept",
 		Title:        "RNN concepts",
 		Section:      "4.2",
 		SectionTitle: "Concepts",
@@ -76,8 +81,7 @@ func rnnConcepts() *Exercise {
 					"$\\mathbf{z}_t = W_{hh} \\mathbf{h}_{t-1} + W_{hx} \\mathbf{x}_t$, $\\mathbf{h}_t = \\psi(\\mathbf{z}_t)$, " +
 					"$\\mathbf{o}_t = W_{yh} \\mathbf{h}_t$, $\\hat{\\mathbf{y}}_t = \\sigma(\\mathbf{o}_t)$. " +
 					"Each choice question has exactly one right option; the last asks you to explain in your own words."},
-				{RNN: d.diagram(fmt.Sprintf("The sample RNN rolled up, and unrolled over %d time steps", d.Steps))},
-			})
+			}, d.diagram(fmt.Sprintf("The sample RNN rolled up, and unrolled over %d time steps", d.Steps)))
 		},
 	}
 }
@@ -85,10 +89,20 @@ func rnnConcepts() *Exercise {
 // conceptVariant builds the parts of a concept exercise. Seed 0 shows the
 // options in their written order; other seeds shuffle them (the IDs stay
 // the same, so answers and links do not depend on the order).
-func conceptVariant(seed uint64, rng *rand.Rand, qs []conceptQuestion, intro []Block) (*Variant, error) {
+//
+// diagram, when set, is drawn with the first part's worked solution, after
+// an attempt: it is what section 4.1.1 asks the student to draw.
+func conceptVariant(seed uint64, rng *rand.Rand, qs []conceptQuestion, intro []Block, diagram ...*RNNDiagram) (*Variant, error) {
 	data := ConceptsData{}
 	v := &Variant{Intro: intro}
 	for _, q := range qs {
+		if seed != 0 && len(q.alts) > 0 {
+			if k := rng.IntN(len(q.alts) + 1); k > 0 {
+				alt := q.alts[k-1]
+				alt.id = q.id
+				q = alt
+			}
+		}
 		opts := append([]conceptOption(nil), q.options...)
 		if seed != 0 {
 			rng.Shuffle(len(opts), func(i, j int) { opts[i], opts[j] = opts[j], opts[i] })
@@ -99,6 +113,9 @@ func conceptVariant(seed uint64, rng *rand.Rand, qs []conceptQuestion, intro []B
 		}
 		v.Parts = append(v.Parts, p)
 		data.Questions = append(data.Questions, ConceptQuestion{ID: q.id, Kind: string(q.kind), Options: optionIDs(p.Options)})
+	}
+	if len(diagram) > 0 && len(v.Parts) > 0 {
+		v.Parts[0].RNNDiagram = diagram[0]
 	}
 	v.Data = data
 	return v, nil
@@ -118,11 +135,15 @@ func conceptPart(q conceptQuestion, opts []conceptOption) (*Part, error) {
 	}
 	why := make(map[string]string)
 	var right, rightText []string
+	rightWhy := ""
 	for _, o := range opts {
 		p.Options = append(p.Options, Option{ID: o.id, Text: o.text})
 		if o.correct {
 			right = append(right, o.id)
 			rightText = append(rightText, o.text)
+			if o.why != "" && q.kind == KindSingleChoice {
+				rightWhy = o.why
+			}
 		} else {
 			why[o.id] = o.why
 		}
@@ -135,6 +156,17 @@ func conceptPart(q conceptQuestion, opts []conceptOption) (*Part, error) {
 		p.Placeholder = "choose one option"
 		p.Format = "Choose one option."
 		p.check = singleChoiceCheck(p.Options, right[0], why, "That is not it; read the hints and think again.")
+		if rightWhy != "" {
+			// The right option's explanation is the feedback for it.
+			inner := p.check
+			p.check = checker{fn: func(text string) Verdict {
+				vd := inner.check(text)
+				if vd.Status == StatusCorrect {
+					vd.Feedback = rightWhy
+				}
+				return vd
+			}}
+		}
 	case KindMultipleChoice:
 		if len(right) == 0 {
 			return nil, fmt.Errorf("question %s: a multiple-choice question needs a right option", q.id)
@@ -186,7 +218,8 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "learned-weights", correct: true,
-					text: "A small block of weights, a few pixels high and wide and as deep as the input has channels, that the layer slides over its input. Its values are learned during training, so it comes to respond to some local pattern."},
+					text: "A small block of learned weights that the layer slides over its input.",
+					why:  "Right: the filter is a few pixels high and wide and as deep as the input has channels, and training sets its values, so it comes to respond to some local pattern."},
 				{id: "fixed-detector",
 					text: "A fixed pattern designed by hand, such as an edge detector, chosen before training and never changed.",
 					why:  "Hand-made filters such as edge detectors are how image features were built before CNNs. In a convolutional layer the filter's entries are parameters that gradient descent updates like any other weight."},
@@ -197,6 +230,33 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 					text: "A cleaning step that removes noise or unwanted pixels from the image before it enters the network.",
 					why:  "A filter is part of the network, not a step in front of it: what it produces is the next layer's input, and it is trained together with the rest."},
 			},
+			alts: []conceptQuestion{{
+				label:  "Filters",
+				prompt: "Why can one filter of a convolutional layer detect the same pattern anywhere in an image?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "same-weights", correct: true,
+						text: "The layer uses the same filter weights at every position.",
+						why:  "Right: weight sharing. The numbers that respond to an edge at the top left are the very same numbers applied at the bottom right, so the pattern is found wherever it is."},
+					{id: "one-per-position",
+						text: "The layer learns a separate copy of the filter for every position of the image and trains the copies to agree.",
+						why:  "There are no copies: one set of weights is applied everywhere. Separate weights per position would be a locally connected layer, with far more parameters."},
+					{id: "pooling-first",
+						text: "Max-pooling runs before the filter and moves every pattern to the centre of the image.",
+						why:  "Pooling summarises windows; it moves nothing to the centre, and the filter would find the pattern without it."},
+					{id: "whole-image",
+						text: "The filter is as large as the image, so every pattern falls inside it at once.",
+						why:  "A filter is small (3×3, 17×17); it reaches the whole image only by being slid over it."},
+				},
+				hints: []string{
+					"What changes, and what stays the same, as the filter moves from one position to the next?",
+					"Count the sets of weights one filter has.",
+				},
+				solution: []string{
+					"The layer slides one filter over the input and uses the same weights at every position: weight sharing.",
+					"So a pattern the filter responds to is detected wherever it appears, and the layer needs only one small set of weights for it.",
+				},
+			}},
 			hints: []string{
 				"Ask yourself what gradient descent changes in a convolutional layer.",
 				"A filter is much smaller than the image, and one filter is used at every position.",
@@ -214,7 +274,8 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "sum-of-products", correct: true,
-					text: "It lays the filter on a patch of the input, multiplies each pair of overlapping entries, and adds up all the products (over every input channel), plus a bias."},
+					text: "It multiplies the overlapping entries pairwise and adds the products, plus a bias.",
+					why:  "Right: the filter lies on a patch of the input, each pair of overlapping entries is multiplied (over every input channel), and the sum plus the bias is one output value."},
 				{id: "max-of-window",
 					text: "It takes the largest value in the patch under the filter.",
 					why:  "That is max pooling, which has no weights at all. A convolution multiplies every entry of the patch by a filter weight and sums the products."},
@@ -225,6 +286,33 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 					text: "It multiplies each pair of overlapping entries and writes the products into the output as a small patch.",
 					why:  "The products are added together into a single number: one position of the filter gives exactly one output value."},
 			},
+			alts: []conceptQuestion{{
+				label:  "Convolution",
+				prompt: "A 3×3 filter slides over a single-channel 5×5 input. How many multiplications go into one output value?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "nine", correct: true,
+						text: "9: one per filter weight, then the products are added.",
+						why:  "Right: the filter lies on a 3×3 patch, each weight meets the input value under it, and the 9 products (plus the bias) add up to one output value."},
+					{id: "twenty-five",
+						text: "25: one for each value of the input.",
+						why:  "Only the 3×3 patch under the filter takes part in one output value; the rest of the input waits for other positions."},
+					{id: "three",
+						text: "3: one for each row of the filter, which meets one row of the input.",
+						why:  "Every entry of the filter is multiplied, not one per row: 3 × 3 = 9 products."},
+					{id: "eighty-one",
+						text: "81: each of the 9 filter weights times each of the 9 values of the patch.",
+						why:  "The entries are paired position by position, so each weight meets exactly one input value: 9 products, not 9 × 9."},
+				},
+				hints: []string{
+					"Picture the filter lying on the input: how many input values does it cover?",
+					"Each weight is paired with the one input value under it.",
+				},
+				solution: []string{
+					"One position of the filter covers a 3×3 patch of the input.",
+					"Each of the 9 weights is multiplied by the value under it, and the 9 products are added (with the bias): 9 multiplications per output value.",
+				},
+			}},
 			hints: []string{
 				"Picture the filter lying on top of the input: which numbers line up?",
 				"One position of the filter gives exactly one number in the output.",
@@ -276,7 +364,8 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "filters-set-channels", correct: true,
-					text: "Every filter spans all of its input's channels, and a convolutional layer has one filter per output channel; pooling and activations keep the channel count."},
+					text: "One per filter: each filter sums over all of the input's channels.",
+					why:  "Right: every filter reaches through all of its input's channels and adds them up into one output channel, so a convolutional layer has one output channel per filter; pooling and activations keep the channel count."},
 				{id: "one-per-input",
 					text: "Each input channel gets its own single-channel filter, so a convolutional layer always outputs as many channels as it receives.",
 					why: fmt.Sprintf("A convolutional layer chooses its number of output channels freely: it is the number of filters (%d in section 3.3, from %d input channels). Each filter reads every input channel at once.",
@@ -288,6 +377,33 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 					text: "A convolutional layer outputs the number of input channels times the number of filters.",
 					why:  "Each filter sums over all input channels and produces a single channel, so there are exactly as many output channels as filters."},
 			},
+			alts: []conceptQuestion{{
+				label:  "Channels",
+				prompt: "A convolutional layer reads a 16@32×32 tensor and has 8 filters of 3×3, with padding 1 and stride 1. What does it output?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "eight", correct: true,
+						text: "8@32×32",
+						why:  "Right: one output channel per filter, 8; and with padding 1 a 3×3 filter keeps the size: 32 − 3 + 2 + 1 = 32."},
+					{id: "sixteen",
+						text: "16@32×32, since a convolution keeps the channel count",
+						why:  "The output has one channel per filter, so 8; the 16 input channels are summed inside each filter."},
+					{id: "product",
+						text: "128@32×32, one channel for each pair of input channel and filter",
+						why:  "Each filter sums over all 16 input channels into a single output channel, so 8 filters give 8 channels, not 16 × 8."},
+					{id: "shrunk",
+						text: "8@30×30, since a 3×3 filter shrinks the image by 2",
+						why:  "Without padding it would; padding 1 adds a ring of zeros, so the size stays 32 − 3 + 2 + 1 = 32."},
+				},
+				hints: []string{
+					"How many channels does one filter produce, however many it reads?",
+					"Use $\\lfloor (W - K + 2P)/S \\rfloor + 1$ for the height and width.",
+				},
+				solution: []string{
+					"Each filter spans all 16 input channels and produces one output channel, so 8 filters give 8 channels.",
+					"Height and width: $\\lfloor (32 - 3 + 2 \\cdot 1)/1 \\rfloor + 1 = 32$. The output is 8@32×32.",
+				},
+			}},
 			hints: []string{
 				"How many channels does the output of a single filter have?",
 				"Pooling and activations treat each channel on its own.",
@@ -337,7 +453,8 @@ func rnnConceptQuestions() []conceptQuestion {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "cycle", correct: true,
-					text: "Its connections form a loop: the hidden state computed at one time step is fed back in at the next, so earlier inputs shape later computations. This suits inputs that arrive as a sequence."},
+					text: "Its hidden state is fed back in at the next time step.",
+					why:  "Right: the connections form a loop, so earlier inputs shape later computations, which suits inputs that arrive as a sequence."},
 				{id: "many-layers",
 					text: "It stacks the same kind of layer many times into a very deep feed-forward network.",
 					why:  "Stacking layers makes a network deep, not recurrent. What makes it recurrent is the loop in time: a state carried from one step to the next."},
@@ -348,6 +465,33 @@ func rnnConceptQuestions() []conceptQuestion {
 					text: "It reads the whole sequence at once as one long vector of fixed length.",
 					why:  "An RNN reads one element per time step and updates its hidden state each time, which is also why it can handle sequences of any length."},
 			},
+			alts: []conceptQuestion{{
+				label:  "What an RNN is for",
+				prompt: "Which kind of data is a recurrent neural network designed for?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "sequences", correct: true,
+						text: "Sequences, where the order of the inputs matters.",
+						why:  "Right: the hidden state carries what came before into each new step, so an RNN can use the order of its inputs."},
+					{id: "single-images",
+						text: "Single images of a fixed size, one at a time, with no order between them.",
+						why:  "A CNN or a fully connected network suits those; an RNN's loop only helps when inputs come one after another."},
+					{id: "independent-rows",
+						text: "Tables of independent rows, each of which is predicted on its own.",
+						why:  "Independent rows have nothing to remember from one to the next, so the hidden state would carry nothing useful."},
+					{id: "text-only",
+						text: "Text only: the recurrence works on words and on nothing else.",
+						why:  "Any sequence works: audio, sensor readings, prices, video frames. Text is a common one, not the only one."},
+				},
+				hints: []string{
+					"What does the hidden state carry from one step to the next?",
+					"When is that worth carrying?",
+				},
+				solution: []string{
+					"An RNN feeds its hidden state back in at every step, so each output can depend on all earlier inputs.",
+					"That suits data that arrives as a sequence, in an order that matters: text, speech, time series.",
+				},
+			}},
 			hints: []string{
 				"Look at the arrow labelled $W_{hh}$ in the rolled diagram.",
 				"Besides $\\mathbf{x}_t$, what else does $\\mathbf{z}_t$ depend on?",
@@ -365,7 +509,8 @@ func rnnConceptQuestions() []conceptQuestion {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "two-weight-sets", correct: true,
-					text: "With two sets of weights: $W_{hx}$ for the current input and $W_{hh}$ for the unit's own output at the previous step. The two products are added and passed through $\\psi$."},
+					text: "$W_{hx}$ weighs the input, $W_{hh}$ the previous state; the sum goes through $\\psi$.",
+					why:  "Right: the two products $W_{hx} \\mathbf{x}_t$ and $W_{hh} \\mathbf{h}_{t-1}$ are added and passed through $\\psi$ to give $\\mathbf{h}_t$."},
 				{id: "output-fed-back",
 					text: "It feeds the previous prediction $\\hat{\\mathbf{y}}_{t-1}$ back in through $W_{yh}$.",
 					why:  "In this network it is the hidden state, not the prediction, that is fed back, and it goes through $W_{hh}$. $W_{yh}$ only maps $\\mathbf{h}_t$ to the output $\\mathbf{o}_t$."},
@@ -377,6 +522,33 @@ func rnnConceptQuestions() []conceptQuestion {
 					text: "It uses a new set of weights at every time step, learned separately for each position in the sequence.",
 					why:  "The same $W_{hx}$ and $W_{hh}$ are used at every step. Sharing them is what lets one network read sequences of any length."},
 			},
+			alts: []conceptQuestion{{
+				label:  "Shared weights over time",
+				prompt: "In the recitation's RNN, which weight matrices are used at time step 3?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "same", correct: true,
+						text: "The same $W_{hx}$, $W_{hh}$ and $W_{yh}$ as at every step.",
+						why:  "Right: the weights are shared across time; the unrolled drawing repeats one cell, so each weight counts once."},
+					{id: "own-set",
+						text: "A third set of $W_{hx}$, $W_{hh}$ and $W_{yh}$, learned for step 3 alone.",
+						why:  "There is one set of weights for all steps; that is why an RNN can run on sequences of any length."},
+					{id: "only-whh",
+						text: "Only $W_{hh}$, since the input was all read at step 1.",
+						why:  "Every step reads its own input $\\mathbf{x}_3$ through $W_{hx}$ and produces its output through $W_{yh}$."},
+					{id: "no-whh",
+						text: "$W_{hx}$ and $W_{yh}$ only: $W_{hh}$ is used once, between steps 1 and 2.",
+						why:  "$W_{hh}$ carries the state from every step to the next, so it is used at every step."},
+				},
+				hints: []string{
+					"Look at the equations: does any matrix carry a time index?",
+					"How would the network handle a sequence longer than any it was trained on?",
+				},
+				solution: []string{
+					"The equations use $W_{hx}$, $W_{hh}$ and $W_{yh}$ with no time index: the same matrices act at every step.",
+					"At step 3: $\\mathbf{z}_3 = W_{hh} \\mathbf{h}_2 + W_{hx} \\mathbf{x}_3$ and $\\mathbf{o}_3 = W_{yh} \\mathbf{h}_3$.",
+				},
+			}},
 			hints: []string{
 				"Count the weight matrices in the formula for $\\mathbf{z}_t$.",
 				"Which matrix multiplies $\\mathbf{x}_t$, and which multiplies $\\mathbf{h}_{t-1}$?",
@@ -394,7 +566,8 @@ func rnnConceptQuestions() []conceptQuestion {
 			kind:   KindSingleChoice,
 			options: []conceptOption{
 				{id: "bptt", correct: true,
-					text: "Unroll the network over the time steps and apply ordinary backpropagation (the chain rule) to the unrolled graph; since the same weights appear at every step, their gradients from all steps are added up. This is backpropagation through time."},
+					text: "Backpropagation through the unrolled network, adding each weight's gradients over the steps.",
+					why:  "Right: this is backpropagation through time. Unrolled, the network is an ordinary graph, and since the same weights appear at every step, their gradients from all steps are added up."},
 				{id: "independent-copies",
 					text: "Each time step's copy of the weights is updated on its own, so after training every step has its own weights.",
 					why:  "The copies in the unrolled graph are one and the same matrix. Each matrix gets a single update that adds up the gradients from every step where it appears."},
@@ -405,6 +578,33 @@ func rnnConceptQuestions() []conceptQuestion {
 					text: "The loop makes the chain rule impossible, so RNNs are trained without gradients, for example by random search.",
 					why:  "Over a sequence of finite length, unrolling turns the loop into an ordinary feed-forward graph, so the chain rule applies as usual."},
 			},
+			alts: []conceptQuestion{{
+				label:  "The gradient of a shared weight",
+				prompt: "In backpropagation through time, how is the gradient of $W_{hh}$ formed?",
+				kind:   KindSingleChoice,
+				options: []conceptOption{
+					{id: "sum", correct: true,
+						text: "By adding its gradients from every time step.",
+						why:  "Right: $W_{hh}$ appears once per step in the unrolled network, and the chain rule adds the contributions of all its uses."},
+					{id: "last-only",
+						text: "From the last time step only, since that is where the loss is computed.",
+						why:  "The loss usually has a term at every step, and even a loss at the last step depends on $W_{hh}$ through every earlier step."},
+					{id: "per-step",
+						text: "Separately for each step, giving each step its own updated copy of $W_{hh}$.",
+						why:  "There is one $W_{hh}$, shared by all steps; the contributions of the steps add up into one update."},
+					{id: "fixed",
+						text: "It has none: recurrent weights are fixed at the start and never trained.",
+						why:  "$W_{hh}$ is a parameter like the others; gradient descent updates it."},
+				},
+				hints: []string{
+					"Unroll the network: how many times does $W_{hh}$ appear?",
+					"When one weight is used in several places, what does the chain rule do with the gradients?",
+				},
+				solution: []string{
+					"Unrolled over $T$ steps, the network uses $W_{hh}$ at every step.",
+					"The gradient of the loss with respect to $W_{hh}$ is the sum of the gradients through each use: backpropagation through time.",
+				},
+			}},
 			hints: []string{
 				"Draw the network unrolled over three time steps. What kind of network is that?",
 				"Which weights appear in several places of the unrolled graph?",

@@ -24,6 +24,7 @@ type ConvSetting struct {
 func convByHand() *Exercise {
 	return &Exercise{
 		ID:           "conv-by-hand",
+		Domain:       "conv",
 		Title:        "Convolution by hand",
 		Section:      "3.2",
 		SectionTitle: "Dance Dance Convolution",
@@ -98,7 +99,17 @@ func drawConvByHand(rng *rand.Rand) (image, filter [][]float64, first, second Co
 	image = randomMatrix(rng, h, w, -5, 9)
 	for {
 		filter = randomMatrix(rng, k, k, -2, 2)
-		if !slices.EqualFunc(filter, flipped(filter), slices.Equal) {
+		// A filter of mostly zeros makes a dull product; at most one zero
+		// in a 2×2 filter, three in a 3×3.
+		zeros := 0
+		for _, row := range filter {
+			for _, x := range row {
+				if x == 0 {
+					zeros++
+				}
+			}
+		}
+		if zeros <= (k*k-1)/2-boolInt(k == 3) && !slices.EqualFunc(filter, flipped(filter), slices.Equal) {
 			break
 		}
 	}
@@ -135,6 +146,13 @@ func drawConvByHand(rng *rand.Rand) (image, filter [][]float64, first, second Co
 	return image, filter, first, second, askMatrix
 }
 
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func settingWords(c ConvSetting) string {
 	pad := "no padding"
 	if c.Padding > 0 {
@@ -156,7 +174,19 @@ func convDimsPart(id string, image, filter [][]float64, c ConvSetting, anim int)
 		feedback: "You left out the +1 in the output-size formula. The first position of the filter counts too: $\\lfloor (W - K + 2P)/S \\rfloor + 1$.",
 		value:    []int{size(h, 2*c.Padding, c.Stride, 0), size(w, 2*c.Padding, c.Stride, 0)},
 	}}
+	mistakes = append(mistakes, mistake[[]int]{
+		id: "input-size",
+		feedback: fmt.Sprintf("That is the size of the image, %d×%d. The output has one cell per position the filter can take, "+
+			"which the output-size formula counts.", h, w),
+		value: []int{h, w},
+	})
 	if c.Padding > 0 {
+		mistakes = append(mistakes, mistake[[]int]{
+			id: "forgot-padding",
+			feedback: fmt.Sprintf("That is the size without padding. Padding %d adds %d rows of zeros at the top and bottom and %d columns "+
+				"at the left and right, so the filter has more positions: use $P = %d$ in the formula.", c.Padding, c.Padding, c.Padding, c.Padding),
+			value: []int{size(h, 0, c.Stride, 1), size(w, 0, c.Stride, 1)},
+		})
 		mistakes = append(mistakes, mistake[[]int]{
 			id: "padding-one-side",
 			feedback: fmt.Sprintf("You added the padding once. Padding %d puts %d rows of zeros on the top and %d on the bottom "+
@@ -172,12 +202,11 @@ func convDimsPart(id string, image, filter [][]float64, c ConvSetting, anim int)
 		})
 	}
 	return &Part{
-		ID:          id,
-		Label:       "Output size (" + settingWords(c) + ")",
-		Prompt:      fmt.Sprintf("With %s, what are the dimensions of the output?", settingWords(c)),
-		Kind:        KindShape,
-		Placeholder: "e.g. 3x3",
-		Format:      "Write height × width, like 3x3 or 3×3.",
+		ID:     id,
+		Label:  "Output size (" + settingWords(c) + ")",
+		Prompt: fmt.Sprintf("With %s, what are the dimensions of the output?", settingWords(c)),
+		Kind:   KindShape,
+		Format: "Write height × width, like {example} or {example2}.",
 		Hints: []string{
 			"Use the output-size formula on each axis: $W_{out} = \\lfloor (W_{in} - K + 2P) / S \\rfloor + 1$.",
 			fmt.Sprintf("Here $W_{in} = %d$ (height %d), $K = %d$, $P = %d$, $S = %d$.", w, h, k, c.Padding, c.Stride),
@@ -191,10 +220,8 @@ func convDimsPart(id string, image, filter [][]float64, c ConvSetting, anim int)
 		Answer:    fmt.Sprintf("%d×%d", expected[0], expected[1]),
 		Input:     fmt.Sprintf("%dx%d", expected[0], expected[1]),
 		Animation: anim,
-		check: func(text string) Verdict {
-			return shapeCheck(expected, mistakes, "Count how many positions the filter can take down and across: "+
-				"use the output-size formula on each axis.")(text)
-		},
+		check: shapeCheck(expected, mistakes, "Count how many positions the filter can take down and across: "+
+			"use the output-size formula on each axis."),
 	}, nil
 }
 
@@ -224,9 +251,9 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 	}
 	padNote := ""
 	if c.Padding > 0 {
-		padNote = fmt.Sprintf(" In the image padded with %d ring(s) of zeros it", c.Padding)
+		padNote = fmt.Sprintf("In the image padded with %d %s of zeros, the window", c.Padding, plural(c.Padding, "ring", "rings"))
 	} else {
-		padNote = " It"
+		padNote = "The window"
 	}
 	mistakes := []mistake[int64]{{
 		id: "flipped-kernel",
@@ -234,22 +261,46 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 			"multiply each image value by the filter value in the same position, without rotating the filter.",
 		value: int64(flip.Value),
 	}}
+	if c.Padding > 0 {
+		// Forgetting the padding puts the window at the same edge of the
+		// unpadded output: the corner cell becomes the unpadded corner.
+		outH := (len(image)-len(filter))/c.Stride + 1
+		outW := (len(image[0])-len(filter[0]))/c.Stride + 1
+		pOutH := (len(image)+2*c.Padding-len(filter))/c.Stride + 1
+		pOutW := (len(image[0])+2*c.Padding-len(filter[0]))/c.Stride + 1
+		edge := func(i, n, m int) int {
+			if i == n-1 {
+				return m - 1
+			}
+			return min(i, m-1)
+		}
+		unpadded, err := convStep(image, filter, c.Stride, 0, edge(c.Cell[0], pOutH, outH), edge(c.Cell[1], pOutW, outW))
+		if err != nil {
+			return nil, err
+		}
+		mistakes = append(mistakes, mistake[int64]{
+			id: "forgot-padding",
+			feedback: fmt.Sprintf("That is the value at the same edge of the output without padding. With padding %d the image is "+
+				"surrounded by zeros first, so this cell's window hangs over the border and covers some of those zeros.", c.Padding),
+			value: int64(unpadded.Value),
+		})
+	}
 	return &Part{
-		ID:          id,
-		Label:       "Output value (" + settingWords(c) + ")",
-		Prompt:      fmt.Sprintf("With %s, what is the value %s?", settingWords(c), where),
-		Kind:        KindInteger,
-		Placeholder: "e.g. -5",
-		Format:      "A whole number; a minus sign is fine.",
+		ID:     id,
+		Label:  "Output value (" + settingWords(c) + ")",
+		Prompt: fmt.Sprintf("With %s, what is the value %s?", settingWords(c), where),
+		Kind:   KindInteger,
+		Format: "A whole number; a minus sign is fine, like {example}.",
 		Hints: []string{
-			fmt.Sprintf("Find the window first: output cell (%d, %d) starts at row %d, column %d of the padded image (counting from 0), because each step moves the filter by the stride.",
-				c.Cell[0], c.Cell[1], win.Row, win.Col),
+			fmt.Sprintf("Find the window first: the output cell in row %d, column %d starts at row %d, column %d of the %s image "+
+				"(counting from 1 at the top left, as in the question), because each step moves the filter by the stride.",
+				c.Cell[0]+1, c.Cell[1]+1, win.Row+1, win.Col+1, map[bool]string{true: "padded", false: "input"}[c.Padding > 0]),
 			"Do not flip the filter: pair each image value with the filter value in the same position.",
 			fmt.Sprintf("The window holds $%s$; multiply it element-wise with the filter and add the products.", matrixText(window)),
 		},
 		Solution: []string{
-			fmt.Sprintf("%s covers rows %d–%d and columns %d–%d (counting from 0) and holds $%s$.",
-				padNote, win.Row, win.Row+win.Height-1, win.Col, win.Col+win.Width-1, matrixText(window)),
+			fmt.Sprintf("%s covers rows %d–%d and columns %d–%d (counting from 1) and holds $%s$.",
+				padNote, win.Row+1, win.Row+win.Height, win.Col+1, win.Col+win.Width, matrixText(window)),
 			"Multiply element-wise with the filter and add: $" + traceArithmetic(st) + "$.",
 		},
 		Answer:    num(st.Value),
@@ -274,7 +325,7 @@ func convMatrixPart(id string, image, filter [][]float64, c ConvSetting, anim in
 		Label:       "Whole output (" + settingWords(c) + ")",
 		Prompt:      fmt.Sprintf("With %s, write out the whole output.", settingWords(c)),
 		Kind:        KindMatrix,
-		Placeholder: "one row per line, e.g. 1 2; 3 4",
+		Placeholder: "one row per line, e.g. {example}",
 		Format:      "One row per line (or rows separated by semicolons), numbers separated by spaces or commas.",
 		Rows:        len(out), Cols: len(out[0]),
 		Hints: []string{

@@ -22,6 +22,7 @@ type ConvOutputSizeData struct {
 func convOutputSize() *Exercise {
 	return &Exercise{
 		ID:           "conv-output-size",
+		Domain:       "size",
 		Title:        "Output size of a convolution",
 		Section:      "3.1",
 		SectionTitle: "Concepts",
@@ -140,7 +141,7 @@ func generateConvOutputSize(seed uint64, rng *rand.Rand) (*Variant, error) {
 	d := ConvOutputSizeData{InputWidth: 64, Kernel: 17, Padding: 0, Stride: 1, Dilation: 1}
 	if seed != 0 {
 		var err error
-		if d, err = drawConvOutputSize(rng); err != nil {
+		if d, err = drawConvOutputSize(rng, seed%10 == 9); err != nil {
 			return nil, err
 		}
 	}
@@ -148,14 +149,20 @@ func generateConvOutputSize(seed uint64, rng *rand.Rand) (*Variant, error) {
 }
 
 // drawConvOutputSize draws one of three kinds of variant: one whose stride
-// divides evenly, one that needs the floor, and one with dilation. Every
-// mistake that applies must lead to its own number, so each can be named.
-func drawConvOutputSize(rng *rand.Rand) (ConvOutputSizeData, error) {
-	kind := rng.IntN(3)
+// divides evenly, one that needs the floor, and, when beyond is set, one
+// with dilation, which the recitation does not cover (one seed in ten; the
+// page says it goes beyond). A 1-wide filter is never drawn: it has no
+// "+1" to forget. Every mistake that applies must lead to its own number,
+// so each can be named.
+func drawConvOutputSize(rng *rand.Rand, beyond bool) (ConvOutputSizeData, error) {
+	kind := rng.IntN(2)
+	if beyond {
+		kind = 2
+	}
 	for attempt := 0; attempt < 10000; attempt++ {
 		d := ConvOutputSizeData{
 			InputWidth: []int{7, 8, 10, 12, 15, 16, 20, 28, 32, 37, 50, 64, 100, 128, 224}[rng.IntN(15)],
-			Kernel:     []int{1, 2, 3, 4, 5, 7, 9, 11}[rng.IntN(8)],
+			Kernel:     []int{2, 3, 4, 5, 7, 9, 11}[rng.IntN(7)],
 			Stride:     1 + rng.IntN(4),
 			Dilation:   1,
 		}
@@ -238,7 +245,8 @@ func buildConvOutputSizeVariant(d ConvOutputSizeData, recitation bool) (*Variant
 		"The width of the output follows from four numbers: the input width $W_{in}$, the filter width $K$, " +
 		"the padding $P$ added to each side, and the stride $S$."}}
 	if dilated {
-		v.Intro = append(v.Intro, Block{Text: "This filter is also dilated: with dilation $D$ its $K$ taps are spaced $D$ columns apart " +
+		v.Intro = append(v.Intro, Block{Text: "Beyond the recitation: this variant adds dilation, which section 3 does not cover. " +
+			"This filter is dilated: with dilation $D$ its $K$ taps are spaced $D$ columns apart " +
 			"instead of sitting next to each other, so it reaches further without more weights."})
 	}
 	if recitation {
@@ -310,17 +318,16 @@ func convWidthPart(d ConvOutputSizeData, out int, ms []mistake[int64]) *Part {
 			"and a filter that sticks out past the padding produces no output.", room/s, short, plural(short, "column", "columns")))
 	}
 	return &Part{
-		ID:          "output-width",
-		Label:       "Output width",
-		Prompt:      prompt,
-		Kind:        KindInteger,
-		Placeholder: "e.g. 12",
-		Format:      "A whole number, exact.",
-		Hints:       hints,
-		Solution:    solution,
-		Answer:      fmt.Sprint(out),
-		Input:       fmt.Sprint(out),
-		Animation:   -1,
+		ID:        "output-width",
+		Label:     "Output width",
+		Prompt:    prompt,
+		Kind:      KindInteger,
+		Format:    "A whole number, exact, like {example}.",
+		Hints:     hints,
+		Solution:  solution,
+		Answer:    fmt.Sprint(out),
+		Input:     fmt.Sprint(out),
+		Animation: -1,
 		check: integerCheck(int64(out), ms,
 			"Count the positions where the filter fits entirely in the padded input; the hints give the formula."),
 	}

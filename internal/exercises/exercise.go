@@ -64,6 +64,9 @@ type Exercise struct {
 	Summary string
 	// Beyond marks exercises that go beyond the recitation itself.
 	Beyond bool
+	// Domain is the first half of the exercise's diagnosis codes, like
+	// "conv" in "conv.flipped-kernel". Codes are public and stable.
+	Domain string
 	// generate builds the variant for a seed; it must succeed for every
 	// seed from 0 to MaxSeed.
 	generate func(seed uint64, rng *rand.Rand) (*Variant, error)
@@ -87,6 +90,10 @@ func (e *Exercise) Variant(seed uint64) (*Variant, error) {
 	}
 	v.Exercise = e
 	v.Seed = seed
+	for _, p := range v.Parts {
+		p.domain = e.Domain
+	}
+	v.setExamples()
 	return v, nil
 }
 
@@ -160,7 +167,13 @@ type Part struct {
 	// RNNDiagram, when set, is drawn with the worked solution.
 	RNNDiagram *RNNDiagram
 
-	check func(text string) Verdict
+	check checker
+	// example is an answer of the part's kind that is no answer of the
+	// variant, for format lines and parse errors (see examples.go).
+	example string
+	// domain prefixes the part's diagnosis codes ("conv" makes
+	// "conv.flipped-kernel"); Exercise.Variant sets it.
+	domain string
 	// mathReadAs marks a part whose read-as echo is a formula although
 	// its kind is not (a shape whose dimensions are formulas).
 	mathReadAs bool
@@ -185,6 +198,18 @@ type Animation struct {
 	// KernelSize is the pooling window; Stride, Padding, Dilation are
 	// [height, width].
 	KernelSize, Stride, Padding, Dilation [2]int
+	// Illustrative marks an animation on made-up data (a patch that only
+	// shows how a layer works): it gives no answer away, so it is shown
+	// before any attempt. Any other animation shows the answers of the
+	// parts that replay it and opens only once they are attempted.
+	Illustrative bool
+}
+
+// Attempted reports whether a verdict counts as an attempt: a readable
+// answer, right or wrong. Attempts and explicit reveals open a part's
+// worked solution and the replays that would show its answer.
+func (vd Verdict) Attempted() bool {
+	return vd.Status == StatusCorrect || vd.Status == StatusIncorrect || vd.Status == StatusRevealed
 }
 
 // Block is one element of a prompt: a paragraph, a grid of numbers, a table
@@ -242,23 +267,37 @@ type Verdict struct {
 	Feedback string
 	// ReadAs says how the answer was read ("read as 12 channels of 48×48").
 	ReadAs string
-	// Mistake is the identifier of the diagnosed mistake, if any.
+	// Mistake is the stable code of the diagnosed mistake, if any, like
+	// "conv.flipped-kernel": the exercise's domain, a dot, the mistake.
 	Mistake string
+	// Mistakes lists every code the answer fits when it fits several; the
+	// first is Mistake.
+	Mistakes []string
 	// Consistent marks an answer that is wrong but follows correctly from
-	// the student's own wrong answer to an earlier part.
+	// the student's own wrong answer to an earlier part; it earns full
+	// credit for the step the part asks for.
 	Consistent bool
+	// Credit is the part's score, from 0 to 1: 1 for a right answer and
+	// for a right step from a wrong earlier answer, 0 otherwise.
+	Credit float64
 	// WrongCells lists [row, col] of wrong cells of a right-sized matrix.
 	WrongCells [][2]int
 	// Got is the student's value of the first wrong cell, when there is one.
 	Got *float64
+	// unreadable is the parser's message for an answer it could not read.
+	unreadable string
 }
 
 // Result is the outcome of checking a whole variant.
 type Result struct {
 	Parts map[string]Verdict
-	// Score counts correct parts among those Stride checks; Max counts the
-	// parts it checks (self-check parts are marked by the student).
-	Score, Max int
+	// Score adds up the credit of the parts Stride checks; Max counts those
+	// parts (self-check parts are marked by the student). Correct counts
+	// the right answers and Carried the parts credited as right steps from
+	// a wrong earlier answer, so Score = Correct + Carried.
+	Score            float64
+	Max              int
+	Correct, Carried int
 }
 
 // Part returns the part with the given ID.
@@ -318,9 +357,18 @@ func (v *Variant) Check(answers map[string]string) (Result, error) {
 			continue
 		}
 		res.Max++
-		if vd.Status == StatusCorrect {
-			res.Score++
+		switch {
+		case vd.Status == StatusCorrect:
+			vd.Credit = 1
+			res.Correct++
+		case vd.Consistent:
+			vd.Credit = 1
+			res.Carried++
+		default:
+			vd.Credit = 0
 		}
+		res.Parts[p.ID] = vd
+		res.Score += vd.Credit
 	}
 	return res, nil
 }
@@ -333,7 +381,23 @@ func (p *Part) Check(text string) Verdict {
 	if len(text) > maxAnswerBytes {
 		return Verdict{Status: StatusInvalid, Feedback: fmt.Sprintf("This answer is longer than %d characters; it cannot be an answer to this part.", maxAnswerBytes)}
 	}
-	vd := p.check(text)
+	vd := p.check.check(text)
+	if vd.unreadable != "" {
+		// The parser's words, then how to write an answer to this part.
+		vd.Feedback = "Stride could not read this answer: " + vd.unreadable + "."
+		if p.example != "" {
+			vd.Feedback += " Write it like " + p.example + "."
+		}
+		vd.Feedback += " It does not count as an attempt."
+	}
+	if vd.Mistake != "" {
+		vd.Mistake = p.code(vd.Mistake)
+		codes := make([]string, len(vd.Mistakes))
+		for i, c := range vd.Mistakes {
+			codes[i] = p.code(c)
+		}
+		vd.Mistakes = codes
+	}
 	if p.Kind == KindFormula || p.mathReadAs {
 		vd.ReadAs = mathReadAs(vd.ReadAs)
 	}
@@ -348,6 +412,14 @@ func mathReadAs(s string) string {
 		return "read as $" + rest + "$"
 	}
 	return s
+}
+
+// code turns a checker's mistake ID into the part's stable diagnosis code.
+func (p *Part) code(id string) string {
+	if p.domain == "" || strings.Contains(id, ".") {
+		return id
+	}
+	return p.domain + "." + id
 }
 
 func isBlank(s string) bool {
@@ -367,9 +439,7 @@ func invalid(err error) Verdict {
 	msg := err.Error()
 	if asParseError(err, &pe) {
 		msg = pe.Message
-		if pe.Expected != "" {
-			msg += ". Expected " + pe.Expected + "."
-		}
 	}
-	return Verdict{Status: StatusInvalid, Feedback: "Stride could not read this answer: " + msg + " It does not count as an attempt."}
+	// Part.Check writes the feedback, with an example for the part.
+	return Verdict{Status: StatusInvalid, unreadable: msg}
 }

@@ -119,6 +119,41 @@ func (d RNNForwardData) worthDoing() bool {
 			}
 		}
 	}
+	// No dead hidden unit: one that is 0 at both steps hides slips.
+	for i := range h1 {
+		if h1[i] == 0 && h2[i] == 0 {
+			return false
+		}
+	}
+	// Every slip must be told apart: its answer differs from the right
+	// one and from every other slip's.
+	ms, err := forwardMistakes(d)
+	if err != nil {
+		return false
+	}
+	want := map[string][]float64{"h-1": h1, "h-2": h2, "o-2": o2}
+	for part, list := range ms {
+		seen := [][]float64{want[part]}
+		w := want[part]
+		for i := range w {
+			for j := i + 1; j < len(w); j++ {
+				if w[i] != w[j] {
+					// Two entries swapped is a slip of its own.
+					sw := slices.Clone(w)
+					sw[i], sw[j] = sw[j], sw[i]
+					seen = append(seen, sw)
+				}
+			}
+		}
+		for _, m := range list {
+			for _, s := range seen {
+				if slices.Equal(m.value[0], s) {
+					return false
+				}
+			}
+			seen = append(seen, m.value[0])
+		}
+	}
 	return true
 }
 
@@ -199,6 +234,7 @@ func rnnMatVecArithmetic(w [][]float64, v []float64) (string, error) {
 func rnnForward() *Exercise {
 	return &Exercise{
 		ID:           "rnn-forward",
+		Domain:       "rnn",
 		Title:        "RNN forward pass by hand",
 		Section:      "4.1",
 		SectionTitle: "Sample RNN",
@@ -282,7 +318,8 @@ func forwardIntro(d RNNForwardData) []Block {
 		{Grid: &Grid{Label: "$W_{yh}$", Cells: d.WYh}},
 		{Grid: &Grid{Label: "$\\mathbf{x}_1$", Cells: column(d.X[0])}},
 		{Grid: &Grid{Label: "$\\mathbf{x}_2$", Cells: column(d.X[1])}},
-		{RNN: d.diagram("The network rolled up, and unrolled over the two time steps")},
+		// The diagram comes with the worked solution (see o-2): drawing
+		// the rolled network is a task of its own.
 	}
 }
 
@@ -370,21 +407,78 @@ func forwardMistakes(d RNNForwardData) (map[string][]mistake[[][]float64], error
 
 // rnnVectorCheck checks a vector answered as a row; a column of the right
 // length is accepted too, since vectors are columns in the math.
-func rnnVectorCheck(expected []float64, mistakes []mistake[[][]float64], generic string) func(string) Verdict {
+//
+// Entries in the wrong places are diagnosed too: two entries swapped is
+// "swapped-entries", usually a row of W paired with the wrong entry.
+func rnnVectorCheck(expected []float64, mistakes []mistake[[][]float64], generic string) checker {
 	inner := matrixCheck([][]float64{expected}, mistakes, generic)
-	return func(text string) Verdict {
+	judge := func(vec []float64, text string) Verdict {
+		vd := inner.check(text)
+		if vd.Status != StatusIncorrect || len(vec) != len(expected) {
+			return vd
+		}
+		if i, j, ok := swappedPair(vec, expected); ok {
+			fb := fmt.Sprintf("Entries %d and %d are the right numbers in each other's places. Entry $i$ of $W \\mathbf{v}$ "+
+				"comes from row $i$ of $W$: keep each row's result in its own place.", i+1, j+1)
+			if vd.Mistake == "" {
+				vd.Mistake, vd.Feedback = "swapped-entries", fb
+			} else {
+				vd.Feedback += " Or: " + fb
+			}
+			vd.Mistakes = append(vd.Mistakes, "swapped-entries")
+		}
+		return vd
+	}
+	examples := inner.examples
+	for i := range expected {
+		for j := i + 1; j < len(expected); j++ {
+			if expected[i] != expected[j] && len(examples) == len(inner.examples) {
+				sw := slices.Clone(expected)
+				sw[i], sw[j] = sw[j], sw[i]
+				examples = append(examples, example{code: "swapped-entries", input: rnnVecText(sw)})
+			}
+		}
+	}
+	return checker{examples: examples, fn: func(text string) Verdict {
 		m, err := answer.ParseMatrix(text)
-		if err == nil && len(expected) > 1 && len(m.Rows) == len(expected) && len(m.Rows[0]) == 1 {
+		if err != nil {
+			return inner.check(text)
+		}
+		if len(expected) > 1 && len(m.Rows) == len(expected) && len(m.Rows[0]) == 1 {
 			col := make([]float64, len(m.Rows))
 			for i, r := range m.Rows {
 				col[i] = r[0]
 			}
-			vd := inner(rnnVecText(col))
+			vd := judge(col, rnnVecText(col))
 			vd.ReadAs = "read as the column vector " + rnnVecText(col)
 			return vd
 		}
-		return inner(text)
+		if len(m.Rows) == 1 {
+			vd := judge(m.Rows[0], text)
+			if vd.ReadAs != "" {
+				vd.ReadAs = "read as the vector " + rnnVecText(m.Rows[0])
+			}
+			return vd
+		}
+		return inner.check(text)
+	}}
+}
+
+// swappedPair reports whether got is want with exactly two different
+// entries exchanged, and which.
+func swappedPair(got, want []float64) (i, j int, ok bool) {
+	var diff []int
+	for k := range want {
+		if math.Abs(got[k]-want[k]) > 1e-9*math.Max(1, math.Abs(want[k])) {
+			diff = append(diff, k)
+		}
 	}
+	if len(diff) != 2 {
+		return 0, 0, false
+	}
+	a, b := diff[0], diff[1]
+	near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-9*math.Max(1, math.Abs(y)) }
+	return a, b, near(got[a], want[b]) && near(got[b], want[a])
 }
 
 func forwardActivationStep(d RNNForwardData, t int, z, h []float64) string {
@@ -444,13 +538,12 @@ func forwardHiddenPart(d RNNForwardData, steps []compute.RNNStep, t int, mistake
 		}
 	}
 	return &Part{
-		ID:          fmt.Sprintf("h-%d", n),
-		Label:       fmt.Sprintf("Hidden state $\\mathbf{h}_%d$", n),
-		Prompt:      fmt.Sprintf("What is the hidden state $\\mathbf{h}_%d$?", n),
-		Kind:        KindMatrix,
-		Placeholder: "e.g. 3 -1",
-		Format:      "Write the entries in order, separated by spaces or commas, like 3 -1 or [3, -1].",
-		Rows:        1, Cols: len(st.H),
+		ID:     fmt.Sprintf("h-%d", n),
+		Label:  fmt.Sprintf("Hidden state $\\mathbf{h}_%d$", n),
+		Prompt: fmt.Sprintf("What is the hidden state $\\mathbf{h}_%d$? (Vectors are columns, multiplied from the left: $W \\mathbf{v}$.)", n),
+		Kind:   KindMatrix,
+		Format: "Write the entries in order, separated by spaces or commas, like {example} or {example2}.",
+		Rows:   1, Cols: len(st.H),
 		Hints:     hints,
 		Solution:  solution,
 		Answer:    fmt.Sprintf("$\\mathbf{h}_%d = %s$", n, rnnVecText(st.H)),
@@ -467,13 +560,12 @@ func forwardOutputPart(d RNNForwardData, steps []compute.RNNStep, mistakes []mis
 		return nil, err
 	}
 	return &Part{
-		ID:          "o-2",
-		Label:       "Output $\\mathbf{o}_2$",
-		Prompt:      "What is the output $\\mathbf{o}_2$ (which here equals $\\hat{\\mathbf{y}}_2$)?",
-		Kind:        KindMatrix,
-		Placeholder: "e.g. 4 -2",
-		Format:      "Write the entries in order, separated by spaces or commas, like 4 -2 or [4, -2].",
-		Rows:        1, Cols: len(st.O),
+		ID:     "o-2",
+		Label:  "Output $\\mathbf{o}_2$",
+		Prompt: "What is the output $\\mathbf{o}_2$ (which here equals $\\hat{\\mathbf{y}}_2$)?",
+		Kind:   KindMatrix,
+		Format: "Write the entries in order, separated by spaces or commas, like {example} or {example2}.",
+		Rows:   1, Cols: len(st.O),
 		Hints: []string{
 			"$\\mathbf{o}_2 = W_{yh} \\mathbf{h}_2$, with the $\\mathbf{h}_2$ of the previous part.",
 			"Entry $i$ is row $i$ of $W_{yh}$ times $\\mathbf{h}_2$, entry by entry, added up.",

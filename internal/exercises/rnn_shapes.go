@@ -3,6 +3,8 @@ package exercises
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 
 	"github.com/stride-tutor/stride/internal/compute"
 )
@@ -42,6 +44,7 @@ func (d RNNShapesData) spec() compute.RNNSpec {
 func rnnShapes() *Exercise {
 	return &Exercise{
 		ID:           "rnn-shapes",
+		Domain:       "rnn-shapes",
 		Title:        "RNN weight shapes",
 		Section:      "4.1",
 		SectionTitle: "Sample RNN",
@@ -86,7 +89,8 @@ func generateRNNShapes(seed uint64, rng *rand.Rand) (*Variant, error) {
 			"$\\mathbf{o}_t = W_{yh} \\mathbf{h}_t$, $\\hat{\\mathbf{y}}_t = \\sigma(\\mathbf{o}_t)$."},
 		{Text: "$\\psi$ and $\\sigma$ are activation functions applied to each entry, and the network has no bias terms. " +
 			"Vectors are columns, so a matrix times a vector is written with the matrix on the left."},
-		{RNN: d.diagram(fmt.Sprintf("The network rolled up, and unrolled over %d time steps", d.Steps))},
+		// No diagram here: drawing the rolled network is the student's
+		// task (section 4.1.1); it comes with the worked solution.
 	}
 	whx, whh, wyh := res.Shapes.WHx, res.Shapes.WHh, res.Shapes.WYh
 	v.Parts = []*Part{
@@ -121,10 +125,67 @@ func generateRNNShapes(seed uint64, rng *rand.Rand) (*Variant, error) {
 				fmt.Sprintf("Check: $(%d \\times %d) \\cdot (%d \\times 1)$ gives $%d \\times 1$.", whh[0], whh[1], h, whh[0]),
 			}),
 	}
-	params := rnnParamsPart(res, pms)
-	params.RNNDiagram = d.diagram("One cell with its loop, and the same cell unrolled: every copy shares $W_{hx}$, $W_{hh}$ and $W_{yh}$")
-	v.Parts = append(v.Parts, params)
+	// The rolled diagram answers the drawing task, so it comes only with
+	// that task's solution, not with the parameter count's.
+	v.Parts = append(v.Parts, rnnParamsPart(res, pms))
+	compact := rnnCompactPart(rng, seed != 0)
+	compact.RNNDiagram = d.diagram("The compact drawing: one cell with its loop (left), and the same cell unrolled (right)")
+	v.Parts = append(v.Parts, compact)
 	return v, nil
+}
+
+// rnnCompactPart asks section 4.1.1's task, "redraw the network in a
+// compact form that needs no unrolling", as a choice of the arrows of the
+// compact drawing and their labels: a form that works with keyboard,
+// screen reader and no JavaScript. The drawing itself comes with the
+// solution, after an attempt.
+func rnnCompactPart(rng *rand.Rand, shuffle bool) *Part {
+	opts := []Option{
+		{ID: "x-to-h", Text: "An arrow from $\\mathbf{x}_t$ to $\\mathbf{h}_t$, labelled $W_{hx}$"},
+		{ID: "h-loop", Text: "A loop from $\\mathbf{h}_t$ back to itself, labelled $W_{hh}$: it carries $\\mathbf{h}_{t-1}$ into the next step"},
+		{ID: "h-to-y", Text: "An arrow from $\\mathbf{h}_t$ to $\\hat{\\mathbf{y}}_t$, labelled $W_{yh}$"},
+		{ID: "y-to-h", Text: "An arrow from $\\hat{\\mathbf{y}}_t$ back to $\\mathbf{h}_t$, labelled $W_{hh}$"},
+		{ID: "x-to-y", Text: "An arrow straight from $\\mathbf{x}_t$ to $\\hat{\\mathbf{y}}_t$, labelled $W_{yh}$"},
+		{ID: "copies", Text: "One cell per time step, each with its own $W_{hx}$, $W_{hh}$ and $W_{yh}$"},
+	}
+	right := []string{"x-to-h", "h-loop", "h-to-y"}
+	why := map[string]string{
+		"y-to-h": "What is fed back is the hidden state, not the prediction: $\\mathbf{z}_t = W_{hh} \\mathbf{h}_{t-1} + W_{hx} \\mathbf{x}_t$ has no $\\hat{\\mathbf{y}}$ in it.",
+		"x-to-y": "The input reaches the output only through the hidden state: $\\mathbf{o}_t = W_{yh} \\mathbf{h}_t$.",
+		"copies": "That is the unrolled drawing, which the compact form replaces; and every copy shares the same three matrices.",
+	}
+	if shuffle {
+		rng.Shuffle(len(opts), func(i, j int) { opts[i], opts[j] = opts[j], opts[i] })
+	}
+	var input []string
+	for _, o := range opts {
+		if slices.Contains(right, o.ID) {
+			input = append(input, o.ID)
+		}
+	}
+	return &Part{
+		ID:    "compact-drawing",
+		Label: "The compact drawing",
+		Prompt: "Section 4.1 asks you to redraw the network in a compact form that needs no unrolling across time steps. " +
+			"Sketch it, then select every arrow your drawing has.",
+		Kind:        KindMultipleChoice,
+		Placeholder: "select every arrow of the compact drawing",
+		Format:      "Select every option that applies; it counts as right only when exactly the right ones are selected.",
+		Options:     opts,
+		Hints: []string{
+			"Read the equations: each weight matrix multiplies one vector to help make another. Each such product is one arrow.",
+			"$W_{hh}$ multiplies the previous hidden state to make the next one: in a drawing without time steps, where does that arrow go?",
+		},
+		Solution: []string{
+			"$W_{hx}$ turns the input into part of $\\mathbf{z}_t$: an arrow $\\mathbf{x}_t \\to \\mathbf{h}_t$.",
+			"$W_{hh}$ turns the previous hidden state into the other part of $\\mathbf{z}_t$: without time steps, an arrow from $\\mathbf{h}$ back into itself, a loop (drawn with a delay of one step).",
+			"$W_{yh}$ turns the hidden state into the output: an arrow $\\mathbf{h}_t \\to \\hat{\\mathbf{y}}_t$.",
+		},
+		Answer:    "The arrows $\\mathbf{x}_t \\to \\mathbf{h}_t$ ($W_{hx}$), the loop on $\\mathbf{h}_t$ ($W_{hh}$) and $\\mathbf{h}_t \\to \\hat{\\mathbf{y}}_t$ ($W_{yh}$)",
+		Input:     strings.Join(input, ","),
+		Animation: -1,
+		check:     multipleChoiceCheck(opts, right, why),
+	}
 }
 
 // rnnShapeMistakes computes the shapes and counts the usual mistakes lead
@@ -218,17 +279,17 @@ func rnnParamMistakes(d RNNShapesData, res compute.RNNResult) ([]mistake[int64],
 func rnnShapePart(id, name, plain string, expected [2]int, mistakes []mistake[[]int], hints, solution []string) *Part {
 	want := expected[:]
 	return &Part{
-		ID:          id,
-		Label:       "Shape of $" + name + "$",
-		Prompt:      fmt.Sprintf("What is the shape of $%s$ (rows × columns)?", name),
-		Kind:        KindShape,
-		Placeholder: "e.g. 5x2",
-		Format:      "Write rows × columns, like 5x2, 5×2 or (5, 2).",
-		Hints:       hints,
-		Solution:    append(solution, fmt.Sprintf("So $%s \\in \\mathbb{R}^{%d \\times %d}$.", name, expected[0], expected[1])),
-		Answer:      fmt.Sprintf("$%d \\times %d$", expected[0], expected[1]),
-		Input:       fmt.Sprintf("%dx%d", expected[0], expected[1]),
-		Animation:   -1,
+		ID:    id,
+		Label: "Shape of $" + name + "$",
+		Prompt: fmt.Sprintf("What is the shape of $%s$ (rows × columns)? Vectors are columns and matrices multiply them "+
+			"from the left, as in $W_{hx} \\mathbf{x}_t$.", name),
+		Kind:      KindShape,
+		Format:    "Write rows × columns, like {example} or {example2}.",
+		Hints:     hints,
+		Solution:  append(solution, fmt.Sprintf("So $%s \\in \\mathbb{R}^{%d \\times %d}$.", name, expected[0], expected[1])),
+		Answer:    fmt.Sprintf("$%d \\times %d$", expected[0], expected[1]),
+		Input:     fmt.Sprintf("%dx%d", expected[0], expected[1]),
+		Animation: -1,
 		check: shapeCheck(want, mistakes, "Find the vector this matrix multiplies (that gives the columns) "+
 			"and the vector its product belongs to (that gives the rows)."),
 	}
@@ -237,12 +298,11 @@ func rnnShapePart(id, name, plain string, expected [2]int, mistakes []mistake[[]
 func rnnParamsPart(res compute.RNNResult, mistakes []mistake[int64]) *Part {
 	s := res.Shapes
 	return &Part{
-		ID:          "params",
-		Label:       "Number of weights",
-		Prompt:      "How many weights does the network have in total? (It has no biases.)",
-		Kind:        KindInteger,
-		Placeholder: "e.g. 50",
-		Format:      "A whole number.",
+		ID:     "params",
+		Label:  "Number of weights",
+		Prompt: "How many weights does the network have in total? (It has no biases.)",
+		Kind:   KindInteger,
+		Format: "A whole number, like {example}.",
 		Hints: []string{
 			"A matrix with $r$ rows and $c$ columns holds $r \\times c$ weights.",
 			"Add up the three matrices. The unrolled copies share their weights, so count each matrix once.",

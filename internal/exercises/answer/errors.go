@@ -38,7 +38,7 @@ const (
 // are written for students and may be displayed directly.
 type ParseError struct {
 	Message  string // what went wrong, e.g. "unexpected character '$'"
-	Expected string // what we expected, e.g. "a whole number such as 10416 or 10,416"
+	Expected string // what we expected, e.g. "a whole number, with or without thousands separators"
 	Pos      int    // byte offset of the problem in the original input, or -1
 
 	// limit is set when the input was rejected only for exceeding a size

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-const expectMatrix = "a matrix such as 1 2; 3 4 or [[1, 2], [3, 4]], with the same number of entries in every row"
+const expectMatrix = "a matrix written one row per line or with rows separated by semicolons, with the same number of entries in every row"
 
 // Matrix is a rectangular matrix answer.
 type Matrix struct {

@@ -12,8 +12,8 @@ import (
 // Texts for ParseError.Expected, shared so that every error for one kind of
 // answer tells the student the same thing.
 const (
-	expectInteger = "a whole number such as 10416 or 10,416"
-	expectNumber  = "a number such as 0.0257, 2.57%, 1/3, 2.5e-2 or 2.5×10^-2"
+	expectInteger = "a whole number, with or without thousands separators"
+	expectNumber  = "a number: a decimal, a fraction a/b, a percentage or scientific notation"
 )
 
 // Integer is a whole-number answer.

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-const expectShape = "a shape such as 12@48×48, (12, 48, 48), 12×48×48 or 3072"
+const expectShape = "a shape written C@H×W, as sizes joined by × or x, as a tuple in brackets, or as one length"
 
 // ShapeForm records which notation a shape was written in, so feedback can
 // echo the student's own style.
@@ -182,7 +182,7 @@ func splitDims(s string, start, end int, allowComma bool) ([]int, ShapeForm, *Pa
 		return nil, 0, perr(start, expectShape, "use either commas or × between dimensions, not both")
 	}
 	if hasComma && !allowComma {
-		return nil, 0, perr(start, expectShape, "after '@' separate the sizes with ×, as in 12@48×48")
+		return nil, 0, perr(start, expectShape, "after '@' separate height and width with ×")
 	}
 	var dims []int
 	pieceStart := start
@@ -238,7 +238,7 @@ func parseDim(s string, start, end int) (int, *ParseError) {
 	if i < end {
 		r, _ := utf8.DecodeRuneInString(s[i:end])
 		if isSpace(r) {
-			return 0, perr(i, expectShape, "separate dimensions with × or commas, as in 12×48×48 (found a space at position %d)", column(s, i))
+			return 0, perr(i, expectShape, "separate dimensions with × or commas (found a space at position %d)", column(s, i))
 		}
 		if r == '.' {
 			return 0, perr(i, expectShape, "dimensions are whole numbers; found %q", shorten(s[start:end]))
@@ -254,7 +254,7 @@ func dimValue(s string, start, end int, digits string) (int, *ParseError) {
 		if digits == "0" {
 			return 0, perr(start, expectShape, "a dimension must be at least 1, not 0")
 		}
-		return 0, perr(start, expectShape, "the dimension %q starts with 0; inside brackets or lists commas separate dimensions, so write a size like 3072 without a comma", shorten(s[start:end]))
+		return 0, perr(start, expectShape, "the dimension %q starts with 0; inside brackets or lists commas separate dimensions, so write each size without a comma", shorten(s[start:end]))
 	}
 	if len(digits) > 10 {
 		return 0, limitErr(start, expectShape, "the dimension %q is too large", shorten(s[start:end]))

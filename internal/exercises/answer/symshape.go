@@ -44,7 +44,7 @@ func (s SymbolicShape) Equivalent(t SymbolicShape, vars []Variable, d Domain) bo
 	return true
 }
 
-const expectSymShape = "a shape such as d_model × d_k, (d_model, d_k) or d_model by d_k"
+const expectSymShape = "a shape written rows × columns, as a tuple in brackets, or as rows by columns"
 
 // symSep is a dimension separator found at the top level of a symbolic
 // shape.

@@ -254,6 +254,8 @@ func (r *resolver) knownList() string {
 	}
 	names := make([]string, 0, len(r.vars))
 	for _, v := range r.vars {
+		// The name as typed, in backticks (code on a page, dropped from
+		// plain text): Display is math markup.
 		if d := "`" + v.Name + "`"; !slices.Contains(names, d) {
 			names = append(names, d)
 		}
