@@ -117,17 +117,17 @@ type checkRequest struct {
 }
 
 type verdictJSON struct {
-	Status       string   `json:"status"`
-	Feedback     string   `json:"feedback"`
-	FeedbackHTML string   `json:"feedback_html"`
-	ReadAs       string   `json:"read_as"`
+	Status       string `json:"status"`
+	Feedback     string `json:"feedback"`
+	FeedbackHTML string `json:"feedback_html"`
+	ReadAs       string `json:"read_as"`
 	// ReadAsHTML is read_as with its math as MathML, rendered and escaped
 	// by the server.
-	ReadAsHTML string `json:"read_as_html"`
-	Mistake      string   `json:"mistake,omitempty"`
-	Mistakes     []string `json:"mistakes,omitempty"`
-	Consistent   bool     `json:"consistent,omitempty"`
-	WrongCells   [][2]int `json:"wrong_cells,omitempty"`
+	ReadAsHTML string   `json:"read_as_html"`
+	Mistake    string   `json:"mistake,omitempty"`
+	Mistakes   []string `json:"mistakes,omitempty"`
+	Consistent bool     `json:"consistent,omitempty"`
+	WrongCells [][2]int `json:"wrong_cells,omitempty"`
 	// ShowCellStep is the animation step that replays the (first) wrong
 	// cell, and Got the student's value there; absent when there is none.
 	ShowCellStep *int   `json:"show_cell_step,omitempty"`

@@ -21,7 +21,7 @@ var (
 	// Code and editable text are shown as typed; they are not prose.
 	codeLike  = regexp.MustCompile(`(?s)<(script|style|pre|code|textarea)\b.*?</(script|style|pre|code|textarea)>`)
 	mathTag   = regexp.MustCompile(`(?s)<math\b.*?</math>`)
-	htmlTagRe    = regexp.MustCompile(`(?s)<[^>]*>`)
+	htmlTagRe = regexp.MustCompile(`(?s)<[^>]*>`)
 	titleTag  = regexp.MustCompile(`(?s)<title>(.*?)</title>`)
 	labelAttr = regexp.MustCompile(`\b(?:aria-label|alt|title)="([^"]*)"`)
 	// rawTeX matches TeX left in text: scripts in braces, commands, dollar
