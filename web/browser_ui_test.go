@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/stride-tutor/stride/internal/exercises"
 )
 
 // TestBrowserNoGreyedQuestions compares the colour of every part's text
@@ -44,8 +47,9 @@ func TestBrowserPlayButtonOneSemantics(t *testing.T) {
 	ctx := newBrowser(t)
 	srv := newTestServer(t, Config{})
 	toggle := `document.querySelector("#player-main [data-action=toggle]")`
+	// The playground's player: exercise replays may wait for an attempt.
 	step(t, ctx, "play",
-		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
+		chromedp.Navigate(srv.URL+"/playground"),
 		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 9")`),
 		chromedp.Evaluate[chromedp.Void](toggle+`.textContent === "Play" && `+toggle+`.click()`),
@@ -163,7 +167,24 @@ func TestBrowserRNNDiagramLabelsFit(t *testing.T) {
 	srv := newTestServer(t, Config{})
 	for _, width := range []int64{1280, 390} {
 		for _, page := range []string{"/exercises/rnn-shapes", "/exercises/rnn-forward", "/exercises/rnn-shapes?seed=5", "/exercises/rnn-forward?seed=3"} {
-			step(t, ctx, "open "+page, chromedp.EmulateViewport(width, 900), chromedp.Navigate(srv.URL+page), chromedp.WaitVisible(chromedp.CSS(".diagram-svg")))
+			// The diagrams come with the worked solutions, shown once the
+			// student has answered: answer every part, then open them all.
+			id, seed, _ := strings.Cut(strings.TrimPrefix(page, "/exercises/"), "?seed=")
+			ex, _ := exercises.NewCatalog().Lookup(id)
+			var n uint64
+			fmt.Sscan(seed, &n)
+			v, err := ex.Variant(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			step(t, ctx, "open "+page, chromedp.EmulateViewport(width, 900), chromedp.Navigate(srv.URL+page),
+				chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+				// The plain post: the server renders the solutions.
+				chromedp.Evaluate[chromedp.Void](strings.Replace(fillScript(v, true), `document.querySelector(".exercise-form button[type=submit]").click();`, `setTimeout(() => document.querySelector(".exercise-form").submit(), 0);`, 1)))
+			step(t, ctx, "see the solutions of "+page,
+				chromedp.WaitReady(chromedp.CSS(".verdict-line")),
+				chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details").forEach(d => d.open = true)`),
+				chromedp.WaitVisible(chromedp.CSS(".diagram-svg")))
 			problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
 				const out = [];
 				const inside = (a, b) => a.x >= b.x - 0.5 && a.y >= b.y - 0.5 && a.x + a.width <= b.x + b.width + 0.5 && a.y + a.height <= b.y + b.height + 0.5;
