@@ -40,6 +40,76 @@
     saveProgress(data);
   }
 
+  // --- answers kept per variant ---------------------------------------------
+  // What a student typed and the verdicts it got are kept per exercise and
+  // seed, so leaving a page and coming back restores both. At most
+  // MAX_KEPT variants are kept; the oldest goes first.
+
+  var ANSWERS_KEY = "stride.answers.v1";
+  var MAX_KEPT = 60;
+
+  function loadKept() {
+    try {
+      var data = JSON.parse(window.localStorage.getItem(ANSWERS_KEY) || "{}");
+      return data && typeof data === "object" ? data : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function formValues(form) {
+    var values = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || !/^(a|self)\./.test(el.name)) return;
+      if (el.type === "radio" || el.type === "checkbox") {
+        var list = values[el.name] || (values[el.name] = []);
+        if (el.checked) list.push(el.value);
+      } else {
+        values[el.name] = el.value;
+      }
+    });
+    return values;
+  }
+
+  function keepAnswers(exercise, seed, form, verdicts) {
+    var data = loadKept();
+    var key = exercise + "@" + seed;
+    var old = data[key] || {};
+    var merged = old.verdicts || {};
+    Object.keys(verdicts).forEach(function (id) { merged[id] = verdicts[id]; });
+    data[key] = { at: Date.now(), values: formValues(form), verdicts: merged };
+    var keys = Object.keys(data);
+    if (keys.length > MAX_KEPT) {
+      keys.sort(function (a, b) { return (data[a].at || 0) - (data[b].at || 0); });
+      keys.slice(0, keys.length - MAX_KEPT).forEach(function (k) { delete data[k]; });
+    }
+    try {
+      window.localStorage.setItem(ANSWERS_KEY, JSON.stringify(data));
+    } catch (e) {
+      /* a convenience; never fail a check over it */
+    }
+  }
+
+  // restoreAnswers fills a fresh page with the kept answers and verdicts.
+  // A page the server rendered after a post shows that post instead.
+  function restoreAnswers(form) {
+    if (form.querySelector(".verdict-line")) return;
+    var kept = loadKept()[form.getAttribute("data-exercise") + "@" + form.getAttribute("data-seed")];
+    if (!kept || !kept.values) return;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || !(el.name in kept.values)) return;
+      var v = kept.values[el.name];
+      if (el.type === "radio" || el.type === "checkbox") {
+        el.checked = Array.isArray(v) && v.indexOf(el.value) >= 0;
+      } else if (typeof v === "string") {
+        el.value = v;
+      }
+    });
+    Object.keys(kept.verdicts || {}).forEach(function (id) {
+      renderVerdict(form, id, kept.verdicts[id]);
+    });
+  }
+
   function showHomeProgress() {
     var cards = document.querySelectorAll("[data-exercise-id]");
     if (!cards.length) return;
@@ -158,7 +228,8 @@
     if (v.read_as) {
       var read = document.createElement("span");
       read.className = "read-as";
-      read.textContent = " (" + v.read_as + ")";
+      // read_as_html is rendered and escaped by the server's math renderer.
+      read.innerHTML = " (" + (v.read_as_html || "") + ")";
       line.appendChild(read);
     }
     if (v.max > 0 && v.status !== "invalid") {
@@ -266,6 +337,12 @@
           notifyParent({ type: "result", exercise: exercise, seed: Number(seed), part: id, status: v.status });
         });
         recordSolved(exercise, seed, solved);
+        var shown = {};
+        Object.keys(r.body.parts).forEach(function (id) {
+          shown[id] = collected.partial[id] ? null : r.body.parts[id];
+        });
+        Object.keys(shown).forEach(function (id) { if (!shown[id]) delete shown[id]; });
+        keepAnswers(exercise, seed, form, shown);
         // Replays that would have shown these answers may open now.
         if (opened.length) document.dispatchEvent(new CustomEvent("stride:unlock", { detail: opened }));
         if (score) score.textContent = r.body.score_text;
@@ -316,6 +393,7 @@
     showHomeProgress();
     document.querySelectorAll("form.exercise-form").forEach(function (form) {
       recordRenderedVerdicts(form);
+      restoreAnswers(form);
       enhanceExerciseForm(form);
     });
     // "Watch it step by step" links pick their animation in the player.
@@ -491,6 +569,22 @@
     }
     op.addEventListener("change", sync);
     sync();
+    // After "Show it step by step" the address ends in #playground-result,
+    // a focusable region: the browser scrolls there and focuses it. Do the
+    // same once more for browsers that only scroll.
+    // The grid editors above were added after the browser scrolled to the
+    // fragment, pushing the result down: scroll to it again.
+    function focusResult() {
+      var target = document.getElementById("playground-result");
+      if (!target || window.location.hash !== "#playground-result") return;
+      target.scrollIntoView({ block: "start" });
+      if (document.activeElement !== target) target.focus({ preventScroll: true });
+    }
+    focusResult();
+    // Chromium scrolls to the fragment once more when loading completes,
+    // to where the result was before the editors were added; correct it
+    // after that.
+    window.addEventListener("load", function () { window.setTimeout(focusResult, 0); });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -252,8 +252,9 @@
   };
 
   Player.prototype.updateToggle = function () {
+    // The label alone says what the button does; an aria-pressed state on
+    // top would be read as "Pause, pressed".
     this.toggleButton.textContent = this.playing ? "Pause" : "Play";
-    this.toggleButton.setAttribute("aria-pressed", this.playing ? "true" : "false");
   };
 
   Player.prototype.updatePosition = function () {
@@ -266,7 +267,7 @@
     var stage = this.stage;
     stage.textContent = "";
     this.inputCells = [];
-    var inputs = el("div", "player-panel");
+    var inputs = el("div", "player-panel player-panel-input");
     inputs.appendChild(el("h3", "", m.padding && (m.padding[0] || m.padding[1]) ? "Padded input" : "Input"));
     var padded = m.padded_input;
     for (var c = 0; c < padded.length; c++) {
@@ -281,12 +282,12 @@
     stage.appendChild(inputs);
     this.kernelPanel = null;
     if (m.kernel) {
-      this.kernelPanel = el("div", "player-panel");
+      this.kernelPanel = el("div", "player-panel player-panel-kernel");
       this.kernelPanel.appendChild(el("h3", "", "Filter"));
       stage.appendChild(this.kernelPanel);
       this.kernelFor = -1;
     }
-    var outputs = el("div", "player-panel");
+    var outputs = el("div", "player-panel player-panel-output");
     outputs.appendChild(el("h3", "", "Output"));
     this.outputCells = [];
     var shape = m.output_shape;

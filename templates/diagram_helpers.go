@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	"html"
 	"strconv"
 	"strings"
 )
@@ -42,5 +43,21 @@ func splitSub(label string) (string, string) {
 	return label, ""
 }
 
-func base(label string) string { b, _ := splitSub(label); return b }
-func sub(label string) string  { _, s := splitSub(label); return s }
+// subscripted is the SVG text content of a label: the base, then the
+// subscript lowered in a tspan, with no white space between them (which
+// would show as a gap: "W  yh").
+func subscripted(label string) string {
+	b, s := splitSub(label)
+	out := html.EscapeString(b)
+	if s != "" {
+		out += `<tspan class="diagram-sub" dy="4">` + html.EscapeString(s) + `</tspan>`
+	}
+	return out
+}
+
+func anchor(a string) string {
+	if a == "start" {
+		return "start"
+	}
+	return "middle"
+}

@@ -54,23 +54,27 @@ type BlockView struct {
 	RNN   *RNNDiagramView
 }
 
-// GridView is a labelled matrix of numbers.
+// GridView is a labelled matrix of numbers; the label was rendered by the
+// math renderer.
 type GridView struct {
-	Label string
+	Label template.HTML
 	Rows  [][]string
 }
 
 // TableView is a small table; cells were rendered by the math renderer.
 type TableView struct {
-	Caption string
-	Header  []string
+	Caption template.HTML
+	Header  []template.HTML
 	Rows    [][]template.HTML
 }
 
 // PartView is one question with the student's answer and its verdict.
 type PartView struct {
-	ID          string
+	ID string
+	// Label is the plain-Unicode name of the part (for attributes);
+	// LabelHTML the same rendered with its math.
 	Label       string
+	LabelHTML   template.HTML
 	Prompt      template.HTML
 	Kind        string
 	Placeholder string
@@ -128,7 +132,7 @@ type VerdictView struct {
 	Status     string
 	Headline   string
 	Feedback   template.HTML
-	ReadAs     string
+	ReadAs     template.HTML
 	Consistent bool
 	// Credit is the part's score in words ("1 of 1 point"); empty for
 	// parts Stride does not score.
@@ -145,8 +149,10 @@ type VerdictView struct {
 type NetworkDiagramView struct {
 	// ID is unique on the page; the SVG's title and arrow marker derive
 	// their IDs from it.
-	ID            string
-	Caption       string
+	ID      string
+	Caption string
+	// Class is added to the figure (font sizes per kind of diagram).
+	Class         string
 	Width, Height int
 	Boxes         []DiagramBox
 	Arrows        []DiagramLine
@@ -166,6 +172,8 @@ type DiagramLine struct {
 	X1, Y1, X2, Y2 int
 	Label          string
 	LabelX, LabelY int
+	// Anchor is the label's text-anchor: "start" or "middle" (default).
+	Anchor string
 	// Path, when set, is an SVG path used instead of the straight line.
 	Path string
 }

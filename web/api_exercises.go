@@ -94,7 +94,7 @@ func (s *Server) apiExerciseVariant(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, p := range v.Parts {
-		pj := partJSON{ID: p.ID, Label: p.Label, Kind: string(p.Kind), Prompt: s.plain(p.Prompt),
+		pj := partJSON{ID: p.ID, Label: s.plain(p.Label), Kind: string(p.Kind), Prompt: s.plain(p.Prompt),
 			Format: s.plain(p.Format), Rows: p.Rows, Cols: p.Cols, Slots: p.Slots, Hints: []string{}}
 		for _, h := range p.Hints {
 			pj.Hints = append(pj.Hints, s.plain(h))
@@ -120,14 +120,17 @@ type checkRequest struct {
 }
 
 type verdictJSON struct {
-	Status       string   `json:"status"`
-	Feedback     string   `json:"feedback"`
-	FeedbackHTML string   `json:"feedback_html"`
-	ReadAs       string   `json:"read_as"`
-	Mistake      string   `json:"mistake,omitempty"`
-	Mistakes     []string `json:"mistakes,omitempty"`
-	Consistent   bool     `json:"consistent,omitempty"`
-	WrongCells   [][2]int `json:"wrong_cells,omitempty"`
+	Status       string `json:"status"`
+	Feedback     string `json:"feedback"`
+	FeedbackHTML string `json:"feedback_html"`
+	ReadAs       string `json:"read_as"`
+	// ReadAsHTML is read_as with its math as MathML, rendered and escaped
+	// by the server.
+	ReadAsHTML string   `json:"read_as_html"`
+	Mistake    string   `json:"mistake,omitempty"`
+	Mistakes   []string `json:"mistakes,omitempty"`
+	Consistent bool     `json:"consistent,omitempty"`
+	WrongCells [][2]int `json:"wrong_cells,omitempty"`
 	// ShowCellStep is the animation step that replays the (first) wrong
 	// cell, and Got the student's value there; absent when there is none.
 	ShowCellStep *int   `json:"show_cell_step,omitempty"`
@@ -250,7 +253,7 @@ func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, re
 		vd := res.Parts[id]
 		vj := verdictJSON{
 			Status: string(vd.Status), Feedback: s.plain(vd.Feedback), FeedbackHTML: string(s.md(vd.Feedback)),
-			ReadAs: vd.ReadAs, Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
+			ReadAs: s.plain(vd.ReadAs), ReadAsHTML: string(s.md(vd.ReadAs)), Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
 		}
 		if len(vd.Mistakes) > 1 {
 			vj.Mistakes = vd.Mistakes

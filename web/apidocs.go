@@ -1,10 +1,12 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
 
+	"github.com/stride-tutor/stride/internal/mathml"
 	"github.com/stride-tutor/stride/templates"
 )
 
@@ -12,6 +14,7 @@ import (
 // send every example to the real handler and require the documented response,
 // so the API page cannot drift from the API.
 type endpointExample struct {
+	// summary may hold inline math ($…$).
 	id, title, path, summary string
 	request, response        string
 }
@@ -48,14 +51,14 @@ var computeExamples = []endpointExample{
 	},
 	{
 		id: "attention", title: "Multi-head attention parameters", path: "/api/v1/compute/attention",
-		summary: "Shapes and parameter counts of W_q, W_k and W_v per head, per head and for the whole block; " +
-			"with out_proj the total matches PyTorch's nn.MultiheadAttention.",
+		summary: "Shapes and parameter counts of $W_q$, $W_k$ and $W_v$ per head, per head and for the whole block; " +
+			"with `out_proj` the total matches PyTorch's `nn.MultiheadAttention`.",
 		request:  `{"d_model": 512, "num_heads": 8}`,
 		response: `{"weight_shape": [512, 64], "per_matrix_params": 32832, "per_head_params": 98496, "total_params": 787968}`,
 	},
 	{
 		id: "rnn", title: "Elman RNN shapes and forward pass", path: "/api/v1/compute/rnn",
-		summary: "Weight shapes and parameter count of z_t = W_hh·h_{t−1} + W_hx·x_t, h_t = ψ(z_t), o_t = W_yh·h_t, ŷ_t = σ(o_t); " +
+		summary: "Weight shapes and parameter count of $z_t = W_{hh} h_{t-1} + W_{hx} x_t$, $h_t = \\psi(z_t)$, $o_t = W_{yh} h_t$, $\\hat{y}_t = \\sigma(o_t)$; " +
 			"with weights and a sequence x it also runs the forward pass step by step.",
 		request: `{"input_size": 2, "hidden_size": 2, "output_size": 1, "hidden_activation": "relu", "output_activation": "identity", ` +
 			`"weights": {"W_hx": [[1, 0], [0, 1]], "W_hh": [[1, 1], [0, 1]], "W_yh": [[1, -1]]}, "x": [[1, 2], [3, -1]]}`,
@@ -65,25 +68,150 @@ var computeExamples = []endpointExample{
 }
 
 // endpointDocs renders the examples for the home and API pages, with curl
-// commands that point at the address a local server listens on.
-func (s *Server) endpointDocs() []templates.EndpointDoc {
+// commands that point at the address and base path the reader reached this
+// server by.
+func (s *Server) endpointDocs(r *http.Request) []templates.EndpointDoc {
 	docs := make([]templates.EndpointDoc, 0, len(computeExamples))
 	for _, e := range computeExamples {
 		docs = append(docs, templates.EndpointDoc{
-			ID: e.id, Method: "POST", Path: e.path, Title: e.title, Summary: e.summary,
-			Curl: "curl -s http://localhost:8080" + s.base + e.path + " \\\n" +
+			ID: e.id, Method: "POST", Path: e.path, Title: e.title, Summary: mathml.MustRender(e.summary),
+			Curl: "curl -s " + absoluteURL(r, s.base+e.path) + " \\\n" +
 				"  -H 'Content-Type: application/json' \\\n" +
 				"  -d '" + e.request + "'",
-			Response: indentJSON(e.response),
+			Response: prettyJSON(e.response),
 		})
 	}
 	return docs
 }
 
-func indentJSON(s string) string {
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, []byte(s), "", "  "); err != nil {
+// prettyJSON indents a JSON document for reading: an array of numbers or
+// strings stays on one line (so a matrix prints one row per line), and so
+// does a small object of such values (one network layer per line).
+func prettyJSON(s string) string {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	v, err := readJSONValue(dec)
+	if err != nil {
 		return s
 	}
-	return strings.TrimSpace(buf.String())
+	var b strings.Builder
+	writeJSONValue(&b, v, "")
+	return b.String()
+}
+
+// jsonValue keeps an object's keys in their written order.
+type jsonValue struct {
+	scalar string // encoded scalar, when not a container
+	array  []jsonValue
+	keys   []string
+	values []jsonValue
+	object bool
+	isArr  bool
+}
+
+func readJSONValue(dec *json.Decoder) (jsonValue, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return jsonValue{}, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '[':
+			v := jsonValue{isArr: true}
+			for dec.More() {
+				e, err := readJSONValue(dec)
+				if err != nil {
+					return v, err
+				}
+				v.array = append(v.array, e)
+			}
+			_, err := dec.Token()
+			return v, err
+		case '{':
+			v := jsonValue{object: true}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return v, err
+				}
+				e, err := readJSONValue(dec)
+				if err != nil {
+					return v, err
+				}
+				v.keys = append(v.keys, k.(string))
+				v.values = append(v.values, e)
+			}
+			_, err := dec.Token()
+			return v, err
+		}
+		return jsonValue{}, fmt.Errorf("unexpected %v", t)
+	default:
+		b, err := json.Marshal(t)
+		return jsonValue{scalar: string(b)}, err
+	}
+}
+
+// inline is the one-line form of v, or "" when v should span lines.
+func (v jsonValue) inline() string {
+	switch {
+	case v.isArr:
+		parts := make([]string, len(v.array))
+		for i, e := range v.array {
+			if e.isArr || e.object {
+				return ""
+			}
+			parts[i] = e.scalar
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case v.object:
+		parts := make([]string, len(v.keys))
+		for i, k := range v.keys {
+			in := v.values[i].inline()
+			if in == "" || v.values[i].object {
+				return ""
+			}
+			kb, _ := json.Marshal(k)
+			parts[i] = string(kb) + ": " + in
+		}
+		out := "{" + strings.Join(parts, ", ") + "}"
+		if len(out) > 72 {
+			return ""
+		}
+		return out
+	default:
+		return v.scalar
+	}
+}
+
+func writeJSONValue(b *strings.Builder, v jsonValue, indent string) {
+	if in := v.inline(); in != "" {
+		b.WriteString(in)
+		return
+	}
+	inner := indent + "  "
+	if v.isArr {
+		b.WriteString("[\n")
+		for i, e := range v.array {
+			b.WriteString(inner)
+			writeJSONValue(b, e, inner)
+			if i < len(v.array)-1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('\n')
+		}
+		b.WriteString(indent + "]")
+		return
+	}
+	b.WriteString("{\n")
+	for i, k := range v.keys {
+		kb, _ := json.Marshal(k)
+		b.WriteString(inner + string(kb) + ": ")
+		writeJSONValue(b, v.values[i], inner)
+		if i < len(v.keys)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString(indent + "}")
 }

@@ -2,7 +2,9 @@ package web
 
 import (
 	"fmt"
+	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stride-tutor/stride/internal/exercises"
 	"github.com/stride-tutor/stride/templates"
@@ -54,52 +56,95 @@ func shapeWords(s []int) string {
 	return fmt.Sprint(s)
 }
 
+// Text metrics of the diagram fonts (app.css), in SVG user units: box
+// titles are 600 14px sans-serif, subtitles and labels 12px monospace
+// (DejaVu Sans Mono advances 0.602 em). Boxes are sized from these so their
+// text always fits.
+const (
+	monoAdvance  = 7.3 // 12px monospace, per character
+	titleAdvance = 9.5 // 14px semibold sans, per character, generously
+	boxPad       = 10  // space between text and a box's edge, each side
+)
+
+// textWidth estimates the width of a label drawn at advance units per
+// character; a subscript (after "_") is drawn smaller.
+func textWidth(label string, advance float64) int {
+	base, sub, _ := strings.Cut(label, "_")
+	w := float64(utf8.RuneCountInString(base))*advance + float64(utf8.RuneCountInString(sub))*advance*0.8
+	return int(math.Ceil(w))
+}
+
+// fitBox widens a box to its title and subtitle.
+func fitBox(min int, title, subtitle string) int {
+	w := max(textWidth(title, titleAdvance), textWidth(subtitle, monoAdvance)) + 2*boxPad
+	return max(min, w)
+}
+
 // rnnLayout draws the Elman RNN rolled (one cell with a loop) and unrolled
 // over d.Steps time steps.
 func rnnLayout(d *exercises.RNNDiagram, id string) *templates.RNNDiagramView {
-	const (
-		boxW = 86
-		boxH = 40
-	)
-	box := func(x, y int, title, sub, class string) templates.DiagramBox {
-		return templates.DiagramBox{X: x, Y: y, W: boxW, H: boxH, Title: title, Subtitle: sub, TextX: x + boxW/2, TextY: y + 17, Class: class}
-	}
+	const boxH = 40
 	vec := func(n int) string { return "ℝ" + script(fmt.Sprint(n), superscripts) }
 	sub := func(name, index string) string { return name + "_" + index }
-	rolled := templates.NetworkDiagramView{ID: id + "-rolled", Caption: "Rolled: one cell whose hidden state feeds back into itself", Width: 300, Height: 250}
+	box := func(x, y, w int, title, subtitle, class string) templates.DiagramBox {
+		ty := y + 17
+		if subtitle == "" {
+			ty = y + 25
+		}
+		return templates.DiagramBox{X: x, Y: y, W: w, H: boxH, Title: title, Subtitle: subtitle, TextX: x + w/2, TextY: ty, Class: class}
+	}
+
+	// Rolled: one column of boxes as wide as the widest label, the loop on
+	// the right of the hidden state, arrow labels right of the arrows.
+	inSub := vec(d.InputSize)
+	hidSub := vec(d.HiddenSize) + ", " + d.HiddenActivation
+	outSub := vec(d.OutSize) + ", " + d.OutActivation
+	w := max(fitBox(86, "x_t", inSub), fitBox(86, "h_t", hidSub), fitBox(86, "ŷ_t", outSub))
+	const left = 10
+	cx, right := left+w/2, left+w
+	rolled := templates.NetworkDiagramView{ID: id + "-rolled", Caption: "Rolled: one cell whose hidden state feeds back into itself",
+		Class: "diagram-rolled", Width: right + 110, Height: 250}
 	rolled.Boxes = []templates.DiagramBox{
-		box(80, 190, sub("x", "t"), vec(d.InputSize), "diagram-box-input"),
-		box(80, 100, sub("h", "t"), vec(d.HiddenSize)+", "+d.HiddenActivation, "diagram-box-hidden"),
-		box(80, 10, sub("ŷ", "t"), vec(d.OutSize)+", "+d.OutActivation, "diagram-box-output"),
+		box(left, 190, w, sub("x", "t"), inSub, "diagram-box-input"),
+		box(left, 100, w, sub("h", "t"), hidSub, "diagram-box-hidden"),
+		box(left, 10, w, sub("ŷ", "t"), outSub, "diagram-box-output"),
 	}
 	rolled.Arrows = []templates.DiagramLine{
-		{X1: 123, Y1: 188, X2: 123, Y2: 142, Label: sub("W", "hx"), LabelX: 150, LabelY: 170},
-		{X1: 123, Y1: 98, X2: 123, Y2: 52, Label: sub("W", "yh"), LabelX: 150, LabelY: 80},
-		{Path: "M 166 110 C 230 90, 230 150, 166 130", Label: sub("W", "hh"), LabelX: 245, LabelY: 124},
+		{X1: cx, Y1: 188, X2: cx, Y2: 142, Label: sub("W", "hx"), LabelX: cx + 8, LabelY: 170, Anchor: "start"},
+		{X1: cx, Y1: 98, X2: cx, Y2: 52, Label: sub("W", "yh"), LabelX: cx + 8, LabelY: 80, Anchor: "start"},
+		{Path: fmt.Sprintf("M %d 110 C %d 85, %d 155, %d 130", right+1, right+70, right+70, right+3), Label: sub("W", "hh"), LabelX: right + 62, LabelY: 124, Anchor: "start"},
 	}
+
+	// Unrolled: narrow columns, so that on a phone the drawing is scaled
+	// down less; its labels are set larger (diagram-unrolled in app.css).
 	steps := d.Steps
 	if steps < 1 {
 		steps = 3
 	}
-	const colW = 120
+	const (
+		boxW = 64
+		colW = 100
+	)
 	unrolled := templates.NetworkDiagramView{
 		ID:      id + "-unrolled",
 		Caption: fmt.Sprintf("Unrolled over %d time steps: the same weights at every step", steps),
-		Width:   40 + (steps+1)*colW, Height: 250,
+		Class:   "diagram-unrolled",
+		Width:   10 + steps*colW + boxW + 44, Height: 250,
 	}
-	unrolled.Boxes = append(unrolled.Boxes, box(20, 100, sub("h", "0"), "zeros", "diagram-box-hidden"))
+	unrolled.Boxes = append(unrolled.Boxes, box(10, 100, boxW, sub("h", "0"), "zeros", "diagram-box-hidden"))
 	for t := 1; t <= steps; t++ {
-		x := 20 + t*colW
+		x := 10 + t*colW
 		unrolled.Boxes = append(unrolled.Boxes,
-			box(x, 190, sub("x", fmt.Sprint(t)), "", "diagram-box-input"),
-			box(x, 100, sub("h", fmt.Sprint(t)), "", "diagram-box-hidden"),
-			box(x, 10, sub("ŷ", fmt.Sprint(t)), "", "diagram-box-output"),
+			box(x, 190, boxW, sub("x", fmt.Sprint(t)), "", "diagram-box-input"),
+			box(x, 100, boxW, sub("h", fmt.Sprint(t)), "", "diagram-box-hidden"),
+			box(x, 10, boxW, sub("ŷ", fmt.Sprint(t)), "", "diagram-box-output"),
 		)
 		cx := x + boxW/2
 		unrolled.Arrows = append(unrolled.Arrows,
-			templates.DiagramLine{X1: cx, Y1: 188, X2: cx, Y2: 142, Label: sub("W", "hx"), LabelX: cx + 26, LabelY: 170},
-			templates.DiagramLine{X1: cx, Y1: 98, X2: cx, Y2: 52, Label: sub("W", "yh"), LabelX: cx + 26, LabelY: 80},
-			templates.DiagramLine{X1: x - colW + boxW + 2, Y1: 120, X2: x - 2, Y2: 120, Label: sub("W", "hh"), LabelX: x - (colW-boxW)/2, LabelY: 112},
+			templates.DiagramLine{X1: cx, Y1: 188, X2: cx, Y2: 142, Label: sub("W", "hx"), LabelX: cx + 6, LabelY: 172, Anchor: "start"},
+			templates.DiagramLine{X1: cx, Y1: 98, X2: cx, Y2: 52, Label: sub("W", "yh"), LabelX: cx + 6, LabelY: 82, Anchor: "start"},
+			// W_hh sits above its arrow, in the gap between two columns.
+			templates.DiagramLine{X1: x - colW + boxW + 2, Y1: 120, X2: x - 2, Y2: 120, Label: sub("W", "hh"), LabelX: x - (colW-boxW)/2, LabelY: 112, Anchor: "middle"},
 		)
 	}
 	return &templates.RNNDiagramView{Caption: d.Caption, Rolled: rolled, Unrolled: unrolled}

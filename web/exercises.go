@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -386,13 +388,14 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 	if p.Player, err = s.exercisePlayer(v, pg, open); err != nil {
 		return p, err
 	}
+	p.Links = s.playerLinks(p.Player != nil)
 	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v, narrowed)), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
 	for i, b := range v.Intro {
 		p.Intro = append(p.Intro, s.blockView(b, fmt.Sprintf("diagram-intro-%d", i)))
 	}
 	for _, part := range v.Parts {
 		pv := templates.PartView{
-			ID: part.ID, Label: part.Label, Prompt: s.md(part.Prompt), Kind: string(part.Kind),
+			ID: part.ID, Label: s.plain(part.Label), LabelHTML: s.md(part.Label), Prompt: s.md(part.Prompt), Kind: string(part.Kind),
 			Placeholder: part.Placeholder, Format: s.md(part.Format),
 			Rows: part.Rows, Cols: part.Cols,
 			Hints: s.mdAll(part.Hints), Solution: s.mdAll(part.Solution), Answer: s.md(part.Answer),
@@ -484,9 +487,9 @@ func (s *Server) blockView(b exercises.Block, id string) templates.BlockView {
 				rows[i][j] = compute.FormatNumber(c)
 			}
 		}
-		return templates.BlockView{Grid: &templates.GridView{Label: b.Grid.Label, Rows: rows}}
+		return templates.BlockView{Grid: &templates.GridView{Label: s.md(b.Grid.Label), Rows: rows}}
 	case b.Table != nil:
-		t := &templates.TableView{Caption: b.Table.Caption, Header: b.Table.Header}
+		t := &templates.TableView{Caption: s.md(b.Table.Caption), Header: s.mdAll(b.Table.Header)}
 		for _, r := range b.Table.Rows {
 			t.Rows = append(t.Rows, s.mdAll(r))
 		}
@@ -503,7 +506,7 @@ func (s *Server) blockView(b exercises.Block, id string) templates.BlockView {
 
 func (s *Server) verdictView(vd exercises.Verdict, selfMark string) *templates.VerdictView {
 	v := &templates.VerdictView{
-		Status: string(vd.Status), Feedback: s.md(vd.Feedback), ReadAs: vd.ReadAs, Consistent: vd.Consistent,
+		Status: string(vd.Status), Feedback: s.md(vd.Feedback), ReadAs: s.md(vd.ReadAs), Consistent: vd.Consistent,
 	}
 	v.Headline = verdictHeadline(vd)
 	if redundantFeedback(vd) {
@@ -640,9 +643,29 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 			msg = fe.field + " " + msg
 		}
 	}
+	title := "This request cannot be answered"
+	if status == http.StatusNotFound {
+		title = "Page not found"
+	}
 	s.render(w, r, status, templates.Message(templates.MessageProps{
-		Links: s.links(), Title: http.StatusText(status), Message: msg,
+		Links: s.links(), Title: title, Message: sentence(msg),
 	}))
+}
+
+// sentence turns an error message, written lower-case for JSON clients
+// ("there is no exercise …"), into a sentence for a page: capital first
+// letter, one final full stop.
+func sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	r, n := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[n:]
+	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") && !strings.HasSuffix(msg, "!") {
+		msg += "."
+	}
+	return msg
 }
 
 // showCell finds the output cell a wrong answer should replay: the first

@@ -280,10 +280,10 @@ func TestPlaygroundValidation(t *testing.T) {
 		{"", "Step by step", 200},
 		{"&stride=2&padding=1&dilation=2", "Step by step", 200},
 		{"&stride=2x1", "Step by step", 200},
-		{"&stride=0", "stride: each size must be from 1", 400},
-		{"&dilation=0", "dilation: each size must be from 1", 400},
-		{"&padding=-1", "padding: each size must be from 0", 400},
-		{"&stride=abc", "stride: write one whole number", 400},
+		{"&stride=0", "Stride: each size must be from 1", 400},
+		{"&dilation=0", "Dilation: each size must be from 1", 400},
+		{"&padding=-1", "Padding: each size must be from 0", 400},
+		{"&stride=abc", "Stride: write one whole number", 400},
 		{"&dilation=9", "larger than the padded input", 400},
 	}
 	for _, tc := range tests {
@@ -296,7 +296,7 @@ func TestPlaygroundValidation(t *testing.T) {
 			t.Errorf("%s: internal prefix reaches the page", tc.query)
 		}
 	}
-	if rec := do(t, h, http.MethodGet, "/playground?op=maxpool2d&input=1+2%0A3+4&kernel_size=0", ""); rec.Code != 400 || !strings.Contains(rec.Body.String(), "kernel size: each size") {
+	if rec := do(t, h, http.MethodGet, "/playground?op=maxpool2d&input=1+2%0A3+4&kernel_size=0", ""); rec.Code != 400 || !strings.Contains(rec.Body.String(), "Kernel size: each size") {
 		t.Errorf("kernel_size=0: %d", rec.Code)
 	}
 	if rec := do(t, h, http.MethodGet, "/playground?op=bogus", ""); rec.Code != 400 {

@@ -31,14 +31,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, templates.Home(templates.HomeProps{
 		Links:     s.links(),
 		Sections:  sections,
-		Endpoints: s.endpointDocs(),
+		Endpoints: s.endpointDocs(r),
 	}))
 }
 
 func (s *Server) apiReference(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, templates.APIReference(templates.APIProps{
 		Links:       s.links(),
-		Endpoints:   s.endpointDocs(),
+		Endpoints:   s.endpointDocs(r),
 		OpenAPIPath: s.base + "/api/v1/openapi.json",
 	}))
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -33,8 +34,12 @@ func TestPagesRender(t *testing.T) {
 		want   []string
 	}{
 		{"/", 200, []string{"<h1>", "Compute API", "/api/v1/compute/conv2d", `lang="en"`, `<main id="main"`}},
-		{"/api", 200, []string{"curl -s http://localhost:8080/api/v1/compute/network", "405050", "/api/v1/openapi.json"}},
+		{"/api", 200, []string{"curl -s http://example.com/api/v1/compute/network", "405050", "/api/v1/openapi.json"}},
 		{"/no/such/page", 404, []string{"Page not found", "/no/such/page"}},
+		// Error messages are sentences on a page, not the JSON API's
+		// lower-case fragments.
+		{"/exercises/no-such-exercise", 404, []string{"<h1>Page not found</h1>", "<p>There is no exercise &#34;no-such-exercise&#34;.</p>"}},
+		{"/exercises/conv-by-hand?seed=x", 400, []string{"<p>Seed "}},
 	}
 	for _, tc := range tests {
 		rec := do(t, h, http.MethodGet, tc.path, "")
@@ -148,5 +153,68 @@ func TestNormalizeBasePath(t *testing.T) {
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("NormalizeBasePath(%q) = %q, %v", tc.in, got, err)
 		}
+	}
+}
+
+// TestPlayerScriptOnlyWithPlayer: only pages that show an animation player
+// load player.js.
+func TestPlayerScriptOnlyWithPlayer(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	tests := []struct {
+		path   string
+		player bool
+	}{
+		{"/", false},
+		{"/api", false},
+		{"/no/such/page", false},
+		{"/exercises/rnn-shapes", false},
+		{"/exercises/rnn-forward", false},
+		{"/exercises/cnn-concepts", false},
+		{"/embed/rnn-shapes", false},
+		{"/exercises/conv-by-hand", true},
+		{"/embed/conv-by-hand", true},
+		{"/exercises/cnn-shape-table", true},
+		{"/playground", true},
+		{"/embed/playground", true},
+	}
+	for _, tc := range tests {
+		body := do(t, h, http.MethodGet, tc.path, "").Body.String()
+		if got := strings.Contains(body, "/static/player."); got != tc.player {
+			t.Errorf("%s: loads player.js = %v, want %v", tc.path, got, tc.player)
+		}
+		if got := strings.Contains(body, `class="player"`) || strings.Contains(body, `class="player `); got != tc.player {
+			t.Errorf("%s: shows a player = %v, want %v", tc.path, got, tc.player)
+		}
+	}
+}
+
+// TestAPIReferenceExamples: the curl examples use the address and base path
+// the page was reached by, matrices print one row per line, and every code
+// block can take keyboard focus (it may scroll sideways).
+func TestAPIReferenceExamples(t *testing.T) {
+	h := newTestHandler(t, Config{BasePath: "/tutor"})
+	req := httptest.NewRequest(http.MethodGet, "/tutor/api", nil)
+	req.Host = "stride.example.edu"
+	req.Header.Set("X-Forwarded-Proto", "https")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	for _, want := range []string{
+		"curl -s https://stride.example.edu/tutor/api/v1/compute/conv2d",
+		"[-1, -23, -11],\n    [11, 27, 34],\n    [-3, -18, -22]\n  ],\n  &#34;shape&#34;: [3, 3]",
+		"{&#34;type&#34;: &#34;Conv2d&#34;, &#34;output_shape&#34;: [12, 48, 48], &#34;params&#34;: 10416},",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/api lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "localhost:8080") {
+		t.Error("/api hard-codes localhost:8080")
+	}
+	if n, focusable := strings.Count(body, "<pre"), strings.Count(body, `<pre tabindex="0"`); n == 0 || n != focusable {
+		t.Errorf("%d of %d code blocks are focusable", focusable, n)
+	}
+	if lines := strings.Count(body, "\n"); lines > 120 {
+		t.Errorf("/api has %d lines; examples should print compactly", lines)
 	}
 }

@@ -46,7 +46,7 @@ func (s *Server) embedPlayground(w http.ResponseWriter, r *http.Request) {
 	q := playgroundQuery(r)
 	props := templates.EmbedPlayerProps{Links: s.links(), Title: "Convolution step by step",
 		OpenURL: absoluteURL(r, s.base+"/playground?"+q.Encode())}
-	cfg, _, err := parsePlayground(q)
+	cfg, err := parsePlayground(q)
 	var tr *compute.Trace
 	var start string
 	if err == nil {
@@ -66,6 +66,7 @@ func (s *Server) embedPlayground(w http.ResponseWriter, r *http.Request) {
 	}
 	label := describePlayground(cfg, tr)
 	props.Player = playgroundPlayer(s.base, label, start, tr, pg)
+	props.Links = s.playerLinks(true)
 	s.render(w, r, http.StatusOK, templates.EmbedPlayer(props))
 }
 
@@ -101,22 +102,23 @@ func (s *Server) playground(w http.ResponseWriter, r *http.Request) {
 		form.Op = "conv2d"
 	}
 	props := templates.PlaygroundProps{
-		Links: s.links(), Form: form, Action: s.base + "/playground",
+		// The fragment brings the result into view after a submit, with or
+		// without JavaScript: a GET form keeps its action's fragment.
+		Links: s.links(), Form: form, Action: s.base + "/playground#playground-result",
 		ShareURL: absoluteURL(r, s.base+"/playground?"+q.Encode()),
 		EmbedSnippet: embedSnippet(absoluteURL(r, s.base+"/embed/playground?"+q.Encode()),
 			absoluteURL(r, s.base+"/static/embed.js"), "Stride: convolution step by step", 900),
 	}
 	// An invalid configuration still gets the whole page, with the form to
 	// fix it, but as a 400 so that scripts and link checkers see the error.
-	cfg, field, err := parsePlayground(q)
-	if err != nil {
-		props.Error, props.ErrorField = err.Error(), field
-		s.render(w, r, http.StatusBadRequest, templates.Playground(props))
-		return
+	cfg, err := parsePlayground(q)
+	var tr *compute.Trace
+	var start string
+	if err == nil {
+		tr, start, err = cfg.trace()
 	}
-	tr, start, err := cfg.trace()
 	if err != nil {
-		props.Error = err.Error()
+		props.Problems = problemViews(err)
 		s.render(w, r, http.StatusBadRequest, templates.Playground(props))
 		return
 	}
@@ -125,13 +127,28 @@ func (s *Server) playground(w http.ResponseWriter, r *http.Request) {
 		err = pg.check([]*compute.Trace{tr})
 	}
 	if err != nil {
-		props.Error, props.ErrorField = err.Error(), ""
+		props.Problems = problemViews(err)
 		s.render(w, r, http.StatusBadRequest, templates.Playground(props))
 		return
 	}
 	label := describePlayground(cfg, tr)
 	props.Player = playgroundPlayer(s.base, label, start, tr, pg)
+	props.Links = s.playerLinks(true)
 	s.render(w, r, http.StatusOK, templates.Playground(props))
+}
+
+// problemViews turns a parse or engine error into the list the page shows,
+// each naming its field (or none, for the configuration as a whole).
+func problemViews(err error) []templates.PlaygroundProblem {
+	var ps playgroundProblems
+	if errors.As(err, &ps) {
+		out := make([]templates.PlaygroundProblem, len(ps))
+		for i, p := range ps {
+			out[i] = templates.PlaygroundProblem{Field: p.field, Message: sentence(p.err.Error())}
+		}
+		return out
+	}
+	return []templates.PlaygroundProblem{{Message: sentence(err.Error())}}
 }
 
 func describePlayground(c playgroundConfig, tr *compute.Trace) string {
@@ -140,19 +157,42 @@ func describePlayground(c playgroundConfig, tr *compute.Trace) string {
 		c.op, in[0], in[1], in[2], c.stride, c.padding, c.dilation, out[0], out[1], out[2])
 }
 
-// parsePlayground reads the query; on error it names the form field.
-func parsePlayground(q url.Values) (playgroundConfig, string, error) {
+// playgroundProblem is one thing wrong with a playground query: the form
+// field to fix and what to write there.
+type playgroundProblem struct {
+	field string
+	err   error
+}
+
+// playgroundProblems lists everything wrong with a query, so a teacher
+// fixes all of it in one go rather than one field per submit.
+type playgroundProblems []playgroundProblem
+
+func (ps playgroundProblems) Error() string {
+	msgs := make([]string, len(ps))
+	for i, p := range ps {
+		msgs[i] = p.err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// parsePlayground reads the query. Its error, when not nil, is a
+// playgroundProblems naming every field to fix.
+func parsePlayground(q url.Values) (playgroundConfig, error) {
 	var c playgroundConfig
+	var problems playgroundProblems
+	fail := func(field string, err error) { problems = append(problems, playgroundProblem{field, err}) }
 	c.op = q.Get("op")
 	if c.op == "" {
 		c.op = "conv2d"
 	}
 	if c.op != "conv2d" && c.op != "maxpool2d" && c.op != "avgpool2d" {
-		return c, "op", fmt.Errorf("the operation must be conv2d, maxpool2d or avgpool2d")
+		fail("op", fmt.Errorf("the operation must be conv2d, maxpool2d or avgpool2d"))
+		return c, problems
 	}
 	var err error
 	if c.input, err = parseChannels(q.Get("input")); err != nil {
-		return c, "input", fmt.Errorf("input: %w", err)
+		fail("input", fmt.Errorf("input: %w", err))
 	}
 	pair := func(name string, def compute.Pair, min int) (compute.Pair, error) {
 		text := strings.TrimSpace(q.Get(name))
@@ -194,31 +234,35 @@ func parsePlayground(q url.Values) (playgroundConfig, string, error) {
 		{"dilation", &c.dilation, compute.Square(1), 1},
 	} {
 		if *f.dst, err = pair(f.name, f.def, f.min); err != nil {
-			return c, f.name, err
+			fail(f.name, err)
 		}
 	}
 	if c.op == "conv2d" {
 		filters, err := parseFilters(q.Get("kernel"))
 		if err != nil {
-			return c, "kernel", fmt.Errorf("kernel: %w", err)
+			fail("kernel", fmt.Errorf("kernel: %w", err))
 		}
 		c.kernel = filters
 		if b := strings.TrimSpace(q.Get("bias")); b != "" {
 			m, err := answer.ParseMatrix(b)
 			if err != nil || len(m.Rows) != 1 {
-				return c, "bias", fmt.Errorf("bias: write one number per filter, separated by spaces or commas")
+				fail("bias", fmt.Errorf("bias: write one number per filter, separated by spaces or commas"))
+			} else {
+				c.bias = m.Rows[0]
 			}
-			c.bias = m.Rows[0]
 		}
 	} else {
 		if c.kernelSize, err = pair("kernel_size", compute.Square(2), 1); err != nil {
-			return c, "kernel_size", err
+			fail("kernel_size", err)
 		}
 		if c.stride == compute.Square(1) && strings.TrimSpace(q.Get("stride")) == "" {
 			c.stride = compute.Pair{} // PyTorch's default: the kernel size
 		}
 	}
-	return c, "", nil
+	if len(problems) > 0 {
+		return c, problems
+	}
+	return c, nil
 }
 
 // trace validates the configuration with the compute engine and returns

@@ -286,12 +286,21 @@ func NewHandler(cfg Config) (*App, error) {
 // links are the deployment-dependent URLs every page template needs.
 func (s *Server) links() templates.Links {
 	return templates.Links{
-		Base:         s.base,
-		Stylesheet:   s.base + "/static/" + s.assets.HashedName("app.css"),
-		Icon:         s.base + "/static/" + s.assets.HashedName("icon.svg"),
-		Script:       s.base + "/static/" + s.assets.HashedName("app.js"),
-		PlayerScript: s.base + "/static/" + s.assets.HashedName("player.js"),
+		Base:       s.base,
+		Stylesheet: s.base + "/static/" + s.assets.HashedName("app.css"),
+		Icon:       s.base + "/static/" + s.assets.HashedName("icon.svg"),
+		Script:     s.base + "/static/" + s.assets.HashedName("app.js"),
 	}
+}
+
+// playerLinks are the links of a page that shows an animation player: only
+// such pages load the player's script.
+func (s *Server) playerLinks(hasPlayer bool) templates.Links {
+	l := s.links()
+	if hasPlayer {
+		l.PlayerScript = s.base + "/static/" + s.assets.HashedName("player.js")
+	}
+	return l
 }
 
 // readyz answers 200 while the server takes work and 503 before it

@@ -167,18 +167,18 @@ func TestStepPageValidation(t *testing.T) {
 	pg := "/playground?" + issueQuery().Encode()
 	embed := "/embed/playground?" + issueQuery().Encode()
 	tests := []struct{ url, want string }{
-		{pg + "&page=0", "page: must be a whole number from 1"},
-		{pg + "&page=two", "page: must be a whole number from 1"},
-		{pg + "&page=-1", "page: must be a whole number from 1"},
-		{pg + "&page=99999999999999999999", "page: must be a whole number from 1"},
-		{pg + "&page=41", "page: is 41, but the step table has 400 steps, 10 to a page; the limit is 40"},
-		{pg + "&table=2", "table: is 2; the limit is 1, the number of step tables on this page"},
+		{pg + "&page=0", "Page: must be a whole number from 1"},
+		{pg + "&page=two", "Page: must be a whole number from 1"},
+		{pg + "&page=-1", "Page: must be a whole number from 1"},
+		{pg + "&page=99999999999999999999", "Page: must be a whole number from 1"},
+		{pg + "&page=41", "Page: is 41, but the step table has 400 steps, 10 to a page; the limit is 40"},
+		{pg + "&table=2", "Table: is 2; the limit is 1, the number of step tables on this page"},
 		{embed + "&page=41", "page: is 41, but the step table has 400 steps, 10 to a page; the limit is 40"},
 		{embed + "&table=0", "table: must be a whole number from 1"},
-		{"/exercises/conv-by-hand?seed=0&page=2", "page is 2, but the step table has 9 steps, 100 to a page; the limit is 1"},
-		{"/embed/conv-by-hand?page=x", "page must be a whole number from 1"},
-		{"/exercises/conv-by-hand?table=3", "table is 3; the limit is 2, the number of step tables on this page"},
-		{"/exercises/rnn-shapes?page=2", "page is given, but this page has no step table; leave it out"},
+		{"/exercises/conv-by-hand?seed=0&page=2", "Page is 2, but the step table has 9 steps, 100 to a page; the limit is 1"},
+		{"/embed/conv-by-hand?page=x", "Page must be a whole number from 1"},
+		{"/exercises/conv-by-hand?table=3", "Table is 3; the limit is 2, the number of step tables on this page"},
+		{"/exercises/rnn-shapes?page=2", "Page is given, but this page has no step table; leave it out"},
 	}
 	for _, tc := range tests {
 		rec := do(t, h, http.MethodGet, tc.url, "")

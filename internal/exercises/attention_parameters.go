@@ -387,7 +387,7 @@ func attnWeightShapePart(d AttentionData, c attentionCounts, vars []answer.Varia
 	generic := "Think of $\\mathbf{x}_i$ as a row vector: which shape turns it into a query by one matrix product?"
 	if d.Symbolic {
 		p.Placeholder = "e.g. h x d_model"
-		p.Format = "Write rows × columns using the names d_model, d_k and h, separated by x, × or a comma, like (h, d_model)."
+		p.Format = "Write rows × columns using the names `d_model`, `d_k` and `h`, separated by x, × or a comma, like `(h, d_model)`."
 		p.Hints = []string{
 			"Each matrix turns one input vector into one query (or key, or value).",
 			"Treat $\\mathbf{x}_i$ as a row of length $d_{model}$. The product $\\mathbf{x}_i W_q$ must be a row of length $d_k$. " +
@@ -400,6 +400,7 @@ func attnWeightShapePart(d AttentionData, c attentionCounts, vars []answer.Varia
 		}
 		p.Answer = "$d_{model} \\times d_k$"
 		p.Input = attnWeightRows + " x " + attnWeightCols
+		p.mathReadAs = true
 		p.check = symbolicShapeCheck([]string{attnWeightRows, attnWeightCols}, vars, dom, []mistake[[]string]{{
 			id: "d-model-for-d-k",
 			feedback: "A square matrix would keep the vector at length $d_{model}$. The projection makes it a query of length $d_k$, " +
@@ -455,7 +456,7 @@ func attnPerMatrixPart(d AttentionData, c attentionCounts, vars []answer.Variabl
 	if d.Symbolic {
 		p.Kind = KindFormula
 		p.Placeholder = "e.g. h (d_model + 2)"
-		p.Format = "A formula in d_model, d_k and h; write products as d_k*h, d_k·h or d_k h and use brackets as needed. Any equivalent form is accepted."
+		p.Format = "A formula in `d_model`, `d_k` and `h`; write products as `d_k*h`, `d_k·h` or `d_k h` and use brackets as needed. Any equivalent form is accepted."
 		p.Solution = []string{
 			"The weights: $W_q$ is $d_{model} \\times d_k$, so it has $d_{model} \\cdot d_k$ entries.",
 			"The bias: one per entry of the query, so $d_k$ of them.",
@@ -506,7 +507,7 @@ func attnBlockPart(d AttentionData, c attentionCounts, vars []answer.Variable, d
 	if d.Symbolic {
 		p.Kind = KindFormula
 		p.Placeholder = "e.g. 2 h (d_k + 1)"
-		p.Format = "A formula in d_model, d_k and h; write products as d_k*h, d_k·h or d_k h. Any equivalent form is accepted, " +
+		p.Format = "A formula in `d_model`, `d_k` and `h`; write products as `d_k*h`, `d_k·h` or `d_k h`. Any equivalent form is accepted, " +
 			"including one simplified with $d_k h = d_{model}$."
 		p.Hints = []string{
 			"Each head has its own $W_q$, $W_k$ and $W_v$.",
@@ -630,7 +631,7 @@ func attnBigOPart(c, doubled attentionCounts, vars []answer.Variable) *Part {
 		Prompt:      "How does the number of parameters of the block grow with the length $d_{model}$ of the input vectors? Give it in big-O notation.",
 		Kind:        KindFormula,
 		Placeholder: "e.g. O(d_model^3)",
-		Format:      "Write O(…) around an expression in d_model, like O(d_model^3); constant factors and slower-growing terms do not matter.",
+		Format:      "Write `O(…)` around an expression in `d_model`, like `O(d_model^3)`; constant factors and slower-growing terms do not matter.",
 		Hints: []string{
 			"Take your count for the whole block and replace $d_k$ by $d_{model}/h$. Does $h$ still appear?",
 			"Multiply out the brackets and keep the term that grows fastest in $d_{model}$.",

@@ -347,7 +347,7 @@ func convFormulaPart(d ConvOutputSizeData, out int) *Part {
 	check := fmt.Sprintf("With this variant's numbers it gives %d, the width from the first part.", out)
 	if dilated {
 		p.Prompt = "Write the output width $W_{out}$ as a formula in $W_{in}$, $K$, $P$, $S$ and the dilation $D$ that works for any sizes."
-		p.Format = "A formula in W_in, K, P, S and D. Write floor(…) or ⌊…⌋ to round down. It is checked at many sizes, so any equivalent form is accepted."
+		p.Format = "A formula in `W_in`, `K`, `P`, `S` and `D`. Write `floor(…)` or `⌊…⌋` to round down. It is checked at many sizes, so any equivalent form is accepted."
 		p.Hints = []string{
 			"First find how many columns a dilated filter spans: $K$ taps, $D$ columns apart.",
 			"The filter can move by the padded width minus its span; count whole strides in that, then the first position.",
@@ -365,7 +365,7 @@ func convFormulaPart(d ConvOutputSizeData, out int) *Part {
 		return p
 	}
 	p.Prompt = "Write the output width $W_{out}$ as a formula in $W_{in}$, $K$, $P$ and $S$ that works for any sizes."
-	p.Format = "A formula in W_in, K, P and S. Write floor(…) or ⌊…⌋ to round down. It is checked at many sizes, so any equivalent form is accepted."
+	p.Format = "A formula in `W_in`, `K`, `P` and `S`. Write `floor(…)` or `⌊…⌋` to round down. It is checked at many sizes, so any equivalent form is accepted."
 	p.Hints = []string{
 		"The filter's left edge starts at the left of the padded input; how far can it move before its right edge reaches the other side?",
 		"Count the whole strides in that distance (round down), then add the first position.",

@@ -127,7 +127,8 @@ type Variant struct {
 // Part is one question of a variant.
 type Part struct {
 	ID string
-	// Label is a short name for the part ("Output size", "maxpool-1").
+	// Label is a short name for the part ("Output size", "maxpool-1"); it
+	// may hold inline math ("Shape of $W_{hx}$").
 	Label string
 	// Prompt asks the question, with inline math.
 	Prompt string
@@ -177,6 +178,9 @@ type Part struct {
 	// domain prefixes the part's diagnosis codes ("conv" makes
 	// "conv.flipped-kernel"); Exercise.Variant sets it.
 	domain string
+	// mathReadAs marks a part whose read-as echo is a formula although
+	// its kind is not (a shape whose dimensions are formulas).
+	mathReadAs bool
 }
 
 // Option is one choice of a choice part.
@@ -222,7 +226,8 @@ type Block struct {
 	RNN     *RNNDiagram
 }
 
-// Grid is a labelled matrix of numbers, like an image or a filter.
+// Grid is a labelled matrix of numbers, like an image or a filter; the
+// label may hold inline math.
 type Grid struct {
 	Label string
 	Cells [][]float64
@@ -401,7 +406,20 @@ func (p *Part) Check(text string) Verdict {
 		}
 		vd.Mistakes = codes
 	}
+	if p.Kind == KindFormula || p.mathReadAs {
+		vd.ReadAs = mathReadAs(vd.ReadAs)
+	}
 	return vd
+}
+
+// mathReadAs marks what follows "read as " in the echo of a formula as
+// inline math, so pages render it like every other formula ("read as
+// $d_{model}·d_k$") instead of showing its TeX spelling.
+func mathReadAs(s string) string {
+	if rest, ok := strings.CutPrefix(s, "read as "); ok && rest != "" && !strings.Contains(rest, "$") {
+		return "read as $" + rest + "$"
+	}
+	return s
 }
 
 // code turns a checker's mistake ID into the part's stable diagnosis code.

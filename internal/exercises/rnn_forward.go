@@ -313,11 +313,11 @@ func forwardIntro(d RNNForwardData) []Block {
 		{Text: fmt.Sprintf("Here $\\psi$ is %s, $\\sigma$ is the identity, and the hidden state starts at $\\mathbf{h}_0 = %s$. "+
 			"Run the network for two time steps on the inputs below. Vectors are columns in the products; "+
 			"to save space they are written in a row, like $\\mathbf{x}_1 = %s$.", d.psiWords(), rnnVecText(d.H0), rnnVecText(d.X[0]))},
-		{Grid: &Grid{Label: "W_hx", Cells: d.WHx}},
-		{Grid: &Grid{Label: "W_hh", Cells: d.WHh}},
-		{Grid: &Grid{Label: "W_yh", Cells: d.WYh}},
-		{Grid: &Grid{Label: "x_1", Cells: column(d.X[0])}},
-		{Grid: &Grid{Label: "x_2", Cells: column(d.X[1])}},
+		{Grid: &Grid{Label: "$W_{hx}$", Cells: d.WHx}},
+		{Grid: &Grid{Label: "$W_{hh}$", Cells: d.WHh}},
+		{Grid: &Grid{Label: "$W_{yh}$", Cells: d.WYh}},
+		{Grid: &Grid{Label: "$\\mathbf{x}_1$", Cells: column(d.X[0])}},
+		{Grid: &Grid{Label: "$\\mathbf{x}_2$", Cells: column(d.X[1])}},
 		// The diagram comes with the worked solution (see o-2): drawing
 		// the rolled network is a task of its own.
 	}
@@ -539,7 +539,7 @@ func forwardHiddenPart(d RNNForwardData, steps []compute.RNNStep, t int, mistake
 	}
 	return &Part{
 		ID:     fmt.Sprintf("h-%d", n),
-		Label:  fmt.Sprintf("Hidden state h_%d", n),
+		Label:  fmt.Sprintf("Hidden state $\\mathbf{h}_%d$", n),
 		Prompt: fmt.Sprintf("What is the hidden state $\\mathbf{h}_%d$? (Vectors are columns, multiplied from the left: $W \\mathbf{v}$.)", n),
 		Kind:   KindMatrix,
 		Format: "Write the entries in order, separated by spaces or commas, like {example} or {example2}.",
@@ -561,7 +561,7 @@ func forwardOutputPart(d RNNForwardData, steps []compute.RNNStep, mistakes []mis
 	}
 	return &Part{
 		ID:     "o-2",
-		Label:  "Output o_2",
+		Label:  "Output $\\mathbf{o}_2$",
 		Prompt: "What is the output $\\mathbf{o}_2$ (which here equals $\\hat{\\mathbf{y}}_2$)?",
 		Kind:   KindMatrix,
 		Format: "Write the entries in order, separated by spaces or commas, like {example} or {example2}.",

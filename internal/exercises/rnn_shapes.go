@@ -280,7 +280,7 @@ func rnnShapePart(id, name, plain string, expected [2]int, mistakes []mistake[[]
 	want := expected[:]
 	return &Part{
 		ID:    id,
-		Label: "Shape of " + plain,
+		Label: "Shape of $" + name + "$",
 		Prompt: fmt.Sprintf("What is the shape of $%s$ (rows × columns)? Vectors are columns and matrices multiply them "+
 			"from the left, as in $W_{hx} \\mathbf{x}_t$.", name),
 		Kind:      KindShape,

@@ -17,7 +17,10 @@
 // The output is meant to be inserted into pages unescaped, so every piece of
 // text, whether outside math, inside \text{…} or the name of an unknown
 // command, is HTML-escaped, and characters that are not allowed in XML are
-// replaced by U+FFFD. The only elements emitted are math, mrow, mi, mn, mo,
+// replaced by U+FFFD. Outside math, text between backticks ("type
+// `d_model`") becomes <code>, for what a student types rather than reads as
+// math; Plain drops the backticks. The only elements emitted are code, math,
+// mrow, mi, mn, mo,
 // mtext, mspace, msub, msup, msubsup, munder, mover, munderover, mfrac,
 // msqrt, mroot, mtable, mtr and mtd, and the only attributes are
 // display="block" (on math), mathvariant="normal" (on mi), accent="true" (on

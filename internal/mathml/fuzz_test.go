@@ -31,6 +31,7 @@ func allowedAttrs() map[string]map[string][]string {
 		"msqrt":      {},
 		"mroot":      {},
 		"mtable":     {},
+		"code":       {},
 		"mtr":        {},
 		"mtd":        {},
 	}

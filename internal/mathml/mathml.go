@@ -40,7 +40,7 @@ func Render(text string) (template.HTML, error) {
 	segs, splitErr := split(text)
 	for _, s := range segs {
 		if !s.math {
-			writeEscaped(&b, s.text)
+			writeText(&b, s.text)
 			continue
 		}
 		root, err := parse(s.text, s.display, s.offset)
@@ -96,13 +96,36 @@ func Plain(text string) string {
 	segs, _ := split(text)
 	for _, s := range segs {
 		if !s.math {
-			b.WriteString(s.text)
+			b.WriteString(strings.ReplaceAll(s.text, "`", ""))
 			continue
 		}
 		root, _ := parse(s.text, s.display, s.offset)
 		b.WriteString(plainMath(root))
 	}
 	return b.String()
+}
+
+// writeText writes text outside math: escaped, with `…` spans as <code>,
+// for what a student types ("write `d_model`"), which is not math. A lone
+// backtick is written as it is.
+func writeText(b *strings.Builder, s string) {
+	for {
+		i := strings.IndexByte(s, '`')
+		if i < 0 {
+			writeEscaped(b, s)
+			return
+		}
+		j := strings.IndexByte(s[i+1:], '`')
+		if j < 0 {
+			writeEscaped(b, s)
+			return
+		}
+		writeEscaped(b, s[:i])
+		b.WriteString("<code>")
+		writeEscaped(b, s[i+1:i+1+j])
+		b.WriteString("</code>")
+		s = s[i+2+j:]
+	}
 }
 
 // segment is a run of text or the source of one math expression.

@@ -28,7 +28,7 @@ func TestRenderMathML(t *testing.T) {
 		{"bold and double-struck", `$\mathbf{x}_t \in \mathbb{R}^3$`,
 			`<math><msub><mi>𝐱</mi><mi>t</mi></msub><mo>∈</mo><msup><mi>ℝ</mi><mn>3</mn></msup></math>`},
 		{"accent", `$\hat{\mathbf{y}}_t = \sigma(\mathbf{o}_t)$`,
-			`<math><msub><mover accent="true"><mi>𝐲</mi><mo>^</mo></mover><mi>t</mi></msub><mo>=</mo>` +
+			`<math><msub><mover accent="true"><mi>𝐲</mi><mo>ˆ</mo></mover><mi>t</mi></msub><mo>=</mo>` +
 				`<mi>σ</mi><mrow><mo>(</mo><msub><mi>𝐨</mi><mi>t</mi></msub><mo>)</mo></mrow></math>`},
 		{"shape with at", `$12@48 \times 48$`,
 			`<math><mn>12</mn><mi>@</mi><mn>48</mn><mo>×</mo><mn>48</mn></math>`},

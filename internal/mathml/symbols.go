@@ -482,11 +482,13 @@ func environment(name string) (open, closing string, ok bool) {
 func accentCommand(name string) (mark string, comb rune, ok bool) {
 	switch name {
 	case "hat", "widehat":
-		return "^", '\u0302', true
+		// U+02C6, not "^": Chromium draws "^" at cap height, detached
+		// from a lower-case base such as the y of ŷ.
+		return "ˆ", '\u0302', true
 	case "bar", "overline":
 		return "¯", '\u0304', true
 	case "tilde", "widetilde":
-		return "~", '\u0303', true
+		return "˜", '\u0303', true
 	case "vec", "overrightarrow":
 		return "→", '\u20d7', true
 	case "dot":

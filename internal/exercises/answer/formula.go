@@ -267,7 +267,7 @@ func wordTokens(s string, i, j, end int, r *resolver) ([]token, *ParseError) {
 	}
 	idx := r.split(norm)
 	if idx == nil {
-		return nil, perr(i, r.expected(), "unknown name %q at position %d; known: %s", shorten(word), column(s, i), r.knownList())
+		return nil, perr(i, r.expected(), "unknown name `%s` at position %d; known: %s", strings.ReplaceAll(shorten(word), "`", "'"), column(s, i), r.knownList())
 	}
 	toks := make([]token, len(idx))
 	for k, v := range idx {

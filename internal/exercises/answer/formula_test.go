@@ -115,8 +115,8 @@ func TestParseFormulaErrors(t *testing.T) {
 		pos     int // -2 means do not check
 	}{
 		{"", "empty", -2},
-		{"3 d_k dmod", `unknown name "dmod" at position 7; known: d_model, d_k, h`, 6},
-		{"Kernel", `unknown name "Kernel"`, 0},
+		{"3 d_k dmod", "unknown name `dmod` at position 7; known: `d_model`, `d_k`, `h`", 6},
+		{"Kernel", "unknown name `Kernel`", 0},
 		{"d_model +", "ends too early", -2},
 		{"(d_model", "expected ')' to close the '(' at position 1", -2},
 		{"(d_model]", "expected ')'", 8},
@@ -153,7 +153,7 @@ func TestParseFormulaErrors(t *testing.T) {
 		if c.pos != -2 && pe.Pos != c.pos {
 			t.Errorf("ParseFormula(%q): Pos = %d, want %d", c.in, pe.Pos, c.pos)
 		}
-		if c.msg != "empty" && !strings.Contains(pe.Expected, "d_model, d_k, h") {
+		if c.msg != "empty" && !strings.Contains(pe.Expected, "`d_model`, `d_k`, `h`") {
 			t.Errorf("ParseFormula(%q): Expected %q should list the variables", c.in, pe.Expected)
 		}
 	}

@@ -168,7 +168,7 @@ func TestParseSymbolicShape(t *testing.T) {
 		{"d_model x x d_k", "missing"},
 		{"d_model, d_k x h", "not both"},
 		{"d_model,, d_k", "missing"},
-		{"dmod x d_k", `unknown name "dmod" at position 1; known: d_model, d_k, h, n`},
+		{"dmod x d_k", "unknown name `dmod` at position 1; known: `d_model`, `d_k`, `h`, `n`"},
 		{"d_model x (d_k", "expected ')'"},
 		{"1x2x3x4x5x6x7x8x9", "at most 8"},
 		{"d_model x d_k)", "no matching opening bracket"},
@@ -183,7 +183,7 @@ func TestParseSymbolicShape(t *testing.T) {
 	}
 	// Positions refer to the original input, even inside a later dimension.
 	_, err := ParseSymbolicShape("d_model × dmod", vars)
-	if pe := wantParseError(t, "d_model × dmod", err, `unknown name "dmod"`); pe.Pos != len("d_model × ") {
+	if pe := wantParseError(t, "d_model × dmod", err, "unknown name `dmod`"); pe.Pos != len("d_model × ") {
 		t.Errorf("Pos = %d, want %d", pe.Pos, len("d_model × "))
 	}
 }

@@ -245,16 +245,18 @@ func (r *resolver) split(word string) []int {
 	return out
 }
 
-// knownList lists the variables for error messages, in the exercise's order.
+// knownList lists the variables for error messages, in the exercise's
+// order, as a student types them, each in backticks (shown as code on a
+// page, dropped from plain text).
 func (r *resolver) knownList() string {
 	if len(r.vars) == 0 {
 		return "none (use numbers only)"
 	}
 	names := make([]string, 0, len(r.vars))
 	for _, v := range r.vars {
-		// The name as typed: Display is math markup, and this list is
-		// read as plain text.
-		if d := v.Name; !slices.Contains(names, d) {
+		// The name as typed, in backticks (code on a page, dropped from
+		// plain text): Display is math markup.
+		if d := "`" + v.Name + "`"; !slices.Contains(names, d) {
 			names = append(names, d)
 		}
 	}
