@@ -12,6 +12,11 @@ import (
 // rendered once per distinct solution, keyed by everything the rendering
 // reads, and kept within the math memo's byte bound.
 func (s *Server) solutionHTML(ctx context.Context, part *exercises.Part) string {
+	if part.Diagram != nil || part.RNNDiagram != nil {
+		// The drawing that comes with these few solutions is not in the
+		// key's texts; render them each time rather than key on it.
+		return s.renderSolution(ctx, part)
+	}
 	key := solutionKey(part)
 	if h, ok := s.math.solutions.get(key); ok {
 		return h
