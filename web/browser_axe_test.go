@@ -140,7 +140,7 @@ func TestBrowserAxe(t *testing.T) {
 		setMode(t, ctx, axeModes[0])
 		step(t, ctx, "open "+p,
 			chromedp.Navigate(srv.URL+p),
-			chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+			waitJS(`document.documentElement.classList.contains("js")`),
 		)
 		// The same page is checked in every mode: switching the viewport
 		// and colour scheme re-lays it out without a reload.
@@ -207,11 +207,11 @@ func TestBrowserAxeFeedback(t *testing.T) {
 			setMode(t, ctx, axeModes[0])
 			step(t, ctx, "check "+what,
 				chromedp.Navigate(srv.URL+"/exercises/"+ex.ID),
-				chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+				waitJS(`document.documentElement.classList.contains("js")`),
 				chromedp.Evaluate[chromedp.Void](`document.getElementById("score").textContent = ""`),
 				chromedp.Evaluate[chromedp.Void](fillScript(v, right)),
 				// The score line is filled once the verdicts are shown.
-				chromedp.Poll[chromedp.Void](`(t => t !== "" && t !== "Checking…")(document.getElementById("score").textContent.trim()) && !!document.querySelector(".verdict-line")`),
+				waitJS(`(t => t !== "" && t !== "Checking…")(document.getElementById("score").textContent.trim()) && !!document.querySelector(".verdict-line")`),
 			)
 			for _, m := range axeModes {
 				setMode(t, ctx, m)

@@ -42,7 +42,7 @@ window.addEventListener("message", (e) => { if (e.data && e.data.source === "str
 	hostURL := strings.Replace(host.URL, "127.0.0.1", "localhost", 1)
 	step(t, ctx, "open the host page",
 		chromedp.Navigate(hostURL),
-		chromedp.Poll[chromedp.Void](`window.strideMessages && window.strideMessages.some(m => m.type === "resize" && m.height > 100)`),
+		waitJS(`window.strideMessages && window.strideMessages.some(m => m.type === "resize" && m.height > 100)`),
 	)
 	// The embed.js helper sized the iframe from the resize message.
 	height, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("ex").style.height`))
@@ -53,7 +53,7 @@ window.addEventListener("message", (e) => { if (e.data && e.data.source === "str
 	// Drive the cross-origin iframe through its own target.
 	frameCtx := frameContext(t, ctx, "/embed/conv-by-hand")
 	step(t, frameCtx, "wait for the iframe's script",
-		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`))
+		waitJS(`document.documentElement.classList.contains("js")`))
 	// Values are set by script: synthesized key events into an
 	// out-of-process iframe are dropped at random while it has no focus.
 	step(t, frameCtx, "fill in the iframe",
@@ -73,12 +73,12 @@ window.addEventListener("message", (e) => { if (e.data && e.data.source === "str
 	}
 	// The score counts only the parts the embed shows.
 	step(t, frameCtx, "score of the shown parts",
-		chromedp.Poll[chromedp.Void](`document.querySelector("#score").textContent.includes("1 of 2")`))
+		waitJS(`document.querySelector("#score").textContent.includes("1 of 2")`))
 	step(t, frameCtx, "only the selected parts are shown",
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll("[data-part]").length === 2`))
+		waitJS(`document.querySelectorAll("[data-part]").length === 2`))
 	step(t, ctx, "host receives results",
-		chromedp.Poll[chromedp.Void](`window.strideMessages.some(m => m.type === "result" && m.part === "dims" && m.status === "correct" && m.exercise === "conv-by-hand" && m.seed === 0)`),
-		chromedp.Poll[chromedp.Void](`window.strideMessages.some(m => m.type === "result" && m.part === "bottom-right" && m.status === "incorrect")`),
+		waitJS(`window.strideMessages.some(m => m.type === "result" && m.part === "dims" && m.status === "correct" && m.exercise === "conv-by-hand" && m.seed === 0)`),
+		waitJS(`window.strideMessages.some(m => m.type === "result" && m.part === "bottom-right" && m.status === "incorrect")`),
 	)
 }
 

@@ -24,13 +24,13 @@ func TestBrowserPlayerPlaysConvByHand(t *testing.T) {
 	step(t, ctx, "a student cannot see −22 before answering part 2",
 		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
 		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=live]").textContent.includes("opens once you have answered")`),
-		chromedp.Poll[chromedp.Void](noMinus22),
+		waitJS(`document.querySelector("#player-main [data-role=live]").textContent.includes("opens once you have answered")`),
+		waitJS(noMinus22),
 		// Part 1 alone does not open the replay that shows part 2's answer.
 		chromedp.SendKeys(chromedp.CSS("#answer-dims"), "3x3"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#verdict-dims.verdict-correct")),
-		chromedp.Poll[chromedp.Void](noMinus22),
+		waitJS(noMinus22),
 	)
 	if got := textOf(t, ctx, "#player-main [data-role=stage]"); got != "" {
 		t.Errorf("the locked player shows %q", got)
@@ -39,16 +39,16 @@ func TestBrowserPlayerPlaysConvByHand(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), "5"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#verdict-bottom-right.verdict-incorrect")),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 9")`),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-action=toggle]").textContent === "Play"`),
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 9")`),
+		waitJS(`document.querySelector("#player-main [data-action=toggle]").textContent === "Play"`),
 	)
 	step(t, ctx, "play to the end",
 		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#player-main [data-role=speed]"); s.value = "10"; s.dispatchEvent(new Event("change")); })()`),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#player-main [data-action=first]").click()`),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`),
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#player-main [data-action=toggle]").click()`),
-		chromedp.Poll[chromedp.Void](corner+`.textContent === "−22"`),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "9 of 9"`),
+		waitJS(corner+`.textContent === "−22"`),
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent === "9 of 9"`),
 	)
 	// Every output cell is filled.
 	filled, err := chromedp.Run(ctx, chromedp.Evaluate[int](
@@ -66,20 +66,20 @@ func TestBrowserPlayerPlaysConvByHand(t *testing.T) {
 	// Keyboard: Home, →, ←, End with focus on the player.
 	pos := func() string { return textOf(t, ctx, "#player-main [data-role=position]") }
 	step(t, ctx, "Home", chromedp.Focus(chromedp.CSS("#player-main [data-action=toggle]")), chromedp.KeyEvent(kb.Home),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`))
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`))
 	step(t, ctx, "ArrowRight", chromedp.KeyEvent(kb.ArrowRight),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "2 of 9"`))
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent === "2 of 9"`))
 	step(t, ctx, "ArrowLeft", chromedp.KeyEvent(kb.ArrowLeft),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`))
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`))
 	step(t, ctx, "End", chromedp.KeyEvent(kb.End),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "9 of 9"`))
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent === "9 of 9"`))
 	if got := pos(); got != "9 of 9" {
 		t.Errorf("position %q", got)
 	}
 	// Only the cells up to the current step are filled after seeking back.
 	step(t, ctx, "Home again", chromedp.KeyEvent(kb.Home),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`),
-		chromedp.Poll[chromedp.Void](corner+`.textContent === ""`))
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent === "1 of 9"`),
+		waitJS(corner+`.textContent === ""`))
 }
 
 // TestBrowserShowMeThisCell answers a cell wrong and replays exactly it.
@@ -89,14 +89,14 @@ func TestBrowserShowMeThisCell(t *testing.T) {
 	step(t, ctx, "answer wrong and ask to see the cell",
 		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
 		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
-		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+		waitJS(`document.documentElement.classList.contains("js")`),
 		// Both parts the padded replay answers are attempted, so it opens.
 		chromedp.SendKeys(chromedp.CSS("#answer-dims-padded"), "5x5"),
 		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right-padded"), "5"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#verdict-bottom-right-padded .show-cell")),
 		chromedp.Click(chromedp.CSS("#verdict-bottom-right-padded .show-cell")),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent === "25 of 25"`),
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent === "25 of 25"`),
 		chromedp.WaitVisible(chromedp.CSS("#player-main [data-role=compare]")),
 	)
 	if got := textOf(t, ctx, "#player-main [data-role=compare]"); !strings.Contains(got, "you wrote 5") || !strings.Contains(got, "right value is 7") {
@@ -114,11 +114,11 @@ func TestBrowserPlayground(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/playground"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-editor=input] .grid-editor input`)),
 		chromedp.Evaluate[chromedp.Void](`(() => { const c = document.querySelector("[data-editor=input] .grid-editor input"); c.value = "9"; c.dispatchEvent(new Event("input")); })()`),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#pg-input").value.startsWith("9 3 -2 4")`),
+		waitJS(`document.querySelector("#pg-input").value.startsWith("9 3 -2 4")`),
 		// Resize the filter to 3×3 and fill it at random.
 		chromedp.Evaluate[chromedp.Void](`(() => { document.querySelector("#pg-kernel-h").value = "3"; document.querySelector("#pg-kernel-w").value = "3"; })()`),
 		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("[data-editor=kernel] .editor-tools button")].find(b => b.textContent === "Random fill").click()`),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#pg-kernel").value.trim().split("\n").length === 3 && document.querySelectorAll("[data-editor=kernel] .grid-editor input").length === 9`),
+		waitJS(`document.querySelector("#pg-kernel").value.trim().split("\n").length === 3 && document.querySelectorAll("[data-editor=kernel] .grid-editor input").length === 9`),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#pg-padding").value = "1"`),
 	)
 	// The form is a GET form: its query is the address a submit opens.
@@ -130,7 +130,7 @@ func TestBrowserPlayground(t *testing.T) {
 	step(t, ctx, "open the configured playground",
 		chromedp.Navigate(srv.URL+"/playground?"+query),
 		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 16")`),
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 16")`),
 	)
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil || !strings.Contains(loc, "input=9+3") || !strings.Contains(loc, "padding=1") {
@@ -146,8 +146,8 @@ func TestBrowserRevealSolution(t *testing.T) {
 	srv := newTestServer(t, Config{})
 	step(t, ctx, "reveal part 4's solution",
 		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
-		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
-		chromedp.Poll[chromedp.Void](noMinus22),
+		waitJS(`document.documentElement.classList.contains("js")`),
+		waitJS(noMinus22),
 		chromedp.Click(chromedp.CSS(`button[data-reveal="bottom-right-padded"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#solution-bottom-right-padded details.solution`)),
 	)
@@ -155,5 +155,5 @@ func TestBrowserRevealSolution(t *testing.T) {
 		t.Errorf("revealed solution: %q", got)
 	}
 	// Part 2's answer is still not on the page.
-	step(t, ctx, "part 2 stays closed", chromedp.Poll[chromedp.Void](noMinus22))
+	step(t, ctx, "part 2 stays closed", waitJS(noMinus22))
 }

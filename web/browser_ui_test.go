@@ -51,16 +51,16 @@ func TestBrowserPlayButtonOneSemantics(t *testing.T) {
 	step(t, ctx, "play",
 		chromedp.Navigate(srv.URL+"/playground"),
 		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 9")`),
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 9")`),
 		chromedp.Evaluate[chromedp.Void](toggle+`.textContent === "Play" && `+toggle+`.click()`),
-		chromedp.Poll[chromedp.Void](toggle+`.textContent === "Pause"`),
+		waitJS(toggle+`.textContent === "Pause"`),
 	)
 	for _, next := range []string{"Play", "Pause"} {
 		has, err := chromedp.Run(ctx, chromedp.Evaluate[bool](toggle+`.hasAttribute("aria-pressed")`))
 		if err != nil || has {
 			t.Errorf("before %s: the toggle carries aria-pressed as well as a changing label (%v)", next, err)
 		}
-		step(t, ctx, "toggle to "+next, chromedp.Evaluate[chromedp.Void](toggle+`.click()`), chromedp.Poll[chromedp.Void](toggle+`.textContent === "`+next+`"`))
+		step(t, ctx, "toggle to "+next, chromedp.Evaluate[chromedp.Void](toggle+`.click()`), waitJS(toggle+`.textContent === "`+next+`"`))
 	}
 }
 
@@ -72,7 +72,7 @@ func TestBrowserHomeOutline(t *testing.T) {
 	srv := newTestServer(t, Config{})
 	for _, width := range []int64{1280, 390} {
 		step(t, ctx, "open home", chromedp.EmulateViewport(width, 900), chromedp.Navigate(srv.URL+"/"),
-			chromedp.Poll[chromedp.Void](`document.querySelector("[data-exercise-id] .progress").textContent !== ""`))
+			waitJS(`document.querySelector("[data-exercise-id] .progress").textContent !== ""`))
 		narrow, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-exercise-id]")].filter(c => {
 			const sec = c.closest(".home-section").getBoundingClientRect().width;
 			return c.getBoundingClientRect().width < 0.9 * sec;
@@ -125,10 +125,10 @@ func TestBrowserShapeTableOnPhone(t *testing.T) {
 		step(t, ctx, "check the table",
 			chromedp.EmulateViewport(width, 844),
 			chromedp.Navigate(srv.URL+"/exercises/cnn-shape-table"),
-			chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+			waitJS(`document.documentElement.classList.contains("js")`),
 			chromedp.Evaluate[chromedp.Void](`document.querySelectorAll(".shape-table input").forEach(i => i.value = "3@64x64")`),
 			chromedp.Click(chromedp.CSS(".exercise-form button[type=submit]")),
-			chromedp.Poll[chromedp.Void](`!!document.querySelector(".shape-table .verdict-line")`),
+			waitJS(`!!document.querySelector(".shape-table .verdict-line")`),
 		)
 		problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
 			const w = document.documentElement.clientWidth, out = [];
@@ -178,7 +178,7 @@ func TestBrowserRNNDiagramLabelsFit(t *testing.T) {
 				t.Fatal(err)
 			}
 			step(t, ctx, "open "+page, chromedp.EmulateViewport(width, 900), chromedp.Navigate(srv.URL+page),
-				chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+				waitJS(`document.documentElement.classList.contains("js")`),
 				// The plain post: the server renders the solutions.
 				chromedp.Evaluate[chromedp.Void](strings.Replace(fillScript(v, true), `document.querySelector(".exercise-form button[type=submit]").click();`, `setTimeout(() => document.querySelector(".exercise-form").submit(), 0);`, 1)))
 			step(t, ctx, "see the solutions of "+page,
@@ -231,7 +231,7 @@ func TestBrowserAnswersKeptPerVariant(t *testing.T) {
 	srv := newTestServer(t, Config{})
 	step(t, ctx, "answer and check",
 		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
-		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+		waitJS(`document.documentElement.classList.contains("js")`),
 		chromedp.SendKeys(chromedp.CSS("#answer-dims"), "3x3"),
 		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), "22"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("[data-part=whole-output] .cell-input, .part[data-kind=matrix] .cell-input").forEach((c, i) => c.value = String(i))`),
@@ -241,7 +241,7 @@ func TestBrowserAnswersKeptPerVariant(t *testing.T) {
 	step(t, ctx, "leave", chromedp.Navigate(srv.URL+"/"))
 	step(t, ctx, "come back",
 		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
-		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+		waitJS(`document.documentElement.classList.contains("js")`),
 	)
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
 		document.getElementById("answer-dims").value,
@@ -261,7 +261,7 @@ func TestBrowserAnswersKeptPerVariant(t *testing.T) {
 	}
 	// Another variant starts empty.
 	step(t, ctx, "open another variant", chromedp.Navigate(srv.URL+"/exercises/conv-by-hand?seed=7"),
-		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`))
+		waitJS(`document.documentElement.classList.contains("js")`))
 	other, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("answer-dims").value + document.getElementById("verdict-dims").textContent`))
 	if err != nil || other != "" {
 		t.Errorf("seed 7 shows seed 0's answers: %q %v", other, err)
@@ -286,7 +286,7 @@ func TestBrowserPlaygroundShowsWhatItPlays(t *testing.T) {
 		step(t, ctx, "open the form",
 			chromedp.EmulateViewport(width, 844),
 			chromedp.Navigate(srv.URL+"/playground"),
-			chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+			waitJS(`document.documentElement.classList.contains("js")`),
 			chromedp.Evaluate[chromedp.Void](`document.querySelector("#pg-padding").value = "1"`),
 		)
 		// A GET form submits to its action with the query replaced and the
@@ -302,7 +302,7 @@ func TestBrowserPlaygroundShowsWhatItPlays(t *testing.T) {
 		// the result was before the grid editors were inserted above it
 		// (400-500 px short); only the focus is asserted with JavaScript,
 		// the position without it, below.
-		if err := chromedp.Do(tctx(ctx), chromedp.Poll[chromedp.Void](`document.activeElement && document.activeElement.id === "playground-result" && !!document.getElementById("player-main")`)); err != nil {
+		if err := chromedp.Do(tctx(ctx), waitJS(`document.activeElement && document.activeElement.id === "playground-result" && !!document.getElementById("player-main")`)); err != nil {
 			d, _ := chromedp.Run(ctx, chromedp.Evaluate[string](diag))
 			t.Fatalf("width %d: the result is not focused and in view: %s (%v)", width, d, err)
 		}
@@ -310,15 +310,15 @@ func TestBrowserPlaygroundShowsWhatItPlays(t *testing.T) {
 		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 			t.Fatal(err)
 		}
-		step(t, ctx, "see the result without JavaScript", chromedp.Navigate(target), chromedp.Poll[chromedp.Void](inView))
+		step(t, ctx, "see the result without JavaScript", chromedp.Navigate(target), waitJS(inView))
 		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false}); err != nil {
 			t.Fatal(err)
 		}
 		// Several problems at once, each linked to its field.
 		step(t, ctx, "submit a broken configuration",
 			chromedp.Navigate(srv.URL+"/playground?op=conv2d&input=1+x&kernel=1&stride=0&padding=y#playground-result"),
-			chromedp.Poll[chromedp.Void](`document.activeElement && document.activeElement.id === "playground-result" && !!document.querySelector("[data-problems]")`),
-			chromedp.Poll[chromedp.Void](inView),
+			waitJS(`document.activeElement && document.activeElement.id === "playground-result" && !!document.querySelector("[data-problems]")`),
+			waitJS(inView),
 		)
 		items, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-problems] li a")].map(a => a.getAttribute("href") + " " + a.textContent)`))
 		if err != nil {

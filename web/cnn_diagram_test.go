@@ -155,9 +155,9 @@ func TestBrowserCNNDiagramByKeyboard(t *testing.T) {
 			keys = append(keys, chromedp.KeyEvent(kb.ArrowDown))
 		}
 		keys = append(keys,
-			chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.activeElement.id === "answer-diagram-block-%d" && document.activeElement.value === %q`, i, s[0])),
+			waitJS(fmt.Sprintf(`document.activeElement.id === "answer-diagram-block-%d" && document.activeElement.value === %q`, i, s[0])),
 			chromedp.KeyEvent(kb.Tab),
-			chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.activeElement.id === "answer-diagram-shape-%d"`, i)),
+			waitJS(fmt.Sprintf(`document.activeElement.id === "answer-diagram-shape-%d"`, i)),
 			chromedp.KeyEvent(s[1]),
 		)
 		if i < len(diagramRecitation)-1 {
