@@ -49,6 +49,9 @@
     this.playing = false;
     this.pending = [];
     this.wanted = null; // a compare request waiting for its step
+    this.seekTarget = null; // the step a coalesced seek will ask for
+    this.sought = null; // the step of the last seek sent, until it arrives
+    this.seekFrame = 0;
     this.connect();
     this.bind();
   }
@@ -121,6 +124,8 @@
 
   Player.prototype.start = function (msg) {
     this.meta = null;
+    this.seekTarget = null; // a move in the previous animation
+    this.sought = null;
     this.index = -1;
     this.compare.hidden = true;
     var src = this.currentSource();
@@ -150,8 +155,10 @@
       if (!self.meta) return;
       self.playing = false;
       self.updateToggle();
-      self.send({ type: "seek", index: Number(self.scrubber.value) });
+      self.seekSoon(Number(self.scrubber.value));
     });
+    // The end of a drag: send the last position now rather than a frame later.
+    this.scrubber.addEventListener("change", function () { self.flushSeek(); });
     this.speed.addEventListener("change", function () {
       self.send({ type: "speed", fps: Number(self.speed.value) });
     });
@@ -177,24 +184,53 @@
       this.playing = false;
       this.updateToggle();
     }
+    // Moves are relative to a seek still waiting for its frame, so that
+    // keys held down or pressed quickly add up to one seek.
+    // A seek sent but not answered yet counts too.
+    var from = this.seekTarget !== null ? this.seekTarget : this.sought !== null ? this.sought : this.index;
     switch (a) {
       case "toggle":
+        this.flushSeek();
         this.send({ type: this.playing ? "pause" : "play" });
         break;
       case "back":
-        if (this.index > 0) this.send({ type: "back" });
+        if (from > 0) this.seekSoon(from - 1);
         break;
       case "step":
-        if (this.playing) this.send({ type: "pause" });
-        this.send(this.index < 0 ? { type: "seek", index: 0 } : { type: "step" });
+        this.seekSoon(Math.min(last, from + 1));
         break;
       case "first":
-        this.send({ type: "seek", index: 0 });
+        this.seekSoon(0);
         break;
       case "last":
-        this.send({ type: "seek", index: last });
+        this.seekSoon(last);
         break;
     }
+  };
+
+  // seekSoon asks for step index at the next animation frame, at most one
+  // seek a frame whatever the number of scrubber events or key presses in
+  // between, and always the latest position: each seek costs from the
+  // connection's message budget (docs/PROTOCOL.md, "Budgets"), which a drag
+  // across a large animation sending one seek per input event would exhaust.
+  Player.prototype.seekSoon = function (index) {
+    var self = this;
+    this.seekTarget = index;
+    if (this.seekFrame) return;
+    var raf = window.requestAnimationFrame || function (f) { return window.setTimeout(f, 16); };
+    this.seekFrame = raf(function () {
+      self.seekFrame = 0;
+      self.flushSeek();
+    });
+  };
+
+  // flushSeek sends the seek waiting for its frame, if any.
+  Player.prototype.flushSeek = function () {
+    if (this.seekTarget === null) return;
+    var index = this.seekTarget;
+    this.seekTarget = null;
+    this.sought = index;
+    this.send({ type: "seek", index: index });
   };
 
   // showCell jumps to one output cell and puts the student's value beside
@@ -246,6 +282,7 @@
         this.live.textContent += " Done: the output is complete.";
         break;
       case "error":
+        this.sought = null;
         this.live.textContent = "The animation could not start: " + msg.message;
         break;
     }
@@ -363,6 +400,7 @@
     var m = this.meta;
     if (!m) return;
     this.index = s.index;
+    if (this.sought === s.index) this.sought = null;
     this.values[s.index] = s.value;
     // Clear the previous window.
     this.inputCells.forEach(function (ch) {

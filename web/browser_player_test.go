@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -156,4 +158,74 @@ func TestBrowserRevealSolution(t *testing.T) {
 	}
 	// Part 2's answer is still not on the page.
 	step(t, ctx, "part 2 stays closed", waitJS(noMinus22))
+}
+
+// TestBrowserScrubberCoalescesSeeks drags the scrubber of a 256-step
+// animation (200 input events in one task, as a fast drag gives) and
+// presses the arrow key 200 times in one task. One seek for each event
+// would exhaust the connection's message budget (docs/PROTOCOL.md,
+// "Budgets"): an error, the last seeks refused, the connection closed. The
+// player sends at most one seek a frame, always the latest position, so it
+// ends on the right step with no error and its connection open.
+func TestBrowserScrubberCoalescesSeeks(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	rows := make([]string, 18)
+	for i := range rows {
+		cells := make([]string, 18)
+		for j := range cells {
+			cells[j] = strconv.Itoa((i + 2*j) % 7)
+		}
+		rows[i] = strings.Join(cells, " ")
+	}
+	q := url.Values{"op": {"conv2d"}, "input": {strings.Join(rows, "\n")}, "kernel": {"1 0 1\n0 1 0\n1 0 1"}}
+	const player = `window.StridePlayers.find(p => p.root.id === "player-main")`
+	const pos = `document.querySelector("#player-main [data-role=position]").textContent`
+	const healthy = `(() => {
+		const live = document.querySelector("#player-main [data-role=live]").textContent;
+		return document.getElementById("player-main").classList.contains("player-live-mode") &&
+			!/too many|could not|closed/.test(live) ? "" : "connection " + (document.getElementById("player-main").classList.contains("player-live-mode") ? "open" : "closed") + ", live region: " + live;
+	})()`
+	step(t, ctx, "open a 256-step animation and count its seeks",
+		chromedp.Navigate(srv.URL+"/playground?"+q.Encode()),
+		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
+		waitJS(pos+` === "0 of 256"`),
+		chromedp.Evaluate[chromedp.Void](`(() => {
+			const p = `+player+`;
+			const send = p.ws.send.bind(p.ws);
+			window.seeks = 0;
+			p.ws.send = m => { if (JSON.parse(m).type === "seek") window.seeks++; send(m); };
+		})()`),
+	)
+	for _, c := range []struct {
+		what, events, want string
+	}{
+		{"drag the scrubber", `(() => {
+			const s = document.querySelector("#player-main [data-role=scrubber]");
+			for (let i = 0; i < 200; i++) { s.value = String(i); s.dispatchEvent(new Event("input", { bubbles: true })); }
+			s.value = "37"; s.dispatchEvent(new Event("input", { bubbles: true }));
+		})()`, "38 of 256"},
+		{"press the right arrow 200 times", `(() => {
+			const s = document.querySelector("#player-main [data-role=scrubber]");
+			s.focus();
+			for (let i = 0; i < 200; i++) s.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true, cancelable: true }));
+		})()`, "238 of 256"},
+	} {
+		step(t, ctx, c.what,
+			chromedp.Evaluate[chromedp.Void](`window.seeks = 0`),
+			chromedp.Evaluate[chromedp.Void](c.events),
+			waitJS(pos+` === "`+c.want+`" || `+healthy+` !== ""`),
+		)
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[`+pos+`, `+healthy+`, String(window.seeks)]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != c.want || got[1] != "" {
+			t.Errorf("%s: at %q, want %q; %s", c.what, got[0], c.want, got[1])
+		}
+		// The events came in one task, so one frame: one seek.
+		if got[2] != "1" {
+			t.Errorf("%s: %s seeks sent, want 1", c.what, got[2])
+		}
+	}
 }
