@@ -433,36 +433,82 @@
       .map(function (l) { return l.split(/[\s,;]+/).filter(Boolean); });
   }
 
-  function dims(textarea) {
-    var blocks = textarea.value.split(/\n\s*\n/).filter(function (b) { return b.trim(); });
-    var first = blocks.length ? parseBlock(blocks[0]) : [];
-    return { c: Math.max(1, blocks.length), h: Math.max(1, first.length), w: Math.max(1, first[0] ? first[0].length : 1) };
+  // splitBlocks splits text at separator lines and drops empty blocks, as
+  // the server's splitBlocks does (web/playground.go).
+  function splitBlocks(text, isSep) {
+    var blocks = [], cur = [];
+    function flush() {
+      var b = cur.join("\n").trim();
+      if (b) blocks.push(b);
+      cur = [];
+    }
+    text.replace(/\r\n/g, "\n").split("\n").forEach(function (line) {
+      if (isSep(line)) flush(); else cur.push(line);
+    });
+    flush();
+    return blocks;
+  }
+  function isBlankLine(l) { return l.trim() === ""; }
+  // A line of "---" (dashes and spaces only) separates filters.
+  function isFilterLine(l) { return l.indexOf("---") >= 0 && l.replace(/[\s-]/g, "") === ""; }
+
+  // A tensor is a list of filters, each a list of channels of rows of
+  // cells. An input is one "filter"; a kernel may hold several, written
+  // with a line "---" between them.
+  function parseTensor(text, kernel) {
+    var filters = kernel ? splitBlocks(text, isFilterLine) : [text];
+    return filters.map(function (f) { return splitBlocks(f, isBlankLine).map(parseBlock); })
+      .filter(function (f) { return f.length > 0; });
   }
 
-  function build(c, h, w, lo, hi, old) {
-    var blocks = [];
-    var oldBlocks = old ? old.split(/\n\s*\n/).map(parseBlock) : [];
-    for (var k = 0; k < c; k++) {
-      var rows = [];
-      for (var i = 0; i < h; i++) {
-        var row = [];
-        for (var j = 0; j < w; j++) {
-          var keep = oldBlocks[k] && oldBlocks[k][i] && oldBlocks[k][i][j];
-          row.push(keep !== undefined && lo === null ? keep : String(lo === null ? 0 : lo + Math.floor(Math.random() * (hi - lo + 1))));
+  function formatTensor(t) {
+    return t.map(function (f) {
+      return f.map(function (ch) { return ch.map(function (r) { return r.join(" "); }).join("\n"); }).join("\n\n");
+    }).join("\n---\n");
+  }
+
+  function dims(textarea, kernel) {
+    var t = parseTensor(textarea.value, kernel);
+    var first = t.length ? t[0] : [];
+    var rows = first.length ? first[0] : [];
+    return {
+      o: Math.max(1, t.length),
+      c: Math.max(1, first.length),
+      h: Math.max(1, rows.length),
+      w: Math.max(1, rows[0] ? rows[0].length : 1),
+    };
+  }
+
+  // build makes an o×c×h×w tensor: zeros keeping the old values where they
+  // fit (lo === null), or random whole numbers from lo to hi.
+  function build(d, lo, hi, old) {
+    var out = [];
+    for (var f = 0; f < d.o; f++) {
+      var filter = [];
+      for (var k = 0; k < d.c; k++) {
+        var rows = [];
+        for (var i = 0; i < d.h; i++) {
+          var row = [];
+          for (var j = 0; j < d.w; j++) {
+            var keep = old[f] && old[f][k] && old[f][k][i] && old[f][k][i][j];
+            row.push(keep !== undefined && lo === null ? keep : String(lo === null ? 0 : lo + Math.floor(Math.random() * (hi - lo + 1))));
+          }
+          rows.push(row);
         }
-        rows.push(row.join(" "));
+        filter.push(rows);
       }
-      blocks.push(rows.join("\n"));
+      out.push(filter);
     }
-    return blocks.join("\n\n");
+    return out;
   }
 
   function enhanceEditor(box) {
     var textarea = box.querySelector("textarea");
     if (!textarea) return;
-    var d = dims(textarea);
+    var kernel = box.getAttribute("data-editor") === "kernel";
+    var d = dims(textarea, kernel);
     var id = textarea.id;
-    var what = box.getAttribute("data-editor") === "kernel" ? "Filter" : "Input";
+    var what = kernel ? "Filter" : "Input";
 
     // The grid of cells: edits write back to the textarea, which stays the
     // form's source of truth and the place to paste a whole matrix.
@@ -474,53 +520,60 @@
     pasteNote.textContent = "Or edit it as text below (paste a matrix here):";
     textarea.parentNode.insertBefore(pasteNote, textarea);
 
-    function blocks() {
-      return textarea.value.split(/\n\s*\n/).filter(function (b) { return b.trim(); }).map(parseBlock);
-    }
     function writeBack() {
-      var out = [];
+      var t = [];
       gridBox.querySelectorAll("table").forEach(function (table) {
+        var f = Number(table.getAttribute("data-filter"));
         var rows = [];
         table.querySelectorAll("tr").forEach(function (tr) {
           var cells = [];
           tr.querySelectorAll("input").forEach(function (inp) { cells.push(inp.value.trim() || "0"); });
-          rows.push(cells.join(" "));
+          rows.push(cells);
         });
-        out.push(rows.join("\n"));
+        (t[f] = t[f] || []).push(rows);
       });
-      textarea.value = out.join("\n\n");
+      textarea.value = formatTensor(t);
     }
     function render() {
       gridBox.textContent = "";
-      var bs = blocks();
-      if (bs.length > 8 || bs.some(function (b) { return b.length > 32 || b.some(function (r) { return r.length > 32; }); })) {
+      var t = parseTensor(textarea.value, kernel);
+      var tables = t.reduce(function (n, f) { return n + f.length; }, 0);
+      if (tables > 16 || t.some(function (f) {
+        return f.some(function (b) { return b.length > 32 || b.some(function (r) { return r.length > 32; }); });
+      })) {
         return; // too large to show as cells; the textarea still works
       }
-      bs.forEach(function (rows, k) {
-        var table = document.createElement("table");
-        table.className = "grid grid-input";
-        var cap = document.createElement("caption");
-        cap.textContent = bs.length > 1 ? what + ", channel " + (k + 1) : what;
-        table.appendChild(cap);
-        var body = document.createElement("tbody");
-        rows.forEach(function (row, i) {
-          var tr = document.createElement("tr");
-          row.forEach(function (v, j) {
-            var td = document.createElement("td");
-            var inp = document.createElement("input");
-            inp.type = "text";
-            inp.inputMode = "decimal";
-            inp.className = "cell-input";
-            inp.value = v;
-            inp.setAttribute("aria-label", what + (bs.length > 1 ? " channel " + (k + 1) + "," : "") + " row " + (i + 1) + ", column " + (j + 1));
-            inp.addEventListener("input", writeBack);
-            td.appendChild(inp);
-            tr.appendChild(td);
+      t.forEach(function (channels, f) {
+        channels.forEach(function (rows, k) {
+          var name = what;
+          if (t.length > 1) name += " " + (f + 1);
+          if (channels.length > 1) name += ", channel " + (k + 1);
+          var table = document.createElement("table");
+          table.className = "grid grid-input";
+          table.setAttribute("data-filter", String(f));
+          var cap = document.createElement("caption");
+          cap.textContent = name;
+          table.appendChild(cap);
+          var body = document.createElement("tbody");
+          rows.forEach(function (row, i) {
+            var tr = document.createElement("tr");
+            row.forEach(function (v, j) {
+              var td = document.createElement("td");
+              var inp = document.createElement("input");
+              inp.type = "text";
+              inp.inputMode = "decimal";
+              inp.className = "cell-input";
+              inp.value = v;
+              inp.setAttribute("aria-label", name + ", row " + (i + 1) + ", column " + (j + 1));
+              inp.addEventListener("input", writeBack);
+              td.appendChild(inp);
+              tr.appendChild(td);
+            });
+            body.appendChild(tr);
           });
-          body.appendChild(tr);
+          table.appendChild(body);
+          gridBox.appendChild(table);
         });
-        table.appendChild(body);
-        gridBox.appendChild(table);
       });
     }
     textarea.addEventListener("input", render);
@@ -541,6 +594,10 @@
       tools.appendChild(wrap);
       return input;
     }
+    // A kernel's size is filters × channels × rows × columns: counting
+    // its "---"-separated filters as channels once read 2 filters of 3
+    // channels as "Channels 5".
+    var o = kernel ? num("Filters", "o", d.o) : null;
     var c = num("Channels", "c", d.c), h = num("Rows", "h", d.h), w = num("Columns", "w", d.w);
     function button(text, handler) {
       var b = document.createElement("button");
@@ -550,9 +607,10 @@
       b.addEventListener("click", function () { handler(); render(); });
       tools.appendChild(b);
     }
-    function size(input) { return Math.min(32, Math.max(1, Number(input.value) || 1)); }
-    button("Resize", function () { textarea.value = build(size(c), size(h), size(w), null, null, textarea.value); });
-    button("Random fill", function () { textarea.value = build(size(c), size(h), size(w), -5, 9); });
+    function size(input) { return input ? Math.min(32, Math.max(1, Number(input.value) || 1)) : 1; }
+    function wanted() { return { o: size(o), c: size(c), h: size(h), w: size(w) }; }
+    button("Resize", function () { textarea.value = formatTensor(build(wanted(), null, null, parseTensor(textarea.value, kernel))); });
+    button("Random fill", function () { textarea.value = formatTensor(build(wanted(), -5, 9, [])); });
     gridBox.parentNode.insertBefore(tools, gridBox.nextSibling);
     render();
   }
@@ -569,22 +627,49 @@
     }
     op.addEventListener("change", sync);
     sync();
-    // After "Show it step by step" the address ends in #playground-result,
-    // a focusable region: the browser scrolls there and focuses it. Do the
-    // same once more for browsers that only scroll.
-    // The grid editors above were added after the browser scrolled to the
-    // fragment, pushing the result down: scroll to it again.
-    function focusResult() {
-      var target = document.getElementById("playground-result");
-      if (!target || window.location.hash !== "#playground-result") return;
-      target.scrollIntoView({ block: "start" });
+    keepResultInView();
+  }
+
+  // After "Show it step by step" the address ends in #playground-result, a
+  // focusable region: the browser scrolls there and focuses it, and so does
+  // this without JavaScript. With it, the page keeps changing size after
+  // that scroll: the grid editors above the result, the player switching
+  // from its step tables to the live stage and building its grids when the
+  // animation's first message arrives, each at a time of its own. Scroll
+  // anchoring and Chromium's own fragment scrolls then leave the result
+  // hundreds of pixels away from the top. So after every change of the
+  // page's size, until the student scrolls, clicks or types, put the result
+  // back at the top: a ResizeObserver runs after layout and before paint,
+  // so the student never sees the result elsewhere. The scroll is instant,
+  // never animated (prefers-reduced-motion, and a moving target).
+  function keepResultInView() {
+    var target = document.getElementById("playground-result");
+    if (!target || window.location.hash !== "#playground-result") return;
+    var observer = null;
+    var done = false;
+    function align() {
+      if (done) return;
+      target.scrollIntoView({ block: "start", behavior: "instant" });
       if (document.activeElement !== target) target.focus({ preventScroll: true });
     }
-    focusResult();
-    // Chromium scrolls to the fragment once more when loading completes,
-    // to where the result was before the editors were added; correct it
-    // after that.
-    window.addEventListener("load", function () { window.setTimeout(focusResult, 0); });
+    function stop() {
+      done = true;
+      if (observer) observer.disconnect();
+      ["wheel", "touchstart", "pointerdown", "keydown"].forEach(function (type) {
+        window.removeEventListener(type, stop, true);
+      });
+    }
+    ["wheel", "touchstart", "pointerdown", "keydown"].forEach(function (type) {
+      window.addEventListener(type, stop, { capture: true, passive: true });
+    });
+    align();
+    if (window.ResizeObserver) {
+      observer = new ResizeObserver(align);
+      observer.observe(document.documentElement);
+      observer.observe(target);
+    }
+    // Chromium scrolls to the fragment once more when loading completes.
+    window.addEventListener("load", function () { window.requestAnimationFrame(align); });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -282,9 +283,10 @@ func TestBrowserPlaygroundShowsWhatItPlays(t *testing.T) {
 		const bottom = window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2;
 		return r.top >= -1 && (r.top < 40 || bottom && r.top < window.innerHeight - 200);
 	})()`
-	for _, width := range []int64{1280, 390} {
+	for _, size := range []struct{ width, height int64 }{{1280, 900}, {390, 844}} {
+		width := size.width
 		step(t, ctx, "open the form",
-			chromedp.EmulateViewport(width, 844),
+			chromedp.EmulateViewport(width, size.height),
 			chromedp.Navigate(srv.URL+"/playground"),
 			waitJS(`document.documentElement.classList.contains("js")`),
 			chromedp.Evaluate[chromedp.Void](`document.querySelector("#pg-padding").value = "1"`),
@@ -297,14 +299,21 @@ func TestBrowserPlaygroundShowsWhatItPlays(t *testing.T) {
 			t.Fatalf("width %d: the form submits to %q, want the result fragment (%v)", width, target, err)
 		}
 		step(t, ctx, "open the result", chromedp.Navigate(target))
-		diag := `(() => { const r = document.getElementById("playground-result").getBoundingClientRect(); return [document.activeElement.tagName, document.activeElement.id, r.top, scrollY, innerHeight, document.documentElement.scrollHeight].join(" "); })()`
-		// KNOWN GAP: with JavaScript, Chromium sometimes scrolls to where
-		// the result was before the grid editors were inserted above it
-		// (400-500 px short); only the focus is asserted with JavaScript,
-		// the position without it, below.
-		if err := chromedp.Do(tctx(ctx), waitJS(`document.activeElement && document.activeElement.id === "playground-result" && !!document.getElementById("player-main")`)); err != nil {
+		diag := `(() => { const r = document.getElementById("playground-result").getBoundingClientRect(); return [document.activeElement.tagName, document.activeElement.id, "top", r.top, "scrollY", scrollY, "innerHeight", innerHeight, "scrollHeight", document.documentElement.scrollHeight].join(" "); })()`
+		// With JavaScript the page changes size after the browser's scroll
+		// to the fragment (grid editors above the result, the live player
+		// replacing its step tables and building its grids); once the
+		// player has built its stage, nothing moves any more, and the
+		// result must be focused and in view, also a frame later.
+		settled := `document.activeElement && document.activeElement.id === "playground-result" && !!document.querySelector("#player-main.player-live-mode .player-panel-output")`
+		if err := chromedp.Do(tctx(ctx), waitJS(settled)); err != nil {
 			d, _ := chromedp.Run(ctx, chromedp.Evaluate[string](diag))
-			t.Fatalf("width %d: the result is not focused and in view: %s (%v)", width, d, err)
+			t.Fatalf("width %d: the player did not start with the result focused: %s (%v)", width, d, err)
+		}
+		ok, err := chromedp.Run(tctx(ctx), chromedp.Evaluate[bool](`new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => resolve(`+settled+` && `+inView+`))))`, chromedp.EvalAwaitPromise))
+		if err != nil || !ok {
+			d, _ := chromedp.Run(ctx, chromedp.Evaluate[string](diag))
+			t.Errorf("width %d, JavaScript on: the result is not focused and in view: %s (%v)", width, d, err)
 		}
 		// Without JavaScript the fragment alone brings it into view.
 		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
@@ -351,5 +360,50 @@ func TestBrowserPlaygroundShowsWhatItPlays(t *testing.T) {
 	})()`))
 	if err != nil || beside != "" {
 		t.Errorf("phone, 3 input channels: %s %v", beside, err)
+	}
+}
+
+// TestBrowserPlaygroundFilterEditor: the filter editor reads filters
+// separated by a line "---" as filters, each with its channels. It once
+// split only at blank lines and showed 2 filters of 3 channels as
+// "Channels 5", with "---" as a row of cells; editing a cell then wrote the
+// filters back as one 5-channel filter.
+func TestBrowserPlaygroundFilterEditor(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := newTestServer(t, Config{})
+	input := "1 2 3 4\n5 6 7 8\n1 2 3 4\n5 6 7 8\n\n1 0 1 0\n0 1 0 1\n1 0 1 0\n0 1 0 1\n\n2 2 2 2\n1 1 1 1\n2 2 2 2\n1 1 1 1"
+	kernel := "1 0\n0 1\n\n1 1\n1 1\n\n0 1\n1 0\n---\n1 1\n0 0\n\n0 0\n1 1\n\n1 0\n1 0"
+	q := url.Values{"op": {"conv2d"}, "input": {input}, "kernel": {kernel}}
+	step(t, ctx, "open two filters of three channels",
+		chromedp.Navigate(srv.URL+"/playground?"+q.Encode()),
+		chromedp.WaitVisible(chromedp.CSS("[data-editor=kernel] .grid-editor input")),
+	)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`["o", "c", "h", "w"].map(k => document.getElementById("pg-kernel-" + k).value)
+		.concat([document.getElementById("pg-input-c").value,
+			String(document.querySelectorAll("[data-editor=kernel] .grid-editor input").length),
+			[...document.querySelectorAll("[data-editor=kernel] .grid-editor caption")].map(c => c.textContent).join("|")])`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"2", "3", "2", "2", "3", "24",
+		"Filter 1, channel 1|Filter 1, channel 2|Filter 1, channel 3|Filter 2, channel 1|Filter 2, channel 2|Filter 2, channel 3"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("filter editor shows %q, want %q", got, want)
+	}
+	// A cell edit writes the filters back with their separator; Resize to
+	// the same size changes nothing.
+	edited, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		const c = document.querySelector("[data-editor=kernel] .grid-editor table:nth-of-type(4) input");
+		c.value = "7"; c.dispatchEvent(new Event("input"));
+		const afterEdit = document.getElementById("pg-kernel").value;
+		[...document.querySelectorAll("[data-editor=kernel] .editor-tools button")].find(b => b.textContent === "Resize").click();
+		return [afterEdit, document.getElementById("pg-kernel").value];
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantText := strings.Replace(kernel, "---\n1 1", "---\n7 1", 1)
+	if edited[0] != wantText || edited[1] != wantText {
+		t.Errorf("after editing filter 2's first cell the text is\n%s\nand after Resize\n%s\nwant\n%s", edited[0], edited[1], wantText)
 	}
 }
