@@ -217,11 +217,11 @@
     var self = this;
     this.seekTarget = index;
     if (this.seekFrame) return;
-    var raf = window.requestAnimationFrame || function (f) { return window.setTimeout(f, 16); };
-    this.seekFrame = raf(function () {
+    var send = function () {
       self.seekFrame = 0;
       self.flushSeek();
-    });
+    };
+    this.seekFrame = window.requestAnimationFrame ? window.requestAnimationFrame(send) : window.setTimeout(send, 16);
   };
 
   // flushSeek sends the seek waiting for its frame, if any.

@@ -76,6 +76,25 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 	}
 }
 
+// waitJS waits until a JavaScript expression is truthy in the page, as
+// chromedp.Poll does, but asks the browser to evaluate it in the top frame's
+// current document rather than in the execution context chromedp last
+// recorded. chromedp records a new document's context in a goroutine of its
+// own, after the listener that ends Navigate has run, so a Poll right after
+// a navigation could name the old page's destroyed context and fail with
+// "Cannot find context with specified id". An exception in the expression
+// fails the wait at once.
+func waitJS(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`new Promise((resolve, reject) => {
+		const test = () => (`+expr+`);
+		(function tick() {
+			let ok;
+			try { ok = test(); } catch (e) { reject(e); return; }
+			if (ok) resolve(); else requestAnimationFrame(tick);
+		})();
+	})`, chromedp.EvalAwaitPromise)
+}
+
 func textOf(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -101,7 +120,7 @@ func TestBrowserExerciseChecksInPlace(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/exercises/conv-by-hand"),
 		chromedp.WaitVisible(chromedp.CSS("#answer-dims")),
 		// The script marks the page once it has enhanced it.
-		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+		waitJS(`document.documentElement.classList.contains("js")`),
 		chromedp.SendKeys(chromedp.CSS("#answer-dims"), "3x3"),
 		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), "22"),
 		chromedp.SendKeys(chromedp.CSS("#answer-dims-padded"), "five by five"),
@@ -132,7 +151,7 @@ func TestBrowserExerciseChecksInPlace(t *testing.T) {
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#verdict-bottom-right.verdict-correct")),
 		chromedp.Navigate(srv.URL+"/"),
-		chromedp.Poll[chromedp.Void](`document.querySelector("[data-exercise-id='conv-by-hand'] .progress").textContent.includes("2 of 4")`),
+		waitJS(`document.querySelector("[data-exercise-id='conv-by-hand'] .progress").textContent.includes("2 of 4")`),
 	)
 }
 
@@ -146,7 +165,7 @@ func TestBrowserShapeTableFollowThrough(t *testing.T) {
 	actions := []chromedp.Action[chromedp.Void]{
 		chromedp.Navigate(srv.URL + "/exercises/cnn-shape-table"),
 		chromedp.WaitVisible(chromedp.CSS("#answer-maxpool-1")),
-		chromedp.Poll[chromedp.Void](`document.documentElement.classList.contains("js")`),
+		waitJS(`document.documentElement.classList.contains("js")`),
 	}
 	for id, v := range answers {
 		actions = append(actions, chromedp.SendKeys(chromedp.CSS("#answer-"+id), v))
