@@ -162,8 +162,9 @@ func fillScript(v *exercises.Variant, right bool) string {
 		in := p.Input
 		if !right {
 			switch p.Kind {
-			case exercises.KindSingleChoice, exercises.KindMultipleChoice, exercises.KindSelfCheck:
-				// Choose the first option; write a line of text.
+			case exercises.KindSingleChoice, exercises.KindMultipleChoice, exercises.KindSelfCheck, exercises.KindDiagram:
+				// Choose the first option; write a line of text; fill
+				// every diagram position with the first block and "1".
 				in = ""
 			default:
 				in = "1"
@@ -178,6 +179,15 @@ func fillScript(v *exercises.Variant, right bool) string {
 			if (p.Kind === "matrix") {
 				const vals = p.Input.split(/[\s,;\[\]]+/).filter(Boolean);
 				sec.querySelectorAll(".cell-input").forEach((c, i) => { c.value = vals[i] !== undefined ? vals[i] : "1"; });
+			} else if (p.Kind === "diagram") {
+				// Input is "block=shape; block=shape; …", one per position.
+				const slots = p.Input ? p.Input.split(";").map(e => e.trim().split("=")) : [];
+				sec.querySelectorAll(".diagram-slot").forEach((li, i) => {
+					const [block, shape] = slots[i] || [];
+					const sel = li.querySelector("select");
+					if (block) { sel.value = block; } else { sel.selectedIndex = 1; }
+					li.querySelector("input").value = shape || "1";
+				});
 			} else if (p.Kind === "single-choice" || p.Kind === "multiple-choice") {
 				const ids = p.Input ? p.Input.split(",") : [];
 				sec.querySelectorAll("input").forEach((c, i) => { c.checked = ids.length ? ids.includes(c.value) : i === 0; });

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/stride-tutor/stride/internal/loadtest"
 )
 
 // Kinds of legitimate traffic, in report order.
@@ -67,13 +68,13 @@ type phases struct {
 	order []*phase
 	// mem reads the server's memory at phase boundaries, cpu the CPU time
 	// of the server and of this program.
-	mem func() procMemory
+	mem func() loadtest.ProcMemory
 	cpu func() (server, self time.Duration)
 	// scrape reads the server's /metrics ("" when it cannot).
 	scrape func() string
 }
 
-func newPhases(mem func() procMemory, cpu func() (server, self time.Duration), scrape func() string) *phases {
+func newPhases(mem func() loadtest.ProcMemory, cpu func() (server, self time.Duration), scrape func() string) *phases {
 	return &phases{mem: mem, cpu: cpu, scrape: scrape}
 }
 
@@ -121,7 +122,7 @@ func record(ph *phase, kind string, d time.Duration, outcome string) {
 // memSampler reads the server's VmRSS every 100 ms into the current phase.
 type memSampler struct {
 	tg    target
-	first procMemory
+	first loadtest.ProcMemory
 }
 
 func newMemSampler(tg target) *memSampler { return &memSampler{tg: tg, first: tg.memory()} }

@@ -34,6 +34,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/stride-tutor/stride/internal/loadtest"
 )
 
 // Targets from issue 8, section 3.
@@ -100,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "attackbench: %v\n", err)
 		return 2
 	}
-	if _, err := raiseFileLimit(); err != nil {
+	if _, err := loadtest.RaiseFileLimit(); err != nil {
 		fmt.Fprintf(stderr, "attackbench: could not raise the open-file limit: %v\n", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -164,18 +166,13 @@ type target struct {
 func (t target) ws() string { return "ws" + strings.TrimPrefix(t.base, "http") + "/ws/animate" }
 
 // memory reads the server's memory; zero when it cannot.
-func (t target) memory() procMemory {
+func (t target) memory() loadtest.ProcMemory {
 	if t.pid == 0 {
-		return procMemory{}
+		return loadtest.ProcMemory{}
 	}
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", t.pid))
+	m, err := loadtest.ReadProcMemory(t.pid)
 	if err != nil {
-		return procMemory{}
-	}
-	defer f.Close()
-	m, err := parseProcStatus(f)
-	if err != nil {
-		return procMemory{}
+		return loadtest.ProcMemory{}
 	}
 	return m
 }

@@ -1,15 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stride-tutor/stride/internal/loadtest"
 )
 
 // series collects the latencies and outcomes of one kind of legitimate
@@ -53,8 +53,8 @@ func (s *series) summary() summary {
 	slices.Sort(lat)
 	sum := summary{N: len(lat), Outcomes: out}
 	if len(lat) > 0 {
-		sum.P50 = percentile(lat, 50)
-		sum.P99 = percentile(lat, 99)
+		sum.P50 = loadtest.Percentile(lat, 50)
+		sum.P99 = loadtest.Percentile(lat, 99)
 		sum.Max = lat[len(lat)-1]
 	}
 	for k, v := range out {
@@ -68,60 +68,6 @@ func (s *series) summary() summary {
 // isSuccess tells a successful outcome label from a failure.
 func isSuccess(outcome string) bool {
 	return outcome == "ok" || (len(outcome) == 3 && outcome[0] == '2')
-}
-
-// percentile is the nearest-rank percentile p (0 < p ≤ 100) of sorted
-// values: the smallest value with at least p % of the values at or below
-// it. An empty slice gives 0.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(float64(len(sorted))*p/100 + 0.999999999)
-	rank = max(1, min(rank, len(sorted)))
-	return sorted[rank-1]
-}
-
-// procMemory is what /proc/PID/status says about a process's memory.
-type procMemory struct {
-	// RSS is the resident set now (VmRSS); HWM its peak since the process
-	// started (VmHWM). Both in bytes.
-	RSS, HWM int64
-}
-
-// parseProcStatus reads VmRSS and VmHWM from the text of /proc/PID/status.
-func parseProcStatus(r io.Reader) (procMemory, error) {
-	var m procMemory
-	var haveRSS, haveHWM bool
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := sc.Text()
-		var dst *int64
-		switch {
-		case strings.HasPrefix(line, "VmRSS:"):
-			dst, haveRSS = &m.RSS, true
-		case strings.HasPrefix(line, "VmHWM:"):
-			dst, haveHWM = &m.HWM, true
-		default:
-			continue
-		}
-		fields := strings.Fields(line[strings.IndexByte(line, ':')+1:])
-		if len(fields) != 2 || fields[1] != "kB" {
-			return procMemory{}, fmt.Errorf("unexpected line %q", line)
-		}
-		kb, err := strconv.ParseInt(fields[0], 10, 64)
-		if err != nil || kb < 0 {
-			return procMemory{}, fmt.Errorf("unexpected line %q", line)
-		}
-		*dst = kb * 1024
-	}
-	if err := sc.Err(); err != nil {
-		return procMemory{}, err
-	}
-	if !haveRSS || !haveHWM {
-		return procMemory{}, fmt.Errorf("no VmRSS or VmHWM line (is this Linux?)")
-	}
-	return m, nil
 }
 
 // counter tallies the outcomes of an attack. It is safe for concurrent use.

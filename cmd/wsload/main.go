@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -32,6 +31,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/stride-tutor/stride/internal/loadtest"
 )
 
 // onTimeThreshold is the lateness up to which a frame counts as on time.
@@ -78,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "wsload: need -n ≥ 1, -fps from 0.5 to 60, -duration > 0, -ramp ≥ 0 and -size from 3 to 40")
 		return 2
 	}
-	if limit, err := raiseFileLimit(); err != nil {
+	if limit, err := loadtest.RaiseFileLimit(); err != nil {
 		fmt.Fprintf(stderr, "wsload: could not raise the open-file limit: %v\n", err)
 	} else if limit < uint64(cfg.streams)+64 {
 		fmt.Fprintf(stderr, "wsload: warning: the open-file limit is %d, too low for %d streams\n", limit, cfg.streams)
@@ -316,11 +316,11 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 	start := startMessage(cfg)
 	rep := &report{failures: make(map[string]int)}
 	if cfg.pid > 0 {
-		rss, err := readRSS(cfg.pid)
+		mem, err := loadtest.ReadProcMemory(cfg.pid)
 		if err != nil {
 			return nil, fmt.Errorf("read the server's memory: %w", err)
 		}
-		rep.rssBefore = rss
+		rep.rssBefore = mem.RSS
 	}
 	began := time.Now()
 	results := make(chan streamResult, cfg.streams)
@@ -352,8 +352,8 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 				case <-ctx.Done():
 					return
 				}
-				if rss, err := readRSS(cfg.pid); err == nil && rss > rep.rssPeak {
-					rep.rssPeak = rss
+				if mem, err := loadtest.ReadProcMemory(cfg.pid); err == nil && mem.RSS > rep.rssPeak {
+					rep.rssPeak = mem.RSS
 				}
 			}
 		}()
@@ -386,30 +386,6 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 	rep.rssStreams = rep.connected
 	rep.lateness = summarize(all, onTimeThreshold)
 	return rep, nil
-}
-
-// readRSS reads VmRSS of a process from /proc (Linux only), in bytes.
-func readRSS(pid int) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			fields := strings.Fields(rest)
-			if len(fields) != 2 || fields[1] != "kB" {
-				return 0, fmt.Errorf("unexpected VmRSS line %q", sc.Text())
-			}
-			kb, err := strconv.ParseInt(fields[0], 10, 64)
-			return kb * 1024, err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
 }
 
 func (rep *report) print(w io.Writer, cfg config) {

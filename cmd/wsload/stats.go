@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/stride-tutor/stride/internal/loadtest"
 )
 
 // frameClock turns step arrivals into lateness from the client's point of
@@ -56,21 +58,10 @@ func summarize(lateness []time.Duration, threshold time.Duration) latenessSummar
 		}
 	}
 	s.OnTimeFraction = float64(s.OnTime) / float64(len(lateness))
-	s.P50 = percentile(lateness, 50)
-	s.P99 = percentile(lateness, 99)
+	s.P50 = loadtest.Percentile(lateness, 50)
+	s.P99 = loadtest.Percentile(lateness, 99)
 	s.Max = lateness[len(lateness)-1]
 	return s
-}
-
-// percentile is the nearest-rank percentile p (0 < p ≤ 100) of sorted
-// values: the smallest value with at least p% of the values at or below it.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(float64(len(sorted))*p/100 + 0.999999999)
-	rank = max(1, min(rank, len(sorted)))
-	return sorted[rank-1]
 }
 
 func (s latenessSummary) String() string {

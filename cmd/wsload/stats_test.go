@@ -5,38 +5,6 @@ import (
 	"time"
 )
 
-func TestPercentile(t *testing.T) {
-	ms := func(n ...int) []time.Duration {
-		out := make([]time.Duration, len(n))
-		for i, v := range n {
-			out[i] = time.Duration(v) * time.Millisecond
-		}
-		return out
-	}
-	hundred := make([]int, 100)
-	for i := range hundred {
-		hundred[i] = i + 1
-	}
-	for _, tc := range []struct {
-		vals []time.Duration
-		p    float64
-		want time.Duration
-	}{
-		{ms(5), 50, 5 * time.Millisecond},
-		{ms(5), 99, 5 * time.Millisecond},
-		{ms(1, 2, 3, 4), 50, 2 * time.Millisecond},
-		{ms(1, 2, 3, 4), 99, 4 * time.Millisecond},
-		{ms(hundred...), 50, 50 * time.Millisecond},
-		{ms(hundred...), 99, 99 * time.Millisecond},
-		{ms(hundred...), 100, 100 * time.Millisecond},
-		{nil, 50, 0},
-	} {
-		if got := percentile(tc.vals, tc.p); got != tc.want {
-			t.Errorf("percentile(%v, %v) = %v, want %v", tc.vals, tc.p, got, tc.want)
-		}
-	}
-}
-
 func TestSummarize(t *testing.T) {
 	var lat []time.Duration
 	for i := range 1000 {

@@ -228,7 +228,7 @@ func (s *Store) CreateAssignment(ctx context.Context, na NewAssignment) (Assignm
 const assignmentColumns = `id, course_id, title, opens_at, due_at, time_zone, attempts_allowed, feedback_policy,
 	solution_policy, late_counts, score_policy, COALESCE(created_by, 0), created_at, updated_at`
 
-func scanAssignment(row interface{ Scan(...any) error }) (Assignment, error) {
+func scanAssignment(row rowScanner) (Assignment, error) {
 	var a Assignment
 	var opens, due sql.NullInt64
 	var feedback, solutions, score string
@@ -271,51 +271,27 @@ func (s *Store) AssignmentByShareToken(ctx context.Context, token string) (Assig
 }
 
 func (s *Store) items(ctx context.Context, assignmentID int64) ([]Item, error) {
-	rows, err := s.read.QueryContext(ctx,
-		`SELECT id, position, exercise_id, exercise_version, parts, seed_policy, seed, points
-		 FROM assignment_items WHERE assignment_id = $1 ORDER BY position`, assignmentID)
-	if err != nil {
-		return nil, fmt.Errorf("items of assignment %d: %w", assignmentID, err)
-	}
-	defer rows.Close()
-	var out []Item
-	for rows.Next() {
+	scan := func(row rowScanner) (Item, error) {
 		it := Item{AssignmentID: assignmentID}
 		var parts, policy string
-		if err := rows.Scan(&it.ID, &it.Position, &it.ExerciseID, &it.ExerciseVersion, &parts, &policy, &it.Seed, &it.Points); err != nil {
-			return nil, fmt.Errorf("items of assignment %d: %w", assignmentID, err)
+		if err := row.Scan(&it.ID, &it.Position, &it.ExerciseID, &it.ExerciseVersion, &parts, &policy, &it.Seed, &it.Points); err != nil {
+			return Item{}, err
 		}
 		if parts != "" {
 			it.Parts = strings.Split(parts, ",")
 		}
 		it.SeedPolicy = SeedPolicy(policy)
-		out = append(out, it)
+		return it, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("items of assignment %d: %w", assignmentID, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.read, fmt.Sprintf("items of assignment %d", assignmentID), scan,
+		`SELECT id, position, exercise_id, exercise_version, parts, seed_policy, seed, points
+		 FROM assignment_items WHERE assignment_id = $1 ORDER BY position`, assignmentID)
 }
 
 // ListAssignments returns a course's assignments (without items), newest first.
 func (s *Store) ListAssignments(ctx context.Context, courseID int64) ([]Assignment, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+assignmentColumns+` FROM assignments WHERE course_id = $1 ORDER BY id DESC`, courseID)
-	if err != nil {
-		return nil, fmt.Errorf("list assignments of course %d: %w", courseID, err)
-	}
-	defer rows.Close()
-	var out []Assignment
-	for rows.Next() {
-		a, err := scanAssignment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list assignments of course %d: %w", courseID, err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list assignments of course %d: %w", courseID, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.read, fmt.Sprintf("list assignments of course %d", courseID), scanAssignment,
+		`SELECT `+assignmentColumns+` FROM assignments WHERE course_id = $1 ORDER BY id DESC`, courseID)
 }
 
 // UpdateAssignment changes an assignment's title and settings. Items are

@@ -182,7 +182,7 @@ const attemptColumns = `id, learner_id, COALESCE(assignment_id, 0), COALESCE(ite
 	seed, part, answer, read_as, verdict, diagnosis_code, diagnosis_message, score, hints_opened, elapsed_ms, late,
 	source, COALESCE(live_session_id, 0), idempotency_key, created_at`
 
-func scanAttempt(row interface{ Scan(...any) error }) (Attempt, error) {
+func scanAttempt(row rowScanner) (Attempt, error) {
 	var a Attempt
 	var elapsed sql.NullInt64
 	var late int
@@ -238,24 +238,8 @@ func (s *Store) ListAttempts(ctx context.Context, f AttemptFilter) ([]Attempt, e
 		where += fmt.Sprintf(" AND learner_id = $%d", len(args))
 	}
 	args = append(args, f.Limit)
-	rows, err := s.read.QueryContext(ctx,
+	return queryAll(ctx, s.read, "list attempts", scanAttempt,
 		`SELECT `+attemptColumns+` FROM attempts WHERE `+where+fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args)), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list attempts: %w", err)
-	}
-	defer rows.Close()
-	var out []Attempt
-	for rows.Next() {
-		a, err := scanAttempt(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list attempts: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list attempts: %w", err)
-	}
-	return out, nil
 }
 
 // PartScore summarizes one learner's attempts at one part of one item.
@@ -292,7 +276,17 @@ func (p PartScore) Score(policy ScorePolicy) float64 {
 // attempts, the best, first and last score. The dashboard builds its grid,
 // completion and per-part statistics from these rows.
 func (s *Store) PartScores(ctx context.Context, assignmentID int64) ([]PartScore, error) {
-	rows, err := s.read.QueryContext(ctx, `
+	scan := func(row rowScanner) (PartScore, error) {
+		var p PartScore
+		var first, last int64
+		if err := row.Scan(&p.LearnerID, &p.ItemID, &p.Part, &p.Attempts, &p.Best, &p.First, &p.Last,
+			&p.AttemptsToCorrect, &p.HintsOpened, &first, &last); err != nil {
+			return PartScore{}, err
+		}
+		p.FirstAt, p.LastAt = fromMS(first), fromMS(last)
+		return p, nil
+	}
+	return queryAll(ctx, s.read, fmt.Sprintf("part scores of assignment %d", assignmentID), scan, `
 		WITH ranked AS (
 		  SELECT t.learner_id, t.item_id, t.part, t.score, t.hints_opened, t.created_at,
 		    ROW_NUMBER() OVER (PARTITION BY t.learner_id, t.item_id, t.part ORDER BY t.id) AS n_first,
@@ -304,25 +298,6 @@ func (s *Store) PartScores(ctx context.Context, assignmentID int64) ([]PartScore
 		  MAX(CASE WHEN n_first = 1 THEN score END), MAX(CASE WHEN n_last = 1 THEN score END),
 		  COALESCE(MIN(CASE WHEN score >= 1 THEN n_first END), 0), MAX(hints_opened), MIN(created_at), MAX(created_at)
 		FROM ranked GROUP BY learner_id, item_id, part ORDER BY learner_id, item_id, part`, assignmentID)
-	if err != nil {
-		return nil, fmt.Errorf("part scores of assignment %d: %w", assignmentID, err)
-	}
-	defer rows.Close()
-	var out []PartScore
-	for rows.Next() {
-		var p PartScore
-		var first, last int64
-		if err := rows.Scan(&p.LearnerID, &p.ItemID, &p.Part, &p.Attempts, &p.Best, &p.First, &p.Last,
-			&p.AttemptsToCorrect, &p.HintsOpened, &first, &last); err != nil {
-			return nil, fmt.Errorf("part scores of assignment %d: %w", assignmentID, err)
-		}
-		p.FirstAt, p.LastAt = fromMS(first), fromMS(last)
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("part scores of assignment %d: %w", assignmentID, err)
-	}
-	return out, nil
 }
 
 // ItemScore sums a learner's part scores on one item.

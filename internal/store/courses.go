@@ -47,7 +47,7 @@ func courseCols(p string) string {
 
 var courseColumns = courseCols("")
 
-func scanCourse(row interface{ Scan(...any) error }) (Course, error) {
+func scanCourse(row rowScanner) (Course, error) {
 	var c Course
 	var created int64
 	if err := row.Scan(&c.ID, &c.Title, &c.TimeZone, &c.CreatedBy, &created); err != nil {
@@ -113,23 +113,8 @@ func (s *Store) ListCoursesOf(ctx context.Context, userID int64) ([]Course, erro
 }
 
 func (s *Store) listCourses(ctx context.Context, query string, args ...any) ([]Course, error) {
-	rows, err := s.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list courses: %w", err)
-	}
-	defer rows.Close()
-	var out []Course
-	for rows.Next() {
-		c, err := scanCourse(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list courses: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list courses: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.read, "list courses", scanCourse,
+		query, args...)
 }
 
 // Member is an account's membership of a course.
@@ -184,29 +169,20 @@ func (s *Store) MemberRoleOf(ctx context.Context, courseID, userID int64) (Membe
 
 // ListMembers returns a course's members with their accounts.
 func (s *Store) ListMembers(ctx context.Context, courseID int64) ([]Member, error) {
-	rows, err := s.read.QueryContext(ctx,
-		`SELECT m.role, `+userCols("u.")+` FROM course_members m JOIN users u ON u.id = m.user_id
-		 WHERE m.course_id = $1 ORDER BY u.id`, courseID)
-	if err != nil {
-		return nil, fmt.Errorf("list members of course %d: %w", courseID, err)
-	}
-	defer rows.Close()
-	var out []Member
-	for rows.Next() {
+	scan := func(row rowScanner) (Member, error) {
 		var m Member
 		var role, urole string
 		var created int64
 		var disabled sql.NullInt64
 		u := &m.User
-		if err := rows.Scan(&role, &u.ID, &u.Email, &u.Name, &urole, &u.PasswordHash, &created, &disabled); err != nil {
-			return nil, fmt.Errorf("list members of course %d: %w", courseID, err)
+		if err := row.Scan(&role, &u.ID, &u.Email, &u.Name, &urole, &u.PasswordHash, &created, &disabled); err != nil {
+			return Member{}, err
 		}
 		m.CourseID, m.Role = courseID, MemberRole(role)
 		u.Role, u.CreatedAt, u.DisabledAt = Role(urole), fromMS(created), fromNullMS(disabled)
-		out = append(out, m)
+		return m, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list members of course %d: %w", courseID, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.read, fmt.Sprintf("list members of course %d", courseID), scan,
+		`SELECT m.role, `+userCols("u.")+` FROM course_members m JOIN users u ON u.id = m.user_id
+		 WHERE m.course_id = $1 ORDER BY u.id`, courseID)
 }

@@ -53,7 +53,7 @@ type NewLearner struct {
 
 const learnerColumns = "id, course_id, source, COALESCE(roster_id, ''), name, COALESCE(email, ''), COALESCE(lti_issuer, ''), COALESCE(lti_sub, ''), created_at"
 
-func scanLearner(row interface{ Scan(...any) error }) (Learner, error) {
+func scanLearner(row rowScanner) (Learner, error) {
 	var l Learner
 	var src string
 	var created int64
@@ -231,23 +231,8 @@ func (s *Store) SetLearnerLinkToken(ctx context.Context, learnerID int64, token 
 
 // ListLearners returns a course's learners in the order they were added.
 func (s *Store) ListLearners(ctx context.Context, courseID int64) ([]Learner, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+learnerColumns+` FROM learners WHERE course_id = $1 ORDER BY id`, courseID)
-	if err != nil {
-		return nil, fmt.Errorf("list learners of course %d: %w", courseID, err)
-	}
-	defer rows.Close()
-	var out []Learner
-	for rows.Next() {
-		l, err := scanLearner(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list learners of course %d: %w", courseID, err)
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list learners of course %d: %w", courseID, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.read, fmt.Sprintf("list learners of course %d", courseID), scanLearner,
+		`SELECT `+learnerColumns+` FROM learners WHERE course_id = $1 ORDER BY id`, courseID)
 }
 
 // DeleteLearner removes a learner and every attempt of theirs (a privacy

@@ -473,3 +473,29 @@ func checkLen(field, v string, limit int) error {
 	}
 	return nil
 }
+
+// rowScanner is what a scan function reads one row from: *sql.Row or
+// *sql.Rows.
+type rowScanner interface{ Scan(...any) error }
+
+// queryAll runs a read query and turns every row into a T with scan. what
+// names the query in errors, like "list users".
+func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}

@@ -46,7 +46,7 @@ func userCols(p string) string {
 
 var userColumns = userCols("")
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row rowScanner) (User, error) {
 	var u User
 	var created int64
 	var disabled sql.NullInt64
@@ -109,23 +109,8 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (User, error) 
 
 // ListUsers returns every account, oldest first.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.read, "list users", scanUser,
+		`SELECT `+userColumns+` FROM users ORDER BY id`)
 }
 
 // CountAdmins counts enabled admin accounts (none means the one-time setup

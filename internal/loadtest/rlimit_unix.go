@@ -1,12 +1,12 @@
 //go:build unix
 
-package main
+package loadtest
 
 import "syscall"
 
-// raiseFileLimit lifts the soft open-file limit to the hard limit, since
-// every stream is a socket. It reports the limit in force afterwards.
-func raiseFileLimit() (uint64, error) {
+// RaiseFileLimit lifts the soft open-file limit to the hard limit, since
+// every stream and held connection of a load tool is a socket. It reports the limit in force afterwards.
+func RaiseFileLimit() (uint64, error) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return 0, err
