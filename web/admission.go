@@ -280,7 +280,7 @@ func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) h
 			return
 		}
 		buf := l.getBuf()
-		bw := &bufferedWriter{w: w, buf: buf}
+		bw := &responseBuffer{header: w.Header(), buf: buf}
 		var zbuf *bytes.Buffer
 		func() {
 			// Released even if the handler panics; the recoverer above
@@ -298,7 +298,7 @@ func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) h
 				}
 			}
 		}()
-		bw.flush()
+		bw.writeTo(w)
 		l.putBuf(buf)
 		if zbuf != nil {
 			l.putBuf(zbuf)
@@ -344,38 +344,42 @@ func (l *workLimiter) gzipInto(dst *bytes.Buffer, src []byte) {
 	l.gzips.Put(zw)
 }
 
-// bufferedWriter holds a response in memory until flush. Headers go to the
-// real writer's map directly; nothing is sent before flush.
-type bufferedWriter struct {
-	w      http.ResponseWriter
-	buf    *bytes.Buffer
+// responseBuffer holds a response in memory until writeTo. Its headers
+// are the real writer's header map, so nothing is copied; nothing is sent
+// before writeTo. Work slots use it to free their slot before a slow
+// client reads, and the page cache to store what a handler wrote.
+type responseBuffer struct {
+	header http.Header
 	status int
+	buf    *bytes.Buffer
 }
 
-func (b *bufferedWriter) Header() http.Header { return b.w.Header() }
+func (b *responseBuffer) Header() http.Header { return b.header }
 
-func (b *bufferedWriter) WriteHeader(code int) {
+func (b *responseBuffer) WriteHeader(code int) {
 	if b.status == 0 {
 		b.status = code
 	}
 }
 
-func (b *bufferedWriter) Write(p []byte) (int, error) {
+func (b *responseBuffer) Write(p []byte) (int, error) {
 	if b.status == 0 {
 		b.status = http.StatusOK
 	}
 	return b.buf.Write(p)
 }
 
-func (b *bufferedWriter) flush() {
+// writeTo sends the held response, with a Content-Length unless the
+// handler set one.
+func (b *responseBuffer) writeTo(w http.ResponseWriter) {
 	if b.status == 0 {
 		b.status = http.StatusOK
 	}
-	if b.w.Header().Get("Content-Length") == "" {
-		b.w.Header().Set("Content-Length", strconv.Itoa(b.buf.Len()))
+	if w.Header().Get("Content-Length") == "" {
+		w.Header().Set("Content-Length", strconv.Itoa(b.buf.Len()))
 	}
-	b.w.WriteHeader(b.status)
-	_, _ = b.w.Write(b.buf.Bytes())
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.buf.Bytes())
 }
 
 // RateConfig is the per-client rate limit of the JSON API.

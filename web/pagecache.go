@@ -173,9 +173,8 @@ func (s *Server) cachePage(key pageKey, next http.HandlerFunc) http.HandlerFunc 
 // shared. It returns the stored page, or nil with the capture to send.
 func (s *Server) renderForCache(w http.ResponseWriter, r *http.Request, k string, next http.HandlerFunc, done func()) (*cachedPage, *pageCapture) {
 	defer done()
-	capture := &pageCapture{header: w.Header()}
 	// Exercise pages are about 20-90 KB; one allocation, not doubling.
-	capture.buf.Grow(96 << 10)
+	capture := &pageCapture{responseBuffer{header: w.Header(), buf: bytes.NewBuffer(make([]byte, 0, 96<<10))}}
 	next(capture, r)
 	if capture.status == 0 && r.Context().Err() != nil {
 		return nil, nil
@@ -188,26 +187,9 @@ func (s *Server) renderForCache(w http.ResponseWriter, r *http.Request, k string
 	return nil, capture
 }
 
-// pageCapture records a page response in memory.
+// pageCapture records a page response in memory for the cache.
 type pageCapture struct {
-	header http.Header
-	status int
-	buf    bytes.Buffer
-}
-
-func (c *pageCapture) Header() http.Header { return c.header }
-
-func (c *pageCapture) WriteHeader(code int) {
-	if c.status == 0 {
-		c.status = code
-	}
-}
-
-func (c *pageCapture) Write(p []byte) (int, error) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	return c.buf.Write(p)
+	responseBuffer
 }
 
 func (c *pageCapture) storable() bool {
@@ -219,15 +201,6 @@ func (c *pageCapture) storable() bool {
 	}
 	cc := strings.ToLower(c.header.Get("Cache-Control"))
 	return !strings.Contains(cc, "private") && !strings.Contains(cc, "no-store")
-}
-
-func (c *pageCapture) writeTo(w http.ResponseWriter) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(c.buf.Len()))
-	w.WriteHeader(c.status)
-	_, _ = w.Write(c.buf.Bytes())
 }
 
 // Header values shared by every cached response; assigning these slices

@@ -328,7 +328,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // capture's buffer.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	if capture, ok := w.(*pageCapture); ok {
-		if err := c.Render(r.Context(), &capture.buf); err != nil {
+		if err := c.Render(r.Context(), capture.buf); err != nil {
 			capture.buf.Reset()
 			if r.Context().Err() != nil {
 				return // the client went away; see below
