@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/stride-tutor/stride/internal/exercises"
+	"github.com/stride-tutor/stride/internal/store"
 	"github.com/stride-tutor/stride/static"
 	"github.com/stride-tutor/stride/templates"
 )
@@ -53,6 +54,11 @@ type Config struct {
 	// PageCacheBytes caps the memory of rendered pages kept for reuse; 0
 	// means DefaultPageCacheBytes and a negative value turns the cache off.
 	PageCacheBytes int64
+	// Store keeps accounts, courses, assignments and the attempt record.
+	// Nil serves the anonymous practice site only (no sign-in, courses or
+	// assignments): some tests and tools need nothing more. cmd/server
+	// always passes one.
+	Store *store.Store
 }
 
 // DefaultFrameAncestors lets any https page embed Stride's exercises, plus
@@ -80,6 +86,8 @@ type Server struct {
 	variants *lru[*exercises.Variant]
 	// math memoizes rendered text with inline math.
 	math mathText
+	// store is the database; nil when the class surfaces are off.
+	store *store.Store
 	// ready is false until the server listens and again once shutdown
 	// begins, so load balancers stop sending new work first.
 	ready atomic.Bool
@@ -148,7 +156,7 @@ func NewHandler(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted proxy header: %w", err)
 	}
-	s := &Server{base: base, log: logger, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
+	s := &Server{base: base, log: logger, store: cfg.Store, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
 		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText()}
 	s.work.clientKey = clientIPs.Of
 	switch {

@@ -85,6 +85,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		Work:               cfg.work,
 		APIRate:            cfg.apiRate,
 		PageCacheBytes:     cfg.pageCacheBytes,
+		Store:              db,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)
