@@ -88,6 +88,8 @@ type Server struct {
 	math mathText
 	// store is the database; nil when the class surfaces are off.
 	store *store.Store
+	// learn caches the student side's site secrets (learn_identity.go).
+	learn learnState
 	// ready is false until the server listens and again once shutdown
 	// begins, so load balancers stop sending new work first.
 	ready atomic.Bool
@@ -222,8 +224,9 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Use(securityHeaders(embedAncestors))
 		// Cached pages compress themselves (once, when stored).
 		r.Get("/embed/playground", s.cachePage(queryPageKey("embed-playground"), s.embedPlayground))
-		r.Get("/embed/{id}", s.cachePage(exercisePageKey("embed"), s.embedExercise))
-		r.With(formWork...).Post("/embed/{id}", s.embedExerciseSubmit)
+		// ?item= embeds an assignment item and records (learn_api.go).
+		r.Get("/embed/{id}", s.learnEmbed(s.cachePage(exercisePageKey("embed"), s.embedExercise)))
+		r.With(formWork...).Post("/embed/{id}", s.learnEmbed(s.embedExerciseSubmit))
 		// Hashed assets are loaded by embedded pages too.
 		r.With(compress).Get("/static/*", assets.ServeHTTP)
 		// The check API is what embedded exercises call; like the rest of
@@ -243,6 +246,7 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Get("/exercises/{id}", s.cachePage(exercisePageKey("exercise"), s.exercisePage))
 		r.Get("/exercises/{id}/new", s.newVariant)
 		r.With(formWork...).Post("/exercises/{id}", s.exerciseSubmit)
+		s.mountLearn(r) // the student side of classes (learn.go)
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Use(apiCORS)
 			// Preflights are not counted against the rate limit: browsers
