@@ -554,3 +554,32 @@ func TestLearnPerLearnerSeeds(t *testing.T) {
 		t.Errorf("two learners got the same seed %d", seeds[ada.ID])
 	}
 }
+
+// TestLearnRevealRecorded: where solutions show immediately, asking for one
+// before answering opens it, is recorded, and stays open on reload; where
+// they show after an attempt, the request opens nothing and records nothing.
+func TestLearnRevealRecorded(t *testing.T) {
+	for _, pol := range []store.ShowPolicy{store.ShowImmediately, store.ShowAfterAttempt} {
+		t.Run(string(pol), func(t *testing.T) {
+			e := newLearnEnv(t)
+			st := defaultSettings()
+			st.Solutions = pol
+			a := e.assignment(st, "")
+			ada, tok := e.learner("ada")
+			d := e.device()
+			d.open(tok)
+			path := fmt.Sprintf("/my/%d/%d", a.ID, a.Items[0].ID)
+			d.post(path, url.Values{"attempt_key": {"key-reveal-1"}, "reveal": {"bottom-right"}})
+			page := d.get(path)
+			got := e.attempts(ada)
+			opened := strings.Contains(page.body, "Answer: ")
+			if pol == store.ShowImmediately {
+				if len(got) != 1 || got[0].Verdict != solutionShownVerdict || got[0].Part != "bottom-right" || !opened {
+					t.Errorf("attempts %+v, solution open %v; want one solution-shown and the solution open", got, opened)
+				}
+			} else if len(got) != 0 || opened {
+				t.Errorf("attempts %+v, solution open %v; want none and closed", got, opened)
+			}
+		})
+	}
+}
