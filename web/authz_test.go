@@ -44,10 +44,12 @@ var testParams = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLe
 // it names the id of the learner remembered on the device.
 const testLearnerHeader = "X-Test-Learner"
 
-func openTestStore(t *testing.T) *store.Store {
+// openTestStore opens a migrated SQLite store in a temp dir; now is its
+// clock (nil: time.Now).
+func openTestStore(t *testing.T, now func() time.Time) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
+	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,9 +61,14 @@ func openTestStore(t *testing.T) *store.Store {
 }
 
 func newClassEnv(t *testing.T, cfg Config) *classEnv {
+	return newClassEnvClock(t, cfg, nil)
+}
+
+// newClassEnvClock is newClassEnv with the store on a clock of the test's.
+func newClassEnvClock(t *testing.T, cfg Config, now func() time.Time) *classEnv {
 	t.Helper()
 	ctx := context.Background()
-	e := &classEnv{t: t, st: openTestStore(t)}
+	e := &classEnv{t: t, st: openTestStore(t, now)}
 	mk := func(email string, role store.Role) store.User {
 		hash, err := auth.HashPassword("correct horse battery", testParams)
 		if err != nil {
