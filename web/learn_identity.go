@@ -63,7 +63,7 @@ func (s *Server) secret(ctx context.Context, name string) ([]byte, error) {
 	if k, ok := s.learn.secrets[name]; ok {
 		return k, nil
 	}
-	k, err := s.siteSecret(ctx, name, 32)
+	k, err := s.store.SiteSecret(ctx, name, 32)
 	if err != nil {
 		return nil, fmt.Errorf("site secret %s: %w", name, err)
 	}
@@ -195,10 +195,10 @@ func (s *Server) rememberLearner(w http.ResponseWriter, r *http.Request, l store
 	http.SetCookie(w, &http.Cookie{
 		Name:     learnerCookie,
 		Value:    encodeLearnerCookie(key, entries),
-		Path:     s.base + "/",
+		Path:     s.cookiePath(),
 		MaxAge:   int(learnerCookieMaxAge / time.Second),
 		HttpOnly: true,
-		Secure:   requestScheme(r) == "https",
+		Secure:   s.secureRequest(r),
 		SameSite: http.SameSiteLaxMode,
 	})
 	return nil
