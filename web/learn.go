@@ -130,7 +130,7 @@ func (s *Server) shareAssignment(w http.ResponseWriter, r *http.Request) (store.
 
 func (s *Server) shareProps(r *http.Request, a store.Assignment, c store.Course, name, problem string) templates.LearnShareProps {
 	p := templates.LearnShareProps{Links: s.links(), CourseTitle: c.Title, AssignmentTitle: a.Title,
-		Action: s.base + r.URL.Path[len(s.base):], Name: name, Error: problem, MaxName: maxSelfName}
+		Action: r.URL.Path, Name: name, Error: problem, MaxName: maxSelfName}
 	if l, ok := s.learnerFor(r, c.ID); ok {
 		p.KnownName = l.Name
 		p.ContinueURL = s.myAssignmentURL(a.ID)

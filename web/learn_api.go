@@ -88,6 +88,12 @@ func (s *Server) learnEmbed(next http.HandlerFunc) http.HandlerFunc {
 			next(w, r)
 			return
 		}
+		if r.Method == http.MethodPost {
+			// The class routes' cross-origin protection (web/authz.go):
+			// a recorded check is a state change.
+			s.classes.csrf.Handler(http.HandlerFunc(s.learnEmbedItem)).ServeHTTP(w, r)
+			return
+		}
 		s.learnEmbedItem(w, r)
 	}
 }

@@ -583,3 +583,23 @@ func TestLearnRevealRecorded(t *testing.T) {
 		})
 	}
 }
+
+// TestLearnEmbedPostCrossOrigin: a recording embed post from another site
+// is refused like every class form.
+func TestLearnEmbedPostCrossOrigin(t *testing.T) {
+	e := newLearnEnv(t)
+	a := e.assignment(defaultSettings(), "")
+	ada, tok := e.learner("ada")
+	d := e.device()
+	d.open(tok)
+	embed := fmt.Sprintf("/embed/conv-by-hand?item=%d", a.Items[0].ID)
+	form := url.Values{"attempt_key": {"key-cross-01"}, "a.dims": {"3x3"}}
+	r := d.do(http.MethodPost, embed, strings.NewReader(form.Encode()), map[string]string{
+		"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"})
+	if r.code != http.StatusForbidden {
+		t.Errorf("cross-site embed post: %d, want 403", r.code)
+	}
+	if n := len(e.attempts(ada)); n != 0 {
+		t.Errorf("%d attempts recorded from another site", n)
+	}
+}
