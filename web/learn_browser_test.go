@@ -111,6 +111,14 @@ func TestBrowserLearnTwoStudents(t *testing.T) {
 			t.Errorf("%s: restored verdict %q, want %q in it", s.l.Name, got, s.wantFeedback)
 		}
 	}
+	// The student pages pass axe-core (WCAG 2.2 AA), light and dark.
+	for _, page := range []string{"/my", fmt.Sprintf("/my/%d", a.ID), fmt.Sprintf("/my/%d/%d", a.ID, item.ID)} {
+		for _, m := range axeModes[:2] {
+			setMode(t, ctx, m)
+			step(t, ctx, "open "+page, chromedp.Navigate(e.srv.URL+page), chromedp.WaitVisible(chromedp.CSS("main")))
+			reportAxe(t, m.name+" "+page, runAxe(t, ctx, m))
+		}
+	}
 }
 
 // clearCookies makes the browser a new device for Stride.

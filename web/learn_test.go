@@ -21,7 +21,7 @@ import (
 // learnEnv is a server with a fresh SQLite database, one instructor and
 // one course.
 type learnEnv struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.Store
 	app    *App
 	srv    *httptest.Server
@@ -29,7 +29,9 @@ type learnEnv struct {
 	user   store.User
 }
 
-func newLearnEnv(t *testing.T) *learnEnv {
+func newLearnEnv(t *testing.T) *learnEnv { return newLearnEnvTB(t) }
+
+func newLearnEnvTB(t testing.TB) *learnEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
