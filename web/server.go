@@ -243,6 +243,9 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Get("/exercises/{id}", s.cachePage(exercisePageKey("exercise"), s.exercisePage))
 		r.Get("/exercises/{id}/new", s.newVariant)
 		r.With(formWork...).Post("/exercises/{id}", s.exerciseSubmit)
+		if s.store != nil {
+			s.mountDashboard(r) // web/dashboard.go
+		}
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Use(apiCORS)
 			// Preflights are not counted against the rate limit: browsers
