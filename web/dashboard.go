@@ -103,7 +103,7 @@ func (s *Server) dashReport(ctx context.Context, a store.Assignment) (*dashboard
 	}
 	b := dashboard.NewBuilder(dashboard.Input{Policy: a.Settings.Score, LateCounts: a.Settings.LateCounts,
 		Items: s.dashItems(a), Learners: learners})
-	if err := s.store.EachAttempt(ctx, a.ID, func(at store.Attempt) error {
+	if err := s.store.EachReportAttempt(ctx, a.ID, func(at store.ReportAttempt) error {
 		b.Add(at)
 		return nil
 	}); err != nil {
@@ -214,6 +214,15 @@ func (s *Server) dashOverview(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, badRequest("sort", "%s", strings.TrimPrefix(err.Error(), "sort ")))
 		return
 	}
+	s.render(w, r, http.StatusOK, templates.DashboardOverview(s.dashOverviewProps(c, a, rep, key)))
+}
+
+// dashDefaultSort lists learners by name.
+var dashDefaultSort = dashboard.SortKey{Column: dashboard.SortName}
+
+// dashOverviewProps sorts the report's grid by key and formats it for the
+// overview page.
+func (s *Server) dashOverviewProps(c store.Course, a store.Assignment, rep *dashboard.Report, key dashboard.SortKey) templates.DashboardOverviewProps {
 	rep.Sort(key)
 	loc := zone(a.Settings.TimeZone)
 	self := s.dashAssignmentURL(c.ID, a.ID)
@@ -314,7 +323,7 @@ func (s *Server) dashOverview(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Histogram = dashChart("score-chart", dashboard.HistogramChart(rep.Histogram), "Score", "Learners", hist)
 	p.MistakeChart = mistakeChart("mistake-chart", rep.Mistakes, rep.WrongAnswers)
-	s.render(w, r, http.StatusOK, templates.DashboardOverview(p))
+	return p
 }
 
 func shareOrDash(v float64, n int) string {

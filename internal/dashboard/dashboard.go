@@ -350,10 +350,10 @@ func (b *Builder) learner(id int64, l store.Learner) int {
 }
 
 // Add folds in one attempt. Attempts must come in the order they were
-// recorded (store.EachAttempt's order): "first" and "last" depend on it.
-// Attempts at other assignments' items, and at parts an item does not
+// recorded (store.EachReportAttempt's order): "first" and "last" depend on
+// it. Attempts at other assignments' items, and at parts an item does not
 // ask, are ignored.
-func (b *Builder) Add(a store.Attempt) {
+func (b *Builder) Add(a store.ReportAttempt) {
 	ii, ok := b.itemIdx[a.ItemID]
 	if !ok {
 		return
@@ -377,9 +377,7 @@ func (b *Builder) Add(a store.Attempt) {
 	p.attempts++
 	if p.attempts == 1 {
 		p.firstLate = a.Late
-		if a.Elapsed != nil {
-			p.firstElapsed, p.timeKnown = *a.Elapsed, true
-		}
+		p.firstElapsed, p.timeKnown = a.Elapsed, a.ElapsedKnown
 	}
 	if a.CreatedAt.After(p.lastAt) {
 		p.lastAt = a.CreatedAt
@@ -396,7 +394,7 @@ func (b *Builder) Add(a store.Attempt) {
 			p.toCorrect = p.counted
 		}
 	}
-	if a.Verdict == "correct" {
+	if a.Correct {
 		return
 	}
 	it.nWrong[pi]++

@@ -112,7 +112,25 @@ func fixAttempts() []att {
 	}
 }
 
-func toStore(as []att) []store.Attempt {
+func toStore(as []att) []store.ReportAttempt {
+	out := make([]store.ReportAttempt, len(as))
+	for i, a := range as {
+		ra := store.ReportAttempt{LearnerID: a.learner, ItemID: a.item, Part: a.part,
+			Correct: a.verdict == "correct", Score: a.score, HintsOpened: a.hints, Late: a.late,
+			Elapsed: a.elapsed, ElapsedKnown: a.elapsed > 0, CreatedAt: fixT0.Add(time.Duration(i) * time.Minute)}
+		if !ra.Correct {
+			ra.Answer, ra.ReadAs, ra.DiagnosisCode = a.answer, a.read, a.code
+			if a.code != "" {
+				ra.DiagnosisMessage = "message of " + a.code
+			}
+		}
+		out[i] = ra
+	}
+	return out
+}
+
+// toAttempts turns the fixture into full attempt records, for the exports.
+func toAttempts(as []att) []store.Attempt {
 	out := make([]store.Attempt, len(as))
 	for i, a := range as {
 		sa := store.Attempt{ID: int64(i + 1), LearnerID: a.learner, ItemID: a.item, Late: a.late,

@@ -87,7 +87,7 @@ func TestGradebookGolden(t *testing.T) {
 }
 
 func TestAttemptLines(t *testing.T) {
-	as := toStore(fixAttempts()[:2])
+	as := toAttempts(fixAttempts()[:2])
 	as[0].Late = true
 	as[1].LiveSessionID = 3
 	var buf bytes.Buffer
