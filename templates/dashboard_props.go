@@ -48,10 +48,10 @@ type DashColumn struct {
 
 // DashPartLink is a part in the item summary, with its key numbers.
 type DashPartLink struct {
-	Label, Href                  string
-	Learners                     string
+	Label, Href                   string
+	Learners                      string
 	FirstCorrect, EventualCorrect string
-	Wrong                        string
+	Wrong                         string
 }
 
 // DashItem is one item's summary under the grid.
