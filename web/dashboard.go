@@ -37,17 +37,10 @@ func (s *Server) mountDashboard(r chi.Router) {
 	s.handle(r, http.MethodPost, "/admin/learners/{learner}/delete", policyAdmin, s.adminLearnerDelete)
 }
 
-// Dashboard URLs, base-path aware.
-func (s *Server) courseURL(courseID int64) string {
-	return s.base + "/courses/" + strconv.FormatInt(courseID, 10)
-}
-
-func (s *Server) dashAssignmentURL(courseID, assignmentID int64) string {
-	return s.courseURL(courseID) + "/assignments/" + strconv.FormatInt(assignmentID, 10)
-}
-
+// Dashboard URLs, base-path aware (courseURL and assignmentURL are in
+// web/teach.go).
 func (s *Server) dashPartURL(courseID, assignmentID, itemID int64, part string) string {
-	return s.dashAssignmentURL(courseID, assignmentID) + "/items/" + strconv.FormatInt(itemID, 10) + "/parts/" + url.PathEscape(part)
+	return s.assignmentURL(courseID, assignmentID) + "/items/" + strconv.FormatInt(itemID, 10) + "/parts/" + url.PathEscape(part)
 }
 
 func (s *Server) dashLearnerURL(courseID, learnerID int64) string {
@@ -119,7 +112,7 @@ func (s *Server) dashFail(w http.ResponseWriter, r *http.Request, err error) {
 	case r.Context().Err() != nil:
 		return
 	case errors.Is(err, store.ErrNotFound):
-		s.notFound(w, r)
+		s.classNotFound(w, r)
 	default:
 		s.log.ErrorContext(r.Context(), "dashboard", "err", err, "path", r.URL.Path)
 		s.render(w, r, http.StatusInternalServerError, templates.Message(templates.MessageProps{
@@ -164,7 +157,7 @@ var policyText = map[store.ScorePolicy]string{
 func (s *Server) dashCrumbs(c store.Course, a *store.Assignment) []templates.DashCrumb {
 	out := []templates.DashCrumb{{Label: c.Title, Href: s.courseURL(c.ID)}}
 	if a != nil {
-		out = append(out, templates.DashCrumb{Label: a.Title, Href: s.dashAssignmentURL(c.ID, a.ID)})
+		out = append(out, templates.DashCrumb{Label: a.Title, Href: s.assignmentURL(c.ID, a.ID)})
 	}
 	return out
 }
@@ -225,7 +218,7 @@ var dashDefaultSort = dashboard.SortKey{Column: dashboard.SortName}
 func (s *Server) dashOverviewProps(c store.Course, a store.Assignment, rep *dashboard.Report, key dashboard.SortKey) templates.DashboardOverviewProps {
 	rep.Sort(key)
 	loc := zone(a.Settings.TimeZone)
-	self := s.dashAssignmentURL(c.ID, a.ID)
+	self := s.assignmentURL(c.ID, a.ID)
 	p := templates.DashboardOverviewProps{
 		Links: s.links(), Crumbs: s.dashCrumbs(c, nil), Title: a.Title,
 		GradebookURL: self + "/gradebook.csv", AttemptsURL: self + "/attempts.jsonl",
@@ -339,7 +332,7 @@ func (s *Server) dashPart(w http.ResponseWriter, r *http.Request) {
 	c, a := courseFrom(ctx), assignmentFrom(ctx)
 	itemID, err := strconv.ParseInt(chi.URLParam(r, "item"), 10, 64)
 	if err != nil {
-		s.notFound(w, r)
+		s.classNotFound(w, r)
 		return
 	}
 	rep, _, err := s.dashReport(ctx, a)
@@ -349,7 +342,7 @@ func (s *Server) dashPart(w http.ResponseWriter, r *http.Request) {
 	}
 	ps, ok := rep.Part(itemID, chi.URLParam(r, "part"))
 	if !ok {
-		s.notFound(w, r)
+		s.classNotFound(w, r)
 		return
 	}
 	title := dashboard.ItemHeading(ps.Item) + ", part " + ps.Part.Label
@@ -426,18 +419,17 @@ func (s *Server) dashAttempts(w http.ResponseWriter, r *http.Request) {
 		s.dashFail(w, r, err)
 		return
 	}
-	s.streamAttempts(w, r, store.AttemptFilter{AssignmentID: a.ID}, fmt.Sprintf("assignment-%d-attempts.jsonl", a.ID),
+	s.streamAttempts(w, r, store.AttemptFilter{AssignmentID: a.ID, Limit: attemptPage}, fmt.Sprintf("assignment-%d-attempts.jsonl", a.ID),
 		"application/jsonl; charset=utf-8", learners, nil, nil)
 }
 
-// streamAttempts pages through the attempts f selects and writes each as
-// a line (or, with before and after, as elements of a JSON array between
-// them). Once the first byte is sent an error can only cut the download
-// short; it is logged.
+// streamAttempts pages through the attempts f selects, f.Limit at a time,
+// and writes each as a line (or, with before and after, as elements of a
+// JSON array between them). Once the first byte is sent an error can only
+// cut the download short; it is logged.
 func (s *Server) streamAttempts(w http.ResponseWriter, r *http.Request, f store.AttemptFilter, filename, contentType string,
 	learners []store.Learner, before, after []byte) {
 	ctx := r.Context()
-	f.Limit = attemptPage
 	page, err := s.store.ListAttempts(ctx, f)
 	if err != nil {
 		s.dashFail(w, r, err)
@@ -465,7 +457,7 @@ func (s *Server) streamAttempts(w http.ResponseWriter, r *http.Request, f store.
 			return // the client went away
 		}
 		_ = rc.Flush()
-		if len(page) < attemptPage {
+		if len(page) < f.Limit {
 			break
 		}
 		f.AfterID = page[len(page)-1].ID

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/stride-tutor/stride/internal/dashboard"
 	"github.com/stride-tutor/stride/internal/store"
 	"github.com/stride-tutor/stride/templates"
@@ -16,22 +14,6 @@ import (
 
 // One learner's attempts, and an admin's answer to a privacy request:
 // export a learner's data, then delete it.
-
-// learnerParam loads the {learner} of the URL; false (with a 404 sent)
-// when there is none.
-func (s *Server) learnerParam(w http.ResponseWriter, r *http.Request) (store.Learner, bool) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "learner"), 10, 64)
-	if err != nil || id <= 0 {
-		s.notFound(w, r)
-		return store.Learner{}, false
-	}
-	l, err := s.store.GetLearner(r.Context(), id)
-	if err != nil {
-		s.dashFail(w, r, err)
-		return store.Learner{}, false
-	}
-	return l, true
-}
 
 func isAdmin(p principal) bool {
 	return p.User != nil && p.User.Role == store.RoleAdmin
@@ -42,15 +24,8 @@ func isAdmin(p principal) bool {
 func (s *Server) dashLearner(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	c := courseFrom(ctx)
-	l, ok := s.learnerParam(w, r)
-	if !ok {
-		return
-	}
-	if l.CourseID != c.ID {
-		// Another course's learner: as if there were none, so ids do not leak.
-		s.notFound(w, r)
-		return
-	}
+	// Authorization loaded the learner and checked it is the course's.
+	l := learnerParamFrom(ctx)
 	attempts, err := s.store.ListAttempts(ctx, store.AttemptFilter{LearnerID: l.ID, Limit: store.MaxListAttempts})
 	if err != nil {
 		s.dashFail(w, r, err)
@@ -140,10 +115,7 @@ type learnerExport struct {
 // adminLearnerExport sends everything Stride keeps about a learner as one
 // JSON document: {"learner": {…}, "attempts": […]}, streamed.
 func (s *Server) adminLearnerExport(w http.ResponseWriter, r *http.Request) {
-	l, ok := s.learnerParam(w, r)
-	if !ok {
-		return
-	}
+	l := learnerParamFrom(r.Context())
 	c, err := s.store.GetCourse(r.Context(), l.CourseID)
 	if err != nil {
 		s.dashFail(w, r, err)
@@ -157,17 +129,14 @@ func (s *Server) adminLearnerExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	before := append(append([]byte(`{"learner":`), head...), []byte(",\n\"attempts\":[\n")...)
-	s.streamAttempts(w, r, store.AttemptFilter{LearnerID: l.ID}, fmt.Sprintf("learner-%d.json", l.ID),
+	s.streamAttempts(w, r, store.AttemptFilter{LearnerID: l.ID, Limit: attemptPage}, fmt.Sprintf("learner-%d.json", l.ID),
 		"application/json; charset=utf-8", []store.Learner{l}, before, []byte("]}\n"))
 }
 
 // adminLearnerDeleteConfirm asks before deleting.
 func (s *Server) adminLearnerDeleteConfirm(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	l, ok := s.learnerParam(w, r)
-	if !ok {
-		return
-	}
+	l := learnerParamFrom(r.Context())
 	c, err := s.store.GetCourse(ctx, l.CourseID)
 	if err != nil {
 		s.dashFail(w, r, err)
@@ -207,10 +176,7 @@ func (s *Server) adminLearnerDelete(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, badRequest("confirm", "must be \"delete\": use the button on the confirmation page"))
 		return
 	}
-	l, ok := s.learnerParam(w, r)
-	if !ok {
-		return
-	}
+	l := learnerParamFrom(r.Context())
 	if err := s.store.DeleteLearner(ctx, l.ID); err != nil {
 		s.dashFail(w, r, err)
 		return

@@ -254,9 +254,6 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Get("/exercises/{id}", s.cachePage(exercisePageKey("exercise"), s.exercisePage))
 		r.Get("/exercises/{id}/new", s.newVariant)
 		r.With(formWork...).Post("/exercises/{id}", s.exerciseSubmit)
-		if s.store != nil {
-			s.mountDashboard(r) // web/dashboard.go
-		}
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Use(apiCORS)
 			// Preflights are not counted against the rate limit: browsers
@@ -292,6 +289,7 @@ func NewHandler(cfg Config) (*App, error) {
 		if err := s.mountClasses(app.With(pageHeaders), cfg); err != nil {
 			return nil, fmt.Errorf("class routes: %w", err)
 		}
+		s.mountDashboard(app.With(pageHeaders)) // web/dashboard.go
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
