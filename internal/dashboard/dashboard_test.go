@@ -429,7 +429,7 @@ func TestSort(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"item-7", "item-x", "score", "--name", "item-"} {
+	for _, bad := range []string{"item-7", "item-x", "score", "--name", "item-", "-", "item-+10", "item-010", " name"} {
 		if _, err := ParseSort(bad, r.Items); err == nil {
 			t.Errorf("sort %q accepted", bad)
 		}

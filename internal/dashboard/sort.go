@@ -95,6 +95,11 @@ func ParseSort(s string, items []ItemSummary) (SortKey, error) {
 	default:
 		return SortKey{}, fmt.Errorf("sort %q is not name, total, attempts, last or item-<id> (with an optional leading -)", clip(raw))
 	}
+	// One spelling per key ("-" alone, "item-+10" or "item-010" are not),
+	// so links and caches see one URL per order.
+	if raw != "" && k.String() != raw {
+		return SortKey{}, fmt.Errorf("sort %q is not written as %q", clip(raw), k.String())
+	}
 	return k, nil
 }
 
