@@ -26,6 +26,7 @@ import (
 
 // mountDashboard registers the dashboard's routes.
 func (s *Server) mountDashboard(r chi.Router) {
+	s.dashReports = newLRU[*dashCached](dashCacheBytes)
 	const asg = "/courses/{course}/assignments/{assignment}"
 	s.handle(r, http.MethodGet, asg, policyCourseStaff, s.dashOverview)
 	s.handle(r, http.MethodGet, asg+"/items/{item}/parts/{part}", policyCourseStaff, s.dashPart)
@@ -87,12 +88,25 @@ func (s *Server) dashItems(a store.Assignment) []dashboard.ItemInfo {
 	return out
 }
 
-// dashReport folds every attempt of an assignment into its report, reading
-// them in one pass.
+// dashReport returns the report of an assignment and the course's
+// learners: from the cache when it is current (web/dashboard_cache.go),
+// else by folding every attempt in one pass. The report is the caller's
+// own to sort.
 func (s *Server) dashReport(ctx context.Context, a store.Assignment) (*dashboard.Report, []store.Learner, error) {
 	learners, err := s.store.ListLearners(ctx, a.CourseID)
 	if err != nil {
 		return nil, nil, err
+	}
+	// The stamp is read before the attempts: an attempt recorded in
+	// between is in the report but not in its stamp, so the next view
+	// rebuilds rather than missing it.
+	stamp, err := s.store.AttemptStampOf(ctx, a.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, id := dashCacheKey(a, stamp), strconv.FormatInt(a.ID, 10)
+	if c, ok := s.dashReports.get(id); ok && c.current(key, learners) {
+		return c.report.WithLearners(learners), learners, nil
 	}
 	b := dashboard.NewBuilder(dashboard.Input{Policy: a.Settings.Score, LateCounts: a.Settings.LateCounts,
 		Items: s.dashItems(a), Learners: learners})
@@ -102,7 +116,9 @@ func (s *Server) dashReport(ctx context.Context, a store.Assignment) (*dashboard
 	}); err != nil {
 		return nil, nil, err
 	}
-	return b.Finish(), learners, nil
+	rep := b.Finish()
+	s.dashReports.add(id, &dashCached{key: key, learners: learnerIDs(learners), report: rep}, dashCost(rep))
+	return rep.WithLearners(learners), learners, nil
 }
 
 // dashFail answers a store failure: 404 for a missing row, nothing for a

@@ -96,6 +96,8 @@ type Server struct {
 	math mathText
 	// store is the database; nil when the class surfaces are off.
 	store *store.Store
+	// dashReports caches instructor dashboard reports (web/dashboard_cache.go).
+	dashReports *lru[*dashCached]
 	// classes is the shared state of the class routes (web/authz.go); nil
 	// when store is nil.
 	classes *classes

@@ -635,3 +635,22 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// WithLearners returns a copy of the report that may be sorted on its own
+// (the grid's rows are copied; everything else is shared and read-only),
+// with each row's learner replaced by the one of the same id in learners
+// (a name or e-mail changed since the report was built).
+func (r *Report) WithLearners(learners []store.Learner) *Report {
+	byID := make(map[int64]store.Learner, len(learners))
+	for _, l := range learners {
+		byID[l.ID] = l
+	}
+	c := *r
+	c.Rows = slices.Clone(r.Rows)
+	for i := range c.Rows {
+		if l, ok := byID[c.Rows[i].Learner.ID]; ok {
+			c.Rows[i].Learner = l
+		}
+	}
+	return &c
+}

@@ -95,3 +95,38 @@ func newFixture2(t *testing.T, s *Store, f fixture) Assignment {
 	}
 	return a
 }
+
+func TestAttemptStamp(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, clock *testClock) {
+		ctx := context.Background()
+		f := newFixture(t, s, Settings{})
+		stamp := func() AttemptStamp {
+			t.Helper()
+			st, err := s.AttemptStampOf(ctx, f.assignment.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+		if got := stamp(); got != (AttemptStamp{}) {
+			t.Errorf("no attempts: %+v", got)
+		}
+		var last Attempt
+		for i, l := range f.learners {
+			a, _, err := s.RecordAttempt(ctx, attempt(l.ID, f.assignment.Items[0].ID, "a", fmt.Sprint("k", i), 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			last = a
+		}
+		if got := stamp(); got != (AttemptStamp{Count: 2, MaxID: last.ID}) {
+			t.Errorf("two attempts: %+v, want count 2, max id %d", got, last.ID)
+		}
+		if err := s.DeleteLearner(ctx, f.learners[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := stamp(); got != (AttemptStamp{Count: 1, MaxID: last.ID}) {
+			t.Errorf("after deleting a learner: %+v", got)
+		}
+	})
+}
