@@ -46,9 +46,8 @@ func lex(text string) ([]token, error) {
 			toks = append(toks, token{tokPunct, string(c), line})
 			i++
 		case c == '-' || c == '+' || c == '.' || isDigit(c):
-			j := i
+			j := i + 1
 			if c == '-' || c == '+' {
-				j++
 				if j >= len(text) || !(isDigit(text[j]) || text[j] == '.') {
 					// A lone "-" separates the ends of a key like (0-2).
 					toks = append(toks, token{tokPunct, "-", line})

@@ -140,12 +140,11 @@ var keyRange = regexp.MustCompile(`^(\d+)-(\d+)$`)
 
 // flatten appends n's leaf layers to m in execution order.
 func flatten(n *node, path string, m *Model) error {
-	// A module with arguments and no children is a leaf layer; so is one
-	// with neither whose class is a known layer (ReLU()). An empty
-	// container (Sequential()) contributes nothing.
+	// A module without children is a leaf layer, which must be one Stride
+	// knows; an empty container (Sequential()) contributes nothing.
 	if len(n.children) == 0 {
-		if len(n.args) == 0 && !isLayerClass(n.class) {
-			if isContainerClass(n.class) {
+		if !isLayerClass(n.class) {
+			if len(n.args) == 0 && isContainerClass(n.class) {
 				return nil
 			}
 			return unsupported(n, path)
