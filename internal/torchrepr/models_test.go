@@ -84,7 +84,7 @@ func TestRealModels(t *testing.T) {
 		{"alexnet_features.txt", []int{3, 224, 224}, []wantLayer{
 			{"0", "Conv2d", []int{64, 55, 55}, 23296}, // 3·64·121 + 64; (224 + 4 − 11)/4 + 1 = 55
 			{"1", "ReLU", []int{64, 55, 55}, 0},
-			{"2", "MaxPool2d", []int{64, 27, 27}, 0}, // (55 − 3)/2 + 1
+			{"2", "MaxPool2d", []int{64, 27, 27}, 0},    // (55 − 3)/2 + 1
 			{"3", "Conv2d", []int{192, 27, 27}, 307392}, // 64·192·25 + 192
 			{"4", "ReLU", []int{192, 27, 27}, 0},
 			{"5", "MaxPool2d", []int{192, 13, 13}, 0},
@@ -120,7 +120,7 @@ func TestRealModels(t *testing.T) {
 			{"20", "MaxPool2d", []int{512, 7, 7}, 0},
 		}, 9220480},
 		{"resnet_stem.txt", []int{3, 224, 224}, []wantLayer{
-			{"0", "Conv2d", []int{64, 112, 112}, 9408}, // 3·64·49, no bias; (224 + 6 − 7)/2 + 1 = 112
+			{"0", "Conv2d", []int{64, 112, 112}, 9408},     // 3·64·49, no bias; (224 + 6 − 7)/2 + 1 = 112
 			{"1", "BatchNorm2d", []int{64, 112, 112}, 128}, // weight and bias; running stats are buffers
 			{"2", "ReLU", []int{64, 112, 112}, 0},
 			{"3", "MaxPool2d", []int{64, 56, 56}, 0}, // (112 + 2 − 3)/2 + 1 = 56

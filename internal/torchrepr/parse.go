@@ -69,7 +69,7 @@ type parser struct {
 	pos  int
 }
 
-func (p *parser) peek() token    { return p.toks[p.pos] }
+func (p *parser) peek() token { return p.toks[p.pos] }
 func (p *parser) peekAt(k int) token {
 	if p.pos+k < len(p.toks) {
 		return p.toks[p.pos+k]
