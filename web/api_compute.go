@@ -2,11 +2,13 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/stride-tutor/stride/internal/compute"
+	"github.com/stride-tutor/stride/internal/torchrepr"
 )
 
 // conv2dRequest is the body of POST /api/v1/compute/conv2d. The union-typed
@@ -174,6 +176,9 @@ type networkRequest struct {
 	// Layers stay raw until each is decoded on its own, so an error inside
 	// one names its index ("layers[3].kernel_size").
 	Layers []json.RawMessage `json:"layers"`
+	// Pytorch is the text print(model) writes, the alternative to Layers
+	// (exactly one of the two is given); internal/torchrepr reads it.
+	Pytorch *string `json:"pytorch"`
 }
 
 // networkLayer mirrors a PyTorch layer's constructor arguments. Arguments
@@ -200,6 +205,10 @@ type networkLayerResult struct {
 	Type        string `json:"type"`
 	OutputShape []int  `json:"output_shape"`
 	Params      int64  `json:"params"`
+	// Name and Line say where a layer of a pasted model (pytorch) was
+	// printed: its path of child keys ("features.3") and its line.
+	Name string `json:"name,omitempty"`
+	Line int    `json:"line,omitempty"`
 }
 
 type networkResponse struct {
@@ -278,6 +287,14 @@ func runNetwork(req networkRequest) (networkResponse, error) {
 				msg: fmt.Sprintf("must be from 1 to %d, got %d", compute.MaxDimension, n)}
 		}
 		inputShape[i] = int(n)
+	}
+	switch {
+	case req.Pytorch != nil && req.Layers != nil:
+		return networkResponse{}, badRequest("pytorch", "give either layers or pytorch (the text print(model) writes), not both")
+	case req.Pytorch != nil:
+		return runPytorchNetwork(inputShape, *req.Pytorch)
+	case req.Layers == nil:
+		return networkResponse{}, badRequest("layers", "is required: a list of layers, or give pytorch, the text print(model) writes, instead")
 	}
 	if len(req.Layers) > compute.MaxLayers {
 		return networkResponse{}, &fieldError{status: 400, field: "layers", limit: compute.MaxLayers,
@@ -367,6 +384,32 @@ func runNetwork(req networkRequest) (networkResponse, error) {
 		out.Layers[i] = networkLayerResult{Type: l.Type, OutputShape: l.OutputShape, Params: l.Params}
 	}
 	return out, nil
+}
+
+// runPytorchNetwork answers a network request that gives the model as the
+// text print(model) writes. Every error names the field "pytorch"; the
+// message starts with the line and the layer.
+func runPytorchNetwork(inputShape []int, text string) (networkResponse, error) {
+	m, err := torchrepr.Parse(text)
+	if err == nil {
+		var res compute.NetworkResult
+		if res, err = torchrepr.Propagate(inputShape, m); err == nil {
+			out := networkResponse{Layers: make([]networkLayerResult, len(res.Layers)), TotalParams: res.TotalParams}
+			for i, l := range res.Layers {
+				src := m.Sources[i]
+				out.Layers[i] = networkLayerResult{Type: l.Type, OutputShape: l.OutputShape, Params: l.Params, Name: src.Path, Line: src.Line}
+			}
+			return out, nil
+		}
+	}
+	var te *torchrepr.Error
+	if errors.As(err, &te) {
+		fe := badRequest("pytorch", "%s", te.Error())
+		fe.limit = te.Limit
+		return networkResponse{}, fe
+	}
+	// The engine's own errors about the input shape.
+	return networkResponse{}, computeError(err, "")
 }
 
 func knownLayerTypes() string {
