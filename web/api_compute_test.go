@@ -326,6 +326,48 @@ func TestDocumentsStateTheComputeBounds(t *testing.T) {
 	}
 }
 
+// TestNetworkNewLayers: the layers and options added for pasted models
+// are accepted as JSON layers too. Expectations from PyTorch's formulas:
+// grouped conv 16·(8/4)·9 + 16 = 304; ceil((16 − 3)/2) + 1 = 8 (floor
+// mode: 7); 'same' keeps 8×8; BatchNorm2d 2·16.
+func TestNetworkNewLayers(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	rec := do(t, h, http.MethodPost, "/api/v1/compute/network", `{"input_shape": [8, 16, 16], "layers": [`+
+		`{"type": "Conv2d", "out_channels": 16, "kernel_size": 3, "padding": 1, "groups": 4}, `+
+		`{"type": "MaxPool2d", "kernel_size": 3, "stride": 2, "ceil_mode": true}, `+
+		`{"type": "Conv2d", "out_channels": 16, "kernel_size": 3, "padding": "same", "bias": false}, `+
+		`{"type": "BatchNorm2d"}, {"type": "LeakyReLU", "negative_slope": 0.1}, `+
+		`{"type": "AdaptiveAvgPool2d", "output_size": [null, 2]}, {"type": "Dropout2d", "p": 0.2}, `+
+		`{"type": "AdaptiveMaxPool2d", "output_size": 1}, {"type": "Flatten", "start_dim": 1, "end_dim": -1}, {"type": "GELU", "approximate": "tanh"}]}`)
+	want := `{"layers": [` +
+		`{"type": "Conv2d", "output_shape": [16, 16, 16], "params": 304}, {"type": "MaxPool2d", "output_shape": [16, 8, 8], "params": 0}, ` +
+		`{"type": "Conv2d", "output_shape": [16, 8, 8], "params": 2304}, {"type": "BatchNorm2d", "output_shape": [16, 8, 8], "params": 32}, ` +
+		`{"type": "LeakyReLU", "output_shape": [16, 8, 8], "params": 0}, {"type": "AdaptiveAvgPool2d", "output_shape": [16, 8, 2], "params": 0}, ` +
+		`{"type": "Dropout2d", "output_shape": [16, 8, 2], "params": 0}, {"type": "AdaptiveMaxPool2d", "output_shape": [16, 1, 1], "params": 0}, ` +
+		`{"type": "Flatten", "output_shape": [16], "params": 0}, {"type": "GELU", "output_shape": [16], "params": 0}], "total_params": 2640}`
+	if rec.Code != http.StatusOK || !jsonEqual(t, rec.Body.String(), want) {
+		t.Fatalf("status %d\ngot  %s\nwant %s", rec.Code, rec.Body, want)
+	}
+	for _, tc := range []struct{ body, field string }{
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "AdaptiveAvgPool2d"}]}`, "layers[0].output_size"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "AdaptiveAvgPool2d", "output_size": [1, [2]]}]}`, "layers[0].output_size[1]"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "AdaptiveAvgPool2d", "output_size": [1, 2, 3]}]}`, "layers[0].output_size"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "groups": 2}]}`, "layers[0].groups"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "stride": 2, "padding": "same"}]}`, "layers[0].padding"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "padding": "full"}]}`, "layers[0].padding"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "MaxPool2d", "kernel_size": 2, "padding": "same"}]}`, "layers[0].padding"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "Flatten", "start_dim": 0}]}`, "layers[0].start_dim"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "GELU", "approximate": "erf"}]}`, "layers[0].approximate"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "ReLU", "ceil_mode": true}]}`, "layers[0].ceil_mode"},
+	} {
+		rec := do(t, h, http.MethodPost, "/api/v1/compute/network", tc.body)
+		var e apiError
+		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || rec.Code != http.StatusBadRequest || e.Field != tc.field {
+			t.Errorf("%s: status %d, body %s; want 400 naming %s", tc.body, rec.Code, rec.Body, tc.field)
+		}
+	}
+}
+
 // TestNetworkPytorch posts print(model) texts: the answer equals the one for
 // the same layers given as JSON, and errors name the field, the line and
 // the layer.

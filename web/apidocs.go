@@ -36,8 +36,9 @@ var computeExamples = []endpointExample{
 	},
 	{
 		id: "network", title: "Network shapes and parameters", path: "/api/v1/compute/network",
-		summary: "Propagates a shape through PyTorch-style layers (Conv2d, MaxPool2d, AvgPool2d, Flatten, Linear, ReLU, " +
-			"Sigmoid, Tanh, Softmax, Dropout, BatchNorm2d) and counts each layer's parameters.",
+		summary: "Propagates a shape through PyTorch-style layers (Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, " +
+			"AdaptiveMaxPool2d, Flatten, Linear, ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax, Dropout, Dropout2d, BatchNorm2d) " +
+			"and counts each layer's parameters.",
 		request: `{"input_shape": [3, 128, 128], "layers": [` +
 			`{"type": "MaxPool2d", "kernel_size": 2, "stride": 2}, {"type": "Conv2d", "out_channels": 12, "kernel_size": 17}, ` +
 			`{"type": "MaxPool2d", "kernel_size": 3, "stride": 3}, {"type": "Flatten"}, {"type": "Linear", "out_features": 128}, ` +
