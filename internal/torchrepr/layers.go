@@ -324,8 +324,21 @@ func (b *layerBuilder) conv(l *compute.Layer) error {
 		return err
 	}
 	l.Bias = &bias
-	_, err = b.word("padding_mode", "zeros", "reflect", "replicate", "circular")
-	return err
+	if _, err = b.word("padding_mode", "zeros", "reflect", "replicate", "circular"); err != nil {
+		return err
+	}
+	// PyTorch refuses these when the module is constructed, before any
+	// input reaches an earlier layer, so they are reported here rather
+	// than in shape order (the engine checks them again for JSON layers).
+	switch {
+	case l.InChannels%l.Groups != 0:
+		return b.errorf("groups", b.args["groups"].line, "in_channels must be divisible by groups (%d is not divisible by %d)", l.InChannels, l.Groups)
+	case l.OutChannels%l.Groups != 0:
+		return b.errorf("groups", b.args["groups"].line, "out_channels must be divisible by groups (%d is not divisible by %d)", l.OutChannels, l.Groups)
+	case l.PaddingMode == "same" && !(l.Stride == compute.Pair{} || l.Stride == compute.Square(1)):
+		return b.errorf("padding", b.args["padding"].line, "padding='same' is not supported for strided convolutions")
+	}
+	return nil
 }
 
 func (b *layerBuilder) pool(l *compute.Layer) error {

@@ -130,6 +130,11 @@ func TestParseErrors(t *testing.T) {
 		{"children after arguments", "Net(3,\n  (0): ReLU()\n)", 1, "Net", "both arguments and children"},
 		{"argument after children", "Sequential(\n  (0): ReLU()\n  5\n)", 3, "", "expected a child"},
 		{"nested tuple", "Conv2d(3, 4, kernel_size=((3, 3), 3))", 1, "", "tuple inside a tuple"},
+		// Construction errors come before shape errors of earlier layers,
+		// as in PyTorch: layer 0 would shrink the input below 1, but
+		// nn.Sequential(...) never gets built.
+		{"groups at construction", "Sequential(\n  (0): Conv2d(3, 8, kernel_size=(99, 99), stride=(1, 1))\n  (1): Conv2d(8, 6, kernel_size=(3, 3), stride=(1, 1), groups=4)\n)", 3, "1 (Conv2d)", "out_channels must be divisible by groups (6 is not divisible by 4)"},
+		{"same with stride at construction", "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=same)", 1, "Conv2d", "padding='same' is not supported for strided convolutions"},
 		{"long word", "Conv2d(" + strings.Repeat("9", 65) + ")", 1, "", "limit is 64"},
 	}
 	for _, tt := range tests {
@@ -164,8 +169,7 @@ func TestPropagateErrorsNameTheLayer(t *testing.T) {
 			"running_mean should contain 8 elements not 16"},
 		{"shrinks below 1", "Sequential(\n  (0): Conv2d(3, 8, kernel_size=(5, 5), stride=(1, 1))\n  (1): MaxPool2d(kernel_size=5, stride=5, padding=0, dilation=1, ceil_mode=False)\n)", []int{3, 8, 8}, 3, "1 (MaxPool2d)", "",
 			"shrinks the height below 1"},
-		{"groups", "Conv2d(6, 8, kernel_size=(3, 3), stride=(1, 1), groups=4)", []int{6, 8, 8}, 1, "Conv2d", "groups", "in_channels must be divisible by groups"},
-		{"same with stride", "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=same)", []int{3, 8, 8}, 1, "Conv2d", "padding", "not supported for strided convolutions"},
+		{"same padding keeps the size, so a later layer fails", "Sequential(\n  (0): Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=same)\n  (1): MaxPool2d(kernel_size=9, stride=9, padding=0, dilation=1, ceil_mode=False)\n)", []int{3, 8, 8}, 3, "1 (MaxPool2d)", "", "the dilated kernel (9) is larger than the padded input (8)"},
 		{"softmax dim", "Sequential(\n  (0): Linear(in_features=4, out_features=2, bias=True)\n  (1): Softmax(dim=2)\n)", []int{4}, 3, "1 (Softmax)", "dim", "expected to be in range of [-2, 1], but got 2"},
 		{"conv after flatten", "Sequential(\n  (0): Flatten(start_dim=1, end_dim=-1)\n  (1): Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1))\n)", []int{3, 8, 8}, 3, "1 (Conv2d)", "", "needs a 3-D input"},
 	}
