@@ -43,7 +43,7 @@ func lex(text string) ([]token, error) {
 		case c == ' ' || c == '\t' || c == '\r':
 			i++
 		case c == '(' || c == ')' || c == ',' || c == '=' || c == ':':
-			toks = append(toks, token{tokPunct, string(c), line})
+			toks = append(toks, token{tokPunct, text[i : i+1], line})
 			i++
 		case c == '-' || c == '+' || c == '.' || isDigit(c):
 			j := i + 1
