@@ -27,8 +27,7 @@ func BenchmarkParsePropagateVGG11(b *testing.B) {
 }
 
 // BenchmarkParseWorstCase lexes a text at MaxTextBytes made only of
-// punctuation, the most tokens a text can hold, which the parser then
-// refuses.
+// punctuation, which the lexer refuses once it passes maxTokens.
 func BenchmarkParseWorstCase(b *testing.B) {
 	text := strings.Repeat("(", MaxTextBytes)
 	b.ReportAllocs()

@@ -27,6 +27,11 @@ type token struct {
 // digits is refused early rather than parsed.
 const maxTokenBytes = 64
 
+// maxTokens bounds the tokens of one text, which bounds the lexer's memory
+// (about 40 bytes a token) and time. A Conv2d line of print(model) is about
+// 35 tokens, so 64 layers with their containers stay far below it.
+const maxTokens = 16384
+
 // lex splits text into tokens. Python's repr of a module uses only ASCII
 // identifiers, numbers, quoted strings and the punctuation ( ) , = : and
 // the "-" of a repeated-module key such as (0-2); anything else is an
@@ -35,6 +40,9 @@ func lex(text string) ([]token, error) {
 	var toks []token
 	line := 1
 	for i := 0; i < len(text); {
+		if len(toks) >= maxTokens {
+			return nil, &Error{Line: line, Message: fmt.Sprintf("the text has more than %d words, numbers and punctuation marks; the limit is %d", maxTokens, maxTokens), Limit: maxTokens}
+		}
 		c := text[i]
 		switch {
 		case c == '\n':

@@ -135,6 +135,7 @@ func TestParseErrors(t *testing.T) {
 		// nn.Sequential(...) never gets built.
 		{"groups at construction", "Sequential(\n  (0): Conv2d(3, 8, kernel_size=(99, 99), stride=(1, 1))\n  (1): Conv2d(8, 6, kernel_size=(3, 3), stride=(1, 1), groups=4)\n)", 3, "1 (Conv2d)", "out_channels must be divisible by groups (6 is not divisible by 4)"},
 		{"same with stride at construction", "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=same)", 1, "Conv2d", "padding='same' is not supported for strided convolutions"},
+		{"too many tokens", "Sequential(" + strings.Repeat("\n(", maxTokens), maxTokens - 1, "", "more than 16384 words"},
 		{"long word", "Conv2d(" + strings.Repeat("9", 65) + ")", 1, "", "limit is 64"},
 	}
 	for _, tt := range tests {

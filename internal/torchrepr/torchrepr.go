@@ -19,7 +19,7 @@
 // count_include_pad; written into the text (ceil_mode=True) they are read.
 //
 // The package does no I/O and keeps no state. Bounds (documented in the
-// README): MaxTextBytes of text, MaxDepth levels of nesting, MaxLayers leaf
+// README): MaxTextBytes of text, maxTokens tokens, MaxDepth levels of nesting, MaxLayers leaf
 // layers after repeats are expanded, maxArgs arguments per layer and
 // maxTokenBytes per word or number.
 package torchrepr
