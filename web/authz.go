@@ -67,7 +67,7 @@ const (
 	// maxClassBody bounds every request body of a class route; forms
 	// that need less set a smaller limit themselves (the roster upload
 	// needs the most: maxRosterBytes plus multipart framing).
-	maxClassBody = 1<<20 + 64<<10
+	maxClassBody = maxRosterBytes + 64<<10
 	// DefaultSessionLifetime is how long a sign-in lasts when
 	// Config.SessionLifetime is zero.
 	DefaultSessionLifetime = 7 * 24 * time.Hour

@@ -190,6 +190,20 @@ var expectedPolicy = map[string]policy{
 	"POST /setup/{token}": policyPublic,
 	"GET /admin/users":    policyAdmin,
 	"POST /admin/users":   policyAdmin,
+
+	"GET /courses":                                          policySignedIn,
+	"POST /courses":                                         policySignedIn,
+	"GET /courses/{course}":                                 policyCourseStaff,
+	"POST /courses/{course}/roster":                         policyCourseStaff,
+	"POST /courses/{course}/members":                        policyCourseStaff,
+	"POST /courses/{course}/links.csv":                      policyCourseStaff,
+	"POST /courses/{course}/learners/{learner}/link":        policyCourseStaff,
+	"GET /courses/{course}/assignments/new":                 policyCourseStaff,
+	"POST /courses/{course}/assignments":                    policyCourseStaff,
+	"GET /courses/{course}/assignments/{assignment}/edit":   policyCourseStaff,
+	"POST /courses/{course}/assignments/{assignment}/edit":  policyCourseStaff,
+	"GET /courses/{course}/assignments/{assignment}/links":  policyCourseStaff,
+	"POST /courses/{course}/assignments/{assignment}/share": policyCourseStaff,
 }
 
 // allowedFor says whether a role may use a route of a policy, and if not,
@@ -326,6 +340,39 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Errorf("%s: application denied with %d, the probe with %d", name, w.Code, pw.Code)
 			}
 		}
+	}
+}
+
+// TestAuthorizationOtherCoursesIDs: ids of another course's rows under a
+// course the requester teaches are 404, even for an admin, and an
+// instructor cannot reach another course's rows by any id combination.
+func TestAuthorizationOtherCoursesIDs(t *testing.T) {
+	e := newClassEnv(t, Config{})
+	c, a, ab := e.course.ID, e.asg.ID, e.asgB.ID
+	cases := []struct {
+		who  role
+		path string
+	}{
+		{roleInstructor, "/courses/" + itoa(c) + "/assignments/" + itoa(ab) + "/edit"},
+		{roleAdmin, "/courses/" + itoa(c) + "/assignments/" + itoa(ab) + "/edit"},
+		{roleOther, "/courses/" + itoa(c) + "/assignments/" + itoa(a) + "/edit"},
+		{roleOther, "/courses/" + itoa(e.other.ID) + "/assignments/" + itoa(a) + "/links"},
+		{roleInstructor, "/courses/" + itoa(c) + "/assignments/999999/edit"},
+		{roleInstructor, "/courses/999999"},
+		{roleInstructor, "/courses/abc"},
+		{roleInstructor, "/courses/-1"},
+		{roleInstructor, "/courses/99999999999999999999999"},
+	}
+	for _, tc := range cases {
+		w := e.serve(e.as(e.request(http.MethodGet, tc.path, nil), tc.who))
+		if w.Code != http.StatusNotFound {
+			t.Errorf("%s as %s: %d, want 404", tc.path, tc.who, w.Code)
+		}
+	}
+	// A learner link regenerated for a learner of another course: 404.
+	w := e.serve(e.as(e.request(http.MethodPost, "/courses/"+itoa(c)+"/learners/"+itoa(e.learnB.ID)+"/link", url.Values{}), roleInstructor))
+	if w.Code != http.StatusNotFound {
+		t.Errorf("other course's learner: %d, want 404", w.Code)
 	}
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"fmt"
 )
 
@@ -75,4 +76,34 @@ func (s *Store) HasShareLink(ctx context.Context, assignmentID int64) (bool, err
 		return false, fmt.Errorf("shared link of assignment %d: %w", assignmentID, classify(err))
 	}
 	return has, nil
+}
+
+// SetLearnerLinkTokens replaces the personal links of several learners of
+// one course in one transaction (tokens maps learner id to the new
+// secret). A learner of another course is ErrNotFound and changes nothing.
+func (s *Store) SetLearnerLinkTokens(ctx context.Context, courseID int64, tokens map[int64]string) error {
+	if len(tokens) > MaxRosterSize {
+		return fmt.Errorf("set links: %w: %d learners, the limit is %d", ErrInvalid, len(tokens), MaxRosterSize)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for id, tok := range tokens {
+			if tok == "" {
+				return fmt.Errorf("learner %d: %w: empty token", id, ErrInvalid)
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE learners SET link_token_hash = $1 WHERE id = $2 AND course_id = $3`, hashToken(tok), id, courseID)
+			if err != nil {
+				return fmt.Errorf("learner %d: %w", id, classify(err))
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return fmt.Errorf("learner %d: %w", id, ErrNotFound)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set links in course %d: %w", courseID, err)
+	}
+	return nil
 }

@@ -87,3 +87,37 @@ func TestSetAssignmentShareToken(t *testing.T) {
 		}
 	})
 }
+
+func TestSetLearnerLinkTokens(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, clock *testClock) {
+		ctx := context.Background()
+		f := newFixture(t, s, Settings{})
+		other, err := s.CreateCourse(ctx, NewCourse{Title: "Other", TimeZone: "UTC", CreatedBy: f.owner.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stranger, err := s.CreateLearner(ctx, NewLearner{CourseID: other.ID, Source: SourceRoster, RosterID: "x", Name: "X", LinkToken: "tok-x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A learner of another course in the batch: nothing changes.
+		err = s.SetLearnerLinkTokens(ctx, f.course.ID, map[int64]string{f.learners[0].ID: "new-ada", stranger.ID: "new-x"})
+		if !errors.Is(err, ErrNotFound) {
+			t.Fatalf("batch with a stranger: %v", err)
+		}
+		if _, err := s.LearnerByLinkToken(ctx, "tok-ada"); err != nil {
+			t.Errorf("a failed batch changed a link: %v", err)
+		}
+		if err := s.SetLearnerLinkTokens(ctx, f.course.ID, map[int64]string{f.learners[0].ID: "new-ada", f.learners[1].ID: "new-grace"}); err != nil {
+			t.Fatal(err)
+		}
+		for tok, want := range map[string]int64{"new-ada": f.learners[0].ID, "new-grace": f.learners[1].ID} {
+			if l, err := s.LearnerByLinkToken(ctx, tok); err != nil || l.ID != want {
+				t.Errorf("%s: %v, %v", tok, l.ID, err)
+			}
+		}
+		if _, err := s.LearnerByLinkToken(ctx, "tok-ada"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("old link still works: %v", err)
+		}
+	})
+}
