@@ -144,6 +144,9 @@ type verdictJSON struct {
 	// SolutionHTML is the worked solution and the answer, once earned: the
 	// part was attempted or revealed.
 	SolutionHTML string `json:"solution_html,omitempty"`
+	// solutionJSON, when set, is SolutionHTML already encoded as a JSON
+	// string (see appendCheckResponse).
+	solutionJSON []byte
 }
 
 type checkResponse struct {
@@ -208,7 +211,8 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.countChecks(v.Exercise.ID, res)
-	writeJSON(w, http.StatusOK, s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed))
+	out := s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed)
+	writeCheckResponse(w, http.StatusOK, &out)
 }
 
 // renderSolution renders a part's worked solution and answer (a self-check
@@ -267,7 +271,8 @@ func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, re
 			}
 			vj.Revealed = revealed[id]
 			if open[id] && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
-				vj.SolutionHTML = s.solutionHTML(ctx, part)
+				sol := s.solution(ctx, part)
+				vj.SolutionHTML, vj.solutionJSON = sol.html, sol.json
 			}
 		}
 		out.Parts[id] = vj
