@@ -271,7 +271,7 @@ func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, re
 			}
 			vj.Revealed = revealed[id]
 			if open[id] && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
-				sol := s.solution(ctx, part)
+				sol := s.solution(ctx, v, part)
 				vj.SolutionHTML, vj.solutionJSON = sol.html, sol.json
 			}
 		}

@@ -192,7 +192,7 @@ func procCPU(path string) time.Duration {
 	if err != nil {
 		return 0
 	}
-	d, err := parseProcStat(string(data))
+	d, err := loadtest.ParseProcStat(string(data))
 	if err != nil {
 		return 0
 	}
