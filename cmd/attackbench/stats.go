@@ -84,6 +84,17 @@ func (c *counter) add(outcome string, n int) {
 	c.mu.Unlock()
 }
 
+// snapshot copies the counts.
+func (c *counter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.outcomes))
+	for k, v := range c.outcomes {
+		out[k] = v
+	}
+	return out
+}
+
 // String lists the outcomes, most frequent first: "405: 1200, 429: 30".
 func (c *counter) String() string {
 	c.mu.Lock()

@@ -310,6 +310,9 @@ type report struct {
 	rssBefore, rssPeak       int64 // bytes; 0 when not measured
 	rssStreams               int   // streams open when the peak was sampled
 	elapsed                  time.Duration
+	// CPU time (user and system) over the run of the server (when -pid is
+	// given) and of this client; 0 when not measured.
+	serverCPU, clientCPU time.Duration
 }
 
 func runLoad(ctx context.Context, cfg config) (*report, error) {
@@ -322,6 +325,7 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 		}
 		rep.rssBefore = mem.RSS
 	}
+	serverCPU0, clientCPU0 := cpuOf(cfg.pid), cpuOf(0)
 	began := time.Now()
 	results := make(chan streamResult, cfg.streams)
 	var wg sync.WaitGroup
@@ -362,6 +366,10 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 	sampler.Wait()
 	close(results)
 	rep.elapsed = time.Since(began)
+	if cfg.pid > 0 {
+		rep.serverCPU = cpuOf(cfg.pid) - serverCPU0
+	}
+	rep.clientCPU = cpuOf(0) - clientCPU0
 
 	var all []time.Duration
 	for r := range results {
@@ -410,6 +418,17 @@ func (rep *report) print(w io.Writer, cfg config) {
 	fmt.Fprintf(w, "  frames:   %d received (≈%.0f expected), %d restarts, %d error messages\n",
 		rep.frames, expected, rep.restarts, rep.errors)
 	fmt.Fprintf(w, "  on time:  %s\n", rep.lateness)
+	if rep.frames > 0 && rep.clientCPU > 0 {
+		// CPU per frame says which side of the shared cores the frames
+		// cost most, whatever else the machine was doing.
+		fmt.Fprintf(w, "  CPU:      client %.2f s (%.1f µs a frame, %.2f cores)", rep.clientCPU.Seconds(),
+			float64(rep.clientCPU.Microseconds())/float64(rep.frames), rep.clientCPU.Seconds()/rep.elapsed.Seconds())
+		if rep.serverCPU > 0 {
+			fmt.Fprintf(w, "; server %.2f s (%.1f µs a frame, %.2f cores)", rep.serverCPU.Seconds(),
+				float64(rep.serverCPU.Microseconds())/float64(rep.frames), rep.serverCPU.Seconds()/rep.elapsed.Seconds())
+		}
+		fmt.Fprintln(w)
+	}
 	if cfg.pid > 0 {
 		if rep.rssPeak == 0 || rep.rssStreams == 0 {
 			fmt.Fprintln(w, "  memory:   not measured (the run was too short or no stream connected)")
@@ -422,3 +441,13 @@ func (rep *report) print(w io.Writer, cfg config) {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// cpuOf is the CPU time process pid (0: this one) has used, 0 when it
+// cannot be read.
+func cpuOf(pid int) time.Duration {
+	d, err := loadtest.ReadProcCPU(pid)
+	if err != nil {
+		return 0
+	}
+	return d
+}
