@@ -6,10 +6,13 @@
 //
 //	go build -o /tmp/bench/stride ./cmd/server && go build -o /tmp/bench/pagebench ./cmd/pagebench
 //	/tmp/bench/stride -addr 127.0.0.1:19091 -log-level warn -api-rate-limit 0 2>/dev/null &
-//	/tmp/bench/pagebench -url http://127.0.0.1:19091 -duration 5s -rounds 3
+//	/tmp/bench/pagebench -url http://127.0.0.1:19091 -duration 5s -rounds 3 -pid $!
 //
 // It needs wrk on the PATH. The rate limit is turned off because wrk's 64
-// connections all come from one address.
+// connections all come from one address. With -pid (Stride's process id,
+// Linux) it also reports each server's CPU time per request, from
+// /proc/PID/stat around each wrk run: on a machine whose cores are shared
+// with other work, that ratio moves far less than requests per second.
 package main
 
 import (

@@ -155,6 +155,8 @@ type streamResult struct {
 	restarts int
 	errors   int // error messages from the server
 	lateness []time.Duration
+	// pace is each frame's lateness against its predecessor (paceClock).
+	pace []time.Duration
 }
 
 // runStream opens one stream after delay and plays until its duration ends.
@@ -190,7 +192,9 @@ func runStream(ctx context.Context, cfg config, delay time.Duration, start []byt
 	stopOnCancel := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 	defer stopOnCancel()
 	clock := frameClock{fps: cfg.fps}
+	pace := paceClock{fps: cfg.fps}
 	res.lateness = make([]time.Duration, 0, int(cfg.duration.Seconds()*cfg.fps)+16)
+	res.pace = make([]time.Duration, 0, int(cfg.duration.Seconds()*cfg.fps)+16)
 	// One buffer per stream for every message: the client shares the cores
 	// with the server it measures, so it allocates nothing per frame.
 	buf := make([]byte, 0, 4096)
@@ -217,9 +221,13 @@ func runStream(ctx context.Context, cfg config, delay time.Duration, start []byt
 		case "step":
 			res.frames++
 			res.lateness = append(res.lateness, clock.lateness(index, at))
+			if late, ok := pace.lateness(index, at); ok {
+				res.pace = append(res.pace, late)
+			}
 		case "done":
 			res.restarts++
 			clock.reset()
+			pace.reset()
 			_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 			if err := conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"restart"}`)); err != nil {
 				res.early, res.failure = true, "send restart: "+simplify(err)
@@ -306,7 +314,7 @@ type report struct {
 	connected, failed, early int
 	frames, restarts, errors int
 	failures                 map[string]int
-	lateness                 latenessSummary
+	lateness, pace           latenessSummary
 	rssBefore, rssPeak       int64 // bytes; 0 when not measured
 	rssStreams               int   // streams open when the peak was sampled
 	elapsed                  time.Duration
@@ -371,7 +379,7 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 	}
 	rep.clientCPU = cpuOf(0) - clientCPU0
 
-	var all []time.Duration
+	var all, pace []time.Duration
 	for r := range results {
 		if r.connected {
 			rep.connected++
@@ -388,11 +396,13 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 		rep.restarts += r.restarts
 		rep.errors += r.errors
 		all = append(all, r.lateness...)
+		pace = append(pace, r.pace...)
 	}
 	// Every connected stream was open during sampling unless some ended
 	// early; those are few and counting them keeps the estimate cautious.
 	rep.rssStreams = rep.connected
 	rep.lateness = summarize(all, onTimeThreshold)
+	rep.pace = summarize(pace, onTimeThreshold)
 	return rep, nil
 }
 
@@ -418,6 +428,7 @@ func (rep *report) print(w io.Writer, cfg config) {
 	fmt.Fprintf(w, "  frames:   %d received (≈%.0f expected), %d restarts, %d error messages\n",
 		rep.frames, expected, rep.restarts, rep.errors)
 	fmt.Fprintf(w, "  on time:  %s\n", rep.lateness)
+	fmt.Fprintf(w, "  pace:     %s (each frame against the one before it)\n", rep.pace)
 	if rep.frames > 0 && rep.clientCPU > 0 {
 		// CPU per frame says which side of the shared cores the frames
 		// cost most, whatever else the machine was doing.
