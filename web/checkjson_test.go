@@ -7,6 +7,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -178,5 +180,33 @@ func TestCheckHandlerEncoding(t *testing.T) {
 	}
 	if !strings.Contains(string(raw), `"solution_html":"\u003c`) {
 		t.Errorf("no escaped worked solution in %s", raw)
+	}
+}
+
+// TestCheckResponseEncoderFields fails when a field is added to, removed
+// from or reordered in checkResponse or verdictJSON without the same change
+// in appendCheckResponse and appendVerdict, which write these JSON names in
+// this order; a new omitempty field would otherwise be left out silently
+// whenever the comparisons above never set it.
+func TestCheckResponseEncoderFields(t *testing.T) {
+	for _, c := range []struct {
+		typ  reflect.Type
+		want []string
+	}{
+		{reflect.TypeFor[checkResponse](), []string{"parts", "score", "max", "correct", "carried", "score_text"}},
+		{reflect.TypeFor[verdictJSON](), []string{"status", "feedback", "feedback_html", "read_as", "read_as_html",
+			"mistake,omitempty", "mistakes,omitempty", "consistent,omitempty", "wrong_cells,omitempty",
+			"show_cell_step,omitempty", "got,omitempty", "score", "max", "revealed,omitempty", "solution_html,omitempty"}},
+	} {
+		var got []string
+		for f := range c.typ.Fields() {
+			if f.IsExported() {
+				got = append(got, f.Tag.Get("json"))
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%v has the JSON fields\n%q\nbut the hand-written encoder writes\n%q\n(update web/checkjson.go and this list together)",
+				c.typ, got, c.want)
+		}
 	}
 }
