@@ -117,6 +117,13 @@ type checkRequest struct {
 	// Reveal lists parts whose worked solutions the student asked to see
 	// before (or without) answering; each is recorded as a reveal.
 	Reveal []string `json:"reveal"`
+	// Item, Key, Hints and ShownMS record the check as an attempt at an
+	// assignment item (learn_api.go): same-origin requests with the
+	// learner's cookie only.
+	Item    int64          `json:"item"`
+	Key     string         `json:"key"`
+	Hints   map[string]int `json:"hints"`
+	ShownMS *int64         `json:"shown_ms"`
 }
 
 type verdictJSON struct {
@@ -144,9 +151,13 @@ type verdictJSON struct {
 	// SolutionHTML is the worked solution and the answer, once earned: the
 	// part was attempted or revealed.
 	SolutionHTML string `json:"solution_html,omitempty"`
-	// solutionJSON, when set, is SolutionHTML already encoded as a JSON
-	// string (see appendCheckResponse).
-	solutionJSON []byte
+	// AttemptsLeft, for a check recorded in an assignment that limits
+	// attempts, is what the limit leaves for the part.
+	AttemptsLeft *int `json:"attempts_left,omitempty"`
+	// solution is the memoized worked solution SolutionHTML was set from,
+	// with its JSON encoding; appendCheckResponse uses that encoding only
+	// while SolutionHTML is still that solution's HTML.
+	solution renderedSolution
 }
 
 type checkResponse struct {
@@ -168,6 +179,10 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 	var req checkRequest
 	if err := decodeCheckRequest(r, &req); err != nil {
 		writeClientError(w, err)
+		return
+	}
+	if req.Item != 0 || req.Key != "" || req.Hints != nil || req.ShownMS != nil {
+		s.learnAPICheck(w, r, &req) // learn_api.go: an attempt at an assignment item
 		return
 	}
 	seedText := ""
@@ -272,7 +287,7 @@ func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, re
 			vj.Revealed = revealed[id]
 			if open[id] && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
 				sol := s.solution(ctx, v, part)
-				vj.SolutionHTML, vj.solutionJSON = sol.html, sol.json
+				vj.SolutionHTML, vj.solution = sol.html, sol
 			}
 		}
 		out.Parts[id] = vj

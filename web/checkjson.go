@@ -127,11 +127,18 @@ func appendVerdict(b []byte, v *verdictJSON) ([]byte, error) {
 	}
 	if v.SolutionHTML != "" {
 		b = append(b, `,"solution_html":`...)
-		if v.solutionJSON != nil {
-			b = append(b, v.solutionJSON...)
+		// The memo's strings are shared, so this comparison is usually
+		// of one pointer; a caller that changed SolutionHTML afterwards
+		// gets it encoded here.
+		if v.solution.json != nil && v.solution.html == v.SolutionHTML {
+			b = append(b, v.solution.json...)
 		} else {
 			b = appendJSONString(b, v.SolutionHTML)
 		}
+	}
+	if v.AttemptsLeft != nil {
+		b = append(b, `,"attempts_left":`...)
+		b = strconv.AppendInt(b, int64(*v.AttemptsLeft), 10)
 	}
 	return append(b, '}'), nil
 }

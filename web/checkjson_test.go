@@ -98,17 +98,20 @@ func TestCheckResponseEncoding(t *testing.T) {
 // every omitempty field set and unset, odd part ids, scores that encoding/json
 // writes with an exponent, a nil parts map, and a refused NaN.
 func TestCheckResponseEncodingFields(t *testing.T) {
-	step := 12
+	step, left := 12, 0
 	full := verdictJSON{Status: "incorrect", Feedback: "a\tb\nc\r\f\b", FeedbackHTML: "<p>x & y</p>", ReadAs: "\u2029",
 		ReadAsHTML: "\x00\x1f\x7f", Mistake: "conv.flipped-kernel", Mistakes: []string{"a", "<b>"}, Consistent: true,
 		WrongCells: [][2]int{{0, 1}, {-2, 3}}, ShowCellStep: &step, Got: "-22", Score: 0.5, Max: 1, Revealed: true,
-		SolutionHTML: "<ol><li>é 日本 \xc3</li></ol>"}
+		SolutionHTML: "<ol><li>é 日本 \xc3</li></ol>", AttemptsLeft: &left}
 	memoized := full
-	memoized.solutionJSON = appendJSONString(nil, full.SolutionHTML)
+	memoized.solution = renderedSolution{html: full.SolutionHTML, json: appendJSONString(nil, full.SolutionHTML)}
+	// A solution replaced after it was memoized is encoded afresh.
+	replaced := memoized
+	replaced.SolutionHTML = "<p>another</p>"
 	responses := []checkResponse{
 		{},
 		{Parts: map[string]verdictJSON{}},
-		{Parts: map[string]verdictJSON{"b": full, "a<": memoized, "": {WrongCells: [][2]int{}, Mistakes: []string{}}},
+		{Parts: map[string]verdictJSON{"b": full, "a<": memoized, "r": replaced, "": {WrongCells: [][2]int{}, Mistakes: []string{}}},
 			Score: 2.5, Max: 3, Correct: 2, Carried: 1, ScoreText: "Score: 2.5 of 3."},
 		{Parts: map[string]verdictJSON{"x": {Score: 1e-7}, "y": {Score: 1e21}, "z": {Score: -0.0}, "w": {Score: 123456789.125}},
 			Score: 1.0 / 3},
@@ -196,7 +199,8 @@ func TestCheckResponseEncoderFields(t *testing.T) {
 		{reflect.TypeFor[checkResponse](), []string{"parts", "score", "max", "correct", "carried", "score_text"}},
 		{reflect.TypeFor[verdictJSON](), []string{"status", "feedback", "feedback_html", "read_as", "read_as_html",
 			"mistake,omitempty", "mistakes,omitempty", "consistent,omitempty", "wrong_cells,omitempty",
-			"show_cell_step,omitempty", "got,omitempty", "score", "max", "revealed,omitempty", "solution_html,omitempty"}},
+			"show_cell_step,omitempty", "got,omitempty", "score", "max", "revealed,omitempty", "solution_html,omitempty",
+			"attempts_left,omitempty"}},
 	} {
 		var got []string
 		for f := range c.typ.Fields() {
