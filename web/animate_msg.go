@@ -475,25 +475,17 @@ func (an *animSpec) meta(fps float64, paused bool) animMetaMessage {
 	}
 }
 
-// output replays the trace into the output tensor, pre-encoded like the
-// padded input (a non-finite cell becomes null). Small outputs only: the
-// player falls back to the values it has been sent.
+// output is the trace's whole output, pre-encoded like the padded input (a
+// non-finite cell becomes null). Small outputs only: the player falls back
+// to the values it has been sent. Every stream's start computes it, so it
+// is computed directly rather than by replaying every step with its terms,
+// which made the start of a stream cost as much as a few hundred frames.
 func (an *animSpec) output() json.RawMessage {
 	shape := an.trace.OutputShape()
 	if shape[0]*shape[1]*shape[2] > maxAnimationCells {
 		return nil
 	}
-	out := make([][][]float64, shape[0])
-	for o := range out {
-		out[o] = make([][]float64, shape[1])
-		for r := range out[o] {
-			out[o][r] = make([]float64, shape[2])
-		}
-	}
-	for st := range an.trace.All() {
-		out[st.Out[0]][st.Out[1]][st.Out[2]] = st.Value
-	}
-	return appendJSONTensor3(nil, out)
+	return appendJSONTensor3(nil, an.trace.Output())
 }
 
 // animErrorMessage reports an invalid message; the connection stays usable.

@@ -154,6 +154,10 @@ type verdictJSON struct {
 	// AttemptsLeft, for a check recorded in an assignment that limits
 	// attempts, is what the limit leaves for the part.
 	AttemptsLeft *int `json:"attempts_left,omitempty"`
+	// solution is the memoized worked solution SolutionHTML was set from,
+	// with its JSON encoding; appendCheckResponse uses that encoding only
+	// while SolutionHTML is still that solution's HTML.
+	solution renderedSolution
 }
 
 type checkResponse struct {
@@ -222,7 +226,8 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.countChecks(v.Exercise.ID, res)
-	writeJSON(w, http.StatusOK, s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed))
+	out := s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed)
+	writeCheckResponse(w, http.StatusOK, &out)
 }
 
 // renderSolution renders a part's worked solution and answer (a self-check
@@ -281,7 +286,8 @@ func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, re
 			}
 			vj.Revealed = revealed[id]
 			if open[id] && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
-				vj.SolutionHTML = s.solutionHTML(ctx, part)
+				sol := s.solution(ctx, v, part)
+				vj.SolutionHTML, vj.solution = sol.html, sol
 			}
 		}
 		out.Parts[id] = vj

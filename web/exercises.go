@@ -54,12 +54,12 @@ type mathText struct {
 	html  *lru[template.HTML]
 	plain *lru[string]
 	// solutions holds rendered worked solutions (see solutionHTML).
-	solutions *lru[string]
+	solutions *lru[renderedSolution]
 }
 
 func newMathText() mathText {
 	return mathText{html: newLRU[template.HTML](maxMathCacheBytes), plain: newLRU[string](maxMathCacheBytes),
-		solutions: newLRU[string](maxMathCacheBytes)}
+		solutions: newLRU[renderedSolution](maxMathCacheBytes)}
 }
 
 // md is the memoized md.

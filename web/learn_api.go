@@ -261,7 +261,7 @@ func (s *Server) learnCheckResponse(r *http.Request, lc learnItemCtx, prog cours
 		vj.SolutionHTML = ""
 		if part, ok := lc.v.Part(id); ok && courses.SolutionShown(st, now, pp, sub.reveal[id] && courses.RevealAllowed(st)) &&
 			(len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
-			vj.SolutionHTML = s.solutionHTML(r.Context(), part)
+			vj.SolutionHTML = s.solutionHTML(r.Context(), lc.v, part)
 		}
 		if pp.AttemptsLeft >= 0 {
 			left := pp.AttemptsLeft
