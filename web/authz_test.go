@@ -204,6 +204,16 @@ var expectedPolicy = map[string]policy{
 	"POST /courses/{course}/assignments/{assignment}/edit":  policyCourseStaff,
 	"GET /courses/{course}/assignments/{assignment}/links":  policyCourseStaff,
 	"POST /courses/{course}/assignments/{assignment}/share": policyCourseStaff,
+
+	// The student side: links anyone may open, and an assignment's pages
+	// for its course's learners (and staff).
+	"GET /l/{token}":               policyPublic,
+	"GET /a/{share}":               policyPublic,
+	"POST /a/{share}":              policyPublic,
+	"GET /my":                      policyPublic,
+	"GET /my/{assignment}":         policyCourseLearner,
+	"GET /my/{assignment}/{item}":  policyCourseLearner,
+	"POST /my/{assignment}/{item}": policyCourseLearner,
 }
 
 // allowedFor says whether a role may use a route of a policy, and if not,
