@@ -323,6 +323,7 @@ func (s *Server) links() templates.Links {
 		Stylesheet: s.base + "/static/" + s.assets.HashedName("app.css"),
 		Icon:       s.base + "/static/" + s.assets.HashedName("icon.svg"),
 		Script:     s.base + "/static/" + s.assets.HashedName("app.js"),
+		Classes:    s.store != nil,
 	}
 }
 
