@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -88,6 +89,8 @@ type Server struct {
 	math mathText
 	// store is the database; nil when the class surfaces are off.
 	store *store.Store
+	// now is the clock of practice scheduling (time.Now; tests fix it).
+	now func() time.Time
 	// ready is false until the server listens and again once shutdown
 	// begins, so load balancers stop sending new work first.
 	ready atomic.Bool
@@ -157,7 +160,7 @@ func NewHandler(cfg Config) (*App, error) {
 		return nil, fmt.Errorf("trusted proxy header: %w", err)
 	}
 	s := &Server{base: base, log: logger, store: cfg.Store, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
-		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText()}
+		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText(), now: time.Now}
 	s.work.clientKey = clientIPs.Of
 	switch {
 	case cfg.PageCacheBytes == 0:
@@ -237,6 +240,7 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Get("/", s.cachePage(fixedPageKey("home"), s.home))
 		r.Get("/api", s.cachePage(fixedPageKey("api"), s.apiReference))
 		r.Get("/playground", s.cachePage(queryPageKey("playground"), s.playground))
+		r.Get("/practice", s.cachePage(fixedPageKey("practice"), s.practicePage))
 		r.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, base+"/#exercises", http.StatusFound)
 		})
@@ -256,6 +260,10 @@ func NewHandler(cfg Config) (*App, error) {
 				r.With(apiRate).With(apiWork...).Get(path, h)
 				r.Options(path, preflight(http.MethodGet, http.MethodHead))
 			}
+			// Practice levels: a small body, applied in a work slot like
+			// every other API request.
+			r.With(apiRate, limitBody(maxPracticeBody), s.work.limitAPI).Post("/practice", s.apiPractice)
+			r.Options("/practice", preflight(http.MethodPost))
 			r.Route("/compute", func(r chi.Router) {
 				for path, h := range map[string]http.HandlerFunc{
 					"/conv2d":    s.computeConv2D,
