@@ -105,9 +105,20 @@
         el.value = v;
       }
     });
+    var toks = [];
     Object.keys(kept.verdicts || {}).forEach(function (id) {
       renderVerdict(form, id, kept.verdicts[id]);
+      if (kept.verdicts[id].unlock) toks.push(kept.verdicts[id].unlock);
     });
+    // The replays these answers earned: the player reads the tokens when
+    // it starts (after this script), or from the event once running.
+    if (toks.length) {
+      document.querySelectorAll("[data-player]").forEach(function (p) {
+        var had = p.getAttribute("data-unlock");
+        p.setAttribute("data-unlock", (had ? had + " " : "") + toks.join(" "));
+      });
+      document.dispatchEvent(new CustomEvent("stride:unlock", { detail: { ids: [], tokens: toks } }));
+    }
   }
 
   function showHomeProgress() {
@@ -323,6 +334,7 @@
         if (!r.ok) throw new Error(r.body && r.body.error ? r.body.error : "check failed");
         var solved = [];
         var opened = [];
+        var unlockTokens = [];
         Object.keys(r.body.parts).forEach(function (id) {
           var v = r.body.parts[id];
           if (collected.partial[id]) {
@@ -333,6 +345,7 @@
             showSolution(id, v.solution_html, v.status === "correct" || v.revealed);
             opened.push(id);
           }
+          if (v.unlock) unlockTokens.push(v.unlock);
           if (v.status === "correct") solved.push(id);
           notifyParent({ type: "result", exercise: exercise, seed: Number(seed), part: id, status: v.status });
         });
@@ -349,7 +362,9 @@
         Object.keys(shown).forEach(function (id) { if (!shown[id]) delete shown[id]; });
         keepAnswers(exercise, seed, form, shown);
         // Replays that would have shown these answers may open now.
-        if (opened.length) document.dispatchEvent(new CustomEvent("stride:unlock", { detail: opened }));
+        if (opened.length || unlockTokens.length) {
+          document.dispatchEvent(new CustomEvent("stride:unlock", { detail: { ids: opened, tokens: unlockTokens } }));
+        }
         if (score) score.textContent = r.body.score_text;
         announceResize();
       }).catch(function () {

@@ -144,6 +144,10 @@ type verdictJSON struct {
 	// SolutionHTML is the worked solution and the answer, once earned: the
 	// part was attempted or revealed.
 	SolutionHTML string `json:"solution_html,omitempty"`
+	// Unlock is the token that opens this part's steps of the animation
+	// websocket's replay (web/unlock.go), once the part is attempted or
+	// revealed; absent for parts without a replay.
+	Unlock string `json:"unlock,omitempty"`
 }
 
 type checkResponse struct {
@@ -268,6 +272,9 @@ func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, re
 			vj.Revealed = revealed[id]
 			if open[id] && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
 				vj.SolutionHTML = s.solutionHTML(ctx, part)
+			}
+			if open[id] && part.Animation >= 0 {
+				vj.Unlock = s.unlock.token(v.Exercise.ID, v.Seed, id)
 			}
 		}
 		out.Parts[id] = vj

@@ -60,6 +60,10 @@ type Config struct {
 	// assignments): some tests and tools need nothing more. cmd/server
 	// always passes one.
 	Store *store.Store
+	// UnlockKey signs the tokens that open gated replays on the animation
+	// websocket (at least MinUnlockKeyBytes); empty means a random key per
+	// process, so tokens do not survive a restart or cross replicas.
+	UnlockKey []byte
 }
 
 // DefaultFrameAncestors lets any https page embed Stride's exercises, plus
@@ -89,6 +93,8 @@ type Server struct {
 	math mathText
 	// store is the database; nil when the class surfaces are off.
 	store *store.Store
+	// unlock issues and checks the tokens that open gated replays.
+	unlock *unlocker
 	// now is the clock of practice scheduling (time.Now; tests fix it).
 	now func() time.Time
 	// ready is false until the server listens and again once shutdown
@@ -162,6 +168,9 @@ func NewHandler(cfg Config) (*App, error) {
 	s := &Server{base: base, log: logger, store: cfg.Store, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
 		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText(), now: time.Now}
 	s.work.clientKey = clientIPs.Of
+	if s.unlock, err = newUnlocker(cfg.UnlockKey); err != nil {
+		return nil, err
+	}
 	switch {
 	case cfg.PageCacheBytes == 0:
 		s.pages = newLRU[*cachedPage](DefaultPageCacheBytes)
@@ -175,6 +184,7 @@ func NewHandler(cfg Config) (*App, error) {
 		AllowedOrigins:      cfg.AllowedOrigins,
 		Logger:              logger,
 	}, s.catalog)
+	s.anim.unlock = s.unlock
 	if s.work.busyPage, err = s.renderBytes(templates.Message(templates.MessageProps{
 		Links: s.links(), Title: "Busy",
 		Message: "Stride is busy with other requests right now. Please try again in a moment",

@@ -213,7 +213,7 @@ type Suggestion struct {
 // first skill not started; else, everything mastered and nothing due, the
 // review due soonest, practised early. The seed is fresh: never one the
 // skill has counted or has open, never 0 (the recitation's own numbers,
-// which the exercise pages show first), and a function of the State and
+// which the exercise pages show first), at most 999,999, and a function of the State and
 // now, so that the same request gives the same answer.
 func Next(st State, now time.Time) Suggestion {
 	views := Summary(st, now)
@@ -275,8 +275,10 @@ func freshSeed(st State, sk Skill, now time.Time) uint64 {
 	for i := 0; ; i++ {
 		h := fnv.New64a()
 		fmt.Fprintf(h, "%s|%d|%d|%d", sk.ID, now.UnixNano(), len(used), i)
-		seed := h.Sum64() % (maxSeed + 1)
-		if seed != 0 && !slices.Contains(used, variantKey(sk.Serve, seed)) {
+		// Seeds up to 999,999, like the pages' "new variant" links: short
+		// enough to read out or type.
+		seed := h.Sum64()%999_999 + 1
+		if !slices.Contains(used, variantKey(sk.Serve, seed)) {
 			return seed
 		}
 	}
