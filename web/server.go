@@ -60,10 +60,13 @@ type Config struct {
 	// assignments): some tests and tools need nothing more. cmd/server
 	// always passes one.
 	Store *store.Store
-	// UnlockKey signs the tokens that open gated replays on the animation
-	// websocket (at least MinUnlockKeyBytes); empty means a random key per
-	// process, so tokens do not survive a restart or cross replicas.
-	UnlockKey []byte
+	// SecureCookies marks the session and learner cookies Secure even when
+	// a request arrived over plain HTTP (TLS ends at a proxy in front).
+	// Requests over TLS always get Secure cookies.
+	SecureCookies bool
+	// SessionLifetime is how long an instructor's sign-in lasts; 0 means
+	// DefaultSessionLifetime.
+	SessionLifetime time.Duration
 }
 
 // DefaultFrameAncestors lets any https page embed Stride's exercises, plus
@@ -93,6 +96,9 @@ type Server struct {
 	math mathText
 	// store is the database; nil when the class surfaces are off.
 	store *store.Store
+	// classes is the shared state of the class routes (web/authz.go); nil
+	// when store is nil.
+	classes *classes
 	// unlock issues and checks the tokens that open gated replays.
 	unlock *unlocker
 	// now is the clock of practice scheduling (time.Now; tests fix it).
@@ -168,7 +174,19 @@ func NewHandler(cfg Config) (*App, error) {
 	s := &Server{base: base, log: logger, store: cfg.Store, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
 		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText(), now: time.Now}
 	s.work.clientKey = clientIPs.Of
-	if s.unlock, err = newUnlocker(cfg.UnlockKey); err != nil {
+	// Replay unlock tokens are signed with a site secret in the database,
+	// so every replica accepts every replica's tokens; without a database
+	// the key is random per process.
+	var unlockKey []byte
+	if cfg.Store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), dbStartTimeout)
+		unlockKey, err = cfg.Store.SiteSecret(ctx, "replay-unlock", MinUnlockKeyBytes)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("replay unlock key: %w", err)
+		}
+	}
+	if s.unlock, err = newUnlocker(unlockKey); err != nil {
 		return nil, err
 	}
 	switch {
@@ -290,6 +308,13 @@ func NewHandler(cfg Config) (*App, error) {
 			r.MethodNotAllowed(apiMethodNotAllowed)
 		})
 	})
+	// Class routes (issue 9), only with a database. mountClasses runs
+	// first: it builds the authorization every other class mount uses.
+	if s.store != nil {
+		if err := s.mountClasses(app.With(pageHeaders), cfg); err != nil {
+			return nil, fmt.Errorf("class routes: %w", err)
+		}
+	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
 

@@ -15,7 +15,8 @@ import (
 // them. The server keeps no per-student state, so it learns what is earned
 // from unlock tokens: a check that counts a part as attempted or revealed
 // answers, with its verdict, a token for that part of that variant, an
-// HMAC under the server's unlock key; the player sends the tokens it holds
+// HMAC under the server's unlock key (the database's "replay-unlock" site
+// secret, shared by every replica); the player sends the tokens it holds
 // with its start message. A token cannot be made without the key, nor
 // moved to another part, seed or exercise.
 
@@ -32,8 +33,8 @@ type unlocker struct {
 	key []byte
 }
 
-// newUnlocker uses key, or a random key when key is empty (tokens then
-// last as long as the process and hold on one replica only).
+// newUnlocker uses key, or a random key when key is empty (without a
+// database: tokens then last as long as the process).
 func newUnlocker(key []byte) (*unlocker, error) {
 	if len(key) == 0 {
 		key = make([]byte, MinUnlockKeyBytes)

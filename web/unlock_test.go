@@ -135,10 +135,16 @@ func TestAnimateGatedReplay(t *testing.T) {
 // TestCheckReturnsUnlockTokens: a check returns a token for each part it
 // counts as attempted or revealed, and none for a blank or unreadable one.
 func TestCheckReturnsUnlockTokens(t *testing.T) {
-	h := newTestHandler(t, Config{UnlockKey: bytes.Repeat([]byte{7}, MinUnlockKeyBytes)})
+	// Two replicas on one database: a token one issues, the other accepts.
+	st := openTestStore(t, nil)
+	h := newTestHandler(t, Config{Store: st})
+	other := newTestHandler(t, Config{Store: st})
 	res := postCheck(t, h, "conv-by-hand", 0, map[string]string{"dims": "3x3", "bottom-right": "5", "dims-padded": "five"})
-	if got, want := res.Parts["dims"].Unlock, testUnlocker.token("conv-by-hand", 0, "dims"); got != want {
-		t.Errorf("dims token %q, want %q", got, want)
+	if tok := res.Parts["dims"].Unlock; !other.server.anim.unlock.open("conv-by-hand", 0, []string{tok})["dims"] {
+		t.Errorf("dims token %q is not accepted by another replica", tok)
+	}
+	if alone := newTestHandler(t, Config{}); alone.server.unlock.open("conv-by-hand", 0, []string{res.Parts["dims"].Unlock})["dims"] {
+		t.Error("a server with another key accepted the token")
 	}
 	if res.Parts["bottom-right"].Unlock == "" {
 		t.Error("a wrong answer earns its replay too, and got no token")

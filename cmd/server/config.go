@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,9 +36,6 @@ type config struct {
 	// PostgreSQL instead.
 	dataDir     string
 	databaseURL string
-	// unlockKey signs the tokens that open gated replays; nil means a
-	// random key per process.
-	unlockKey []byte
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -66,7 +62,6 @@ var settings = []setting{
 	{"page-cache-mib", "STRIDE_PAGE_CACHE_MIB", "32", "memory in MiB for rendered pages kept for reuse (plain and gzipped); 0 turns the cache off"},
 	{"data-dir", "STRIDE_DATA_DIR", "./stride-data", "directory of the embedded SQLite database (created on first start); back it up with `stride backup FILE`"},
 	{"database-url", "STRIDE_DATABASE_URL", "", "postgres://user:password@host/db?sslmode=...: use PostgreSQL instead of SQLite (needed for more than one replica)"},
-	{"unlock-key", "STRIDE_UNLOCK_KEY", "", "hex key (at least 64 hex digits) signing the tokens that open an exercise's replay once its part is answered; empty means a random key per process, so give every replica the same key"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
@@ -226,16 +221,6 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 	if c.databaseURL != "" && !store.IsPostgresURL(c.databaseURL) {
 		// The value is not echoed: it may hold a password.
 		return config{}, nil, fmt.Errorf("%s: must start with postgres:// or postgresql://", src)
-	}
-	key, src := get("unlock-key")
-	if key = strings.TrimSpace(key); key != "" {
-		// The value is not echoed: it is a secret.
-		b, err := hex.DecodeString(key)
-		if err != nil || len(b) < web.MinUnlockKeyBytes {
-			return config{}, nil, fmt.Errorf("%s: must be at least %d hex digits (%d bytes), like the output of `openssl rand -hex 32`",
-				src, 2*web.MinUnlockKeyBytes, web.MinUnlockKeyBytes)
-		}
-		c.unlockKey = b
 	}
 	return c, fs.Args(), nil
 }

@@ -86,7 +86,6 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		APIRate:            cfg.apiRate,
 		PageCacheBytes:     cfg.pageCacheBytes,
 		Store:              db,
-		UnlockKey:          cfg.unlockKey,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)

@@ -75,10 +75,6 @@ func TestParseConfig(t *testing.T) {
 		{name: "data dir flag", args: []string{"-data-dir", "d"}, want: config{dataDir: "d", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors}},
 		{name: "empty data dir", args: []string{"-data-dir", " "}, wantErr: "-data-dir"},
 		{name: "not postgres", env: map[string]string{"STRIDE_DATABASE_URL": "mysql://u:secret@db/x"}, wantErr: "STRIDE_DATABASE_URL: must start with postgres://"},
-		{name: "unlock key", env: map[string]string{"STRIDE_UNLOCK_KEY": strings.Repeat("ab", 32)},
-			want: config{dataDir: "./stride-data", addr: ":8080", logFormat: "text", maxStreams: 5000, maxStreamsPerClient: 50, frameAncestors: defaultAncestors, unlockKey: bytes.Repeat([]byte{0xab}, 32)}},
-		{name: "short unlock key", args: []string{"-unlock-key", "abcd"}, wantErr: "-unlock-key: must be at least 64 hex digits"},
-		{name: "unlock key not hex", env: map[string]string{"STRIDE_UNLOCK_KEY": strings.Repeat("zz", 32)}, wantErr: "STRIDE_UNLOCK_KEY"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
 		{name: "unknown flag", args: []string{"-port", "1"}, wantErr: "flag provided but not defined"},
 	}
