@@ -64,6 +64,12 @@ type practiceNext struct {
 // apiPractice applies the posted checks to the posted practice state and
 // answers the new state, every skill's level and the next variant to
 // practise. The server keeps nothing: the state is the browser's.
+//
+// For a signed-in learner the same practice.State is meant to live in the
+// database instead (one encoded document per learner, read with
+// practice.Decode, updated with practice.Apply from the checks the server
+// itself records, written back with Encode); that needs a store table and
+// the learner identity of the accounts work, and is not built yet.
 func (s *Server) apiPractice(w http.ResponseWriter, r *http.Request) {
 	var req practiceRequest
 	if err := decodeJSON(r, &req); err != nil {
