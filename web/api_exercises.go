@@ -151,6 +151,10 @@ type verdictJSON struct {
 	// SolutionHTML is the worked solution and the answer, once earned: the
 	// part was attempted or revealed.
 	SolutionHTML string `json:"solution_html,omitempty"`
+	// Unlock is the token that opens this part's steps of the animation
+	// websocket's replay (web/unlock.go), once the part is attempted or
+	// revealed; absent for parts without a replay.
+	Unlock string `json:"unlock,omitempty"`
 	// AttemptsLeft, for a check recorded in an assignment that limits
 	// attempts, is what the limit leaves for the part.
 	AttemptsLeft *int `json:"attempts_left,omitempty"`
@@ -288,6 +292,9 @@ func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, re
 			if open[id] && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
 				sol := s.solution(ctx, v, part)
 				vj.SolutionHTML, vj.solution = sol.html, sol
+			}
+			if open[id] && part.Animation >= 0 {
+				vj.Unlock = s.unlock.token(v.Exercise.ID, v.Seed, id)
 			}
 		}
 		out.Parts[id] = vj
