@@ -102,80 +102,94 @@ func (na NewAttempt) validate() error {
 // the assignment limits attempts, an attempt beyond the limit for the part
 // is refused with ErrAttemptLimit; the check and the insert share one
 // transaction, so concurrent submissions cannot exceed it.
+//
+// Concurrent calls are committed together (see groupcommit.go); each
+// caller still gets only its own attempt's outcome. When ctx ends before
+// the attempt was taken into a transaction, nothing is recorded and ctx's
+// error is returned; after that, the call waits for the commit.
 func (s *Store) RecordAttempt(ctx context.Context, na NewAttempt) (a Attempt, created bool, err error) {
 	if err := na.validate(); err != nil {
 		return Attempt{}, false, fmt.Errorf("record attempt: %w", err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		// Lock the learner's row (PostgreSQL; SQLite's single writer already
-		// serializes), so one learner's concurrent checks run one after the
-		// other: the idempotency and limit checks below see each other.
-		var courseID int64
-		if err := tx.QueryRowContext(ctx, `SELECT course_id FROM learners WHERE id = $1`+s.dialect.forUpdate, na.LearnerID).Scan(&courseID); err != nil {
-			return fmt.Errorf("learner %d: %w", na.LearnerID, classify(err))
-		}
-		if prev, err := attemptByKey(ctx, tx, na.LearnerID, na.IdempotencyKey); err == nil {
-			a = prev
-			return nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
+	if s.attempts != nil {
+		a, created, err = s.attempts.record(ctx, na)
+	} else {
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			a, created, err = s.recordInTx(ctx, tx, na)
 			return err
-		}
-		now := s.now()
-		var assignmentID sql.NullInt64
-		var late bool
-		if na.ItemID != 0 {
-			var allowed int
-			var due sql.NullInt64
-			err := tx.QueryRowContext(ctx,
-				`SELECT a.id, a.attempts_allowed, a.due_at FROM assignment_items i JOIN assignments a ON a.id = i.assignment_id
-				 WHERE i.id = $1 AND a.course_id = $2`, na.ItemID, courseID).Scan(&assignmentID, &allowed, &due)
-			if err != nil {
-				return fmt.Errorf("item %d in the course of learner %d: %w", na.ItemID, na.LearnerID, classify(err))
-			}
-			if allowed > 0 {
-				var used int
-				if err := tx.QueryRowContext(ctx,
-					`SELECT COUNT(*) FROM attempts WHERE learner_id = $1 AND item_id = $2 AND part = $3`,
-					na.LearnerID, na.ItemID, na.Part).Scan(&used); err != nil {
-					return fmt.Errorf("count attempts: %w", err)
-				}
-				if used >= allowed {
-					return fmt.Errorf("%w: %d of %d attempts used for part %s", ErrAttemptLimit, used, allowed, na.Part)
-				}
-			}
-			late = due.Valid && ms(now) > due.Int64
-		}
-		var elapsed sql.NullInt64
-		if na.Elapsed != nil {
-			elapsed = sql.NullInt64{Int64: na.Elapsed.Milliseconds(), Valid: true}
-		}
-		var id int64
-		err := tx.QueryRowContext(ctx,
-			`INSERT INTO attempts (learner_id, assignment_id, item_id, exercise_id, exercise_version, seed, part, answer,
-			   read_as, verdict, diagnosis_code, diagnosis_message, score, hints_opened, elapsed_ms, late, source,
-			   live_session_id, idempotency_key, created_at)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-			 RETURNING id`,
-			na.LearnerID, assignmentID, sql.NullInt64{Int64: na.ItemID, Valid: na.ItemID != 0},
-			na.ExerciseID, na.ExerciseVersion, na.Seed, na.Part, na.Answer, na.ReadAs, na.Verdict,
-			na.DiagnosisCode, na.DiagnosisMessage, na.Score, na.HintsOpened, elapsed, bit(late), string(na.Source),
-			sql.NullInt64{Int64: na.LiveSessionID, Valid: na.LiveSessionID != 0}, na.IdempotencyKey, ms(now)).Scan(&id)
-		if err != nil {
-			return classify(err)
-		}
-		a = Attempt{ID: id, LearnerID: na.LearnerID, AssignmentID: assignmentID.Int64, ItemID: na.ItemID,
-			NewAttempt: na, Late: late, CreatedAt: fromMS(ms(now))}
-		if na.Elapsed != nil {
-			d := time.Duration(elapsed.Int64) * time.Millisecond
-			a.Elapsed = &d
-		}
-		created = true
-		return nil
-	})
+		})
+	}
 	if err != nil {
 		return Attempt{}, false, fmt.Errorf("record attempt of learner %d: %w", na.LearnerID, err)
 	}
 	return a, created, nil
+}
+
+// recordInTx records a validated attempt inside tx (RecordAttempt's work,
+// shared by the group-commit writer and the transaction-per-call path).
+func (s *Store) recordInTx(ctx context.Context, tx *sql.Tx, na NewAttempt) (a Attempt, created bool, err error) {
+	// Lock the learner's row (PostgreSQL; SQLite's single writer already
+	// serializes), so one learner's concurrent checks run one after the
+	// other: the idempotency and limit checks below see each other.
+	var courseID int64
+	if err := tx.QueryRowContext(ctx, `SELECT course_id FROM learners WHERE id = $1`+s.dialect.forUpdate, na.LearnerID).Scan(&courseID); err != nil {
+		return Attempt{}, false, fmt.Errorf("learner %d: %w", na.LearnerID, classify(err))
+	}
+	if prev, err := attemptByKey(ctx, tx, na.LearnerID, na.IdempotencyKey); err == nil {
+		return prev, false, nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return Attempt{}, false, err
+	}
+	now := s.now()
+	var assignmentID sql.NullInt64
+	var late bool
+	if na.ItemID != 0 {
+		var allowed int
+		var due sql.NullInt64
+		err := tx.QueryRowContext(ctx,
+			`SELECT a.id, a.attempts_allowed, a.due_at FROM assignment_items i JOIN assignments a ON a.id = i.assignment_id
+			 WHERE i.id = $1 AND a.course_id = $2`, na.ItemID, courseID).Scan(&assignmentID, &allowed, &due)
+		if err != nil {
+			return Attempt{}, false, fmt.Errorf("item %d in the course of learner %d: %w", na.ItemID, na.LearnerID, classify(err))
+		}
+		if allowed > 0 {
+			var used int
+			if err := tx.QueryRowContext(ctx,
+				`SELECT COUNT(*) FROM attempts WHERE learner_id = $1 AND item_id = $2 AND part = $3`,
+				na.LearnerID, na.ItemID, na.Part).Scan(&used); err != nil {
+				return Attempt{}, false, fmt.Errorf("count attempts: %w", err)
+			}
+			if used >= allowed {
+				return Attempt{}, false, fmt.Errorf("%w: %d of %d attempts used for part %s", ErrAttemptLimit, used, allowed, na.Part)
+			}
+		}
+		late = due.Valid && ms(now) > due.Int64
+	}
+	var elapsed sql.NullInt64
+	if na.Elapsed != nil {
+		elapsed = sql.NullInt64{Int64: na.Elapsed.Milliseconds(), Valid: true}
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx,
+		`INSERT INTO attempts (learner_id, assignment_id, item_id, exercise_id, exercise_version, seed, part, answer,
+		   read_as, verdict, diagnosis_code, diagnosis_message, score, hints_opened, elapsed_ms, late, source,
+		   live_session_id, idempotency_key, created_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		 RETURNING id`,
+		na.LearnerID, assignmentID, sql.NullInt64{Int64: na.ItemID, Valid: na.ItemID != 0},
+		na.ExerciseID, na.ExerciseVersion, na.Seed, na.Part, na.Answer, na.ReadAs, na.Verdict,
+		na.DiagnosisCode, na.DiagnosisMessage, na.Score, na.HintsOpened, elapsed, bit(late), string(na.Source),
+		sql.NullInt64{Int64: na.LiveSessionID, Valid: na.LiveSessionID != 0}, na.IdempotencyKey, ms(now)).Scan(&id)
+	if err != nil {
+		return Attempt{}, false, classify(err)
+	}
+	a = Attempt{ID: id, LearnerID: na.LearnerID, AssignmentID: assignmentID.Int64, ItemID: na.ItemID,
+		NewAttempt: na, Late: late, CreatedAt: fromMS(ms(now))}
+	if na.Elapsed != nil {
+		d := time.Duration(elapsed.Int64) * time.Millisecond
+		a.Elapsed = &d
+	}
+	return a, true, nil
 }
 
 const attemptColumns = `id, learner_id, COALESCE(assignment_id, 0), COALESCE(item_id, 0), exercise_id, exercise_version,

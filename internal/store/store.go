@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -66,6 +67,11 @@ type Config struct {
 	DataDir string
 	// Now is the clock; time.Now when nil. Tests set it.
 	Now func() time.Time
+
+	// attemptWriters is how many group-commit writers record attempts:
+	// 0 means the dialect's default, -1 one transaction per RecordAttempt
+	// call (tests and benchmarks compare the two).
+	attemptWriters int
 }
 
 // dialect holds what differs between the two databases.
@@ -75,11 +81,14 @@ type dialect struct {
 	// forUpdate is appended to a SELECT to lock the row until the end of the
 	// transaction. SQLite has one writer and BEGIN IMMEDIATE, so it needs none.
 	forUpdate string
+	// attemptWriters is the number of group-commit writer goroutines for
+	// RecordAttempt (groupcommit.go); SQLite has one writer connection.
+	attemptWriters int
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3}
-	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, forUpdate: " FOR UPDATE"}
+	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, attemptWriters: 1}
+	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, forUpdate: " FOR UPDATE", attemptWriters: 4}
 )
 
 // Store is the database. It is safe for concurrent use.
@@ -94,6 +103,11 @@ type Store struct {
 	now     func() time.Time
 	// path is the SQLite file; "" for PostgreSQL.
 	path string
+	// attempts batches RecordAttempt calls into shared transactions; nil
+	// when each call has its own.
+	attempts  *attemptWriter
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens the database that cfg names, creating the data directory and
@@ -103,10 +117,24 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
+	var s *Store
+	var err error
 	if cfg.DatabaseURL != "" {
-		return openPostgres(ctx, cfg.DatabaseURL, now)
+		s, err = openPostgres(ctx, cfg.DatabaseURL, now)
+	} else {
+		s, err = openSQLite(ctx, cfg.DataDir, now)
 	}
-	return openSQLite(ctx, cfg.DataDir, now)
+	if err != nil {
+		return nil, err
+	}
+	n := cfg.attemptWriters
+	if n == 0 {
+		n = s.dialect.attemptWriters
+	}
+	if n > 0 {
+		s.attempts = startAttemptWriter(s, n)
+	}
+	return s, nil
 }
 
 // IsPostgresURL reports whether u names a PostgreSQL database.
@@ -206,18 +234,25 @@ func openSQLite(ctx context.Context, dir string, now func() time.Time) (*Store, 
 	return &Store{write: write, read: read, dialect: sqliteDialect, now: now, path: path}, nil
 }
 
-// Close closes the database. With SQLite the last close checkpoints the WAL
-// into the main file.
+// Close closes the database. Attempts already handed to RecordAttempt are
+// recorded first (and their callers answered); later calls fail. With
+// SQLite the last close checkpoints the WAL into the main file. Calling
+// Close again returns the first call's result.
 func (s *Store) Close() error {
-	var errs []error
-	if s.read != s.write {
-		errs = append(errs, s.read.Close())
-	}
-	errs = append(errs, s.write.Close())
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("close database: %w", err)
-	}
-	return nil
+	s.closeOnce.Do(func() {
+		if s.attempts != nil {
+			s.attempts.close()
+		}
+		var errs []error
+		if s.read != s.write {
+			errs = append(errs, s.read.Close())
+		}
+		errs = append(errs, s.write.Close())
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("close database: %w", err)
+		}
+	})
+	return s.closeErr
 }
 
 // Dialect is "sqlite" or "postgres".
