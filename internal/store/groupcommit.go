@@ -76,6 +76,20 @@ type attemptWriter struct {
 	mu     sync.RWMutex
 	closed bool
 	wg     sync.WaitGroup
+	// batches and taken count committed-or-failed batches and the attempts
+	// in them (AttemptBatchStats).
+	batches, taken atomic.Int64
+}
+
+// AttemptBatchStats reports how many group-commit transactions recorded
+// attempts so far and how many attempts they carried (refused ones
+// included); attempts/batches is the mean batch size. Both are 0 when the
+// store records each attempt in its own transaction.
+func (s *Store) AttemptBatchStats() (batches, attempts int64) {
+	if s.attempts == nil {
+		return 0, 0
+	}
+	return s.attempts.batches.Load(), s.attempts.taken.Load()
 }
 
 // startAttemptWriter starts n writer goroutines. SQLite has one writer
@@ -177,6 +191,8 @@ func (w *attemptWriter) run(batch []*attemptRequest) {
 	if len(taken) == 0 {
 		return
 	}
+	w.batches.Add(1)
+	w.taken.Add(int64(len(taken)))
 	// One learner's attempts keep their order (the sort is stable); across
 	// learners, ascending learner ids mean every batch locks learner rows
 	// (PostgreSQL's FOR UPDATE) in the same order, so concurrent batches,
