@@ -93,8 +93,9 @@ func (s *Store) AttemptBatchStats() (batches, attempts int64) {
 }
 
 // startAttemptWriter starts n writer goroutines. SQLite has one writer
-// connection, so one goroutine; PostgreSQL commits in parallel on several
-// connections, so several goroutines each batch what they find.
+// connection, so one goroutine. (PostgreSQL records a transaction per call
+// by default; with several writers each batches what it finds, committing
+// in parallel on the pool's connections.)
 func startAttemptWriter(s *Store, n int) *attemptWriter {
 	w := &attemptWriter{s: s, reqs: make(chan *attemptRequest, queueLen)}
 	w.wg.Add(n)

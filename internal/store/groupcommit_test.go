@@ -16,6 +16,22 @@ func request(ctx context.Context, na NewAttempt) *attemptRequest {
 	return &attemptRequest{ctx: ctx, na: na, done: make(chan attemptResult, 1)}
 }
 
+// eachBatchingDB is eachDB with the group-commit writer on for every
+// backend: PostgreSQL records a transaction per call by default, but the
+// batched path must hold there too (several writers, concurrent batches).
+func eachBatchingDB(t *testing.T, fn func(t *testing.T, s *Store)) {
+	t.Helper()
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			cfg := b.open(t)
+			if b.name == "postgres" {
+				cfg.attemptWriters = 4
+			}
+			fn(t, openMigrated(t, cfg))
+		})
+	}
+}
+
 // storedAttempts returns every attempt of the assignment.
 func storedAttempts(t *testing.T, s *Store, assignmentID int64) []Attempt {
 	t.Helper()
@@ -39,7 +55,7 @@ func storedAttempts(t *testing.T, s *Store, assignmentID int64) []Attempt {
 // another course, unknown live session, cancelled caller) fail alone and
 // the rest commit; a key twice in the batch is recorded once.
 func TestGroupCommitBatch(t *testing.T) {
-	eachDB(t, func(t *testing.T, s *Store, _ *testClock) {
+	eachBatchingDB(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		st := defaultSettings()
 		st.AttemptsAllowed = 2
@@ -128,7 +144,7 @@ func TestGroupCommitBatch(t *testing.T) {
 // a limit, through RecordAttempt. Every acknowledged attempt is stored
 // exactly once, with the id its caller got; the limit holds.
 func TestGroupCommitConcurrent(t *testing.T) {
-	eachDB(t, func(t *testing.T, s *Store, _ *testClock) {
+	eachBatchingDB(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		st := defaultSettings()
 		st.AttemptsAllowed = 3
@@ -288,7 +304,7 @@ func TestGroupCommitCancellation(t *testing.T) {
 // TestGroupCommitCancelTruth: callers cancelled at every moment. Whatever
 // each caller was told is what the database holds.
 func TestGroupCommitCancelTruth(t *testing.T) {
-	eachDB(t, func(t *testing.T, s *Store, _ *testClock) {
+	eachBatchingDB(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		f := newFixture(t, s, Settings{})
 		item := f.assignment.Items[0].ID
@@ -355,6 +371,9 @@ func TestGroupCommitCloseDrains(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			cfg := b.open(t)
+			if b.name == "postgres" {
+				cfg.attemptWriters = 4
+			}
 			s := openMigrated(t, cfg)
 			f := newFixture(t, s, Settings{})
 			item := f.assignment.Items[0].ID

@@ -82,13 +82,19 @@ type dialect struct {
 	// transaction. SQLite has one writer and BEGIN IMMEDIATE, so it needs none.
 	forUpdate string
 	// attemptWriters is the number of group-commit writer goroutines for
-	// RecordAttempt (groupcommit.go); SQLite has one writer connection.
+	// RecordAttempt (groupcommit.go), or 0 for a transaction per call.
+	// SQLite: one, as it has one writer connection; batching is what lets
+	// one fsync acknowledge many attempts. PostgreSQL: none. Its server
+	// already flushes the WAL once for commits that arrive together from
+	// the pool's connections, and measured on the development machine
+	// (BENCHMARKS.md, "Group commit") the per-call path was as fast or
+	// faster than batching, which pays a savepoint round trip per attempt.
 	attemptWriters int
 }
 
 var (
 	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, attemptWriters: 1}
-	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, forUpdate: " FOR UPDATE", attemptWriters: 4}
+	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, forUpdate: " FOR UPDATE"}
 )
 
 // Store is the database. It is safe for concurrent use.
