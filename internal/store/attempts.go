@@ -114,10 +114,13 @@ func (s *Store) RecordAttempt(ctx context.Context, na NewAttempt) (a Attempt, cr
 	if s.attempts != nil {
 		a, created, err = s.attempts.record(ctx, na)
 	} else {
-		err = s.inTx(ctx, func(tx *sql.Tx) error {
-			a, created, err = s.recordInTx(ctx, tx, na)
-			return err
-		})
+		var st *attemptStmts
+		if st, err = s.attemptStatements(ctx); err == nil {
+			err = s.inTx(ctx, func(tx *sql.Tx) error {
+				a, created, err = s.recordInTx(ctx, tx, st, na)
+				return err
+			})
+		}
 	}
 	if err != nil {
 		return Attempt{}, false, fmt.Errorf("record attempt of learner %d: %w", na.LearnerID, err)
@@ -125,17 +128,75 @@ func (s *Store) RecordAttempt(ctx context.Context, na NewAttempt) (a Attempt, cr
 	return a, created, nil
 }
 
+// attemptStmts are the statements that record an attempt, prepared once on
+// the write pool and reused by every transaction: parsing them again for
+// each attempt was most of the SQLite writer's CPU time (modernc.org/sqlite
+// keeps no statement cache; pgx does, so this changes little there).
+type attemptStmts struct {
+	learner, byKey, item, count, insert *sql.Stmt
+	// savepoint, rollbackTo and release bracket each attempt of a batch.
+	savepoint, rollbackTo, release *sql.Stmt
+}
+
+func (st *attemptStmts) close() error {
+	var errs []error
+	for _, s := range []*sql.Stmt{st.learner, st.byKey, st.item, st.count, st.insert, st.savepoint, st.rollbackTo, st.release} {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// attemptStatements prepares the statements on first use (the tables exist
+// only after Migrate), then returns the same ones.
+func (s *Store) attemptStatements(ctx context.Context) (*attemptStmts, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if s.stmts != nil {
+		return s.stmts, nil
+	}
+	st := &attemptStmts{}
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&st.learner, `SELECT course_id FROM learners WHERE id = $1` + s.dialect.forUpdate},
+		{&st.byKey, `SELECT ` + attemptColumns + ` FROM attempts WHERE learner_id = $1 AND idempotency_key = $2`},
+		{&st.item, `SELECT a.id, a.attempts_allowed, a.due_at FROM assignment_items i JOIN assignments a ON a.id = i.assignment_id
+			 WHERE i.id = $1 AND a.course_id = $2`},
+		{&st.count, `SELECT COUNT(*) FROM attempts WHERE learner_id = $1 AND item_id = $2 AND part = $3`},
+		{&st.insert, `INSERT INTO attempts (learner_id, assignment_id, item_id, exercise_id, exercise_version, seed, part, answer,
+		   read_as, verdict, diagnosis_code, diagnosis_message, score, hints_opened, elapsed_ms, late, source,
+		   live_session_id, idempotency_key, created_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		 RETURNING id`},
+		{&st.savepoint, `SAVEPOINT attempt`},
+		{&st.rollbackTo, `ROLLBACK TO SAVEPOINT attempt`},
+		{&st.release, `RELEASE SAVEPOINT attempt`},
+	} {
+		stmt, err := s.write.PrepareContext(ctx, p.query)
+		if err != nil {
+			_ = st.close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*p.dst = stmt
+	}
+	s.stmts = st
+	return st, nil
+}
+
 // recordInTx records a validated attempt inside tx (RecordAttempt's work,
 // shared by the group-commit writer and the transaction-per-call path).
-func (s *Store) recordInTx(ctx context.Context, tx *sql.Tx, na NewAttempt) (a Attempt, created bool, err error) {
+func (s *Store) recordInTx(ctx context.Context, tx *sql.Tx, st *attemptStmts, na NewAttempt) (a Attempt, created bool, err error) {
 	// Lock the learner's row (PostgreSQL; SQLite's single writer already
 	// serializes), so one learner's concurrent checks run one after the
 	// other: the idempotency and limit checks below see each other.
 	var courseID int64
-	if err := tx.QueryRowContext(ctx, `SELECT course_id FROM learners WHERE id = $1`+s.dialect.forUpdate, na.LearnerID).Scan(&courseID); err != nil {
+	if err := tx.StmtContext(ctx, st.learner).QueryRowContext(ctx, na.LearnerID).Scan(&courseID); err != nil {
 		return Attempt{}, false, fmt.Errorf("learner %d: %w", na.LearnerID, classify(err))
 	}
-	if prev, err := attemptByKey(ctx, tx, na.LearnerID, na.IdempotencyKey); err == nil {
+	if prev, err := scanAttempt(tx.StmtContext(ctx, st.byKey).QueryRowContext(ctx, na.LearnerID, na.IdempotencyKey)); err == nil {
 		return prev, false, nil
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return Attempt{}, false, err
@@ -146,17 +207,13 @@ func (s *Store) recordInTx(ctx context.Context, tx *sql.Tx, na NewAttempt) (a At
 	if na.ItemID != 0 {
 		var allowed int
 		var due sql.NullInt64
-		err := tx.QueryRowContext(ctx,
-			`SELECT a.id, a.attempts_allowed, a.due_at FROM assignment_items i JOIN assignments a ON a.id = i.assignment_id
-			 WHERE i.id = $1 AND a.course_id = $2`, na.ItemID, courseID).Scan(&assignmentID, &allowed, &due)
+		err := tx.StmtContext(ctx, st.item).QueryRowContext(ctx, na.ItemID, courseID).Scan(&assignmentID, &allowed, &due)
 		if err != nil {
 			return Attempt{}, false, fmt.Errorf("item %d in the course of learner %d: %w", na.ItemID, na.LearnerID, classify(err))
 		}
 		if allowed > 0 {
 			var used int
-			if err := tx.QueryRowContext(ctx,
-				`SELECT COUNT(*) FROM attempts WHERE learner_id = $1 AND item_id = $2 AND part = $3`,
-				na.LearnerID, na.ItemID, na.Part).Scan(&used); err != nil {
+			if err := tx.StmtContext(ctx, st.count).QueryRowContext(ctx, na.LearnerID, na.ItemID, na.Part).Scan(&used); err != nil {
 				return Attempt{}, false, fmt.Errorf("count attempts: %w", err)
 			}
 			if used >= allowed {
@@ -170,12 +227,7 @@ func (s *Store) recordInTx(ctx context.Context, tx *sql.Tx, na NewAttempt) (a At
 		elapsed = sql.NullInt64{Int64: na.Elapsed.Milliseconds(), Valid: true}
 	}
 	var id int64
-	err = tx.QueryRowContext(ctx,
-		`INSERT INTO attempts (learner_id, assignment_id, item_id, exercise_id, exercise_version, seed, part, answer,
-		   read_as, verdict, diagnosis_code, diagnosis_message, score, hints_opened, elapsed_ms, late, source,
-		   live_session_id, idempotency_key, created_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-		 RETURNING id`,
+	err = tx.StmtContext(ctx, st.insert).QueryRowContext(ctx,
 		na.LearnerID, assignmentID, sql.NullInt64{Int64: na.ItemID, Valid: na.ItemID != 0},
 		na.ExerciseID, na.ExerciseVersion, na.Seed, na.Part, na.Answer, na.ReadAs, na.Verdict,
 		na.DiagnosisCode, na.DiagnosisMessage, na.Score, na.HintsOpened, elapsed, bit(late), string(na.Source),
@@ -214,11 +266,6 @@ func scanAttempt(row rowScanner) (Attempt, error) {
 	}
 	a.Late, a.Source, a.CreatedAt = late == 1, AttemptSource(source), fromMS(created)
 	return a, nil
-}
-
-func attemptByKey(ctx context.Context, tx *sql.Tx, learnerID int64, key string) (Attempt, error) {
-	return scanAttempt(tx.QueryRowContext(ctx,
-		`SELECT `+attemptColumns+` FROM attempts WHERE learner_id = $1 AND idempotency_key = $2`, learnerID, key))
 }
 
 // AttemptFilter selects attempts for ListAttempts. At least one of

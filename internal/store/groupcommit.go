@@ -202,25 +202,28 @@ func (w *attemptWriter) run(batch []*attemptRequest) {
 	results := make([]attemptResult, len(taken))
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	err := w.s.inTx(ctx, func(tx *sql.Tx) error {
-		for i, r := range taken {
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT attempt"); err != nil {
-				return fmt.Errorf("savepoint: %w", err)
-			}
-			a, created, err := w.s.recordInTx(ctx, tx, r.na)
-			if err != nil {
-				// Undo this attempt alone; the batch goes on.
-				if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT attempt"); rerr != nil {
-					return fmt.Errorf("roll back attempt after %v: %w", err, rerr)
+	st, err := w.s.attemptStatements(ctx)
+	if err == nil {
+		err = w.s.inTx(ctx, func(tx *sql.Tx) error {
+			for i, r := range taken {
+				if _, err := tx.StmtContext(ctx, st.savepoint).ExecContext(ctx); err != nil {
+					return fmt.Errorf("savepoint: %w", err)
 				}
+				a, created, err := w.s.recordInTx(ctx, tx, st, r.na)
+				if err != nil {
+					// Undo this attempt alone; the batch goes on.
+					if _, rerr := tx.StmtContext(ctx, st.rollbackTo).ExecContext(ctx); rerr != nil {
+						return fmt.Errorf("roll back attempt after %v: %w", err, rerr)
+					}
+				}
+				if _, err := tx.StmtContext(ctx, st.release).ExecContext(ctx); err != nil {
+					return fmt.Errorf("release savepoint: %w", err)
+				}
+				results[i] = attemptResult{a: a, created: created, err: err}
 			}
-			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT attempt"); err != nil {
-				return fmt.Errorf("release savepoint: %w", err)
-			}
-			results[i] = attemptResult{a: a, created: created, err: err}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	for i, r := range taken {
 		if err != nil {
 			// Nothing of the batch was committed.

@@ -111,7 +111,10 @@ type Store struct {
 	path string
 	// attempts batches RecordAttempt calls into shared transactions; nil
 	// when each call has its own.
-	attempts  *attemptWriter
+	attempts *attemptWriter
+	// stmts are RecordAttempt's prepared statements (attemptStatements).
+	stmtMu    sync.Mutex
+	stmts     *attemptStmts
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -250,6 +253,11 @@ func (s *Store) Close() error {
 			s.attempts.close()
 		}
 		var errs []error
+		s.stmtMu.Lock()
+		if s.stmts != nil {
+			errs = append(errs, s.stmts.close())
+		}
+		s.stmtMu.Unlock()
 		if s.read != s.write {
 			errs = append(errs, s.read.Close())
 		}
