@@ -133,14 +133,14 @@ func (s *Store) RecordAttempt(ctx context.Context, na NewAttempt) (a Attempt, cr
 // each attempt was most of the SQLite writer's CPU time (modernc.org/sqlite
 // keeps no statement cache; pgx does, so this changes little there).
 type attemptStmts struct {
-	learner, byKey, item, count, insert *sql.Stmt
+	learner, lookup, byID, insert *sql.Stmt
 	// savepoint, rollbackTo and release bracket each attempt of a batch.
 	savepoint, rollbackTo, release *sql.Stmt
 }
 
 func (st *attemptStmts) close() error {
 	var errs []error
-	for _, s := range []*sql.Stmt{st.learner, st.byKey, st.item, st.count, st.insert, st.savepoint, st.rollbackTo, st.release} {
+	for _, s := range []*sql.Stmt{st.learner, st.lookup, st.byID, st.insert, st.savepoint, st.rollbackTo, st.release} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
@@ -162,10 +162,14 @@ func (s *Store) attemptStatements(ctx context.Context) (*attemptStmts, error) {
 		query string
 	}{
 		{&st.learner, `SELECT course_id FROM learners WHERE id = $1` + s.dialect.forUpdate},
-		{&st.byKey, `SELECT ` + attemptColumns + ` FROM attempts WHERE learner_id = $1 AND idempotency_key = $2`},
-		{&st.item, `SELECT a.id, a.attempts_allowed, a.due_at FROM assignment_items i JOIN assignments a ON a.id = i.assignment_id
-			 WHERE i.id = $1 AND a.course_id = $2`},
-		{&st.count, `SELECT COUNT(*) FROM attempts WHERE learner_id = $1 AND item_id = $2 AND part = $3`},
+		{&st.lookup, `SELECT
+			  (SELECT id FROM attempts WHERE learner_id = $1 AND idempotency_key = $2),
+			  a.id, a.attempts_allowed, a.due_at,
+			  (SELECT COUNT(*) FROM attempts WHERE learner_id = $1 AND item_id = $3 AND part = $4)
+			FROM (SELECT 1 AS one) AS one
+			LEFT JOIN assignment_items i ON i.id = $3
+			LEFT JOIN assignments a ON a.id = i.assignment_id AND a.course_id = $5`},
+		{&st.byID, `SELECT ` + attemptColumns + ` FROM attempts WHERE id = $1`},
 		{&st.insert, `INSERT INTO attempts (learner_id, assignment_id, item_id, exercise_id, exercise_version, seed, part, answer,
 		   read_as, verdict, diagnosis_code, diagnosis_message, score, hints_opened, elapsed_ms, late, source,
 		   live_session_id, idempotency_key, created_at)
@@ -196,29 +200,32 @@ func (s *Store) recordInTx(ctx context.Context, tx *sql.Tx, st *attemptStmts, na
 	if err := tx.StmtContext(ctx, st.learner).QueryRowContext(ctx, na.LearnerID).Scan(&courseID); err != nil {
 		return Attempt{}, false, fmt.Errorf("learner %d: %w", na.LearnerID, classify(err))
 	}
-	if prev, err := scanAttempt(tx.StmtContext(ctx, st.byKey).QueryRowContext(ctx, na.LearnerID, na.IdempotencyKey)); err == nil {
+	// One statement, after the lock (so, in PostgreSQL's read committed,
+	// with a snapshot that sees every earlier attempt of this learner): the
+	// record of this idempotency key if any, the item's assignment in the
+	// learner's course, and the attempts already made at the part.
+	var prevID, assignmentID, due sql.NullInt64
+	var allowed sql.NullInt64
+	var used int
+	if err := tx.StmtContext(ctx, st.lookup).QueryRowContext(ctx, na.LearnerID, na.IdempotencyKey, na.ItemID, na.Part, courseID).
+		Scan(&prevID, &assignmentID, &allowed, &due, &used); err != nil {
+		return Attempt{}, false, fmt.Errorf("look up attempt: %w", err)
+	}
+	if prevID.Valid {
+		prev, err := scanAttempt(tx.StmtContext(ctx, st.byID).QueryRowContext(ctx, prevID.Int64))
+		if err != nil {
+			return Attempt{}, false, fmt.Errorf("attempt %d: %w", prevID.Int64, err)
+		}
 		return prev, false, nil
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return Attempt{}, false, err
 	}
 	now := s.now()
-	var assignmentID sql.NullInt64
 	var late bool
 	if na.ItemID != 0 {
-		var allowed int
-		var due sql.NullInt64
-		err := tx.StmtContext(ctx, st.item).QueryRowContext(ctx, na.ItemID, courseID).Scan(&assignmentID, &allowed, &due)
-		if err != nil {
-			return Attempt{}, false, fmt.Errorf("item %d in the course of learner %d: %w", na.ItemID, na.LearnerID, classify(err))
+		if !assignmentID.Valid {
+			return Attempt{}, false, fmt.Errorf("item %d in the course of learner %d: %w", na.ItemID, na.LearnerID, ErrNotFound)
 		}
-		if allowed > 0 {
-			var used int
-			if err := tx.StmtContext(ctx, st.count).QueryRowContext(ctx, na.LearnerID, na.ItemID, na.Part).Scan(&used); err != nil {
-				return Attempt{}, false, fmt.Errorf("count attempts: %w", err)
-			}
-			if used >= allowed {
-				return Attempt{}, false, fmt.Errorf("%w: %d of %d attempts used for part %s", ErrAttemptLimit, used, allowed, na.Part)
-			}
+		if allowed.Int64 > 0 && int64(used) >= allowed.Int64 {
+			return Attempt{}, false, fmt.Errorf("%w: %d of %d attempts used for part %s", ErrAttemptLimit, used, allowed.Int64, na.Part)
 		}
 		late = due.Valid && ms(now) > due.Int64
 	}
