@@ -149,15 +149,14 @@ func TestDurabilityAfterSIGKILL(t *testing.T) {
 
 // BenchmarkRecordAttempt measures durable RecordAttempt calls (acknowledged
 // after a synced commit) from 64 goroutines (32 per CPU on two cores), on
-// each backend, in its default mode (group commit on SQLite, a transaction
-// per call on PostgreSQL) and in the other ("-percall", "-batch").
+// each backend, with group commit (the default) and with a transaction per
+// call ("-percall").
 //
 //	go test ./internal/store -run '^$' -bench RecordAttempt -benchtime 5s
 func BenchmarkRecordAttempt(b *testing.B) {
-	for _, mode := range []string{"sqlite", "sqlite-percall", "postgres", "postgres-batch"} {
+	for _, mode := range []string{"sqlite", "sqlite-percall", "postgres", "postgres-percall"} {
 		b.Run(mode, func(b *testing.B) {
 			name, perCall := strings.CutSuffix(mode, "-percall")
-			name, batch := strings.CutSuffix(name, "-batch")
 			cfg := Config{}
 			if name == "sqlite" {
 				cfg.DataDir = b.TempDir()
@@ -168,10 +167,7 @@ func BenchmarkRecordAttempt(b *testing.B) {
 				cfg = benchPostgres(b)
 			}
 			if perCall {
-				cfg.attemptWriters = -1
-			}
-			if batch {
-				cfg.attemptWriters = 4
+				cfg.AttemptWriters = -1
 			}
 			ctx := context.Background()
 			s, err := Open(ctx, cfg)

@@ -93,9 +93,8 @@ func (s *Store) AttemptBatchStats() (batches, attempts int64) {
 }
 
 // startAttemptWriter starts n writer goroutines. SQLite has one writer
-// connection, so one goroutine. (PostgreSQL records a transaction per call
-// by default; with several writers each batches what it finds, committing
-// in parallel on the pool's connections.)
+// connection, so one goroutine; with PostgreSQL several writers each batch
+// what they find and commit in parallel on the pool's connections.
 func startAttemptWriter(s *Store, n int) *attemptWriter {
 	w := &attemptWriter{s: s, reqs: make(chan *attemptRequest, queueLen)}
 	w.wg.Add(n)

@@ -16,16 +16,16 @@ func request(ctx context.Context, na NewAttempt) *attemptRequest {
 	return &attemptRequest{ctx: ctx, na: na, done: make(chan attemptResult, 1)}
 }
 
-// eachBatchingDB is eachDB with the group-commit writer on for every
-// backend: PostgreSQL records a transaction per call by default, but the
-// batched path must hold there too (several writers, concurrent batches).
+// eachBatchingDB is eachDB with the group-commit writers set explicitly
+// (one for SQLite, four for PostgreSQL: concurrent batches), so these tests
+// keep testing batching whatever the defaults become.
 func eachBatchingDB(t *testing.T, fn func(t *testing.T, s *Store)) {
 	t.Helper()
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			cfg := b.open(t)
 			if b.name == "postgres" {
-				cfg.attemptWriters = 4
+				cfg.AttemptWriters = 4
 			}
 			fn(t, openMigrated(t, cfg))
 		})
@@ -372,7 +372,7 @@ func TestGroupCommitCloseDrains(t *testing.T) {
 			ctx := context.Background()
 			cfg := b.open(t)
 			if b.name == "postgres" {
-				cfg.attemptWriters = 4
+				cfg.AttemptWriters = 4
 			}
 			s := openMigrated(t, cfg)
 			f := newFixture(t, s, Settings{})
@@ -441,7 +441,7 @@ func TestRecordAttemptPerCallMode(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			cfg := b.open(t)
-			cfg.attemptWriters = -1
+			cfg.AttemptWriters = -1
 			s := openMigrated(t, cfg)
 			if s.attempts != nil {
 				t.Fatal("writer started with attemptWriters = -1")
