@@ -178,6 +178,16 @@ type report struct {
 	lost, duplicated    int
 	storedUnacked       int
 	batches, batchItems int64
+	cpu                 time.Duration // this process's CPU time during the run
+}
+
+// cpuTime is this process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func loadAvg() string {
@@ -239,6 +249,7 @@ func runStore(ctx context.Context, cfg config, progress io.Writer) (*report, err
 	rep.loadBefore = loadAvg()
 	rep.outcomes = make([][]outcome, len(c.learners))
 	var wg sync.WaitGroup
+	cpu0 := cpuTime()
 	start := time.Now()
 	for i, l := range c.learners {
 		wg.Add(1)
@@ -268,6 +279,7 @@ func runStore(ctx context.Context, cfg config, progress io.Writer) (*report, err
 	}
 	wg.Wait()
 	rep.wall = time.Since(start)
+	rep.cpu = cpuTime() - cpu0
 	rep.loadAfter = loadAvg()
 	b1, n1 := s.AttemptBatchStats()
 	rep.batches, rep.batchItems = b1-b0, n1-n0
@@ -369,6 +381,7 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "latency         p50 %v  p90 %v  p99 %v  max %v\n",
 		loadtest.Percentile(r.latencies, 50).Round(10*time.Microsecond), loadtest.Percentile(r.latencies, 90).Round(10*time.Microsecond),
 		loadtest.Percentile(r.latencies, 99).Round(10*time.Microsecond), loadtest.Percentile(r.latencies, 100).Round(10*time.Microsecond))
+	fmt.Fprintf(w, "process CPU     %v in the run, %.2f cores on average (the store and the simulated students)\n", r.cpu.Round(time.Millisecond), r.cpu.Seconds()/r.wall.Seconds())
 	fmt.Fprintf(w, "start lag       max %v (a student's next check waits for the previous answer)\n", r.maxLag.Round(time.Millisecond))
 	if r.batches > 0 {
 		fmt.Fprintf(w, "group commit    %d transactions, %.1f attempts each on average\n", r.batches, float64(r.batchItems)/float64(r.batches))
