@@ -38,6 +38,8 @@ import (
 
 type config struct {
 	mode        string
+	url         string
+	ipHeader    string
 	dataDir     string
 	databaseURL string
 	students    int
@@ -57,7 +59,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var cfg config
 	fs := flag.NewFlagSet("classload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.mode, "mode", "store", "what to load: store (internal/store's RecordAttempt)")
+	fs.StringVar(&cfg.mode, "mode", "store", "what to load: store (internal/store's RecordAttempt in this process) or http (a running server's check API; -data-dir or -database-url must name its database)")
+	fs.StringVar(&cfg.url, "url", "http://127.0.0.1:8080", "http mode: the server's base URL (with its base path)")
+	fs.StringVar(&cfg.ipHeader, "client-header", "X-Real-IP", "http mode: header carrying each student's own client address; start the server with -trusted-proxy-header set to it, as behind a proxy, or every student counts as one client")
 	fs.StringVar(&cfg.dataDir, "data-dir", "", "SQLite data directory (default: a new temporary directory, removed afterwards)")
 	fs.StringVar(&cfg.databaseURL, "database-url", "", "PostgreSQL URL (postgres://…) instead of SQLite; the run adds its own course to that database")
 	fs.IntVar(&cfg.students, "students", 2000, "roster size: simulated students (1 to 100000)")
@@ -73,9 +77,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if fs.NArg() > 0 || cfg.mode != "store" || cfg.students < 1 || cfg.students > 100000 || cfg.window <= 0 ||
+	if fs.NArg() > 0 || (cfg.mode != "store" && cfg.mode != "http") || cfg.students < 1 || cfg.students > 100000 || cfg.window <= 0 ||
 		cfg.wrongShare < 0 || cfg.wrongShare > 1 || cfg.retryShare < 0 || cfg.retryShare > 1 || cfg.timeout <= 0 || cfg.writers < -1 || cfg.writers > 64 {
-		fmt.Fprintln(stderr, "classload: need -mode store, -students from 1 to 100000, -window > 0, -wrong and -retry from 0 to 1, -timeout > 0, -writers from -1 to 64")
+		fmt.Fprintln(stderr, "classload: need -mode store or http, -students from 1 to 100000, -window > 0, -wrong and -retry from 0 to 1, -timeout > 0, -writers from -1 to 64")
+		return 2
+	}
+	if cfg.mode == "http" && cfg.databaseURL == "" && cfg.dataDir == "" {
+		fmt.Fprintln(stderr, "classload: -mode http needs the server's database: -data-dir (SQLite) or -database-url")
 		return 2
 	}
 	if cfg.databaseURL != "" && !store.IsPostgresURL(cfg.databaseURL) {
@@ -84,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := runStore(ctx, cfg, stdout)
+	rep, err := runLoad(ctx, cfg, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "classload: %v\n", err)
 		return 1
@@ -99,6 +107,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // class is what the run seeds: a course, its roster and the assignment.
 type class struct {
 	learners   []store.Learner
+	tokens     []string // personal-link tokens, by learner
 	assignment store.Assignment
 	itemIDs    []int64
 }
@@ -124,6 +133,7 @@ func seedClass(ctx context.Context, s *store.Store, n int) (class, error) {
 				return c, err
 			}
 			entries = append(entries, store.RosterEntry{RosterID: "s" + strconv.Itoa(i), Name: "Student " + strconv.Itoa(i), LinkToken: tok})
+			c.tokens = append(c.tokens, tok)
 		}
 		res, err := s.ImportRoster(ctx, course.ID, entries)
 		if err != nil {
@@ -135,7 +145,9 @@ func seedClass(ctx context.Context, s *store.Store, n int) (class, error) {
 	}
 	var items []store.NewItem
 	for _, it := range assignmentItems {
-		items = append(items, store.NewItem{ExerciseID: it.exercise, Parts: it.parts, SeedPolicy: store.SeedPerLearner, Points: float64(len(it.parts))})
+		// The recitation's numbers, so the simulated students know the
+		// right answers (a per-learner seed costs the server the same).
+		items = append(items, store.NewItem{ExerciseID: it.exercise, Parts: it.parts, SeedPolicy: store.SeedRecitation, Points: float64(len(it.parts))})
 	}
 	c.assignment, err = s.CreateAssignment(ctx, store.NewAssignment{
 		CourseID: course.ID, Title: "Week 1", CreatedBy: u.ID, Items: items,
@@ -179,6 +191,7 @@ type report struct {
 	storedUnacked       int
 	batches, batchItems int64
 	cpu                 time.Duration // this process's CPU time during the run
+	httpStats           *httpStats    // http mode only
 }
 
 // cpuTime is this process's user and system CPU time so far.
@@ -202,7 +215,10 @@ func loadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
-func runStore(ctx context.Context, cfg config, progress io.Writer) (*report, error) {
+// sender records one submission of student i and says what came back.
+type sender func(ctx context.Context, i int, sub submission) outcome
+
+func runLoad(ctx context.Context, cfg config, progress io.Writer) (*report, error) {
 	rep := &report{cfg: cfg}
 	dataDir := cfg.dataDir
 	if cfg.databaseURL == "" && dataDir == "" {
@@ -245,13 +261,27 @@ func runStore(ctx context.Context, cfg config, progress io.Writer) (*report, err
 	}
 	fmt.Fprintf(progress, "classload: %s, %d students seeded in %v; %d checks (%d distinct) over %v\n",
 		rep.dialect, len(c.learners), rep.seedTime.Round(time.Millisecond), rep.planned, rep.keys, cfg.window)
+	send := func(ctx context.Context, i int, sub submission) outcome {
+		cctx, cancel := context.WithTimeout(ctx, cfg.timeout)
+		defer cancel()
+		a, created, err := s.RecordAttempt(cctx, attemptOf(vs, c.itemIDs, c.learners[i], sub))
+		return outcome{id: a.ID, created: created, err: err}
+	}
+	if cfg.mode == "http" {
+		hs, err := newHTTPStudents(ctx, cfg, c, vs)
+		if err != nil {
+			return nil, err
+		}
+		send = hs.send
+		rep.httpStats = &hs.stats
+	}
 	b0, n0 := s.AttemptBatchStats()
 	rep.loadBefore = loadAvg()
 	rep.outcomes = make([][]outcome, len(c.learners))
 	var wg sync.WaitGroup
 	cpu0 := cpuTime()
 	start := time.Now()
-	for i, l := range c.learners {
+	for i := range c.learners {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -269,10 +299,9 @@ func runStore(ctx context.Context, cfg config, progress io.Writer) (*report, err
 					}
 				}
 				t := time.Now()
-				cctx, cancel := context.WithTimeout(ctx, cfg.timeout)
-				a, created, err := s.RecordAttempt(cctx, attemptOf(vs, c.itemIDs, l, sub))
-				cancel()
-				out = append(out, outcome{sub: sub, latency: time.Since(t), lag: t.Sub(due), id: a.ID, created: created, err: err})
+				o := send(ctx, i, sub)
+				o.sub, o.latency, o.lag = sub, time.Since(t), t.Sub(due)
+				out = append(out, o)
 			}
 			rep.outcomes[i] = out
 		}()
@@ -290,7 +319,7 @@ func runStore(ctx context.Context, cfg config, progress io.Writer) (*report, err
 	if err != nil {
 		return nil, err
 	}
-	rep.tally(c.learners, stored)
+	rep.tally(c.learners, stored, cfg.mode == "http")
 	return rep, nil
 }
 
@@ -312,7 +341,10 @@ func listAll(ctx context.Context, s *store.Store, assignmentID int64) ([]store.A
 }
 
 // tally compares what each student was told with what the database holds.
-func (r *report) tally(learners []store.Learner, stored []store.Attempt) {
+//
+// In http mode the server records a check of part p under key + ":" + p
+// and answers without ids, so acknowledgements are matched by key alone.
+func (r *report) tally(learners []store.Learner, stored []store.Attempt, byKeyOnly bool) {
 	type key struct {
 		learner int64
 		key     string
@@ -337,6 +369,9 @@ func (r *report) tally(learners []store.Learner, stored []store.Attempt) {
 				continue
 			}
 			k := key{learners[i].ID, o.sub.key}
+			if byKeyOnly {
+				k.key += ":" + o.sub.part
+			}
 			if prev, ok := acked[k]; ok && prev != o.id {
 				r.duplicated++ // the same check acknowledged as two attempts
 			}
@@ -351,12 +386,12 @@ func (r *report) tally(learners []store.Learner, stored []store.Attempt) {
 	}
 	slices.Sort(r.latencies)
 	for k, id := range acked {
-		if ids := storedIDs[k]; len(ids) == 0 || !slices.Contains(ids, id) {
+		if ids := storedIDs[k]; len(ids) == 0 || (!byKeyOnly && !slices.Contains(ids, id)) {
 			r.lost++
 		}
 	}
 	for k, ids := range storedIDs {
-		if len(ids) > 1 || createdBy[k] > 1 {
+		if len(ids) > 1 || (!byKeyOnly && createdBy[k] > 1) {
 			r.duplicated++
 		}
 		if _, ok := acked[k]; !ok {
@@ -371,19 +406,31 @@ func (r *report) ok() bool {
 
 func (r *report) print(w io.Writer) {
 	calls := len(r.latencies)
+	fmt.Fprintf(w, "mode            %s\n", r.cfg.mode)
 	fmt.Fprintf(w, "database        %s\n", r.dialect)
 	fmt.Fprintf(w, "writers flag    %d\n", r.cfg.writers)
 	fmt.Fprintf(w, "students        %d, window %v, wrong %.2f, retry %.2f, seed %d\n", r.cfg.students, r.cfg.window, r.cfg.wrongShare, r.cfg.retryShare, r.cfg.seed)
 	fmt.Fprintf(w, "load average    %s before, %s after\n", r.loadBefore, r.loadAfter)
-	fmt.Fprintf(w, "checks          %d sent in %v (%.0f/s); %d created, %d answered by an earlier record of the same key, %d errors\n",
-		calls, r.wall.Round(time.Millisecond), float64(calls)/r.wall.Seconds(), r.created, r.deduped, r.errors)
-	fmt.Fprintf(w, "stored          %d attempts (%d distinct checks planned), %.0f attempts/s over the run\n", r.stored, r.keys, float64(r.created)/r.wall.Seconds())
+	if r.httpStats != nil {
+		// The API does not say whether a check was a new record or an
+		// earlier one found by its key; the tally checks that instead.
+		fmt.Fprintf(w, "checks          %d sent in %v (%.0f/s); %d acknowledged, %d errors\n",
+			calls, r.wall.Round(time.Millisecond), float64(calls)/r.wall.Seconds(), r.created+r.deduped, r.errors)
+		fmt.Fprintf(w, "stored          %d attempts (%d distinct checks planned), %.0f attempts/s over the run\n", r.stored, r.keys, float64(r.stored)/r.wall.Seconds())
+	} else {
+		fmt.Fprintf(w, "checks          %d sent in %v (%.0f/s); %d created, %d answered by an earlier record of the same key, %d errors\n",
+			calls, r.wall.Round(time.Millisecond), float64(calls)/r.wall.Seconds(), r.created, r.deduped, r.errors)
+		fmt.Fprintf(w, "stored          %d attempts (%d distinct checks planned), %.0f attempts/s over the run\n", r.stored, r.keys, float64(r.created)/r.wall.Seconds())
+	}
 	fmt.Fprintf(w, "latency         p50 %v  p90 %v  p99 %v  max %v\n",
 		loadtest.Percentile(r.latencies, 50).Round(10*time.Microsecond), loadtest.Percentile(r.latencies, 90).Round(10*time.Microsecond),
 		loadtest.Percentile(r.latencies, 99).Round(10*time.Microsecond), loadtest.Percentile(r.latencies, 100).Round(10*time.Microsecond))
 	fmt.Fprintf(w, "process CPU     %v in the run, %.2f cores on average (the store and the simulated students)\n", r.cpu.Round(time.Millisecond), r.cpu.Seconds()/r.wall.Seconds())
 	fmt.Fprintf(w, "start lag       max %v (a student's next check waits for the previous answer)\n", r.maxLag.Round(time.Millisecond))
-	if r.batches > 0 {
+	if r.httpStats != nil {
+		fmt.Fprintf(w, "http            %d requests, %d answered busy (503/429) and retried with the same key\n", r.httpStats.requests.Load(), r.httpStats.busy.Load())
+		fmt.Fprintf(w, "group commit    in the server (this process only seeded and verified)\n")
+	} else if r.batches > 0 {
 		fmt.Fprintf(w, "group commit    %d transactions, %.1f attempts each on average\n", r.batches, float64(r.batchItems)/float64(r.batches))
 	} else {
 		fmt.Fprintf(w, "group commit    off (a transaction per attempt)\n")

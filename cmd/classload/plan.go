@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/stride-tutor/stride/internal/exercises"
@@ -98,7 +97,8 @@ func planStudent(rng *rand.Rand, window time.Duration, wrongShare, retryShare fl
 	n := 0
 	add := func(item int, part string, right bool) {
 		n++
-		s := submission{item: item, part: part, right: right, key: "k" + strconv.Itoa(n)}
+		// 8 to 64 characters, as the check API wants.
+		s := submission{item: item, part: part, right: right, key: fmt.Sprintf("check-%03d", n)}
 		subs = append(subs, s)
 		if rng.Float64() < retryShare {
 			s.retry = true
