@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -59,6 +60,13 @@ type Config struct {
 	// assignments): some tests and tools need nothing more. cmd/server
 	// always passes one.
 	Store *store.Store
+	// SecureCookies marks the session and learner cookies Secure even when
+	// a request arrived over plain HTTP (TLS ends at a proxy in front).
+	// Requests over TLS always get Secure cookies.
+	SecureCookies bool
+	// SessionLifetime is how long an instructor's sign-in lasts; 0 means
+	// DefaultSessionLifetime.
+	SessionLifetime time.Duration
 }
 
 // DefaultFrameAncestors lets any https page embed Stride's exercises, plus
@@ -88,6 +96,9 @@ type Server struct {
 	math mathText
 	// store is the database; nil when the class surfaces are off.
 	store *store.Store
+	// classes is the shared state of the class routes (web/authz.go); nil
+	// when store is nil.
+	classes *classes
 	// ready is false until the server listens and again once shutdown
 	// begins, so load balancers stop sending new work first.
 	ready atomic.Bool
@@ -272,6 +283,13 @@ func NewHandler(cfg Config) (*App, error) {
 			r.MethodNotAllowed(apiMethodNotAllowed)
 		})
 	})
+	// Class routes (issue 9), only with a database. mountClasses runs
+	// first: it builds the authorization every other class mount uses.
+	if s.store != nil {
+		if err := s.mountClasses(app.With(pageHeaders), cfg); err != nil {
+			return nil, fmt.Errorf("class routes: %w", err)
+		}
+	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
 
