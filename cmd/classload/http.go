@@ -29,7 +29,7 @@ import (
 const maxBusyRetries = 8
 
 type httpStats struct {
-	requests, busy atomic.Int64
+	requests, busy503, busy429 atomic.Int64
 }
 
 type httpStudents struct {
@@ -157,7 +157,11 @@ func (h *httpStudents) send(ctx context.Context, i int, sub submission) outcome 
 			return outcome{err: err}
 		}
 		if (resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests) && try < maxBusyRetries {
-			h.stats.busy.Add(1)
+			if resp.StatusCode == http.StatusServiceUnavailable {
+				h.stats.busy503.Add(1)
+			} else {
+				h.stats.busy429.Add(1)
+			}
 			wait := 500 * time.Millisecond
 			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
 				wait = min(time.Duration(s)*time.Second, 2*time.Second)

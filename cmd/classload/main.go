@@ -428,7 +428,8 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "process CPU     %v in the run, %.2f cores on average (the store and the simulated students)\n", r.cpu.Round(time.Millisecond), r.cpu.Seconds()/r.wall.Seconds())
 	fmt.Fprintf(w, "start lag       max %v (a student's next check waits for the previous answer)\n", r.maxLag.Round(time.Millisecond))
 	if r.httpStats != nil {
-		fmt.Fprintf(w, "http            %d requests, %d answered busy (503/429) and retried with the same key\n", r.httpStats.requests.Load(), r.httpStats.busy.Load())
+		fmt.Fprintf(w, "http            %d requests; %d answered 503 and %d answered 429, each retried with the same key\n",
+			r.httpStats.requests.Load(), r.httpStats.busy503.Load(), r.httpStats.busy429.Load())
 		fmt.Fprintf(w, "group commit    in the server (this process only seeded and verified)\n")
 	} else if r.batches > 0 {
 		fmt.Fprintf(w, "group commit    %d transactions, %.1f attempts each on average\n", r.batches, float64(r.batchItems)/float64(r.batches))
