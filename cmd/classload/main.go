@@ -48,6 +48,7 @@ type config struct {
 	retryShare  float64
 	seed        uint64
 	timeout     time.Duration
+	grace       time.Duration
 	writers     int
 }
 
@@ -69,6 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.wrongShare, "wrong", 0.1, "share of parts answered wrong once before the right answer (0 to 1)")
 	fs.Float64Var(&cfg.retryShare, "retry", 0.02, "share of checks sent twice with the same idempotency key (0 to 1)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "random seed of the workload plan")
+	fs.DurationVar(&cfg.grace, "grace", 30*time.Second, "the run stops this long after the window even if students still have checks to send (they count as not sent)")
 	fs.IntVar(&cfg.writers, "writers", 0, "group-commit writers in the store: 0 the database's default, -1 a transaction per attempt")
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Second, "bound of one recording (a call still unanswered then counts as an error)")
 	if err := fs.Parse(args); err != nil {
@@ -78,8 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fs.NArg() > 0 || (cfg.mode != "store" && cfg.mode != "http") || cfg.students < 1 || cfg.students > 100000 || cfg.window <= 0 ||
-		cfg.wrongShare < 0 || cfg.wrongShare > 1 || cfg.retryShare < 0 || cfg.retryShare > 1 || cfg.timeout <= 0 || cfg.writers < -1 || cfg.writers > 64 {
-		fmt.Fprintln(stderr, "classload: need -mode store or http, -students from 1 to 100000, -window > 0, -wrong and -retry from 0 to 1, -timeout > 0, -writers from -1 to 64")
+		cfg.wrongShare < 0 || cfg.wrongShare > 1 || cfg.retryShare < 0 || cfg.retryShare > 1 || cfg.timeout <= 0 || cfg.grace < 0 || cfg.writers < -1 || cfg.writers > 64 {
+		fmt.Fprintln(stderr, "classload: need -mode store or http, -students from 1 to 100000, -window > 0, -wrong and -retry from 0 to 1, -timeout > 0, -grace ≥ 0, -writers from -1 to 64")
 		return 2
 	}
 	if cfg.mode == "http" && cfg.databaseURL == "" && cfg.dataDir == "" {
@@ -192,6 +194,7 @@ type report struct {
 	batches, batchItems int64
 	cpu                 time.Duration // this process's CPU time during the run
 	httpStats           *httpStats    // http mode only
+	notSent             int           // checks left when the run stopped (-grace)
 }
 
 // cpuTime is this process's user and system CPU time so far.
@@ -281,11 +284,14 @@ func runLoad(ctx context.Context, cfg config, progress io.Writer) (*report, erro
 	var wg sync.WaitGroup
 	cpu0 := cpuTime()
 	start := time.Now()
+	runCtx, stopRun := context.WithDeadline(ctx, start.Add(cfg.window+cfg.grace))
+	defer stopRun()
 	for i := range c.learners {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			out := make([]outcome, 0, len(plans[i]))
+			defer func() { rep.outcomes[i] = out }()
 			timer := time.NewTimer(0)
 			<-timer.C
 			for _, sub := range plans[i] {
@@ -294,16 +300,18 @@ func runLoad(ctx context.Context, cfg config, progress io.Writer) (*report, erro
 					timer.Reset(d)
 					select {
 					case <-timer.C:
-					case <-ctx.Done():
+					case <-runCtx.Done():
 						return
 					}
 				}
+				if runCtx.Err() != nil {
+					return
+				}
 				t := time.Now()
-				o := send(ctx, i, sub)
+				o := send(runCtx, i, sub)
 				o.sub, o.latency, o.lag = sub, time.Since(t), t.Sub(due)
 				out = append(out, o)
 			}
-			rep.outcomes[i] = out
 		}()
 	}
 	wg.Wait()
@@ -314,6 +322,10 @@ func runLoad(ctx context.Context, cfg config, progress io.Writer) (*report, erro
 	rep.batches, rep.batchItems = b1-b0, n1-n0
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted: %w", err)
+	}
+	rep.notSent = rep.planned
+	for _, outs := range rep.outcomes {
+		rep.notSent -= len(outs)
 	}
 	stored, err := listAll(ctx, s, c.assignment.ID)
 	if err != nil {
@@ -401,7 +413,7 @@ func (r *report) tally(learners []store.Learner, stored []store.Attempt, byKeyOn
 }
 
 func (r *report) ok() bool {
-	return r.errors == 0 && r.lost == 0 && r.duplicated == 0 && r.stored == r.keys
+	return r.errors == 0 && r.notSent == 0 && r.lost == 0 && r.duplicated == 0 && r.stored == r.keys
 }
 
 func (r *report) print(w io.Writer) {
@@ -421,6 +433,9 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "checks          %d sent in %v (%.0f/s); %d created, %d answered by an earlier record of the same key, %d errors\n",
 			calls, r.wall.Round(time.Millisecond), float64(calls)/r.wall.Seconds(), r.created, r.deduped, r.errors)
 		fmt.Fprintf(w, "stored          %d attempts (%d distinct checks planned), %.0f attempts/s over the run\n", r.stored, r.keys, float64(r.created)/r.wall.Seconds())
+	}
+	if r.notSent > 0 {
+		fmt.Fprintf(w, "not sent        %d checks: the run stopped %v after the window\n", r.notSent, r.cfg.grace)
 	}
 	fmt.Fprintf(w, "latency         p50 %v  p90 %v  p99 %v  max %v\n",
 		loadtest.Percentile(r.latencies, 50).Round(10*time.Microsecond), loadtest.Percentile(r.latencies, 90).Round(10*time.Microsecond),
