@@ -104,8 +104,8 @@ type Store struct {
 	// one connection (SQLite allows one writer; queueing in Go is cheaper
 	// than SQLITE_BUSY retries); for PostgreSQL it is the same pool as read.
 	write *sql.DB
-	// read serves queries that only read.
-	read    *sql.DB
+	// read serves queries that only read (readpool.go).
+	read    *readPool
 	dialect dialect
 	now     func() time.Time
 	// path is the SQLite file; "" for PostgreSQL.
@@ -167,7 +167,7 @@ func openPostgres(ctx context.Context, dsn string, now func() time.Time) (*Store
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", redactErr(err, dsn))
 	}
-	return &Store{write: db, read: db, dialect: postgresDialect, now: now}, nil
+	return &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now}, nil
 }
 
 // redactErr keeps a password in the URL out of error messages (and so logs).
@@ -241,7 +241,7 @@ func openSQLite(ctx context.Context, dir string, now func() time.Time) (*Store, 
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &Store{write: write, read: read, dialect: sqliteDialect, now: now, path: path}, nil
+	return &Store{write: write, read: newReadPool(read, true), dialect: sqliteDialect, now: now, path: path}, nil
 }
 
 // Close closes the database. Attempts already handed to RecordAttempt are
@@ -259,7 +259,7 @@ func (s *Store) Close() error {
 			errs = append(errs, s.stmts.close())
 		}
 		s.stmtMu.Unlock()
-		if s.read != s.write {
+		if s.read.DB != s.write {
 			errs = append(errs, s.read.Close())
 		}
 		errs = append(errs, s.write.Close())
@@ -528,9 +528,14 @@ func checkLen(field, v string, limit int) error {
 // *sql.Rows.
 type rowScanner interface{ Scan(...any) error }
 
+// querier runs a query: a *sql.DB, a *sql.Tx or the read pool.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // queryAll runs a read query and turns every row into a T with scan. what
 // names the query in errors, like "list users".
-func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, db querier, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
