@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -46,17 +47,31 @@ func TestDurabilityChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Record until killed. os.Stdout is unbuffered: each line leaves the
-	// process when Fprintf returns.
-	for i := 0; ; i++ {
-		a, _, err := s.RecordAttempt(ctx, attempt(job.LearnerID, job.ItemID, "a", "dur-"+strconv.Itoa(i), float64(i%2)))
-		if err != nil {
-			fmt.Fprintf(os.Stdout, "error %v\n", err)
-			os.Exit(3)
-		}
-		fmt.Fprintf(os.Stdout, "ack %d %s\n", a.ID, a.IdempotencyKey)
+	// Record until killed, from several goroutines at once so that group
+	// commit batches them and the kill lands inside a batch. os.Stdout is
+	// unbuffered: each line leaves the process in one write when Fprintf
+	// returns (the mutex keeps lines whole).
+	var mu sync.Mutex
+	for g := range durabilityWriters {
+		go func() {
+			for i := 0; ; i++ {
+				key := fmt.Sprintf("dur-%d-%d", g, i)
+				a, _, err := s.RecordAttempt(ctx, attempt(job.LearnerID, job.ItemID, "a", key, float64(i%2)))
+				mu.Lock()
+				if err != nil {
+					fmt.Fprintf(os.Stdout, "error %v\n", err)
+					os.Exit(3)
+				}
+				fmt.Fprintf(os.Stdout, "ack %d %s\n", a.ID, a.IdempotencyKey)
+				mu.Unlock()
+			}
+		}()
 	}
+	select {}
 }
+
+// durabilityWriters is how many goroutines of the child record at once.
+const durabilityWriters = 8
 
 func TestDurabilityAfterSIGKILL(t *testing.T) {
 	if testing.Short() {
