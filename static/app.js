@@ -356,6 +356,30 @@
     });
   }
 
+  // An assignment's form records, with each check, the time since the page
+  // was shown and how many hints of each part are open.
+  function enhanceLearnForm(form) {
+    var shownAt = Date.now();
+    form.addEventListener("submit", function () {
+      var shown = form.querySelector("[data-learn-shown]");
+      if (shown) shown.value = String(Math.max(0, Math.min(Date.now() - shownAt, 604800000)));
+      document.querySelectorAll("[data-part]").forEach(function (el) {
+        var id = el.getAttribute("data-part");
+        var help = document.getElementById("help-" + id) || el;
+        var n = help.querySelectorAll("details.hint[open]").length;
+        var name = "hints." + id;
+        var input = form.querySelector("input[name='" + name + "']");
+        if (!input) {
+          input = document.createElement("input");
+          input.type = "hidden";
+          input.name = name;
+          form.appendChild(input);
+        }
+        input.value = String(n);
+      });
+    });
+  }
+
   // After a plain (no-fetch) post, the server rendered the verdicts; record
   // the solved parts from them too.
   function recordRenderedVerdicts(form) {
@@ -392,6 +416,12 @@
     document.documentElement.classList.add("js");
     showHomeProgress();
     document.querySelectorAll("form.exercise-form").forEach(function (form) {
+      if (form.hasAttribute("data-learn")) {
+        // Inside an assignment the server keeps the answers (and posts
+        // the form); this browser's practice record stays out of it.
+        enhanceLearnForm(form);
+        return;
+      }
       recordRenderedVerdicts(form);
       restoreAnswers(form);
       enhanceExerciseForm(form);

@@ -44,6 +44,10 @@ type ExercisePageProps struct {
 	EmbedSnippet string
 	// Player replays the variant's convolutions and poolings, if any.
 	Player *PlayerProps
+	// Learn is set on an exercise inside an assignment (learn.templ): the
+	// page then drops the variant links and the share box, and the form
+	// posts to the assignment with the fields a recorded check needs.
+	Learn *LearnBar
 }
 
 // BlockView is one element of a prompt; exactly one field is set.
@@ -104,6 +108,11 @@ type PartView struct {
 	SolutionLocked bool
 	// Revealed records that the student asked for the solution.
 	Revealed bool
+	// RevealBlocked (inside an assignment whose solutions do not open on
+	// request) drops the "show the worked solution" button.
+	RevealBlocked bool
+	// Note is a line under the verdict, like "2 of 3 attempts left.".
+	Note string
 	// GridLocked asks for a matrix as text: the grid's size would give away
 	// the answer to a size part not attempted yet.
 	GridLocked bool

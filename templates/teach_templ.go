@@ -1898,7 +1898,7 @@ func AssignmentForm(p AssignmentFormProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if !p.Editing {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 160, "<details class=\"part-ids\"><summary>Part ids of every exercise</summary><div class=\"table-scroll\"><table><caption class=\"visually-hidden\">Exercises and their part ids</caption> <thead><tr><th scope=\"col\">Exercise</th><th scope=\"col\">Id</th><th scope=\"col\">Part ids</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 160, "<details class=\"part-ids\"><summary>Part ids of every exercise</summary><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Part ids\"><table><caption class=\"visually-hidden\">Exercises and their part ids</caption> <thead><tr><th scope=\"col\">Exercise</th><th scope=\"col\">Id</th><th scope=\"col\">Part ids</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -117,6 +117,13 @@ type checkRequest struct {
 	// Reveal lists parts whose worked solutions the student asked to see
 	// before (or without) answering; each is recorded as a reveal.
 	Reveal []string `json:"reveal"`
+	// Item, Key, Hints and ShownMS record the check as an attempt at an
+	// assignment item (learn_api.go): same-origin requests with the
+	// learner's cookie only.
+	Item    int64          `json:"item"`
+	Key     string         `json:"key"`
+	Hints   map[string]int `json:"hints"`
+	ShownMS *int64         `json:"shown_ms"`
 }
 
 type verdictJSON struct {
@@ -144,6 +151,9 @@ type verdictJSON struct {
 	// SolutionHTML is the worked solution and the answer, once earned: the
 	// part was attempted or revealed.
 	SolutionHTML string `json:"solution_html,omitempty"`
+	// AttemptsLeft, for a check recorded in an assignment that limits
+	// attempts, is what the limit leaves for the part.
+	AttemptsLeft *int `json:"attempts_left,omitempty"`
 }
 
 type checkResponse struct {
@@ -165,6 +175,10 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 	var req checkRequest
 	if err := decodeCheckRequest(r, &req); err != nil {
 		writeClientError(w, err)
+		return
+	}
+	if req.Item != 0 || req.Key != "" || req.Hints != nil || req.ShownMS != nil {
+		s.learnAPICheck(w, r, &req) // learn_api.go: an attempt at an assignment item
 		return
 	}
 	seedText := ""

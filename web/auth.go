@@ -23,6 +23,11 @@ import (
 // maxSigninBytes bounds the sign-in and account forms.
 const maxSigninBytes = 16 << 10
 
+// endedSessionsKept is how long revoked and expired sessions stay in the
+// database (for an admin looking into an incident) before a sign-in
+// deletes them.
+const endedSessionsKept = 30 * 24 * time.Hour
+
 // signinFailed is the one message of every failed sign-in, so it does not
 // tell which e-mails have accounts.
 const signinFailed = "The e-mail or the password is wrong."
@@ -175,6 +180,11 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int
 		if err := s.store.RevokeSession(r.Context(), c.Value); err != nil {
 			return err
 		}
+	}
+	// Sign-ins are rare, so each one also clears out sessions that ended
+	// long ago; the table stays as small as the recent sign-ins.
+	if _, err := s.store.DeleteEndedSessions(r.Context(), time.Now().Add(-endedSessionsKept)); err != nil {
+		s.log.WarnContext(r.Context(), "delete ended sessions", "err", err)
 	}
 	expires := time.Now().Add(s.classes.sessionTTL)
 	token, _, err := s.store.CreateSession(r.Context(), userID, expires)

@@ -204,6 +204,16 @@ var expectedPolicy = map[string]policy{
 	"POST /courses/{course}/assignments/{assignment}/edit":  policyCourseStaff,
 	"GET /courses/{course}/assignments/{assignment}/links":  policyCourseStaff,
 	"POST /courses/{course}/assignments/{assignment}/share": policyCourseStaff,
+
+	// The student side: links anyone may open, and an assignment's pages
+	// for its course's learners (and staff).
+	"GET /l/{token}":               policyPublic,
+	"GET /a/{share}":               policyPublic,
+	"POST /a/{share}":              policyPublic,
+	"GET /my":                      policyPublic,
+	"GET /my/{assignment}":         policyCourseLearner,
+	"GET /my/{assignment}/{item}":  policyCourseLearner,
+	"POST /my/{assignment}/{item}": policyCourseLearner,
 }
 
 // allowedFor says whether a role may use a route of a policy, and if not,
@@ -434,5 +444,49 @@ func TestClassRoutesNeedAStore(t *testing.T) {
 		if w := do(t, app, http.MethodGet, p, ""); w.Code != http.StatusNotFound {
 			t.Errorf("GET %s without a store: %d, want 404", p, w.Code)
 		}
+	}
+}
+
+// TestCourseLearnerPolicy checks policyCourseLearner (used by the student
+// pages) on a probe route: the course's learner on this device and its
+// staff get through; a learner of another course, another course's
+// instructor and anonymous visitors get 404, as for a missing assignment.
+func TestCourseLearnerPolicy(t *testing.T) {
+	e := newClassEnv(t, Config{})
+	probe := chi.NewRouter()
+	var got *store.Learner
+	probe.Get("/my/{assignment}", e.srv.authorize(policyCourseLearner, func(w http.ResponseWriter, r *http.Request) {
+		got = principalFrom(r.Context()).Learner
+		if courseFrom(r.Context()).ID != e.course.ID || assignmentFrom(r.Context()).ID != e.asg.ID {
+			t.Errorf("rows in the context: course %d, assignment %d", courseFrom(r.Context()).ID, assignmentFrom(r.Context()).ID)
+		}
+		w.WriteHeader(299)
+	}).ServeHTTP)
+	path := "/my/" + itoa(e.asg.ID)
+	for _, who := range roles {
+		got = nil
+		w := httptest.NewRecorder()
+		probe.ServeHTTP(w, e.as(e.request(http.MethodGet, path, nil), who))
+		wantOK, wantDenial := allowedFor(policyCourseLearner, who)
+		if (w.Code == 299) != wantOK || (!wantOK && w.Code != wantDenial) {
+			t.Errorf("%s: %d, want allowed=%v or %d", who, w.Code, wantOK, wantDenial)
+		}
+		if who == roleStudent && (got == nil || got.ID != e.learn.ID) {
+			t.Errorf("student's principal has learner %+v", got)
+		}
+	}
+	// A learner of the other course, on this course's assignment.
+	r := e.request(http.MethodGet, path, nil)
+	r.Header.Set(testLearnerHeader, itoa(e.learnB.ID))
+	w := httptest.NewRecorder()
+	probe.ServeHTTP(w, r)
+	if w.Code != http.StatusNotFound {
+		t.Errorf("another course's learner: %d, want 404", w.Code)
+	}
+	// A missing assignment is the same 404.
+	w = httptest.NewRecorder()
+	probe.ServeHTTP(w, e.as(e.request(http.MethodGet, "/my/999999", nil), roleStudent))
+	if w.Code != http.StatusNotFound {
+		t.Errorf("missing assignment: %d", w.Code)
 	}
 }

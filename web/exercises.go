@@ -352,6 +352,13 @@ func formAnswers(v *exercises.Variant, form url.Values) (map[string]string, map[
 // form values and verdicts when checked. The only error is a step-table
 // page (?page=, ?table=) the variant does not have.
 func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.Values, res *exercises.Result, checked, embedded bool) (templates.ExercisePageProps, error) {
+	return s.exercisePropsGated(r, v, form, res, checked, embedded, nil)
+}
+
+// exercisePropsGated is exerciseProps with the set of parts whose answers
+// may show given by the caller (an assignment's solution policy, see
+// learn.go); nil means practice: those attempted or revealed.
+func (s *Server) exercisePropsGated(r *http.Request, v *exercises.Variant, form url.Values, res *exercises.Result, checked, embedded bool, gate map[string]bool) (templates.ExercisePageProps, error) {
 	ex := v.Exercise
 	// Only ?parts= narrows a variant, so the query says whether this one is.
 	narrowed := strings.TrimSpace(r.URL.Query().Get("parts")) != ""
@@ -381,6 +388,9 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		p.ScoreText = scoreText(*res)
 	}
 	open := openParts(v, res, revealedParts(form))
+	if gate != nil { // learn.go: the assignment's policy decides
+		open = gate
+	}
 	pg, err := parseStepPaging(r.URL.Query(), "seed", "parts")
 	if err != nil {
 		return p, err
@@ -426,6 +436,10 @@ func (s *Server) exerciseProps(r *http.Request, v *exercises.Variant, form url.V
 		if !open[part.ID] && len(part.Solution) > 0 {
 			// Not earned yet: nothing of the answer is on the page.
 			pv.Solution, pv.Answer, pv.SolutionLocked = nil, "", true
+		}
+		if gate != nil && !open[part.ID] {
+			// A self-check part's model answer is its solution.
+			pv.ModelAnswer, pv.Checklist = "", nil
 		}
 		if part.Diagram != nil && open[part.ID] {
 			pv.Diagram = networkLayout(part.Diagram, "diagram-"+part.ID)

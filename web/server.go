@@ -99,6 +99,8 @@ type Server struct {
 	// classes is the shared state of the class routes (web/authz.go); nil
 	// when store is nil.
 	classes *classes
+	// learn caches the student side's site secrets (learn_identity.go).
+	learn learnState
 	// ready is false until the server listens and again once shutdown
 	// begins, so load balancers stop sending new work first.
 	ready atomic.Bool
@@ -233,8 +235,9 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Use(securityHeaders(embedAncestors))
 		// Cached pages compress themselves (once, when stored).
 		r.Get("/embed/playground", s.cachePage(queryPageKey("embed-playground"), s.embedPlayground))
-		r.Get("/embed/{id}", s.cachePage(exercisePageKey("embed"), s.embedExercise))
-		r.With(formWork...).Post("/embed/{id}", s.embedExerciseSubmit)
+		// ?item= embeds an assignment item and records (learn_api.go).
+		r.Get("/embed/{id}", s.learnEmbed(s.cachePage(exercisePageKey("embed"), s.embedExercise)))
+		r.With(formWork...).Post("/embed/{id}", s.learnEmbed(s.embedExerciseSubmit))
 		// Hashed assets are loaded by embedded pages too.
 		r.With(compress).Get("/static/*", assets.ServeHTTP)
 		// The check API is what embedded exercises call; like the rest of
@@ -289,6 +292,7 @@ func NewHandler(cfg Config) (*App, error) {
 		if err := s.mountClasses(app.With(pageHeaders), cfg); err != nil {
 			return nil, fmt.Errorf("class routes: %w", err)
 		}
+		s.mountLearn(app.With(pageHeaders)) // the student side (learn.go)
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)

@@ -36,6 +36,9 @@ type config struct {
 	// PostgreSQL instead.
 	dataDir     string
 	databaseURL string
+	// secureCookies and sessionLifetime configure instructor sign-in.
+	secureCookies   bool
+	sessionLifetime time.Duration
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -62,6 +65,8 @@ var settings = []setting{
 	{"page-cache-mib", "STRIDE_PAGE_CACHE_MIB", "32", "memory in MiB for rendered pages kept for reuse (plain and gzipped); 0 turns the cache off"},
 	{"data-dir", "STRIDE_DATA_DIR", "./stride-data", "directory of the embedded SQLite database (created on first start); back it up with `stride backup FILE`"},
 	{"database-url", "STRIDE_DATABASE_URL", "", "postgres://user:password@host/db?sslmode=...: use PostgreSQL instead of SQLite (needed for more than one replica)"},
+	{"secure-cookies", "STRIDE_SECURE_COOKIES", "false", "true: mark sign-in and learner cookies Secure even on plain HTTP; set it when a proxy in front terminates TLS (requests that arrive over TLS always get Secure cookies)"},
+	{"session-lifetime", "STRIDE_SESSION_LIFETIME", "168h", "how long an instructor stays signed in (5m to 2160h); signing out ends it at once"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
@@ -76,7 +81,7 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		return config{}, err
 	}
 	if len(rest) > 0 {
-		return config{}, fmt.Errorf("unexpected argument %q (subcommands: healthcheck, migrate, backup; see -help)", rest[0])
+		return config{}, fmt.Errorf("unexpected argument %q (subcommands: healthcheck, migrate, backup, user; see -help)", rest[0])
 	}
 	return c, nil
 }
@@ -222,6 +227,13 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 		// The value is not echoed: it may hold a password.
 		return config{}, nil, fmt.Errorf("%s: must start with postgres:// or postgresql://", src)
 	}
+	secure, src := get("secure-cookies")
+	if c.secureCookies, err = strconv.ParseBool(strings.TrimSpace(secure)); err != nil {
+		return config{}, nil, fmt.Errorf("%s: %q is not true or false", src, secure)
+	}
+	if c.sessionLifetime, err = durationSetting("session-lifetime", 5*time.Minute, 90*24*time.Hour); err != nil {
+		return config{}, nil, err
+	}
 	return c, fs.Args(), nil
 }
 
@@ -265,7 +277,10 @@ func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "  stride migrate status [flags]  print the database's schema version and each migration\n")
 	fmt.Fprintf(w, "  stride migrate up [flags]      apply pending migrations (the server also does this at start)\n")
 	fmt.Fprintf(w, "  stride backup [flags] FILE     copy the SQLite database to FILE while the server runs\n")
-	fmt.Fprintf(w, "                                 (PostgreSQL: use pg_dump; see the README)\n\n")
+	fmt.Fprintf(w, "                                 (PostgreSQL: use pg_dump; see the README)\n")
+	fmt.Fprintf(w, "  stride user create -email ADDRESS -role admin|instructor [-name NAME] [flags]\n")
+	fmt.Fprintf(w, "                                 add an account; the password is asked on the terminal\n")
+	fmt.Fprintf(w, "                                 or read from the first line of stdin\n\n")
 	fmt.Fprintf(w, "Flags (a flag beats its environment variable):\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	for _, s := range settings {

@@ -41,6 +41,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return migrateCommand(args[1:], getenv, stdout, stderr)
 		case "backup":
 			return backupCommand(args[1:], getenv, stdout, stderr)
+		case "user":
+			return userCommand(args[1:], getenv, os.Stdin, stdout, stderr)
 		}
 	}
 	cfg, err := parseConfig(args, getenv, stdout)
@@ -86,6 +88,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		APIRate:            cfg.apiRate,
 		PageCacheBytes:     cfg.pageCacheBytes,
 		Store:              db,
+		SecureCookies:      cfg.secureCookies,
+		SessionLifetime:    cfg.sessionLifetime,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)

@@ -109,6 +109,9 @@ func defaultBudgets(c config) config {
 	if c.pageCacheBytes == 0 {
 		c.pageCacheBytes = web.DefaultPageCacheBytes
 	}
+	if c.sessionLifetime == 0 {
+		c.sessionLifetime = web.DefaultSessionLifetime
+	}
 	return c
 }
 
