@@ -2,8 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/stride-tutor/stride/internal/store"
+	"github.com/stride-tutor/stride/web"
 )
 
 // TestClassLoadSmall runs a small class against SQLite: every acknowledged
@@ -66,6 +72,41 @@ func TestPlanStudent(t *testing.T) {
 	for i := 1; i < len(all); i += 2 {
 		if !all[i].retry || all[i].key != all[i-1].key {
 			t.Errorf("check %d is not a retry of check %d: %+v %+v", i, i-1, all[i], all[i-1])
+		}
+	}
+}
+
+// TestClassLoadHTTP runs a small class through the real handler (personal
+// links, the JSON check API recording attempts): every acknowledged check
+// must be stored once, under its key and part.
+func TestClassLoadHTTP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("serves a class over HTTP")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, store.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	app, err := web.NewHandler(web.Config{Store: st, TrustedProxyHeader: "X-Real-IP", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app)
+	defer srv.Close()
+	var out, errOut bytes.Buffer
+	code := run([]string{"-mode", "http", "-url", srv.URL, "-data-dir", dir, "-students", "6", "-window", "300ms", "-retry", "0.3"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{"mode            http", "0 errors", "lost 0, duplicated 0, stored without acknowledgement 0", "result          OK"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
 	}
 }
