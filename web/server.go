@@ -96,6 +96,8 @@ type Server struct {
 	math mathText
 	// store is the database; nil when the class surfaces are off.
 	store *store.Store
+	// dashReports caches instructor dashboard reports (web/dashboard_cache.go).
+	dashReports *lru[*dashCached]
 	// classes is the shared state of the class routes (web/authz.go); nil
 	// when store is nil.
 	classes *classes
@@ -292,7 +294,8 @@ func NewHandler(cfg Config) (*App, error) {
 		if err := s.mountClasses(app.With(pageHeaders), cfg); err != nil {
 			return nil, fmt.Errorf("class routes: %w", err)
 		}
-		s.mountLearn(app.With(pageHeaders)) // the student side (learn.go)
+		s.mountLearn(app.With(pageHeaders))     // the student side (learn.go)
+		s.mountDashboard(app.With(pageHeaders)) // web/dashboard.go
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
