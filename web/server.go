@@ -64,6 +64,9 @@ type Config struct {
 	// a request arrived over plain HTTP (TLS ends at a proxy in front).
 	// Requests over TLS always get Secure cookies.
 	SecureCookies bool
+	// LTILeeway is the clock skew allowed on an LTI id_token's exp and iat;
+	// lti.DefaultLeeway when zero.
+	LTILeeway time.Duration
 	// SessionLifetime is how long an instructor's sign-in lasts; 0 means
 	// DefaultSessionLifetime.
 	SessionLifetime time.Duration
@@ -293,6 +296,9 @@ func NewHandler(cfg Config) (*App, error) {
 			return nil, fmt.Errorf("class routes: %w", err)
 		}
 		s.mountLearn(app.With(pageHeaders)) // the student side (learn.go)
+		if err := s.mountLTI(app.With(pageHeaders), cfg); err != nil { // LMS launches (lti.go)
+			return nil, fmt.Errorf("LTI routes: %w", err)
+		}
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)

@@ -432,3 +432,46 @@ func (s *Store) LTILaunchByToken(ctx context.Context, token string) (LTILaunch, 
 	l.LearnerID, l.UserID, l.ExpiresAt = learner.Int64, user.Int64, fromMS(exp)
 	return l, nil
 }
+
+// BindLTICourse links an existing course to an LMS context on the first
+// launch of one of its assignments from that context, and returns it. A
+// course already linked to another context is ErrConflict: one Stride
+// course follows one LMS course.
+func (s *Store) BindLTICourse(ctx context.Context, courseID int64, lc LTIContext) (Course, error) {
+	if lc.Issuer == "" || lc.DeploymentID == "" || lc.ContextID == "" {
+		return Course{}, fmt.Errorf("bind course %d: %w: empty LTI context", courseID, ErrInvalid)
+	}
+	var c Course
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var iss, dep, cid sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT lti_issuer, lti_deployment_id, lti_context_id FROM courses WHERE id = $1`+s.dialect.forUpdate,
+			courseID).Scan(&iss, &dep, &cid); err != nil {
+			return classify(err)
+		}
+		switch {
+		case !cid.Valid:
+			if _, err := tx.ExecContext(ctx, `UPDATE courses SET lti_issuer = $1, lti_deployment_id = $2, lti_context_id = $3 WHERE id = $4`,
+				lc.Issuer, lc.DeploymentID, lc.ContextID, courseID); err != nil {
+				return classify(err) // ErrConflict: the context already has its own course
+			}
+		case iss.String != lc.Issuer || dep.String != lc.DeploymentID || cid.String != lc.ContextID:
+			return ErrConflict
+		}
+		var err error
+		c, err = scanCourse(tx.QueryRowContext(ctx, `SELECT `+courseColumns+` FROM courses WHERE id = $1`, courseID))
+		return classify(err)
+	})
+	if err != nil {
+		return Course{}, fmt.Errorf("bind course %d to LMS context: %w", courseID, err)
+	}
+	return c, nil
+}
+
+// AssignmentOfItem returns the assignment an item belongs to.
+func (s *Store) AssignmentOfItem(ctx context.Context, itemID int64) (Assignment, error) {
+	var aid int64
+	if err := s.read.QueryRowContext(ctx, `SELECT assignment_id FROM assignment_items WHERE id = $1`, itemID).Scan(&aid); err != nil {
+		return Assignment{}, fmt.Errorf("assignment of item %d: %w", itemID, classify(err))
+	}
+	return s.GetAssignment(ctx, aid)
+}
