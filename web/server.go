@@ -295,7 +295,7 @@ func NewHandler(cfg Config) (*App, error) {
 		if err := s.mountClasses(app.With(pageHeaders), cfg); err != nil {
 			return nil, fmt.Errorf("class routes: %w", err)
 		}
-		s.mountLearn(app.With(pageHeaders)) // the student side (learn.go)
+		s.mountLearn(app.With(pageHeaders))                            // the student side (learn.go)
 		if err := s.mountLTI(app.With(pageHeaders), cfg); err != nil { // LMS launches (lti.go)
 			return nil, fmt.Errorf("LTI routes: %w", err)
 		}
