@@ -92,6 +92,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		Store:              db,
 		SecureCookies:      cfg.secureCookies,
 		SessionLifetime:    cfg.sessionLifetime,
+		LTILeeway:          cfg.ltiLeeway,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)
