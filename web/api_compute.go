@@ -1,12 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/stride-tutor/stride/internal/compute"
+	"github.com/stride-tutor/stride/internal/torchrepr"
 )
 
 // conv2dRequest is the body of POST /api/v1/compute/conv2d. The union-typed
@@ -174,6 +177,9 @@ type networkRequest struct {
 	// Layers stay raw until each is decoded on its own, so an error inside
 	// one names its index ("layers[3].kernel_size").
 	Layers []json.RawMessage `json:"layers"`
+	// Pytorch is the text print(model) writes, the alternative to Layers
+	// (exactly one of the two is given); internal/torchrepr reads it.
+	Pytorch *string `json:"pytorch"`
 }
 
 // networkLayer mirrors a PyTorch layer's constructor arguments. Arguments
@@ -194,12 +200,26 @@ type networkLayer struct {
 	P           *float64        `json:"p"`
 	Dim         *wholeNum       `json:"dim"`
 	Inplace     *bool           `json:"inplace"`
+	// The arguments of the layers added for pasted PyTorch models; they
+	// mean what they mean in PyTorch (see compute.Layer).
+	Groups          *wholeNum       `json:"groups"`
+	CeilMode        *bool           `json:"ceil_mode"`
+	CountIncludePad *bool           `json:"count_include_pad"`
+	OutputSize      json.RawMessage `json:"output_size"`
+	StartDim        *wholeNum       `json:"start_dim"`
+	EndDim          *wholeNum       `json:"end_dim"`
+	NegativeSlope   *float64        `json:"negative_slope"`
+	Approximate     *string         `json:"approximate"`
 }
 
 type networkLayerResult struct {
 	Type        string `json:"type"`
 	OutputShape []int  `json:"output_shape"`
 	Params      int64  `json:"params"`
+	// Name and Line say where a layer of a pasted model (pytorch) was
+	// printed: its path of child keys ("features.3") and its line.
+	Name string `json:"name,omitempty"`
+	Line int    `json:"line,omitempty"`
 }
 
 type networkResponse struct {
@@ -210,17 +230,22 @@ type networkResponse struct {
 // layerArgs lists which optional arguments each layer type takes, so that a
 // misplaced argument ("out_channels" on a ReLU) is reported, not ignored.
 var layerArgs = map[string][]string{
-	"Conv2d":      {"out_channels", "in_channels", "kernel_size", "stride", "padding", "dilation", "bias"},
-	"MaxPool2d":   {"kernel_size", "stride", "padding", "dilation"},
-	"AvgPool2d":   {"kernel_size", "stride", "padding"},
-	"Flatten":     {},
-	"Linear":      {"out_features", "in_features", "bias"},
-	"ReLU":        {"inplace"},
-	"Sigmoid":     {},
-	"Tanh":        {},
-	"Softmax":     {"dim"},
-	"Dropout":     {"p", "inplace"},
-	"BatchNorm2d": {"num_features"},
+	"Conv2d":            {"out_channels", "in_channels", "kernel_size", "stride", "padding", "dilation", "bias", "groups"},
+	"MaxPool2d":         {"kernel_size", "stride", "padding", "dilation", "ceil_mode"},
+	"AvgPool2d":         {"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"},
+	"AdaptiveAvgPool2d": {"output_size"},
+	"AdaptiveMaxPool2d": {"output_size"},
+	"Flatten":           {"start_dim", "end_dim"},
+	"Linear":            {"out_features", "in_features", "bias"},
+	"ReLU":              {"inplace"},
+	"LeakyReLU":         {"negative_slope", "inplace"},
+	"GELU":              {"approximate"},
+	"Sigmoid":           {},
+	"Tanh":              {},
+	"Softmax":           {"dim"},
+	"Dropout":           {"p", "inplace"},
+	"Dropout2d":         {"p", "inplace"},
+	"BatchNorm2d":       {"num_features"},
 }
 
 func (l networkLayer) given() []string {
@@ -243,6 +268,14 @@ func (l networkLayer) given() []string {
 	add(l.P != nil, "p")
 	add(l.Dim != nil, "dim")
 	add(l.Inplace != nil, "inplace")
+	add(l.Groups != nil, "groups")
+	add(l.CeilMode != nil, "ceil_mode")
+	add(l.CountIncludePad != nil, "count_include_pad")
+	add(present(l.OutputSize), "output_size")
+	add(l.StartDim != nil, "start_dim")
+	add(l.EndDim != nil, "end_dim")
+	add(l.NegativeSlope != nil, "negative_slope")
+	add(l.Approximate != nil, "approximate")
 	return g
 }
 
@@ -279,6 +312,14 @@ func runNetwork(req networkRequest) (networkResponse, error) {
 		}
 		inputShape[i] = int(n)
 	}
+	switch {
+	case req.Pytorch != nil && req.Layers != nil:
+		return networkResponse{}, badRequest("pytorch", "give either layers or pytorch (the text print(model) writes), not both")
+	case req.Pytorch != nil:
+		return runPytorchNetwork(inputShape, *req.Pytorch)
+	case req.Layers == nil:
+		return networkResponse{}, badRequest("layers", "is required: a list of layers, or give pytorch, the text print(model) writes, instead")
+	}
 	if len(req.Layers) > compute.MaxLayers {
 		return networkResponse{}, &fieldError{status: 400, field: "layers", limit: compute.MaxLayers,
 			msg: fmt.Sprintf("has %d layers; the limit is %d", len(req.Layers), compute.MaxLayers)}
@@ -309,7 +350,9 @@ func runNetwork(req networkRequest) (networkResponse, error) {
 		if cl.Stride, err = parsePair(l.Stride, field+".stride", 1); err != nil {
 			return networkResponse{}, err
 		}
-		if cl.Padding, err = parsePair(l.Padding, field+".padding", 0); err != nil {
+		if mode, ok := paddingString(l.Padding); ok && l.Type == "Conv2d" {
+			cl.PaddingMode = mode // "same" or "valid"; the engine names others
+		} else if cl.Padding, err = parsePair(l.Padding, field+".padding", 0); err != nil {
 			return networkResponse{}, err
 		}
 		if cl.Dilation, err = parsePair(l.Dilation, field+".dilation", 1); err != nil {
@@ -327,6 +370,9 @@ func runNetwork(req networkRequest) (networkResponse, error) {
 		}
 		if l.P != nil && (*l.P < 0 || *l.P > 1) {
 			return networkResponse{}, badRequest(field+".p", "is a probability and must be between 0 and 1")
+		}
+		if err := newLayerArgs(l, field, &cl); err != nil {
+			return networkResponse{}, err
 		}
 		layers[i] = cl
 	}
@@ -369,8 +415,107 @@ func runNetwork(req networkRequest) (networkResponse, error) {
 	return out, nil
 }
 
+// newLayerArgs reads the arguments of the layers and options added for
+// pasted PyTorch models into cl.
+func newLayerArgs(l networkLayer, field string, cl *compute.Layer) error {
+	var err error
+	if l.Groups != nil {
+		if cl.Groups, err = l.Groups.within(field+".groups", 1, compute.MaxDimension); err != nil {
+			return err
+		}
+	}
+	if l.CeilMode != nil {
+		cl.CeilMode = *l.CeilMode
+	}
+	for _, d := range []struct {
+		name string
+		v    *wholeNum
+		dst  **int
+	}{{"start_dim", l.StartDim, &cl.StartDim}, {"end_dim", l.EndDim, &cl.EndDim}} {
+		if d.v != nil {
+			n, err := d.v.within(field+"."+d.name, -compute.MaxDimension, compute.MaxDimension)
+			if err != nil {
+				return err
+			}
+			*d.dst = &n
+		}
+	}
+	if l.Approximate != nil && *l.Approximate != "none" && *l.Approximate != "tanh" {
+		return badRequest(field+".approximate", "must be \"none\" or \"tanh\", as in PyTorch")
+	}
+	if strings.HasPrefix(l.Type, "Adaptive") {
+		if !present(l.OutputSize) {
+			return badRequest(field+".output_size", "is required: one number or [height, width], where null keeps that axis")
+		}
+		cl.OutputSize, err = parseOutputSize(l.OutputSize, field+".output_size")
+	}
+	return err
+}
+
+// paddingString reports whether raw is a JSON string ("same", "valid").
+func paddingString(raw json.RawMessage) (string, bool) {
+	var s string
+	if !present(raw) || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// parseOutputSize reads an adaptive pool's output_size: one number or
+// [height, width], where null (PyTorch's None) keeps the input's size.
+func parseOutputSize(raw json.RawMessage, field string) (compute.Pair, error) {
+	var a []json.RawMessage
+	if json.Unmarshal(raw, &a) != nil {
+		return parsePair(raw, field, 1)
+	}
+	if len(a) != 2 {
+		return compute.Pair{}, badRequest(field, "must be one number or [height, width], got an array of %d", len(a))
+	}
+	var hw [2]int
+	for i, e := range a {
+		if !present(e) {
+			continue
+		}
+		if t := bytes.TrimSpace(e); len(t) > 0 && t[0] == '[' {
+			return compute.Pair{}, badRequest(fmt.Sprintf("%s[%d]", field, i), "expected a whole number or null, got an array")
+		}
+		p, err := parsePair(e, fmt.Sprintf("%s[%d]", field, i), 1)
+		if err != nil {
+			return compute.Pair{}, err
+		}
+		hw[i] = p.H
+	}
+	return compute.Pair{H: hw[0], W: hw[1]}, nil
+}
+
+// runPytorchNetwork answers a network request that gives the model as the
+// text print(model) writes. Every error names the field "pytorch"; the
+// message starts with the line and the layer.
+func runPytorchNetwork(inputShape []int, text string) (networkResponse, error) {
+	m, err := torchrepr.Parse(text)
+	if err == nil {
+		var res compute.NetworkResult
+		if res, err = torchrepr.Propagate(inputShape, m); err == nil {
+			out := networkResponse{Layers: make([]networkLayerResult, len(res.Layers)), TotalParams: res.TotalParams}
+			for i, l := range res.Layers {
+				src := m.Sources[i]
+				out.Layers[i] = networkLayerResult{Type: l.Type, OutputShape: l.OutputShape, Params: l.Params, Name: src.Path, Line: src.Line}
+			}
+			return out, nil
+		}
+	}
+	var te *torchrepr.Error
+	if errors.As(err, &te) {
+		fe := badRequest("pytorch", "%s", te.Error())
+		fe.limit = te.Limit
+		return networkResponse{}, fe
+	}
+	// The engine's own errors about the input shape.
+	return networkResponse{}, computeError(err, "")
+}
+
 func knownLayerTypes() string {
-	return "Conv2d, MaxPool2d, AvgPool2d, Flatten, Linear, ReLU, Sigmoid, Tanh, Softmax, Dropout, BatchNorm2d"
+	return "Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Flatten, Linear, ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax, Dropout, Dropout2d, BatchNorm2d"
 }
 
 func contains(list []string, s string) bool {

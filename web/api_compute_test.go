@@ -157,6 +157,11 @@ func TestComputeErrors(t *testing.T) {
 		{"network conv on vector", "/api/v1/compute/network", `{"input_shape": [30], "layers": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3}]}`, 400, "layers[0]"},
 		{"network missing out_features", "/api/v1/compute/network", `{"input_shape": [30], "layers": [{"type": "Linear"}]}`, 400, "layers[0].out_features"},
 		{"network bad type for kernel", "/api/v1/compute/network", `{"input_shape": [3, 8, 8], "layers": [{"type": "MaxPool2d", "kernel_size": "2"}]}`, 400, "layers[0].kernel_size"},
+		{"network without layers or pytorch", "/api/v1/compute/network", `{"input_shape": [3, 8, 8]}`, 400, "layers"},
+		{"network with layers and pytorch", "/api/v1/compute/network", `{"input_shape": [3, 8, 8], "layers": [], "pytorch": "ReLU()"}`, 400, "pytorch"},
+		{"pytorch not a string", "/api/v1/compute/network", `{"input_shape": [3, 8, 8], "pytorch": ["ReLU()"]}`, 400, "pytorch"},
+		{"pytorch unsupported layer", "/api/v1/compute/network", `{"input_shape": [3, 8, 8], "pytorch": "Sequential(\n  (0): Upsample(scale_factor=2.0)\n)"}`, 400, "pytorch"},
+		{"pytorch bad input shape", "/api/v1/compute/network", `{"input_shape": [3, 8], "pytorch": "ReLU()"}`, 400, "input_shape"},
 		{"network too many layers", "/api/v1/compute/network", `{"input_shape": [30], "layers": [` + strings.Repeat(`{"type": "ReLU"},`, 64) + `{"type": "ReLU"}]}`, 400, "layers"},
 		{"attention heads do not divide", "/api/v1/compute/attention", `{"d_model": 10, "num_heads": 3}`, 400, "num_heads"},
 		{"attention missing d_model", "/api/v1/compute/attention", `{"num_heads": 3}`, 400, "d_model"},
@@ -318,5 +323,126 @@ func TestDocumentsStateTheComputeBounds(t *testing.T) {
 	}
 	if compute.MaxMultiplyAdds != 10_000_000 || compute.MaxOutputElements != 65536 || maxAPIResponseBytes != 2<<20 {
 		t.Error("a bound changed: update docs/API.md, README.md and this test")
+	}
+}
+
+// TestNetworkNewLayers: the layers and options added for pasted models
+// are accepted as JSON layers too. Expectations from PyTorch's formulas:
+// grouped conv 16·(8/4)·9 + 16 = 304; ceil((16 − 3)/2) + 1 = 8 (floor
+// mode: 7); 'same' keeps 8×8; BatchNorm2d 2·16.
+func TestNetworkNewLayers(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	rec := do(t, h, http.MethodPost, "/api/v1/compute/network", `{"input_shape": [8, 16, 16], "layers": [`+
+		`{"type": "Conv2d", "out_channels": 16, "kernel_size": 3, "padding": 1, "groups": 4}, `+
+		`{"type": "MaxPool2d", "kernel_size": 3, "stride": 2, "ceil_mode": true}, `+
+		`{"type": "Conv2d", "out_channels": 16, "kernel_size": 3, "padding": "same", "bias": false}, `+
+		`{"type": "BatchNorm2d"}, {"type": "LeakyReLU", "negative_slope": 0.1}, `+
+		`{"type": "AdaptiveAvgPool2d", "output_size": [null, 2]}, {"type": "Dropout2d", "p": 0.2}, `+
+		`{"type": "AdaptiveMaxPool2d", "output_size": 1}, {"type": "Flatten", "start_dim": 1, "end_dim": -1}, {"type": "GELU", "approximate": "tanh"}]}`)
+	want := `{"layers": [` +
+		`{"type": "Conv2d", "output_shape": [16, 16, 16], "params": 304}, {"type": "MaxPool2d", "output_shape": [16, 8, 8], "params": 0}, ` +
+		`{"type": "Conv2d", "output_shape": [16, 8, 8], "params": 2304}, {"type": "BatchNorm2d", "output_shape": [16, 8, 8], "params": 32}, ` +
+		`{"type": "LeakyReLU", "output_shape": [16, 8, 8], "params": 0}, {"type": "AdaptiveAvgPool2d", "output_shape": [16, 8, 2], "params": 0}, ` +
+		`{"type": "Dropout2d", "output_shape": [16, 8, 2], "params": 0}, {"type": "AdaptiveMaxPool2d", "output_shape": [16, 1, 1], "params": 0}, ` +
+		`{"type": "Flatten", "output_shape": [16], "params": 0}, {"type": "GELU", "output_shape": [16], "params": 0}], "total_params": 2640}`
+	if rec.Code != http.StatusOK || !jsonEqual(t, rec.Body.String(), want) {
+		t.Fatalf("status %d\ngot  %s\nwant %s", rec.Code, rec.Body, want)
+	}
+	for _, tc := range []struct{ body, field string }{
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "AdaptiveAvgPool2d"}]}`, "layers[0].output_size"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "AdaptiveAvgPool2d", "output_size": [1, [2]]}]}`, "layers[0].output_size[1]"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "AdaptiveAvgPool2d", "output_size": [1, 2, 3]}]}`, "layers[0].output_size"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "groups": 2}]}`, "layers[0].groups"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "stride": 2, "padding": "same"}]}`, "layers[0].padding"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "padding": "full"}]}`, "layers[0].padding"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "MaxPool2d", "kernel_size": 2, "padding": "same"}]}`, "layers[0].padding"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "Flatten", "start_dim": 0}]}`, "layers[0].start_dim"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "GELU", "approximate": "erf"}]}`, "layers[0].approximate"},
+		{`{"input_shape": [3, 8, 8], "layers": [{"type": "ReLU", "ceil_mode": true}]}`, "layers[0].ceil_mode"},
+	} {
+		rec := do(t, h, http.MethodPost, "/api/v1/compute/network", tc.body)
+		var e apiError
+		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || rec.Code != http.StatusBadRequest || e.Field != tc.field {
+			t.Errorf("%s: status %d, body %s; want 400 naming %s", tc.body, rec.Code, rec.Body, tc.field)
+		}
+	}
+}
+
+// TestNetworkPytorch posts print(model) texts: the answer equals the one for
+// the same layers given as JSON, and errors name the field, the line and
+// the layer.
+func TestNetworkPytorch(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	post := func(body any) (int, map[string]any) {
+		t.Helper()
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := do(t, h, http.MethodPost, "/api/v1/compute/network", string(b))
+		var v map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+			t.Fatalf("body %s: %v", rec.Body, err)
+		}
+		return rec.Code, v
+	}
+	lenet := "LeNet5(\n  (conv1): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))\n  (pool1): AvgPool2d(kernel_size=2, stride=2, padding=0)\n" +
+		"  (conv2): Conv2d(6, 16, kernel_size=(5, 5), stride=(1, 1))\n  (pool2): AvgPool2d(kernel_size=2, stride=2, padding=0)\n" +
+		"  (head): Sequential(\n    (0): Flatten(start_dim=1, end_dim=-1)\n    (1): Linear(in_features=400, out_features=120, bias=True)\n" +
+		"    (2): ReLU(inplace=True)\n    (3): Linear(in_features=120, out_features=84, bias=True)\n    (4): ReLU(inplace=True)\n" +
+		"    (5): Linear(in_features=84, out_features=10, bias=True)\n  )\n)"
+	code, v := post(map[string]any{"input_shape": []int{1, 32, 32}, "pytorch": lenet})
+	if code != http.StatusOK {
+		t.Fatalf("status %d: %v", code, v)
+	}
+	// 156 + 2416 + 48120 + 10164 + 850 = 61706, LeNet-5's count.
+	if v["total_params"] != float64(61706) {
+		t.Fatalf("total_params %v, want 61706", v["total_params"])
+	}
+	layers := v["layers"].([]any)
+	if len(layers) != 10 {
+		t.Fatalf("%d layers, want 10 (nested Sequential flattened)", len(layers))
+	}
+	last := layers[9].(map[string]any)
+	if last["name"] != "head.5" || last["line"] != float64(12) || last["type"] != "Linear" || last["params"] != float64(850) {
+		t.Fatalf("last layer %v", last)
+	}
+	if relu := layers[6].(map[string]any); relu["params"] != float64(0) || relu["type"] != "ReLU" {
+		t.Fatalf("parameter-free layer %v", relu)
+	}
+
+	// The same network as JSON layers gives the same shapes and counts.
+	code, j := post(map[string]any{"input_shape": []int{1, 32, 32}, "layers": []map[string]any{
+		{"type": "Conv2d", "out_channels": 6, "kernel_size": 5}, {"type": "AvgPool2d", "kernel_size": 2},
+		{"type": "Conv2d", "out_channels": 16, "kernel_size": 5}, {"type": "AvgPool2d", "kernel_size": 2},
+		{"type": "Flatten"}, {"type": "Linear", "out_features": 120}, {"type": "ReLU"},
+		{"type": "Linear", "out_features": 84}, {"type": "ReLU"}, {"type": "Linear", "out_features": 10},
+	}})
+	if code != http.StatusOK {
+		t.Fatalf("status %d: %v", code, j)
+	}
+	for i, l := range j["layers"].([]any) {
+		a, b := l.(map[string]any), layers[i].(map[string]any)
+		if fmt.Sprint(a["output_shape"], a["params"], a["type"]) != fmt.Sprint(b["output_shape"], b["params"], b["type"]) {
+			t.Errorf("layer %d: layers gives %v, pytorch %v", i, a, b)
+		}
+		if _, ok := a["name"]; ok {
+			t.Errorf("layer %d of a JSON network has a name: %v", i, a)
+		}
+	}
+
+	// A Linear whose in_features contradicts its input, as PyTorch would fail.
+	bad := strings.Replace(lenet, "in_features=400", "in_features=256", 1)
+	code, e := post(map[string]any{"input_shape": []int{1, 32, 32}, "pytorch": bad})
+	msg, _ := e["error"].(string)
+	if code != http.StatusBadRequest || e["field"] != "pytorch" ||
+		!strings.HasPrefix(msg, "line 8, head.1 (Linear), in_features: ") ||
+		!strings.Contains(msg, "mat1 and mat2 shapes cannot be multiplied (Nx400 and 256x120)") {
+		t.Fatalf("status %d, body %v", code, e)
+	}
+	// Over the text bound: 400 naming the field and the limit.
+	code, e = post(map[string]any{"input_shape": []int{4}, "pytorch": strings.Repeat(" ", 64<<10+1)})
+	if code != http.StatusBadRequest || e["field"] != "pytorch" || e["limit"] != float64(64<<10) {
+		t.Fatalf("status %d, body %v", code, e)
 	}
 }

@@ -36,8 +36,9 @@ var computeExamples = []endpointExample{
 	},
 	{
 		id: "network", title: "Network shapes and parameters", path: "/api/v1/compute/network",
-		summary: "Propagates a shape through PyTorch-style layers (Conv2d, MaxPool2d, AvgPool2d, Flatten, Linear, ReLU, " +
-			"Sigmoid, Tanh, Softmax, Dropout, BatchNorm2d) and counts each layer's parameters.",
+		summary: "Propagates a shape through PyTorch-style layers (Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, " +
+			"AdaptiveMaxPool2d, Flatten, Linear, ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax, Dropout, Dropout2d, BatchNorm2d) " +
+			"and counts each layer's parameters.",
 		request: `{"input_shape": [3, 128, 128], "layers": [` +
 			`{"type": "MaxPool2d", "kernel_size": 2, "stride": 2}, {"type": "Conv2d", "out_channels": 12, "kernel_size": 17}, ` +
 			`{"type": "MaxPool2d", "kernel_size": 3, "stride": 3}, {"type": "Flatten"}, {"type": "Linear", "out_features": 128}, ` +
@@ -47,6 +48,21 @@ var computeExamples = []endpointExample{
 			`{"type": "MaxPool2d", "output_shape": [12, 16, 16], "params": 0}, {"type": "Flatten", "output_shape": [3072], "params": 0}, ` +
 			`{"type": "Linear", "output_shape": [128], "params": 393344}, {"type": "ReLU", "output_shape": [128], "params": 0}, ` +
 			`{"type": "Linear", "output_shape": [10], "params": 1290}, {"type": "Softmax", "output_shape": [10], "params": 0}], ` +
+			`"total_params": 405050}`,
+	},
+	{
+		id: "network-pytorch", title: "Network from print(model)", path: "/api/v1/compute/network",
+		summary: "The same answer for a model given as the text PyTorch prints for it (`pytorch` instead of `layers`): " +
+			"nested Sequentials and named children are flattened in execution order, and each layer carries its `name` and `line`.",
+		request: `{"input_shape": [3, 128, 128], "pytorch": "Sequential(\n  (0): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)\n` +
+			`  (1): Conv2d(3, 12, kernel_size=(17, 17), stride=(1, 1))\n  (2): MaxPool2d(kernel_size=3, stride=3, padding=0, dilation=1, ceil_mode=False)\n` +
+			`  (3): Flatten(start_dim=1, end_dim=-1)\n  (4): Linear(in_features=3072, out_features=128, bias=True)\n  (5): ReLU()\n` +
+			`  (6): Linear(in_features=128, out_features=10, bias=True)\n  (7): Softmax(dim=1)\n)"}`,
+		response: `{"layers": [` +
+			`{"type": "MaxPool2d", "output_shape": [3, 64, 64], "params": 0, "name": "0", "line": 2}, {"type": "Conv2d", "output_shape": [12, 48, 48], "params": 10416, "name": "1", "line": 3}, ` +
+			`{"type": "MaxPool2d", "output_shape": [12, 16, 16], "params": 0, "name": "2", "line": 4}, {"type": "Flatten", "output_shape": [3072], "params": 0, "name": "3", "line": 5}, ` +
+			`{"type": "Linear", "output_shape": [128], "params": 393344, "name": "4", "line": 6}, {"type": "ReLU", "output_shape": [128], "params": 0, "name": "5", "line": 7}, ` +
+			`{"type": "Linear", "output_shape": [10], "params": 1290, "name": "6", "line": 8}, {"type": "Softmax", "output_shape": [10], "params": 0, "name": "7", "line": 9}], ` +
 			`"total_params": 405050}`,
 	},
 	{

@@ -63,6 +63,8 @@ func FuzzNetworkRequest(f *testing.F) {
 		`{"input_shape": [3, 32, 32], "layers": [{"type": "Conv2d", "out_channels": 8, "kernel_size": [3, 5], "padding": 1, "dilation": 2}, {"type": "BatchNorm2d", "num_features": 8}, {"type": "AvgPool2d", "kernel_size": 2}, {"type": "Dropout", "p": 0.1}]}`,
 		`{"input_shape": [1048576], "layers": [{"type": "Linear", "out_features": 1048576}]}`,
 		`{"input_shape": [5], "layers": [{"type": "Softmax", "dim": -1}, {"type": "Tanh"}, {"type": "Sigmoid"}]}`,
+		`{"input_shape": [3, 224, 224], "pytorch": "Sequential(\n  (0): Conv2d(3, 64, kernel_size=(7, 7), stride=(2, 2), padding=(3, 3), bias=False)\n  (1): BatchNorm2d(64, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n  (2): ReLU(inplace=True)\n  (3): MaxPool2d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=True)\n  (4): AdaptiveAvgPool2d(output_size=(1, 1))\n)"}`,
+		`{"input_shape": [10], "pytorch": "ModuleList(\n  (0-2): 3 x Linear(in_features=10, out_features=10, bias=True)\n)"}`,
 	)
 }
 

@@ -99,6 +99,8 @@ type Server struct {
 	math mathText
 	// store is the database; nil when the class surfaces are off.
 	store *store.Store
+	// dashReports caches instructor dashboard reports (web/dashboard_cache.go).
+	dashReports *lru[*dashCached]
 	// classes is the shared state of the class routes (web/authz.go); nil
 	// when store is nil.
 	classes *classes
@@ -295,8 +297,10 @@ func NewHandler(cfg Config) (*App, error) {
 		if err := s.mountClasses(app.With(pageHeaders), cfg); err != nil {
 			return nil, fmt.Errorf("class routes: %w", err)
 		}
-		s.mountLearn(app.With(pageHeaders))                            // the student side (learn.go)
-		if err := s.mountLTI(app.With(pageHeaders), cfg); err != nil { // LMS launches (lti.go)
+		s.mountLearn(app.With(pageHeaders))     // the student side (learn.go)
+		s.mountDashboard(app.With(pageHeaders)) // web/dashboard.go
+		// LMS launches (web/lti.go).
+		if err := s.mountLTI(app.With(pageHeaders), cfg); err != nil {
 			return nil, fmt.Errorf("LTI routes: %w", err)
 		}
 	}

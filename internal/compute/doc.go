@@ -7,8 +7,9 @@
 // and the recitation's Elman RNN.
 //
 // Every result follows PyTorch's semantics (conv2d is cross-correlation,
-// pooling uses floor mode, average pooling counts padding, and so on), in
-// float64. The package does no I/O: it knows nothing about HTTP or HTML, keeps
+// Conv2D and Pool2D use floor mode, average pooling counts padding, and so
+// on; PropagateNetwork also knows ceil_mode, groups, padding="same" and
+// the adaptive pools), in float64. The package does no I/O: it knows nothing about HTTP or HTML, keeps
 // no global mutable state, and is safe for concurrent use as long as callers
 // do not modify the slices they pass in while a computation or trace that
 // uses them is alive.

@@ -174,7 +174,7 @@ func TestPropagateNetworkTotalBound(t *testing.T) {
 func TestLayerTypes(t *testing.T) {
 	a := LayerTypes()
 	a[0] = "changed"
-	if b := LayerTypes(); b[0] != "Conv2d" || len(b) != 11 {
+	if b := LayerTypes(); b[0] != "Conv2d" || len(b) != 16 {
 		t.Fatalf("LayerTypes = %v", b)
 	}
 }

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestEachReportAttempt(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, clock *testClock) {
+		ctx := context.Background()
+		f := newFixture(t, s, Settings{})
+		other := newFixture2(t, s, f)
+		// Per learner, the keys in the order recorded. The reads below hand
+		// over batches of 2, so several batches per reader.
+		const total, batch = 11, 2
+		want := map[int64][]string{}
+		for i := 0; i < total; i++ {
+			l := f.learners[i%2]
+			key := fmt.Sprint("k", i)
+			na := attempt(l.ID, f.assignment.Items[i%2].ID, "a", key, float64(i%2))
+			na.Answer, na.ReadAs = key, key
+			el := 1500 * time.Millisecond
+			na.Elapsed = &el
+			if _, _, err := s.RecordAttempt(ctx, na); err != nil {
+				t.Fatal(err)
+			}
+			want[l.ID] = append(want[l.ID], key)
+			if i < 3 {
+				// An attempt at another assignment is not listed.
+				if _, _, err := s.RecordAttempt(ctx, attempt(l.ID, other.Items[0].ID, "a", fmt.Sprint("o", i), 0)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		got := map[int64][]string{}
+		n := 0
+		err := s.eachReportAttempt(ctx, f.assignment.ID, batch, func(a ReportAttempt) error {
+			n++
+			i := len(got[a.LearnerID])
+			key := want[a.LearnerID][min(i, len(want[a.LearnerID])-1)]
+			var k int
+			fmt.Sscanf(key, "k%d", &k)
+			if a.ItemID != f.assignment.Items[k%2].ID || a.Part != "a" || a.Score != float64(k%2) || a.Correct != (k%2 == 1) {
+				t.Errorf("attempt %s = %+v", key, a)
+			}
+			if !a.ElapsedKnown || a.Elapsed != 1500*time.Millisecond || !a.CreatedAt.Equal(t0) {
+				t.Errorf("attempt %s: elapsed %v (%v) at %v", key, a.Elapsed, a.ElapsedKnown, a.CreatedAt)
+			}
+			// The texts of wrong answers are read; those of right ones are not.
+			if a.Correct {
+				if a.Answer != "" || a.ReadAs != "" {
+					t.Errorf("right attempt %s carries its answer %q", key, a.Answer)
+				}
+				got[a.LearnerID] = append(got[a.LearnerID], key)
+			} else {
+				got[a.LearnerID] = append(got[a.LearnerID], a.Answer)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != total || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%d attempts, per learner %v; want %d, %v in the order recorded", n, got, total, want)
+		}
+		stop := errors.New("stop")
+		calls := 0
+		err = s.eachReportAttempt(ctx, f.assignment.ID, batch, func(ReportAttempt) error { calls++; return stop })
+		if !errors.Is(err, stop) || calls != 1 {
+			t.Errorf("an error from fn: %v after %d calls; want it returned after 1", err, calls)
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := s.EachReportAttempt(cctx, f.assignment.ID, func(ReportAttempt) error { return nil }); !errors.Is(err, context.Canceled) {
+			t.Errorf("a cancelled read returned %v", err)
+		}
+		if err := s.EachReportAttempt(ctx, 999999, func(ReportAttempt) error { t.Error("called"); return nil }); err != nil {
+			t.Errorf("no such assignment: %v", err)
+		}
+	})
+}
+
+// newFixture2 adds a second assignment to the fixture's course.
+func newFixture2(t *testing.T, s *Store, f fixture) Assignment {
+	t.Helper()
+	a, err := s.CreateAssignment(context.Background(), NewAssignment{
+		CourseID: f.course.ID, Title: "Week 2", Settings: defaultSettings(), CreatedBy: f.owner.ID,
+		Items: []NewItem{{ExerciseID: "conv-by-hand", SeedPolicy: SeedRecitation, Points: 1}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestAttemptStamp(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, clock *testClock) {
+		ctx := context.Background()
+		f := newFixture(t, s, Settings{})
+		stamp := func() AttemptStamp {
+			t.Helper()
+			st, err := s.AttemptStampOf(ctx, f.assignment.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+		if got := stamp(); got != (AttemptStamp{}) {
+			t.Errorf("no attempts: %+v", got)
+		}
+		var last Attempt
+		for i, l := range f.learners {
+			a, _, err := s.RecordAttempt(ctx, attempt(l.ID, f.assignment.Items[0].ID, "a", fmt.Sprint("k", i), 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			last = a
+		}
+		if got := stamp(); got != (AttemptStamp{Count: 2, MaxID: last.ID}) {
+			t.Errorf("two attempts: %+v, want count 2, max id %d", got, last.ID)
+		}
+		if err := s.DeleteLearner(ctx, f.learners[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := stamp(); got != (AttemptStamp{Count: 1, MaxID: last.ID}) {
+			t.Errorf("after deleting a learner: %+v", got)
+		}
+	})
+}
