@@ -244,7 +244,7 @@ func (s *Server) ltiTarget(ctx context.Context, l *lti.Launch) (ltiTargetResult,
 			if err != nil {
 				return bad("The link's item is not a number.")
 			}
-			return s.ltiItemTarget(ctx, id, seg[1])
+			return s.ltiItemTarget(ctx, id, seg[1], q.Get("sig"))
 		}
 		return ltiTargetResult{url: s.base + "/embed/" + url.PathEscape(seg[1]) + encodeQuery(q)}, nil
 	case len(seg) == 3 && seg[0] == "my":
@@ -252,7 +252,7 @@ func (s *Server) ltiTarget(ctx context.Context, l *lti.Launch) (ltiTargetResult,
 		if err != nil {
 			return bad("The link's item is not a number.")
 		}
-		return s.ltiItemTarget(ctx, id, "")
+		return s.ltiItemTarget(ctx, id, "", q.Get("sig"))
 	}
 	return bad("The link does not name a Stride exercise (/exercises/<id>) or assignment item (/my/<assignment>/<item>). Set the custom parameter stride_target on the LMS link (see docs/LTI.md).")
 }
@@ -264,7 +264,15 @@ func encodeQuery(q url.Values) string {
 	return "?" + q.Encode()
 }
 
-func (s *Server) ltiItemTarget(ctx context.Context, itemID int64, exerciseID string) (ltiTargetResult, error) {
+func (s *Server) ltiItemTarget(ctx context.Context, itemID int64, exerciseID, sig string) (ltiTargetResult, error) {
+	key, err := s.store.SiteSecret(ctx, lti.TargetSecret, 32)
+	if err != nil {
+		return ltiTargetResult{}, err
+	}
+	if !lti.CheckItemMAC(key, itemID, sig) {
+		return ltiTargetResult{}, &ltiTargetError{status: http.StatusForbidden,
+			msg: "The link names an assignment item but is not signed by this Stride. Use the target `stride lti link --item <id>` prints (see docs/LTI.md)."}
+	}
 	a, err := s.store.AssignmentOfItem(ctx, itemID)
 	if errors.Is(err, store.ErrNotFound) {
 		return ltiTargetResult{}, &ltiTargetError{status: http.StatusNotFound, msg: "The link names an assignment item that does not exist (deleted?)."}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 
+	"github.com/stride-tutor/stride/internal/lti"
 	"github.com/stride-tutor/stride/internal/lti/ltitest"
 	"github.com/stride-tutor/stride/internal/store"
 )
@@ -117,23 +118,37 @@ func (e *ltiEnv) launch(t *testing.T, target string) ltiResp {
 func TestLTILaunchAssignmentItem(t *testing.T) {
 	e := newLTIEnv(t)
 	item := e.asg.Items[0]
-	r := e.launch(t, fmt.Sprintf("/my/%d/%d", e.asg.ID, item.ID))
+	ctx := context.Background()
+	key, err := e.st.SiteSecret(ctx, lti.TargetSecret, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := fmt.Sprintf("/my/%d/%d?sig=%s", e.asg.ID, item.ID, lti.ItemMAC(key, item.ID))
+	// An unsigned or wrongly signed item target is refused: it would link
+	// the item's course to the LMS course and make the LMS's instructors
+	// its instructors.
+	for _, bad := range []string{fmt.Sprintf("/my/%d/%d", e.asg.ID, item.ID), target + "x",
+		fmt.Sprintf("/embed/conv-by-hand?item=%d&sig=%s", item.ID, lti.ItemMAC(key, item.ID+1))} {
+		if r := e.launch(t, bad); r.code != http.StatusForbidden || !strings.Contains(r.body, "not signed") {
+			t.Errorf("launch of %s: %d, want 403", bad, r.code)
+		}
+	}
+	r := e.launch(t, target)
 	wantPrefix := fmt.Sprintf("/embed/conv-by-hand?item=%d&lti_launch=", item.ID)
 	if r.code != http.StatusSeeOther || !strings.HasPrefix(r.location, wantPrefix) {
 		t.Fatalf("launch: %d to %q, want 303 to %s…: %s", r.code, r.location, wantPrefix, r.body)
 	}
-	ctx := context.Background()
 	l, err := e.st.LearnerByLTI(ctx, e.course.ID, e.plat.Issuer, "student-u1")
 	if err != nil || l.Name != "Ada Lovelace" || l.Source != store.SourceLTI {
 		t.Fatalf("LTI learner %+v, %v", l, err)
 	}
 	page := e.send(t, http.MethodGet, e.stride.URL+r.location, nil, "")
-	key := attemptKeyRE.FindStringSubmatch(page.body)
+	ak := attemptKeyRE.FindStringSubmatch(page.body)
 	act := formActionRE.FindStringSubmatch(page.body)
-	if page.code != http.StatusOK || key == nil || act == nil {
-		t.Fatalf("item page: %d, key %v, action %v", page.code, key, act)
+	if page.code != http.StatusOK || ak == nil || act == nil {
+		t.Fatalf("item page: %d, key %v, action %v", page.code, ak, act)
 	}
-	post := e.send(t, http.MethodPost, e.stride.URL+html.UnescapeString(act[1]), url.Values{"attempt_key": {key[1]}, "a.dims": {"3x3"}}, "same-origin")
+	post := e.send(t, http.MethodPost, e.stride.URL+html.UnescapeString(act[1]), url.Values{"attempt_key": {ak[1]}, "a.dims": {"3x3"}}, "same-origin")
 	if post.code != http.StatusOK {
 		t.Fatalf("answer: %d %s", post.code, post.body)
 	}
@@ -143,7 +158,7 @@ func TestLTILaunchAssignmentItem(t *testing.T) {
 	}
 	// The course is now linked to the LMS context; a second launch of the
 	// same student finds the same learner.
-	r = e.launch(t, fmt.Sprintf("/my/%d/%d", e.asg.ID, item.ID))
+	r = e.launch(t, target)
 	if r.code != http.StatusSeeOther {
 		t.Fatalf("second launch: %d %s", r.code, r.body)
 	}
@@ -223,7 +238,7 @@ func TestLTILaunchRefusals(t *testing.T) {
 		{"no context", set("https://purl.imsglobal.org/spec/lti/claim/context", nil), "", 400, "no course"},
 		{"unknown target", nil, "/signin", 400, "does not name a Stride exercise"},
 		{"unknown exercise", nil, "/exercises/nope", 400, "does not have"},
-		{"missing item", nil, "/my/1/999999", 404, "does not exist"},
+		{"unsigned item", nil, "/my/1/999999", 403, "not signed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newLTIEnv(t)

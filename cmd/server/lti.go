@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
+	"github.com/stride-tutor/stride/internal/lti"
 	"github.com/stride-tutor/stride/internal/store"
 )
 
@@ -15,15 +17,22 @@ import (
 // platform list`, plus the server's database flags.
 func ltiCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	const usage = "stride lti platform add --issuer URL --client-id ID --deployment-id ID --auth-url URL --token-url URL --jwks-url URL [-data-dir DIR | -database-url URL]\n" +
-		"       stride lti platform list [-data-dir DIR | -database-url URL]"
-	if len(args) < 2 || args[0] != "platform" || (args[1] != "add" && args[1] != "list") {
-		fmt.Fprintf(stderr, "stride lti: say platform add or platform list\nusage: %s\n", usage)
+		"       stride lti platform list [-data-dir DIR | -database-url URL]\n" +
+		"       stride lti link --item ID [-data-dir DIR | -database-url URL]   (prints the signed stride_target of an assignment item)"
+	if len(args) > 0 && args[0] == "link" {
+		args = append([]string{"item", "link"}, args[1:]...)
+	}
+	if len(args) < 2 || !(args[0] == "platform" && (args[1] == "add" || args[1] == "list") || args[0] == "item") {
+		fmt.Fprintf(stderr, "stride lti: say platform add, platform list or link\nusage: %s\n", usage)
 		return 2
 	}
 	verb := args[1]
 	names := []string{"issuer", "client-id", "deployment-id", "auth-url", "token-url", "jwks-url"}
-	if verb == "list" {
+	switch verb {
+	case "list":
 		names = nil
+	case "link":
+		names = []string{"item"}
 	}
 	own, rest, err := ownFlags(args[2:], names)
 	if err != nil {
@@ -44,7 +53,14 @@ func ltiCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 	}
 	for _, n := range names {
 		if strings.TrimSpace(own[n]) == "" {
-			fmt.Fprintf(stderr, "stride lti platform add: --%s is required (from the LMS's registration of Stride)\nusage: %s\n", n, usage)
+			fmt.Fprintf(stderr, "stride lti platform %s: --%s is required\nusage: %s\n", verb, n, usage)
+			return 2
+		}
+	}
+	var itemID int64
+	if verb == "link" {
+		if itemID, err = strconv.ParseInt(own["item"], 10, 64); err != nil || itemID <= 0 {
+			fmt.Fprintf(stderr, "stride lti link: --item: %q is not an item id (a whole number, from the item's URL)\n", own["item"])
 			return 2
 		}
 	}
@@ -59,6 +75,20 @@ func ltiCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 	if err := db.Migrate(ctx); err != nil {
 		fmt.Fprintf(stderr, "stride lti platform %s: database (%s): %v\n", verb, describeDatabase(cfg), err)
 		return 1
+	}
+	if verb == "link" {
+		a, err := db.AssignmentOfItem(ctx, itemID)
+		if err != nil {
+			fmt.Fprintf(stderr, "stride lti link: %v\n", err)
+			return 1
+		}
+		key, err := db.SiteSecret(ctx, lti.TargetSecret, 32)
+		if err != nil {
+			fmt.Fprintf(stderr, "stride lti link: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "stride_target=/my/%d/%d?sig=%s\n", a.ID, itemID, lti.ItemMAC(key, itemID))
+		return 0
 	}
 	if verb == "list" {
 		ps, err := db.ListLTIPlatforms(ctx)

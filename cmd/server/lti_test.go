@@ -33,6 +33,13 @@ func TestLTIPlatformCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "client id 10000000000042") || !strings.Contains(out, "1:abc, 2:def") || strings.Count(out, "issuer ") != 1 {
 		t.Fatalf("list: exit %d\n%s%s", code, out, errOut)
 	}
+	// A signed item target needs an item.
+	if code, out, errOut := runLTI(t, "link", "--item", "999", "-data-dir", dir); code != 1 || !strings.Contains(errOut, "not found") {
+		t.Errorf("link of a missing item: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runLTI(t, "link", "--item", "x", "-data-dir", dir); code != 2 || !strings.Contains(errOut, "not an item id") {
+		t.Errorf("link of a bad id: exit %d %s", code, errOut)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string

@@ -383,3 +383,22 @@ func known(list []string, v string) bool {
 	}
 	return false
 }
+
+// TargetSecret names the site secret that signs assignment item targets.
+const TargetSecret = "lti-target"
+
+// ItemMAC signs an assignment item for use as a launch target. A launch of
+// an assignment item links that item's Stride course to the LMS course and
+// makes the LMS's instructors instructors of it, so the target must come
+// from someone who may hand out the item, not be typed from a guessed id:
+// `stride lti link` prints a signed target.
+func ItemMAC(key []byte, itemID int64) string {
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "lti-item:%d", itemID)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+// CheckItemMAC reports whether sig is ItemMAC(key, itemID).
+func CheckItemMAC(key []byte, itemID int64, sig string) bool {
+	return hmac.Equal([]byte(ItemMAC(key, itemID)), []byte(sig))
+}
