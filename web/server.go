@@ -64,6 +64,9 @@ type Config struct {
 	// a request arrived over plain HTTP (TLS ends at a proxy in front).
 	// Requests over TLS always get Secure cookies.
 	SecureCookies bool
+	// LTILeeway is the clock skew allowed on an LTI id_token's exp and iat;
+	// lti.DefaultLeeway when zero.
+	LTILeeway time.Duration
 	// SessionLifetime is how long an instructor's sign-in lasts; 0 means
 	// DefaultSessionLifetime.
 	SessionLifetime time.Duration
@@ -321,6 +324,10 @@ func NewHandler(cfg Config) (*App, error) {
 		}
 		s.mountLearn(app.With(pageHeaders))     // the student side (learn.go)
 		s.mountDashboard(app.With(pageHeaders)) // web/dashboard.go
+		// LMS launches (web/lti.go).
+		if err := s.mountLTI(app.With(pageHeaders), cfg); err != nil {
+			return nil, fmt.Errorf("LTI routes: %w", err)
+		}
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
