@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stride-tutor/stride/internal/exercises"
 	"github.com/stride-tutor/stride/internal/practice"
+	"github.com/stride-tutor/stride/internal/store"
 	"github.com/stride-tutor/stride/templates"
 )
 
@@ -61,15 +63,16 @@ type practiceNext struct {
 	Reason   string `json:"reason"`
 }
 
-// apiPractice applies the posted checks to the posted practice state and
-// answers the new state, every skill's level and the next variant to
-// practise. The server keeps nothing: the state is the browser's.
+// apiPractice applies the posted checks to the practice state and answers
+// the new state, every skill's level and the next variant to practise.
 //
-// For a signed-in learner the same practice.State is meant to live in the
-// database instead (one encoded document per learner, read with
-// practice.Decode, updated with practice.Apply from the checks the server
-// itself records, written back with Encode); that needs a store table and
-// the learner identity of the accounts work, and is not built yet.
+// For an anonymous student the state is the browser's: the server keeps
+// nothing. For a learner this device remembers (the signed learner cookie,
+// most recent course first) on a same-origin request, the state lives in
+// the database: the stored state wins over the posted one, the posted one
+// is adopted once when nothing is stored yet, and the new state is saved
+// before the answer. A cross-origin request is treated as anonymous and
+// never reads or writes the stored state.
 func (s *Server) apiPractice(w http.ResponseWriter, r *http.Request) {
 	var req practiceRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -91,6 +94,18 @@ func (s *Server) apiPractice(w http.ResponseWriter, r *http.Request) {
 			msg: fmt.Sprintf("has %d entries; the limit is %d", len(req.Checks), maxPracticeChecks)})
 		return
 	}
+	learner, known := s.practiceLearner(r, true)
+	if known {
+		stored, found, err := s.storedPractice(r, learner)
+		if err != nil {
+			s.log.ErrorContext(r.Context(), "read practice state", "learner", learner, "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "the database could not be reached; nothing was recorded, try again"})
+			return
+		}
+		if found {
+			st = stored
+		}
+	}
 	now := s.now()
 	for i, c := range req.Checks {
 		pc, err := s.practiceEvidence(c, fmt.Sprintf("checks[%d]", i))
@@ -99,6 +114,13 @@ func (s *Server) apiPractice(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		st = practice.Apply(st, pc, now)
+	}
+	if known {
+		if err := s.savePractice(r, learner, st); err != nil {
+			s.log.ErrorContext(r.Context(), "save practice state", "learner", learner, "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "the database could not be reached; nothing was recorded, try again"})
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, s.practiceResponseFor(st, now))
 }
@@ -162,20 +184,103 @@ func (s *Server) practiceResponseFor(st practice.State, now time.Time) practiceR
 	return resp
 }
 
-// practicePage lists the skills. The levels are the browser's to fill in
-// (app.js posts the kept state to /api/v1/practice); without JavaScript
-// the page says so, and each skill's link still serves a fresh variant.
+// practiceLearner returns the learner whose practice state the server
+// keeps for this request: the most recent learner the device remembers,
+// if it still exists. With needSameOrigin, a request that is not shown to
+// be same-origin (Sec-Fetch-Site or Origin) gets none.
+func (s *Server) practiceLearner(r *http.Request, needSameOrigin bool) (int64, bool) {
+	if s.store == nil {
+		return 0, false
+	}
+	if needSameOrigin && r.Header.Get("Sec-Fetch-Site") != "same-origin" && !sameOrigin(r.Header.Get("Origin"), r) {
+		return 0, false
+	}
+	entries := s.rememberedLearners(r)
+	if len(entries) == 0 {
+		return 0, false
+	}
+	l, err := s.store.GetLearner(r.Context(), entries[0].LearnerID)
+	if err != nil || l.CourseID != entries[0].CourseID {
+		return 0, false
+	}
+	return l.ID, true
+}
+
+// storedPractice reads a learner's stored state; found is false when none
+// is stored, or when the stored one can no longer be read (it is then
+// replaced on the next save).
+func (s *Server) storedPractice(r *http.Request, learner int64) (practice.State, bool, error) {
+	b, err := s.store.GetPracticeState(r.Context(), learner)
+	if errors.Is(err, store.ErrNotFound) {
+		return practice.State{}, false, nil
+	}
+	if err != nil {
+		return practice.State{}, false, err
+	}
+	st, err := practice.Decode(b)
+	if err != nil {
+		s.log.WarnContext(r.Context(), "stored practice state unreadable; starting afresh", "learner", learner, "err", err)
+		return practice.State{}, false, nil
+	}
+	return st, true, nil
+}
+
+func (s *Server) savePractice(r *http.Request, learner int64, st practice.State) error {
+	b, err := st.Encode()
+	if err != nil {
+		return err
+	}
+	return s.store.PutPracticeState(r.Context(), learner, b)
+}
+
+// practicePage lists the skills. For an anonymous student the levels are
+// the browser's to fill in (app.js posts the kept state to
+// /api/v1/practice); without JavaScript the page says so, and each skill's
+// link still serves a fresh variant. For a learner this device remembers,
+// the stored levels and the next variant are rendered here, so they show
+// without the script.
 func (s *Server) practicePage(w http.ResponseWriter, r *http.Request) {
+	now := s.now()
 	p := templates.PracticeProps{Links: s.links()}
-	for _, v := range practice.Summary(practice.State{Version: 1}, s.now()) {
+	st := practice.State{Version: 1}
+	if learner, known := s.practiceLearner(r, false); known {
+		stored, found, err := s.storedPractice(r, learner)
+		if err != nil {
+			s.log.ErrorContext(r.Context(), "read practice state", "learner", learner, "err", err)
+		} else {
+			p.Stored = true
+			if found {
+				st = stored
+			}
+		}
+	}
+	var levels map[string]practiceSkill
+	if p.Stored {
+		resp := s.practiceResponseFor(st, now)
+		levels = map[string]practiceSkill{}
+		for _, sk := range resp.Skills {
+			levels[sk.ID] = sk
+		}
+		p.NextURL, p.NextReason = resp.Next.URL, resp.Next.Reason
+	}
+	for _, v := range practice.Summary(st, now) {
 		ex, ok := s.catalog.Lookup(v.Skill.Serve)
 		if !ok {
 			continue
 		}
-		p.Skills = append(p.Skills, templates.PracticeSkill{
+		ps := templates.PracticeSkill{
 			ID: v.Skill.ID, Name: v.Skill.Name, Description: v.Skill.Description,
 			Exercise: ex.Title, URL: s.base + "/exercises/" + ex.ID + "/new",
-		})
+		}
+		if sk, ok := levels[v.Skill.ID]; ok {
+			ps.Level = strings.ToUpper(sk.LevelName[:1]) + sk.LevelName[1:]
+			if sk.ReviewDue {
+				ps.Level += " · review due now"
+			} else if sk.Due != "" {
+				ps.Level += " · next review " + v.Due.Format("2006-01-02")
+			}
+		}
+		p.Skills = append(p.Skills, ps)
 	}
 	s.render(w, r, http.StatusOK, templates.Practice(p))
 }
