@@ -67,6 +67,9 @@ type Config struct {
 	// SessionLifetime is how long an instructor's sign-in lasts; 0 means
 	// DefaultSessionLifetime.
 	SessionLifetime time.Duration
+	// Live bounds the live class sessions (web/live.go); zero fields take
+	// the defaults in docs/LIVE.md.
+	Live LiveConfig
 }
 
 // DefaultFrameAncestors lets any https page embed Stride's exercises, plus
@@ -101,6 +104,9 @@ type Server struct {
 	// classes is the shared state of the class routes (web/authz.go); nil
 	// when store is nil.
 	classes *classes
+	// live holds the live class sessions (web/live_ws.go); nil without a
+	// store.
+	live *liveServer
 	// learn caches the student side's site secrets (learn_identity.go).
 	learn learnState
 	// ready is false until the server listens and again once shutdown
@@ -119,6 +125,9 @@ type App struct {
 // waits for their goroutines, or until ctx ends.
 func (a *App) Shutdown(ctx context.Context) {
 	a.server.anim.Shutdown(ctx)
+	if a.server.live != nil {
+		a.server.live.shutdown(ctx)
+	}
 }
 
 // SetReady marks the application ready (or not) for /readyz.
@@ -296,6 +305,7 @@ func NewHandler(cfg Config) (*App, error) {
 		}
 		s.mountLearn(app.With(pageHeaders))     // the student side (learn.go)
 		s.mountDashboard(app.With(pageHeaders)) // web/dashboard.go
+		s.mountLive(app.With(pageHeaders), cfg.Live) // web/live.go
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)

@@ -367,6 +367,31 @@ func (h *Hub) Dropped() int64 {
 	return h.dropped
 }
 
+// Join counts a learner as joined (idempotent). A new learner beyond the
+// per-session limit is not counted; CanJoin says beforehand.
+func (h *Hub) Join(learner int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.joined[learner] && len(h.joined) < h.maxStudents {
+		h.joined[learner] = true
+		h.broadcastCountsLocked()
+	}
+}
+
+// CanJoin reports whether a new learner may still join.
+func (h *Hub) CanJoin() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.joined) < h.maxStudents && !h.state.Ended
+}
+
+// JoinedCount reports the learners who joined.
+func (h *Hub) JoinedCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.joined)
+}
+
 // Subscribe adds a page. The first message queued is a full snapshot
 // (state, and counts for staff), so a reconnecting page is resynced. A
 // student subscription fails with ErrSessionFull beyond the per-session
@@ -382,7 +407,7 @@ func (h *Hub) Subscribe(role Role, learner int64) (*Subscriber, error) {
 			return nil, fmt.Errorf("%w: %d students are connected, the limit is %d", ErrSessionFull, h.students, h.maxStudents)
 		}
 		h.students++
-		if learner != 0 {
+		if learner != 0 && len(h.joined) < h.maxStudents {
 			h.joined[learner] = true
 		}
 	}
