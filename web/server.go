@@ -303,8 +303,8 @@ func NewHandler(cfg Config) (*App, error) {
 		if err := s.mountClasses(app.With(pageHeaders), cfg); err != nil {
 			return nil, fmt.Errorf("class routes: %w", err)
 		}
-		s.mountLearn(app.With(pageHeaders))     // the student side (learn.go)
-		s.mountDashboard(app.With(pageHeaders)) // web/dashboard.go
+		s.mountLearn(app.With(pageHeaders))          // the student side (learn.go)
+		s.mountDashboard(app.With(pageHeaders))      // web/dashboard.go
 		s.mountLive(app.With(pageHeaders), cfg.Live) // web/live.go
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
