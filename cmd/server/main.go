@@ -90,6 +90,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		Store:              db,
 		SecureCookies:      cfg.secureCookies,
 		SessionLifetime:    cfg.sessionLifetime,
+		Live:               cfg.live,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)
