@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stride-tutor/stride/internal/live"
 	"github.com/stride-tutor/stride/web"
 )
 
@@ -111,6 +112,9 @@ func defaultBudgets(c config) config {
 	}
 	if c.sessionLifetime == 0 {
 		c.sessionLifetime = web.DefaultSessionLifetime
+	}
+	if c.live == (web.LiveConfig{}) {
+		c.live = web.LiveConfig{MaxSessions: live.DefaultMaxSessions, MaxStudents: live.DefaultMaxStudents, MaxConns: web.DefaultLiveMaxConns}
 	}
 	return c
 }
