@@ -402,13 +402,15 @@ func (h *Hub) Subscribe(role Role, learner int64) (*Subscriber, error) {
 	if h.state.Ended {
 		return nil, ErrEnded
 	}
+	newlyJoined := false
 	if role == RoleStudent {
 		if h.students >= h.maxStudents {
 			return nil, fmt.Errorf("%w: %d students are connected, the limit is %d", ErrSessionFull, h.students, h.maxStudents)
 		}
 		h.students++
-		if learner != 0 && len(h.joined) < h.maxStudents {
+		if learner != 0 && !h.joined[learner] && len(h.joined) < h.maxStudents {
 			h.joined[learner] = true
+			newlyJoined = true
 		}
 	}
 	c := make(chan []byte, h.queue)
@@ -421,7 +423,7 @@ func (h *Hub) Subscribe(role Role, learner int64) (*Subscriber, error) {
 		m.Counts = &cn
 	}
 	c <- encode(m)
-	if role == RoleStudent && learner != 0 {
+	if newlyJoined {
 		// The joined count changed: tell staff.
 		h.broadcastCountsLocked()
 	}
