@@ -446,3 +446,22 @@ func TestNormalizeLiveCode(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLiveJoinInput: the join form's parsers never panic, a normalized
+// code is always a code the generator could make, and a nickname stays
+// within its bound.
+func FuzzLiveJoinInput(f *testing.F) {
+	for _, s := range []string{"", "abc def", "K7Q-2XY", "ÄBCDEF", strings.Repeat("A", 20), "A\x00BCDEF", "Grace Hopper", "\u202eevil"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if code, err := normalizeLiveCode(s); err == nil {
+			if len(code) != liveCodeLen || strings.Trim(code, liveCodeAlphabet) != "" {
+				t.Fatalf("%q normalized to %q", s, code)
+			}
+		}
+		if n, err := checkNickname(s); err == nil && len([]rune(n)) > maxNickname {
+			t.Fatalf("nickname %q over the bound", n)
+		}
+	})
+}
