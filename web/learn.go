@@ -70,6 +70,13 @@ func (s *Server) learnStoreError(w http.ResponseWriter, r *http.Request, what st
 	if r.Context().Err() != nil {
 		return
 	}
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		// Not the database: an item names an exercise this build lacks.
+		noStore(w)
+		s.pageError(w, r, err)
+		return
+	}
 	s.log.ErrorContext(r.Context(), what, "err", err)
 	s.learnMessage(w, r, http.StatusServiceUnavailable, "Try again in a moment",
 		"Stride could not reach its database just now, so nothing was changed. Please try again in a moment.")

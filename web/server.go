@@ -107,6 +107,10 @@ type Server struct {
 	// live holds the live class sessions (web/live_ws.go); nil without a
 	// store.
 	live *liveServer
+	// unlock issues and checks the tokens that open gated replays.
+	unlock *unlocker
+	// now is the clock of practice scheduling (time.Now; tests fix it).
+	now func() time.Time
 	// learn caches the student side's site secrets (learn_identity.go).
 	learn learnState
 	// ready is false until the server listens and again once shutdown
@@ -181,8 +185,23 @@ func NewHandler(cfg Config) (*App, error) {
 		return nil, fmt.Errorf("trusted proxy header: %w", err)
 	}
 	s := &Server{base: base, log: logger, store: cfg.Store, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
-		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText()}
+		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText(), now: time.Now}
 	s.work.clientKey = clientIPs.Of
+	// Replay unlock tokens are signed with a site secret in the database,
+	// so every replica accepts every replica's tokens; without a database
+	// the key is random per process.
+	var unlockKey []byte
+	if cfg.Store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), dbStartTimeout)
+		unlockKey, err = cfg.Store.SiteSecret(ctx, "replay-unlock", MinUnlockKeyBytes)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("replay unlock key: %w", err)
+		}
+	}
+	if s.unlock, err = newUnlocker(unlockKey); err != nil {
+		return nil, err
+	}
 	switch {
 	case cfg.PageCacheBytes == 0:
 		s.pages = newLRU[*cachedPage](DefaultPageCacheBytes)
@@ -196,6 +215,7 @@ func NewHandler(cfg Config) (*App, error) {
 		AllowedOrigins:      cfg.AllowedOrigins,
 		Logger:              logger,
 	}, s.catalog)
+	s.anim.unlock = s.unlock
 	if s.work.busyPage, err = s.renderBytes(templates.Message(templates.MessageProps{
 		Links: s.links(), Title: "Busy",
 		Message: "Stride is busy with other requests right now. Please try again in a moment",
@@ -262,6 +282,7 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Get("/", s.cachePage(fixedPageKey("home"), s.home))
 		r.Get("/api", s.cachePage(fixedPageKey("api"), s.apiReference))
 		r.Get("/playground", s.cachePage(queryPageKey("playground"), s.playground))
+		r.Get("/practice", s.cachePage(fixedPageKey("practice"), s.practicePage))
 		r.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, base+"/#exercises", http.StatusFound)
 		})
@@ -281,6 +302,10 @@ func NewHandler(cfg Config) (*App, error) {
 				r.With(apiRate).With(apiWork...).Get(path, h)
 				r.Options(path, preflight(http.MethodGet, http.MethodHead))
 			}
+			// Practice levels: a small body, applied in a work slot like
+			// every other API request.
+			r.With(apiRate, limitBody(maxPracticeBody), s.work.limitAPI).Post("/practice", s.apiPractice)
+			r.Options("/practice", preflight(http.MethodPost))
 			r.Route("/compute", func(r chi.Router) {
 				for path, h := range map[string]http.HandlerFunc{
 					"/conv2d":    s.computeConv2D,
@@ -333,6 +358,7 @@ func (s *Server) links() templates.Links {
 		Stylesheet: s.base + "/static/" + s.assets.HashedName("app.css"),
 		Icon:       s.base + "/static/" + s.assets.HashedName("icon.svg"),
 		Script:     s.base + "/static/" + s.assets.HashedName("app.js"),
+		Classes:    s.store != nil,
 	}
 }
 
