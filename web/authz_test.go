@@ -223,6 +223,20 @@ var expectedPolicy = map[string]policy{
 	"POST /lti/launch":     policyPublic,
 	"GET /lti/jwks":        policyPublic,
 	"GET /lti/config.json": policyPublic,
+
+	// Live sessions (issue 14): joining and a student's session pages are
+	// public (the handler needs the device's learner of the session's
+	// course, else it sends the student to /join); running one is staff's.
+	"GET /join":           policyPublic,
+	"POST /join":          policyPublic,
+	"GET /live/{code}":    policyPublic,
+	"POST /live/{code}":   policyPublic,
+	"GET /live/{code}/ws": policyPublic,
+	"POST /courses/{course}/assignments/{assignment}/live": policyCourseStaff,
+	"GET /courses/{course}/live/{session}":                 policyCourseStaff,
+	"POST /courses/{course}/live/{session}":                policyCourseStaff,
+	"GET /courses/{course}/live/{session}/projector":       policyCourseStaff,
+	"GET /courses/{course}/live/{session}/ws":              policyCourseStaff,
 }
 
 // allowedFor says whether a role may use a route of a policy, and if not,
@@ -287,6 +301,8 @@ func (e *classEnv) ids() map[string]string {
 		"token":      "not-a-token",
 		"share":      "not-a-token",
 		"id":         "conv-by-hand",
+		"code":       "NOCODE",
+		"session":    "999999",
 	}
 }
 

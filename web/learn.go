@@ -618,6 +618,9 @@ type submission struct {
 	shown  *time.Duration
 	reveal map[string]bool
 	source store.AttemptSource
+	// liveSession is the live session the check was made in (0: none);
+	// web/live.go sets it.
+	liveSession int64
 }
 
 // newAttemptKey is the idempotency key a rendered form carries.
@@ -720,7 +723,7 @@ func (s *Server) recordSubmission(ctx context.Context, lc learnItemCtx, prog cou
 		pp, _ := prog.Part(part.ID)
 		na := store.NewAttempt{LearnerID: lc.learner.ID, ItemID: lc.item.ID, ExerciseID: lc.v.Exercise.ID,
 			ExerciseVersion: lc.item.ExerciseVersion, Seed: int64(lc.v.Seed), Part: part.ID,
-			HintsOpened: sub.hints[part.ID], Elapsed: sub.shown, Source: sub.source}
+			HintsOpened: sub.hints[part.ID], Elapsed: sub.shown, Source: sub.source, LiveSessionID: sub.liveSession}
 		vd := sub.res.Parts[part.ID]
 		switch {
 		case vd.Attempted() && !sub.partial[part.ID]:

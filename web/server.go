@@ -70,6 +70,9 @@ type Config struct {
 	// SessionLifetime is how long an instructor's sign-in lasts; 0 means
 	// DefaultSessionLifetime.
 	SessionLifetime time.Duration
+	// Live bounds the live class sessions (web/live.go); zero fields take
+	// the defaults in docs/LIVE.md.
+	Live LiveConfig
 }
 
 // DefaultFrameAncestors lets any https page embed Stride's exercises, plus
@@ -104,6 +107,9 @@ type Server struct {
 	// classes is the shared state of the class routes (web/authz.go); nil
 	// when store is nil.
 	classes *classes
+	// live holds the live class sessions (web/live_ws.go); nil without a
+	// store.
+	live *liveServer
 	// unlock issues and checks the tokens that open gated replays.
 	unlock *unlocker
 	// now is the clock of practice scheduling (time.Now; tests fix it).
@@ -126,6 +132,9 @@ type App struct {
 // waits for their goroutines, or until ctx ends.
 func (a *App) Shutdown(ctx context.Context) {
 	a.server.anim.Shutdown(ctx)
+	if a.server.live != nil {
+		a.server.live.shutdown(ctx)
+	}
 }
 
 // SetReady marks the application ready (or not) for /readyz.
@@ -328,6 +337,7 @@ func NewHandler(cfg Config) (*App, error) {
 		if err := s.mountLTI(app.With(pageHeaders), cfg); err != nil {
 			return nil, fmt.Errorf("LTI routes: %w", err)
 		}
+		s.mountLive(app.With(pageHeaders), cfg.Live) // web/live.go
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)

@@ -218,7 +218,7 @@ func (s *Server) courseProps(r *http.Request) (templates.CourseProps, error) {
 		p.Assignments = append(p.Assignments, templates.AssignmentRow{
 			Title: a.Title, Items: len(full.Items),
 			Opens: fmtDate(a.Settings.OpensAt, a.Settings.TimeZone, "now"), Due: fmtDate(a.Settings.DueAt, a.Settings.TimeZone, "no due date"),
-			EditURL: u + "/edit", LinksURL: u + "/links", DashboardURL: u,
+			EditURL: u + "/edit", LinksURL: u + "/links", DashboardURL: u, LiveURL: u + "/live",
 		})
 	}
 	ls, err := s.store.ListLearners(ctx, c.ID)

@@ -41,6 +41,8 @@ type config struct {
 	sessionLifetime time.Duration
 	// ltiLeeway is the clock skew allowed on LTI id_tokens.
 	ltiLeeway time.Duration
+	// live bounds the live class sessions.
+	live web.LiveConfig
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -70,6 +72,9 @@ var settings = []setting{
 	{"secure-cookies", "STRIDE_SECURE_COOKIES", "false", "true: mark sign-in and learner cookies Secure even on plain HTTP; set it when a proxy in front terminates TLS (requests that arrive over TLS always get Secure cookies)"},
 	{"session-lifetime", "STRIDE_SESSION_LIFETIME", "168h", "how long an instructor stays signed in (5m to 2160h); signing out ends it at once"},
 	{"lti-leeway", "STRIDE_LTI_LEEWAY", "60s", "clock skew allowed on an LTI launch's id_token exp and iat (1s to 10m)"},
+	{"live-max-sessions", "STRIDE_LIVE_MAX_SESSIONS", "200", "most live class sessions open at once on this server (1 to 10000); starting another is refused with 503"},
+	{"live-max-students", "STRIDE_LIVE_MAX_STUDENTS", "400", "most students who may join one live session (1 to 10000); more are refused with 409"},
+	{"live-max-conns", "STRIDE_LIVE_MAX_CONNS", "20000", "most live-session websockets open at once on this server (1 to 1000000); more are refused with 429"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
@@ -233,6 +238,15 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 	secure, src := get("secure-cookies")
 	if c.secureCookies, err = strconv.ParseBool(strings.TrimSpace(secure)); err != nil {
 		return config{}, nil, fmt.Errorf("%s: %q is not true or false", src, secure)
+	}
+	if c.live.MaxSessions, err = intSetting("live-max-sessions", 1, 10_000); err != nil {
+		return config{}, nil, err
+	}
+	if c.live.MaxStudents, err = intSetting("live-max-students", 1, 10_000); err != nil {
+		return config{}, nil, err
+	}
+	if c.live.MaxConns, err = intSetting("live-max-conns", 1, 1_000_000); err != nil {
+		return config{}, nil, err
 	}
 	if c.sessionLifetime, err = durationSetting("session-lifetime", 5*time.Minute, 90*24*time.Hour); err != nil {
 		return config{}, nil, err

@@ -93,6 +93,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		SecureCookies:      cfg.secureCookies,
 		SessionLifetime:    cfg.sessionLifetime,
 		LTILeeway:          cfg.ltiLeeway,
+		Live:               cfg.live,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)

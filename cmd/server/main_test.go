@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stride-tutor/stride/internal/live"
 	"github.com/stride-tutor/stride/internal/lti"
 	"github.com/stride-tutor/stride/web"
 )
@@ -115,6 +116,9 @@ func defaultBudgets(c config) config {
 	}
 	if c.ltiLeeway == 0 {
 		c.ltiLeeway = lti.DefaultLeeway
+	}
+	if c.live == (web.LiveConfig{}) {
+		c.live = web.LiveConfig{MaxSessions: live.DefaultMaxSessions, MaxStudents: live.DefaultMaxStudents, MaxConns: web.DefaultLiveMaxConns}
 	}
 	return c
 }

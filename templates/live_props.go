@@ -1,0 +1,88 @@
+package templates
+
+// LiveJoinProps is the join form of a live session.
+type LiveJoinProps struct {
+	Links    Links
+	Action   string
+	Code     string
+	Nickname string
+	// Error is the problem with the last submission, shown by the field.
+	Error string
+	// Field names the field Error is about: "code" or "nickname".
+	Field       string
+	MaxNickname int
+}
+
+// LiveStudentProps is a student's page of a live session.
+type LiveStudentProps struct {
+	Links  Links
+	Title  string
+	Code   string
+	Status string // "waiting", "paused", "closed", "open", "ended"
+	// Message says what the status means to the student.
+	Message  string
+	Question string // "Question 2 of 5"
+	Version  int64
+	// SocketURL is the websocket the page follows (with JS); RefreshURL
+	// reloads the page (without JS).
+	SocketURL  string
+	RefreshURL string
+	Script     string
+	// Exercise is the current question's form, when it is unlocked and the
+	// room is not paused.
+	Exercise *ExercisePageProps
+	// Others links the other unlocked questions (after "unlock all").
+	Others []LiveLink
+}
+
+// LiveLink is a labelled link.
+type LiveLink struct {
+	Label, URL string
+	Current    bool
+}
+
+// LiveBar is one bar of the live histogram.
+type LiveBar struct {
+	Label   string
+	Count   int
+	Correct bool
+}
+
+// LivePart is the live counts of one part of the current question.
+type LivePart struct {
+	Part     string
+	Answered int
+	Correct  int
+	Bars     []LiveBar
+	Wrong    []LiveBar // the most common wrong answers
+}
+
+// LiveTeachProps is the instructor's (and the projector's) view.
+type LiveTeachProps struct {
+	Links       Links
+	CourseTitle string
+	Title       string
+	Code        string
+	JoinURL     string
+	Question    string
+	ItemTitle   string
+	State       string // human summary: "Answering open", "Paused", ...
+	Ended       bool
+	Unlocked    bool
+	Paused      bool
+	Closed      bool
+	Revealed    bool
+	First, Last bool
+	Joined      int
+	Answered    int
+	Correct     int
+	Parts       []LivePart
+	// ControlURL takes the control forms; ProjectorURL opens the
+	// projector view; SocketURL streams state and counts.
+	ControlURL   string
+	ProjectorURL string
+	SocketURL    string
+	Script       string
+	Projector    bool
+	Version      int64
+}

@@ -1,0 +1,648 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/stride-tutor/stride/internal/courses"
+	"github.com/stride-tutor/stride/internal/exercises"
+	"github.com/stride-tutor/stride/internal/live"
+	"github.com/stride-tutor/stride/internal/store"
+	"github.com/stride-tutor/stride/templates"
+)
+
+// Live class sessions (issue 14): an instructor starts a session from an
+// assignment and leads the room through its questions; students join with
+// a short code, answer through the normal checker (recorded as attempts
+// with the session's id), and their pages follow the instructor over a
+// websocket (live_ws.go). Every control and every answer is also a plain
+// form, so the pages work without JavaScript (they then reload instead of
+// following). Limits are in docs/LIVE.md.
+
+const (
+	// liveCodeAlphabet has no 0/O, 1/I/L: codes are read off a projector.
+	liveCodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+	// liveCodeLen is a join code's length: 31^6 ≈ 8.9e8 codes.
+	liveCodeLen = 6
+	// maxLiveCodeInput bounds the typed code before normalising.
+	maxLiveCodeInput = 16
+	// maxNickname bounds a nickname, in characters.
+	maxNickname = 40
+)
+
+// LiveConfig bounds the live sessions; zero fields take the defaults.
+type LiveConfig struct {
+	// MaxSessions bounds the sessions open at once on this server.
+	MaxSessions int
+	// MaxStudents bounds the students who may join one session.
+	MaxStudents int
+	// MaxConns bounds the live websockets of this server.
+	MaxConns int
+}
+
+// mountLive registers the live session routes (only with a store).
+func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
+	if s.store == nil {
+		return
+	}
+	s.live = newLiveServer(live.Config{MaxSessions: cfg.MaxSessions, MaxStudents: cfg.MaxStudents}, cfg.MaxConns)
+	form := r.With(limitBody(maxFormBytes), s.work.limitPage)
+	s.handle(r, http.MethodGet, "/join", policyPublic, s.liveJoinForm)
+	s.handle(form, http.MethodPost, "/join", policyPublic, s.liveJoinSubmit)
+	s.handle(r, http.MethodGet, "/live/{code}", policyPublic, s.liveStudentPage)
+	s.handle(form, http.MethodPost, "/live/{code}", policyPublic, s.liveStudentAnswer)
+	s.handle(r, http.MethodGet, "/live/{code}/ws", policyPublic, s.liveStudentSocket)
+	s.handle(form, http.MethodPost, "/courses/{course}/assignments/{assignment}/live", policyCourseStaff, s.liveStart)
+	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}", policyCourseStaff, s.liveTeachPage)
+	s.handle(form, http.MethodPost, "/courses/{course}/live/{session}", policyCourseStaff, s.liveControl)
+	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/projector", policyCourseStaff, s.liveProjectorPage)
+	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/ws", policyCourseStaff, s.liveStaffSocket)
+}
+
+// newLiveCode returns a random join code.
+func newLiveCode() string {
+	b := make([]byte, liveCodeLen)
+	_, _ = rand.Read(b) // never fails (crypto/rand panics rather)
+	for i := range b {
+		// 256 % 31 = 8: a negligible bias for a join code, which is not
+		// a secret (it is shown to the room).
+		b[i] = liveCodeAlphabet[int(b[i])%len(liveCodeAlphabet)]
+	}
+	return string(b)
+}
+
+// normalizeLiveCode uppercases a typed code and drops spaces and dashes.
+func normalizeLiveCode(text string) (string, error) {
+	if len(text) > maxLiveCodeInput {
+		return "", &fieldError{status: http.StatusBadRequest, field: "code", limit: maxLiveCodeInput,
+			msg: fmt.Sprintf("is %d bytes long; a join code has %d characters", len(text), liveCodeLen)}
+	}
+	var b strings.Builder
+	for _, c := range strings.ToUpper(text) {
+		switch {
+		case c == ' ' || c == '-':
+		case strings.ContainsRune(liveCodeAlphabet, c):
+			b.WriteRune(c)
+		default:
+			return "", badRequest("code", "has %q, which no join code has (codes use letters and digits 2-9)", string(c))
+		}
+	}
+	if b.Len() != liveCodeLen {
+		return "", badRequest("code", "must have %d characters; it has %d", liveCodeLen, b.Len())
+	}
+	return b.String(), nil
+}
+
+// checkNickname validates an optional nickname: blank, or up to
+// maxNickname printable characters.
+func checkNickname(name string) (string, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	if !utf8.ValidString(name) {
+		return "", badRequest("nickname", "is not valid text")
+	}
+	if n := utf8.RuneCountInString(name); n > maxNickname {
+		return "", &fieldError{status: http.StatusBadRequest, field: "nickname", limit: maxNickname,
+			msg: fmt.Sprintf("is %d characters long; the limit is %d", n, maxNickname)}
+	}
+	for _, c := range name {
+		if !unicode.IsPrint(c) {
+			return "", badRequest("nickname", "has a character that cannot be shown")
+		}
+	}
+	return name, nil
+}
+
+// liveRoom is a session with its assignment and hub.
+type liveRoom struct {
+	ls  store.LiveSession
+	a   store.Assignment
+	hub *live.Hub
+}
+
+// roomOf loads a session's assignment and its hub on this server. A
+// session whose hub is gone (the server restarted) starts again at its
+// first question with nothing unlocked.
+func (s *Server) roomOf(ctx context.Context, ls store.LiveSession) (liveRoom, error) {
+	a, err := s.store.GetAssignment(ctx, ls.AssignmentID)
+	if err != nil {
+		return liveRoom{}, err
+	}
+	h, err := s.live.mgr.Hub(ls.ID, len(a.Items))
+	if err != nil {
+		return liveRoom{}, err
+	}
+	return liveRoom{ls: ls, a: a, hub: h}, nil
+}
+
+// liveError answers a failure to load a room: a full server is 503 (try
+// again), a missing row 404, anything else is logged and 500.
+func (s *Server) liveError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.classNotFound(w, r)
+	case errors.Is(err, live.ErrTooManySessions):
+		w.Header().Set("Retry-After", "30")
+		s.classError(w, r, http.StatusServiceUnavailable, "Too many live sessions", fmt.Sprintf("This server runs at most %d live sessions at once. End one, or try again later.", s.live.cfg.MaxSessions))
+	default:
+		s.learnStoreError(w, r, what, err)
+	}
+}
+
+func (s *Server) joinProps(code, nickname string, err error) templates.LiveJoinProps {
+	p := templates.LiveJoinProps{Links: s.links(), Action: s.base + "/join", Code: code, Nickname: nickname, MaxNickname: maxNickname}
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		p.Error, p.Field = fe.Error(), fe.field
+	} else if err != nil {
+		p.Error, p.Field = err.Error(), "code"
+	}
+	return p
+}
+
+// liveJoinForm is GET /join (?code= fills the code in, for a QR code).
+func (s *Server) liveJoinForm(w http.ResponseWriter, r *http.Request) {
+	code := r.URL.Query().Get("code")
+	if len(code) > maxLiveCodeInput {
+		code = ""
+	}
+	s.render(w, r, http.StatusOK, templates.LiveJoin(s.joinProps(code, "", nil)))
+}
+
+// liveJoinSubmit is POST /join: find the open session by code, become a
+// learner of its course (the one this device knows, else a new live
+// learner with the nickname), and go to the session's page.
+func (s *Server) liveJoinSubmit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, badRequest("body", "the form could not be read (the limit is %d bytes)", maxFormBytes))
+		return
+	}
+	typed, nickText := r.PostForm.Get("code"), r.PostForm.Get("nickname")
+	if len(typed) > maxLiveCodeInput {
+		typed = typed[:maxLiveCodeInput]
+	}
+	if len(nickText) > 4*maxNickname {
+		nickText = nickText[:4*maxNickname]
+	}
+	fail := func(status int, err error) {
+		s.render(w, r, status, templates.LiveJoin(s.joinProps(typed, nickText, err)))
+	}
+	code, err := normalizeLiveCode(r.PostForm.Get("code"))
+	if err != nil {
+		fail(http.StatusBadRequest, err)
+		return
+	}
+	nick, err := checkNickname(r.PostForm.Get("nickname"))
+	if err != nil {
+		fail(http.StatusBadRequest, err)
+		return
+	}
+	ls, err := s.store.OpenLiveSessionByCode(ctx, code)
+	if errors.Is(err, store.ErrNotFound) {
+		fail(http.StatusNotFound, badRequest("code", "%s is not the code of a session running now; check it on the projector", code))
+		return
+	}
+	if err != nil {
+		s.liveError(w, r, "live session by code", err)
+		return
+	}
+	room, err := s.roomOf(ctx, ls)
+	if err != nil {
+		s.liveError(w, r, "live room", err)
+		return
+	}
+	if l, ok := s.classes.findLearner(r, ls.CourseID); ok {
+		// This device already is a learner of the course: join as them.
+		room.hub.Join(l.ID)
+		http.Redirect(w, r, s.liveURL(code, -1), http.StatusSeeOther)
+		return
+	}
+	if !room.hub.CanJoin() {
+		fail(http.StatusConflict, badRequest("code", "session %s is full: %d students have joined, the limit is %d", code, room.hub.JoinedCount(), s.live.cfg.MaxStudents))
+		return
+	}
+	if nick == "" {
+		nick = "Anonymous " + newLiveCode()[:4]
+	}
+	l, err := s.store.CreateLearner(ctx, store.NewLearner{CourseID: ls.CourseID, Source: store.SourceLive, Name: nick})
+	if err != nil {
+		s.liveError(w, r, "create live learner", err)
+		return
+	}
+	if err := s.rememberLearner(w, r, l); err != nil {
+		s.liveError(w, r, "remember live learner", err)
+		return
+	}
+	room.hub.Join(l.ID)
+	http.Redirect(w, r, s.liveURL(code, -1), http.StatusSeeOther)
+}
+
+// liveURL is a student's session page; q >= 0 picks an unlocked question.
+func (s *Server) liveURL(code string, q int) string {
+	u := s.base + "/live/" + url.PathEscape(code)
+	if q >= 0 {
+		u += "?q=" + strconv.Itoa(q)
+	}
+	return u
+}
+
+// liveStudentCtx resolves a student request: the open session of the
+// code, the device's learner of its course (or a redirect to /join), and
+// the question asked for.
+func (s *Server) liveStudentCtx(w http.ResponseWriter, r *http.Request) (liveRoom, *store.Learner, int, bool) {
+	ctx := r.Context()
+	code, err := normalizeLiveCode(chi.URLParam(r, "code"))
+	if err != nil {
+		s.classNotFound(w, r)
+		return liveRoom{}, nil, 0, false
+	}
+	ls, err := s.store.OpenLiveSessionByCode(ctx, code)
+	if errors.Is(err, store.ErrNotFound) {
+		s.classError(w, r, http.StatusNotFound, "Session over", "No live session with code "+code+" is running. It may have ended; ask your instructor for the new code.")
+		return liveRoom{}, nil, 0, false
+	}
+	if err != nil {
+		s.liveError(w, r, "live session by code", err)
+		return liveRoom{}, nil, 0, false
+	}
+	l, ok := s.classes.findLearner(r, ls.CourseID)
+	if !ok {
+		http.Redirect(w, r, s.base+"/join?code="+url.QueryEscape(code), http.StatusSeeOther)
+		return liveRoom{}, nil, 0, false
+	}
+	room, err := s.roomOf(ctx, ls)
+	if err != nil {
+		s.liveError(w, r, "live room", err)
+		return liveRoom{}, nil, 0, false
+	}
+	st := room.hub.State()
+	q := st.Question
+	if text := r.URL.Query().Get("q"); text != "" {
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 0 || n >= len(room.a.Items) {
+			s.pageError(w, r, badRequest("q", "must be a question number from 0 to %d", len(room.a.Items)-1))
+			return liveRoom{}, nil, 0, false
+		}
+		q = n
+	}
+	return room, l, q, true
+}
+
+// liveStudentPage is GET /live/{code}: where the class is.
+func (s *Server) liveStudentPage(w http.ResponseWriter, r *http.Request) {
+	room, l, q, ok := s.liveStudentCtx(w, r)
+	if !ok {
+		return
+	}
+	s.renderLiveStudent(w, r, room, l, q, nil)
+}
+
+// liveSubmitted is a checked and recorded answer to show.
+type liveSubmitted struct {
+	form    url.Values
+	res     exercises.Result
+	refused map[string]bool
+	status  int
+}
+
+func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room liveRoom, l *store.Learner, q int, sub *liveSubmitted) {
+	ctx := r.Context()
+	st := room.hub.State()
+	p := templates.LiveStudentProps{Links: s.links(), Title: room.a.Title + " · live", Code: room.ls.Code,
+		Question: fmt.Sprintf("Question %d of %d", q+1, len(room.a.Items)), Version: st.Version,
+		SocketURL: s.liveURL(room.ls.Code, -1) + "/ws", RefreshURL: s.liveURL(room.ls.Code, q),
+		Script: s.base + "/static/" + s.assets.HashedName("live.js")}
+	for _, u := range st.Unlocked {
+		p.Others = append(p.Others, templates.LiveLink{Label: fmt.Sprintf("Question %d", u+1), URL: s.liveURL(room.ls.Code, u), Current: u == q})
+	}
+	switch {
+	case st.Ended:
+		p.Status, p.Message = "ended", "The session has ended. Thank you!"
+	case st.Paused:
+		p.Status, p.Message = "paused", "Paused: eyes on the projector."
+	case !st.IsUnlocked(q):
+		p.Status, p.Message = "waiting", "Waiting for your instructor to unlock the question."
+	case st.Closed && q == st.Question:
+		p.Status, p.Message = "closed", "Answering is closed for this question."
+	default:
+		p.Status, p.Message = "open", "Answer the question below, then check it."
+	}
+	status := http.StatusOK
+	if p.Status == "open" || p.Status == "closed" {
+		it := room.a.Items[q]
+		lc := learnItemCtx{a: room.a, item: it, pos: q, learner: l}
+		revealed := st.Revealed && q == st.Question
+		// The instructor decides when solutions show: none before the
+		// reveal, all of them after it.
+		if revealed {
+			lc.a.Settings.Solutions = store.ShowImmediately
+		} else {
+			lc.a.Settings.Solutions = store.ShowNever
+		}
+		v, err := s.itemVariant(ctx, it, l.ID)
+		if err != nil {
+			s.learnStoreError(w, r, "item variant", err)
+			return
+		}
+		lc.v = v
+		prog, err := s.itemProgress(ctx, lc)
+		if err != nil {
+			s.learnStoreError(w, r, "item progress", err)
+			return
+		}
+		var form url.Values
+		var res exercises.Result
+		refused := map[string]bool{}
+		if sub != nil {
+			form, res, refused, status = sub.form, sub.res, sub.refused, sub.status
+		} else {
+			form = restoreForm(v, prog)
+			answers, _ := formAnswers(v, form)
+			if res, err = v.Check(answers); err != nil {
+				s.pageError(w, r, badRequest("answers", "%s", err.Error()))
+				return
+			}
+		}
+		open := map[string]bool{}
+		for _, part := range v.Parts {
+			open[part.ID] = revealed
+		}
+		props, err := s.learnExerciseProps(r, lc, prog, form, res, refused, open)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		props.FormAction = s.liveURL(room.ls.Code, q)
+		props.Learn.AssignmentURL = s.liveURL(room.ls.Code, -1)
+		props.Links = p.Links
+		p.Exercise = &props
+	}
+	s.render(w, r, status, templates.LiveStudent(p))
+}
+
+// liveStudentAnswer is POST /live/{code}: check and record an answer to
+// an unlocked question (attempts carry the session's id), count it, and
+// show the page again.
+func (s *Server) liveStudentAnswer(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	room, l, q, ok := s.liveStudentCtx(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, badRequest("body", "the form could not be read (the limit is %d bytes)", maxFormBytes))
+		return
+	}
+	st := room.hub.State()
+	if !st.Answerable(q) {
+		s.renderLiveStudent(w, r, room, l, q, nil)
+		return
+	}
+	it := room.a.Items[q]
+	lc := learnItemCtx{a: room.a, item: it, pos: q, learner: l}
+	lc.a.Settings.Solutions = store.ShowNever // no self-reveal: the instructor reveals
+	v, err := s.itemVariant(ctx, it, l.ID)
+	if err != nil {
+		s.learnStoreError(w, r, "item variant", err)
+		return
+	}
+	lc.v = v
+	if courses.PhaseAt(lc.a.Settings, s.learnNow()) == courses.PhaseUpcoming {
+		// A live session opens the assignment's questions while it runs.
+		lc.a.Settings.OpensAt = nil
+	}
+	prog, err := s.itemProgress(ctx, lc)
+	if err != nil {
+		s.learnStoreError(w, r, "item progress", err)
+		return
+	}
+	sub, err := s.parseFormSubmission(v, r.PostForm)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	sub.reveal = map[string]bool{}
+	sub.source, sub.liveSession = store.FromLive, room.ls.ID
+	refused, err := s.recordSubmission(ctx, lc, prog, sub)
+	if err != nil {
+		s.learnStoreError(w, r, "record attempt", err)
+		return
+	}
+	var counted []live.Answer
+	for _, part := range v.Parts {
+		vd := sub.res.Parts[part.ID]
+		if !vd.Attempted() || sub.partial[part.ID] || refused[part.ID] {
+			continue
+		}
+		counted = append(counted, live.Answer{Learner: l.ID, Item: q, Part: part.ID, Verdict: string(vd.Status),
+			Diagnosis: vd.Mistake, Text: sub.answers[part.ID]})
+	}
+	room.hub.Record(counted)
+	s.countChecks(v.Exercise.ID, sub.res)
+	res := sub.res
+	for id := range sub.partial {
+		res.Parts[id] = exercises.Verdict{Status: exercises.StatusInvalid,
+			Feedback: "Some cells are empty. Fill every cell of the grid (a 0 is a number too). It does not count as an attempt."}
+	}
+	status := http.StatusOK
+	if len(refused) > 0 {
+		status = http.StatusConflict
+	}
+	s.renderLiveStudent(w, r, room, l, q, &liveSubmitted{form: r.PostForm, res: res, refused: refused, status: status})
+}
+
+// liveStart is POST /courses/{course}/assignments/{assignment}/live: a new
+// session with a fresh code; the instructor lands on its page.
+func (s *Server) liveStart(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	c, a := courseFrom(ctx), assignmentFrom(ctx)
+	if len(a.Items) == 0 {
+		s.classError(w, r, http.StatusConflict, "No questions", "This assignment has no items yet; add some before running it live.")
+		return
+	}
+	if s.live.mgr.Open() >= s.live.cfg.MaxSessions {
+		s.liveError(w, r, "start live session", live.ErrTooManySessions)
+		return
+	}
+	var ls store.LiveSession
+	var err error
+	for try := 0; try < 5; try++ {
+		ls, err = s.store.CreateLiveSession(ctx, c.ID, a.ID, principalFrom(ctx).User.ID, newLiveCode())
+		if !errors.Is(err, store.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		s.liveError(w, r, "create live session", err)
+		return
+	}
+	if _, err := s.roomOf(ctx, ls); err != nil {
+		s.liveError(w, r, "live room", err)
+		return
+	}
+	http.Redirect(w, r, s.liveTeachURL(c.ID, ls.ID), http.StatusSeeOther)
+}
+
+func (s *Server) liveTeachURL(course, session int64) string {
+	return fmt.Sprintf("%s/courses/%d/live/%d", s.base, course, session)
+}
+
+// staffRoom loads the {session} of a staff route: it must belong to the
+// route's course (404 otherwise, like every other id).
+func (s *Server) staffRoom(w http.ResponseWriter, r *http.Request) (liveRoom, bool) {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(chi.URLParam(r, "session"), 10, 64)
+	if err != nil || id <= 0 {
+		s.classNotFound(w, r)
+		return liveRoom{}, false
+	}
+	ls, err := s.store.GetLiveSession(ctx, id)
+	if err == nil && ls.CourseID != courseFrom(ctx).ID {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		s.liveError(w, r, "live session", err)
+		return liveRoom{}, false
+	}
+	if ls.EndedAt != nil {
+		a, err := s.store.GetAssignment(ctx, ls.AssignmentID)
+		if err != nil {
+			s.liveError(w, r, "live assignment", err)
+			return liveRoom{}, false
+		}
+		return liveRoom{ls: ls, a: a}, true
+	}
+	room, err := s.roomOf(ctx, ls)
+	if err != nil {
+		s.liveError(w, r, "live room", err)
+		return liveRoom{}, false
+	}
+	return room, true
+}
+
+// teachProps builds the instructor's or the projector's view.
+func (s *Server) teachProps(r *http.Request, room liveRoom, projector bool) templates.LiveTeachProps {
+	c := courseFrom(r.Context())
+	p := templates.LiveTeachProps{Links: s.links(), CourseTitle: c.Title, Title: room.a.Title, Code: room.ls.Code,
+		JoinURL: requestScheme(r) + "://" + r.Host + s.base + "/join", Projector: projector,
+		ControlURL:   s.liveTeachURL(c.ID, room.ls.ID),
+		ProjectorURL: s.liveTeachURL(c.ID, room.ls.ID) + "/projector",
+		SocketURL:    s.liveTeachURL(c.ID, room.ls.ID) + "/ws",
+		Script:       s.base + "/static/" + s.assets.HashedName("live.js")}
+	if room.hub == nil {
+		p.Ended, p.State, p.Question = true, "This session has ended.", "Ended"
+		p.SocketURL = ""
+		return p
+	}
+	st := room.hub.State()
+	it := room.a.Items[st.Question]
+	p.Question = fmt.Sprintf("Question %d of %d", st.Question+1, len(room.a.Items))
+	if ex, ok := s.catalog.Lookup(it.ExerciseID); ok {
+		p.ItemTitle = ex.Title
+	} else {
+		p.ItemTitle = it.ExerciseID
+	}
+	p.Unlocked, p.Paused, p.Closed, p.Revealed = st.IsUnlocked(st.Question), st.Paused, st.Closed, st.Revealed
+	p.First, p.Last = st.Question == 0, st.Question == len(room.a.Items)-1
+	p.State = liveStateText(st)
+	p.Version = st.Version
+	fillCounts(&p, room.hub.Counts())
+	return p
+}
+
+// liveStateText says where the room is, in words.
+func liveStateText(st live.State) string {
+	var parts []string
+	switch {
+	case st.Ended:
+		return "The session has ended."
+	case !st.IsUnlocked(st.Question):
+		parts = append(parts, "Locked: students are waiting")
+	case st.Closed:
+		parts = append(parts, "Answering closed")
+	default:
+		parts = append(parts, "Answering open")
+	}
+	if st.Paused {
+		parts = append(parts, "paused")
+	}
+	if st.Revealed {
+		parts = append(parts, "answer revealed")
+	}
+	return strings.Join(parts, " · ") + "."
+}
+
+func fillCounts(p *templates.LiveTeachProps, c live.Counts) {
+	p.Joined, p.Answered, p.Correct = c.Joined, c.Answered, c.Correct
+	for _, pc := range c.Parts {
+		lp := templates.LivePart{Part: pc.Part, Answered: pc.Answered, Correct: pc.Correct}
+		for _, b := range pc.Histogram {
+			lp.Bars = append(lp.Bars, templates.LiveBar{Label: b.Key, Count: b.Count, Correct: b.Key == "correct"})
+		}
+		for _, wa := range pc.Wrong {
+			lp.Wrong = append(lp.Wrong, templates.LiveBar{Label: wa.Answer, Count: wa.Count})
+		}
+		p.Parts = append(p.Parts, lp)
+	}
+}
+
+// liveTeachPage is GET /courses/{course}/live/{session}.
+func (s *Server) liveTeachPage(w http.ResponseWriter, r *http.Request) {
+	room, ok := s.staffRoom(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.LiveTeach(s.teachProps(r, room, false)))
+}
+
+// liveProjectorPage is GET /courses/{course}/live/{session}/projector.
+func (s *Server) liveProjectorPage(w http.ResponseWriter, r *http.Request) {
+	room, ok := s.staffRoom(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.LiveTeach(s.teachProps(r, room, true)))
+}
+
+// liveControl is POST /courses/{course}/live/{session}: an instructor's
+// action, fanned out to every page of the session.
+func (s *Server) liveControl(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	room, ok := s.staffRoom(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, badRequest("body", "the form could not be read (the limit is %d bytes)", maxFormBytes))
+		return
+	}
+	act, err := live.ParseAction(r.PostForm.Get("action"))
+	if err != nil {
+		s.pageError(w, r, badRequest("action", "%s", err.Error()))
+		return
+	}
+	if room.hub == nil {
+		s.classError(w, r, http.StatusConflict, "Session over", "This live session has ended; start a new one from the assignment.")
+		return
+	}
+	if act == live.ActEnd {
+		if err := s.store.EndLiveSession(ctx, room.ls.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.liveError(w, r, "end live session", err)
+			return
+		}
+		s.live.mgr.End(room.ls.ID)
+	} else {
+		room.hub.Control(act)
+	}
+	http.Redirect(w, r, s.liveTeachURL(room.ls.CourseID, room.ls.ID), http.StatusSeeOther)
+}
