@@ -40,8 +40,8 @@ func dashEnv(t *testing.T) *classEnv {
 	e := newClassEnv(t, Config{})
 	it := e.asg.Items[0]
 	dashRecord(t, e.st, e.learn.ID, it, "dims", "3x3", "", 1)
-	dashRecord(t, e.st, e.learn.ID, it, "bottom-right", "-4", "conv.flipped-kernel", 0)
-	dashRecord(t, e.st, e.learn.ID, it, "bottom-right", "=1+1", "", 0)
+	dashRecord(t, e.st, e.learn.ID, it, "cell", "-4", "conv.flipped-kernel", 0)
+	dashRecord(t, e.st, e.learn.ID, it, "cell", "=1+1", "", 0)
 	return e
 }
 
@@ -86,7 +86,7 @@ func TestDashboardOverviewPage(t *testing.T) {
 func TestDashboardPartPage(t *testing.T) {
 	e := dashEnv(t)
 	it := e.asg.Items[0]
-	w := e.get(roleInstructor, e.srv.dashPartURL(e.course.ID, e.asg.ID, it.ID, "bottom-right"))
+	w := e.get(roleInstructor, e.srv.dashPartURL(e.course.ID, e.asg.ID, it.ID, "cell"))
 	if w.Code != http.StatusOK {
 		t.Fatalf("part page: %d\n%s", w.Code, w.Body)
 	}

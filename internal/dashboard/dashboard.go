@@ -49,6 +49,12 @@ type ItemInfo struct {
 	// longer knows).
 	Parts  []PartRef
 	Points float64
+	// LearnerParts, when set, is how many parts each learner is asked: a
+	// per-student seed can change an exercise's parts (conv-by-hand asks
+	// the output matrix of some variants only), so Parts is then the
+	// union and a learner's item score is out of their own parts. A
+	// learner missing from the map is scored out of len(Parts).
+	LearnerParts map[int64]int
 }
 
 // Input is what a report needs besides the attempts.
@@ -432,7 +438,11 @@ func (b *Builder) Finish() *Report {
 		for ii := range b.items {
 			it := &b.items[ii]
 			c := &b.cells[li][ii]
-			cell := Cell{Parts: len(it.parts)}
+			n := len(it.parts)
+			if lp, ok := it.info.LearnerParts[l.ID]; ok && lp > 0 {
+				n = lp
+			}
+			cell := Cell{Parts: n}
 			var sum float64
 			for pi := range c.parts {
 				p := &c.parts[pi]
@@ -447,8 +457,8 @@ func (b *Builder) Finish() *Report {
 					row.LastAt = p.lastAt
 				}
 			}
-			if len(it.parts) > 0 {
-				cell.Score = sum / float64(len(it.parts)) * it.info.Points
+			if n > 0 {
+				cell.Score = sum / float64(n) * it.info.Points
 			}
 			switch {
 			case cell.PartsAttempted == 0:
