@@ -429,6 +429,7 @@ func (s *Server) dashPart(w http.ResponseWriter, r *http.Request) {
 		{Term: "Discrimination", Value: disc},
 		{Term: "Attempts", Value: strconv.Itoa(ps.Attempts)},
 		{Term: "Wrong answers", Value: strconv.Itoa(ps.WrongAnswers)},
+		{Term: "Solutions shown", Value: strconv.Itoa(ps.SolutionsShown)},
 	}
 	if ps.MistakesOmitted > 0 {
 		p.MistakesNote = fmt.Sprintf("%s with fewer wrong answers are not listed.", count(ps.MistakesOmitted, "more diagnosis", "more diagnoses"))

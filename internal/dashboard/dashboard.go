@@ -185,7 +185,8 @@ type PartStats struct {
 	Discrimination   float64
 	DiscriminationOK bool
 	Attempts         int // every attempt at the part
-	WrongAnswers     int // attempts whose verdict was not correct
+	WrongAnswers     int // attempts whose verdict was neither correct nor a reveal
+	SolutionsShown   int // "show the worked solution" requests recorded
 	Mistakes         []Mistake
 	// MistakesOmitted counts diagnoses beyond MaxMistakes.
 	MistakesOmitted int
@@ -265,6 +266,8 @@ type itemAgg struct {
 	mistakes []map[string]*Mistake
 	wrong    []map[string]*WrongAnswer
 	nWrong   []int
+	// nRevealed counts worked solutions shown, per part.
+	nRevealed []int
 	nAtt     []int
 }
 
@@ -336,6 +339,7 @@ func (ia *itemAgg) addPart(p PartRef) int {
 	ia.mistakes = append(ia.mistakes, map[string]*Mistake{})
 	ia.wrong = append(ia.wrong, map[string]*WrongAnswer{})
 	ia.nWrong = append(ia.nWrong, 0)
+	ia.nRevealed = append(ia.nRevealed, 0)
 	ia.nAtt = append(ia.nAtt, 0)
 	return len(ia.parts) - 1
 }
@@ -401,6 +405,13 @@ func (b *Builder) Add(a store.ReportAttempt) {
 		}
 	}
 	if a.Correct {
+		return
+	}
+	// A "show the worked solution" request is recorded as an attempt but
+	// is no answer: it is counted apart, never as a wrong answer with an
+	// empty answer in the mistake table.
+	if a.Revealed {
+		it.nRevealed[pi]++
 		return
 	}
 	it.nWrong[pi]++
@@ -533,7 +544,7 @@ func (b *Builder) Finish() *Report {
 
 func (b *Builder) partStats(r *Report, ii, pi int) *PartStats {
 	it := &b.items[ii]
-	ps := &PartStats{Attempts: it.nAtt[pi], WrongAnswers: it.nWrong[pi]}
+	ps := &PartStats{Attempts: it.nAtt[pi], WrongAnswers: it.nWrong[pi], SolutionsShown: it.nRevealed[pi]}
 	var toCorrect []float64
 	var times []time.Duration
 	var hints int
