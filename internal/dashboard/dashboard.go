@@ -268,7 +268,7 @@ type itemAgg struct {
 	nWrong   []int
 	// nRevealed counts worked solutions shown, per part.
 	nRevealed []int
-	nAtt     []int
+	nAtt      []int
 }
 
 type cellAgg struct{ parts []partAgg }

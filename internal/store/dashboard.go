@@ -21,8 +21,8 @@ type ReportAttempt struct {
 	// Revealed: the attempt records a "show the worked solution" request
 	// (verdict "solution-shown"), not an answer.
 	Revealed bool
-	Answer    string
-	ReadAs    string
+	Answer   string
+	ReadAs   string
 	// DiagnosisCode and DiagnosisMessage name the mistake, when diagnosed.
 	DiagnosisCode    string
 	DiagnosisMessage string
