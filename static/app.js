@@ -105,9 +105,20 @@
         el.value = v;
       }
     });
+    var toks = [];
     Object.keys(kept.verdicts || {}).forEach(function (id) {
       renderVerdict(form, id, kept.verdicts[id]);
+      if (kept.verdicts[id].unlock) toks.push(kept.verdicts[id].unlock);
     });
+    // The replays these answers earned: the player reads the tokens when
+    // it starts (after this script), or from the event once running.
+    if (toks.length) {
+      document.querySelectorAll("[data-player]").forEach(function (p) {
+        var had = p.getAttribute("data-unlock");
+        p.setAttribute("data-unlock", (had ? had + " " : "") + toks.join(" "));
+      });
+      document.dispatchEvent(new CustomEvent("stride:unlock", { detail: { ids: [], tokens: toks } }));
+    }
   }
 
   function showHomeProgress() {
@@ -323,6 +334,7 @@
         if (!r.ok) throw new Error(r.body && r.body.error ? r.body.error : "check failed");
         var solved = [];
         var opened = [];
+        var unlockTokens = [];
         Object.keys(r.body.parts).forEach(function (id) {
           var v = r.body.parts[id];
           if (collected.partial[id]) {
@@ -333,10 +345,16 @@
             showSolution(id, v.solution_html, v.status === "correct" || v.revealed);
             opened.push(id);
           }
+          if (v.unlock) unlockTokens.push(v.unlock);
           if (v.status === "correct") solved.push(id);
           notifyParent({ type: "result", exercise: exercise, seed: Number(seed), part: id, status: v.status });
         });
         recordSolved(exercise, seed, solved);
+        var statuses = {};
+        Object.keys(r.body.parts).forEach(function (id) {
+          if (!collected.partial[id]) statuses[id] = r.body.parts[id].status;
+        });
+        recordPractice(exercise, seed, statuses);
         var shown = {};
         Object.keys(r.body.parts).forEach(function (id) {
           shown[id] = collected.partial[id] ? null : r.body.parts[id];
@@ -344,7 +362,9 @@
         Object.keys(shown).forEach(function (id) { if (!shown[id]) delete shown[id]; });
         keepAnswers(exercise, seed, form, shown);
         // Replays that would have shown these answers may open now.
-        if (opened.length) document.dispatchEvent(new CustomEvent("stride:unlock", { detail: opened }));
+        if (opened.length || unlockTokens.length) {
+          document.dispatchEvent(new CustomEvent("stride:unlock", { detail: { ids: opened, tokens: unlockTokens } }));
+        }
         if (score) score.textContent = r.body.score_text;
         announceResize();
       }).catch(function () {
@@ -388,6 +408,117 @@
       solved.push(v.id.replace(/^verdict-/, ""));
     });
     recordSolved(form.getAttribute("data-exercise"), form.getAttribute("data-seed"), solved);
+    var statuses = {};
+    ["correct", "incorrect", "revealed"].forEach(function (status) {
+      form.querySelectorAll(".verdict-" + status).forEach(function (v) {
+        statuses[v.id.replace(/^verdict-/, "")] = status;
+      });
+    });
+    recordPractice(form.getAttribute("data-exercise"), form.getAttribute("data-seed"), statuses);
+  }
+
+  // --- practice levels ----------------------------------------------------------
+  // The practice record lives in this browser: the state the server last
+  // answered and the checks made since. The server computes the levels
+  // (POST /api/v1/practice) and keeps nothing.
+
+  var PRACTICE_KEY = "stride.practice.v1";
+  var MAX_PENDING = 16;
+
+  function loadPractice() {
+    try {
+      var data = JSON.parse(window.localStorage.getItem(PRACTICE_KEY) || "{}");
+      if (!data || typeof data !== "object") data = {};
+      if (!Array.isArray(data.pending)) data.pending = [];
+      return data;
+    } catch (e) {
+      return { pending: [] };
+    }
+  }
+
+  function savePractice(data) {
+    try {
+      window.localStorage.setItem(PRACTICE_KEY, JSON.stringify(data));
+    } catch (e) {
+      /* practice is a convenience; never fail a check over it */
+    }
+  }
+
+  // recordPractice queues one check's outcomes and sends them.
+  function recordPractice(exercise, seed, statuses) {
+    if (!Object.keys(statuses).length) return;
+    var data = loadPractice();
+    data.pending.push({ exercise: exercise, seed: Number(seed), parts: statuses });
+    if (data.pending.length > MAX_PENDING) data.pending = data.pending.slice(-MAX_PENDING);
+    savePractice(data);
+    syncPractice();
+  }
+
+  var syncing = false, syncAgain = false;
+  // syncPractice posts the kept state and the queued checks and keeps the
+  // answer; one request at a time, so no check is applied twice.
+  function syncPractice(retried) {
+    if (!window.fetch) return;
+    if (syncing) { syncAgain = true; return; }
+    syncing = true;
+    var data = loadPractice();
+    var sent = data.pending.length;
+    fetch((document.body.getAttribute("data-base") || "") + "/api/v1/practice", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ state: data.state || null, checks: data.pending }),
+    }).then(function (resp) {
+      return resp.json().then(function (body) { return { status: resp.status, body: body }; });
+    }).then(function (r) {
+      var now = loadPractice();
+      if (r.status === 200) {
+        now.state = r.body.state;
+        now.pending = now.pending.slice(sent);
+        savePractice(now);
+        showPractice(r.body);
+      } else if (r.status === 400 && r.body && !retried) {
+        // A kept state or check this server cannot read (an older
+        // version): drop that part and carry on with the rest.
+        if (String(r.body.field || "").indexOf("state") === 0) now.state = null;
+        else now.pending = now.pending.slice(sent);
+        savePractice(now);
+        syncAgain = true;
+      }
+    }).catch(function () {
+      /* offline: the checks stay queued for the next time */
+    }).finally(function () {
+      syncing = false;
+      if (syncAgain) { syncAgain = false; syncPractice(true); }
+    });
+  }
+
+  // showPractice fills the practice page in from the server's answer.
+  function showPractice(body) {
+    var list = document.querySelector(".practice-skills");
+    if (!list) return;
+    (body.skills || []).forEach(function (sk) {
+      var li = list.querySelector("[data-skill='" + sk.id + "']");
+      if (!li) return;
+      li.setAttribute("data-level", String(sk.level));
+      var text = sk.level_name.charAt(0).toUpperCase() + sk.level_name.slice(1);
+      if (sk.review_due) text += " · review due now";
+      else if (sk.due) text += " · next review " + new Date(sk.due).toLocaleDateString();
+      li.querySelector(".practice-level").textContent = text;
+    });
+    var link = document.getElementById("practice-next-link");
+    if (link && body.next) {
+      link.href = body.next.url;
+      document.getElementById("practice-next-reason").textContent = body.next.reason;
+    }
+  }
+
+  function startPractice() {
+    var next = document.getElementById("practice-next");
+    if (!next || !window.fetch) return;
+    next.hidden = false;
+    var note = document.getElementById("practice-nojs");
+    if (note) note.hidden = true;
+    syncPractice();
   }
 
   // --- embedding --------------------------------------------------------------
@@ -415,6 +546,7 @@
   function start() {
     document.documentElement.classList.add("js");
     showHomeProgress();
+    startPractice();
     document.querySelectorAll("form.exercise-form").forEach(function (form) {
       if (form.hasAttribute("data-learn")) {
         // Inside an assignment the server keeps the answers (and posts

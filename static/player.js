@@ -52,6 +52,9 @@
     this.seekTarget = null; // the step a coalesced seek will ask for
     this.sought = null; // the step of the last seek sent, until it arrives
     this.seekFrame = 0;
+    // Unlock tokens the page was rendered with (after a plain post, or kept
+    // answers restored by app.js): parts already attempted or revealed.
+    addTokens((root.getAttribute("data-unlock") || "").split(" "));
     this.connect();
     this.bind();
   }
@@ -103,6 +106,18 @@
   // Parts the student has attempted or revealed on this page; a replay
   // that would show other parts' answers stays locked until they are.
   var unlocked = {};
+  // The unlock tokens of those parts, by part: the server sends the steps
+  // that give a part's answer away only to a start that carries its token.
+  var tokens = {};
+
+  function addTokens(list) {
+    (list || []).forEach(function (t) {
+      var dot = t ? t.lastIndexOf(".") : -1;
+      if (dot <= 0) return;
+      tokens[t.slice(0, dot)] = t;
+      unlocked[t.slice(0, dot)] = true;
+    });
+  }
 
   Player.prototype.currentSource = function () {
     return this.which ? this.which.options[this.which.selectedIndex] : this.root.querySelector("[data-role=single]");
@@ -119,6 +134,8 @@
     start.fps = Number(this.speed.value);
     // Always paused at first: the student chooses when to watch.
     start.paused = true;
+    var held = Object.keys(tokens).map(function (k) { return tokens[k]; });
+    if (held.length) start.unlock = held;
     return start;
   };
 
@@ -141,9 +158,15 @@
     this.send(msg);
   };
 
-  Player.prototype.unlock = function (ids) {
+  Player.prototype.unlock = function (ids, toks) {
     ids.forEach(function (id) { unlocked[id] = true; });
-    if (this.locked && !this.lockedParts(this.currentSource()).length) this.start(this.currentStart());
+    addTokens(toks);
+    if (this.locked) {
+      if (!this.lockedParts(this.currentSource()).length) this.start(this.currentStart());
+    } else if (this.meta && this.meta.withheld && this.meta.withheld.length && toks && toks.length) {
+      // Steps held back for a part now answered: start again with its token.
+      this.start(this.currentStart());
+    }
   };
 
   Player.prototype.bind = function () {
@@ -401,13 +424,22 @@
     if (!m) return;
     this.index = s.index;
     if (this.sought === s.index) this.sought = null;
-    this.values[s.index] = s.value;
+    if (!s.withheld) this.values[s.index] = s.value;
     // Clear the previous window.
     this.inputCells.forEach(function (ch) {
       ch.forEach(function (row) { row.forEach(function (td) { td.classList.remove("in-window", "window-corner"); }); });
     });
     var self = this;
-    s.terms.forEach(function (terms) {
+    if (s.withheld) {
+      // No terms: mark the window's rectangle.
+      for (var wr = s.window.row; wr < s.window.row + s.window.height; wr++) {
+        for (var wc = s.window.col; wc < s.window.col + s.window.width; wc++) {
+          var ch0 = this.inputCells[m.op === "conv2d" ? 0 : s.out[0]];
+          if (ch0 && ch0[wr] && ch0[wr][wc]) ch0[wr][wc].classList.add("in-window");
+        }
+      }
+    }
+    (s.terms || []).forEach(function (terms) {
       terms.forEach(function (t) {
         var ch = m.op === "conv2d" ? t.channel : s.out[0];
         var td = self.inputCells[ch] && self.inputCells[ch][t.row] && self.inputCells[ch][t.row][t.col];
@@ -421,7 +453,9 @@
       var o = Math.floor(i / per), rem = i % per, r = Math.floor(rem / shape[2]), c = rem % shape[2];
       var td = this.outputCells[o][r][c];
       td.classList.remove("current");
-      if (i <= s.index) {
+      if (i <= s.index && m.withheld && m.withheld.indexOf(i) >= 0) {
+        td.textContent = "?";
+      } else if (i <= s.index) {
         var v = m.output ? m.output[o][r][c] : this.values[i];
         td.textContent = v === undefined ? "\u2026" : fmt(v);
       } else {
@@ -429,10 +463,16 @@
       }
     }
     this.outputCells[s.out[0]][s.out[1]][s.out[2]].classList.add("current");
-    this.sum.textContent = this.arithmetic(s);
     this.scrubber.value = String(s.index);
     this.updatePosition();
     var where = "output row " + (s.out[1] + 1) + ", column " + (s.out[2] + 1) + (shape[0] > 1 ? ", channel " + (s.out[0] + 1) : "");
+    if (s.withheld) {
+      this.sum.textContent = "Not shown yet: this step gives away the answer to a part you have not answered. " +
+        "Answer it (or reveal it) and the replay shows it.";
+      this.live.textContent = "Step " + (s.index + 1) + " of " + m.total_steps + ": " + where + " is hidden until you answer its part.";
+      return;
+    }
+    this.sum.textContent = this.arithmetic(s);
     this.live.textContent = "Step " + (s.index + 1) + " of " + m.total_steps + ": " + where + " is " + fmt(s.value) + ".";
     if (this.wanted && this.wanted.index === s.index) {
       this.compare.hidden = false;
@@ -454,7 +494,9 @@
       players[0].showCell(b.getAttribute("data-animation"), Number(b.getAttribute("data-step")), Number(b.getAttribute("data-got")));
     });
     document.addEventListener("stride:unlock", function (ev) {
-      players.forEach(function (p) { p.unlock(ev.detail || []); });
+      var d = ev.detail || [];
+      var ids = Array.isArray(d) ? d : (d.ids || []);
+      players.forEach(function (p) { p.unlock(ids, Array.isArray(d) ? [] : (d.tokens || [])); });
     });
     window.StridePlayers = players;
   }

@@ -124,8 +124,11 @@ type AnimatorConfig struct {
 // animator serves GET /ws/animate. It is safe for concurrent use; its only
 // mutable state is the set of open connections.
 type animator struct {
-	log          *slog.Logger
-	catalog      *exercises.Catalog
+	log     *slog.Logger
+	catalog *exercises.Catalog
+	// unlock checks the tokens that open gated exercise replays; nil opens
+	// nothing, so every gated step stays withheld.
+	unlock       *unlocker
 	maxStreams   int
 	maxPerClient int
 	clientKey    func(*http.Request) string
@@ -674,6 +677,9 @@ type animPlayer struct {
 	frames *sharedFrames
 	// sentBytes is the size of the step sent last, for the output budget.
 	sentBytes int
+	// withheld are the steps sent without terms and value (a gated
+	// exercise replay).
+	withheld map[int]bool
 }
 
 func (p *animPlayer) setFPS(fps float64) {
@@ -695,7 +701,7 @@ func (c *animConn) handle(p *animPlayer, msg animControl) error {
 			return c.sendError(&wsError{Message: "the animation could not be encoded: " + err.Error()})
 		}
 		c.a.frames.release(p.frames)
-		*p = animPlayer{trace: st.anim.trace, total: st.anim.trace.Len(), index: -1, playing: !st.paused}
+		*p = animPlayer{trace: st.anim.trace, total: st.anim.trace.Len(), index: -1, playing: !st.paused, withheld: st.anim.withheld}
 		p.frames = c.a.frames.acquire(animFrameKeyOf(meta), p.total)
 		p.setFPS(st.fps)
 		p.nextAt = now // the first step follows the meta at once
@@ -782,6 +788,20 @@ func (c *animConn) advance(p *animPlayer, now time.Time) error {
 // nothing is precomputed), encoded in a pooled buffer and offered to the
 // shared copy.
 func (c *animConn) sendStep(p *animPlayer, i int) error {
+	if p.withheld[i] {
+		// Never from or into the shared copy: that holds the full step.
+		st, err := p.trace.Step(i)
+		if err != nil {
+			return c.sendError(&wsError{Field: "index", Message: err.Error()})
+		}
+		p.index = i
+		bp := c.a.getEncodeBuffer()
+		b := appendWithheldStep((*bp)[:0], &st)
+		p.sentBytes = len(b)
+		err = c.write(b)
+		c.a.putEncodeBuffer(bp, b)
+		return err
+	}
 	if b := p.frames.step(i); b != nil {
 		p.index, p.sentBytes = i, len(b)
 		return c.write(b)

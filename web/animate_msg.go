@@ -43,7 +43,7 @@ var animMessageKinds = map[string]struct {
 	fields []string
 }{
 	"start": {ctlStart, []string{"op", "input", "kernel", "kernel_size", "bias", "stride", "padding", "dilation",
-		"fps", "paused", "exercise", "seed", "part"}},
+		"fps", "paused", "exercise", "seed", "part", "unlock"}},
 	"pause":   {ctlPause, nil},
 	"play":    {ctlPlay, nil},
 	"step":    {ctlStep, nil},
@@ -111,6 +111,7 @@ type animClientMessage struct {
 	Exercise   *string         `json:"exercise"`
 	Seed       *uint64         `json:"seed"`
 	Part       *string         `json:"part"`
+	Unlock     []string        `json:"unlock"`
 	Index      *int            `json:"index"`
 }
 
@@ -135,6 +136,7 @@ func (m *animClientMessage) given() []string {
 	add(m.Exercise != nil, "exercise")
 	add(m.Seed != nil, "seed")
 	add(m.Part != nil, "part")
+	add(m.Unlock != nil, "unlock")
 	add(m.Index != nil, "index")
 	return g
 }
@@ -212,6 +214,9 @@ type animSpec struct {
 	bias   []float64       // conv2d only
 	// kernelSize, stride, padding and dilation are [height, width].
 	kernelSize, stride, padding, dilation [2]int
+	// withheld are the steps of a gated exercise replay sent without their
+	// terms and value (see gateReplay); nil for every other animation.
+	withheld map[int]bool
 }
 
 // parseStart validates a start message and prepares the trace and meta.
@@ -244,7 +249,7 @@ func requestAnimation(m *animClientMessage) (*animSpec, *wsError) {
 	for _, f := range []struct {
 		given bool
 		name  string
-	}{{m.Seed != nil, "seed"}, {m.Part != nil, "part"}} {
+	}{{m.Seed != nil, "seed"}, {m.Part != nil, "part"}, {m.Unlock != nil, "unlock"}} {
 		if f.given {
 			return nil, &wsError{Field: f.name, Message: `is only used with "exercise"`}
 		}
@@ -288,7 +293,7 @@ func requestAnimation(m *animClientMessage) (*animSpec, *wsError) {
 func (a *animator) exerciseAnimation(m *animClientMessage) (*animSpec, *wsError) {
 	for _, f := range m.given() {
 		switch f {
-		case "exercise", "seed", "part", "fps", "paused":
+		case "exercise", "seed", "part", "unlock", "fps", "paused":
 		default:
 			return nil, &wsError{Field: f, Message: `give either "exercise" or "op" with its data, not both`}
 		}
@@ -340,15 +345,51 @@ func (a *animator) exerciseAnimation(m *animClientMessage) (*animSpec, *wsError)
 	} else if len(v.Animations) == 0 {
 		return nil, &wsError{Field: "exercise", Message: fmt.Sprintf("exercise %q has nothing to animate", ex.ID)}
 	}
+	if len(m.Unlock) > maxUnlockTokens {
+		return nil, &wsError{Field: "unlock", Message: fmt.Sprintf("has %d tokens; the limit is %d", len(m.Unlock), maxUnlockTokens)}
+	}
+	for i, t := range m.Unlock {
+		if len(t) > maxUnlockTokenLen {
+			return nil, &wsError{Field: fmt.Sprintf("unlock[%d]", i), Message: fmt.Sprintf("is %d characters; a token has at most %d", len(t), maxUnlockTokenLen)}
+		}
+	}
 	conv, pool, err := animationSpec(v.Animations[idx])
+	var (
+		an   *animSpec
+		werr *wsError
+	)
 	switch {
 	case err != nil:
 		return nil, &wsError{Field: "exercise", Message: fmt.Sprintf("exercise %q: %v", ex.ID, err)}
 	case conv != nil:
-		return newConvAnimation(*conv, v.Animations[idx].Label)
+		an, werr = newConvAnimation(*conv, v.Animations[idx].Label)
 	default:
-		return newPoolAnimation(*pool, v.Animations[idx].Label)
+		an, werr = newPoolAnimation(*pool, v.Animations[idx].Label)
 	}
+	if werr != nil {
+		return nil, werr
+	}
+	// The replay is gated like the page's: only what the unlock tokens
+	// have earned is sent.
+	open := map[string]bool{}
+	if a.unlock != nil {
+		open = a.unlock.open(ex.ID, seed, m.Unlock)
+	}
+	gate, err := gateReplay(v, idx, an.trace, open)
+	if err != nil {
+		return nil, &wsError{Field: "exercise", Message: fmt.Sprintf("exercise %q: %v", ex.ID, err)}
+	}
+	if len(gate.whole) > 0 {
+		return nil, &wsError{Field: "unlock", Message: "this replay shows the answer to " + partLabels(gate.whole) +
+			": answer it (or reveal it) first, then start again with the unlock token its check returns"}
+	}
+	if len(gate.withheld) > 0 {
+		an.withheld = make(map[int]bool, len(gate.withheld))
+		for i := range gate.withheld {
+			an.withheld[i] = true
+		}
+	}
+	return an, nil
 }
 
 // animPairOrDefault mirrors compute's reading of the zero Pair as "the default".
@@ -460,8 +501,11 @@ type animMetaMessage struct {
 	// Output is the whole result, so a player that seeks can show every
 	// cell up to the current step; omitted above maxAnimationCells cells.
 	Output json.RawMessage `json:"output,omitempty"`
-	FPS    float64         `json:"fps"`
-	Paused bool            `json:"paused"`
+	// Withheld lists the steps sent without terms and value, whose output
+	// cells are null in Output: they give away an unanswered part.
+	Withheld []int   `json:"withheld,omitempty"`
+	FPS      float64 `json:"fps"`
+	Paused   bool    `json:"paused"`
 }
 
 func (an *animSpec) meta(fps float64, paused bool) animMetaMessage {
@@ -471,27 +515,40 @@ func (an *animSpec) meta(fps float64, paused bool) animMetaMessage {
 		PaddedInput: appendJSONTensor3(nil, an.trace.PaddedInput()),
 		Padding:     an.padding, Kernel: an.kernel, Bias: an.bias,
 		KernelSize: an.kernelSize, Stride: an.stride, Dilation: an.dilation,
-		OutputShape: an.trace.OutputShape(), Output: an.output(), FPS: fps, Paused: paused,
+		OutputShape: an.trace.OutputShape(), Output: an.output(), Withheld: an.withheldList(), FPS: fps, Paused: paused,
 	}
 }
 
-// output replays the trace into the output tensor, pre-encoded like the
-// padded input (a non-finite cell becomes null). Small outputs only: the
-// player falls back to the values it has been sent.
+func (an *animSpec) withheldList() []int {
+	if len(an.withheld) == 0 {
+		return nil
+	}
+	out := make([]int, 0, len(an.withheld))
+	for i := range an.withheld {
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// output is the trace's whole output, pre-encoded like the padded input (a
+// non-finite cell becomes null), with every withheld step's cell null too.
+// Small outputs only: the player falls back to the values it has been sent.
+// Every stream's start computes it, so it is computed directly rather than
+// by replaying every step with its terms, which made the start of a stream
+// cost as much as a few hundred frames.
 func (an *animSpec) output() json.RawMessage {
 	shape := an.trace.OutputShape()
 	if shape[0]*shape[1]*shape[2] > maxAnimationCells {
 		return nil
 	}
-	out := make([][][]float64, shape[0])
-	for o := range out {
-		out[o] = make([][]float64, shape[1])
-		for r := range out[o] {
-			out[o][r] = make([]float64, shape[2])
+	out := an.trace.Output()
+	for i := range an.withheld {
+		st, err := an.trace.Step(i)
+		if err != nil {
+			continue // not a step of this trace: nothing to hide
 		}
-	}
-	for st := range an.trace.All() {
-		out[st.Out[0]][st.Out[1]][st.Out[2]] = st.Value
+		out[st.Out[0]][st.Out[1]][st.Out[2]] = math.NaN() // encoded as null, like a non-finite cell
 	}
 	return appendJSONTensor3(nil, out)
 }
@@ -612,6 +669,28 @@ func appendAnimStep(b []byte, st *compute.Step) []byte {
 	b = append(b, `,"value":`...)
 	b = appendJSONFloat(b, st.Value)
 	return append(b, '}')
+}
+
+// appendWithheldStep encodes a withheld step: where the window is, but
+// neither the terms nor the value.
+func appendWithheldStep(b []byte, st *compute.Step) []byte {
+	b = append(b, `{"type":"step","index":`...)
+	b = appendJSONInt(b, st.Index)
+	b = append(b, `,"out":[`...)
+	b = appendJSONInt(b, st.Out[0])
+	b = append(b, ',')
+	b = appendJSONInt(b, st.Out[1])
+	b = append(b, ',')
+	b = appendJSONInt(b, st.Out[2])
+	b = append(b, `],"window":{"row":`...)
+	b = appendJSONInt(b, st.Window.Row)
+	b = append(b, `,"col":`...)
+	b = appendJSONInt(b, st.Window.Col)
+	b = append(b, `,"height":`...)
+	b = appendJSONInt(b, st.Window.Height)
+	b = append(b, `,"width":`...)
+	b = appendJSONInt(b, st.Window.Width)
+	return append(b, `},"withheld":true}`...)
 }
 
 // appendAnimState encodes the player state sent after every control.

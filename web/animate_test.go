@@ -111,7 +111,9 @@ func animTestServer(t *testing.T, a *animator) *httptest.Server {
 }
 
 func newTestAnimator(cfg AnimatorConfig) *animator {
-	return newAnimator(cfg, exercises.NewCatalog())
+	a := newAnimator(cfg, exercises.NewCatalog())
+	a.unlock = testUnlocker
+	return a
 }
 
 func animURL(srv *httptest.Server) string {
@@ -301,7 +303,10 @@ func TestAnimateRecitationConv(t *testing.T) {
 		t.Errorf("the first term of the padded conv should be padding 0: %+v", tm)
 	}
 
-	c.send(`{"type":"start","exercise":"conv-by-hand","seed":0,"part":"dims-padded","fps":60}`)
+	// With every part attempted (the tokens a check returns), the
+	// exercise's replay is the full animation.
+	all := unlockJSON("conv-by-hand", 0, "dims", "bottom-right", "dims-padded", "bottom-right-padded")
+	c.send(`{"type":"start","exercise":"conv-by-hand","seed":0,"part":"dims-padded","fps":60,"unlock":` + all + `}`)
 	meta, fromExercise := c.playAll()
 	if meta.TotalSteps != 25 || meta.Label == "" {
 		t.Fatalf("exercise meta %s", meta.raw)
@@ -314,7 +319,7 @@ func TestAnimateRecitationConv(t *testing.T) {
 	}
 
 	// Without "part" the exercise's first animation plays: the unpadded one.
-	c.send(`{"type":"start","exercise":"conv-by-hand","fps":60}`)
+	c.send(`{"type":"start","exercise":"conv-by-hand","fps":60,"unlock":` + all + `}`)
 	if _, s := c.playAll(); len(s) != 9 {
 		t.Fatalf("default animation has %d steps, want 9", len(s))
 	}

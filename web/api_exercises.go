@@ -151,9 +151,17 @@ type verdictJSON struct {
 	// SolutionHTML is the worked solution and the answer, once earned: the
 	// part was attempted or revealed.
 	SolutionHTML string `json:"solution_html,omitempty"`
+	// Unlock is the token that opens this part's steps of the animation
+	// websocket's replay (web/unlock.go), once the part is attempted or
+	// revealed; absent for parts without a replay.
+	Unlock string `json:"unlock,omitempty"`
 	// AttemptsLeft, for a check recorded in an assignment that limits
 	// attempts, is what the limit leaves for the part.
 	AttemptsLeft *int `json:"attempts_left,omitempty"`
+	// solution is the memoized worked solution SolutionHTML was set from,
+	// with its JSON encoding; appendCheckResponse uses that encoding only
+	// while SolutionHTML is still that solution's HTML.
+	solution renderedSolution
 }
 
 type checkResponse struct {
@@ -222,7 +230,8 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.countChecks(v.Exercise.ID, res)
-	writeJSON(w, http.StatusOK, s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed))
+	out := s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed)
+	writeCheckResponse(w, http.StatusOK, &out)
 }
 
 // renderSolution renders a part's worked solution and answer (a self-check
@@ -281,7 +290,11 @@ func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, re
 			}
 			vj.Revealed = revealed[id]
 			if open[id] && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
-				vj.SolutionHTML = s.solutionHTML(ctx, part)
+				sol := s.solution(ctx, v, part)
+				vj.SolutionHTML, vj.solution = sol.html, sol
+			}
+			if open[id] && part.Animation >= 0 {
+				vj.Unlock = s.unlock.token(v.Exercise.ID, v.Seed, id)
 			}
 		}
 		out.Parts[id] = vj

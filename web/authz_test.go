@@ -214,6 +214,15 @@ var expectedPolicy = map[string]policy{
 	"GET /my/{assignment}":         policyCourseLearner,
 	"GET /my/{assignment}/{item}":  policyCourseLearner,
 	"POST /my/{assignment}/{item}": policyCourseLearner,
+
+	// LTI (issue 12): the LMS and anyone may reach these; a launch is
+	// authorized by the platform's signature, the signed state and the
+	// nonce, not by a Stride principal.
+	"GET /lti/login":       policyPublic,
+	"POST /lti/login":      policyPublic,
+	"POST /lti/launch":     policyPublic,
+	"GET /lti/jwks":        policyPublic,
+	"GET /lti/config.json": policyPublic,
 }
 
 // allowedFor says whether a role may use a route of a policy, and if not,

@@ -15,10 +15,11 @@ import (
 const noMinus22 = `!/[−-]22(?![0-9])/.test(document.body.innerText) && !/[−-]22(?![0-9])/.test(document.documentElement.innerHTML.replace(/<[^>]*>/g, ""))`
 
 // TestBrowserPlayerPlaysConvByHand: before part 2 is answered nothing on
-// the page shows −22 (the player is locked, paused and silent; the step
-// tables are not on the page); once parts 1 and 2 are answered the player
-// opens, paused, and plays the recitation's convolution until the output
-// is full with −22 in its corner, then is driven by keyboard alone.
+// the page shows −22: before part 1 the player is locked, paused and
+// silent; after it the replay plays every step but the one that answers
+// part 2 (the websocket withholds it). Once part 2 is answered the player
+// starts again, paused, and plays the recitation's convolution until the
+// output is full with −22 in its corner, then is driven by keyboard alone.
 func TestBrowserPlayerPlaysConvByHand(t *testing.T) {
 	ctx := newBrowser(t)
 	srv := newTestServer(t, Config{})
@@ -28,19 +29,47 @@ func TestBrowserPlayerPlaysConvByHand(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#player-main .player-app")),
 		waitJS(`document.querySelector("#player-main [data-role=live]").textContent.includes("opens once you have answered")`),
 		waitJS(noMinus22),
-		// Part 1 alone does not open the replay that shows part 2's answer.
+		// Part 1 opens the replay, but not the step that answers part 2:
+		// played to the end, its cell stays "?" and −22 is nowhere.
 		chromedp.SendKeys(chromedp.CSS("#answer-dims"), "3x3"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#verdict-dims.verdict-correct")),
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent === "0 of 9"`),
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#player-main [data-role=speed]"); s.value = "10"; s.dispatchEvent(new Event("change")); })()`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#player-main [data-action=toggle]").click()`),
+		waitJS(`document.querySelector("#player-main [data-role=position]").textContent === "9 of 9"`),
+		waitJS(corner+`.textContent === "?"`),
 		waitJS(noMinus22),
 	)
-	if got := textOf(t, ctx, "#player-main [data-role=stage]"); got != "" {
-		t.Errorf("the locked player shows %q", got)
+	if got := textOf(t, ctx, "#player-main [data-role=sum]"); !strings.Contains(got, "Not shown yet") {
+		t.Errorf("the withheld step's sum line: %q", got)
 	}
-	step(t, ctx, "answer part 2; the player opens paused",
+	// A student who opens the websocket by hand from the page, with every
+	// token the page holds, and seeks to the step gets it withheld too.
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`new Promise((resolve, reject) => {
+		const start = window.StridePlayers[0].currentStart();
+		const ws = new WebSocket(document.querySelector("[data-player]").getAttribute("data-ws-url").replace(/^/, (location.protocol === "https:" ? "wss://" : "ws://") + location.host));
+		let seen = "";
+		ws.onopen = () => { ws.send(JSON.stringify(start)); ws.send(JSON.stringify({type: "seek", index: 8})); };
+		ws.onmessage = (ev) => {
+			seen += ev.data + "\n";
+			const m = JSON.parse(ev.data);
+			if (m.type === "step" && m.index === 8) { ws.close(); resolve(seen); }
+			if (m.type === "error") { ws.close(); resolve(seen); }
+		};
+		ws.onerror = () => reject(new Error("websocket failed"));
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("websocket by hand: %v", err)
+	}
+	if strings.Contains(got, "-22") || !strings.Contains(got, `"withheld":true`) {
+		t.Errorf("the websocket gave part 2 away to a hand-made start:\n%s", got)
+	}
+	step(t, ctx, "answer part 2; the player starts again with its token, paused",
 		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), "5"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#verdict-bottom-right.verdict-incorrect")),
+		waitJS(`(() => { const p = window.StridePlayers && window.StridePlayers[0]; return p && p.meta && !p.meta.withheld; })()`),
 		waitJS(`document.querySelector("#player-main [data-role=position]").textContent.endsWith("of 9")`),
 		waitJS(`document.querySelector("#player-main [data-action=toggle]").textContent === "Play"`),
 	)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -54,12 +55,12 @@ type mathText struct {
 	html  *lru[template.HTML]
 	plain *lru[string]
 	// solutions holds rendered worked solutions (see solutionHTML).
-	solutions *lru[string]
+	solutions *lru[renderedSolution]
 }
 
 func newMathText() mathText {
 	return mathText{html: newLRU[template.HTML](maxMathCacheBytes), plain: newLRU[string](maxMathCacheBytes),
-		solutions: newLRU[string](maxMathCacheBytes)}
+		solutions: newLRU[renderedSolution](maxMathCacheBytes)}
 }
 
 // md is the memoized md.
@@ -599,8 +600,9 @@ func creditText(credit float64) string {
 	return fmt.Sprintf("%s of 1 point", formatScore(credit))
 }
 
-// formatScore writes a score without trailing zeros: 7, 6.5.
-func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+// formatScore writes a score to at most two decimals, without trailing
+// zeros: 7, 6.5, 6.88 (partial credits add up to binary fractions).
+func formatScore(f float64) string { return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64) }
 
 func plural(n int, one, many string) string {
 	if n == 1 {

@@ -195,3 +195,13 @@ func FuzzExerciseQuery(f *testing.F) {
 		}
 	})
 }
+
+func FuzzPracticeRequest(f *testing.F) {
+	fuzzEndpoint(f, "/api/v1/practice",
+		`{"state": null, "checks": [{"exercise": "rnn-shapes", "seed": 3, "parts": {"w-hx": "correct", "w-yh": "incorrect"}}]}`,
+		`{"state": {"v": 1, "skills": {"rnn-shapes": {"level": 4, "done": ["rnn-shapes:1"], "review": {"due": 1796000000, "last_review": 1795000000, "s": 3.2, "d": 5.1, "reps": 1, "state": 2}}}}}`,
+		`{"state": {"v": 1, "skills": {"conv-by-hand": {"level": 2, "open": {"exercise": "conv-by-hand", "seed": 5, "answered": ["cell"], "missed": true}}}}, "checks": []}`,
+		`{"checks": [{"exercise": "conv-by-hand", "seed": 0, "parts": {"bottom-right": "revealed", "dims": "blank"}}]}`,
+		`{"state": "x"}`,
+	)
+}

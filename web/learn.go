@@ -799,6 +799,7 @@ func (s *Server) learnExerciseProps(r *http.Request, lc learnItemCtx, prog cours
 	action := s.myItemURL(lc.a.ID, lc.item.ID)
 	if lc.embedded {
 		action = s.base + "/embed/" + url.PathEscape(lc.v.Exercise.ID) + "?item=" + strconv.FormatInt(lc.item.ID, 10)
+		action = ltiCarry(r, action) // LTI hook (web/lti.go): keep the launch token in the form
 	}
 	p, err := s.exercisePropsGated(r, lc.v, form, &shown, true, lc.embedded, open)
 	if err != nil {

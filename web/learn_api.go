@@ -259,9 +259,13 @@ func (s *Server) learnCheckResponse(r *http.Request, lc learnItemCtx, prog cours
 			vj.FeedbackHTML = string(s.md(vj.Feedback))
 		}
 		vj.SolutionHTML = ""
-		if part, ok := lc.v.Part(id); ok && courses.SolutionShown(st, now, pp, sub.reveal[id] && courses.RevealAllowed(st)) &&
-			(len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
-			vj.SolutionHTML = s.solutionHTML(r.Context(), part)
+		shown := courses.SolutionShown(st, now, pp, sub.reveal[id] && courses.RevealAllowed(st))
+		if part, ok := lc.v.Part(id); ok && shown && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
+			vj.SolutionHTML = s.solutionHTML(r.Context(), lc.v, part)
+		}
+		if !shown {
+			// The replay of a part shows its answer as its solution does.
+			vj.Unlock = ""
 		}
 		if pp.AttemptsLeft >= 0 {
 			left := pp.AttemptsLeft

@@ -145,6 +145,11 @@ func (s *Server) rememberedLearners(r *http.Request) []learnerEntry {
 	if s.store == nil {
 		return nil
 	}
+	// LTI hook (web/lti.go): inside an LMS iframe no cookie reaches Stride;
+	// a launch token in the URL names the one learner of that launch.
+	if e, ok := s.ltiLearnerEntry(r); ok {
+		return []learnerEntry{e}
+	}
 	c, err := r.Cookie(learnerCookie)
 	if err != nil {
 		return nil

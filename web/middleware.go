@@ -157,6 +157,11 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 			if m != nil {
 				m.observeRequest(route, r.Method, status, elapsed)
 			}
+			if !logger.Enabled(r.Context(), slog.LevelInfo) {
+				// Above info (-log-level warn) the line would be dropped;
+				// skip building its attributes, which escape to the heap.
+				return
+			}
 			attrs := []slog.Attr{
 				slog.String("request_id", id),
 				// A method may be any token of any length; a made-up one

@@ -67,6 +67,7 @@ func TestOpenAPIMatchesRequestTypes(t *testing.T) {
 		"AttentionRequest": reflect.TypeFor[attentionRequest](),
 		"RNNRequest":       reflect.TypeFor[rnnRequest](),
 		"CheckRequest":     reflect.TypeFor[checkRequest](),
+		"PracticeRequest":  reflect.TypeFor[practiceRequest](),
 	}
 	for name, typ := range types {
 		props, _, closed := schemaProps(t, doc, name)
@@ -90,8 +91,9 @@ func TestOpenAPIMatchesRequestTypes(t *testing.T) {
 	}
 	// The check API's responses: every field the handler writes, no other.
 	for name, typ := range map[string]reflect.Type{
-		"CheckResponse": reflect.TypeFor[checkResponse](),
-		"Verdict":       reflect.TypeFor[verdictJSON](),
+		"CheckResponse":    reflect.TypeFor[checkResponse](),
+		"Verdict":          reflect.TypeFor[verdictJSON](),
+		"PracticeResponse": reflect.TypeFor[practiceResponse](),
 	} {
 		props, required, _ := schemaProps(t, doc, name)
 		if want := jsonFields(typ); !slices.Equal(props, want) {
@@ -122,8 +124,8 @@ func TestOpenAPIMatchesRequestTypes(t *testing.T) {
 
 	// Every documented path is served, and its example is accepted as is.
 	paths := doc["paths"].(map[string]any)
-	if len(paths) != 6 {
-		t.Errorf("%d paths documented, want 6", len(paths))
+	if len(paths) != 7 {
+		t.Errorf("%d paths documented, want 7", len(paths))
 	}
 	for path, item := range paths {
 		post := item.(map[string]any)["post"].(map[string]any)

@@ -180,17 +180,25 @@ func TestEverythingWorksUnderABasePath(t *testing.T) {
 		t.Errorf("pages should point the websocket and the check API under the base path: %v", seen)
 	}
 	// The check API and the websocket work there.
-	resp, err := http.Post(srv.URL+"/tutor/api/v1/exercises/conv-by-hand/check", "application/json", strings.NewReader(`{"answers": {"bottom-right": "-22"}}`))
+	resp, err := http.Post(srv.URL+"/tutor/api/v1/exercises/conv-by-hand/check", "application/json", strings.NewReader(`{"answers": {"dims": "3x3", "bottom-right": "-22"}}`))
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("check under base path: %v %v", resp, err)
 	}
+	var checked checkResponse
+	err = json.NewDecoder(resp.Body).Decode(&checked)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/tutor/ws/animate", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	if err := ws.WriteJSON(map[string]any{"type": "start", "exercise": "conv-by-hand", "seed": 0, "part": "dims", "fps": 60}); err != nil {
+	// The replay that shows both answers opens with the tokens the check
+	// returned for them.
+	tokens := []string{checked.Parts["dims"].Unlock, checked.Parts["bottom-right"].Unlock}
+	if err := ws.WriteJSON(map[string]any{"type": "start", "exercise": "conv-by-hand", "seed": 0, "part": "dims", "fps": 60, "unlock": tokens}); err != nil {
 		t.Fatal(err)
 	}
 	var last map[string]any

@@ -52,7 +52,10 @@ func animationTrace(a exercises.Animation) (*compute.Trace, error) {
 // tables and playerID the player's ID; together they name the table's
 // element, which paging links point at. The caller has checked the page
 // with pg.check.
-func stepTable(caption, playerID string, index int, tr *compute.Trace, pg stepPaging) templates.StepTableView {
+//
+// Steps in withheld are listed without their arithmetic and value, naming
+// the parts they would give away.
+func stepTable(caption, playerID string, index int, tr *compute.Trace, pg stepPaging, withheld map[int][]*exercises.Part) templates.StepTableView {
 	n, per := tr.Len(), stepsPerPage(tr)
 	t := templates.StepTableView{
 		Caption: caption,
@@ -78,6 +81,16 @@ func stepTable(caption, playerID string, index int, tr *compute.Trace, pg stepPa
 			cell = fmt.Sprintf("channel %d, ", st.Out[0]+1) + cell
 		}
 		w := st.Window
+		if parts := withheld[i]; len(parts) > 0 {
+			t.Rows = append(t.Rows, templates.StepRow{
+				Index:      i,
+				Cell:       cell,
+				Window:     fmt.Sprintf("rows %d–%d, columns %d–%d", w.Row+1, w.Row+w.Height, w.Col+1, w.Col+w.Width),
+				Arithmetic: "Not shown yet: this step gives away the answer to " + plainLabels(parts) + ". Answer it first, or reveal it.",
+				Value:      "?",
+			})
+			continue
+		}
 		t.Rows = append(t.Rows, templates.StepRow{
 			Index:      i,
 			Cell:       cell,
@@ -221,9 +234,12 @@ func stepArithmetic(op string, st compute.Step) string {
 // replays the variant's own data. pg picks the step-table page; a page or
 // table beyond the variant's is an error naming the parameter.
 //
-// A replay that is not illustrative shows the answers of the parts it
-// replays, so it is locked (no steps, no table on any page) until each of
-// them is in open: attempted or revealed.
+// A replay that is not illustrative is gated per part (see gateReplay):
+// closed (no steps, no table on any page) while a part whose answer the
+// whole replay shows is not in open (attempted or revealed), and otherwise
+// shown without the steps that give away an open part's answer. The page
+// carries the unlock tokens of the open parts, so the player's websocket
+// can show what the page shows.
 func (s *Server) exercisePlayer(v *exercises.Variant, pg stepPaging, open map[string]bool) (*templates.PlayerProps, error) {
 	if len(v.Animations) == 0 {
 		return nil, pg.check(nil)
@@ -234,6 +250,7 @@ func (s *Server) exercisePlayer(v *exercises.Variant, pg stepPaging, open map[st
 		tr           *compute.Trace
 		locked       []string
 		labels       string
+		withheld     map[int][]*exercises.Part
 	}
 	var entries []entry
 	for i, a := range v.Animations {
@@ -253,16 +270,16 @@ func (s *Server) exercisePlayer(v *exercises.Variant, pg stepPaging, open map[st
 			s.log.Error("animation trace", "exercise", v.Exercise.ID, "seed", v.Seed, "err", err)
 			continue
 		}
-		var locked, labels []string
-		if !a.Illustrative {
-			for _, pt := range v.Parts {
-				if pt.Animation == i && !open[pt.ID] {
-					locked = append(locked, pt.ID)
-					labels = append(labels, "“"+pt.Label+"”")
-				}
-			}
+		gate, err := gateReplay(v, i, tr, open)
+		if err != nil {
+			s.log.Error("replay gate", "exercise", v.Exercise.ID, "seed", v.Seed, "err", err)
+			continue
 		}
-		entries = append(entries, entry{a.Label, string(start), tr, locked, strings.Join(labels, " and ")})
+		var locked []string
+		for _, pt := range gate.whole {
+			locked = append(locked, pt.ID)
+		}
+		entries = append(entries, entry{a.Label, string(start), tr, locked, partLabels(gate.whole), gate.withheld})
 	}
 	traces := make([]*compute.Trace, len(entries))
 	for i, e := range entries {
@@ -274,10 +291,17 @@ func (s *Server) exercisePlayer(v *exercises.Variant, pg stepPaging, open map[st
 	if len(entries) == 0 {
 		return nil, nil
 	}
+	var tokens []string
+	for _, pt := range v.Parts {
+		if open[pt.ID] && pt.Animation >= 0 {
+			tokens = append(tokens, s.unlock.token(v.Exercise.ID, v.Seed, pt.ID))
+		}
+	}
+	p.Unlock = strings.Join(tokens, " ")
 	for i, e := range entries {
 		pa := templates.PlayerAnimation{Label: e.label, Start: e.start, Form: "exercise-form", Locked: e.locked, LockedLabels: e.labels}
 		if len(e.locked) == 0 {
-			pa.Table = stepTable(e.label, p.ID, i, e.tr, pg)
+			pa.Table = stepTable(e.label, p.ID, i, e.tr, pg, e.withheld)
 		} else {
 			pa.Table = templates.StepTableView{Caption: e.label}
 		}

@@ -88,7 +88,7 @@ func playgroundQuery(r *http.Request) url.Values {
 // playgroundPlayer is the player of one playground configuration.
 func playgroundPlayer(base, label, start string, tr *compute.Trace, pg stepPaging) *templates.PlayerProps {
 	p := &templates.PlayerProps{ID: "main", WSURL: base + "/ws/animate", Heading: "Step by step"}
-	p.Animations = []templates.PlayerAnimation{{Label: label, Start: start, Table: stepTable(label, p.ID, 0, tr, pg)}}
+	p.Animations = []templates.PlayerAnimation{{Label: label, Start: start, Table: stepTable(label, p.ID, 0, tr, pg, nil)}}
 	return p
 }
 

@@ -64,6 +64,9 @@ type Config struct {
 	// a request arrived over plain HTTP (TLS ends at a proxy in front).
 	// Requests over TLS always get Secure cookies.
 	SecureCookies bool
+	// LTILeeway is the clock skew allowed on an LTI id_token's exp and iat;
+	// lti.DefaultLeeway when zero.
+	LTILeeway time.Duration
 	// SessionLifetime is how long an instructor's sign-in lasts; 0 means
 	// DefaultSessionLifetime.
 	SessionLifetime time.Duration
@@ -103,6 +106,10 @@ type Server struct {
 	// classes is the shared state of the class routes (web/authz.go); nil
 	// when store is nil.
 	classes *classes
+	// unlock issues and checks the tokens that open gated replays.
+	unlock *unlocker
+	// now is the clock of practice scheduling (time.Now; tests fix it).
+	now func() time.Time
 	// learn caches the student side's site secrets (learn_identity.go).
 	learn learnState
 	// ready is false until the server listens and again once shutdown
@@ -175,8 +182,23 @@ func NewHandler(cfg Config) (*App, error) {
 	}
 	s := &Server{base: base, log: logger, store: cfg.Store, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
 		shareLimit: newShareLimiter(nil),
-		work:       newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText()}
+		work:       newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText(), now: time.Now}
 	s.work.clientKey = clientIPs.Of
+	// Replay unlock tokens are signed with a site secret in the database,
+	// so every replica accepts every replica's tokens; without a database
+	// the key is random per process.
+	var unlockKey []byte
+	if cfg.Store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), dbStartTimeout)
+		unlockKey, err = cfg.Store.SiteSecret(ctx, "replay-unlock", MinUnlockKeyBytes)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("replay unlock key: %w", err)
+		}
+	}
+	if s.unlock, err = newUnlocker(unlockKey); err != nil {
+		return nil, err
+	}
 	switch {
 	case cfg.PageCacheBytes == 0:
 		s.pages = newLRU[*cachedPage](DefaultPageCacheBytes)
@@ -190,6 +212,7 @@ func NewHandler(cfg Config) (*App, error) {
 		AllowedOrigins:      cfg.AllowedOrigins,
 		Logger:              logger,
 	}, s.catalog)
+	s.anim.unlock = s.unlock
 	if s.work.busyPage, err = s.renderBytes(templates.Message(templates.MessageProps{
 		Links: s.links(), Title: "Busy",
 		Message: "Stride is busy with other requests right now. Please try again in a moment",
@@ -256,6 +279,7 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Get("/", s.cachePage(fixedPageKey("home"), s.home))
 		r.Get("/api", s.cachePage(fixedPageKey("api"), s.apiReference))
 		r.Get("/playground", s.cachePage(queryPageKey("playground"), s.playground))
+		r.Get("/practice", s.cachePage(fixedPageKey("practice"), s.practicePage))
 		r.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, base+"/#exercises", http.StatusFound)
 		})
@@ -275,6 +299,10 @@ func NewHandler(cfg Config) (*App, error) {
 				r.With(apiRate).With(apiWork...).Get(path, h)
 				r.Options(path, preflight(http.MethodGet, http.MethodHead))
 			}
+			// Practice levels: a small body, applied in a work slot like
+			// every other API request.
+			r.With(apiRate, limitBody(maxPracticeBody), s.work.limitAPI).Post("/practice", s.apiPractice)
+			r.Options("/practice", preflight(http.MethodPost))
 			r.Route("/compute", func(r chi.Router) {
 				for path, h := range map[string]http.HandlerFunc{
 					"/conv2d":    s.computeConv2D,
@@ -299,6 +327,10 @@ func NewHandler(cfg Config) (*App, error) {
 		}
 		s.mountLearn(app.With(pageHeaders))     // the student side (learn.go)
 		s.mountDashboard(app.With(pageHeaders)) // web/dashboard.go
+		// LMS launches (web/lti.go).
+		if err := s.mountLTI(app.With(pageHeaders), cfg); err != nil {
+			return nil, fmt.Errorf("LTI routes: %w", err)
+		}
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
@@ -326,6 +358,7 @@ func (s *Server) links() templates.Links {
 		Stylesheet: s.base + "/static/" + s.assets.HashedName("app.css"),
 		Icon:       s.base + "/static/" + s.assets.HashedName("icon.svg"),
 		Script:     s.base + "/static/" + s.assets.HashedName("app.js"),
+		Classes:    s.store != nil,
 	}
 }
 

@@ -288,7 +288,8 @@ func readUpload(fh *multipart.FileHeader) ([]byte, int, string) {
 
 func bodyStatus(err error) int {
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) || errors.Is(err, multipart.ErrMessageTooLarge) {
+	// The multipart reader does not always wrap the body limit's error.
+	if errors.As(err, &tooBig) || errors.Is(err, multipart.ErrMessageTooLarge) || strings.Contains(err.Error(), "request body too large") {
 		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusBadRequest

@@ -326,3 +326,13 @@ func TestEditAssignment(t *testing.T) {
 		t.Errorf("bad score policy: %d", w.Code)
 	}
 }
+
+// TestRosterUploadBodyLimit: a request body over the class limit is a 413
+// that names the roster's limit, not a vague 400.
+func TestRosterUploadBodyLimit(t *testing.T) {
+	e := newClassEnv(t, Config{})
+	w := e.upload(roleInstructor, "/courses/"+itoa(e.course.ID)+"/roster", "roster", "huge.csv", bytes.Repeat([]byte("a"), maxClassBody+1))
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), "larger than 1048576 bytes") {
+		t.Errorf("huge upload: %d %s", w.Code, w.Body.String())
+	}
+}

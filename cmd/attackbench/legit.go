@@ -429,8 +429,11 @@ func playOnce(ctx context.Context, dialer *websocket.Dialer, tg target, ph *phas
 		_ = conn.SetWriteDeadline(time.Now().Add(legitTimeout))
 		return conn.WriteMessage(websocket.TextMessage, []byte(s))
 	}
-	seed := rng.IntN(1000)
-	if err := send(fmt.Sprintf(`{"type":"start","exercise":"conv-by-hand","seed":%d,"fps":10,"paused":%v}`, seed, !playing)); err != nil {
+	// The playground's replay of the recitation's convolution: an
+	// exercise's replay opens only with the unlock tokens of its checked
+	// parts, which a watcher who has not answered does not hold.
+	pad := rng.IntN(3)
+	if err := send(fmt.Sprintf(`{"type":"start","op":"conv2d","input":[[1,3,-2,4],[0,8,6,5],[2,1,-9,0],[4,-1,3,7]],"kernel":[[1,2],[-2,-1]],"padding":%d,"fps":10,"paused":%v}`, pad, !playing)); err != nil {
 		return errors.New("send start")
 	}
 	meta, err := read()

@@ -63,6 +63,11 @@ type config struct {
 	convWorkers    int
 	bigRespWorkers int
 	refusedPause   time.Duration
+
+	// attackerProcess runs the attacks in a process of their own;
+	// attackerChild marks that process.
+	attackerProcess bool
+	attackerChild   bool
 }
 
 func main() {
@@ -71,6 +76,38 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	var cfg config
+	fs := flagSet(&cfg, stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if err := cfg.validate(); err != nil {
+		fmt.Fprintf(stderr, "attackbench: %v\n", err)
+		return 2
+	}
+	if _, err := loadtest.RaiseFileLimit(); err != nil {
+		fmt.Fprintf(stderr, "attackbench: could not raise the open-file limit: %v\n", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cfg.attackerChild {
+		if err := runAttackerChild(ctx, cfg, stdout); err != nil {
+			fmt.Fprintf(stderr, "attackbench attacker: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	if err := bench(ctx, cfg, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "attackbench: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// flagSet defines every flag of attackbench into cfg.
+func flagSet(cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("attackbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.server, "server", "", "Stride binary to start (default: build ./cmd/server of the current directory)")
@@ -92,31 +129,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.convWorkers, "conv-workers", 4, "attack: parallel conv2d computes of ≈8.6 M multiply-adds (near the API's 10 M bound)")
 	fs.IntVar(&cfg.bigRespWorkers, "bigresp-workers", 4, "attack: parallel conv2d computes with a ≈1.2 MB answer (65,536 numbers, the API's bound)")
 	fs.DurationVar(&cfg.refusedPause, "refused-pause", 20*time.Millisecond, "attack: pause after a 429 or 503 before the next request, so the attacking client does not spin on the shared cores")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if err := cfg.validate(); err != nil {
-		fmt.Fprintf(stderr, "attackbench: %v\n", err)
-		return 2
-	}
-	if _, err := loadtest.RaiseFileLimit(); err != nil {
-		fmt.Fprintf(stderr, "attackbench: could not raise the open-file limit: %v\n", err)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := bench(ctx, cfg, stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "attackbench: %v\n", err)
-		return 1
-	}
-	return 0
+	fs.BoolVar(&cfg.attackerProcess, "attacker-process", true, "run the attacker in a process of its own (this program started again), apart from the legitimate users; false: in this process, as before")
+	fs.BoolVar(&cfg.attackerChild, "attacker-child", false, "internal: be the attacker process: run only the attacks against -url for -attack and print their results as JSON")
+	return fs
 }
 
 func (c *config) validate() error {
 	if c.url != "" && c.server != "" {
 		return errors.New("give -server or -url, not both")
+	}
+	if c.attackerChild && c.url == "" {
+		return errors.New("-attacker-child needs -url")
 	}
 	if c.url != "" {
 		u, err := url.Parse(c.url)
@@ -192,7 +215,7 @@ func procCPU(path string) time.Duration {
 	if err != nil {
 		return 0
 	}
-	d, err := parseProcStat(string(data))
+	d, err := loadtest.ParseProcStat(string(data))
 	if err != nil {
 		return 0
 	}
@@ -236,13 +259,33 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	ph.begin("baseline")
 	sleep(ctx, cfg.baseline)
 	ph.begin("attack")
-	atk := newAttacks(cfg, tg)
+	var (
+		res        attackResult
+		attackErr  error
+		atkProcess *attackerProcess
+	)
 	attackCtx, stopAttack := context.WithTimeout(ctx, cfg.attack)
 	attacksDone := make(chan struct{})
-	go func() {
-		atk.run(attackCtx)
-		close(attacksDone)
-	}()
+	if cfg.attackerProcess {
+		atkProcess, attackErr = startAttacker(ctx, cfg, tg, stderr)
+		if attackErr != nil {
+			stopAttack()
+			stopLegit()
+			legit.Wait()
+			return attackErr
+		}
+		go func() {
+			res, attackErr = atkProcess.wait()
+			close(attacksDone)
+		}()
+	} else {
+		atk := newAttacks(cfg, tg)
+		go func() {
+			atk.run(attackCtx)
+			res = atk.result()
+			close(attacksDone)
+		}()
+	}
 	<-attackCtx.Done()
 	ph.begin("after")
 	// Attacks end with their phase; the after phase measures recovery
@@ -256,8 +299,11 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if ctx.Err() != nil {
 		return errors.New("interrupted")
 	}
+	if attackErr != nil {
+		return attackErr
+	}
 
-	report(stdout, cfg, tg, ph, mem, atk)
+	report(stdout, cfg, tg, ph, mem, res)
 	return nil
 }
 

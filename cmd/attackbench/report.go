@@ -13,7 +13,7 @@ import (
 // report prints the legitimate users' latency per phase, the server's
 // memory, what each attack achieved, and the verdict against issue 8's
 // targets.
-func report(w io.Writer, cfg config, tg target, ph *phases, mem *memSampler, atk *attacks) {
+func report(w io.Writer, cfg config, tg target, ph *phases, mem *memSampler, atk attackResult) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\tlegitimate traffic\trequests\tp50\tp99\tmax\tfailed\t")
 	var attackP99 []string
@@ -93,22 +93,30 @@ func report(w io.Writer, cfg config, tg target, ph *phases, mem *memSampler, atk
 		fmt.Fprintf(w, "%s %s: server %.2f, attackbench %.2f", sep, p.name,
 			p.cores(p.serverCPU0, p.serverCPU1), p.cores(p.selfCPU0, p.selfCPU1))
 	}
-	fmt.Fprintln(w, " (of 2 on the standard machine; attackbench is the legitimate users plus the attacker)")
+	if atk.Process == "separate" {
+		fmt.Fprintln(w, " (of 2 on the standard machine; attackbench is the legitimate users)")
+		if atk.Wall > 0 {
+			fmt.Fprintf(w, "attacker process (pid %d): %.2f cores on average over its %.1f s\n", atk.PID,
+				float64(atk.CPU)/float64(atk.Wall), atk.Wall.Seconds())
+		}
+	} else {
+		fmt.Fprintln(w, " (of 2 on the standard machine; attackbench is the legitimate users plus the attacker, in one process)")
+	}
 
 	fmt.Fprintln(w, "\nattacks, all at once from 127.66.0.1 during the attack phase:")
 	fmt.Fprintf(w, "  random 30 KB methods   %s; /metrics %s → %s",
-		atk.methods, size(atk.metricsBefore), size(atk.metricsAfter))
-	if s := atk.metricsScrapes.summary(); s.N > 0 {
-		fmt.Fprintf(w, ", %d scrapes during the attack, slowest %s", s.N, ms(s.Max))
+		formatOutcomes(atk.Methods), size(atk.MetricsBefore), size(atk.MetricsAfter))
+	if atk.MetricsScrapes > 0 {
+		fmt.Fprintf(w, ", %d scrapes during the attack, slowest %s", atk.MetricsScrapes, ms(atk.MetricsSlowest))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  huge playground GETs   %d connections that never read (%s)\n", atk.slowConnected.Load(), atk.slow)
+	fmt.Fprintf(w, "  huge playground GETs   %d connections that never read (%s)\n", atk.SlowConnected, formatOutcomes(atk.Slow))
 	fmt.Fprintf(w, "  seek floods            %d sockets (%d connections, each reopened when closed), %d seeks sent, %d messages (%s) received; %s\n",
-		cfg.seekSockets, atk.seekConns.Load(), atk.seekSent.Load(), atk.seekRecv.Load(), size(int(atk.seekBytes.Load())), atk.seek)
-	fmt.Fprintf(w, "  idle streams           %d tried, at most %d open at once; %s\n", cfg.attackStreams, atk.streamsPeak.Load(), atk.streams)
-	fmt.Fprintf(w, "  512-token formulas     %d workers: %s\n", cfg.formulaWorkers, atk.formula)
-	fmt.Fprintf(w, "  8.6 M multiply-adds    %d workers: %s\n", cfg.convWorkers, atk.conv)
-	fmt.Fprintf(w, "  1.2 MB conv2d answers  %d workers: %s; %s read\n", cfg.bigRespWorkers, atk.bigResp, size(int(atk.bigRespBytes.Load())))
+		cfg.seekSockets, atk.SeekConns, atk.SeekSent, atk.SeekRecv, size(int(atk.SeekBytes)), formatOutcomes(atk.Seek))
+	fmt.Fprintf(w, "  idle streams           %d tried, at most %d open at once; %s\n", cfg.attackStreams, atk.StreamsPeak, formatOutcomes(atk.Streams))
+	fmt.Fprintf(w, "  512-token formulas     %d workers: %s\n", cfg.formulaWorkers, formatOutcomes(atk.Formula))
+	fmt.Fprintf(w, "  8.6 M multiply-adds    %d workers: %s\n", cfg.convWorkers, formatOutcomes(atk.Conv))
+	fmt.Fprintf(w, "  1.2 MB conv2d answers  %d workers: %s; %s read\n", cfg.bigRespWorkers, formatOutcomes(atk.BigResp), size(int(atk.BigRespBytes)))
 
 	fmt.Fprintln(w, "\ntargets (issue 8):")
 	verdict(w, "legitimate p99 during the attacks < 100 ms", worst < targetP99 && worst > 0, strings.Join(attackP99, ", "))

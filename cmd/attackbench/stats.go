@@ -84,6 +84,17 @@ func (c *counter) add(outcome string, n int) {
 	c.mu.Unlock()
 }
 
+// snapshot copies the counts.
+func (c *counter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.outcomes))
+	for k, v := range c.outcomes {
+		out[k] = v
+	}
+	return out
+}
+
 // String lists the outcomes, most frequent first: "405: 1200, 429: 30".
 func (c *counter) String() string {
 	c.mu.Lock()
@@ -129,39 +140,6 @@ func ms(d time.Duration) string {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
-
-// clockTicks is the unit of utime and stime in /proc/PID/stat (USER_HZ),
-// 100 on every Linux architecture Go supports.
-const clockTicks = 100
-
-// parseProcStat reads the CPU time (user plus system) a process has used
-// from the text of /proc/PID/stat. The command name, in parentheses, may
-// hold spaces and parentheses itself, so fields are counted from the last
-// closing parenthesis.
-func parseProcStat(s string) (time.Duration, error) {
-	end := strings.LastIndexByte(s, ')')
-	if end < 0 {
-		return 0, fmt.Errorf("no command name in %q", clipText(s, 60))
-	}
-	// After ") ": state is field 3, utime field 14, stime field 15.
-	fields := strings.Fields(s[end+1:])
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("too few fields in %q", clipText(s, 60))
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil || utime < 0 || stime < 0 {
-		return 0, fmt.Errorf("utime %q, stime %q are not tick counts", fields[11], fields[12])
-	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
-}
-
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
 
 // histogram is one series of a Prometheus histogram in text format:
 // cumulative counts by upper bound, and the total.

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -174,5 +175,32 @@ func TestHistogramFromMetrics(t *testing.T) {
 	}
 	if got := parseLabels(`a="x",le="+Inf"`); got["a"] != "x" || got["le"] != "+Inf" {
 		t.Errorf("labels %v", got)
+	}
+}
+
+// TestChildArgs checks that the attacker process is given every attack's
+// size and the phase's length as the parent parsed them.
+func TestChildArgs(t *testing.T) {
+	var parent config
+	fs := flagSet(&parent, io.Discard)
+	if err := fs.Parse([]string{"-attack", "7s", "-method-requests", "3", "-slow-readers", "4", "-seek-sockets", "5",
+		"-seek-rate", "6", "-attack-streams", "7", "-formula-workers", "8", "-conv-workers", "9",
+		"-bigresp-workers", "10", "-refused-pause", "11ms"}); err != nil {
+		t.Fatal(err)
+	}
+	var child config
+	if err := flagSet(&child, io.Discard).Parse(childArgs(parent, target{base: "http://127.0.0.1:9"})); err != nil {
+		t.Fatal(err)
+	}
+	if err := child.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !child.attackerChild || child.url != "http://127.0.0.1:9" {
+		t.Errorf("child: -attacker-child %v, -url %q", child.attackerChild, child.url)
+	}
+	// Everything the attacks read must match; the rest is the parent's.
+	child.attackerChild, child.url = false, ""
+	if child != parent {
+		t.Errorf("child config\n%+v\nparent\n%+v", child, parent)
 	}
 }

@@ -6,10 +6,13 @@
 //
 //	go build -o /tmp/bench/stride ./cmd/server && go build -o /tmp/bench/pagebench ./cmd/pagebench
 //	/tmp/bench/stride -addr 127.0.0.1:19091 -log-level warn -api-rate-limit 0 2>/dev/null &
-//	/tmp/bench/pagebench -url http://127.0.0.1:19091 -duration 5s -rounds 3
+//	/tmp/bench/pagebench -url http://127.0.0.1:19091 -duration 5s -rounds 3 -pid $!
 //
 // It needs wrk on the PATH. The rate limit is turned off because wrk's 64
-// connections all come from one address.
+// connections all come from one address. With -pid (Stride's process id,
+// Linux) it also reports each server's CPU time per request, from
+// /proc/PID/stat around each wrk run: on a machine whose cores are shared
+// with other work, that ratio moves far less than requests per second.
 package main
 
 import (
@@ -29,6 +32,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stride-tutor/stride/internal/loadtest"
 )
 
 // route is one request to measure.
@@ -53,6 +58,10 @@ type result struct {
 	rps      float64
 	p50, p99 time.Duration
 	non2xx   int
+	requests int
+	// cpuPerReq is the server process's CPU time (user and system) during
+	// the run divided by the requests wrk completed; 0 when not measured.
+	cpuPerReq time.Duration
 }
 
 func main() {
@@ -61,14 +70,16 @@ func main() {
 	rounds := flag.Int("rounds", 3, "bare/Stride alternations per route")
 	threads := flag.Int("threads", 2, "wrk threads (-t)")
 	conns := flag.Int("connections", 64, "wrk connections (-c)")
+	pid := flag.Int("pid", 0, "Stride's process id, to report its CPU time per request (Linux; 0: not reported)")
+	only := flag.String("route", "", "measure only the routes whose name contains this text")
 	flag.Parse()
-	if err := run(*base, *duration, *rounds, *threads, *conns, os.Stdout); err != nil {
+	if err := run(*base, *duration, *rounds, *threads, *conns, *pid, *only, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "pagebench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(base string, duration time.Duration, rounds, threads, conns int, out io.Writer) error {
+func run(base string, duration time.Duration, rounds, threads, conns, pid int, only string, out io.Writer) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk is not installed (apt-get install wrk)")
 	}
@@ -106,9 +117,12 @@ func run(base string, duration time.Duration, rounds, threads, conns int, out io
 	bareURL := "http://" + ln.Addr().String()
 
 	fmt.Fprintf(out, "wrk -t%d -c%d -d%s --latency, %d rounds, bare net/http and Stride alternating\n\n", threads, conns, duration, rounds)
-	fmt.Fprintln(out, "| Route | Round | Bare req/s | Bare p99 | Stride req/s | Stride p99 | Ratio | Stride non-2xx |")
-	fmt.Fprintln(out, "| --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Fprintln(out, "| Route | Round | Bare req/s | Bare p99 | Stride req/s | Stride p99 | Ratio | Stride non-2xx | Bare CPU µs/req | Stride CPU µs/req | CPU ratio |")
+	fmt.Fprintln(out, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for i, rt := range routes {
+		if !strings.Contains(rt.name, only) {
+			continue
+		}
 		script := ""
 		if rt.method != http.MethodGet {
 			script = filepath.Join(dir, fmt.Sprintf("route%d.lua", i))
@@ -117,21 +131,36 @@ func run(base string, duration time.Duration, rounds, threads, conns int, out io
 				return err
 			}
 		}
-		var sumRatio float64
+		var sumRatio, sumCPURatio float64
 		for round := 1; round <= rounds; round++ {
-			b, err := runWrk(bareURL+rt.path, script, duration, threads, conns)
+			// The bare server runs in this process, which does nothing
+			// else while wrk runs, so this process's CPU time is its own.
+			b, err := runWrk(bareURL+rt.path, script, duration, threads, conns, os.Getpid())
 			if err != nil {
 				return fmt.Errorf("bare %s: %w", rt.name, err)
 			}
-			s, err := runWrk(base+rt.path, script, duration, threads, conns)
+			s, err := runWrk(base+rt.path, script, duration, threads, conns, pid)
 			if err != nil {
 				return fmt.Errorf("stride %s: %w", rt.name, err)
 			}
 			ratio := s.rps / b.rps
 			sumRatio += ratio
-			fmt.Fprintf(out, "| %s | %d | %.0f | %s | %.0f | %s | %.2f | %d |\n", rt.name, round, b.rps, b.p99, s.rps, s.p99, ratio, s.non2xx)
+			bareCPU, strideCPU, cpuRatio := "", "", ""
+			if pid != 0 && b.cpuPerReq > 0 && s.cpuPerReq > 0 {
+				bareCPU = fmt.Sprintf("%.1f", b.cpuPerReq.Seconds()*1e6)
+				strideCPU = fmt.Sprintf("%.1f", s.cpuPerReq.Seconds()*1e6)
+				r := b.cpuPerReq.Seconds() / s.cpuPerReq.Seconds()
+				cpuRatio = fmt.Sprintf("%.2f", r)
+				sumCPURatio += r
+			}
+			fmt.Fprintf(out, "| %s | %d | %.0f | %s | %.0f | %s | %.2f | %d | %s | %s | %s |\n", rt.name, round, b.rps, b.p99, s.rps, s.p99, ratio, s.non2xx,
+				bareCPU, strideCPU, cpuRatio)
 		}
-		fmt.Fprintf(out, "| %s | mean | | | | | %.2f | |\n", rt.name, sumRatio/float64(rounds))
+		meanCPU := ""
+		if sumCPURatio > 0 {
+			meanCPU = fmt.Sprintf("%.2f", sumCPURatio/float64(rounds))
+		}
+		fmt.Fprintf(out, "| %s | mean | | | | | %.2f | | | | %s |\n", rt.name, sumRatio/float64(rounds), meanCPU)
 	}
 	return nil
 }
@@ -165,19 +194,38 @@ var (
 	rpsLine    = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 	pctLine    = regexp.MustCompile(`^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
 	non2xxLine = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
+	countLine  = regexp.MustCompile(`(\d+) requests in `)
 )
 
-func runWrk(url, script string, d time.Duration, threads, conns int) (result, error) {
+// runWrk runs wrk against url and, when pid is not 0, measures that
+// process's CPU time per request.
+func runWrk(url, script string, d time.Duration, threads, conns, pid int) (result, error) {
 	args := []string{"-t", strconv.Itoa(threads), "-c", strconv.Itoa(conns), "-d", d.String(), "--latency"}
 	if script != "" {
 		args = append(args, "-s", script)
 	}
 	args = append(args, url)
+	var before time.Duration
+	if pid != 0 {
+		var err error
+		if before, err = loadtest.ReadProcCPU(pid); err != nil {
+			return result{}, err
+		}
+	}
 	outb, err := exec.Command("wrk", args...).CombinedOutput()
 	if err != nil {
 		return result{}, fmt.Errorf("wrk: %w: %s", err, outb)
 	}
-	return parseWrk(outb)
+	r, err := parseWrk(outb)
+	if err != nil || pid == 0 || r.requests == 0 {
+		return r, err
+	}
+	after, err := loadtest.ReadProcCPU(pid)
+	if err != nil {
+		return result{}, err
+	}
+	r.cpuPerReq = (after - before) / time.Duration(r.requests)
+	return r, nil
 }
 
 func parseWrk(outb []byte) (result, error) {
@@ -187,6 +235,9 @@ func parseWrk(outb []byte) (result, error) {
 		return r, fmt.Errorf("no Requests/sec in wrk output: %s", outb)
 	}
 	r.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	if m := countLine.FindSubmatch(outb); m != nil {
+		r.requests, _ = strconv.Atoi(string(m[1]))
+	}
 	if m := non2xxLine.FindSubmatch(outb); m != nil {
 		r.non2xx, _ = strconv.Atoi(string(m[1]))
 	}

@@ -39,6 +39,8 @@ type config struct {
 	// secureCookies and sessionLifetime configure instructor sign-in.
 	secureCookies   bool
 	sessionLifetime time.Duration
+	// ltiLeeway is the clock skew allowed on LTI id_tokens.
+	ltiLeeway time.Duration
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -67,6 +69,7 @@ var settings = []setting{
 	{"database-url", "STRIDE_DATABASE_URL", "", "postgres://user:password@host/db?sslmode=...: use PostgreSQL instead of SQLite (needed for more than one replica)"},
 	{"secure-cookies", "STRIDE_SECURE_COOKIES", "false", "true: mark sign-in and learner cookies Secure even on plain HTTP; set it when a proxy in front terminates TLS (requests that arrive over TLS always get Secure cookies)"},
 	{"session-lifetime", "STRIDE_SESSION_LIFETIME", "168h", "how long an instructor stays signed in (5m to 2160h); signing out ends it at once"},
+	{"lti-leeway", "STRIDE_LTI_LEEWAY", "60s", "clock skew allowed on an LTI launch's id_token exp and iat (1s to 10m)"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
@@ -232,6 +235,9 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 		return config{}, nil, fmt.Errorf("%s: %q is not true or false", src, secure)
 	}
 	if c.sessionLifetime, err = durationSetting("session-lifetime", 5*time.Minute, 90*24*time.Hour); err != nil {
+		return config{}, nil, err
+	}
+	if c.ltiLeeway, err = durationSetting("lti-leeway", time.Second, 10*time.Minute); err != nil {
 		return config{}, nil, err
 	}
 	return c, fs.Args(), nil

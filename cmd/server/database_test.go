@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"io"
 	"io/fs"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stride-tutor/stride/internal/store"
+	"github.com/stride-tutor/stride/internal/store/storetest"
 )
 
 // startTimeout bounds how long the tests wait for serve to listen. Start-up
@@ -208,14 +208,9 @@ func TestNewerSchemaWarns(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A later release's migration, recorded as goose records it.
-	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, store.SQLiteFile))
-	if err != nil {
+	if err := storetest.MarkMigrated(ctx, store.Config{DataDir: dir}, latest+1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := raw.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, 1)`, latest+1); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
 	var logs bytes.Buffer
 	db, err = openDatabase(ctx, config{dataDir: dir}, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {

@@ -43,6 +43,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return backupCommand(args[1:], getenv, stdout, stderr)
 		case "user":
 			return userCommand(args[1:], getenv, os.Stdin, stdout, stderr)
+		case "lti":
+			return ltiCommand(args[1:], getenv, stdout, stderr)
 		}
 	}
 	cfg, err := parseConfig(args, getenv, stdout)
@@ -90,6 +92,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		Store:              db,
 		SecureCookies:      cfg.secureCookies,
 		SessionLifetime:    cfg.sessionLifetime,
+		LTILeeway:          cfg.ltiLeeway,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)

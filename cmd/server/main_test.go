@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stride-tutor/stride/internal/lti"
 	"github.com/stride-tutor/stride/web"
 )
 
@@ -111,6 +112,9 @@ func defaultBudgets(c config) config {
 	}
 	if c.sessionLifetime == 0 {
 		c.sessionLifetime = web.DefaultSessionLifetime
+	}
+	if c.ltiLeeway == 0 {
+		c.ltiLeeway = lti.DefaultLeeway
 	}
 	return c
 }

@@ -155,6 +155,8 @@ type streamResult struct {
 	restarts int
 	errors   int // error messages from the server
 	lateness []time.Duration
+	// pace is each frame's lateness against its predecessor (paceClock).
+	pace []time.Duration
 }
 
 // runStream opens one stream after delay and plays until its duration ends.
@@ -190,7 +192,9 @@ func runStream(ctx context.Context, cfg config, delay time.Duration, start []byt
 	stopOnCancel := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 	defer stopOnCancel()
 	clock := frameClock{fps: cfg.fps}
+	pace := paceClock{fps: cfg.fps}
 	res.lateness = make([]time.Duration, 0, int(cfg.duration.Seconds()*cfg.fps)+16)
+	res.pace = make([]time.Duration, 0, int(cfg.duration.Seconds()*cfg.fps)+16)
 	// One buffer per stream for every message: the client shares the cores
 	// with the server it measures, so it allocates nothing per frame.
 	buf := make([]byte, 0, 4096)
@@ -217,9 +221,13 @@ func runStream(ctx context.Context, cfg config, delay time.Duration, start []byt
 		case "step":
 			res.frames++
 			res.lateness = append(res.lateness, clock.lateness(index, at))
+			if late, ok := pace.lateness(index, at); ok {
+				res.pace = append(res.pace, late)
+			}
 		case "done":
 			res.restarts++
 			clock.reset()
+			pace.reset()
 			_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 			if err := conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"restart"}`)); err != nil {
 				res.early, res.failure = true, "send restart: "+simplify(err)
@@ -306,10 +314,13 @@ type report struct {
 	connected, failed, early int
 	frames, restarts, errors int
 	failures                 map[string]int
-	lateness                 latenessSummary
+	lateness, pace           latenessSummary
 	rssBefore, rssPeak       int64 // bytes; 0 when not measured
 	rssStreams               int   // streams open when the peak was sampled
 	elapsed                  time.Duration
+	// CPU time (user and system) over the run of the server (when -pid is
+	// given) and of this client; 0 when not measured.
+	serverCPU, clientCPU time.Duration
 }
 
 func runLoad(ctx context.Context, cfg config) (*report, error) {
@@ -322,6 +333,7 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 		}
 		rep.rssBefore = mem.RSS
 	}
+	serverCPU0, clientCPU0 := cpuOf(cfg.pid), cpuOf(0)
 	began := time.Now()
 	results := make(chan streamResult, cfg.streams)
 	var wg sync.WaitGroup
@@ -362,8 +374,12 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 	sampler.Wait()
 	close(results)
 	rep.elapsed = time.Since(began)
+	if cfg.pid > 0 {
+		rep.serverCPU = cpuOf(cfg.pid) - serverCPU0
+	}
+	rep.clientCPU = cpuOf(0) - clientCPU0
 
-	var all []time.Duration
+	var all, pace []time.Duration
 	for r := range results {
 		if r.connected {
 			rep.connected++
@@ -380,11 +396,13 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 		rep.restarts += r.restarts
 		rep.errors += r.errors
 		all = append(all, r.lateness...)
+		pace = append(pace, r.pace...)
 	}
 	// Every connected stream was open during sampling unless some ended
 	// early; those are few and counting them keeps the estimate cautious.
 	rep.rssStreams = rep.connected
 	rep.lateness = summarize(all, onTimeThreshold)
+	rep.pace = summarize(pace, onTimeThreshold)
 	return rep, nil
 }
 
@@ -410,6 +428,18 @@ func (rep *report) print(w io.Writer, cfg config) {
 	fmt.Fprintf(w, "  frames:   %d received (≈%.0f expected), %d restarts, %d error messages\n",
 		rep.frames, expected, rep.restarts, rep.errors)
 	fmt.Fprintf(w, "  on time:  %s\n", rep.lateness)
+	fmt.Fprintf(w, "  pace:     %s (each frame against the one before it)\n", rep.pace)
+	if rep.frames > 0 && rep.clientCPU > 0 {
+		// CPU per frame says which side of the shared cores the frames
+		// cost most, whatever else the machine was doing.
+		fmt.Fprintf(w, "  CPU:      client %.2f s (%.1f µs a frame, %.2f cores)", rep.clientCPU.Seconds(),
+			float64(rep.clientCPU.Microseconds())/float64(rep.frames), rep.clientCPU.Seconds()/rep.elapsed.Seconds())
+		if rep.serverCPU > 0 {
+			fmt.Fprintf(w, "; server %.2f s (%.1f µs a frame, %.2f cores)", rep.serverCPU.Seconds(),
+				float64(rep.serverCPU.Microseconds())/float64(rep.frames), rep.serverCPU.Seconds()/rep.elapsed.Seconds())
+		}
+		fmt.Fprintln(w)
+	}
 	if cfg.pid > 0 {
 		if rep.rssPeak == 0 || rep.rssStreams == 0 {
 			fmt.Fprintln(w, "  memory:   not measured (the run was too short or no stream connected)")
@@ -422,3 +452,13 @@ func (rep *report) print(w io.Writer, cfg config) {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// cpuOf is the CPU time process pid (0: this one) has used, 0 when it
+// cannot be read.
+func cpuOf(pid int) time.Duration {
+	d, err := loadtest.ReadProcCPU(pid)
+	if err != nil {
+		return 0
+	}
+	return d
+}

@@ -35,6 +35,38 @@ func (c *frameClock) lateness(index int, at time.Time) time.Duration {
 // reset forgets the schedule, for a restarted animation.
 func (c *frameClock) reset() { c.anchored = false }
 
+// paceClock measures whether a stream is served at its rate, whatever
+// happened before: each step is due 1/fps after the step before it arrived
+// (index gaps counted), so one stall makes one frame late here, while
+// frameClock counts every later frame of a stream late once the server,
+// which re-anchors its schedule after a stall rather than bursting to
+// catch up, has fallen behind the first frame's schedule.
+type paceClock struct {
+	fps     float64
+	started bool
+	prevAt  time.Time
+	prevIdx int
+}
+
+// lateness reports how much later than 1/fps after its predecessor step
+// index arrived, and false for a stream's first step (or the first after a
+// reset), which has no predecessor.
+func (c *paceClock) lateness(index int, at time.Time) (time.Duration, bool) {
+	prevAt, prevIdx, started := c.prevAt, c.prevIdx, c.started
+	c.started, c.prevAt, c.prevIdx = true, at, index
+	if !started {
+		return 0, false
+	}
+	due := prevAt.Add(time.Duration(float64(index-prevIdx) * float64(time.Second) / c.fps))
+	if late := at.Sub(due); late > 0 {
+		return late, true
+	}
+	return 0, true
+}
+
+// reset forgets the previous step, for a restarted animation.
+func (c *paceClock) reset() { c.started = false }
+
 // latenessSummary describes the lateness of every frame of a run.
 type latenessSummary struct {
 	Frames int

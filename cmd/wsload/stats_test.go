@@ -45,3 +45,39 @@ func TestFrameClock(t *testing.T) {
 		t.Fatalf("after reset the next frame anchors; got %v", l)
 	}
 }
+
+// TestPaceClock: a stall makes the frame after it late against its
+// predecessor, and the frames after that are on time again, whereas
+// frameClock keeps them late.
+func TestPaceClock(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	pace, clock := paceClock{fps: 10}, frameClock{fps: 10}
+	// Steps 0–2 on schedule, a 300 ms stall before step 3, then steps
+	// 4 and 5 at the pace again; step 7 after step 5 (one step skipped)
+	// exactly on time.
+	arrivals := []struct {
+		index    int
+		at       time.Time
+		wantPace time.Duration
+		wantOK   bool
+	}{
+		{0, ms(0), 0, false}, {1, ms(100), 0, true}, {2, ms(200), 0, true},
+		{3, ms(600), 300 * time.Millisecond, true}, {4, ms(700), 0, true}, {5, ms(790), 0, true},
+		{7, ms(990), 0, true},
+	}
+	for _, a := range arrivals {
+		late, ok := pace.lateness(a.index, a.at)
+		if late != a.wantPace || ok != a.wantOK {
+			t.Errorf("step %d: pace lateness %v %v, want %v %v", a.index, late, ok, a.wantPace, a.wantOK)
+		}
+		clock.lateness(a.index, a.at)
+	}
+	if got := clock.lateness(8, ms(1100)); got != 300*time.Millisecond {
+		t.Errorf("frameClock after the stall: %v, want 300ms", got)
+	}
+	pace.reset()
+	if _, ok := pace.lateness(0, ms(5000)); ok {
+		t.Error("first step after a reset has a predecessor")
+	}
+}

@@ -126,3 +126,13 @@ func TestSignOpen(t *testing.T) {
 		t.Error("a value signed for one purpose opens under another")
 	}
 }
+
+// BenchmarkHashPassword measures one argon2id hash at the default cost
+// (what a sign-in or a dummy check for an unknown e-mail costs).
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		if _, err := HashPassword("correct horse battery", DefaultParams); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -34,9 +34,9 @@ type Params struct {
 }
 
 // DefaultParams follow OWASP's argon2id recommendation (19 MiB, 2 passes,
-// 1 lane): about 20-40 ms per hash on one core of a small server, which
-// with the sign-in rate limit makes guessing slow without letting sign-in
-// storms take the machine.
+// 1 lane); with the sign-in rate limit this makes guessing slow, and the
+// work limiter keeps sign-in storms from taking the machine. Measured cost:
+// BENCHMARKS.md.
 var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // Bounds on parameters read back from a stored hash, so a corrupted or

@@ -266,6 +266,42 @@ func (t *Trace) poolStep(st *Step) {
 	st.Value = poolFinish(op, acc, t.g.kernel)
 }
 
+// Output computes the whole output of the traced operation, as Conv2D or
+// Pool2D would, without building any step's terms: the same arithmetic in
+// the same order, so each cell is bit-identical to its step's Value. It
+// costs one allocation per output row (and two per channel) instead of two
+// per step.
+func (t *Trace) Output() [][][]float64 {
+	g := &t.g
+	out := newTensor3(g.outC, g.out.H, g.out.W)
+	if t.kind == traceConv {
+		for o, filter := range t.kernel {
+			for oy, row := range out[o] {
+				for ox := range row {
+					v := convSum(t.input, filter, g, oy, ox)
+					if t.bias != nil {
+						v += t.bias[o]
+					}
+					row[ox] = v
+				}
+			}
+		}
+		return out
+	}
+	op := MaxPool
+	if t.kind == traceAvgPool {
+		op = AvgPool
+	}
+	for c, plane := range t.input {
+		for oy, row := range out[c] {
+			for ox := range row {
+				row[ox] = poolCell(op, plane, g, oy, ox)
+			}
+		}
+	}
+	return out
+}
+
 // All iterates over every step in order. Stopping the loop early stops the
 // replay, so reading the first few steps of a large trace is cheap.
 func (t *Trace) All() iter.Seq[Step] {

@@ -43,6 +43,21 @@ func checkTrace(t *testing.T, tr *Trace, out [][][]float64, padded [][][]float64
 	if i != tr.Len() {
 		t.Fatalf("All yielded %d steps, Len is %d", i, tr.Len())
 	}
+	// Output is every step's Value at once, bit for bit.
+	whole := tr.Output()
+	if shape3(whole) != sh {
+		t.Fatalf("Output shape %v, want %v", shape3(whole), sh)
+	}
+	for o := range whole {
+		for oy := range whole[o] {
+			for ox, v := range whole[o][oy] {
+				if math.Float64bits(v) != math.Float64bits(out[o][oy][ox]) {
+					t.Fatalf("Output[%d][%d][%d] = %v (%x), want %v (%x)", o, oy, ox, v, math.Float64bits(v),
+						out[o][oy][ox], math.Float64bits(out[o][oy][ox]))
+				}
+			}
+		}
+	}
 }
 
 // checkTerms verifies one step's terms against the padded input and

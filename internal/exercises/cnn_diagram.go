@@ -2,8 +2,10 @@ package exercises
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/stride-tutor/stride/internal/compute"
@@ -238,31 +240,69 @@ func diagramCheck(blocks []diagramBlock, rows []*Part, opts []Option, wantShapes
 		for i, e := range got {
 			ids[i] = e.block
 		}
+		// Partial credit: a position earns its share when it holds the
+		// right block with the right output shape.
+		shapes := make([]Verdict, n)
+		var wrongAt []int
+		for i, e := range got {
+			shapes[i] = rows[i].check.check(e.text)
+			if ids[i] != want[i] || shapes[i].Status != StatusCorrect {
+				wrongAt = append(wrongAt, i)
+			}
+		}
+		if len(wrongAt) == 0 {
+			return correct(readAs, "Correct: every block is in its place with its output shape.")
+		}
+		credit := func(vd Verdict) Verdict {
+			vd.Credit = math.Round(float64(n-len(wrongAt))/float64(n)*100) / 100
+			vd.Feedback = positionsText(wrongAt, n) + " " + vd.Feedback
+			return vd
+		}
 		if !slices.Equal(ids, want) {
 			if a, b := slices.Sorted(slices.Values(ids)), slices.Sorted(slices.Values(want)); !slices.Equal(a, b) {
-				return diagnosed(readAs, "missing-block", "Every layer of the network is one block of the diagram, each used once "+
-					"(a layer the network has twice appears twice). Check which block you used twice and which one is missing.")
+				return credit(diagnosed(readAs, "missing-block", "Every layer of the network is one block of the diagram, each used once "+
+					"(a layer the network has twice appears twice). Check which block you used twice and which one is missing."))
 			}
 			for i := range ids {
 				if ids[i] != want[i] {
-					return diagnosed(readAs, "wrong-order", fmt.Sprintf("All the blocks are there, but not in the order the image passes through them: "+
-						"position %d is the first out of place. Read the layer list in the question again, from the input onwards.", i+1))
+					return credit(diagnosed(readAs, "wrong-order", fmt.Sprintf("All the blocks are there, but not in the order the image passes through them: "+
+						"position %d is the first out of place. Read the layer list in the question again, from the input onwards.", i+1)))
 				}
 			}
 		}
-		for i, e := range got {
-			vd := rows[i].check.check(e.text)
-			if vd.Status == StatusCorrect {
-				continue
-			}
-			fb := fmt.Sprintf("The blocks are in the right order. Position %d, %s: ", i+1, cnnOperation(blocks[i].layer))
-			if vd.Mistake != "" {
-				return diagnosedAll(readAs, vd.Mistakes, fb+vd.Feedback)
-			}
-			return wrong(readAs, fb+"the shape is not what this layer outputs. "+vd.Feedback)
+		i := wrongAt[0]
+		vd := shapes[i]
+		fb := fmt.Sprintf("The blocks are in the right order. Position %d, %s: ", i+1, cnnOperation(blocks[i].layer))
+		if vd.Mistake != "" {
+			return credit(diagnosedAll(readAs, vd.Mistakes, fb+vd.Feedback))
 		}
-		return correct(readAs, "Correct: every block is in its place with its output shape.")
+		return credit(wrong(readAs, fb+"the shape is not what this layer outputs. "+vd.Feedback))
 	}}
+}
+
+// positionsText names the diagram positions that are not right yet and the
+// credit the others earn: "Positions 2 and 5 are not right yet; the other
+// 6 of 8 earn their share of the point."
+func positionsText(wrongAt []int, n int) string {
+	names := make([]string, len(wrongAt))
+	for i, p := range wrongAt {
+		names[i] = strconv.Itoa(p + 1)
+	}
+	var which string
+	switch len(names) {
+	case 1:
+		which = "Position " + names[0] + " is"
+	default:
+		which = "Positions " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " are"
+	}
+	right := n - len(wrongAt)
+	switch right {
+	case 0:
+		return which + " not right yet (a block and its shape both right earn a position's share of the point)."
+	case 1:
+		return fmt.Sprintf("%s not right yet; the other one of %d, a right block with its right shape, earns its share of the point.", which, n)
+	}
+	return fmt.Sprintf("%s not right yet; the other %d of %d, each a right block with its right shape, earn their share of the point.", which, right, n)
 }
 
 // diagramReadAs says how a diagram answer was read: the blocks in order,

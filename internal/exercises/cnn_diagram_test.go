@@ -77,3 +77,36 @@ func TestCNNDiagramGivesNoOrderAway(t *testing.T) {
 		}
 	}
 }
+
+// TestCNNDiagramPartialCredit: each position with its right block and
+// shape earns 1/8 of the point, through Check as the page and API score
+// it, and the feedback names the positions that are not right.
+func TestCNNDiagramPartialCredit(t *testing.T) {
+	v := exerciseVariant(t, cnnDiagram, 0)
+	for _, tc := range []struct {
+		name, text string
+		credit     float64
+		names      string
+	}{
+		{"right", diagramRecitation, 1, ""},
+		{"one shape wrong", strings.Replace(diagramRecitation, "12@48x48", "48x48", 1), 0.88, "Position 2 is not right yet; the other 7 of 8"},
+		{"two blocks swapped", strings.Replace(diagramRecitation, "relu=128; linear-10=10", "linear-10=128; relu=10", 1), 0.75, "Positions 6 and 7 are not right yet; the other 6 of 8"},
+		{"swapped and a wrong shape", strings.NewReplacer("relu=128; linear-10=10", "linear-10=128; relu=10", "12@16x16", "12@17x17").Replace(diagramRecitation),
+			0.63, "Positions 3, 6 and 7 are not right yet; the other 5 of 8"},
+		{"a block twice", strings.Replace(diagramRecitation, "relu=128", "linear-128=128", 1), 0.88, "Position 6 is not right yet"},
+		{"nothing right", "softmax=1; linear-10=1; relu=1; linear-128=1; flatten=1; maxpool-3x3-s3=1; conv-17x17-12=1; maxpool-2x2-s2=1", 0,
+			"Positions 1, 2, 3, 4, 5, 6, 7 and 8 are not right yet (a block and its shape both right"},
+	} {
+		res, err := v.Check(map[string]string{"diagram": tc.text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vd := res.Parts["diagram"]
+		if vd.Credit != tc.credit || res.Score != tc.credit {
+			t.Errorf("%s: credit %v, score %v, want %v", tc.name, vd.Credit, res.Score, tc.credit)
+		}
+		if tc.credit < 1 && (vd.Status != StatusIncorrect || !strings.Contains(vd.Feedback, tc.names)) {
+			t.Errorf("%s: %s %q, want it to name %q", tc.name, vd.Status, vd.Feedback, tc.names)
+		}
+	}
+}

@@ -590,6 +590,53 @@ func cnnConceptQuestions() ([]conceptQuestion, error) {
 				"The filter slides over the input; stride and padding decide the positions and hence the output size.",
 				"One filter gives one output channel, so the number of filters is the number of output channels.",
 			},
+			alts: []conceptQuestion{{
+				label:  "In your own words",
+				prompt: "Explain in your own words how padding and stride change what a convolutional layer computes, and how they decide the size of its output. A few sentences are enough.",
+				kind:   KindSelfCheck,
+				hints: []string{
+					"Where can the filter sit on an unpadded input, and where once a border of zeros is added?",
+					"What changes when the filter jumps two cells at a time instead of one?",
+				},
+				solution: []string{
+					"Padding adds a border of zeros, so the filter can also sit over the edges: more positions, and border pixels count as often as inner ones.",
+					"Stride is the step between positions: stride 2 skips every other position, roughly halving height and width.",
+					"Together: $\\lfloor (W - K + 2P)/S \\rfloor + 1$ positions along each axis, one output cell each.",
+				},
+				modelAnswer: "Padding surrounds the input with a border of zeros, so the filter can also be placed over the edges; the border pixels then take part in as many " +
+					"positions as the inner ones, and with enough padding the output keeps the input's size. Stride is how far the filter moves between positions: " +
+					"stride 1 visits every position, stride 2 every other one, which shrinks the output. Each position gives one output cell, so along each axis " +
+					"the output has $\\lfloor (W - K + 2P)/S \\rfloor + 1$ cells. Neither changes the filter's weights, only where it is applied.",
+				checklist: []string{
+					"Padding adds zeros around the input, giving the filter more positions (edges included).",
+					"Stride is the step between positions; a larger stride means fewer positions.",
+					"One position gives one output cell, so the output size along an axis is $\\lfloor (W - K + 2P)/S \\rfloor + 1$.",
+					"Padding and stride change where the filter is applied, not its weights.",
+				},
+			}, {
+				label:  "In your own words",
+				prompt: "Explain in your own words why a convolutional layer uses the same filter at every position of the image instead of separate weights for each position, and what a filter ends up detecting. A few sentences are enough.",
+				kind:   KindSelfCheck,
+				hints: []string{
+					"Would an edge in the top-left corner need a different detector from an edge in the middle?",
+					"How many weights would a layer need if each position had its own?",
+				},
+				solution: []string{
+					"A pattern means the same wherever it appears, so one detector serves every position: weight sharing.",
+					"Sharing keeps the parameter count at the filter's size, whatever the image size.",
+					"Training shapes each filter into a detector of a local pattern (an edge, a texture); its output channel maps where that pattern occurs.",
+				},
+				modelAnswer: "A local pattern such as an edge or a corner means the same wherever it appears in the image, so one detector can serve every position: " +
+					"the layer slides the same filter over the image (weight sharing). This keeps the number of weights equal to the filter's size, however large " +
+					"the image, where separate weights per position would multiply it by the number of positions. Training shapes each filter into a detector " +
+					"of one local pattern, and its output channel is a map of where in the image that pattern occurs.",
+				checklist: []string{
+					"A pattern means the same at every position, so one filter can detect it everywhere (weight sharing).",
+					"Sharing keeps the parameter count at the filter's size, independent of the image size.",
+					"Each learned filter detects a local pattern such as an edge or a texture.",
+					"The output channel of a filter shows where in the input its pattern occurs.",
+				},
+			}},
 		},
 	}, nil
 }
@@ -868,6 +915,52 @@ func rnnConceptQuestions() []conceptQuestion {
 				"Unrolling turns the loop into a feed-forward chain with one copy of the cell per step.",
 				"Training is backpropagation on the unrolled chain, adding up each shared weight's gradients over the steps (BPTT).",
 			},
+			alts: []conceptQuestion{{
+				label:  "In your own words",
+				prompt: "Explain in your own words why an RNN can read sequences of any length with a fixed number of parameters. A few sentences are enough.",
+				kind:   KindSelfCheck,
+				hints: []string{
+					"Which weights does the RNN use at step 1, and which at step 100?",
+					"What has to grow with the length of the sequence, and what does not?",
+				},
+				solution: []string{
+					"The RNN applies the same cell, with the same $W_{hx}$, $W_{hh}$ and $W_{yh}$, at every step.",
+					"A longer sequence means more steps of the same computation, not more weights; the hidden state has a fixed size too.",
+				},
+				modelAnswer: "An RNN reads a sequence one element at a time and applies the same cell at every step: the same $W_{hx}$, $W_{hh}$ and $W_{yh}$ " +
+					"combine the current input with the hidden state carried from the step before. A longer sequence therefore only means more steps of the same " +
+					"computation, not more weights, and the hidden state that carries the past has a fixed size. The parameter count depends on the sizes of " +
+					"the input, hidden state and output, never on the sequence length.",
+				checklist: []string{
+					"The same weights are applied at every time step.",
+					"The sequence is read one element per step, so a longer sequence means more steps, not more weights.",
+					"The hidden state has a fixed size and carries what came before.",
+					"The parameter count depends on the input, hidden and output sizes, not on the length.",
+				},
+			}, {
+				label:  "In your own words",
+				prompt: "Explain in your own words what backpropagation through time is, and why the gradient of a shared weight is a sum over the time steps. A few sentences are enough.",
+				kind:   KindSelfCheck,
+				hints: []string{
+					"Draw the RNN with one copy of the cell per time step: what kind of network is that?",
+					"If one weight is used in several places, how does a small change to it affect the loss?",
+				},
+				solution: []string{
+					"Unrolled over $T$ steps, the RNN is a feed-forward chain of $T$ copies of the cell.",
+					"Backpropagation through time is ordinary backpropagation on that chain.",
+					"A shared weight affects the loss through every step that uses it, so its gradient adds up the contributions of all the steps.",
+				},
+				modelAnswer: "Unrolling the RNN over the $T$ steps of a sequence draws one copy of the cell per step and turns the loop into an ordinary feed-forward " +
+					"chain; backpropagation through time is plain backpropagation on that chain, from the loss back to the first step. The copies share their weights, " +
+					"so a small change to, say, $W_{hh}$ changes every step at once, and the loss responds to all of those changes together: the gradient of a shared " +
+					"weight is the sum of its gradients at each step where it is used.",
+				checklist: []string{
+					"Unrolling turns the RNN into a feed-forward chain with one copy of the cell per step.",
+					"Backpropagation through time is backpropagation on that unrolled chain.",
+					"The weights are shared by all the copies.",
+					"A shared weight's gradient is the sum of its gradients at every step that uses it.",
+				},
+			}},
 		},
 	}
 }

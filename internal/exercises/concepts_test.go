@@ -363,6 +363,16 @@ func TestConceptBankDrawnBySeed(t *testing.T) {
 			if alt.label == "" || alt.prompt == "" || len(alt.hints) == 0 || len(alt.solution) == 0 {
 				t.Errorf("%s alt %q: label, prompt, hints and solution are required", q.id, alt.prompt)
 			}
+			if alt.kind != q.kind {
+				t.Errorf("%s alt %q: kind %s, the concept's is %s", q.id, alt.prompt, alt.kind, q.kind)
+			}
+			if alt.kind == KindSelfCheck {
+				// Marked by the student: a model answer and key points.
+				if alt.modelAnswer == "" || len(alt.checklist) < 3 || p.ModelAnswer != alt.modelAnswer {
+					t.Errorf("%s alt %q: a model answer and at least 3 key points are required", q.id, alt.prompt)
+				}
+				continue
+			}
 			var rights []string
 			for _, o := range alt.options {
 				if o.correct {
@@ -375,9 +385,10 @@ func TestConceptBankDrawnBySeed(t *testing.T) {
 			}
 		}
 	}
-	// Every concept asked by choice has a bank of at least three items.
-	if len(banks) < 7 {
-		t.Fatalf("%d concepts have a bank, want 7", len(banks))
+	// Every concept, asked by choice or explained in the student's own
+	// words, has a bank of at least three items.
+	if len(banks) < 9 {
+		t.Fatalf("%d concepts have a bank, want 9", len(banks))
 	}
 	for id, q := range banks {
 		if len(q.alts) < 2 {

@@ -282,7 +282,8 @@ type Verdict struct {
 	// credit for the step the part asks for.
 	Consistent bool
 	// Credit is the part's score, from 0 to 1: 1 for a right answer and
-	// for a right step from a wrong earlier answer, 0 otherwise.
+	// for a right step from a wrong earlier answer, a share for a partly
+	// right answer (the positions of a diagram), 0 otherwise.
 	Credit float64
 	// WrongCells lists [row, col] of wrong cells of a right-sized matrix.
 	WrongCells [][2]int
@@ -298,7 +299,8 @@ type Result struct {
 	// Score adds up the credit of the parts Stride checks; Max counts those
 	// parts (self-check parts are marked by the student). Correct counts
 	// the right answers and Carried the parts credited as right steps from
-	// a wrong earlier answer, so Score = Correct + Carried.
+	// a wrong earlier answer, so Score = Correct + Carried + the partial
+	// credit of parts partly right.
 	Score            float64
 	Max              int
 	Correct, Carried int
@@ -372,6 +374,8 @@ func (v *Variant) Check(answers map[string]string) (Result, error) {
 		case vd.Consistent:
 			vd.Credit = 1
 			res.Carried++
+		case vd.Status == StatusIncorrect && vd.Credit > 0 && vd.Credit < 1:
+			// Partial credit the part's checker gave (diagram positions).
 		default:
 			vd.Credit = 0
 		}

@@ -1,6 +1,6 @@
 // Package loadtest holds what Stride's load tools (cmd/wsload,
 // cmd/attackbench, cmd/pagebench) share: nearest-rank percentiles, the
-// open-file limit, and memory readings of a server process from /proc.
+// open-file limit, and memory and CPU readings of a process from /proc.
 package loadtest
 
 import (
@@ -79,4 +79,55 @@ func ReadProcMemory(pid int) (ProcMemory, error) {
 		return ProcMemory{}, fmt.Errorf("/proc/%d/status: %w", pid, err)
 	}
 	return m, nil
+}
+
+// clockTicks is the unit of utime and stime in /proc/PID/stat (USER_HZ),
+// 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
+// ParseProcStat reads the CPU time (user plus system) a process has used
+// from the text of /proc/PID/stat. The command name, in parentheses, may
+// hold spaces and parentheses itself, so fields are counted from the last
+// closing parenthesis. The resolution is a clock tick, 10 ms.
+func ParseProcStat(s string) (time.Duration, error) {
+	end := strings.LastIndexByte(s, ')')
+	if end < 0 {
+		return 0, fmt.Errorf("no command name in %q", clip(s, 60))
+	}
+	// After ") ": state is field 3, utime field 14, stime field 15.
+	fields := strings.Fields(s[end+1:])
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("too few fields in %q", clip(s, 60))
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil || utime < 0 || stime < 0 {
+		return 0, fmt.Errorf("utime %q, stime %q are not tick counts", fields[11], fields[12])
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+}
+
+// ReadProcCPU reads the CPU time process pid has used (Linux only); pid 0
+// means this process.
+func ReadProcCPU(pid int) (time.Duration, error) {
+	path := fmt.Sprintf("/proc/%d/stat", pid)
+	if pid == 0 {
+		path = "/proc/self/stat"
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	d, err := ParseProcStat(string(data))
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, nil
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +73,25 @@ Threads:	7
 		if _, err := ParseProcStatus(strings.NewReader(bad)); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+func TestParseProcStat(t *testing.T) {
+	// A command name with spaces and parentheses; utime 250, stime 50 ticks.
+	stat := "1234 (my (odd) cmd) S 1 1234 1234 0 -1 4194560 500 0 0 0 250 50 0 0 20 0 8 0 100 1000000 500"
+	got, err := ParseProcStat(stat)
+	if err != nil || got != 3*time.Second {
+		t.Fatalf("ParseProcStat = %v, %v; want 3s", got, err)
+	}
+	for _, bad := range []string{"", "1234 no parens", "1 (x) S 1 2", "1 (x) S 1 1 1 0 -1 0 0 0 0 0 ab 50 0"} {
+		if _, err := ParseProcStat(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+	if runtime.GOOS != "linux" {
+		return
+	}
+	if d, err := ReadProcCPU(0); err != nil || d < 0 {
+		t.Errorf("ReadProcCPU(self) = %v, %v", d, err)
 	}
 }

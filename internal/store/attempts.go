@@ -102,80 +102,153 @@ func (na NewAttempt) validate() error {
 // the assignment limits attempts, an attempt beyond the limit for the part
 // is refused with ErrAttemptLimit; the check and the insert share one
 // transaction, so concurrent submissions cannot exceed it.
+//
+// Concurrent calls are committed together (see groupcommit.go); each
+// caller still gets only its own attempt's outcome. When ctx ends before
+// the attempt was taken into a transaction, nothing is recorded and ctx's
+// error is returned; after that, the call waits for the commit.
 func (s *Store) RecordAttempt(ctx context.Context, na NewAttempt) (a Attempt, created bool, err error) {
 	if err := na.validate(); err != nil {
 		return Attempt{}, false, fmt.Errorf("record attempt: %w", err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		// Lock the learner's row (PostgreSQL; SQLite's single writer already
-		// serializes), so one learner's concurrent checks run one after the
-		// other: the idempotency and limit checks below see each other.
-		var courseID int64
-		if err := tx.QueryRowContext(ctx, `SELECT course_id FROM learners WHERE id = $1`+s.dialect.forUpdate, na.LearnerID).Scan(&courseID); err != nil {
-			return fmt.Errorf("learner %d: %w", na.LearnerID, classify(err))
+	if s.attempts != nil {
+		a, created, err = s.attempts.record(ctx, na)
+	} else {
+		var st *attemptStmts
+		if st, err = s.attemptStatements(ctx); err == nil {
+			err = s.inTx(ctx, func(tx *sql.Tx) error {
+				a, created, err = s.recordInTx(ctx, tx, st, na)
+				return err
+			})
 		}
-		if prev, err := attemptByKey(ctx, tx, na.LearnerID, na.IdempotencyKey); err == nil {
-			a = prev
-			return nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		now := s.now()
-		var assignmentID sql.NullInt64
-		var late bool
-		if na.ItemID != 0 {
-			var allowed int
-			var due sql.NullInt64
-			err := tx.QueryRowContext(ctx,
-				`SELECT a.id, a.attempts_allowed, a.due_at FROM assignment_items i JOIN assignments a ON a.id = i.assignment_id
-				 WHERE i.id = $1 AND a.course_id = $2`, na.ItemID, courseID).Scan(&assignmentID, &allowed, &due)
-			if err != nil {
-				return fmt.Errorf("item %d in the course of learner %d: %w", na.ItemID, na.LearnerID, classify(err))
-			}
-			if allowed > 0 {
-				var used int
-				if err := tx.QueryRowContext(ctx,
-					`SELECT COUNT(*) FROM attempts WHERE learner_id = $1 AND item_id = $2 AND part = $3`,
-					na.LearnerID, na.ItemID, na.Part).Scan(&used); err != nil {
-					return fmt.Errorf("count attempts: %w", err)
-				}
-				if used >= allowed {
-					return fmt.Errorf("%w: %d of %d attempts used for part %s", ErrAttemptLimit, used, allowed, na.Part)
-				}
-			}
-			late = due.Valid && ms(now) > due.Int64
-		}
-		var elapsed sql.NullInt64
-		if na.Elapsed != nil {
-			elapsed = sql.NullInt64{Int64: na.Elapsed.Milliseconds(), Valid: true}
-		}
-		var id int64
-		err := tx.QueryRowContext(ctx,
-			`INSERT INTO attempts (learner_id, assignment_id, item_id, exercise_id, exercise_version, seed, part, answer,
-			   read_as, verdict, diagnosis_code, diagnosis_message, score, hints_opened, elapsed_ms, late, source,
-			   live_session_id, idempotency_key, created_at)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-			 RETURNING id`,
-			na.LearnerID, assignmentID, sql.NullInt64{Int64: na.ItemID, Valid: na.ItemID != 0},
-			na.ExerciseID, na.ExerciseVersion, na.Seed, na.Part, na.Answer, na.ReadAs, na.Verdict,
-			na.DiagnosisCode, na.DiagnosisMessage, na.Score, na.HintsOpened, elapsed, bit(late), string(na.Source),
-			sql.NullInt64{Int64: na.LiveSessionID, Valid: na.LiveSessionID != 0}, na.IdempotencyKey, ms(now)).Scan(&id)
-		if err != nil {
-			return classify(err)
-		}
-		a = Attempt{ID: id, LearnerID: na.LearnerID, AssignmentID: assignmentID.Int64, ItemID: na.ItemID,
-			NewAttempt: na, Late: late, CreatedAt: fromMS(ms(now))}
-		if na.Elapsed != nil {
-			d := time.Duration(elapsed.Int64) * time.Millisecond
-			a.Elapsed = &d
-		}
-		created = true
-		return nil
-	})
+	}
 	if err != nil {
 		return Attempt{}, false, fmt.Errorf("record attempt of learner %d: %w", na.LearnerID, err)
 	}
 	return a, created, nil
+}
+
+// attemptStmts are the statements that record an attempt, prepared once on
+// the write pool and reused by every transaction: parsing them again for
+// each attempt was most of the SQLite writer's CPU time (modernc.org/sqlite
+// keeps no statement cache; pgx does, so this changes little there).
+type attemptStmts struct {
+	learner, lookup, byID, insert *sql.Stmt
+	// savepoint, rollbackTo and release bracket each attempt of a batch.
+	savepoint, rollbackTo, release *sql.Stmt
+}
+
+func (st *attemptStmts) close() error {
+	var errs []error
+	for _, s := range []*sql.Stmt{st.learner, st.lookup, st.byID, st.insert, st.savepoint, st.rollbackTo, st.release} {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// attemptStatements prepares the statements on first use (the tables exist
+// only after Migrate), then returns the same ones.
+func (s *Store) attemptStatements(ctx context.Context) (*attemptStmts, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if s.stmts != nil {
+		return s.stmts, nil
+	}
+	st := &attemptStmts{}
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&st.learner, `SELECT course_id FROM learners WHERE id = $1` + s.dialect.forUpdate},
+		{&st.lookup, `SELECT
+			  (SELECT id FROM attempts WHERE learner_id = $1 AND idempotency_key = $2),
+			  a.id, a.attempts_allowed, a.due_at,
+			  (SELECT COUNT(*) FROM attempts WHERE learner_id = $1 AND item_id = $3 AND part = $4)
+			FROM (SELECT 1 AS one) AS one
+			LEFT JOIN assignment_items i ON i.id = $3
+			LEFT JOIN assignments a ON a.id = i.assignment_id AND a.course_id = $5`},
+		{&st.byID, `SELECT ` + attemptColumns + ` FROM attempts WHERE id = $1`},
+		{&st.insert, `INSERT INTO attempts (learner_id, assignment_id, item_id, exercise_id, exercise_version, seed, part, answer,
+		   read_as, verdict, diagnosis_code, diagnosis_message, score, hints_opened, elapsed_ms, late, source,
+		   live_session_id, idempotency_key, created_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		 RETURNING id`},
+		{&st.savepoint, `SAVEPOINT attempt`},
+		{&st.rollbackTo, `ROLLBACK TO SAVEPOINT attempt`},
+		{&st.release, `RELEASE SAVEPOINT attempt`},
+	} {
+		stmt, err := s.write.PrepareContext(ctx, p.query)
+		if err != nil {
+			_ = st.close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*p.dst = stmt
+	}
+	s.stmts = st
+	return st, nil
+}
+
+// recordInTx records a validated attempt inside tx (RecordAttempt's work,
+// shared by the group-commit writer and the transaction-per-call path).
+func (s *Store) recordInTx(ctx context.Context, tx *sql.Tx, st *attemptStmts, na NewAttempt) (a Attempt, created bool, err error) {
+	// Lock the learner's row (PostgreSQL; SQLite's single writer already
+	// serializes), so one learner's concurrent checks run one after the
+	// other: the idempotency and limit checks below see each other.
+	var courseID int64
+	if err := tx.StmtContext(ctx, st.learner).QueryRowContext(ctx, na.LearnerID).Scan(&courseID); err != nil {
+		return Attempt{}, false, fmt.Errorf("learner %d: %w", na.LearnerID, classify(err))
+	}
+	// One statement, after the lock (so, in PostgreSQL's read committed,
+	// with a snapshot that sees every earlier attempt of this learner): the
+	// record of this idempotency key if any, the item's assignment in the
+	// learner's course, and the attempts already made at the part.
+	var prevID, assignmentID, due sql.NullInt64
+	var allowed sql.NullInt64
+	var used int
+	if err := tx.StmtContext(ctx, st.lookup).QueryRowContext(ctx, na.LearnerID, na.IdempotencyKey, na.ItemID, na.Part, courseID).
+		Scan(&prevID, &assignmentID, &allowed, &due, &used); err != nil {
+		return Attempt{}, false, fmt.Errorf("look up attempt: %w", err)
+	}
+	if prevID.Valid {
+		prev, err := scanAttempt(tx.StmtContext(ctx, st.byID).QueryRowContext(ctx, prevID.Int64))
+		if err != nil {
+			return Attempt{}, false, fmt.Errorf("attempt %d: %w", prevID.Int64, err)
+		}
+		return prev, false, nil
+	}
+	now := s.now()
+	var late bool
+	if na.ItemID != 0 {
+		if !assignmentID.Valid {
+			return Attempt{}, false, fmt.Errorf("item %d in the course of learner %d: %w", na.ItemID, na.LearnerID, ErrNotFound)
+		}
+		if allowed.Int64 > 0 && int64(used) >= allowed.Int64 {
+			return Attempt{}, false, fmt.Errorf("%w: %d of %d attempts used for part %s", ErrAttemptLimit, used, allowed.Int64, na.Part)
+		}
+		late = due.Valid && ms(now) > due.Int64
+	}
+	var elapsed sql.NullInt64
+	if na.Elapsed != nil {
+		elapsed = sql.NullInt64{Int64: na.Elapsed.Milliseconds(), Valid: true}
+	}
+	var id int64
+	err = tx.StmtContext(ctx, st.insert).QueryRowContext(ctx,
+		na.LearnerID, assignmentID, sql.NullInt64{Int64: na.ItemID, Valid: na.ItemID != 0},
+		na.ExerciseID, na.ExerciseVersion, na.Seed, na.Part, na.Answer, na.ReadAs, na.Verdict,
+		na.DiagnosisCode, na.DiagnosisMessage, na.Score, na.HintsOpened, elapsed, bit(late), string(na.Source),
+		sql.NullInt64{Int64: na.LiveSessionID, Valid: na.LiveSessionID != 0}, na.IdempotencyKey, ms(now)).Scan(&id)
+	if err != nil {
+		return Attempt{}, false, classify(err)
+	}
+	a = Attempt{ID: id, LearnerID: na.LearnerID, AssignmentID: assignmentID.Int64, ItemID: na.ItemID,
+		NewAttempt: na, Late: late, CreatedAt: fromMS(ms(now))}
+	if na.Elapsed != nil {
+		d := time.Duration(elapsed.Int64) * time.Millisecond
+		a.Elapsed = &d
+	}
+	return a, true, nil
 }
 
 const attemptColumns = `id, learner_id, COALESCE(assignment_id, 0), COALESCE(item_id, 0), exercise_id, exercise_version,
@@ -202,11 +275,6 @@ func scanAttempt(row rowScanner) (Attempt, error) {
 	return a, nil
 }
 
-func attemptByKey(ctx context.Context, tx *sql.Tx, learnerID int64, key string) (Attempt, error) {
-	return scanAttempt(tx.QueryRowContext(ctx,
-		`SELECT `+attemptColumns+` FROM attempts WHERE learner_id = $1 AND idempotency_key = $2`, learnerID, key))
-}
-
 // AttemptFilter selects attempts for ListAttempts. At least one of
 // AssignmentID and LearnerID is required.
 type AttemptFilter struct {
@@ -226,20 +294,34 @@ func (s *Store) ListAttempts(ctx context.Context, f AttemptFilter) ([]Attempt, e
 	if f.Limit < 1 || f.Limit > MaxListAttempts {
 		return nil, fmt.Errorf("list attempts: %w: limit %d is not 1 to %d", ErrInvalid, f.Limit, MaxListAttempts)
 	}
-	// Only the given filters go into the query, so each can use its index
-	// ((assignment_id, id) or (learner_id, ...)); "x = $1 OR $1 = 0" would not.
+	query, args := listAttemptsQuery(f)
+	return queryAll(ctx, s.read, "list attempts", scanAttempt, query, args...)
+}
+
+// listAttemptsQuery builds ListAttempts' query. Only the given filters go
+// into it, so each can use its index; "x = $1 OR $1 = 0" would not.
+func listAttemptsQuery(f AttemptFilter) (string, []any) {
 	where, args := "id > $1", []any{f.AfterID}
 	if f.AssignmentID != 0 {
 		args = append(args, f.AssignmentID)
-		where += fmt.Sprintf(" AND assignment_id = $%d", len(args))
+		// With a learner too, the learner's index must drive the query (a
+		// learner has a few dozen attempts, an assignment tens of
+		// thousands), but SQLite would rather walk the assignment's index
+		// (assignment_id, id), which also gives the order: every check of
+		// a student would read the whole class's attempts. The unary plus
+		// keeps the assignment's index out, on both databases.
+		col := "assignment_id"
+		if f.LearnerID != 0 {
+			col = "+assignment_id"
+		}
+		where += fmt.Sprintf(" AND %s = $%d", col, len(args))
 	}
 	if f.LearnerID != 0 {
 		args = append(args, f.LearnerID)
 		where += fmt.Sprintf(" AND learner_id = $%d", len(args))
 	}
 	args = append(args, f.Limit)
-	return queryAll(ctx, s.read, "list attempts", scanAttempt,
-		`SELECT `+attemptColumns+` FROM attempts WHERE `+where+fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args)), args...)
+	return `SELECT ` + attemptColumns + ` FROM attempts WHERE ` + where + fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args)), args
 }
 
 // PartScore summarizes one learner's attempts at one part of one item.

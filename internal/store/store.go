@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -66,6 +67,11 @@ type Config struct {
 	DataDir string
 	// Now is the clock; time.Now when nil. Tests set it.
 	Now func() time.Time
+	// AttemptWriters is how many group-commit writers record attempts
+	// (groupcommit.go): 0 means the database's default, -1 one transaction
+	// per RecordAttempt call. The server leaves it 0; tests and
+	// cmd/classload set it to compare the modes.
+	AttemptWriters int
 }
 
 // dialect holds what differs between the two databases.
@@ -75,11 +81,21 @@ type dialect struct {
 	// forUpdate is appended to a SELECT to lock the row until the end of the
 	// transaction. SQLite has one writer and BEGIN IMMEDIATE, so it needs none.
 	forUpdate string
+	// attemptWriters is the number of group-commit writer goroutines for
+	// RecordAttempt (groupcommit.go). SQLite: one, as it has one writer
+	// connection; batching is what lets one fsync acknowledge many
+	// attempts. PostgreSQL: four, each batching on its own connection. At
+	// 64 concurrent callers batching and a transaction per call were equal
+	// there, but with 2,000 students submitting (cmd/classload) a
+	// transaction per call had a p99 six times longer (BENCHMARKS.md,
+	// "Group commit"): fewer, larger transactions mean fewer commits and
+	// fewer busy server processes.
+	attemptWriters int
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3}
-	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, forUpdate: " FOR UPDATE"}
+	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, attemptWriters: 1}
+	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, forUpdate: " FOR UPDATE", attemptWriters: 4}
 )
 
 // Store is the database. It is safe for concurrent use.
@@ -88,12 +104,20 @@ type Store struct {
 	// one connection (SQLite allows one writer; queueing in Go is cheaper
 	// than SQLITE_BUSY retries); for PostgreSQL it is the same pool as read.
 	write *sql.DB
-	// read serves queries that only read.
-	read    *sql.DB
+	// read serves queries that only read (readpool.go).
+	read    *readPool
 	dialect dialect
 	now     func() time.Time
 	// path is the SQLite file; "" for PostgreSQL.
 	path string
+	// attempts batches RecordAttempt calls into shared transactions; nil
+	// when each call has its own.
+	attempts *attemptWriter
+	// stmts are RecordAttempt's prepared statements (attemptStatements).
+	stmtMu    sync.Mutex
+	stmts     *attemptStmts
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens the database that cfg names, creating the data directory and
@@ -103,10 +127,24 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
+	var s *Store
+	var err error
 	if cfg.DatabaseURL != "" {
-		return openPostgres(ctx, cfg.DatabaseURL, now)
+		s, err = openPostgres(ctx, cfg.DatabaseURL, now)
+	} else {
+		s, err = openSQLite(ctx, cfg.DataDir, now)
 	}
-	return openSQLite(ctx, cfg.DataDir, now)
+	if err != nil {
+		return nil, err
+	}
+	n := cfg.AttemptWriters
+	if n == 0 {
+		n = s.dialect.attemptWriters
+	}
+	if n > 0 {
+		s.attempts = startAttemptWriter(s, n)
+	}
+	return s, nil
 }
 
 // IsPostgresURL reports whether u names a PostgreSQL database.
@@ -129,7 +167,7 @@ func openPostgres(ctx context.Context, dsn string, now func() time.Time) (*Store
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", redactErr(err, dsn))
 	}
-	return &Store{write: db, read: db, dialect: postgresDialect, now: now}, nil
+	return &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now}, nil
 }
 
 // redactErr keeps a password in the URL out of error messages (and so logs).
@@ -203,21 +241,33 @@ func openSQLite(ctx context.Context, dir string, now func() time.Time) (*Store, 
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &Store{write: write, read: read, dialect: sqliteDialect, now: now, path: path}, nil
+	return &Store{write: write, read: newReadPool(read, true), dialect: sqliteDialect, now: now, path: path}, nil
 }
 
-// Close closes the database. With SQLite the last close checkpoints the WAL
-// into the main file.
+// Close closes the database. Attempts already handed to RecordAttempt are
+// recorded first (and their callers answered); later calls fail. With
+// SQLite the last close checkpoints the WAL into the main file. Calling
+// Close again returns the first call's result.
 func (s *Store) Close() error {
-	var errs []error
-	if s.read != s.write {
-		errs = append(errs, s.read.Close())
-	}
-	errs = append(errs, s.write.Close())
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("close database: %w", err)
-	}
-	return nil
+	s.closeOnce.Do(func() {
+		if s.attempts != nil {
+			s.attempts.close()
+		}
+		var errs []error
+		s.stmtMu.Lock()
+		if s.stmts != nil {
+			errs = append(errs, s.stmts.close())
+		}
+		s.stmtMu.Unlock()
+		if s.read.DB != s.write {
+			errs = append(errs, s.read.Close())
+		}
+		errs = append(errs, s.write.Close())
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("close database: %w", err)
+		}
+	})
+	return s.closeErr
 }
 
 // Dialect is "sqlite" or "postgres".
@@ -478,9 +528,14 @@ func checkLen(field, v string, limit int) error {
 // *sql.Rows.
 type rowScanner interface{ Scan(...any) error }
 
+// querier runs a query: a *sql.DB, a *sql.Tx or the read pool.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // queryAll runs a read query and turns every row into a T with scan. what
 // names the query in errors, like "list users".
-func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, db querier, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)

@@ -797,7 +797,7 @@ func TestSQLitePragmas(t *testing.T) {
 	ctx := context.Background()
 	check := func(name, pragma string, want string) {
 		t.Helper()
-		for _, db := range []*sql.DB{s.write, s.read} {
+		for _, db := range []*sql.DB{s.write, s.read.DB} {
 			var got string
 			if err := db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
 				t.Fatalf("%s: %v", pragma, err)

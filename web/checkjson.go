@@ -1,0 +1,246 @@
+package web
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+)
+
+// The check API's response is encoded by hand: with encoding/json, escaping
+// the worked solutions' HTML (every '<' becomes \u003c) was about 30 % of a
+// check's CPU. Each solution is escaped once, when it is memoized (see
+// solutionHTML), and the response around it is appended without
+// reflection. The output is byte for byte what writeJSON would send for the
+// same checkResponse (TestCheckResponseEncoding compares them).
+
+// errUnencodable reports a NaN or infinite score, which encoding/json also
+// refuses.
+var errUnencodable = errors.New("json: unsupported value: NaN or infinite score")
+
+// appendCheckResponse appends out as encoding/json's Encoder (with HTML
+// escaping on) writes it, newline included.
+func appendCheckResponse(b []byte, out *checkResponse) ([]byte, error) {
+	var err error
+	b = append(b, `{"parts":`...)
+	if out.Parts == nil {
+		b = append(b, "null"...)
+	} else {
+		ids := make([]string, 0, len(out.Parts))
+		for id := range out.Parts {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		b = append(b, '{')
+		for i, id := range ids {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, id)
+			b = append(b, ':')
+			vd := out.Parts[id]
+			if b, err = appendVerdict(b, &vd); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"score":`...)
+	if b, err = appendScore(b, out.Score); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"max":`...)
+	b = strconv.AppendInt(b, int64(out.Max), 10)
+	b = append(b, `,"correct":`...)
+	b = strconv.AppendInt(b, int64(out.Correct), 10)
+	b = append(b, `,"carried":`...)
+	b = strconv.AppendInt(b, int64(out.Carried), 10)
+	b = append(b, `,"score_text":`...)
+	b = appendJSONString(b, out.ScoreText)
+	return append(b, '}', '\n'), nil
+}
+
+// appendVerdict appends one verdictJSON, fields in declaration order and
+// omitempty fields left out when empty, as encoding/json does.
+func appendVerdict(b []byte, v *verdictJSON) ([]byte, error) {
+	b = append(b, `{"status":`...)
+	b = appendJSONString(b, v.Status)
+	b = append(b, `,"feedback":`...)
+	b = appendJSONString(b, v.Feedback)
+	b = append(b, `,"feedback_html":`...)
+	b = appendJSONString(b, v.FeedbackHTML)
+	b = append(b, `,"read_as":`...)
+	b = appendJSONString(b, v.ReadAs)
+	b = append(b, `,"read_as_html":`...)
+	b = appendJSONString(b, v.ReadAsHTML)
+	if v.Mistake != "" {
+		b = append(b, `,"mistake":`...)
+		b = appendJSONString(b, v.Mistake)
+	}
+	if len(v.Mistakes) > 0 {
+		b = append(b, `,"mistakes":[`...)
+		for i, m := range v.Mistakes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, m)
+		}
+		b = append(b, ']')
+	}
+	if v.Consistent {
+		b = append(b, `,"consistent":true`...)
+	}
+	if len(v.WrongCells) > 0 {
+		b = append(b, `,"wrong_cells":[`...)
+		for i, c := range v.WrongCells {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(c[0]), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(c[1]), 10)
+			b = append(b, ']')
+		}
+		b = append(b, ']')
+	}
+	if v.ShowCellStep != nil {
+		b = append(b, `,"show_cell_step":`...)
+		b = strconv.AppendInt(b, int64(*v.ShowCellStep), 10)
+	}
+	if v.Got != "" {
+		b = append(b, `,"got":`...)
+		b = appendJSONString(b, v.Got)
+	}
+	b = append(b, `,"score":`...)
+	var err error
+	if b, err = appendScore(b, v.Score); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"max":`...)
+	b = strconv.AppendInt(b, int64(v.Max), 10)
+	if v.Revealed {
+		b = append(b, `,"revealed":true`...)
+	}
+	if v.SolutionHTML != "" {
+		b = append(b, `,"solution_html":`...)
+		// The memo's strings are shared, so this comparison is usually
+		// of one pointer; a caller that changed SolutionHTML afterwards
+		// gets it encoded here.
+		if v.solution.json != nil && v.solution.html == v.SolutionHTML {
+			b = append(b, v.solution.json...)
+		} else {
+			b = appendJSONString(b, v.SolutionHTML)
+		}
+	}
+	if v.AttemptsLeft != nil {
+		b = append(b, `,"attempts_left":`...)
+		b = strconv.AppendInt(b, int64(*v.AttemptsLeft), 10)
+	}
+	return append(b, '}'), nil
+}
+
+// appendScore appends a score as encoding/json encodes a float64 (see
+// appendJSONFloat), refusing NaN and infinities as it does.
+func appendScore(b []byte, f float64) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, errUnencodable
+	}
+	return appendJSONFloat(b, f), nil
+}
+
+// jsonSafe marks the ASCII bytes encoding/json writes as they are with HTML
+// escaping on: everything but control characters, '"', '\\', '<', '>' and
+// '&'.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = false
+	}
+	return t
+}()
+
+const lowerHex = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string exactly as encoding/json
+// does with HTML escaping on: <, > and & as \u003c, \u003e, \u0026, control
+// characters as short escapes or \u00XX, invalid UTF-8 as \ufffd, and
+// U+2028 and U+2029 escaped.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', lowerHex[c>>4], lowerHex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', lowerHex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// encodedBodies holds the buffers writeCheckResponse encodes into.
+var encodedBodies = sync.Pool{New: func() any { return new([]byte) }}
+
+// writeCheckResponse sends out as writeJSON would, encoded by
+// appendCheckResponse.
+func writeCheckResponse(w http.ResponseWriter, status int, out *checkResponse) {
+	bp := encodedBodies.Get().(*[]byte)
+	b, err := appendCheckResponse((*bp)[:0], out)
+	if err != nil {
+		encodedBodies.Put(bp)
+		// As in writeJSON: only a programming error (a NaN score) gets here.
+		http.Error(w, `{"error":"response could not be encoded"}`, http.StatusInternalServerError)
+		return
+	}
+	setHeaders(w.Header(), "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	if cap(b) <= maxPooledBody {
+		*bp = b
+		encodedBodies.Put(bp)
+	}
+}
