@@ -26,7 +26,7 @@ func TestBrowserDashboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dashRecord(t, e.st, b.ID, e.asg.Items[0], "bottom-right", "-4", "conv.flipped-kernel", 0)
+	dashRecord(t, e.st, b.ID, e.asg.Items[0], "cell", "-4", "conv.flipped-kernel", 0)
 	srv := httptest.NewServer(e.app)
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
@@ -37,7 +37,7 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 
 	overview := srv.URL + e.srv.assignmentURL(e.course.ID, e.asg.ID)
-	part := srv.URL + e.srv.dashPartURL(e.course.ID, e.asg.ID, e.asg.Items[0].ID, "bottom-right")
+	part := srv.URL + e.srv.dashPartURL(e.course.ID, e.asg.ID, e.asg.Items[0].ID, "cell")
 	learner := srv.URL + e.srv.dashLearnerURL(e.course.ID, e.learn.ID)
 
 	setMode(t, ctx, axeModes[0])

@@ -88,6 +88,42 @@ func (s *Server) dashItems(a store.Assignment) []dashboard.ItemInfo {
 	return out
 }
 
+// dashLearnerParts fills in, for each item with a per-student seed that
+// names no parts, the parts each learner is actually asked: a seed can
+// change an exercise's part ids (conv-by-hand asks "bottom-right" at the
+// recitation's seed 0 and "cell" at any other) and their number, so the
+// seed-0 parts dashItems lists would leave every attempt unmatched and
+// every student scored 0. Items becomes the union, in first-seen order.
+func (s *Server) dashLearnerParts(ctx context.Context, a store.Assignment, items []dashboard.ItemInfo, learners []store.Learner) error {
+	for i, it := range a.Items {
+		if it.SeedPolicy != store.SeedPerLearner || len(it.Parts) > 0 || len(learners) == 0 {
+			continue
+		}
+		if _, ok := s.catalog.Lookup(it.ExerciseID); !ok {
+			continue
+		}
+		info := &items[i]
+		seen := map[string]bool{}
+		var union []dashboard.PartRef
+		info.LearnerParts = make(map[int64]int, len(learners))
+		for _, l := range learners {
+			v, err := s.itemVariant(ctx, it, l.ID)
+			if err != nil {
+				return fmt.Errorf("dashboard: parts of item %d for learner %d: %w", it.ID, l.ID, err)
+			}
+			info.LearnerParts[l.ID] = len(v.Parts)
+			for _, p := range v.Parts {
+				if !seen[p.ID] {
+					seen[p.ID] = true
+					union = append(union, dashboard.PartRef{ID: p.ID, Label: strings.ReplaceAll(p.Label, "$", "")})
+				}
+			}
+		}
+		info.Parts = union
+	}
+	return nil
+}
+
 // dashReport returns the report of an assignment and the course's
 // learners: from the cache when it is current (web/dashboard_cache.go),
 // else by folding every attempt in one pass. The report is the caller's
@@ -108,8 +144,12 @@ func (s *Server) dashReport(ctx context.Context, a store.Assignment) (*dashboard
 	if c, ok := s.dashReports.get(id); ok && c.current(key, learners) {
 		return c.report.WithLearners(learners), learners, nil
 	}
+	items := s.dashItems(a)
+	if err := s.dashLearnerParts(ctx, a, items, learners); err != nil {
+		return nil, nil, err
+	}
 	b := dashboard.NewBuilder(dashboard.Input{Policy: a.Settings.Score, LateCounts: a.Settings.LateCounts,
-		Items: s.dashItems(a), Learners: learners})
+		Items: items, Learners: learners})
 	if err := s.store.EachReportAttempt(ctx, a.ID, func(at store.ReportAttempt) error {
 		b.Add(at)
 		return nil
@@ -389,6 +429,7 @@ func (s *Server) dashPart(w http.ResponseWriter, r *http.Request) {
 		{Term: "Discrimination", Value: disc},
 		{Term: "Attempts", Value: strconv.Itoa(ps.Attempts)},
 		{Term: "Wrong answers", Value: strconv.Itoa(ps.WrongAnswers)},
+		{Term: "Solutions shown", Value: strconv.Itoa(ps.SolutionsShown)},
 	}
 	if ps.MistakesOmitted > 0 {
 		p.MistakesNote = fmt.Sprintf("%s with fewer wrong answers are not listed.", count(ps.MistakesOmitted, "more diagnosis", "more diagnoses"))

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stride-tutor/stride/internal/dashboard"
 	"github.com/stride-tutor/stride/internal/store"
 )
 
@@ -40,9 +41,21 @@ func dashEnv(t *testing.T) *classEnv {
 	e := newClassEnv(t, Config{})
 	it := e.asg.Items[0]
 	dashRecord(t, e.st, e.learn.ID, it, "dims", "3x3", "", 1)
-	dashRecord(t, e.st, e.learn.ID, it, "bottom-right", "-4", "conv.flipped-kernel", 0)
-	dashRecord(t, e.st, e.learn.ID, it, "bottom-right", "=1+1", "", 0)
+	dashRecord(t, e.st, e.learn.ID, it, "cell", "-4", "conv.flipped-kernel", 0)
+	dashRecord(t, e.st, e.learn.ID, it, "cell", "=1+1", "", 0)
 	return e
+}
+
+// adaScore is Ada's points in dashEnv as the dashboard writes them: one
+// part right out of the parts her seed asks (four, or five when her
+// variant asks the output matrix; the seed secret is random per store).
+func adaScore(t *testing.T, e *classEnv) string {
+	t.Helper()
+	v, err := e.srv.itemVariant(context.Background(), e.asg.Items[0], e.learn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dashboard.Points(1 / float64(len(v.Parts)))
 }
 
 func TestDashboardOverviewPage(t *testing.T) {
@@ -55,9 +68,9 @@ func TestDashboardOverviewPage(t *testing.T) {
 	page := w.Body.String()
 	for _, want := range []string{
 		"HW A", "Ada", "conv.flipped-kernel", `<caption>`, `aria-sort="ascending"`, `role="img"`,
-		"1 of 1 (100 %)",  // learners who started
-		"0.25 / 1",        // one of conv-by-hand's four parts right, of 1 point
-		"Score histogram", // the chart's title
+		"1 of 1 (100 %)",        // learners who started
+		adaScore(t, e) + " / 1", // one of conv-by-hand's parts right, of 1 point
+		"Score histogram",       // the chart's title
 		"gradebook.csv",
 	} {
 		if !strings.Contains(page, want) {
@@ -86,7 +99,7 @@ func TestDashboardOverviewPage(t *testing.T) {
 func TestDashboardPartPage(t *testing.T) {
 	e := dashEnv(t)
 	it := e.asg.Items[0]
-	w := e.get(roleInstructor, e.srv.dashPartURL(e.course.ID, e.asg.ID, it.ID, "bottom-right"))
+	w := e.get(roleInstructor, e.srv.dashPartURL(e.course.ID, e.asg.ID, it.ID, "cell"))
 	if w.Code != http.StatusOK {
 		t.Fatalf("part page: %d\n%s", w.Code, w.Body)
 	}
@@ -156,7 +169,7 @@ func TestDashboardGradebookCSV(t *testing.T) {
 	want := [][]string{
 		{"roster_id", "name", "email", "source", "1. Convolution by hand (1 pts)", "total", "max"},
 		{"", "'=cmd|' /C calc'!A0", "", "self", "0", "0", "1"},
-		{"s1", "Ada", "", "roster", "0.25", "0.25", "1"},
+		{"s1", "Ada", "", "roster", adaScore(t, e), adaScore(t, e), "1"},
 	}
 	if fmt.Sprint(recs) != fmt.Sprint(want) {
 		t.Errorf("gradebook\n%q\nwant\n%q", recs, want)
@@ -270,5 +283,41 @@ func TestAdminLearnerExportAndDelete(t *testing.T) {
 	}
 	if w := post(url.Values{"confirm": {"delete"}}); w.Code != http.StatusNotFound {
 		t.Errorf("deleting again: %d, want 404", w.Code)
+	}
+}
+
+// TestDashboardRevealsNotWrongAnswers is a regression test: a "show the
+// worked solution" request inside an assignment is recorded with verdict
+// solution-shown, and the dashboard counted it as a wrong answer with an
+// empty answer. The part page now counts it under "Solutions shown".
+func TestDashboardRevealsNotWrongAnswers(t *testing.T) {
+	e := dashEnv(t)
+	it := e.asg.Items[0]
+	if _, _, err := e.st.RecordAttempt(context.Background(), store.NewAttempt{
+		LearnerID: e.learn.ID, ItemID: it.ID, ExerciseID: it.ExerciseID, Part: "cell", Verdict: solutionShownVerdict,
+		Source: store.FromPage, IdempotencyKey: "reveal-1",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rep, _, err := e.srv.dashReport(context.Background(), e.asg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, ok := rep.Part(it.ID, "cell")
+	if !ok {
+		t.Fatal("no part cell")
+	}
+	// dashEnv records two wrong answers at the part: -4 and =1+1.
+	if ps.WrongAnswers != 2 || ps.SolutionsShown != 1 {
+		t.Errorf("wrong answers %d, solutions shown %d; want 2 and 1", ps.WrongAnswers, ps.SolutionsShown)
+	}
+	for _, m := range ps.Mistakes {
+		if m.Code == "" && m.Count > 1 {
+			t.Errorf("undiagnosed wrong answers %d, want 1 (the reveal is not one)", m.Count)
+		}
+	}
+	w := e.get(roleInstructor, e.srv.dashPartURL(e.course.ID, e.asg.ID, it.ID, "cell"))
+	if !strings.Contains(w.Body.String(), "Solutions shown") {
+		t.Errorf("the part page does not show the solutions shown")
 	}
 }

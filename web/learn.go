@@ -196,6 +196,14 @@ func (s *Server) learnShareSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, templates.LearnShare(s.shareProps(r, a, c, r.PostForm.Get("name"), sentence("Your "+fe.field+" "+fe.msg))))
 		return
 	}
+	if ok, retry := s.shareLimit.take(s.clientIPs.Of(r)); !ok {
+		secs := int(time.Until(retry).Seconds()) + 1
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.learnMessage(w, r, http.StatusTooManyRequests, "Too many names from this device",
+			fmt.Sprintf("This network has joined with %d names in the last %d minutes. Please try again in %d minutes, or ask your instructor for a personal link.",
+				shareLimitMax, int(shareLimitWindow/time.Minute), (secs+59)/60))
+		return
+	}
 	l, err := s.store.CreateLearner(r.Context(), store.NewLearner{CourseID: c.ID, Source: store.SourceSelf, Name: name})
 	if err != nil {
 		s.learnStoreError(w, r, "create self-declared learner", err)

@@ -49,6 +49,12 @@ type ItemInfo struct {
 	// longer knows).
 	Parts  []PartRef
 	Points float64
+	// LearnerParts, when set, is how many parts each learner is asked: a
+	// per-student seed can change an exercise's parts (conv-by-hand asks
+	// the output matrix of some variants only), so Parts is then the
+	// union and a learner's item score is out of their own parts. A
+	// learner missing from the map is scored out of len(Parts).
+	LearnerParts map[int64]int
 }
 
 // Input is what a report needs besides the attempts.
@@ -179,7 +185,8 @@ type PartStats struct {
 	Discrimination   float64
 	DiscriminationOK bool
 	Attempts         int // every attempt at the part
-	WrongAnswers     int // attempts whose verdict was not correct
+	WrongAnswers     int // attempts whose verdict was neither correct nor a reveal
+	SolutionsShown   int // "show the worked solution" requests recorded
 	Mistakes         []Mistake
 	// MistakesOmitted counts diagnoses beyond MaxMistakes.
 	MistakesOmitted int
@@ -259,7 +266,9 @@ type itemAgg struct {
 	mistakes []map[string]*Mistake
 	wrong    []map[string]*WrongAnswer
 	nWrong   []int
-	nAtt     []int
+	// nRevealed counts worked solutions shown, per part.
+	nRevealed []int
+	nAtt      []int
 }
 
 type cellAgg struct{ parts []partAgg }
@@ -330,6 +339,7 @@ func (ia *itemAgg) addPart(p PartRef) int {
 	ia.mistakes = append(ia.mistakes, map[string]*Mistake{})
 	ia.wrong = append(ia.wrong, map[string]*WrongAnswer{})
 	ia.nWrong = append(ia.nWrong, 0)
+	ia.nRevealed = append(ia.nRevealed, 0)
 	ia.nAtt = append(ia.nAtt, 0)
 	return len(ia.parts) - 1
 }
@@ -397,6 +407,13 @@ func (b *Builder) Add(a store.ReportAttempt) {
 	if a.Correct {
 		return
 	}
+	// A "show the worked solution" request is recorded as an attempt but
+	// is no answer: it is counted apart, never as a wrong answer with an
+	// empty answer in the mistake table.
+	if a.Revealed {
+		it.nRevealed[pi]++
+		return
+	}
 	it.nWrong[pi]++
 	m := it.mistakes[pi][a.DiagnosisCode]
 	if m == nil {
@@ -432,7 +449,11 @@ func (b *Builder) Finish() *Report {
 		for ii := range b.items {
 			it := &b.items[ii]
 			c := &b.cells[li][ii]
-			cell := Cell{Parts: len(it.parts)}
+			n := len(it.parts)
+			if lp, ok := it.info.LearnerParts[l.ID]; ok && lp > 0 {
+				n = lp
+			}
+			cell := Cell{Parts: n}
 			var sum float64
 			for pi := range c.parts {
 				p := &c.parts[pi]
@@ -447,8 +468,8 @@ func (b *Builder) Finish() *Report {
 					row.LastAt = p.lastAt
 				}
 			}
-			if len(it.parts) > 0 {
-				cell.Score = sum / float64(len(it.parts)) * it.info.Points
+			if n > 0 {
+				cell.Score = sum / float64(n) * it.info.Points
 			}
 			switch {
 			case cell.PartsAttempted == 0:
@@ -523,7 +544,7 @@ func (b *Builder) Finish() *Report {
 
 func (b *Builder) partStats(r *Report, ii, pi int) *PartStats {
 	it := &b.items[ii]
-	ps := &PartStats{Attempts: it.nAtt[pi], WrongAnswers: it.nWrong[pi]}
+	ps := &PartStats{Attempts: it.nAtt[pi], WrongAnswers: it.nWrong[pi], SolutionsShown: it.nRevealed[pi]}
 	var toCorrect []float64
 	var times []time.Duration
 	var hints int

@@ -116,7 +116,7 @@ func toStore(as []att) []store.ReportAttempt {
 	out := make([]store.ReportAttempt, len(as))
 	for i, a := range as {
 		ra := store.ReportAttempt{LearnerID: a.learner, ItemID: a.item, Part: a.part,
-			Correct: a.verdict == "correct", Score: a.score, HintsOpened: a.hints, Late: a.late,
+			Correct: a.verdict == "correct", Revealed: a.verdict == "solution-shown", Score: a.score, HintsOpened: a.hints, Late: a.late,
 			Elapsed: a.elapsed, ElapsedKnown: a.elapsed > 0, CreatedAt: fixT0.Add(time.Duration(i) * time.Minute)}
 		if !ra.Correct {
 			ra.Answer, ra.ReadAs, ra.DiagnosisCode = a.answer, a.read, a.code
@@ -480,5 +480,35 @@ func TestCharts(t *testing.T) {
 	mc := MistakeChart(ms, 78)
 	if len(mc.Bars) != MaxChartBars || mc.Bars[0].W <= mc.Bars[1].W || mc.Bars[0].Value != "12 (15%)" {
 		t.Errorf("mistake chart %+v", mc.Bars[:2])
+	}
+}
+
+// TestRevealsAreNotWrongAnswers is a regression test: a "show the worked
+// solution" request is recorded with verdict solution-shown, and the fold
+// counted it as a wrong answer, so reveals filled the mistake table with
+// empty answers.
+func TestRevealsAreNotWrongAnswers(t *testing.T) {
+	b := NewBuilder(Input{Policy: store.ScoreBest, Items: []ItemInfo{{ID: 5, ExerciseID: "x", Points: 1, Parts: []PartRef{{ID: "q"}}}},
+		Learners: fixLearners[:2]})
+	for _, a := range toStore([]att{
+		{learner: 1, item: 5, part: "q", verdict: "incorrect", answer: "7", read: "7", code: "conv.flipped-kernel"},
+		{learner: 1, item: 5, part: "q", verdict: "solution-shown"},
+		{learner: 2, item: 5, part: "q", verdict: "solution-shown"},
+	}) {
+		b.Add(a)
+	}
+	r := b.Finish()
+	ps, ok := r.Part(5, "q")
+	if !ok {
+		t.Fatal("no part q")
+	}
+	if ps.WrongAnswers != 1 || ps.SolutionsShown != 2 {
+		t.Errorf("wrong answers %d, solutions shown %d; want 1 and 2", ps.WrongAnswers, ps.SolutionsShown)
+	}
+	if len(ps.Mistakes) != 1 || ps.Mistakes[0].Code != "conv.flipped-kernel" || ps.Mistakes[0].Count != 1 {
+		t.Errorf("mistakes %+v", ps.Mistakes)
+	}
+	if len(ps.CommonWrong) != 1 || ps.CommonWrong[0].ReadAs != "7" {
+		t.Errorf("common wrong answers %+v, want only the answer 7", ps.CommonWrong)
 	}
 }

@@ -18,8 +18,11 @@ type ReportAttempt struct {
 	ItemID    int64
 	Part      string
 	Correct   bool // the verdict was "correct"
-	Answer    string
-	ReadAs    string
+	// Revealed: the attempt records a "show the worked solution" request
+	// (verdict "solution-shown"), not an answer.
+	Revealed bool
+	Answer   string
+	ReadAs   string
 	// DiagnosisCode and DiagnosisMessage name the mistake, when diagnosed.
 	DiagnosisCode    string
 	DiagnosisMessage string
@@ -109,6 +112,7 @@ func (s *Store) eachReportAttempt(ctx context.Context, assignmentID int64, size 
 func (s *Store) readReportAttempts(ctx context.Context, assignmentID int64, n, j, size int, emit func([]ReportAttempt) bool) error {
 	rows, err := s.read.QueryContext(ctx, `
 		SELECT learner_id, item_id, part, CASE WHEN verdict = 'correct' THEN 1 ELSE 0 END,
+		  CASE WHEN verdict = 'solution-shown' THEN 1 ELSE 0 END,
 		  CASE WHEN verdict = 'correct' THEN '' ELSE answer END,
 		  CASE WHEN verdict = 'correct' THEN '' ELSE read_as END,
 		  CASE WHEN verdict = 'correct' THEN '' ELSE diagnosis_code END,
@@ -122,13 +126,13 @@ func (s *Store) readReportAttempts(ctx context.Context, assignmentID int64, n, j
 	buf := make([]ReportAttempt, 0, size)
 	for rows.Next() {
 		var a ReportAttempt
-		var correct, late int
+		var correct, revealed, late int
 		var elapsed, created int64
-		if err := rows.Scan(&a.LearnerID, &a.ItemID, &a.Part, &correct, &a.Answer, &a.ReadAs, &a.DiagnosisCode,
+		if err := rows.Scan(&a.LearnerID, &a.ItemID, &a.Part, &correct, &revealed, &a.Answer, &a.ReadAs, &a.DiagnosisCode,
 			&a.DiagnosisMessage, &a.Score, &a.HintsOpened, &elapsed, &late, &created); err != nil {
 			return fmt.Errorf("attempts of assignment %d: %w", assignmentID, err)
 		}
-		a.Correct, a.Late, a.CreatedAt = correct == 1, late == 1, fromMS(created)
+		a.Correct, a.Revealed, a.Late, a.CreatedAt = correct == 1, revealed == 1, late == 1, fromMS(created)
 		if elapsed >= 0 {
 			a.Elapsed, a.ElapsedKnown = time.Duration(elapsed)*time.Millisecond, true
 		}
