@@ -136,6 +136,10 @@ func appendVerdict(b []byte, v *verdictJSON) ([]byte, error) {
 			b = appendJSONString(b, v.SolutionHTML)
 		}
 	}
+	if v.Unlock != "" {
+		b = append(b, `,"unlock":`...)
+		b = appendJSONString(b, v.Unlock)
+	}
 	if v.AttemptsLeft != nil {
 		b = append(b, `,"attempts_left":`...)
 		b = strconv.AppendInt(b, int64(*v.AttemptsLeft), 10)

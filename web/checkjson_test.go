@@ -34,7 +34,11 @@ func encodingJSON(t testing.TB, v any) []byte {
 // with and without revealed solutions; each response is encoded twice, so
 // that the second takes its solutions from the memo.
 func TestCheckResponseEncoding(t *testing.T) {
-	s := &Server{catalog: exercises.NewCatalog(), math: newMathText()}
+	unlock, err := newUnlocker(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{catalog: exercises.NewCatalog(), math: newMathText(), unlock: unlock}
 	ctx := context.Background()
 	withSolutions := 0
 	for _, ex := range s.catalog.All() {
@@ -200,7 +204,7 @@ func TestCheckResponseEncoderFields(t *testing.T) {
 		{reflect.TypeFor[verdictJSON](), []string{"status", "feedback", "feedback_html", "read_as", "read_as_html",
 			"mistake,omitempty", "mistakes,omitempty", "consistent,omitempty", "wrong_cells,omitempty",
 			"show_cell_step,omitempty", "got,omitempty", "score", "max", "revealed,omitempty", "solution_html,omitempty",
-			"attempts_left,omitempty"}},
+			"unlock,omitempty", "attempts_left,omitempty"}},
 	} {
 		var got []string
 		for f := range c.typ.Fields() {
