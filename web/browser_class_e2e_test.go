@@ -21,13 +21,23 @@ import (
 
 // TestBrowserClassEndToEnd is issue 9 §6's browser test, through the
 // pages only: an instructor signs in, creates a course, uploads a roster
-// of two students and creates an assignment with a per-student seed; each
-// student opens their personal link on their own device and answers (one
+// of six students and creates an assignment with a per-student seed; two
+// students open their personal links on their own device and answers (one
 // with the flipped-kernel mistake, one correctly); the instructor's
 // dashboard shows both, the part's mistake table names
 // conv.flipped-kernel, and the gradebook CSV fetched with the instructor's
 // session gives each student the score the exercise engine gives their
 // answer.
+// rosterCSV is the test's roster: enough students that one of them, at
+// their random per-student seed, can make the flipped-kernel mistake.
+const rosterCSV = "name,student id,email\n" +
+	"Katherine Johnson,k1,kj@example.edu\nDorothy Vaughan,d2,dv@example.edu\n" +
+	"Mary Jackson,m3,mj@example.edu\nChristine Darden,c4,cd@example.edu\n" +
+	"Annie Easley,a5,ae@example.edu\nMelba Mouton,m6,mm@example.edu\n"
+
+// rosterSize is the number of students in rosterCSV.
+const rosterSize = 6
+
 func TestBrowserClassEndToEnd(t *testing.T) {
 	ctx := newBrowser(t)
 	e := newClassEnv(t, Config{})
@@ -65,7 +75,7 @@ func TestBrowserClassEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	roster := filepath.Join(t.TempDir(), "roster.csv")
-	if err := os.WriteFile(roster, []byte("name,student id,email\nKatherine Johnson,k1,kj@example.edu\nDorothy Vaughan,d2,dv@example.edu\n"), 0o600); err != nil {
+	if err := os.WriteFile(roster, []byte(rosterCSV), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	step(t, ctx, "upload the roster",
@@ -75,7 +85,7 @@ func TestBrowserClassEndToEnd(t *testing.T) {
 		ready,
 	)
 	links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(".personal-link")].map(a => a.href)`))
-	if err != nil || len(links) != 2 {
+	if err != nil || len(links) != rosterSize {
 		t.Fatalf("personal links %v, %v", links, err)
 	}
 	step(t, ctx, "open the assignment form",
@@ -114,8 +124,12 @@ func TestBrowserClassEndToEnd(t *testing.T) {
 		verdict string
 		want    float64 // the item's points the engine gives the answer
 	}
-	var students []*student
-	for i, link := range links {
+	// Per-student seeds come from a random site key, and some variants
+	// have no flipped-kernel answer (a symmetric filter cannot be
+	// flipped), so the first student whose variant has one makes that
+	// mistake and another student answers right.
+	var wrong, right *student
+	for _, link := range links {
 		l, err := e.st.LearnerByLinkToken(bg, link[strings.LastIndex(link, "/")+1:])
 		if err != nil {
 			t.Fatalf("link %s: %v", link, err)
@@ -125,10 +139,19 @@ func TestBrowserClassEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := &student{l: l, link: link}
-		if i == 0 {
-			s.answer, s.verdict = answerFor(t, v, "cell", exercises.StatusIncorrect, "conv.flipped-kernel", strconv.Itoa), "verdict-incorrect"
-		} else {
+		if wrong == nil {
+			text, ok := findAnswer(t, v, "cell", exercises.StatusIncorrect, "conv.flipped-kernel", strconv.Itoa)
+			if ok {
+				s.answer, s.verdict = text, "verdict-incorrect"
+				wrong = s
+			}
+		}
+		if s != wrong && right == nil {
 			s.answer, s.verdict = answerFor(t, v, "cell", exercises.StatusCorrect, "", strconv.Itoa), "verdict-correct"
+			right = s
+		}
+		if s != wrong && s != right {
+			continue
 		}
 		p, _ := v.Part("cell")
 		scored := 0
@@ -138,8 +161,11 @@ func TestBrowserClassEndToEnd(t *testing.T) {
 			}
 		}
 		s.want = p.Check(s.answer).Credit / float64(scored) * item.Points
-		students = append(students, s)
 	}
+	if wrong == nil || right == nil {
+		t.Fatalf("none of %d students' variants has a flipped-kernel answer to the cell", len(links))
+	}
+	students := []*student{wrong, right}
 	if students[1].want == 0 || students[0].want != 0 {
 		t.Fatalf("engine scores %v and %v: the test needs one wrong and one right", students[0].want, students[1].want)
 	}
@@ -203,8 +229,8 @@ func TestBrowserClassEndToEnd(t *testing.T) {
 	for i, h := range recs[0] {
 		col[h] = i
 	}
-	if _, ok := col["total"]; !ok || len(recs) != 3 {
-		t.Fatalf("gradebook %q: want a total column and two students", recs)
+	if _, ok := col["total"]; !ok || len(recs) != rosterSize+1 {
+		t.Fatalf("gradebook %q: want a total column and a row per roster student", recs)
 	}
 	for _, s := range students {
 		var row []string
