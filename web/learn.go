@@ -158,20 +158,26 @@ func (s *Server) learnShareForm(w http.ResponseWriter, r *http.Request) {
 // checkSelfName validates a typed name: 1 to maxSelfName characters of
 // printable text.
 func checkSelfName(name string) (string, error) {
-	name = strings.Join(strings.Fields(name), " ")
-	if name == "" {
+	if strings.TrimSpace(name) == "" {
 		return "", badRequest("name", "is empty; type your name as your instructor will recognise it")
 	}
+	return checkPrintableName("name", name, maxSelfName)
+}
+
+// checkPrintableName collapses the spaces of a typed name and checks that
+// it is valid text of at most limit printable characters; errors name field.
+func checkPrintableName(field, name string, limit int) (string, error) {
+	name = strings.Join(strings.Fields(name), " ")
 	if !utf8.ValidString(name) {
-		return "", badRequest("name", "is not valid text")
+		return "", badRequest(field, "is not valid text")
 	}
-	if n := utf8.RuneCountInString(name); n > maxSelfName {
-		return "", &fieldError{status: http.StatusBadRequest, field: "name", limit: maxSelfName,
-			msg: fmt.Sprintf("is %d characters long; the limit is %d", n, maxSelfName)}
+	if n := utf8.RuneCountInString(name); n > limit {
+		return "", &fieldError{status: http.StatusBadRequest, field: field, limit: int64(limit),
+			msg: fmt.Sprintf("is %d characters long; the limit is %d", n, limit)}
 	}
 	for _, c := range name {
 		if !unicode.IsPrint(c) {
-			return "", badRequest("name", "has a character that cannot be shown")
+			return "", badRequest(field, "has a character that cannot be shown")
 		}
 	}
 	return name, nil

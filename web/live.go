@@ -9,8 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -106,20 +104,7 @@ func normalizeLiveCode(text string) (string, error) {
 // checkNickname validates an optional nickname: blank, or up to
 // maxNickname printable characters.
 func checkNickname(name string) (string, error) {
-	name = strings.Join(strings.Fields(name), " ")
-	if !utf8.ValidString(name) {
-		return "", badRequest("nickname", "is not valid text")
-	}
-	if n := utf8.RuneCountInString(name); n > maxNickname {
-		return "", &fieldError{status: http.StatusBadRequest, field: "nickname", limit: maxNickname,
-			msg: fmt.Sprintf("is %d characters long; the limit is %d", n, maxNickname)}
-	}
-	for _, c := range name {
-		if !unicode.IsPrint(c) {
-			return "", badRequest("nickname", "has a character that cannot be shown")
-		}
-	}
-	return name, nil
+	return checkPrintableName("nickname", name, maxNickname)
 }
 
 // liveRoom is a session with its assignment and hub.
