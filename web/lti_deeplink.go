@@ -192,6 +192,9 @@ func (x *ltiExtra) pickerProps(r *http.Request, token string, g dlGrant, sel *dl
 		return templates.LTIPickerProps{}, err
 	}
 	for _, a := range as {
+		if a, err = x.s.store.GetAssignment(ctx, a.ID); err != nil { // with its items
+			return templates.LTIPickerProps{}, err
+		}
 		pa := templates.PickerAssignment{Title: a.Title}
 		for _, it := range a.Items {
 			label := fmt.Sprintf("Item %d: %s (%s points)", it.Position+1, x.exerciseTitle(it.ExerciseID), strconv.FormatFloat(it.Points, 'f', -1, 64))
