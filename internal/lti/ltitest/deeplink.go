@@ -115,7 +115,7 @@ func (d *DeepLinking) serveReturn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, "<!doctype html><title>LMS</title><p>Received %d items.</p>", len(res.Items))
+	fmt.Fprintf(w, "<!doctype html><title>LMS</title><p id='lms-received'>Received %d items.</p>", len(res.Items))
 }
 
 // verify checks the response as a platform must: signature with the

@@ -3,8 +3,10 @@ package ltitest
 import (
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -38,7 +40,33 @@ func (p *Platform) EnableRegistration(t testing.TB) *Registrar {
 	g := &Registrar{p: p, Token: "reg-token-7", Issuer: p.Issuer}
 	p.muxOf().HandleFunc("GET /.well-known/openid-configuration", g.serveConfig)
 	p.muxOf().HandleFunc("POST /register", g.serveRegister)
+	p.muxOf().HandleFunc("GET /tool-registration", g.serveFrame)
 	return g
+}
+
+// FrameURL is the platform's page that opens the tool's registration URL
+// (toolURL, to which the configuration and token are added) in an iframe,
+// as Moodle and Canvas do, and shows #closed when the tool posts the close
+// message (LTI Dynamic Registration §3.6).
+func (g *Registrar) FrameURL(toolURL string) string {
+	sep := "?"
+	if strings.Contains(toolURL, "?") {
+		sep = "&"
+	}
+	u := toolURL + sep + "openid_configuration=" + url.QueryEscape(g.ConfigURL()) + "&registration_token=" + url.QueryEscape(g.Token)
+	return g.p.Server.URL + "/tool-registration?tool=" + url.QueryEscape(u)
+}
+
+var frameTmpl = template.Must(template.New("").Parse(`<!doctype html><title>LMS: add a tool</title>
+<h1>Register a tool</h1><p id="closed" hidden>The tool closed the registration.</p>
+<iframe src="{{.}}" title="Tool registration" width="800" height="400"></iframe>
+<script>window.addEventListener("message", function (e) {
+  if (e.data && e.data.subject === "org.imsglobal.lti.close") { document.getElementById("closed").hidden = false; }
+});</script>`))
+
+func (g *Registrar) serveFrame(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = frameTmpl.Execute(w, r.URL.Query().Get("tool"))
 }
 
 // ConfigURL is the openid_configuration the platform opens the tool's
