@@ -82,6 +82,9 @@ type PrintPartView struct {
 	Solution    []template.HTML
 	ModelAnswer template.HTML
 	Checklist   []template.HTML
+	// Diagram and RNNDiagram are drawn with the key's worked solution.
+	Diagram    *NetworkDiagramView
+	RNNDiagram *RNNDiagramView
 }
 
 // PrintChooserProps is the form that picks what to print.

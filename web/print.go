@@ -279,7 +279,7 @@ func (s *Server) fillSheets(r *http.Request, p *templates.PrintProps, sheets []w
 		sv := templates.PrintSheetView{Number: i + 1, Of: len(sheets), Title: sh.Title, Student: sh.Student}
 		var labels []string
 		for j, it := range sh.Items {
-			iv, err := s.printItemView(it, fmt.Sprintf("sheet-%d-item-%d", i+1, j+1), j+1)
+			iv, err := s.printItemView(it, fmt.Sprintf("sheet-%d-item-%d", i+1, j+1), j+1, p.Key)
 			if err != nil {
 				return err
 			}
@@ -322,7 +322,7 @@ func checkQueryText(items []worksheets.Item) string {
 
 // printItemView renders one exercise variant for paper: the prompt and, for
 // the key, every part's answer and worked solution.
-func (s *Server) printItemView(it worksheets.Item, id string, n int) (templates.PrintItemView, error) {
+func (s *Server) printItemView(it worksheets.Item, id string, n int, key bool) (templates.PrintItemView, error) {
 	v, err := s.lookupVariant(it.ExerciseID, strconv.FormatUint(it.Seed, 10))
 	if err != nil {
 		return templates.PrintItemView{}, err
@@ -340,8 +340,11 @@ func (s *Server) printItemView(it worksheets.Item, id string, n int) (templates.
 		pv := templates.PrintPartView{
 			Number: i + 1, LabelHTML: s.md(part.Label), Prompt: s.md(part.Prompt), Format: s.md(part.Format),
 			Kind: string(part.Kind), Rows: part.Rows, Cols: part.Cols, Slots: part.Slots, Lines: selfCheckLines,
-			Answer: s.md(part.Answer), Solution: s.mdAll(part.Solution),
-			ModelAnswer: s.md(part.ModelAnswer), Checklist: s.mdAll(part.Checklist),
+		}
+		if key {
+			// Question sheets never carry an answer, not even unrendered.
+			pv.Answer, pv.Solution = s.md(part.Answer), s.mdAll(part.Solution)
+			pv.ModelAnswer, pv.Checklist = s.md(part.ModelAnswer), s.mdAll(part.Checklist)
 		}
 		for _, o := range part.Options {
 			pv.Options = append(pv.Options, templates.OptionView{ID: o.ID, Text: s.md(o.Text)})
@@ -354,6 +357,12 @@ func (s *Server) printItemView(it worksheets.Item, id string, n int) (templates.
 					pv.GridHidden = true
 				}
 			}
+		}
+		if key && part.Diagram != nil {
+			pv.Diagram = networkLayout(part.Diagram, fmt.Sprintf("%s-diagram-%s", id, part.ID))
+		}
+		if key && part.RNNDiagram != nil {
+			pv.RNNDiagram = rnnLayout(part.RNNDiagram, fmt.Sprintf("%s-diagram-%s", id, part.ID))
 		}
 		iv.Parts = append(iv.Parts, pv)
 	}
