@@ -36,7 +36,14 @@ func Encode(text string) (Symbol, error) {
 	if len(text) > MaxText {
 		return Symbol{}, fmt.Errorf("qrsvg: text of %d bytes is longer than %d", len(text), MaxText)
 	}
-	code, err := qr.EncodeText(text, qr.Medium)
+	// One byte-mode segment at level M exactly (no raised level, no mixed
+	// modes): the plainest encoding, which any encoder reproduces, so a
+	// test can compare it module by module with an independent one.
+	seg, err := qr.MakeBytes([]byte(text))
+	if err != nil {
+		return Symbol{}, fmt.Errorf("qrsvg: encode: %w", err)
+	}
+	code, err := qr.EncodeSegments([]*qr.QrSegment{seg}, qr.Medium, qr.MinVersion, qr.MaxVersion, -1, false)
 	if err != nil {
 		return Symbol{}, fmt.Errorf("qrsvg: encode: %w", err)
 	}
