@@ -234,6 +234,7 @@ var expectedPolicy = map[string]policy{
 	"GET /lti/deeplink":                 policyPublic,
 	"POST /lti/deeplink":                policyPublic,
 	"GET /lti/register":                 policyPublic,
+	"POST /lti/register":                policyAdmin,
 	"GET /admin/lti":                    policyAdmin,
 	"POST /admin/lti":                   policyAdmin,
 	"POST /admin/lti/registration-link": policyAdmin,

@@ -81,6 +81,7 @@ func (h *ltiHandlers) mountLTIExtras(r chi.Router, cfg Config) {
 	s.handle(r, http.MethodGet, "/lti/deeplink", policyPublic, x.pickerPage)
 	s.handle(r, http.MethodPost, "/lti/deeplink", policyPublic, x.pickerSubmit)
 	s.handle(r, http.MethodGet, "/lti/register", policyPublic, x.register)
+	s.handle(r, http.MethodPost, "/lti/register", policyAdmin, x.registerConfirmed)
 	x.mountAdmin(r)
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/stride-tutor/stride/internal/lti"
@@ -18,7 +19,9 @@ import (
 // the admin's browser, often inside a frame, where Stride's sign-in cookie
 // (SameSite=Lax) is not sent. So two ways are accepted:
 //   - a signed-in Stride admin (the LMS opened the URL in a window, or
-//     the browser sends the cookie), or
+//     the browser sends the cookie), who confirms on a Stride page whose
+//     same-origin POST /lti/register does the work: a GET that registered
+//     at once could be triggered by any site the admin visits, or
 //   - a registration link an admin made on /admin/lti:
 //     /lti/register?stride_reg=<token>, single use, valid
 //     registerLinkLifetime, only a hash of the token stored. The link is
@@ -44,13 +47,49 @@ func (x *ltiExtra) registerRefused(w http.ResponseWriter, r *http.Request, statu
 	x.s.classError(w, r, status, "Registration refused", msg)
 }
 
-// register runs a dynamic registration.
+// register answers the LMS opening the registration URL: with a
+// registration link it registers at once (the link is the admin's
+// consent); a signed-in admin confirms first with a same-origin POST
+// (registerConfirmed), since a GET that registered could be triggered by
+// any site the admin visits.
 func (x *ltiExtra) register(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	configURL, regToken, link := q.Get("openid_configuration"), q.Get("registration_token"), q.Get(registerParam)
 	u := principalFrom(ctx).User
 	admin := u != nil && u.Role == store.RoleAdmin
+	if admin && link == "" {
+		if configURL == "" {
+			x.registerRefused(w, r, http.StatusBadRequest,
+				"The LMS did not send openid_configuration. Start the registration from the LMS (its dynamic registration or \"tool URL\" field), not by opening this URL directly.")
+			return
+		}
+		if err := lti.CheckRegistrationRequest(configURL, regToken); err != nil {
+			x.registerFailed(w, r, err)
+			return
+		}
+		cu, _ := url.Parse(configURL)
+		x.frameable(w, "")
+		x.s.render(w, r, http.StatusOK, templates.LTIRegisterConfirm(templates.LTIRegisterConfirmProps{Links: x.s.links(),
+			Action: x.s.base + "/lti/register", ConfigURL: configURL, RegToken: regToken, Host: cu.Host}))
+		return
+	}
+	x.runRegistration(w, r, configURL, regToken, link, admin)
+}
+
+// registerConfirmed is a signed-in admin's confirmation (policyAdmin, and
+// cross-origin protection: only Stride's own page can post it).
+func (x *ltiExtra) registerConfirmed(w http.ResponseWriter, r *http.Request) {
+	if !x.s.parseForm(w, r, 16<<10) {
+		return
+	}
+	x.runRegistration(w, r, r.PostForm.Get("openid_configuration"), r.PostForm.Get("registration_token"), "", true)
+}
+
+// runRegistration fetches the configuration, registers and stores the
+// platform. link is the registration link's token when admin is false.
+func (x *ltiExtra) runRegistration(w http.ResponseWriter, r *http.Request, configURL, regToken, link string, admin bool) {
+	ctx := r.Context()
 	if !admin {
 		if link == "" {
 			x.registerRefused(w, r, http.StatusForbidden,

@@ -30,7 +30,17 @@ func TestLTIDynamicRegistration(t *testing.T) {
 	ctx := context.Background()
 	p2 := ltitest.New(t) // an LMS Stride does not know yet
 	reg := p2.EnableRegistration(t)
+	// Opening the URL registers nothing: the admin confirms on Stride's
+	// own page (a cross-site GET must not register an LMS).
 	r := e.sendH(t, http.MethodGet, e.registerURL(reg, nil), nil, "cross-site", e.session(e.admin))
+	if r.code != http.StatusOK || !strings.Contains(r.body, `action="/lti/register"`) || len(reg.Registrations()) != 0 {
+		t.Fatalf("registration URL: %d %s", r.code, r.body)
+	}
+	confirm := url.Values{"openid_configuration": {reg.ConfigURL()}, "registration_token": {reg.Token}}
+	if r := e.sendH(t, http.MethodPost, e.stride.URL+"/lti/register", confirm, "cross-site", e.session(e.admin)); r.code != http.StatusForbidden || len(reg.Registrations()) != 0 {
+		t.Fatalf("cross-site confirmation: %d", r.code)
+	}
+	r = e.sendH(t, http.MethodPost, e.stride.URL+"/lti/register", confirm, "same-origin", e.session(e.admin))
 	if r.code != http.StatusOK || !strings.Contains(r.body, "data-lti-close") || !strings.Contains(r.body, "/static/lti.") || strings.Contains(r.body, "<script>") {
 		t.Fatalf("registration: %d %s", r.code, r.body)
 	}
@@ -115,22 +125,29 @@ func TestLTIDynamicRegistrationRefusals(t *testing.T) {
 		session func() string
 		status  int
 		msg     string
+		confirm url.Values // posted by an admin instead of the GET
 	}{
-		{"anonymous", nil, e.registerURL(reg, nil), func() string { return "" }, 403, "needs a Stride admin"},
-		{"instructor", nil, e.registerURL(reg, nil), func() string { return e.session(e.instA) }, 403, "needs a Stride admin"},
-		{"forged link", nil, e.registerURL(reg, url.Values{registerParam: {"forged"}}), func() string { return "" }, 403, "already used or has expired"},
-		{"no configuration", nil, e.stride.URL + "/lti/register", admin, 400, "did not send openid_configuration"},
-		{"configuration not http", nil, e.stride.URL + "/lti/register?openid_configuration=file:///etc/passwd", admin, 400, "not an http(s) URL"},
-		{"configuration too long", nil, e.stride.URL + "/lti/register?openid_configuration=https://x/" + strings.Repeat("a", 2100), admin, 400, "longer than"},
-		{"configuration not found", nil, e.stride.URL + "/lti/register?openid_configuration=" + url.QueryEscape(p2.Server.URL+"/nope"), admin, 502, "404"},
-		{"configuration not JSON", nil, e.stride.URL + "/lti/register?openid_configuration=" + url.QueryEscape(p2.JWKSURL()+"x"), admin, 502, ""},
-		{"issuer on another host", func() { reg.Issuer = "https://evil.example" }, e.registerURL(reg, nil), admin, 400, "not on the host"},
-		{"registration refused", func() { reg.Issuer = p2.Issuer; reg.Token = "other" }, e.registerURL(reg, url.Values{"registration_token": {"stale"}}), admin, 502, "401"},
+		{"anonymous", nil, e.registerURL(reg, nil), func() string { return "" }, 403, "needs a Stride admin", nil},
+		{"instructor", nil, e.registerURL(reg, nil), func() string { return e.session(e.instA) }, 403, "needs a Stride admin", nil},
+		{"forged link", nil, e.registerURL(reg, url.Values{registerParam: {"forged"}}), func() string { return "" }, 403, "already used or has expired", nil},
+		{"no configuration", nil, e.stride.URL + "/lti/register", admin, 400, "did not send openid_configuration", nil},
+		{"configuration not http", nil, e.stride.URL + "/lti/register?openid_configuration=file:///etc/passwd", admin, 400, "not an http(s) URL", nil},
+		{"configuration too long", nil, e.stride.URL + "/lti/register?openid_configuration=https://x/" + strings.Repeat("a", 2100), admin, 400, "longer than", nil},
+		{"configuration not found", nil, "", admin, 502, "404", url.Values{"openid_configuration": {p2.Server.URL + "/nope"}}},
+		{"configuration not JSON", nil, "", admin, 502, "not JSON", url.Values{"openid_configuration": {p2.Server.URL + "/tool-registration"}}},
+		{"confirmation not http", nil, "", admin, 400, "not an http(s) URL", url.Values{"openid_configuration": {"gopher://x"}}},
+		{"issuer on another host", func() { reg.Issuer = "https://evil.example" }, "", admin, 400, "not on the host", url.Values{"openid_configuration": {reg.ConfigURL()}, "registration_token": {reg.Token}}},
+		{"registration refused", func() { reg.Issuer = p2.Issuer }, "", admin, 502, "401", url.Values{"openid_configuration": {reg.ConfigURL()}, "registration_token": {"stale"}}},
 	} {
 		if tc.before != nil {
 			tc.before()
 		}
-		r := e.sendH(t, http.MethodGet, tc.url, nil, "cross-site", tc.session())
+		var r dlResp
+		if tc.confirm != nil {
+			r = e.sendH(t, http.MethodPost, e.stride.URL+"/lti/register", tc.confirm, "same-origin", admin())
+		} else {
+			r = e.sendH(t, http.MethodGet, tc.url, nil, "cross-site", tc.session())
+		}
 		if r.code != tc.status || !strings.Contains(html.UnescapeString(r.body), tc.msg) {
 			t.Errorf("%s: %d, want %d with %q: %s", tc.name, r.code, tc.status, tc.msg, r.body)
 		}
