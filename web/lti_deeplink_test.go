@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -305,5 +306,38 @@ func TestLTIDeepLinkingRefusals(t *testing.T) {
 	// not let another site submit it).
 	if r := e.sendH(t, http.MethodPost, e.stride.URL+"/lti/deeplink", url.Values{dlParam: {token}}, "cross-site", ""); r.code != http.StatusForbidden {
 		t.Errorf("cross-site picker post: %d", r.code)
+	}
+}
+
+// TestLTICanvasConfigDeepLinking: the Canvas developer key JSON sends deep
+// linking requests from the link and assignment selection placements.
+func TestLTICanvasConfigDeepLinking(t *testing.T) {
+	e := newLTIEnv(t)
+	r := e.send(t, http.MethodGet, e.stride.URL+"/lti/config.json", nil, "")
+	var cfg struct {
+		Extensions []struct {
+			Settings struct {
+				Placements []struct {
+					Placement   string `json:"placement"`
+					MessageType string `json:"message_type"`
+					Target      string `json:"target_link_uri"`
+				} `json:"placements"`
+			} `json:"settings"`
+		} `json:"extensions"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &cfg); err != nil || len(cfg.Extensions) != 1 {
+		t.Fatalf("config.json: %v %s", err, r.body)
+	}
+	got := map[string]string{}
+	for _, p := range cfg.Extensions[0].Settings.Placements {
+		got[p.Placement] = p.MessageType
+		if p.Target != e.stride.URL+"/lti/launch" {
+			t.Errorf("placement %s targets %s", p.Placement, p.Target)
+		}
+	}
+	for _, p := range []string{"link_selection", "assignment_selection"} {
+		if got[p] != "LtiDeepLinkingRequest" {
+			t.Errorf("placement %s sends %q, want LtiDeepLinkingRequest", p, got[p])
+		}
 	}
 }
