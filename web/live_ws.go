@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/stride-tutor/stride/internal/live"
+	"github.com/stride-tutor/stride/internal/store"
 )
 
 // The live sessions' websockets follow gorilla's chat example: one reader
@@ -64,17 +66,19 @@ type liveServer struct {
 	wg      sync.WaitGroup
 }
 
-func newLiveServer(cfg live.Config, maxConns int) *liveServer {
+// newLiveServer starts the sessions' manager: its bus is PostgreSQL's
+// LISTEN/NOTIFY when the store is PostgreSQL (replicas), else in-process.
+func newLiveServer(st *store.Store, log *slog.Logger, cfg live.Config, maxConns int) *liveServer {
 	if maxConns <= 0 {
 		maxConns = DefaultLiveMaxConns
 	}
-	mgr := live.NewManager(cfg)
-	if cfg.MaxSessions <= 0 {
-		cfg.MaxSessions = live.DefaultMaxSessions
+	cfg.Log = log
+	var bus live.Bus = live.NewLocalBus()
+	if st.CanNotify() {
+		bus = live.NewPGBus(st, log)
 	}
-	if cfg.MaxStudents <= 0 {
-		cfg.MaxStudents = live.DefaultMaxStudents
-	}
+	mgr := live.NewManager(st, bus, cfg)
+	cfg = mgr.Config()
 	return &liveServer{cfg: cfg, maxConns: maxConns, mgr: mgr, timing: defaultLiveTiming, per: map[string]int{},
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout: 10 * time.Second,
@@ -198,7 +202,7 @@ func (s *Server) serveLiveSocket(w http.ResponseWriter, r *http.Request, hub *li
 	if role != live.RoleStudent {
 		learner = 0
 	}
-	sub, err := hub.Subscribe(role, learner)
+	sub, err := hub.Subscribe(r.Context(), role, learner)
 	if err != nil {
 		release()
 		ls.wg.Add(-2)
