@@ -65,7 +65,10 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 	s.handle(r, http.MethodGet, "/live/{code}/ws", policyPublic, s.liveStudentSocket)
 	s.handle(form, http.MethodPost, "/courses/{course}/assignments/{assignment}/live", policyCourseStaff, s.liveStart)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}", policyCourseStaff, s.liveTeachPage)
-	s.handle(form, http.MethodPost, "/courses/{course}/live/{session}", policyCourseStaff, s.liveControl)
+	// Controls skip the page work limiter: they render nothing (a
+	// redirect) and must not wait behind the room's answers; a per-session
+	// control rate bounds them instead (liveControlAllowed).
+	s.handle(r.With(limitBody(maxFormBytes)), http.MethodPost, "/courses/{course}/live/{session}", policyCourseStaff, s.liveControl)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/projector", policyCourseStaff, s.liveProjectorPage)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/ws", policyCourseStaff, s.liveStaffSocket)
 }
@@ -667,6 +670,12 @@ func (s *Server) liveControl(w http.ResponseWriter, r *http.Request) {
 	act, err := live.ParseAction(r.PostForm.Get("action"))
 	if err != nil {
 		s.pageError(w, r, badRequest("action", "%s", err.Error()))
+		return
+	}
+	if !s.live.controlAllowed(room.ls.ID) {
+		w.Header().Set("Retry-After", "1")
+		s.classError(w, r, http.StatusTooManyRequests, "Too many controls",
+			fmt.Sprintf("A live session takes at most %d controls a second (bursts of %d); wait a moment and press it again.", liveControlPerSecond, liveControlBurst))
 		return
 	}
 	if room.hub == nil {

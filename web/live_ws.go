@@ -39,6 +39,11 @@ const (
 	liveMsgBurst     = 10
 	liveMsgPerSecond = 1
 	liveWriteBuffer  = 4096
+	// liveControlBurst and liveControlPerSecond bound one session's
+	// instructor controls (every replica's staff together count per
+	// replica): each is a database transaction and a fan-out to the room.
+	liveControlBurst     = 20
+	liveControlPerSecond = 5
 )
 
 // liveTiming are the websocket deadlines; tests shorten them.
@@ -64,6 +69,43 @@ type liveServer struct {
 	conns   int
 	per     map[string]int // "session/learner" -> open connections
 	wg      sync.WaitGroup
+	// controls are the sessions' control token buckets.
+	controls map[int64]*controlBucket
+	now      func() time.Time
+}
+
+// controlBucket is a token bucket of one session's controls.
+type controlBucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// controlAllowed takes a token of the session's control bucket. Buckets
+// that have refilled are forgotten once there are many, so the map stays
+// bounded by the sessions controlled in the last few seconds.
+func (ls *liveServer) controlAllowed(session int64) bool {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	now := ls.now()
+	if len(ls.controls) > 4*ls.cfg.MaxSessions {
+		for id, b := range ls.controls {
+			if now.Sub(b.last).Seconds()*liveControlPerSecond >= liveControlBurst {
+				delete(ls.controls, id)
+			}
+		}
+	}
+	b, ok := ls.controls[session]
+	if !ok {
+		b = &controlBucket{tokens: liveControlBurst, last: now}
+		ls.controls[session] = b
+	}
+	b.tokens = min(liveControlBurst, b.tokens+now.Sub(b.last).Seconds()*liveControlPerSecond)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // newLiveServer starts the sessions' manager: its bus is PostgreSQL's
@@ -80,6 +122,7 @@ func newLiveServer(st *store.Store, log *slog.Logger, cfg live.Config, maxConns 
 	mgr := live.NewManager(st, bus, cfg)
 	cfg = mgr.Config()
 	return &liveServer{cfg: cfg, maxConns: maxConns, mgr: mgr, timing: defaultLiveTiming, per: map[string]int{},
+		controls: map[int64]*controlBucket{}, now: time.Now,
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout: 10 * time.Second,
 			ReadBufferSize:   liveReadLimit,

@@ -87,6 +87,8 @@ type Report struct {
 	Missed, Superseded int
 	// Dropped counts student sockets closed by the server mid-run.
 	Dropped int
+	// ControlErrors counts instructor actions refused even after retries.
+	ControlErrors int
 	// Answers posted, recorded (200), failed, and their latencies.
 	Answers, AnswerErrors int
 	AnswerLatency         []time.Duration
@@ -624,32 +626,53 @@ func (st *student) answer(ctx context.Context, code, header string, a answers, w
 
 // instruct presses the controls of one session.
 func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
-	control := func(act live.Action, version int64) {
-		s.mu.Lock()
-		s.sent[version] = time.Now()
-		s.mu.Unlock()
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/courses/%d/live/%d", s.base, s.course, s.id),
-			strings.NewReader(url.Values{"action": {string(act)}}.Encode()))
-		if err == nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			var resp *http.Response
-			if resp, err = s.client.Do(req); err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusSeeOther {
-					err = fmt.Errorf("control %s: %s", act, resp.Status)
-				}
+	// control posts one action that changes the state to version; a
+	// refused POST (503 when the server is busy) is retried a few times,
+	// so the versions stay in step with the server's.
+	addr := fmt.Sprintf("10.255.%d.%d", (s.i>>8)&255, s.i&255)
+	control := func(act live.Action, version int64) bool {
+		var err error
+		for try := 0; try < 5; try++ {
+			if try > 0 {
+				time.Sleep(200 * time.Millisecond)
 			}
-		}
-		if err != nil {
 			s.mu.Lock()
-			delete(s.sent, version)
+			s.sent[version] = time.Now()
 			s.mu.Unlock()
-			rep.noteErr(err)
+			var req *http.Request
+			req, err = http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/courses/%d/live/%d", s.base, s.course, s.id),
+				strings.NewReader(url.Values{"action": {string(act)}}.Encode()))
+			if err != nil {
+				break
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set(cfg.ClientHeader, addr)
+			var resp *http.Response
+			if resp, err = s.client.Do(req); err != nil {
+				continue
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusSeeOther {
+				return true
+			}
+			err = fmt.Errorf("control %s: %s", act, resp.Status)
 		}
+		s.mu.Lock()
+		delete(s.sent, version)
+		s.mu.Unlock()
+		rep.noteErr(err)
+		rep.mu.Lock()
+		rep.ControlErrors++
+		rep.mu.Unlock()
+		return false
 	}
 	v := int64(1)
-	control(live.ActUnlock, v)
+	for !control(live.ActUnlock, v) {
+		if ctx.Err() != nil {
+			return
+		}
+	}
 	t := time.NewTicker(cfg.ActionEvery)
 	defer t.Stop()
 	end := time.After(cfg.Window)
@@ -662,33 +685,24 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 			// Pause once every student has answered (answers posted
 			// while paused are refused, by design).
 			s.answering.Wait()
-			v++
-			control(live.ActPause, v)
-			time.Sleep(cfg.ActionEvery / 2)
-			v++
-			control(live.ActResume, v)
+			if control(live.ActPause, v+1) {
+				v++
+				time.Sleep(cfg.ActionEvery / 2)
+				if control(live.ActResume, v+1) {
+					v++
+				}
+			}
 			return
 		case <-t.C:
-			v++
+			act := live.ActHide
 			if reveal {
-				control(live.ActReveal, v)
-			} else {
-				control(live.ActHide, v)
+				act = live.ActReveal
 			}
-			reveal = !reveal
+			if control(act, v+1) {
+				v++
+				reveal = !reveal
+			}
 		}
-	}
-}
-
-func (r *Report) noteErr(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.noteErrLocked(err)
-}
-
-func (r *Report) noteErrLocked(err error) {
-	if r.FirstErr == "" {
-		r.FirstErr = err.Error()
 	}
 }
 
@@ -743,3 +757,15 @@ func clip(s string, n int) string {
 }
 
 func sortDurations(d []time.Duration) { slices.Sort(d) }
+
+func (r *Report) noteErr(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.noteErrLocked(err)
+}
+
+func (r *Report) noteErrLocked(err error) {
+	if r.FirstErr == "" && err != nil {
+		r.FirstErr = err.Error()
+	}
+}
