@@ -52,6 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	window := fs.Duration("window", 30*time.Second, "every student answers once within this window")
 	every := fs.Duration("action-every", 2*time.Second, "each instructor's pace of controls during the window")
 	wrong := fs.Float64("wrong", 0.3, "share of students who answer with the flipped kernel")
+	noAnswers := fs.Bool("no-answers", false, "students only follow the sessions and do not answer (the fan-out alone)")
 	parallel := fs.Int("parallel", 32, "concurrent joins while setting up")
 	header := fs.String("client-header", "X-Real-IP", "header carrying each student's own address; start the servers with -trusted-proxy-header set to it")
 	pids := fs.String("pids", "", "the servers' PIDs on this machine, in the order of -urls then new -student-urls, for memory per student")
@@ -66,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg := liveload.Config{InstructorURLs: split(*urls), StudentURLs: split(*studentURLs), Sessions: *sessions, Students: *students,
-		Window: *window, ActionEvery: *every, WrongShare: *wrong, Parallel: *parallel, ClientHeader: *header, Progress: stderr, PIDs: map[string]int{}}
+		Window: *window, ActionEvery: *every, WrongShare: *wrong, NoAnswers: *noAnswers, Parallel: *parallel, ClientHeader: *header, Progress: stderr, PIDs: map[string]int{}}
 	var order []string
 	seen := map[string]bool{}
 	for _, u := range append(append([]string{}, cfg.InstructorURLs...), cfg.StudentURLs...) {
@@ -131,7 +132,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float
 
 func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after string) {
 	fmt.Fprintf(w, "sessions %d × students %d; instructors on %s; students on %s\n", r.Sessions, r.Students,
-		strings.Join(cfg.InstructorURLs, ","), strings.Join(append([]string{}, cfg.StudentURLs...), ","))
+		strings.Join(cfg.InstructorURLs, ","), strings.Join(studentsOn(cfg), ","))
 	fmt.Fprintf(w, "load average before %s, after %s\n", before, after)
 	fmt.Fprintf(w, "setup (start sessions, join, connect): %v; join errors %d; control errors %d\n", r.SetupTime.Round(time.Millisecond), r.JoinErrors, r.ControlErrors)
 	fmt.Fprintf(w, "run %v: %d actions; fan-out to the last student p50 %s p99 %s max %s\n", r.Wall.Round(time.Millisecond), r.Actions,
@@ -147,11 +148,20 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 	}
 	for _, m := range r.Memory {
 		if m.PID > 0 {
-			fmt.Fprintf(w, "server %s (pid %d): RSS %.1f → %.1f MiB with %d students: %.1f KiB per student\n", m.URL, m.PID,
-				float64(m.Before)/(1<<20), float64(m.After)/(1<<20), m.Students, float64(m.PerStudent())/1024)
+			fmt.Fprintf(w, "server %s (pid %d): RSS %.1f → %.1f MiB with %d students: %.1f KiB per student; CPU during the run %.1f s (%.2f cores)\n", m.URL, m.PID,
+				float64(m.Before)/(1<<20), float64(m.After)/(1<<20), m.Students, float64(m.PerStudent())/1024,
+				m.CPU.Seconds(), m.CPU.Seconds()/r.Wall.Seconds())
 		}
 	}
 	if r.FirstErr != "" {
 		fmt.Fprintf(w, "first error: %s\n", r.FirstErr)
 	}
+}
+
+// studentsOn is where students go: -student-urls, else -urls.
+func studentsOn(cfg liveload.Config) []string {
+	if len(cfg.StudentURLs) > 0 {
+		return cfg.StudentURLs
+	}
+	return cfg.InstructorURLs
 }

@@ -57,6 +57,8 @@ type Config struct {
 	ActionEvery time.Duration
 	// WrongShare of students answer with the flipped kernel.
 	WrongShare float64
+	// NoAnswers: students only follow the session (fan-out alone).
+	NoAnswers bool
 	// ClientHeader carries each student's own address (the servers run
 	// with -trusted-proxy-header set to it), so per-client limits see a
 	// room, not one client.
@@ -125,6 +127,9 @@ type ServerMemory struct {
 	PID           int
 	Before, After int64
 	Students      int
+	// CPU is the server's CPU time (user and system) during the run
+	// phase (after setup).
+	CPU time.Duration
 }
 
 // PerStudent is the RSS growth per connected student.
@@ -379,10 +384,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// student answers once at a random time in the window (after the
 	// unlock reached them).
 	runStart := time.Now()
+	cpu0 := map[string]time.Duration{}
+	for _, u := range order {
+		if pid := servers[u].PID; pid > 0 {
+			cpu0[u], _ = loadtest.ReadProcCPU(pid)
+		}
+	}
 	var rwg sync.WaitGroup
 	for _, s := range sessions {
 		for _, stu := range s.students {
-			if stu.ws == nil {
+			if stu.ws == nil || cfg.NoAnswers {
 				continue
 			}
 			rwg.Add(1)
@@ -518,6 +529,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				}
 				stu.mu.Unlock()
 				_ = stu.ws.Close()
+			}
+		}
+	}
+	for i, m := range rep.Memory {
+		if m.PID > 0 {
+			if c, err := loadtest.ReadProcCPU(m.PID); err == nil {
+				rep.Memory[i].CPU = c - cpu0[m.URL]
 			}
 		}
 	}
