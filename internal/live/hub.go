@@ -312,7 +312,9 @@ type Hub struct {
 
 	mu        sync.Mutex
 	state     State
-	player    json.RawMessage
+	// player is the last drive of the instructor's player (player.go);
+	// playerSeq its sequence (the database's player_seq).
+	player    *Player
 	playerSeq int64
 	// counts per item index, then part.
 	parts    map[int]map[string]*partCounts
@@ -378,11 +380,17 @@ func (h *Hub) stateOf(ls store.LiveState) State {
 		Paused: ls.Paused, Closed: ls.Closed, Revealed: ls.Revealed, Ended: ls.Ended, Version: ls.Version}
 }
 
-func playerOf(ls store.LiveState) json.RawMessage {
+// playerOf decodes the stored player position (nil: none, or one this
+// release cannot read).
+func playerOf(ls store.LiveState) *Player {
 	if ls.Player == "" {
 		return nil
 	}
-	return json.RawMessage(ls.Player)
+	var p Player
+	if json.Unmarshal([]byte(ls.Player), &p) != nil {
+		return nil
+	}
+	return &p
 }
 
 func (h *Hub) answerOf(a store.LiveAnswer) (Answer, bool) {
@@ -506,9 +514,11 @@ func (h *Hub) setState(ls store.LiveState) {
 	}
 	if ls.PlayerSeq > h.playerSeq {
 		h.player, h.playerSeq = playerOf(ls), ls.PlayerSeq
-		b := encode(Message{Type: "player", Player: h.player, Seq: h.playerSeq})
-		for s := range h.subs {
-			h.sendLocked(s, b)
+		if p := h.playerLocked(); p != nil {
+			b := encode(Message{Type: MsgPlayer, Player: p})
+			for s := range h.subs {
+				h.sendLocked(s, b)
+			}
 		}
 	}
 	if h.state.Ended {
@@ -532,14 +542,6 @@ func (h *Hub) stateLocked() State {
 	st := h.state
 	st.Unlocked = append(make([]int, 0, len(h.state.Unlocked)), h.state.Unlocked...)
 	return st
-}
-
-// Player returns the driven player's state (nil before the first drive)
-// and its sequence.
-func (h *Hub) Player() (json.RawMessage, int64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.player, h.playerSeq
 }
 
 // Dropped reports how many subscribers were dropped for being slow.
@@ -597,8 +599,8 @@ func (h *Hub) JoinedCount() int {
 }
 
 // Subscribe adds a page. The first message queued is a full snapshot
-// (state, the player, and counts for staff), so a reconnecting page is
-// resynced. A student who has not joined joins (Join); a student
+// (state, and counts for staff), then the player's position if pages
+// follow one, so a reconnecting page is resynced. A student who has not joined joins (Join); a student
 // connection beyond the per-session limit of this process fails with
 // ErrSessionFull, and any after the end with ErrEnded.
 func (h *Hub) Subscribe(ctx context.Context, role Role, learner int64) (*Subscriber, error) {
@@ -622,12 +624,13 @@ func (h *Hub) Subscribe(ctx context.Context, role Role, learner int64) (*Subscri
 	s := &Subscriber{C: c, c: c, role: role, learner: learner}
 	h.subs[s] = struct{}{}
 	st := h.stateLocked()
-	m := Message{Type: "state", State: &st, Player: h.player, Seq: h.playerSeq}
+	m := Message{Type: "state", State: &st}
 	if role != RoleStudent {
 		cn := h.countsLocked()
 		m.Counts = &cn
 	}
 	c <- encode(m)
+	h.queuePlayerLocked(s)
 	return s, nil
 }
 
@@ -716,35 +719,6 @@ func (h *Hub) Control(ctx context.Context, a Action) (bool, error) {
 	h.setState(ls)
 	h.m.publish(ctx, KindState, h.ID, ls.Version)
 	return true, nil
-}
-
-// Drive sets the driven animation player's state (a JSON object of at
-// most MaxPlayerState bytes, which the pages interpret) and sends it to
-// every page of the session as a "player" message; it returns the
-// player's new sequence.
-func (h *Hub) Drive(ctx context.Context, player json.RawMessage) (int64, error) {
-	if len(player) > MaxPlayerState {
-		return 0, fmt.Errorf("player state is %d bytes, the limit is %d", len(player), MaxPlayerState)
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(player, &obj); err != nil {
-		return 0, fmt.Errorf("player state is not a JSON object: %w", err)
-	}
-	compact, _ := json.Marshal(obj)
-	ls, _, err := h.m.db.UpdateLiveState(ctx, h.ID, func(ls *store.LiveState) bool {
-		ls.Player = string(compact)
-		ls.PlayerSeq++
-		return true
-	})
-	if errors.Is(err, store.ErrLiveEnded) {
-		return 0, fmt.Errorf("%w: %w", ErrEnded, h.m.ended(ctx, h.ID))
-	}
-	if err != nil {
-		return 0, err
-	}
-	h.setState(ls)
-	h.m.publish(ctx, KindPlayer, h.ID, ls.PlayerSeq)
-	return ls.PlayerSeq, nil
 }
 
 // Record counts checked parts of one student's answer (already recorded

@@ -32,8 +32,6 @@ const (
 	// DefaultIdleTimeout ends a session with no instructor action for
 	// this long.
 	DefaultIdleTimeout = 3 * time.Hour
-	// MaxPlayerState bounds the driven player's state, in bytes.
-	MaxPlayerState = 2048
 	// DefaultMaxSessions bounds the open sessions one server holds.
 	DefaultMaxSessions = 200
 	// DefaultMaxStudents bounds the students (connections) of one session.
@@ -222,16 +220,14 @@ func bucketOf(a Answer) string {
 
 // Message is what a page receives. Type is "state" for everyone;
 // "counts" only reaches staff and projector subscribers; "player" (the
-// driven animation player, see Hub.Drive) reaches everyone. The first
-// message of a connection is a "state" snapshot that also carries the
-// player's state and sequence when the instructor has driven it.
+// driven animation player, player.go) reaches everyone.
 type Message struct {
-	Type   string          `json:"type"`
-	State  *State          `json:"state,omitempty"`
-	Counts *Counts         `json:"counts,omitempty"`
-	Player json.RawMessage `json:"player,omitempty"`
-	// Seq is the player's sequence (it grows with every drive).
-	Seq int64 `json:"seq,omitempty"`
+	Type   string  `json:"type"`
+	State  *State  `json:"state,omitempty"`
+	Counts *Counts `json:"counts,omitempty"`
+	// Player is the instructor player's position (type "player",
+	// player.go).
+	Player *Player `json:"player,omitempty"`
 }
 
 // Role is who a subscriber is.

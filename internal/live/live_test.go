@@ -155,24 +155,6 @@ func TestSubscribeSnapshotAndRoles(t *testing.T) {
 		t.Errorf("a student received %s", b)
 	default:
 	}
-	// The driven player reaches everyone, and a new page's snapshot.
-	if _, err := h.Drive(bg, json.RawMessage(`{"op":"seek","step":3}`)); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []*Subscriber{st, staff} {
-		if m := next(t, s); m.Type != "player" || string(m.Player) != `{"op":"seek","step":3}` || m.Seq != 1 {
-			t.Errorf("player message %+v", m)
-		}
-	}
-	late, _ := h.Subscribe(bg, RoleStudent, e.learner())
-	if m := next(t, late); string(m.Player) != `{"op":"seek","step":3}` || m.Seq != 1 {
-		t.Errorf("snapshot after a drive %+v", m)
-	}
-	for _, bad := range []string{`[1]`, `nope`, `{"x":"` + string(make([]byte, MaxPlayerState)) + `"}`} {
-		if _, err := h.Drive(bg, json.RawMessage(bad)); err == nil {
-			t.Errorf("player state %.20q accepted", bad)
-		}
-	}
 }
 
 // TestSlowSubscriberDropped: a subscriber that does not read is dropped
