@@ -310,8 +310,8 @@ type Hub struct {
 	items  map[int64]int // assignment item id -> question index
 	nItems int
 
-	mu        sync.Mutex
-	state     State
+	mu    sync.Mutex
+	state State
 	// player is the last drive of the instructor's player (player.go);
 	// playerSeq its sequence (the database's player_seq).
 	player    *Player
