@@ -85,6 +85,17 @@ func NewManager(db DB, bus Bus, cfg Config) *Manager {
 	_, _ = rand.Read(b)
 	m := &Manager{cfg: cfg, db: db, bus: bus, origin: hex.EncodeToString(b), log: cfg.Log, hubs: map[int64]*Hub{}}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
+	if d, ok := db.(interface{ Done() <-chan struct{} }); ok {
+		// A closed database ends the manager's goroutines too (servers
+		// in tests are often dropped without a shutdown).
+		go func() {
+			select {
+			case <-d.Done():
+				m.cancel()
+			case <-m.ctx.Done():
+			}
+		}()
+	}
 	m.wg.Add(2)
 	go func() {
 		defer m.wg.Done()

@@ -31,6 +31,10 @@ const (
 // ErrNoNotify: the database has no notifications (SQLite: one process).
 var ErrNoNotify = errors.New("this database has no LISTEN/NOTIFY (SQLite: one process, use an in-process bus)")
 
+// Done is closed once the store is closed (background users of the store,
+// such as the live sessions' manager, stop then).
+func (s *Store) Done() <-chan struct{} { return s.closed }
+
 // CanNotify reports whether the store has LISTEN/NOTIFY (PostgreSQL).
 func (s *Store) CanNotify() bool { return s.dialect.name == "postgres" }
 
