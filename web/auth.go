@@ -305,8 +305,9 @@ func (s *Server) adminUsersProps(r *http.Request) (templates.AdminUsersProps, er
 		return templates.AdminUsersProps{}, err
 	}
 	p := templates.AdminUsersProps{Links: s.links(), Nav: s.nav(r, "users")}
+	me := principalFrom(r.Context()).User
 	for _, u := range users {
-		p.Users = append(p.Users, templates.UserRow{Email: u.Email, Name: u.Name, Role: string(u.Role),
+		p.Users = append(p.Users, templates.UserRow{ID: u.ID, Self: me != nil && me.ID == u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role),
 			Created: u.CreatedAt.Format("2006-01-02"), Disabled: u.DisabledAt != nil})
 	}
 	return p, nil
@@ -318,9 +319,7 @@ func (s *Server) adminUsersPage(w http.ResponseWriter, r *http.Request) {
 		s.dbError(w, r, err)
 		return
 	}
-	if e := r.URL.Query().Get("added"); e != "" && len(e) <= 200 {
-		p.Notice = "Added " + e + "."
-	}
+	p.Notice = adminUsersNotice(r.URL.Query())
 	s.render(w, r, http.StatusOK, templates.AdminUsers(p))
 }
 
