@@ -243,6 +243,12 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	if out, err := create.CombinedOutput(); err != nil {
 		t.Fatalf("stride user create: %v\n%s", err, out)
 	}
+	admin := exec.Command(bin, "user", "create", "-email", "root@example.edu", "-role", "admin", "-database-url", dbURL)
+	admin.Env = strideEnv()
+	admin.Stdin = strings.NewReader(replicaPassword + "\n")
+	if out, err := admin.CombinedOutput(); err != nil {
+		t.Fatalf("stride user create admin: %v\n%s", err, out)
+	}
 	// Two replicas start at once on the migrated database.
 	var a, b *replica
 	var wg sync.WaitGroup
@@ -346,6 +352,36 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	rep = teacher.get(a, coursePath)
 	if rep.code != http.StatusSeeOther || !strings.Contains(rep.loc, "/signin") {
 		t.Errorf("A after sign-out on B: %d to %q, want a redirect to sign in", rep.code, rep.loc)
+	}
+
+	// A reset link printed by the command line works on B, once; the new
+	// password then signs in on A.
+	reset := exec.Command(bin, "user", "reset-password", "-email", "teach@example.edu", "-origin", a.url, "-database-url", dbURL)
+	reset.Env = strideEnv()
+	out, err := reset.Output()
+	if err != nil {
+		t.Fatalf("stride user reset-password: %v\n%s", err, out)
+	}
+	resetPath := find(t, "reset link", regexp.MustCompile(`(/reset/[A-Za-z0-9_-]{43})\n`), string(out))[1]
+	newPW := url.Values{"new_password": {"second password 2"}, "confirm_password": {"second password 2"}}
+	want(t, "reset on B", teacher.post(b, resetPath, newPW), http.StatusSeeOther)
+	want(t, "reset link reused on A", teacher.post(a, resetPath, newPW), http.StatusNotFound)
+	want(t, "course page on B after the reset", teacher.get(b, coursePath), http.StatusOK)
+	want(t, "new password on A", newBrowser(t).post(a, "/signin", url.Values{"email": {"teach@example.edu"}, "password": {"second password 2"}}), http.StatusSeeOther)
+
+	// An admin on A disables the instructor: their session from B ends on
+	// B too, and neither replica lets them sign in.
+	root := newBrowser(t)
+	want(t, "admin signs in on A", root.post(a, "/signin", url.Values{"email": {"root@example.edu"}, "password": {replicaPassword}}), http.StatusSeeOther)
+	rep = want(t, "accounts on A", root.get(a, "/admin/users"), http.StatusOK)
+	disable := find(t, "disable button", regexp.MustCompile(`action="(/admin/users/\d+/disable)" class="inline-form"><button type="submit" class="secondary" aria-label="Disable teach@example\.edu"`), rep.body)[1]
+	want(t, "disable on A", root.post(a, disable, nil), http.StatusSeeOther)
+	rep = teacher.get(b, coursePath)
+	if rep.code != http.StatusSeeOther || !strings.Contains(rep.loc, "/signin") {
+		t.Errorf("disabled instructor's session on B: %d to %q, want a redirect to sign in", rep.code, rep.loc)
+	}
+	for _, r := range []*replica{a, b} {
+		want(t, "disabled sign-in on "+r.name, newBrowser(t).post(r, "/signin", url.Values{"email": {"teach@example.edu"}, "password": {"second password 2"}}), http.StatusUnauthorized)
 	}
 	if t.Failed() {
 		t.Logf("replica A log:\n%s\nreplica B log:\n%s", a.log(), b.log())
