@@ -49,7 +49,7 @@ func (s *Server) offerSetup(ctx context.Context) error {
 	if n > 0 {
 		return nil
 	}
-	token, err := s.store.CreateSetupToken(ctx, time.Now().Add(setupLinkLifetime))
+	token, err := s.store.CreateSetupToken(ctx, setupLinkLifetime)
 	if err != nil {
 		return err
 	}

@@ -188,8 +188,7 @@ func (s *Server) adminResetLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	admin := principalFrom(r.Context()).User
-	expires := time.Now().Add(ResetLinkLifetime)
-	token, err := s.store.CreateResetToken(r.Context(), u.ID, admin.ID, expires)
+	token, expires, err := s.store.CreateResetToken(r.Context(), u.ID, admin.ID, ResetLinkLifetime)
 	if err != nil {
 		s.dbError(w, r, err)
 		return

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"golang.org/x/term"
 
@@ -209,8 +208,7 @@ func userResetPassword(cfg config, own map[string]string, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "stride user reset-password: the account %s is disabled; an admin enables it on the accounts page first\n", u.Email)
 		return 1
 	}
-	expires := time.Now().Add(web.ResetLinkLifetime)
-	token, err := db.CreateResetToken(ctx, u.ID, 0, expires)
+	token, expires, err := db.CreateResetToken(ctx, u.ID, 0, web.ResetLinkLifetime)
 	if err != nil {
 		fmt.Fprintf(stderr, "stride user reset-password: %v\n", err)
 		return 1

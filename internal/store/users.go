@@ -282,18 +282,20 @@ const (
 )
 
 // CreateResetToken makes a one-time password-reset link for an account,
-// valid until expiresAt, and returns its token; only the token's hash is
-// stored, so the link can be shown once, when it is made. Earlier unused
-// reset links of the account stop working: only the newest one counts.
-// createdBy is the admin who made it (0 for the command line).
-func (s *Store) CreateResetToken(ctx context.Context, userID, createdBy int64, expiresAt time.Time) (string, error) {
+// valid for lifetime from now (the store's clock, which also judges
+// expiry), and returns its token and when it expires; only the token's
+// hash is stored, so the link can be shown once, when it is made. Earlier
+// unused reset links of the account stop working: only the newest one
+// counts. createdBy is the admin who made it (0 for the command line).
+func (s *Store) CreateResetToken(ctx context.Context, userID, createdBy int64, lifetime time.Duration) (string, time.Time, error) {
 	token, err := NewToken()
 	if err != nil {
-		return "", fmt.Errorf("create reset link: %w", err)
+		return "", time.Time{}, fmt.Errorf("create reset link: %w", err)
 	}
 	now := s.now()
-	if !expiresAt.After(now) {
-		return "", fmt.Errorf("create reset link: %w: expiry %v is not in the future", ErrInvalid, expiresAt)
+	expiresAt := now.Add(lifetime)
+	if lifetime < time.Minute {
+		return "", time.Time{}, fmt.Errorf("create reset link: %w: lifetime %v is shorter than a minute", ErrInvalid, lifetime)
 	}
 	by := sql.NullInt64{Int64: createdBy, Valid: createdBy != 0}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
@@ -309,9 +311,9 @@ func (s *Store) CreateResetToken(ctx context.Context, userID, createdBy int64, e
 		return classify(err)
 	})
 	if err != nil {
-		return "", fmt.Errorf("create reset link for user %d: %w", userID, err)
+		return "", time.Time{}, fmt.Errorf("create reset link for user %d: %w", userID, err)
 	}
-	return token, nil
+	return token, fromMS(ms(expiresAt)), nil
 }
 
 // ResetTokenUser returns the account a live reset link is for. A used,
@@ -360,17 +362,21 @@ func (s *Store) ResetPassword(ctx context.Context, token, passwordHash string) (
 }
 
 // CreateSetupToken makes a one-time link that creates the first admin,
-// valid until expiresAt. Every replica that starts while the database has
+// valid for lifetime from now (the store's clock). Every replica that starts while the database has
 // no admin makes one and logs it; any of them works on any replica, and
 // the first use spends them all (see CreateFirstAdmin).
-func (s *Store) CreateSetupToken(ctx context.Context, expiresAt time.Time) (string, error) {
+func (s *Store) CreateSetupToken(ctx context.Context, lifetime time.Duration) (string, error) {
 	token, err := NewToken()
 	if err != nil {
 		return "", fmt.Errorf("create setup link: %w", err)
 	}
+	if lifetime < time.Minute {
+		return "", fmt.Errorf("create setup link: %w: lifetime %v is shorter than a minute", ErrInvalid, lifetime)
+	}
+	now := s.now()
 	if _, err := s.write.ExecContext(ctx,
 		`INSERT INTO account_tokens (token_hash, purpose, created_at, expires_at) VALUES ($1, 'setup', $2, $3)`,
-		hashToken(token), ms(s.now()), ms(expiresAt)); err != nil {
+		hashToken(token), ms(now), ms(now.Add(lifetime))); err != nil {
 		return "", fmt.Errorf("create setup link: %w", classify(err))
 	}
 	return token, nil
