@@ -4,13 +4,11 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -32,37 +30,13 @@ const endedSessionsKept = 30 * 24 * time.Hour
 // tell which e-mails have accounts.
 const signinFailed = "The e-mail or the password is wrong."
 
-// setupLink is the one-time link that creates the first admin. Its token
-// lives only in this process's memory, as a hash: the log line that prints
-// it is the only copy, a copy of the database cannot be used to take the
-// site over, and a restart prints a fresh one while there is still no
-// admin. It stops working when an admin exists (whoever made it).
-type setupLink struct {
-	mu   sync.Mutex
-	hash [sha256.Size]byte
-	used bool
-}
-
-// matches reports whether token is the live setup token.
-func (l *setupLink) matches(token string) bool {
-	if l == nil {
-		return false
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return !l.used && auth.TokenMatches(token, l.hash)
-}
-
-// use spends the link; false when it was already spent (two tabs raced).
-func (l *setupLink) use(token string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.used || !auth.TokenMatches(token, l.hash) {
-		return false
-	}
-	l.used = true
-	return true
-}
+// setupLinkLifetime is how long the one-time link that creates the first
+// admin works. The link is kept in the database as a hash only (so a copy
+// of the database cannot be used to take the site over) and works on
+// every replica; the log line that prints it is the only copy of the
+// token. Each start while there is no admin prints a fresh one, and the
+// first admin made (through any link, or `stride user create`) ends them all.
+const setupLinkLifetime = 24 * time.Hour
 
 // offerSetup prints a setup link in the log when the database has no
 // admin. The token is the one secret Stride ever logs, on purpose: the
@@ -75,12 +49,11 @@ func (s *Server) offerSetup(ctx context.Context) error {
 	if n > 0 {
 		return nil
 	}
-	token, err := auth.NewToken()
+	token, err := s.store.CreateSetupToken(ctx, setupLinkLifetime)
 	if err != nil {
 		return err
 	}
-	s.classes.setup = &setupLink{hash: auth.TokenHash(token)}
-	s.log.WarnContext(ctx, "no admin account yet: open this one-time link on this server to create one, or run `stride user create --role admin`",
+	s.log.WarnContext(ctx, "no admin account yet: open this one-time link (valid for 24 hours, on any replica) to create one, or run `stride user create --role admin`",
 		"setup_path", s.base+"/setup/"+token)
 	return nil
 }
@@ -125,7 +98,13 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		email = email[:200]
 	}
 	client := s.clientIPs.Of(r)
-	if ok, until := s.classes.logins.allowed(email, client); !ok {
+	ok, until, err := s.loginAllowed(r.Context(), email, client)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "sign-in limit", "err", err)
+		s.classError(w, r, http.StatusServiceUnavailable, "Try again", "Stride could not reach its database. Please try again in a moment.")
+		return
+	}
+	if !ok {
 		wait := time.Until(until).Round(time.Minute)
 		w.Header().Set("Retry-After", fmt.Sprint(int(time.Until(until).Seconds())+1))
 		p.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", humanMinutes(wait))
@@ -133,7 +112,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.store.GetUserByEmail(r.Context(), email)
-	var ok bool
+	ok = false
 	switch {
 	case err == nil && u.PasswordHash != "" && u.DisabledAt == nil:
 		ok, err = auth.VerifyPassword(u.PasswordHash, pw)
@@ -151,7 +130,9 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		s.classes.logins.failed(email, client)
+		if err := s.loginFailed(r.Context(), email, client); err != nil {
+			s.log.ErrorContext(r.Context(), "count failed sign-in", "err", err)
+		}
 		p.Error = signinFailed
 		s.render(w, r, http.StatusUnauthorized, templates.Signin(p))
 		return
@@ -215,11 +196,11 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 
 // setupAvailable reports whether the setup link in the URL may be used now.
 func (s *Server) setupAvailable(r *http.Request) (bool, error) {
-	if !s.classes.setup.matches(chi.URLParam(r, "token")) {
+	token := chi.URLParam(r, "token")
+	if token == "" || len(token) > 128 {
 		return false, nil
 	}
-	n, err := s.store.CountAdmins(r.Context())
-	return n == 0, err
+	return s.store.SetupTokenLive(r.Context(), token)
 }
 
 func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
@@ -280,14 +261,15 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 		s.classError(w, r, http.StatusInternalServerError, "Something went wrong", "The password could not be hashed.")
 		return
 	}
-	if !s.classes.setup.use(chi.URLParam(r, "token")) {
+	u, err := s.store.CreateFirstAdmin(r.Context(), chi.URLParam(r, "token"), store.NewUser{Email: email, Name: name, Role: store.RoleAdmin, PasswordHash: hash})
+	if errors.Is(err, store.ErrNotFound) {
+		// Another tab or replica used a setup link first.
 		s.classNotFound(w, r)
 		return
 	}
-	u, err := s.store.CreateUser(r.Context(), store.NewUser{Email: email, Name: name, Role: store.RoleAdmin, PasswordHash: hash})
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "setup: create admin", "err", err)
-		s.classError(w, r, http.StatusConflict, "Could not create the admin", "The account could not be created: "+userError(err)+" Restart Stride for a new setup link, or use `stride user create`.")
+		s.classError(w, r, http.StatusConflict, "Could not create the admin", "The account could not be created: "+userError(err)+" Try again with another e-mail, or use `stride user create`.")
 		return
 	}
 	s.log.InfoContext(r.Context(), "first admin created through the setup link", "user", u.ID)
@@ -323,8 +305,9 @@ func (s *Server) adminUsersProps(r *http.Request) (templates.AdminUsersProps, er
 		return templates.AdminUsersProps{}, err
 	}
 	p := templates.AdminUsersProps{Links: s.links(), Nav: s.nav(r, "users")}
+	me := principalFrom(r.Context()).User
 	for _, u := range users {
-		p.Users = append(p.Users, templates.UserRow{Email: u.Email, Name: u.Name, Role: string(u.Role),
+		p.Users = append(p.Users, templates.UserRow{ID: u.ID, Self: me != nil && me.ID == u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role),
 			Created: u.CreatedAt.Format("2006-01-02"), Disabled: u.DisabledAt != nil})
 	}
 	return p, nil
@@ -336,9 +319,7 @@ func (s *Server) adminUsersPage(w http.ResponseWriter, r *http.Request) {
 		s.dbError(w, r, err)
 		return
 	}
-	if e := r.URL.Query().Get("added"); e != "" && len(e) <= 200 {
-		p.Notice = "Added " + e + "."
-	}
+	p.Notice = adminUsersNotice(r.URL.Query())
 	s.render(w, r, http.StatusOK, templates.AdminUsers(p))
 }
 

@@ -183,9 +183,8 @@ func TestSessionLifetimeBounds(t *testing.T) {
 }
 
 func TestSigninRateLimit(t *testing.T) {
-	e := newClassEnv(t, Config{})
 	clk := &clock{t: time.Now()}
-	e.srv.classes.logins = newLoginLimiter(clk.Now)
+	e := newClassEnvClock(t, Config{}, clk.Now)
 	for i := 0; i < loginFailuresPerAccount; i++ {
 		if w := e.signin("a@example.edu", "guess", nil); w.Code != http.StatusUnauthorized {
 			t.Fatalf("failure %d: %d", i+1, w.Code)
@@ -224,17 +223,6 @@ func TestSigninRateLimit(t *testing.T) {
 	}
 	if w := e.signin("b@example.edu", "correct horse battery", nil); w.Code != http.StatusSeeOther {
 		t.Errorf("another client: %d", w.Code)
-	}
-}
-
-func TestLoginLimiterBoundedMemory(t *testing.T) {
-	clk := &clock{t: time.Now()}
-	l := newLoginLimiter(clk.Now)
-	for i := 0; i < loginMaxKeys+10; i++ {
-		l.failed("acct"+itoa(int64(i)), "ip")
-	}
-	if len(l.accounts) > loginMaxKeys {
-		t.Errorf("%d account keys kept, bound %d", len(l.accounts), loginMaxKeys)
 	}
 }
 

@@ -94,8 +94,6 @@ type classes struct {
 	secureCookies bool
 	sessionTTL    time.Duration
 	hashParams    auth.Params
-	logins        *loginLimiter
-	setup         *setupLink
 }
 
 // authzInfo is what authorization loaded for a request.
@@ -379,7 +377,6 @@ func (s *Server) newClasses(cfg Config) (*classes, error) {
 		secureCookies: cfg.SecureCookies,
 		sessionTTL:    ttl,
 		hashParams:    auth.DefaultParams,
-		logins:        newLoginLimiter(time.Now),
 	}
 	c.csrf.SetDenyHandler(http.HandlerFunc(s.csrfDenied))
 	c.findLearner = s.learnerFor

@@ -38,6 +38,7 @@ func (s *Server) mountClasses(r chi.Router, cfg Config) error {
 	s.handle(r, http.MethodPost, "/setup/{token}", policyPublic, s.work.limitPage(http.HandlerFunc(s.setup)).ServeHTTP)
 	s.handle(r, http.MethodGet, "/admin/users", policyAdmin, s.adminUsersPage)
 	s.handle(r, http.MethodPost, "/admin/users", policyAdmin, s.work.limitPage(http.HandlerFunc(s.adminAddUser)).ServeHTTP)
+	s.mountAccounts(r)
 	s.mountTeach(r)
 	return nil
 }

@@ -191,6 +191,17 @@ var expectedPolicy = map[string]policy{
 	"GET /admin/users":    policyAdmin,
 	"POST /admin/users":   policyAdmin,
 
+	// Account operations (classops): one's own password, an admin's
+	// disable/enable and reset links, and the public reset page whose
+	// token is its authorization.
+	"GET /account":                        policySignedIn,
+	"POST /account/password":              policySignedIn,
+	"POST /admin/users/{user}/disable":    policyAdmin,
+	"POST /admin/users/{user}/enable":     policyAdmin,
+	"POST /admin/users/{user}/reset-link": policyAdmin,
+	"GET /reset/{token}":                  policyPublic,
+	"POST /reset/{token}":                 policyPublic,
+
 	"GET /courses":                                          policySignedIn,
 	"POST /courses":                                         policySignedIn,
 	"GET /courses/{course}":                                 policyCourseStaff,
@@ -322,6 +333,9 @@ func (e *classEnv) ids() map[string]string {
 		"code":       "NOCODE",
 		"session":    "999999",
 		"platform":   "999999",
+		// No such account: the real handlers answer 404 instead of
+		// disabling an account the other rows sign in with.
+		"user": "999999",
 	}
 }
 

@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/stride-tutor/stride/internal/auth"
 	"github.com/stride-tutor/stride/internal/store"
 )
 
@@ -194,11 +194,10 @@ func TestBrowserAxeAccountPages(t *testing.T) {
 	// The setup page of a server with no admin.
 	st := openTestStore(t, nil)
 	app := newTestHandler(t, Config{Store: st})
-	tok, err := auth.NewToken()
+	tok, err := st.CreateSetupToken(t.Context(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.server.classes.setup = &setupLink{hash: auth.TokenHash(tok)}
 	setup := httptest.NewServer(app)
 	t.Cleanup(setup.Close)
 	step(t, ctx, "setup page",

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/stride-tutor/stride/internal/dashboard"
+	"github.com/stride-tutor/stride/internal/exercises"
 	"github.com/stride-tutor/stride/internal/store"
 	"github.com/stride-tutor/stride/templates"
 )
@@ -60,6 +61,7 @@ func (s *Server) dashItems(a store.Assignment) []dashboard.ItemInfo {
 	for _, it := range a.Items {
 		info := dashboard.ItemInfo{ID: it.ID, Position: it.Position, ExerciseID: it.ExerciseID, Title: it.ExerciseID, Points: it.Points}
 		labels := map[string]string{}
+		selfCheck := map[string]bool{}
 		var all []string
 		if ex, ok := s.catalog.Lookup(it.ExerciseID); ok {
 			info.Title = ex.Title
@@ -72,6 +74,7 @@ func (s *Server) dashItems(a store.Assignment) []dashboard.ItemInfo {
 			if v, err := s.lookupVariant(ex.ID, strconv.FormatUint(seed, 10)); err == nil {
 				for _, p := range v.Parts {
 					labels[p.ID] = strings.ReplaceAll(p.Label, "$", "")
+					selfCheck[p.ID] = p.Kind == exercises.KindSelfCheck
 					all = append(all, p.ID)
 				}
 			}
@@ -81,7 +84,7 @@ func (s *Server) dashItems(a store.Assignment) []dashboard.ItemInfo {
 			parts = all // empty for an exercise the server does not know: the attempts name the parts
 		}
 		for _, p := range parts {
-			info.Parts = append(info.Parts, dashboard.PartRef{ID: p, Label: labels[p]})
+			info.Parts = append(info.Parts, dashboard.PartRef{ID: p, Label: labels[p], SelfCheck: selfCheck[p]})
 		}
 		out = append(out, info)
 	}
@@ -115,7 +118,7 @@ func (s *Server) dashLearnerParts(ctx context.Context, a store.Assignment, items
 			for _, p := range v.Parts {
 				if !seen[p.ID] {
 					seen[p.ID] = true
-					union = append(union, dashboard.PartRef{ID: p.ID, Label: strings.ReplaceAll(p.Label, "$", "")})
+					union = append(union, dashboard.PartRef{ID: p.ID, Label: strings.ReplaceAll(p.Label, "$", ""), SelfCheck: p.Kind == exercises.KindSelfCheck})
 				}
 			}
 		}
@@ -149,7 +152,7 @@ func (s *Server) dashReport(ctx context.Context, a store.Assignment) (*dashboard
 		return nil, nil, err
 	}
 	b := dashboard.NewBuilder(dashboard.Input{Policy: a.Settings.Score, LateCounts: a.Settings.LateCounts,
-		Items: items, Learners: learners})
+		AttemptsAllowed: a.Settings.AttemptsAllowed, Items: items, Learners: learners})
 	if err := s.store.EachReportAttempt(ctx, a.ID, func(at store.ReportAttempt) error {
 		b.Add(at)
 		return nil

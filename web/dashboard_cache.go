@@ -32,7 +32,7 @@ type dashCached struct {
 // its learners. Items never change once the assignment exists.
 func dashCacheKey(a store.Assignment, stamp store.AttemptStamp) string {
 	return strconv.FormatInt(stamp.Count, 10) + "/" + strconv.FormatInt(stamp.MaxID, 10) + "/" +
-		string(a.Settings.Score) + "/" + strconv.FormatBool(a.Settings.LateCounts)
+		string(a.Settings.Score) + "/" + strconv.FormatBool(a.Settings.LateCounts) + "/" + strconv.Itoa(a.Settings.AttemptsAllowed)
 }
 
 func learnerIDs(ls []store.Learner) []int64 {

@@ -202,8 +202,13 @@ func (s *Server) learnShareSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, templates.LearnShare(s.shareProps(r, a, c, r.PostForm.Get("name"), sentence("Your "+fe.field+" "+fe.msg))))
 		return
 	}
-	if ok, retry := s.shareLimit.take(s.clientIPs.Of(r)); !ok {
-		secs := int(time.Until(retry).Seconds()) + 1
+	ok, retry, err := shareLearnerLimit.take(r.Context(), s.store, s.clientIPs.Of(r))
+	if err != nil {
+		s.learnStoreError(w, r, "count self-declared learners", err)
+		return
+	}
+	if !ok {
+		secs := max(int(time.Until(retry).Seconds())+1, 1)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		s.learnMessage(w, r, http.StatusTooManyRequests, "Too many names from this device",
 			fmt.Sprintf("This network has joined with %d names in the last %d minutes. Please try again in %d minutes, or ask your instructor for a personal link.",

@@ -10,32 +10,39 @@ import (
 	"time"
 )
 
-// TestShareLimiter: a client's budget of learners is spent within a window
-// and comes back when it ends; clients are counted apart; memory is bounded.
-func TestShareLimiter(t *testing.T) {
-	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	l := newShareLimiter(func() time.Time { return now })
-	for i := range shareLimitMax {
-		if ok, _ := l.take("10.0.0.1"); !ok {
-			t.Fatalf("learner %d refused", i+1)
+// TestWindowLimit: a subject's budget is spent within a window and comes
+// back when it ends; subjects are counted apart; take counts and compares,
+// spent only looks.
+func TestWindowLimit(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	st := openTestStore(t, clk.Now)
+	ctx := t.Context()
+	l := windowLimit{scope: "test", max: 3, window: 10 * time.Minute}
+	start := clk.Now()
+	for i := range 3 {
+		if spent, _, err := l.spent(ctx, st, "10.0.0.1"); spent || err != nil {
+			t.Fatalf("before take %d: spent %v, %v", i+1, spent, err)
+		}
+		if ok, _, err := l.take(ctx, st, "10.0.0.1"); !ok || err != nil {
+			t.Fatalf("take %d refused: %v", i+1, err)
 		}
 	}
-	ok, retry := l.take("10.0.0.1")
-	if ok || !retry.Equal(now.Add(shareLimitWindow)) {
-		t.Errorf("over budget: %v, retry at %v; want refused until %v", ok, retry, now.Add(shareLimitWindow))
+	if spent, until, _ := l.spent(ctx, st, "10.0.0.1"); !spent || !until.Equal(start.Add(l.window)) {
+		t.Errorf("spent: %v until %v", spent, until)
 	}
-	if ok, _ := l.take("10.0.0.2"); !ok {
-		t.Error("another client refused")
+	ok, retry, err := l.take(ctx, st, "10.0.0.1")
+	if ok || err != nil || !retry.Equal(start.Add(l.window)) {
+		t.Errorf("over budget: %v, retry at %v, %v; want refused until %v", ok, retry, err, start.Add(l.window))
 	}
-	now = now.Add(shareLimitWindow)
-	if ok, _ := l.take("10.0.0.1"); !ok {
+	if ok, _, _ := l.take(ctx, st, "10.0.0.2"); !ok {
+		t.Error("another subject refused")
+	}
+	if ok, _, _ := (windowLimit{scope: "other", max: 3, window: l.window}).take(ctx, st, "10.0.0.1"); !ok {
+		t.Error("another scope refused")
+	}
+	clk.Add(l.window)
+	if ok, _, _ := l.take(ctx, st, "10.0.0.1"); !ok {
 		t.Error("refused after the window ended")
-	}
-	for i := range shareLimitKeys + 10 {
-		l.take("c" + strconv.Itoa(i))
-	}
-	if n := len(l.windows); n > shareLimitKeys {
-		t.Errorf("%d windows kept, the bound is %d", n, shareLimitKeys)
 	}
 }
 

@@ -91,8 +91,6 @@ type Server struct {
 	metrics *metrics
 	// clientIPs keys per-client budgets (rate limits, stream caps).
 	clientIPs ClientIPs
-	// shareLimit bounds self-declared learners per client (web/learn_share_limit.go).
-	shareLimit *shareLimiter
 	// work admits expensive requests a few at a time.
 	work *workLimiter
 	// pages holds rendered GET pages (nil: no cache); variants holds
@@ -190,8 +188,7 @@ func NewHandler(cfg Config) (*App, error) {
 		return nil, fmt.Errorf("trusted proxy header: %w", err)
 	}
 	s := &Server{base: base, log: logger, store: cfg.Store, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
-		shareLimit: newShareLimiter(nil),
-		work:       newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText(), now: time.Now}
+		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText(), now: time.Now}
 	s.work.clientKey = clientIPs.Of
 	// Replay unlock tokens are signed with a site secret in the database,
 	// so every replica accepts every replica's tokens; without a database

@@ -304,7 +304,10 @@ func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "                                 (PostgreSQL: use pg_dump; see the README)\n")
 	fmt.Fprintf(w, "  stride user create -email ADDRESS -role admin|instructor [-name NAME] [flags]\n")
 	fmt.Fprintf(w, "                                 add an account; the password is asked on the terminal\n")
-	fmt.Fprintf(w, "                                 or read from the first line of stdin\n\n")
+	fmt.Fprintf(w, "                                 or read from the first line of stdin\n")
+	fmt.Fprintf(w, "  stride user reset-password -email ADDRESS [-origin https://HOST] [flags]\n")
+	fmt.Fprintf(w, "                                 print a one-time password-reset link (72 hours)\n")
+	fmt.Fprintf(w, "  stride user list [flags]       list the accounts and whether each is disabled\n\n")
 	fmt.Fprintf(w, "Flags (a flag beats its environment variable):\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	for _, s := range settings {

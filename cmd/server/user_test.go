@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -82,6 +83,64 @@ func TestSessionSettings(t *testing.T) {
 					t.Errorf("error %q does not name %s", err, k)
 				}
 			}
+		}
+	}
+}
+
+// TestUserResetPasswordAndList: the command prints a one-time reset link
+// that the store accepts once; list shows every account and its state.
+func TestUserResetPasswordAndList(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if code, out, errOut := runUser(t, "a long enough password\n", "create", "-email", "ada@example.edu", "-role", "instructor", "-name", "Ada\nLovelace", "-data-dir", dir); code != 0 {
+		t.Fatalf("create: %d %s%s", code, out, errOut)
+	}
+	code, out, errOut := runUser(t, "", "reset-password", "-email", "ADA@example.edu", "-origin", "https://stride.example.edu/", "-base-path", "/tutor", "-data-dir", dir)
+	m := regexp.MustCompile(`\nhttps://stride\.example\.edu/tutor/reset/([A-Za-z0-9_-]{43})\n$`).FindStringSubmatch(out)
+	if code != 0 || m == nil || !strings.Contains(out, "works once") {
+		t.Fatalf("reset-password: exit %d\n%s%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.ResetPassword(ctx, m[1], "new hash")
+	if err != nil || u.Email != "ada@example.edu" || u.PasswordHash != "new hash" {
+		t.Errorf("the printed link does not reset the password: %+v, %v", u, err)
+	}
+	if _, err := db.ResetPassword(ctx, m[1], "again"); err == nil {
+		t.Error("the printed link works twice")
+	}
+	if _, err := db.SetUserDisabled(ctx, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	// Without -origin: the path, and a hint on stderr.
+	code, out, errOut = runUser(t, "", "reset-password", "-email", "nobody@example.edu", "-data-dir", dir)
+	if code != 1 || !strings.Contains(errOut, "no account has the e-mail nobody@example.edu") {
+		t.Errorf("unknown e-mail: exit %d, %q", code, errOut)
+	}
+	code, _, errOut = runUser(t, "", "reset-password", "-email", "ada@example.edu", "-data-dir", dir)
+	if code != 1 || !strings.Contains(errOut, "is disabled") {
+		t.Errorf("disabled account: exit %d, %q", code, errOut)
+	}
+	code, out, errOut = runUser(t, "", "list", "-data-dir", dir)
+	if code != 0 || !strings.Contains(out, "ada@example.edu") || !strings.Contains(out, "Ada Lovelace") || !strings.Contains(out, "disabled ") ||
+		!strings.HasPrefix(out, "ID") || strings.Count(out, "\n") != 2 {
+		t.Errorf("list: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"reset-password", "-data-dir", dir}, "-email: give"},
+		{[]string{"reset-password", "-email", "ada@example.edu", "-origin", "ftp://x", "-data-dir", dir}, "-origin:"},
+		{[]string{"reset-password", "-email", "ada@example.edu", "-origin", "https://x/path", "-data-dir", dir}, "-origin:"},
+		{[]string{"reset-password", "-email", "ada@example.edu", "-role", "admin", "-data-dir", dir}, "-role does not apply"},
+		{[]string{"list", "-email", "ada@example.edu", "-data-dir", dir}, "-email does not apply"},
+	} {
+		if code, out, errOut := runUser(t, "", tc.args...); code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q; want 2 with %q (stdout %q)", tc.args, code, errOut, tc.want, out)
 		}
 	}
 }

@@ -39,9 +39,14 @@ type PartProgress struct {
 }
 
 // Done reports whether the learner has finished the part: answered right,
-// out of attempts, or (for a self-check part) answered at all.
+// out of attempts, or (for a self-check part) answered at all. It is
+// PartFinished, the rule the dashboard uses too.
 func (p PartProgress) Done() bool {
-	return p.Solved || p.AttemptsLeft == 0 || (!p.Scored && p.Attempts > 0)
+	allowed := 0
+	if p.AttemptsLeft >= 0 {
+		allowed = p.Attempts + p.AttemptsLeft
+	}
+	return PartFinished(PartState{Scored: p.Scored, Attempts: p.Attempts, Solved: p.Solved}, allowed)
 }
 
 // Status is a learner's state on an item, as "my assignment" lists it.
@@ -173,9 +178,7 @@ func Summarize(a store.Assignment, parts map[int64][]PartInfo, attempts []store.
 			ip.Attempts += pp.Attempts
 			ip.Parts = append(ip.Parts, pp)
 		}
-		if scored > 0 {
-			ip.Score = sum / float64(scored) * it.Points
-		}
+		ip.Score = ItemScore(it.Points, sum, scored)
 		switch {
 		case len(ip.Parts) > 0 && done == len(ip.Parts):
 			ip.Status = StatusDone

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stride-tutor/stride/internal/courses"
 	"github.com/stride-tutor/stride/internal/store"
 )
 
@@ -36,6 +37,10 @@ const (
 type PartRef struct {
 	ID    string
 	Label string // a short name for the part; the ID when the exercise gives none
+	// SelfCheck marks a part the student marks themselves: by the rule the
+	// student's own progress follows too (courses.PartFinished,
+	// courses.ItemScore) it is finished once answered and never scored.
+	SelfCheck bool
 }
 
 // ItemInfo is an assignment item as the dashboard shows it.
@@ -63,7 +68,10 @@ type Input struct {
 	// LateCounts: attempts after the due date count toward scores and the
 	// correctness statistics (the mistake table counts every wrong answer).
 	LateCounts bool
-	Items      []ItemInfo
+	// AttemptsAllowed is the attempt limit per part (0: unlimited): a part
+	// whose attempts are used up is finished.
+	AttemptsAllowed int
+	Items           []ItemInfo
 	// Learners are the course's learners; every one gets a row, started or
 	// not.
 	Learners []store.Learner
@@ -76,7 +84,7 @@ type Status int
 const (
 	NotStarted Status = iota // no attempt at any part
 	Started                  // some parts answered
-	Done                     // every part answered at least once
+	Done                     // every part finished, as the student's progress says (courses.PartFinished)
 )
 
 func (s Status) String() string {
@@ -92,9 +100,9 @@ func (s Status) String() string {
 
 // Cell is one learner's work on one item.
 type Cell struct {
-	// Score is in points: the mean of the parts' scores under the
-	// assignment's policy (parts not answered count 0) times the item's
-	// points.
+	// Score is in points: the mean of the scored parts' scores under the
+	// assignment's policy (parts not answered count 0; self-check parts
+	// are not scored) times the item's points, as courses.ItemScore.
 	Score          float64
 	Attempts       int // every attempt, late or not
 	PartsAttempted int
@@ -128,7 +136,7 @@ type PartSummary struct {
 // ItemSummary is a column of the grid with its totals.
 type ItemSummary struct {
 	ItemInfo
-	Done       int     // learners who answered every part
+	Done       int     // learners who finished every part
 	Started    int     // learners with any attempt (done included)
 	Completion float64 // Done over every learner
 	// MedianTime is the median, over learners who answered with a known
@@ -262,6 +270,8 @@ type itemAgg struct {
 	declared bool
 	partIdx  map[string]int
 	parts    []PartRef
+	// selfChecks counts the self-check parts among parts.
+	selfChecks int
 	// Per part: wrong answers by diagnosis and by what they were read as.
 	mistakes []map[string]*Mistake
 	wrong    []map[string]*WrongAnswer
@@ -336,6 +346,9 @@ func (ia *itemAgg) addPart(p PartRef) int {
 	}
 	ia.partIdx[p.ID] = len(ia.parts)
 	ia.parts = append(ia.parts, p)
+	if p.SelfCheck {
+		ia.selfChecks++
+	}
 	ia.mistakes = append(ia.mistakes, map[string]*Mistake{})
 	ia.wrong = append(ia.wrong, map[string]*WrongAnswer{})
 	ia.nWrong = append(ia.nWrong, 0)
@@ -455,6 +468,7 @@ func (b *Builder) Finish() *Report {
 			}
 			cell := Cell{Parts: n}
 			var sum float64
+			finished := 0
 			for pi := range c.parts {
 				p := &c.parts[pi]
 				if p.attempts == 0 {
@@ -463,18 +477,24 @@ func (b *Builder) Finish() *Report {
 				cell.Attempts += p.attempts
 				cell.PartsAttempted++
 				cell.Late = cell.Late || p.firstLate
-				sum += p.score(b.in.Policy)
+				selfCheck := pi < len(it.parts) && it.parts[pi].SelfCheck
+				if !selfCheck {
+					sum += p.score(b.in.Policy)
+				}
+				if courses.PartFinished(courses.PartState{Scored: !selfCheck, Attempts: p.attempts, Solved: p.toCorrect > 0}, b.in.AttemptsAllowed) {
+					finished++
+				}
 				if p.lastAt.After(row.LastAt) {
 					row.LastAt = p.lastAt
 				}
 			}
-			if n > 0 {
-				cell.Score = sum / float64(n) * it.info.Points
-			}
+			// Self-check parts do not depend on the seed, so the union of a
+			// per-student item's parts has the learner's own.
+			cell.Score = courses.ItemScore(it.info.Points, sum, n-it.selfChecks)
 			switch {
 			case cell.PartsAttempted == 0:
 				cell.Status = NotStarted
-			case cell.PartsAttempted < cell.Parts:
+			case finished < cell.Parts:
 				cell.Status = Started
 			default:
 				cell.Status = Done

@@ -66,6 +66,13 @@ func normEmail(email string) string { return strings.ToLower(strings.TrimSpace(e
 
 // CreateUser adds an account. The e-mail is unique (ErrConflict).
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+	return createUser(ctx, s.write, nu, ms(s.now()))
+}
+
+// createUser inserts an account through q (the writer or a transaction).
+func createUser(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, nu NewUser, now int64) (User, error) {
 	email := normEmail(nu.Email)
 	if email == "" || !strings.Contains(email, "@") {
 		return User{}, fmt.Errorf("create user: %w: e-mail %q has no @", ErrInvalid, nu.Email)
@@ -78,10 +85,10 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 			return User{}, fmt.Errorf("create user: %w", err)
 		}
 	}
-	row := s.write.QueryRowContext(ctx,
+	row := q.QueryRowContext(ctx,
 		`INSERT INTO users (email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
 		 RETURNING `+userColumns,
-		email, strings.TrimSpace(nu.Name), string(nu.Role), nu.PasswordHash, ms(s.now()))
+		email, strings.TrimSpace(nu.Name), string(nu.Role), nu.PasswordHash, now)
 	u, err := scanUser(row)
 	if err != nil {
 		return User{}, fmt.Errorf("create user %s: %w", email, classify(err))
@@ -235,4 +242,187 @@ func (s *Store) DeleteEndedSessions(ctx context.Context, cutoff time.Time) (int6
 		return 0, fmt.Errorf("delete ended sessions: %w", err)
 	}
 	return n, nil
+}
+
+// SetUserDisabled disables or enables an account. Disabling also revokes
+// every session of the account in the same transaction, so a disabled
+// instructor is signed out everywhere at once; LookupSession already
+// refuses a disabled account's sessions, the revocation makes it last
+// when the account is enabled again.
+func (s *Store) SetUserDisabled(ctx context.Context, userID int64, disabled bool) (User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		at := sql.NullInt64{}
+		if disabled {
+			at = sql.NullInt64{Int64: ms(s.now()), Valid: true}
+		}
+		// Disabling an already disabled account keeps its first date.
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx,
+			`UPDATE users SET disabled_at = CASE WHEN $1 THEN COALESCE(disabled_at, $2) ELSE NULL END
+			 WHERE id = $3 RETURNING `+userColumns, disabled, at, userID))
+		if err != nil {
+			return classify(err)
+		}
+		if disabled {
+			_, err = tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, ms(s.now()), userID)
+		}
+		return err
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("set user %d disabled=%v: %w", userID, disabled, err)
+	}
+	return u, nil
+}
+
+// Purposes of one-time account links.
+const (
+	tokenReset = "reset"
+	tokenSetup = "setup"
+)
+
+// CreateResetToken makes a one-time password-reset link for an account,
+// valid for lifetime from now (the store's clock, which also judges
+// expiry), and returns its token and when it expires; only the token's
+// hash is stored, so the link can be shown once, when it is made. Earlier
+// unused reset links of the account stop working: only the newest one
+// counts. createdBy is the admin who made it (0 for the command line).
+func (s *Store) CreateResetToken(ctx context.Context, userID, createdBy int64, lifetime time.Duration) (string, time.Time, error) {
+	token, err := NewToken()
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("create reset link: %w", err)
+	}
+	now := s.now()
+	expiresAt := now.Add(lifetime)
+	if lifetime < time.Minute {
+		return "", time.Time{}, fmt.Errorf("create reset link: %w: lifetime %v is shorter than a minute", ErrInvalid, lifetime)
+	}
+	by := sql.NullInt64{Int64: createdBy, Valid: createdBy != 0}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE account_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = 'reset' AND used_at IS NULL`,
+			ms(now), userID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO account_tokens (token_hash, purpose, user_id, created_by, created_at, expires_at)
+			 VALUES ($1, 'reset', $2, $3, $4, $5)`,
+			hashToken(token), userID, by, ms(now), ms(expiresAt))
+		return classify(err)
+	})
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("create reset link for user %d: %w", userID, err)
+	}
+	return token, fromMS(ms(expiresAt)), nil
+}
+
+// ResetTokenUser returns the account a live reset link is for. A used,
+// expired, superseded or unknown link, or one of a disabled account, is
+// ErrNotFound.
+func (s *Store) ResetTokenUser(ctx context.Context, token string) (User, error) {
+	u, err := scanUser(s.write.QueryRowContext(ctx,
+		`SELECT `+userCols("u.")+` FROM account_tokens t JOIN users u ON u.id = t.user_id
+		 WHERE t.token_hash = $1 AND t.purpose = 'reset' AND t.used_at IS NULL AND t.expires_at > $2
+		   AND u.disabled_at IS NULL`,
+		hashToken(token), ms(s.now())))
+	if err != nil {
+		return User{}, fmt.Errorf("reset link: %w", classify(err))
+	}
+	return u, nil
+}
+
+// ResetPassword spends a reset link: the account gets passwordHash and
+// every session of it is revoked, all in one transaction. A link that is
+// not live (see ResetTokenUser) is ErrNotFound and changes nothing; of two
+// uses at once exactly one succeeds.
+func (s *Store) ResetPassword(ctx context.Context, token, passwordHash string) (User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		now := ms(s.now())
+		var userID int64
+		err := tx.QueryRowContext(ctx,
+			`UPDATE account_tokens SET used_at = $1
+			 WHERE token_hash = $2 AND purpose = 'reset' AND used_at IS NULL AND expires_at > $1
+			   AND user_id IN (SELECT id FROM users WHERE disabled_at IS NULL)
+			 RETURNING user_id`, now, hashToken(token)).Scan(&userID)
+		if err != nil {
+			return classify(err)
+		}
+		if u, err = scanUser(tx.QueryRowContext(ctx,
+			`UPDATE users SET password_hash = $1 WHERE id = $2 RETURNING `+userColumns, passwordHash, userID)); err != nil {
+			return classify(err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, now, userID)
+		return err
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("reset password: %w", err)
+	}
+	return u, nil
+}
+
+// CreateSetupToken makes a one-time link that creates the first admin,
+// valid for lifetime from now (the store's clock). Every replica that starts while the database has
+// no admin makes one and logs it; any of them works on any replica, and
+// the first use spends them all (see CreateFirstAdmin).
+func (s *Store) CreateSetupToken(ctx context.Context, lifetime time.Duration) (string, error) {
+	token, err := NewToken()
+	if err != nil {
+		return "", fmt.Errorf("create setup link: %w", err)
+	}
+	if lifetime < time.Minute {
+		return "", fmt.Errorf("create setup link: %w: lifetime %v is shorter than a minute", ErrInvalid, lifetime)
+	}
+	now := s.now()
+	if _, err := s.write.ExecContext(ctx,
+		`INSERT INTO account_tokens (token_hash, purpose, created_at, expires_at) VALUES ($1, 'setup', $2, $3)`,
+		hashToken(token), ms(now), ms(now.Add(lifetime))); err != nil {
+		return "", fmt.Errorf("create setup link: %w", classify(err))
+	}
+	return token, nil
+}
+
+// SetupTokenLive reports whether token is a live setup link: unused,
+// unexpired, and the database still has no enabled admin.
+func (s *Store) SetupTokenLive(ctx context.Context, token string) (bool, error) {
+	var n int
+	err := s.write.QueryRowContext(ctx,
+		`SELECT COUNT(*) FROM account_tokens WHERE token_hash = $1 AND purpose = 'setup' AND used_at IS NULL AND expires_at > $2
+		   AND NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND disabled_at IS NULL)`,
+		hashToken(token), ms(s.now())).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("setup link: %w", err)
+	}
+	return n > 0, nil
+}
+
+// CreateFirstAdmin spends a setup link and creates the admin account nu
+// (its role is set to admin) in one transaction. Every other setup link is
+// spent with it. A link that is not live (see SetupTokenLive) is
+// ErrNotFound and creates nothing.
+func (s *Store) CreateFirstAdmin(ctx context.Context, token string, nu NewUser) (User, error) {
+	nu.Role = RoleAdmin
+	var u User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		now := ms(s.now())
+		res, err := tx.ExecContext(ctx,
+			`UPDATE account_tokens SET used_at = $1 WHERE purpose = 'setup' AND used_at IS NULL
+			   AND EXISTS (SELECT 1 FROM account_tokens WHERE token_hash = $2 AND purpose = 'setup' AND used_at IS NULL AND expires_at > $1)
+			   AND NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND disabled_at IS NULL)`,
+			now, hashToken(token))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		u, err = createUser(ctx, tx, nu, now)
+		return err
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("create first admin: %w", err)
+	}
+	return u, nil
 }

@@ -5,12 +5,15 @@ package storetest
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log"
 	"net/url"
 	"path/filepath"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 
@@ -50,4 +53,37 @@ func MarkMigrated(ctx context.Context, cfg store.Config, version int64) error {
 		return fmt.Errorf("mark version %d migrated: %w", version, err)
 	}
 	return nil
+}
+
+// PostgresSchema creates an empty schema named after prefix plus random
+// hex in the PostgreSQL database base names and returns a URL that uses
+// it (search_path) and a function that drops it. Several processes opened
+// on that URL share one database, as replicas of a site do.
+func PostgresSchema(ctx context.Context, base, prefix string) (string, func() error, error) {
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", nil, fmt.Errorf("postgres schema: %w", err)
+	}
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		db.Close()
+		return "", nil, fmt.Errorf("postgres schema: %w", err)
+	}
+	schema := prefix + hex.EncodeToString(b)
+	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		db.Close()
+		return "", nil, fmt.Errorf("create schema %s: %w", schema, err)
+	}
+	drop := func() error {
+		defer db.Close()
+		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			return fmt.Errorf("drop schema %s: %w", schema, err)
+		}
+		return nil
+	}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema, drop, nil
 }
