@@ -458,3 +458,74 @@ func (s *Store) LTILearnersWithAttempts(ctx context.Context, itemID int64) ([]Le
 	}
 	return out, nil
 }
+
+// SyncCounts counts an item's outbox rows by state.
+type SyncCounts struct {
+	Sent, Pending, Failed int
+	// Linked: an LMS launch of the item was seen; Policy is its policy
+	// (SendImprovements when none was set).
+	Linked bool
+	Policy GradePolicy
+}
+
+// LTISyncSummary returns the grade sync counts and policy of every item
+// of a course that has an LMS link or outbox rows, by item id.
+func (s *Store) LTISyncSummary(ctx context.Context, courseID int64) (map[int64]SyncCounts, error) {
+	out := map[int64]SyncCounts{}
+	type count struct {
+		item  int64
+		state string
+		n     int
+	}
+	counts, err := queryAll(ctx, s.read, "LTI sync summary", func(r rowScanner) (count, error) {
+		var c count
+		err := r.Scan(&c.item, &c.state, &c.n)
+		return c, err
+	}, `SELECT o.item_id, o.state, COUNT(*) FROM lti_score_outbox o
+	    JOIN assignment_items i ON i.id = o.item_id JOIN assignments a ON a.id = i.assignment_id
+	    WHERE a.course_id = $1 GROUP BY o.item_id, o.state`, courseID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range counts {
+		sc := out[c.item]
+		switch c.state {
+		case ScoreSent:
+			sc.Sent = c.n
+		case ScorePending:
+			sc.Pending = c.n
+		case ScoreFailed:
+			sc.Failed = c.n
+		}
+		out[c.item] = sc
+	}
+	type link struct {
+		item   int64
+		linked bool
+		policy string
+	}
+	links, err := queryAll(ctx, s.read, "LTI sync summary", func(r rowScanner) (link, error) {
+		var l link
+		var platform sql.NullInt64
+		err := r.Scan(&l.item, &platform, &l.policy)
+		l.linked = platform.Valid
+		return l, err
+	}, `SELECT k.item_id, k.platform_id, k.grade_policy FROM lti_item_links k
+	    JOIN assignment_items i ON i.id = k.item_id JOIN assignments a ON a.id = i.assignment_id
+	    WHERE a.course_id = $1`, courseID)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range links {
+		sc := out[l.item]
+		sc.Linked, sc.Policy = l.linked, GradePolicy(l.policy)
+		out[l.item] = sc
+	}
+	for id, sc := range out {
+		if sc.Policy == "" {
+			sc.Policy = SendImprovements
+			out[id] = sc
+		}
+	}
+	return out, nil
+}
