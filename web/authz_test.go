@@ -224,6 +224,13 @@ var expectedPolicy = map[string]policy{
 	"GET /lti/jwks":        policyPublic,
 	"GET /lti/config.json": policyPublic,
 
+	// LTI grades and rosters (issue 12 §3, web/lti_ags.go): course staff's.
+	"GET /courses/{course}/lms":                                               policyCourseStaff,
+	"POST /courses/{course}/lms/roster":                                       policyCourseStaff,
+	"GET /courses/{course}/assignments/{assignment}/items/{item}/lms":         policyCourseStaff,
+	"POST /courses/{course}/assignments/{assignment}/items/{item}/lms/resend": policyCourseStaff,
+	"POST /courses/{course}/assignments/{assignment}/items/{item}/lms/policy": policyCourseStaff,
+
 	// Live sessions (issue 14): joining and a student's session pages are
 	// public (the handler needs the device's learner of the session's
 	// course, else it sends the student to /join); running one is staff's.

@@ -41,18 +41,22 @@ const (
 type ltiGrades struct {
 	services *lti.Services
 	worker   *lti.Worker
-	// now is the outbox clock (scores' timestamps, due times); the
-	// worker shares it. Tests replace both.
-	now    func() time.Time
-	window time.Duration
+	// now is the clock of the outbox (scores' timestamps, due times),
+	// the worker and the token cache; backoff is the worker's retry
+	// delay. Tests replace both before any request, to drive the worker
+	// without sleeping.
+	now     func() time.Time
+	backoff func(n int) time.Duration
+	window  time.Duration
 }
 
 // newLTIGrades builds the grade passback of tool.
 func (s *Server) newLTIGrades(tool *lti.Tool) (*ltiGrades, error) {
-	g := &ltiGrades{now: time.Now, window: ltiCoalesceWindow}
-	g.services = lti.NewServices(tool, lti.ServicesConfig{})
-	w, err := lti.NewWorker(lti.WorkerConfig{Store: s.store, Services: g.services, Now: func() time.Time { return g.now() },
-		Label: s.ltiItemLabel, Logger: s.log})
+	g := &ltiGrades{now: time.Now, backoff: lti.DefaultBackoff, window: ltiCoalesceWindow}
+	now := func() time.Time { return g.now() }
+	g.services = lti.NewServices(tool, lti.ServicesConfig{Now: now})
+	w, err := lti.NewWorker(lti.WorkerConfig{Store: s.store, Services: g.services, Now: now,
+		Backoff: func(n int) time.Duration { return g.backoff(n) }, Label: s.ltiItemLabel, Logger: s.log})
 	if err != nil {
 		return nil, err
 	}

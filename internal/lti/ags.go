@@ -97,7 +97,7 @@ type cachedToken struct {
 type ServicesConfig struct {
 	// HTTPClient calls the LMS; the tool's client (10 s timeout) when nil.
 	HTTPClient *http.Client
-	// Now is the clock of token expiry and assertions; time.Now when nil.
+	// Now is the clock of the token cache's expiry; time.Now when nil.
 	Now func() time.Time
 }
 
@@ -163,7 +163,9 @@ func (s *Services) requestToken(ctx context.Context, p store.LTIPlatform, scopes
 	if err != nil {
 		return "", 0, err
 	}
-	now := s.now()
+	// The assertion carries the wall clock, whatever clock the cache
+	// runs on: the LMS checks iat and exp against its own.
+	now := time.Now()
 	assertion, err := s.tool.Sign(map[string]any{
 		"iss": p.ClientID, "sub": p.ClientID, "aud": p.TokenURL,
 		"iat": now.Unix(), "exp": now.Add(assertionLifetime).Unix(), "jti": jti,
