@@ -14,7 +14,8 @@ package ltitest
 //	p.TokenRequests()               // how many access tokens were issued
 //
 // Making it misbehave: p.FailScores(503, "…", n) fails the next n score
-// posts (n < 0: until p.RecoverScores()). Before a launch, call
+// posts (n < 0: until p.RecoverScores()); p.RevokeTokens() makes every
+// issued access token invalid. Before a launch, call
 // p.SetToolJWKS(strideURL + "/lti/jwks") so the token endpoint can verify
 // Stride's assertions.
 
@@ -469,4 +470,12 @@ func (p *Platform) serveScore(w http.ResponseWriter, r *http.Request) {
 	p.svc.scores = append(p.svc.scores, rs)
 	p.svc.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
+}
+
+// RevokeTokens invalidates every access token issued so far, as an LMS
+// does when an admin rotates a tool's credentials.
+func (p *Platform) RevokeTokens() {
+	p.svc.mu.Lock()
+	defer p.svc.mu.Unlock()
+	p.svc.tokens = map[string]grant{}
 }
