@@ -250,3 +250,53 @@ func TestLTIScoreClaimExclusive(t *testing.T) {
 		}
 	})
 }
+
+// TestLTISyncSummaryAndResendLearners: the course page's counts per item,
+// and the learners a resend recomputes (LMS learners with attempts).
+func TestLTISyncSummaryAndResendLearners(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *testClock) {
+		ctx := context.Background()
+		g := newGradeFixture(t, s)
+		item0, item1 := g.assignment.Items[0].ID, g.assignment.Items[1].ID
+		if err := s.SaveLTIItemLink(ctx, LTIItemLink{ItemID: item0, PlatformID: g.platform.ID, ResourceLinkID: "rl-1",
+			LineItemURL: "https://lms.example/li/1"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetLTIGradePolicy(ctx, item1, SendOnCompletion); err != nil {
+			t.Fatal(err)
+		}
+		for i := range g.lti {
+			if _, err := s.EnqueueLTIScore(ctx, g.score(i, 1, t0), EnqueueOptions{Now: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, err := s.ClaimLTIScores(ctx, "w", t0, t0.Add(time.Minute), 1)
+		if err != nil || len(rows) != 1 {
+			t.Fatal(rows, err)
+		}
+		if err := s.CompleteLTIScore(ctx, "w", rows[0], t0); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := s.LTISyncSummary(ctx, g.course.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sum[item0]; got != (SyncCounts{Sent: 1, Pending: 1, Linked: true, Policy: SendImprovements}) {
+			t.Errorf("item 0: %+v", got)
+		}
+		if got := sum[item1]; got != (SyncCounts{Policy: SendOnCompletion}) {
+			t.Errorf("item 1: %+v", got)
+		}
+		// Only the LMS learner with attempts is resent; roster learners are not LMS learners.
+		if _, _, err := s.RecordAttempt(ctx, attempt(g.lti[1].ID, item0, "a", "k1", 1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.RecordAttempt(ctx, attempt(g.learners[0].ID, item0, "a", "k2", 1)); err != nil {
+			t.Fatal(err)
+		}
+		ls, err := s.LTILearnersWithAttempts(ctx, item0)
+		if err != nil || len(ls) != 1 || ls[0].ID != g.lti[1].ID {
+			t.Errorf("learners to resend: %+v, %v", ls, err)
+		}
+	})
+}
