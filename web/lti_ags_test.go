@@ -462,6 +462,9 @@ func TestLTIGradesSyncLogAndResend(t *testing.T) {
 		!strings.Contains(page.body, "Ada Lovelace") {
 		t.Fatalf("sync log page: %d %s", page.code, page.body)
 	}
+	if cp := staff(http.MethodGet, fmt.Sprintf("/courses/%d", e.course.ID), nil); !strings.Contains(cp.body, fmt.Sprintf(`href="/courses/%d/lms"`, e.course.ID)) {
+		t.Errorf("the course page does not link to its LMS page: %s", cp.body)
+	}
 	course := staff(http.MethodGet, fmt.Sprintf("/courses/%d/lms", e.course.ID), nil)
 	if course.code != http.StatusOK || !strings.Contains(course.body, logURL) || !strings.Contains(course.body, "Pull roster from the LMS") {
 		t.Fatalf("course LMS page: %d %s", course.code, course.body)
