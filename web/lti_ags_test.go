@@ -465,6 +465,9 @@ func TestLTIGradesSyncLogAndResend(t *testing.T) {
 	if cp := staff(http.MethodGet, fmt.Sprintf("/courses/%d", e.course.ID), nil); !strings.Contains(cp.body, fmt.Sprintf(`href="/courses/%d/lms"`, e.course.ID)) {
 		t.Errorf("the course page does not link to its LMS page: %s", cp.body)
 	}
+	if dp := staff(http.MethodGet, fmt.Sprintf("/courses/%d/assignments/%d", e.course.ID, e.asg.ID), nil); !strings.Contains(dp.body, fmt.Sprintf(`href="/courses/%d/lms"`, e.course.ID)) {
+		t.Errorf("the dashboard does not link to the LMS grade sync: %d", dp.code)
+	}
 	course := staff(http.MethodGet, fmt.Sprintf("/courses/%d/lms", e.course.ID), nil)
 	if course.code != http.StatusOK || !strings.Contains(course.body, logURL) || !strings.Contains(course.body, "Pull roster from the LMS") {
 		t.Fatalf("course LMS page: %d %s", course.code, course.body)
