@@ -166,8 +166,12 @@ func (s *Services) requestToken(ctx context.Context, p store.LTIPlatform, scopes
 	// The assertion carries the wall clock, whatever clock the cache
 	// runs on: the LMS checks iat and exp against its own.
 	now := time.Now()
+	aud := p.TokenURL
+	if p.TokenAudience != "" {
+		aud = p.TokenAudience
+	}
 	assertion, err := s.tool.Sign(map[string]any{
-		"iss": p.ClientID, "sub": p.ClientID, "aud": p.TokenURL,
+		"iss": p.ClientID, "sub": p.ClientID, "aud": aud,
 		"iat": now.Unix(), "exp": now.Add(assertionLifetime).Unix(), "jti": jti,
 	})
 	if err != nil {

@@ -148,6 +148,34 @@ func TestServicesErrors(t *testing.T) {
 	}
 }
 
+// TestServicesTokenAudience: a platform registered with a token audience
+// gets assertions addressed to it, not to its token URL.
+func TestServicesTokenAudience(t *testing.T) {
+	e := setupServices(t)
+	ctx := context.Background()
+	const aud = "https://api.lms.example/auth/token"
+	e.plat.SetTokenAudience(aud)
+	scopes := []string{lti.ScopeScore}
+	var se *lti.ServiceError
+	if _, err := e.svc.AccessToken(ctx, e.platform, scopes); !errors.As(err, &se) || !strings.Contains(se.Message, "aud must be") {
+		t.Fatalf("assertion to the token URL: %v, want refused", err)
+	}
+	p, err := e.st.AddLTIPlatform(ctx, store.NewLTIPlatform{Issuer: e.plat.Issuer, ClientID: e.plat.ClientID,
+		AuthURL: e.plat.AuthURL(), TokenURL: e.plat.TokenURL(), JWKSURL: e.plat.JWKSURL(), TokenAudience: aud})
+	if err != nil || p.TokenAudience != aud {
+		t.Fatalf("register with audience: %+v, %v", p, err)
+	}
+	if _, err := e.svc.AccessToken(ctx, p, scopes); err != nil {
+		t.Fatalf("assertion to the audience: %v", err)
+	}
+	// Registering again without one (another deployment) keeps it.
+	p, err = e.st.AddLTIPlatform(ctx, store.NewLTIPlatform{Issuer: e.plat.Issuer, ClientID: e.plat.ClientID,
+		AuthURL: e.plat.AuthURL(), TokenURL: e.plat.TokenURL(), JWKSURL: e.plat.JWKSURL(), DeploymentIDs: []string{"d2"}})
+	if err != nil || p.TokenAudience != aud {
+		t.Fatalf("re-register: %+v, %v", p, err)
+	}
+}
+
 // TestFindOrCreateLineItem: the first call creates the line item, the
 // next finds it.
 func TestFindOrCreateLineItem(t *testing.T) {

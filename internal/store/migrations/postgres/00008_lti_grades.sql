@@ -4,6 +4,11 @@
 -- Keep sqlite/00008_lti_grades.sql in step.
 
 -- +goose Up
+-- The OAuth2 audience of a platform's token endpoint, for platforms whose
+-- client assertions must name an authorization server other than the
+-- token URL (some D2L Brightspace set-ups); '' means the token URL.
+ALTER TABLE lti_platforms ADD COLUMN token_audience TEXT NOT NULL DEFAULT '';
+
 -- The LMS line item an assignment item's scores go to, from the latest
 -- launch of the item (the AGS endpoint claim), and the instructor's send
 -- policy. lineitem_url is the launch's line item, or the one Stride found
@@ -66,3 +71,4 @@ CREATE INDEX lti_score_outbox_item ON lti_score_outbox (item_id);
 DROP TABLE lti_score_outbox;
 DROP TABLE lti_course_services;
 DROP TABLE lti_item_links;
+ALTER TABLE lti_platforms DROP COLUMN token_audience;
