@@ -28,8 +28,11 @@ const (
 	BackoffMax  = 30 * time.Minute
 	// idlePoll is how often an idle worker looks for rows other replicas
 	// queued (its own process wakes it at once).
-	idlePoll   = 30 * time.Second
-	claimBatch = 20
+	idlePoll = 30 * time.Second
+	// claimBatch is small so a batch is sent well within its lease even
+	// when the LMS is slow (each call is bounded by the client's timeout);
+	// a lease that expires anyway only risks a harmless duplicate.
+	claimBatch = 5
 )
 
 // DefaultBackoff is the delay before retry number attempt (1 for the first
@@ -142,12 +145,16 @@ func (w *Worker) Run(ctx context.Context, after func(time.Duration) <-chan time.
 		after = time.After
 	}
 	for ctx.Err() == nil {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		_, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
 			w.cfg.Logger.WarnContext(ctx, "LTI grade outbox", "err", err)
 		}
 		wait := idlePoll
-		if next, ok, err := w.cfg.Store.NextLTIScoreDue(ctx); err == nil && ok {
+		if next, ok, nerr := w.cfg.Store.NextLTIScoreDue(ctx); nerr == nil && ok {
 			wait = min(wait, max(next.Sub(w.cfg.Now()), 0))
+		}
+		if err != nil {
+			wait = max(wait, BackoffBase) // the database is failing: do not spin
 		}
 		select {
 		case <-ctx.Done():
