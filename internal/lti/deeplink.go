@@ -79,22 +79,16 @@ func (d *DeepLinkSettings) Multiple() bool { return d.AcceptMultiple != nil && *
 // items' lineItem; absent means yes (the spec's default).
 func (d *DeepLinkSettings) LineItems() bool { return d.AcceptLineItem == nil || *d.AcceptLineItem }
 
-// LineItem is a content item's gradebook column (Deep Linking 2.0 §3.4.1).
-type LineItem struct {
-	ScoreMaximum float64 `json:"scoreMaximum"`
-	Label        string  `json:"label,omitempty"`
-	ResourceID   string  `json:"resourceId,omitempty"`
-	Tag          string  `json:"tag,omitempty"`
-}
-
 // ContentItem is an ltiResourceLink content item.
 type ContentItem struct {
-	Type     string            `json:"type"`
-	Title    string            `json:"title,omitempty"`
-	Text     string            `json:"text,omitempty"`
-	URL      string            `json:"url,omitempty"`
-	Custom   map[string]string `json:"custom,omitempty"`
-	LineItem *LineItem         `json:"lineItem,omitempty"`
+	Type   string            `json:"type"`
+	Title  string            `json:"title,omitempty"`
+	Text   string            `json:"text,omitempty"`
+	URL    string            `json:"url,omitempty"`
+	Custom map[string]string `json:"custom,omitempty"`
+	// LineItem is the item's gradebook column (Deep Linking 2.0 §3.4.1;
+	// the same object AGS reads and writes).
+	LineItem *LineItem `json:"lineItem,omitempty"`
 }
 
 // DeepLinkResponse is what the tool answers a deep linking request with.

@@ -40,6 +40,12 @@ type Launch struct {
 	// DeepLink is the deep linking request's settings (message type
 	// LtiDeepLinkingRequest only).
 	DeepLink *DeepLinkSettings
+	// LineItems is the context's AGS line items container and AGSScopes
+	// the AGS scopes the platform grants (web/lti_ags.go uses them).
+	LineItems string
+	AGSScopes []string
+	// MembershipsURL is the NRPS context_memberships_url, when offered.
+	MembershipsURL string
 }
 
 // IsInstructor reports whether the roles make the user staff of the
@@ -89,9 +95,14 @@ type claims struct {
 	} `json:"https://purl.imsglobal.org/spec/lti/claim/context"`
 	Custom map[string]any `json:"https://purl.imsglobal.org/spec/lti/claim/custom"`
 	AGS    *struct {
-		LineItem string `json:"lineitem"`
+		LineItem  string   `json:"lineitem"`
+		LineItems string   `json:"lineitems"`
+		Scope     []string `json:"scope"`
 	} `json:"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"`
 	DeepLink *DeepLinkSettings `json:"https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"`
+	NRPS     *struct {
+		MembershipsURL string `json:"context_memberships_url"`
+	} `json:"https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"`
 }
 
 func (c *claims) audiences() ([]string, error) {
@@ -187,7 +198,10 @@ func (t *Tool) Verify(ctx context.Context, idToken, stateValue string) (*Launch,
 		l.ResourceLinkID = c.ResourceLink.ID
 	}
 	if c.AGS != nil {
-		l.LineItem = c.AGS.LineItem
+		l.LineItem, l.LineItems, l.AGSScopes = c.AGS.LineItem, c.AGS.LineItems, c.AGS.Scope
+	}
+	if c.NRPS != nil {
+		l.MembershipsURL = c.NRPS.MembershipsURL
 	}
 	if c.MessageType == MessageDeepLinking {
 		l.DeepLink = c.DeepLink

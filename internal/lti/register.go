@@ -31,15 +31,9 @@ const (
 	maxRegistrationToken = 4 << 10
 )
 
-// LTI Advantage scopes Stride asks for (when the platform offers them).
-const (
-	ScopeLineItem   = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
-	ScopeResult     = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
-	ScopeScore      = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-	ScopeMembership = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-
-	claimToolConfiguration = "https://purl.imsglobal.org/spec/lti-tool-configuration"
-)
+// claimToolConfiguration is Dynamic Registration's tool configuration
+// claim (the scopes Stride asks for are in ags.go).
+const claimToolConfiguration = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 
 // PlatformConfig is the part of a platform's OpenID configuration Stride
 // reads.
@@ -184,7 +178,7 @@ func (t *Tool) FetchPlatformConfig(ctx context.Context, configURL, regToken stri
 // Dynamic Client Registration with the LTI tool configuration claim).
 func ToolRegistration(u ToolURLs, c PlatformConfig) map[string]any {
 	var scopes []string
-	for _, s := range []string{ScopeLineItem, ScopeResult, ScopeScore, ScopeMembership} {
+	for _, s := range []string{ScopeLineItem, ScopeResultReadOnly, ScopeScore, ScopeMemberships} {
 		if len(c.ScopesSupported) == 0 || slices.Contains(c.ScopesSupported, s) {
 			scopes = append(scopes, s)
 		}
