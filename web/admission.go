@@ -274,11 +274,14 @@ func (l *workLimiter) limitPage(next http.Handler) http.Handler {
 // these routes are bounded in size, so the buffer is too.
 func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		done, ok := l.admit(r)
+		admitted, ok := l.admit(r)
 		if !ok {
 			busy(w)
 			return
 		}
+		slot := &heldSlot{done: admitted}
+		done := slot.release
+		r = r.WithContext(context.WithValue(r.Context(), heldSlotKey{}, slot))
 		buf := l.getBuf()
 		bw := &responseBuffer{header: w.Header(), buf: buf}
 		var zbuf *bytes.Buffer
@@ -304,6 +307,30 @@ func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) h
 			l.putBuf(zbuf)
 		}
 	})
+}
+
+// heldSlot is the work slot a request holds, released once: by the
+// handler when its CPU work is done and it only waits (releaseWorkSlot),
+// or by the limiter when the handler returns.
+type heldSlot struct {
+	once sync.Once
+	done func()
+}
+
+func (h *heldSlot) release() { h.once.Do(h.done) }
+
+type heldSlotKey struct{}
+
+// releaseWorkSlot gives back the work slot the request holds, if any, for
+// a handler that has done its CPU work and now only waits, for the durable
+// commit of an attempt: a slot is one core's turn, and a request asleep on
+// the disk must not keep others from the core. What runs after it (the
+// wait, compressing the response) runs outside the admission control.
+// Calling it twice, or without a slot, does nothing.
+func releaseWorkSlot(ctx context.Context) {
+	if h, ok := ctx.Value(heldSlotKey{}).(*heldSlot); ok {
+		h.release()
+	}
 }
 
 func (l *workLimiter) getBuf() *bytes.Buffer { return l.bufs.Get().(*bytes.Buffer) }
