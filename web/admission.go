@@ -83,6 +83,10 @@ type workLimiter struct {
 	clientKey func(*http.Request) string
 	mu        sync.Mutex
 	clients   map[string]*clientShare
+
+	// onRelease, when set (tests only), is called each time a request's
+	// slot is given back.
+	onRelease func()
 }
 
 // clientShare is one client's part of the work slots: held has room for
@@ -279,7 +283,7 @@ func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) h
 			busy(w)
 			return
 		}
-		slot := &heldSlot{done: admitted}
+		slot := &heldSlot{done: admitted, after: l.onRelease}
 		done := slot.release
 		r = r.WithContext(context.WithValue(r.Context(), heldSlotKey{}, slot))
 		buf := l.getBuf()
@@ -313,11 +317,19 @@ func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) h
 // handler when its CPU work is done and it only waits (releaseWorkSlot),
 // or by the limiter when the handler returns.
 type heldSlot struct {
-	once sync.Once
-	done func()
+	once  sync.Once
+	done  func()
+	after func() // workLimiter.onRelease
 }
 
-func (h *heldSlot) release() { h.once.Do(h.done) }
+func (h *heldSlot) release() {
+	h.once.Do(func() {
+		h.done()
+		if h.after != nil {
+			h.after()
+		}
+	})
+}
 
 type heldSlotKey struct{}
 

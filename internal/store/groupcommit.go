@@ -237,6 +237,9 @@ func (w *attemptWriter) run(batch []*attemptRequest) {
 				}
 				results[i] = attemptResult{a: a, created: created, err: err}
 			}
+			if w.s.beforeCommit != nil {
+				w.s.beforeCommit()
+			}
 			return nil
 		})
 	}
