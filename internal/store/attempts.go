@@ -346,6 +346,9 @@ func scanAttempt(row rowScanner) (Attempt, error) {
 type AttemptFilter struct {
 	AssignmentID int64
 	LearnerID    int64
+	// ItemID narrows to one assignment item (0: every item); with a
+	// learner, the learner's index on (learner, item, part) finds them.
+	ItemID int64
 	// AfterID pages: only attempts with a larger id (0: from the start).
 	AfterID int64
 	// Limit is the most returned, 1 to MaxListAttempts.
@@ -385,6 +388,10 @@ func listAttemptsQuery(f AttemptFilter) (string, []any) {
 	if f.LearnerID != 0 {
 		args = append(args, f.LearnerID)
 		where += fmt.Sprintf(" AND learner_id = $%d", len(args))
+	}
+	if f.ItemID != 0 {
+		args = append(args, f.ItemID)
+		where += fmt.Sprintf(" AND item_id = $%d", len(args))
 	}
 	args = append(args, f.Limit)
 	return `SELECT ` + attemptColumns + ` FROM attempts WHERE ` + where + fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args)), args
