@@ -264,6 +264,9 @@ func (s *Server) itemVariant(ctx context.Context, it store.Item, learnerID int64
 	if err != nil {
 		return nil, fmt.Errorf("item %d: %w", it.ID, err)
 	}
+	if it.SeedPolicy == store.SeedPerLearner {
+		s.noteOutline(v) // for the dashboard (web/dashboard_outline.go)
+	}
 	if len(it.Parts) > 0 {
 		if v, err = selectParts(v, strings.Join(it.Parts, ",")); err != nil {
 			return nil, fmt.Errorf("item %d: %w", it.ID, err)
