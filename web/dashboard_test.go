@@ -216,9 +216,32 @@ func processCPU(tb testing.TB) time.Duration {
 // and retrying up to twice: about 20 attempts per learner. The data
 // directory is STRIDE_BENCH_DATA_DIR, else /dev/shm when there is one
 // (seeding commits one transaction per attempt, each synced; on a disk
-// that takes minutes), else a temp dir.
+// that takes minutes), else a temp dir; or the PostgreSQL database
+// STRIDE_BENCH_DATABASE_URL names.
 func dashBenchClass(b *testing.B, n int) (*store.Store, dashClass) {
 	b.Helper()
+	var st *store.Store
+	if u := os.Getenv("STRIDE_BENCH_DATABASE_URL"); u != "" {
+		// PostgreSQL: the class is seeded into that database once and
+		// found again by later runs.
+		ctx := context.Background()
+		var err error
+		if st, err = store.Open(ctx, store.Config{DatabaseURL: u}); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		if err := st.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		st = dashStore(b, dashBenchDir(b))
+	}
+	return st, dashBenchSeed(b, st, n)
+}
+
+// dashBenchDir is STRIDE_BENCH_DATA_DIR, else a new directory in /dev/shm
+// when there is one, else "" (a temp dir).
+func dashBenchDir(b *testing.B) string {
 	dir := os.Getenv("STRIDE_BENCH_DATA_DIR")
 	if dir == "" {
 		if d, err := os.MkdirTemp("/dev/shm", "stride-bench-"); err == nil {
@@ -226,9 +249,14 @@ func dashBenchClass(b *testing.B, n int) (*store.Store, dashClass) {
 			b.Cleanup(func() { os.RemoveAll(d) })
 		}
 	}
-	st := dashStore(b, dir)
+	return dir
+}
+
+// dashBenchSeed seeds the class into st, or finds the one an earlier run
+// seeded there.
+func dashBenchSeed(b *testing.B, st *store.Store, n int) dashClass {
 	if c, ok := dashSeeded(b, st); ok {
-		return st, c // seeded by an earlier run in STRIDE_BENCH_DATA_DIR
+		return c // seeded by an earlier run
 	}
 	items := []store.NewItem{
 		{ExerciseID: "conv-by-hand", SeedPolicy: store.SeedPerLearner, Points: 4},
@@ -278,7 +306,7 @@ func dashBenchClass(b *testing.B, n int) (*store.Store, dashClass) {
 		}
 	}
 	flush()
-	return st, c
+	return c
 }
 
 // dashSeeded finds the class an earlier benchmark run seeded.
