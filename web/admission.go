@@ -275,7 +275,10 @@ func (l *workLimiter) limitPage(next http.Handler) http.Handler {
 // when that pays (still within the slot: it is CPU too), and the slot
 // released before it goes to the network: a client that reads slowly (or
 // never) must not hold a slot for the whole write timeout. Responses of
-// these routes are bounded in size, so the buffer is too.
+// these routes are bounded in size, so the buffer is too. A handler that
+// only waits after its CPU work (a recorded check waiting for its durable
+// commit) gives the slot back early with releaseWorkSlot; its response is
+// still buffered and compressed here, outside the slot.
 func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		admitted, ok := l.admit(r)
