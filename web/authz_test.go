@@ -228,6 +228,19 @@ var expectedPolicy = map[string]policy{
 	"POST /lti/launch":     policyPublic,
 	"GET /lti/jwks":        policyPublic,
 	"GET /lti/config.json": policyPublic,
+	// LTI deep linking, dynamic registration (both authorized by a
+	// single-use grant or, for registration, an admin session, checked in
+	// the handler) and the admin pages of LMS platforms (ltidl).
+	"GET /lti/deeplink":                 policyPublic,
+	"POST /lti/deeplink":                policyPublic,
+	"GET /lti/register":                 policyPublic,
+	"POST /lti/register":                policyAdmin,
+	"GET /admin/lti":                    policyAdmin,
+	"POST /admin/lti":                   policyAdmin,
+	"POST /admin/lti/registration-link": policyAdmin,
+	"GET /admin/lti/{platform}":         policyAdmin,
+	"POST /admin/lti/{platform}":        policyAdmin,
+	"POST /admin/lti/{platform}/delete": policyAdmin,
 
 	// Live sessions (issue 14): joining and a student's session pages are
 	// public (the handler needs the device's learner of the session's
@@ -308,6 +321,7 @@ func (e *classEnv) ids() map[string]string {
 		"id":         "conv-by-hand",
 		"code":       "NOCODE",
 		"session":    "999999",
+		"platform":   "999999",
 	}
 }
 

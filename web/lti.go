@@ -73,6 +73,7 @@ func (s *Server) mountLTI(r chi.Router, cfg Config) error {
 	s.handle(r, http.MethodPost, "/lti/launch", policyPublic, h.launch)
 	s.handle(r, http.MethodGet, "/lti/jwks", policyPublic, h.jwks)
 	s.handle(r, http.MethodGet, "/lti/config.json", policyPublic, h.canvasConfig)
+	h.mountLTIExtras(r, cfg) // deep linking, dynamic registration, admin pages
 	return nil
 }
 
@@ -137,8 +138,7 @@ func (h *ltiHandlers) launch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if l.MessageType == lti.MessageDeepLinking {
-		h.s.classError(w, r, http.StatusBadRequest, "Deep linking is not available yet",
-			"This Stride does not offer the content picker yet. Add the link by hand with the custom parameter stride_target=/exercises/<id> (see docs/LTI.md).")
+		h.deepLinkLaunch(w, r, l) // web/lti_deeplink.go
 		return
 	}
 	if l.ContextID == "" {
@@ -328,6 +328,9 @@ func (s *Server) ltiLearnerEntry(r *http.Request) (learnerEntry, bool) {
 
 // jwks serves the tool's public keys.
 func (h *ltiHandlers) jwks(w http.ResponseWriter, r *http.Request) {
+	if err := h.tool.RefreshKeys(r.Context()); err != nil { // a rotation by another process
+		h.s.log.WarnContext(r.Context(), "reload LTI keys", "err", err)
+	}
 	b, err := h.tool.JWKS()
 	if err != nil {
 		h.fail(w, r, err)
@@ -357,7 +360,8 @@ func (h *ltiHandlers) canvasConfig(w http.ResponseWriter, r *http.Request) {
 		"extensions": []any{map[string]any{
 			"domain": host, "tool_id": "stride", "platform": "canvas.instructure.com", "privacy_level": "public",
 			"settings": map[string]any{"text": "Stride", "placements": []any{
-				map[string]any{"placement": "link_selection", "message_type": lti.MessageResourceLink, "target_link_uri": o + "/lti/launch"},
+				map[string]any{"placement": "link_selection", "message_type": lti.MessageDeepLinking, "target_link_uri": o + "/lti/launch"},
+				map[string]any{"placement": "assignment_selection", "message_type": lti.MessageDeepLinking, "target_link_uri": o + "/lti/launch"},
 			}},
 		}},
 	}

@@ -234,7 +234,7 @@ func TestLTILaunchRefusals(t *testing.T) {
 		{"expired", set("exp", 1000), "", 401, "expired"},
 		{"unknown deployment", set("https://purl.imsglobal.org/spec/lti/claim/deployment_id", "nope"), "", 403, "deployment"},
 		{"wrong message type", set("https://purl.imsglobal.org/spec/lti/claim/message_type", "LtiStartProctoring"), "", 400, "message type"},
-		{"deep linking", set("https://purl.imsglobal.org/spec/lti/claim/message_type", "LtiDeepLinkingRequest"), "", 400, "Deep linking"},
+		{"deep linking", set("https://purl.imsglobal.org/spec/lti/claim/message_type", "LtiDeepLinkingRequest"), "", 400, "deep_linking_settings"},
 		{"no context", set("https://purl.imsglobal.org/spec/lti/claim/context", nil), "", 400, "no course"},
 		{"unknown target", nil, "/signin", 400, "does not name a Stride exercise"},
 		{"unknown exercise", nil, "/exercises/nope", 400, "does not have"},

@@ -18,12 +18,16 @@ import (
 func ltiCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	const usage = "stride lti platform add --issuer URL --client-id ID --deployment-id ID --auth-url URL --token-url URL --jwks-url URL [-data-dir DIR | -database-url URL]\n" +
 		"       stride lti platform list [-data-dir DIR | -database-url URL]\n" +
-		"       stride lti link --item ID [-data-dir DIR | -database-url URL]   (prints the signed stride_target of an assignment item)"
+		"       stride lti link --item ID [-data-dir DIR | -database-url URL]   (prints the signed stride_target of an assignment item)\n" +
+		"       stride lti rotate-key [--retire-after 48h] [-data-dir DIR | -database-url URL]"
+	if len(args) > 0 && args[0] == "rotate-key" {
+		return ltiRotateKeyCommand(args[1:], getenv, stdout, stderr) // cmd/server/lti_keys.go
+	}
 	if len(args) > 0 && args[0] == "link" {
 		args = append([]string{"item", "link"}, args[1:]...)
 	}
 	if len(args) < 2 || !(args[0] == "platform" && (args[1] == "add" || args[1] == "list") || args[0] == "item") {
-		fmt.Fprintf(stderr, "stride lti: say platform add, platform list or link\nusage: %s\n", usage)
+		fmt.Fprintf(stderr, "stride lti: say platform add, platform list, link or rotate-key\nusage: %s\n", usage)
 		return 2
 	}
 	verb := args[1]

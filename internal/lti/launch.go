@@ -37,6 +37,9 @@ type Launch struct {
 	// LineItem is the AGS line item URL of the resource link, when the
 	// platform offers grade passback.
 	LineItem string
+	// DeepLink is the deep linking request's settings (message type
+	// LtiDeepLinkingRequest only).
+	DeepLink *DeepLinkSettings
 }
 
 // IsInstructor reports whether the roles make the user staff of the
@@ -88,6 +91,7 @@ type claims struct {
 	AGS    *struct {
 		LineItem string `json:"lineitem"`
 	} `json:"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"`
+	DeepLink *DeepLinkSettings `json:"https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"`
 }
 
 func (c *claims) audiences() ([]string, error) {
@@ -185,6 +189,9 @@ func (t *Tool) Verify(ctx context.Context, idToken, stateValue string) (*Launch,
 	if c.AGS != nil {
 		l.LineItem = c.AGS.LineItem
 	}
+	if c.MessageType == MessageDeepLinking {
+		l.DeepLink = c.DeepLink
+	}
 	for k, v := range c.Custom {
 		if s, ok := v.(string); ok {
 			l.Custom[k] = s
@@ -256,8 +263,12 @@ func (t *Tool) checkClaims(c *claims, p store.LTIPlatform, st state) error {
 			return refuse(http.StatusBadRequest, "The launch is anonymous (no sub); Stride needs to know the user to record work", nil)
 		}
 	case MessageDeepLinking:
-		// Verified like any message; the web layer says deep linking is
-		// not available yet.
+		if err := c.DeepLink.check(); err != nil {
+			return err
+		}
+		if c.Sub == "" {
+			return refuse(http.StatusBadRequest, "The deep linking request is anonymous (no sub); Stride needs to know the instructor", nil)
+		}
 	default:
 		return refuse(http.StatusBadRequest, fmt.Sprintf("The message type %q is not one Stride handles", c.MessageType), nil)
 	}

@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
@@ -117,8 +118,10 @@ type Tool struct {
 	now      func() time.Time
 	leeway   time.Duration
 	stateKey []byte
-	keys     *keyring
-	jwks     *jwksCache
+	// keys is reloaded from the database (reloadKeys) so that a key
+	// rotated by `stride lti rotate-key` reaches every running replica.
+	keys atomic.Pointer[keyring]
+	jwks *jwksCache
 }
 
 // New builds the tool, creating its signing key in the database the first
@@ -144,9 +147,12 @@ func New(ctx context.Context, cfg Config) (*Tool, error) {
 	if t.stateKey, err = cfg.Store.SiteSecret(ctx, stateSecret, 32); err != nil {
 		return nil, fmt.Errorf("lti: state key: %w", err)
 	}
-	if t.keys, err = loadKeys(ctx, cfg.Store); err != nil {
+	kr, err := loadKeys(ctx, cfg.Store)
+	if err != nil {
 		return nil, err
 	}
+	kr.loaded = t.now()
+	t.keys.Store(kr)
 	t.jwks = newJWKSCache(t.client, t.now)
 	return t, nil
 }
@@ -156,6 +162,7 @@ type keyring struct {
 	signing *rsa.PrivateKey
 	kid     string
 	public  jwk.Set
+	loaded  time.Time
 }
 
 // loadKeys reads the tool's keys, generating and storing the first one.
@@ -219,7 +226,7 @@ func keyID(pub *rsa.PublicKey) string {
 
 // JWKS is the tool's public key set, as served at /lti/jwks.
 func (t *Tool) JWKS() ([]byte, error) {
-	b, err := json.Marshal(t.keys.public)
+	b, err := json.Marshal(t.keys.Load().public)
 	if err != nil {
 		return nil, fmt.Errorf("lti: encode JWKS: %w", err)
 	}
@@ -234,13 +241,14 @@ func (t *Tool) Sign(claims map[string]any) ([]byte, error) {
 		return nil, fmt.Errorf("lti: encode claims: %w", err)
 	}
 	hdr := jws.NewHeaders()
-	if err := hdr.Set(jws.KeyIDKey, t.keys.kid); err != nil {
+	kr := t.keys.Load()
+	if err := hdr.Set(jws.KeyIDKey, kr.kid); err != nil {
 		return nil, err
 	}
 	if err := hdr.Set(jws.TypeKey, "JWT"); err != nil {
 		return nil, err
 	}
-	b, err := jws.Sign(payload, jws.WithKey(jwa.RS256(), t.keys.signing, jws.WithProtectedHeaders(hdr)))
+	b, err := jws.Sign(payload, jws.WithKey(jwa.RS256(), kr.signing, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
 		return nil, fmt.Errorf("lti: sign: %w", err)
 	}

@@ -175,17 +175,26 @@ type LTIKey struct {
 	KID        string
 	PrivateDER []byte // PKCS#8
 	CreatedAt  time.Time
+	// RetiresAt is when a rotated-out key stops being published; zero for
+	// a key in use.
+	RetiresAt time.Time
 }
 
-// LTIKeys returns the tool's unretired keys, newest first.
+// LTIKeys returns the tool's published keys: those in use, newest first
+// (the first signs), then the retired ones not yet past their retirement.
 func (s *Store) LTIKeys(ctx context.Context) ([]LTIKey, error) {
 	return queryAll(ctx, s.read, "list LTI keys", func(r rowScanner) (LTIKey, error) {
 		var k LTIKey
 		var created int64
-		err := r.Scan(&k.KID, &k.PrivateDER, &created)
+		var retires sql.NullInt64
+		err := r.Scan(&k.KID, &k.PrivateDER, &created, &retires)
 		k.CreatedAt = fromMS(created)
+		if retires.Valid {
+			k.RetiresAt = fromMS(retires.Int64)
+		}
 		return k, err
-	}, `SELECT kid, private_der, created_at FROM lti_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC`)
+	}, `SELECT kid, private_der, created_at, retired_at FROM lti_keys WHERE retired_at IS NULL OR retired_at > $1
+	    ORDER BY CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END, created_at DESC, kid DESC`, ms(s.now()))
 }
 
 // AddLTIKey stores a new signing key (a kid already stored is ErrConflict).
