@@ -83,6 +83,10 @@ type workLimiter struct {
 	clientKey func(*http.Request) string
 	mu        sync.Mutex
 	clients   map[string]*clientShare
+
+	// onRelease, when set (tests only), is called each time a request's
+	// slot is given back.
+	onRelease func()
 }
 
 // clientShare is one client's part of the work slots: held has room for
@@ -271,14 +275,20 @@ func (l *workLimiter) limitPage(next http.Handler) http.Handler {
 // when that pays (still within the slot: it is CPU too), and the slot
 // released before it goes to the network: a client that reads slowly (or
 // never) must not hold a slot for the whole write timeout. Responses of
-// these routes are bounded in size, so the buffer is too.
+// these routes are bounded in size, so the buffer is too. A handler that
+// only waits after its CPU work (a recorded check waiting for its durable
+// commit) gives the slot back early with releaseWorkSlot; its response is
+// still buffered and compressed here, outside the slot.
 func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		done, ok := l.admit(r)
+		admitted, ok := l.admit(r)
 		if !ok {
 			busy(w)
 			return
 		}
+		slot := &heldSlot{done: admitted, after: l.onRelease}
+		done := slot.release
+		r = r.WithContext(context.WithValue(r.Context(), heldSlotKey{}, slot))
 		buf := l.getBuf()
 		bw := &responseBuffer{header: w.Header(), buf: buf}
 		var zbuf *bytes.Buffer
@@ -304,6 +314,38 @@ func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) h
 			l.putBuf(zbuf)
 		}
 	})
+}
+
+// heldSlot is the work slot a request holds, released once: by the
+// handler when its CPU work is done and it only waits (releaseWorkSlot),
+// or by the limiter when the handler returns.
+type heldSlot struct {
+	once  sync.Once
+	done  func()
+	after func() // workLimiter.onRelease
+}
+
+func (h *heldSlot) release() {
+	h.once.Do(func() {
+		h.done()
+		if h.after != nil {
+			h.after()
+		}
+	})
+}
+
+type heldSlotKey struct{}
+
+// releaseWorkSlot gives back the work slot the request holds, if any, for
+// a handler that has done its CPU work and now only waits, for the durable
+// commit of an attempt: a slot is one core's turn, and a request asleep on
+// the disk must not keep others from the core. What runs after it (the
+// wait, compressing the response) runs outside the admission control.
+// Calling it twice, or without a slot, does nothing.
+func releaseWorkSlot(ctx context.Context) {
+	if h, ok := ctx.Value(heldSlotKey{}).(*heldSlot); ok {
+		h.release()
+	}
 }
 
 func (l *workLimiter) getBuf() *bytes.Buffer { return l.bufs.Get().(*bytes.Buffer) }

@@ -28,6 +28,7 @@ import (
 // mountDashboard registers the dashboard's routes.
 func (s *Server) mountDashboard(r chi.Router) {
 	s.dashReports = newLRU[*dashCached](dashCacheBytes)
+	s.dashOutlines = newOutlineMemo()
 	const asg = "/courses/{course}/assignments/{assignment}"
 	s.handle(r, http.MethodGet, asg, policyCourseStaff, s.dashOverview)
 	s.handle(r, http.MethodGet, asg+"/items/{item}/parts/{part}", policyCourseStaff, s.dashPart)
@@ -102,23 +103,24 @@ func (s *Server) dashLearnerParts(ctx context.Context, a store.Assignment, items
 		if it.SeedPolicy != store.SeedPerLearner || len(it.Parts) > 0 || len(learners) == 0 {
 			continue
 		}
-		if _, ok := s.catalog.Lookup(it.ExerciseID); !ok {
+		ex, ok := s.catalog.Lookup(it.ExerciseID)
+		if !ok {
 			continue
 		}
 		info := &items[i]
+		outlines, err := s.learnerOutlines(ctx, ex, it, learners) // web/dashboard_outline.go
+		if err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
 		seen := map[string]bool{}
 		var union []dashboard.PartRef
 		info.LearnerParts = make(map[int64]int, len(learners))
-		for _, l := range learners {
-			v, err := s.itemVariant(ctx, it, l.ID)
-			if err != nil {
-				return fmt.Errorf("dashboard: parts of item %d for learner %d: %w", it.ID, l.ID, err)
-			}
-			info.LearnerParts[l.ID] = len(v.Parts)
-			for _, p := range v.Parts {
+		for li, l := range learners {
+			info.LearnerParts[l.ID] = len(outlines[li])
+			for _, p := range outlines[li] {
 				if !seen[p.ID] {
 					seen[p.ID] = true
-					union = append(union, dashboard.PartRef{ID: p.ID, Label: strings.ReplaceAll(p.Label, "$", ""), SelfCheck: p.Kind == exercises.KindSelfCheck})
+					union = append(union, p)
 				}
 			}
 		}

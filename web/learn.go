@@ -1,11 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -267,6 +269,9 @@ func (s *Server) itemVariant(ctx context.Context, it store.Item, learnerID int64
 	if err != nil {
 		return nil, fmt.Errorf("item %d: %w", it.ID, err)
 	}
+	if it.SeedPolicy == store.SeedPerLearner {
+		s.noteOutline(v) // for the dashboard (web/dashboard_outline.go)
+	}
 	if len(it.Parts) > 0 {
 		if v, err = selectParts(v, strings.Join(it.Parts, ",")); err != nil {
 			return nil, fmt.Errorf("item %d: %w", it.ID, err)
@@ -486,58 +491,87 @@ func (s *Server) learnItemPage(w http.ResponseWriter, r *http.Request, lc learnI
 		return
 	}
 	lc.v = v
-	prog, err := s.itemProgress(ctx, lc)
+	before, err := s.learnerAttempts(ctx, lc)
 	if err != nil {
 		s.learnStoreError(w, r, "item progress", err)
 		return
 	}
-	var form url.Values
-	var res exercises.Result
-	refused := map[string]bool{}
-	revealed := map[string]bool{}
-	status := http.StatusOK
-	if post {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		if err := r.ParseForm(); err != nil {
-			s.pageError(w, r, badRequest("body", "the form could not be read (the limit is %d bytes)", maxFormBytes))
-			return
-		}
-		sub, err := s.parseFormSubmission(v, r.PostForm)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		source := store.FromPage
-		if lc.embedded {
-			source = store.FromEmbed
-		}
-		sub.source = source
-		if lc.learner != nil {
-			if refused, err = s.recordSubmission(ctx, lc, prog, sub); err != nil {
-				s.learnStoreError(w, r, "record attempt", err)
-				return
-			}
-			if prog, err = s.itemProgress(ctx, lc); err != nil {
-				s.learnStoreError(w, r, "item progress", err)
-				return
-			}
-		}
-		form, res, revealed = r.PostForm, sub.res, sub.reveal
-		for id := range sub.partial {
-			res.Parts[id] = exercises.Verdict{Status: exercises.StatusInvalid,
-				Feedback: "Some cells are empty. Fill every cell of the grid (a 0 is a number too). It does not count as an attempt."}
-		}
-		s.countChecks(v.Exercise.ID, res)
-		if len(refused) > 0 {
-			status = http.StatusConflict
-		}
-	} else {
-		form = restoreForm(v, prog)
+	prog := s.itemProgressOf(lc, before)
+	if !post {
+		form := restoreForm(v, prog)
 		answers, _ := formAnswers(v, form)
-		if res, err = v.Check(answers); err != nil {
+		res, err := v.Check(answers)
+		if err != nil {
 			s.pageError(w, r, badRequest("answers", "%s", err.Error()))
 			return
 		}
+		s.learnItemRender(w, r, lc, prog, form, res, map[string]bool{}, map[string]bool{})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, badRequest("body", "the form could not be read (the limit is %d bytes)", maxFormBytes))
+		return
+	}
+	sub, err := s.parseFormSubmission(v, r.PostForm)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	sub.source = store.FromPage
+	if lc.embedded {
+		sub.source = store.FromEmbed
+	}
+	res := sub.res
+	res.Parts = maps.Clone(sub.res.Parts) // what is shown; sub.res is what is recorded
+	for id := range sub.partial {
+		res.Parts[id] = exercises.Verdict{Status: exercises.StatusInvalid,
+			Feedback: "Some cells are empty. Fill every cell of the grid (a 0 is a number too). It does not count as an attempt."}
+	}
+	s.countChecks(v.Exercise.ID, res)
+	if lc.learner == nil { // staff previewing: nothing is recorded
+		s.learnItemRender(w, r, lc, prog, r.PostForm, res, map[string]bool{}, sub.reveal)
+		return
+	}
+	// As the check API (learn_api.go): record, render the page from the
+	// predicted outcome within the work slot, give the slot back while
+	// the attempts wait for their durable commit, answer after it.
+	rec, err := s.startRecording(ctx, lc, before, prog, sub)
+	if err != nil {
+		s.learnStoreError(w, r, "record attempt", err)
+		return
+	}
+	held := &responseBuffer{header: http.Header{}, buf: &bytes.Buffer{}}
+	s.learnItemRender(held, r, lc, s.itemProgressOf(lc, rec.after), r.PostForm, res, rec.predictedRefused(), sub.reveal)
+	releaseWorkSlot(ctx)
+	refused, asPredicted, err := rec.wait(ctx)
+	if err != nil {
+		s.learnStoreError(w, r, "record attempt", err)
+		return
+	}
+	if asPredicted {
+		for k, vs := range held.header {
+			w.Header()[k] = vs
+		}
+		held.writeTo(w)
+		return
+	}
+	// Another request of this learner recorded in between: read again.
+	if prog, err = s.itemProgress(ctx, lc); err != nil {
+		s.learnStoreError(w, r, "item progress", err)
+		return
+	}
+	s.learnItemRender(w, r, lc, prog, r.PostForm, res, refused, sub.reveal)
+}
+
+// learnItemRender renders an item page with the learner's progress, the
+// form's answers and verdicts (res), refused and revealed parts; 409 when
+// the attempt limit refused a part.
+func (s *Server) learnItemRender(w http.ResponseWriter, r *http.Request, lc learnItemCtx, prog courses.ItemProgress, form url.Values, res exercises.Result,
+	refused, revealed map[string]bool) {
+	status := http.StatusOK
+	if len(refused) > 0 {
+		status = http.StatusConflict
 	}
 	props, err := s.learnExerciseProps(r, lc, prog, form, res, refused, revealed)
 	if err != nil {
@@ -553,25 +587,11 @@ func (s *Server) learnItemPage(w http.ResponseWriter, r *http.Request, lc learnI
 
 // itemProgress is the learner's progress on lc's item alone.
 func (s *Server) itemProgress(ctx context.Context, lc learnItemCtx) (courses.ItemProgress, error) {
-	parts := make([]courses.PartInfo, len(lc.v.Parts))
-	for i, p := range lc.v.Parts {
-		parts[i] = courses.PartInfo{ID: p.ID, Scored: p.Kind != exercises.KindSelfCheck}
+	attempts, err := s.learnerAttempts(ctx, lc)
+	if err != nil {
+		return courses.ItemProgress{}, err
 	}
-	one := lc.a
-	one.Items = []store.Item{lc.item}
-	var attempts []store.Attempt
-	if lc.learner != nil {
-		all, err := courses.LearnerAttempts(ctx, s.store, lc.learner.ID, lc.a.ID)
-		if err != nil {
-			return courses.ItemProgress{}, err
-		}
-		for _, at := range all {
-			if at.ItemID == lc.item.ID {
-				attempts = append(attempts, at)
-			}
-		}
-	}
-	return courses.Summarize(one, map[int64][]courses.PartInfo{lc.item.ID: parts}, attempts, s.learnNow()).Items[0], nil
+	return s.itemProgressOf(lc, attempts), nil
 }
 
 // restoreForm turns the learner's last recorded answers into the form
@@ -727,51 +747,6 @@ func (s *Server) parseFormSubmission(v *exercises.Variant, form url.Values) (sub
 		return sub, badRequest("answers", "%s", err.Error())
 	}
 	return sub, nil
-}
-
-// recordSubmission records each part of a check that is an attempt: a
-// readable answer (invalid and blank answers are not attempts) that differs
-// from the learner's last recorded answer to the part (resubmitting the
-// page with an answer unchanged does not use another attempt). It returns
-// once every record is durable. refused lists parts the attempt limit
-// turned away.
-func (s *Server) recordSubmission(ctx context.Context, lc learnItemCtx, prog courses.ItemProgress, sub submission) (refused map[string]bool, err error) {
-	refused = map[string]bool{}
-	st := lc.a.Settings
-	for _, part := range lc.v.Parts {
-		pp, _ := prog.Part(part.ID)
-		na := store.NewAttempt{LearnerID: lc.learner.ID, ItemID: lc.item.ID, ExerciseID: lc.v.Exercise.ID,
-			ExerciseVersion: lc.item.ExerciseVersion, Seed: int64(lc.v.Seed), Part: part.ID,
-			HintsOpened: sub.hints[part.ID], Elapsed: sub.shown, Source: sub.source, LiveSessionID: sub.liveSession}
-		vd := sub.res.Parts[part.ID]
-		switch {
-		case vd.Attempted() && !sub.partial[part.ID]:
-			if pp.Last != nil && pp.Last.Answer == sub.answers[part.ID] && pp.Last.Verdict != solutionShownVerdict {
-				continue
-			}
-			na.Answer, na.ReadAs, na.Verdict = sub.answers[part.ID], vd.ReadAs, string(vd.Status)
-			na.DiagnosisCode, na.DiagnosisMessage, na.Score = vd.Mistake, vd.Feedback, vd.Credit
-			na.IdempotencyKey = sub.key + ":" + part.ID
-		case sub.reveal[part.ID] && courses.RevealAllowed(st) && pp.Attempts == 0:
-			// Asking for the worked solution is recorded, so the
-			// instructor sees it and the solution stays open on reload.
-			na.Verdict, na.IdempotencyKey = solutionShownVerdict, sub.key+":reveal:"+part.ID
-		default:
-			continue
-		}
-		if len(na.Answer) > maxStoredAnswer {
-			na.Answer = na.Answer[:maxStoredAnswer]
-		}
-		if _, _, err := s.store.RecordAttempt(ctx, na); err != nil {
-			if errors.Is(err, store.ErrAttemptLimit) {
-				refused[part.ID] = true
-				continue
-			}
-			return nil, err
-		}
-	}
-	s.ltiScoreHook(ctx, lc) // grades to the LMS (web/lti_ags.go)
-	return refused, nil
 }
 
 // maxStoredAnswer is the store's limit on a raw answer; longer answers are

@@ -221,21 +221,58 @@ func (s *Server) learnAPICheck(w http.ResponseWriter, r *http.Request, req *chec
 		return
 	}
 	lc := learnItemCtx{a: a, item: it, pos: pos, learner: l, v: v}
-	prog, err := s.itemProgress(ctx, lc)
-	var refused map[string]bool
-	if err == nil {
-		refused, err = s.recordSubmission(ctx, lc, prog, sub)
-	}
-	if err == nil {
-		prog, err = s.itemProgress(ctx, lc)
-	}
-	if err != nil {
+	unreachable := func(err error) {
 		s.log.ErrorContext(ctx, "record attempt", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "the database could not be reached; the attempt may not be recorded, retry with the same key"})
+	}
+	// One read of the learner's attempts; the progress after the check is
+	// predicted from it (learn_record.go).
+	before, err := s.learnerAttempts(ctx, lc)
+	if err != nil {
+		unreachable(err)
 		return
 	}
+	rec, err := s.startRecording(ctx, lc, before, s.itemProgressOf(lc, before), sub)
+	if err != nil {
+		unreachable(err)
+		return
+	}
+	// The answer is built and encoded within the work slot (CPU), then the
+	// slot is given back while the attempts wait for their durable commit.
+	body, err := s.encodeLearnCheck(r, lc, s.itemProgressOf(lc, rec.after), sub, rec.predictedRefused(), now)
+	if err != nil {
+		unreachable(err)
+		return
+	}
+	releaseWorkSlot(ctx)
+	refused, asPredicted, err := rec.wait(ctx)
+	if err != nil {
+		unreachable(err)
+		return
+	}
+	if !asPredicted {
+		// Another request of this learner recorded in between: read
+		// again, as the store decided.
+		prog, err := s.itemProgress(ctx, lc)
+		if err == nil {
+			body, err = s.encodeLearnCheck(r, lc, prog, sub, refused, now)
+		}
+		if err != nil {
+			unreachable(err)
+			return
+		}
+	}
 	s.countChecks(v.Exercise.ID, sub.res)
-	writeJSON(w, http.StatusOK, s.learnCheckResponse(r, lc, prog, sub, refused, now))
+	setHeaders(w.Header(), "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// encodeLearnCheck builds and encodes the check response (see
+// learnCheckResponse) as writeJSON would send it.
+func (s *Server) encodeLearnCheck(r *http.Request, lc learnItemCtx, prog courses.ItemProgress, sub submission, refused map[string]bool, now time.Time) ([]byte, error) {
+	out := s.learnCheckResponse(r, lc, prog, sub, refused, now)
+	return appendCheckResponse(nil, &out)
 }
 
 // learnCheckResponse is the check response with the assignment's policies

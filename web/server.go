@@ -104,6 +104,8 @@ type Server struct {
 	store *store.Store
 	// dashReports caches instructor dashboard reports (web/dashboard_cache.go).
 	dashReports *lru[*dashCached]
+	// dashOutlines keeps per-student variants' parts (web/dashboard_outline.go).
+	dashOutlines *outlineMemo
 	// classes is the shared state of the class routes (web/authz.go); nil
 	// when store is nil.
 	classes *classes

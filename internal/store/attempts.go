@@ -108,24 +108,90 @@ func (na NewAttempt) validate() error {
 // the attempt was taken into a transaction, nothing is recorded and ctx's
 // error is returned; after that, the call waits for the commit.
 func (s *Store) RecordAttempt(ctx context.Context, na NewAttempt) (a Attempt, created bool, err error) {
-	if err := na.validate(); err != nil {
-		return Attempt{}, false, fmt.Errorf("record attempt: %w", err)
+	p, err := s.SubmitAttempts(ctx, []NewAttempt{na})
+	if err != nil {
+		return Attempt{}, false, err
 	}
-	if s.attempts != nil {
-		a, created, err = s.attempts.record(ctx, na)
-	} else {
-		var st *attemptStmts
-		if st, err = s.attemptStatements(ctx); err == nil {
+	o := p.Wait(ctx)[0]
+	return o.Attempt, o.Created, o.Err
+}
+
+// AttemptOutcome is what recording one submitted attempt came to, as
+// RecordAttempt would report it: the record (the earlier one when the key
+// was recorded before, Created false), or an error (ErrAttemptLimit for an
+// attempt beyond the assignment's limit; nothing was recorded then).
+type AttemptOutcome struct {
+	Attempt Attempt
+	Created bool
+	Err     error
+}
+
+// PendingAttempts are attempts submitted with SubmitAttempts whose
+// transactions may not have committed yet.
+type PendingAttempts struct {
+	learners []int64
+	reqs     []*attemptRequest // nil entry: see outs
+	outs     []AttemptOutcome  // outcomes known at submission
+}
+
+// SubmitAttempts validates nas and hands them to the group-commit writers,
+// returning without waiting for the commit, so a caller can do other work
+// (and give back what it holds, such as a server's work slot) meanwhile.
+// Wait then gives each attempt's outcome once it is durable; an attempt
+// must not be acknowledged before. Each attempt is recorded exactly as
+// RecordAttempt records it, in order; nothing is recorded when an attempt
+// is invalid (the error says which). With group commit off (AttemptWriters
+// -1) the attempts are recorded before SubmitAttempts returns.
+func (s *Store) SubmitAttempts(ctx context.Context, nas []NewAttempt) (*PendingAttempts, error) {
+	for _, na := range nas {
+		if err := na.validate(); err != nil {
+			return nil, fmt.Errorf("record attempt: %w", err)
+		}
+	}
+	p := &PendingAttempts{learners: make([]int64, len(nas)), reqs: make([]*attemptRequest, len(nas)), outs: make([]AttemptOutcome, len(nas))}
+	for i, na := range nas {
+		p.learners[i] = na.LearnerID
+		if s.attempts != nil {
+			r, err := s.attempts.submit(ctx, na)
+			if err != nil {
+				p.outs[i].Err = err
+				continue
+			}
+			p.reqs[i] = r
+			continue
+		}
+		var a Attempt
+		var created bool
+		st, err := s.attemptStatements(ctx)
+		if err == nil {
 			err = s.inTx(ctx, func(tx *sql.Tx) error {
 				a, created, err = s.recordInTx(ctx, tx, st, na)
 				return err
 			})
 		}
+		p.outs[i] = AttemptOutcome{Attempt: a, Created: created, Err: err}
 	}
-	if err != nil {
-		return Attempt{}, false, fmt.Errorf("record attempt of learner %d: %w", na.LearnerID, err)
+	return p, nil
+}
+
+// Wait returns the outcome of every submitted attempt, in submission
+// order, once each one's transaction committed or failed. When ctx ends
+// while an attempt still waits in the queue, that attempt is withdrawn
+// (nothing recorded, ctx's error); one already in a transaction is waited
+// for, so an error never hides a recorded attempt and success never
+// reports one that was not committed. Wait may be called once.
+func (p *PendingAttempts) Wait(ctx context.Context) []AttemptOutcome {
+	for i, r := range p.reqs {
+		if r != nil {
+			res := r.wait(ctx)
+			p.outs[i] = AttemptOutcome{Attempt: res.a, Created: res.created, Err: res.err}
+			p.reqs[i] = nil
+		}
+		if err := p.outs[i].Err; err != nil {
+			p.outs[i] = AttemptOutcome{Err: fmt.Errorf("record attempt of learner %d: %w", p.learners[i], err)}
+		}
 	}
-	return a, created, nil
+	return p.outs
 }
 
 // attemptStmts are the statements that record an attempt, prepared once on
@@ -280,6 +346,9 @@ func scanAttempt(row rowScanner) (Attempt, error) {
 type AttemptFilter struct {
 	AssignmentID int64
 	LearnerID    int64
+	// ItemID narrows to one assignment item (0: every item); with a
+	// learner, the learner's index on (learner, item, part) finds them.
+	ItemID int64
 	// AfterID pages: only attempts with a larger id (0: from the start).
 	AfterID int64
 	// Limit is the most returned, 1 to MaxListAttempts.
@@ -319,6 +388,10 @@ func listAttemptsQuery(f AttemptFilter) (string, []any) {
 	if f.LearnerID != 0 {
 		args = append(args, f.LearnerID)
 		where += fmt.Sprintf(" AND learner_id = $%d", len(args))
+	}
+	if f.ItemID != 0 {
+		args = append(args, f.ItemID)
+		where += fmt.Sprintf(" AND item_id = $%d", len(args))
 	}
 	args = append(args, f.Limit)
 	return `SELECT ` + attemptColumns + ` FROM attempts WHERE ` + where + fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args)), args

@@ -40,6 +40,7 @@ func TestListAttemptsPlans(t *testing.T) {
 		{"learner in an assignment", AttemptFilter{AssignmentID: 1, LearnerID: 2, Limit: 10}, "(learner_id=?", "attempts_assignment"},
 		{"whole assignment", AttemptFilter{AssignmentID: 1, Limit: 10}, "attempts_assignment (assignment_id=? AND id>?)", "SCAN"},
 		{"learner", AttemptFilter{LearnerID: 2, Limit: 10}, "(learner_id=?", "SCAN"},
+		{"learner at an item", AttemptFilter{AssignmentID: 1, LearnerID: 2, ItemID: 3, Limit: 10}, "attempts_learner_item_part (learner_id=? AND item_id=?)", "attempts_assignment"},
 	} {
 		got := plan(tc.f)
 		if !strings.Contains(got, tc.want) || strings.Contains(got, tc.not) {

@@ -106,34 +106,51 @@ func startAttemptWriter(s *Store, n int) *attemptWriter {
 
 // record queues na and waits for its batch's outcome.
 func (w *attemptWriter) record(ctx context.Context, na NewAttempt) (Attempt, bool, error) {
-	if err := ctx.Err(); err != nil {
+	r, err := w.submit(ctx, na)
+	if err != nil {
 		return Attempt{}, false, err
+	}
+	res := r.wait(ctx)
+	return res.a, res.created, res.err
+}
+
+// submit queues na for a batch and returns without waiting for it; the
+// caller then waits with the request's wait. It blocks only while the
+// queue is full (the writers are behind), until ctx ends.
+func (w *attemptWriter) submit(ctx context.Context, na NewAttempt) (*attemptRequest, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	r := &attemptRequest{ctx: ctx, na: na, done: make(chan attemptResult, 1)}
 	w.mu.RLock()
+	defer w.mu.RUnlock()
 	if w.closed {
-		w.mu.RUnlock()
-		return Attempt{}, false, errClosed
+		return nil, errClosed
 	}
 	// Close waits for this read lock; the writers keep draining reqs until
 	// it is closed, so this send cannot block Close forever.
 	select {
 	case w.reqs <- r:
+		return r, nil
 	case <-ctx.Done():
-		w.mu.RUnlock()
-		return Attempt{}, false, ctx.Err()
+		return nil, ctx.Err()
 	}
-	w.mu.RUnlock()
+}
+
+// wait returns the outcome of a submitted request once its batch committed
+// or failed. When ctx ends while the request is still queued, it is
+// withdrawn (nothing is recorded) and ctx's error returned; once a writer
+// has taken it, wait reports what the transaction did, whatever ctx says.
+func (r *attemptRequest) wait(ctx context.Context) attemptResult {
 	select {
 	case res := <-r.done:
-		return res.a, res.created, res.err
+		return res
 	case <-ctx.Done():
 		if r.state.CompareAndSwap(reqQueued, reqWithdrawn) {
-			return Attempt{}, false, ctx.Err()
+			return attemptResult{err: ctx.Err()}
 		}
 		// A writer has it: its transaction decides, and we report that.
-		res := <-r.done
-		return res.a, res.created, res.err
+		return <-r.done
 	}
 }
 
@@ -219,6 +236,9 @@ func (w *attemptWriter) run(batch []*attemptRequest) {
 					return fmt.Errorf("release savepoint: %w", err)
 				}
 				results[i] = attemptResult{a: a, created: created, err: err}
+			}
+			if w.s.beforeCommit != nil {
+				w.s.beforeCommit()
 			}
 			return nil
 		})

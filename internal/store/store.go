@@ -72,6 +72,12 @@ type Config struct {
 	// per RecordAttempt call. The server leaves it 0; tests and
 	// cmd/classload set it to compare the modes.
 	AttemptWriters int
+	// BeforeAttemptCommit, when set, is called by a group-commit writer
+	// after recording a batch and before committing it; it may block,
+	// holding the batch uncommitted. Tests use it to hold a commit and
+	// check that nothing is acknowledged before it (and that a waiting
+	// check holds no work slot). The server leaves it nil.
+	BeforeAttemptCommit func()
 }
 
 // dialect holds what differs between the two databases.
@@ -120,6 +126,8 @@ type Store struct {
 	// attempts batches RecordAttempt calls into shared transactions; nil
 	// when each call has its own.
 	attempts *attemptWriter
+	// beforeCommit is Config.BeforeAttemptCommit.
+	beforeCommit func()
 	// stmts are RecordAttempt's prepared statements (attemptStatements).
 	stmtMu    sync.Mutex
 	stmts     *attemptStmts
@@ -144,6 +152,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.beforeCommit = cfg.BeforeAttemptCommit
 	n := cfg.AttemptWriters
 	if n == 0 {
 		n = s.dialect.attemptWriters
