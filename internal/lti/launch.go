@@ -37,6 +37,10 @@ type Launch struct {
 	// LineItem is the AGS line item URL of the resource link, when the
 	// platform offers grade passback.
 	LineItem string
+	// Storage is set when the login stored the state and nonce in the
+	// platform's storage (lti_storage_target): the launch is served only
+	// once the browser shows that storage holds them (Complete).
+	Storage *StorageCheck `json:",omitempty"`
 }
 
 // IsInstructor reports whether the roles make the user staff of the
@@ -189,6 +193,9 @@ func (t *Tool) Verify(ctx context.Context, idToken, stateValue string) (*Launch,
 		if s, ok := v.(string); ok {
 			l.Custom[k] = s
 		}
+	}
+	if st.Storage != "" {
+		l.Storage = storageCheck(p, st, stateValue)
 	}
 	return l, nil
 }
