@@ -223,6 +223,11 @@ var expectedPolicy = map[string]policy{
 	"POST /lti/launch":     policyPublic,
 	"GET /lti/jwks":        policyPublic,
 	"GET /lti/config.json": policyPublic,
+	// LTI frame (issue 12 §2, branch ltiframe): the launch page in the
+	// LMS's iframe posts what the LMS's storage holds; the sealed launch
+	// and those values authorize it (web/lti_storage.go). The staff launch
+	// token's reach is TestLTIStaffTokenMatrix (web/lti_frame_test.go).
+	"POST /lti/launch/complete": policyPublic,
 
 	// Live sessions (issue 14): joining and a student's session pages are
 	// public (the handler needs the device's learner of the session's
