@@ -30,11 +30,11 @@ import (
 
 // ltiStaffReadable lists the routes a staff launch token may read.
 var ltiStaffReadable = map[string]bool{
-	"GET /courses/{course}/assignments/{assignment}":                          true,
+	"GET /courses/{course}/assignments/{assignment}":                           true,
 	"GET /courses/{course}/assignments/{assignment}/items/{item}/parts/{part}": true,
-	"GET /courses/{course}/assignments/{assignment}/gradebook.csv":            true,
-	"GET /courses/{course}/assignments/{assignment}/attempts.jsonl":           true,
-	"GET /courses/{course}/learners/{learner}":                                true,
+	"GET /courses/{course}/assignments/{assignment}/gradebook.csv":             true,
+	"GET /courses/{course}/assignments/{assignment}/attempts.jsonl":            true,
+	"GET /courses/{course}/learners/{learner}":                                 true,
 }
 
 // ltiReadablePathRE matches the paths (below the base path) of
