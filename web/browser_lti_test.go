@@ -114,12 +114,30 @@ func TestBrowserLTIThirdPartyCookiesBlocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	part := "cell"
-	if _, ok := v.Part(part); !ok {
-		part = "bottom-right" // the recitation's own numbers
+	// The output size: answering it right unlocks its replay, which the
+	// player then streams over the websocket.
+	const part = "dims"
+	p, ok := v.Part(part)
+	if !ok {
+		t.Fatalf("no part %s at seed %d", part, v.Seed)
 	}
-	wrong := answerFor(t, v, part, exercises.StatusIncorrect, "", strconv.Itoa)
-	right := answerFor(t, v, part, exercises.StatusCorrect, "", strconv.Itoa)
+	var wrong, right string
+	for n := 1; n <= 64 && right == ""; n++ {
+		for m := 1; m <= 64 && right == ""; m++ {
+			text := strconv.Itoa(n) + "x" + strconv.Itoa(m)
+			switch p.Check(text).Status {
+			case exercises.StatusCorrect:
+				right = text
+			case exercises.StatusIncorrect:
+				if wrong == "" {
+					wrong = text
+				}
+			}
+		}
+	}
+	if wrong == "" || right == "" {
+		t.Fatalf("no wrong or right answer to %s at seed %d", part, v.Seed)
+	}
 	answer := func(what, text, verdict string) {
 		t.Helper()
 		// Values and clicks by script: synthesized input into an
@@ -133,6 +151,12 @@ func TestBrowserLTIThirdPartyCookiesBlocked(t *testing.T) {
 	}
 	answer("a wrong answer", wrong, "verdict-incorrect")
 	answer("the right answer", right, "verdict-correct")
+	// The animation player's websocket is live inside the frame (it needs
+	// no cookie either), and the page holds the unlock token of the part
+	// answered, which the player sends with its replay requests.
+	step(t, frame, "the animation websocket is live in the frame",
+		waitJS(`window.StridePlayers && window.StridePlayers.length > 0 && window.StridePlayers.every(p => p.ws && p.ws.readyState === 1 && p.root.classList.contains("player-live-mode"))`),
+		waitJS(`Array.from(document.querySelectorAll("[data-unlock]")).some(e => e.getAttribute("data-unlock").split(" ").some(tok => tok.startsWith("`+part+`.")))`))
 	got, err := e.st.ListAttempts(bg, store.AttemptFilter{LearnerID: l.ID, Limit: 100})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/stride-tutor/stride/internal/dashboard"
 	"github.com/stride-tutor/stride/internal/lti"
 	"github.com/stride-tutor/stride/internal/store"
+	"github.com/stride-tutor/stride/templates"
 )
 
 // The instructor's side of the LMS frame (issue 12 §2): an instructor's
@@ -227,4 +228,25 @@ func (h *ltiHandlers) staffLanding(w http.ResponseWriter, r *http.Request, l *lt
 		}
 	}
 	http.Redirect(w, r, to+ltiTokenParam+"="+url.QueryEscape(token), http.StatusSeeOther)
+}
+
+// ltiFrameBar adapts an item page's assignment bar inside an LMS launch
+// (the request carries a learner's launch token): the assignment page
+// cannot be framed, so its title is not a link, and the neighbouring
+// items' embedded pages are linked instead, with the token carried on.
+func (s *Server) ltiFrameBar(r *http.Request, lc learnItemCtx, bar *templates.LearnBar) {
+	if !lc.embedded || lc.learner == nil || r.URL.Query().Get(ltiTokenParam) == "" {
+		return
+	}
+	bar.AssignmentURL = ""
+	at := func(i int) string {
+		it := lc.a.Items[i]
+		return ltiCarry(r, s.base+"/embed/"+url.PathEscape(it.ExerciseID)+"?item="+strconv.FormatInt(it.ID, 10))
+	}
+	if lc.pos > 0 {
+		bar.PrevURL = at(lc.pos - 1)
+	}
+	if lc.pos+1 < len(lc.a.Items) {
+		bar.NextURL = at(lc.pos + 1)
+	}
 }
