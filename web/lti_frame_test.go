@@ -323,3 +323,92 @@ func TestLTIStaffTokenMatrix(t *testing.T) {
 		}
 	}
 }
+
+var strideLinkRE = regexp.MustCompile(`(href|action|src|data-ws-url)="(/[^"]*)"`)
+
+// untokenedLinks lists the page's links to Stride pages (not its static
+// files, not fragment links) that do not carry the launch token.
+func untokenedLinks(body, tok string) []string {
+	var out []string
+	for _, m := range strideLinkRE.FindAllStringSubmatch(body, -1) {
+		u := html.UnescapeString(m[2])
+		if strings.HasPrefix(u, "/static/") || m[1] == "data-ws-url" {
+			continue // assets; the animation websocket needs no identity (unlock tokens are in the page)
+		}
+		if !strings.Contains(u, "lti_launch="+tok) {
+			out = append(out, m[1]+"="+u)
+		}
+	}
+	return out
+}
+
+// TestLTIFrameLearnerNavigation: inside a learner's launch, every link and
+// form of the item page keeps the launch token: the check, hints and the
+// worked-solution button (one form), the previous and next items (the
+// assignment page, which cannot be framed, is not linked), and the pages
+// those lead to; answers posted there are recorded for the LMS learner.
+func TestLTIFrameLearnerNavigation(t *testing.T) {
+	e := newLTIEnv(t)
+	ctx := context.Background()
+	a, err := e.st.CreateAssignment(ctx, store.NewAssignment{CourseID: e.course.ID, Title: "Two items",
+		Settings: store.Settings{TimeZone: "UTC", Feedback: store.ShowImmediately, Solutions: store.ShowAfterAttempt, Score: store.ScoreBest},
+		Items: []store.NewItem{{ExerciseID: "conv-by-hand", SeedPolicy: store.SeedShared, Points: 2},
+			{ExerciseID: "conv-by-hand", SeedPolicy: store.SeedShared, Seed: 3, Points: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := e.st.SiteSecret(ctx, lti.TargetSecret, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := a.Items[0], a.Items[1]
+	r := e.launch(t, fmt.Sprintf("/my/%d/%d?sig=%s", a.ID, first.ID, lti.ItemMAC(key, first.ID)))
+	if r.code != http.StatusSeeOther {
+		t.Fatalf("launch: %d %s", r.code, r.body)
+	}
+	tok := r.location[strings.Index(r.location, "lti_launch=")+len("lti_launch="):]
+	page := e.send(t, http.MethodGet, e.stride.URL+r.location, nil, "")
+	if page.code != http.StatusOK {
+		t.Fatalf("first item: %d", page.code)
+	}
+	if bad := untokenedLinks(page.body, tok); len(bad) != 0 {
+		t.Errorf("links of the first item without the launch token: %q", bad)
+	}
+	next := regexp.MustCompile(`href="([^"]*)" rel="next"`).FindStringSubmatch(page.body)
+	if next == nil || strings.Contains(page.body, `rel="prev"`) || strings.Contains(page.body, `href="/my/`) {
+		t.Fatalf("first item's bar: next %v, or a previous or assignment link\n%s", next, page.body)
+	}
+	want := fmt.Sprintf("/embed/conv-by-hand?item=%d&lti_launch=%s", second.ID, tok)
+	if html.UnescapeString(next[1]) != want {
+		t.Errorf("next link %q, want %q", next[1], want)
+	}
+	page = e.send(t, http.MethodGet, e.stride.URL+want, nil, "")
+	if page.code != http.StatusOK || !strings.Contains(page.body, `rel="prev"`) || strings.Contains(page.body, `rel="next"`) {
+		t.Fatalf("second item: %d\n%s", page.code, page.body)
+	}
+	if bad := untokenedLinks(page.body, tok); len(bad) != 0 {
+		t.Errorf("links of the second item without the launch token: %q", bad)
+	}
+	// A check with a hint taken, posted to the page's own form.
+	ak := attemptKeyRE.FindStringSubmatch(page.body)
+	act := formActionRE.FindStringSubmatch(page.body)
+	if ak == nil || act == nil {
+		t.Fatal("second item has no attempt key or tokened form")
+	}
+	post := e.send(t, http.MethodPost, e.stride.URL+html.UnescapeString(act[1]),
+		url.Values{"attempt_key": {ak[1]}, "a.dims": {"3x3"}, "hints.dims": {"1"}}, "same-origin")
+	if post.code != http.StatusOK {
+		t.Fatalf("check on the second item: %d %s", post.code, post.body)
+	}
+	if bad := untokenedLinks(post.body, tok); len(bad) != 0 {
+		t.Errorf("links after the check without the launch token: %q", bad)
+	}
+	l, err := e.st.LearnerByLTI(ctx, e.course.ID, e.plat.Issuer, "student-u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.st.ListAttempts(ctx, store.AttemptFilter{LearnerID: l.ID, Limit: 100})
+	if err != nil || len(got) != 1 || got[0].ItemID != second.ID || got[0].Part != "dims" {
+		t.Fatalf("attempts of the LMS learner: %+v, %v", got, err)
+	}
+}
