@@ -106,6 +106,8 @@ type DashboardOverviewProps struct {
 	Mistakes     []DashMistake
 	GradebookURL string
 	AttemptsURL  string
+	// LMSURL is the course's LMS grade sync page (web/lti_ags.go).
+	LMSURL string
 }
 
 // DashFact is a labelled number in a summary list.

@@ -234,6 +234,13 @@ var expectedPolicy = map[string]policy{
 	// token's reach is TestLTIStaffTokenMatrix (web/lti_frame_test.go).
 	"POST /lti/launch/complete": policyPublic,
 
+	// LTI grades and rosters (issue 12 §3, web/lti_ags.go): course staff's.
+	"GET /courses/{course}/lms":                                               policyCourseStaff,
+	"POST /courses/{course}/lms/roster":                                       policyCourseStaff,
+	"GET /courses/{course}/assignments/{assignment}/items/{item}/lms":         policyCourseStaff,
+	"POST /courses/{course}/assignments/{assignment}/items/{item}/lms/resend": policyCourseStaff,
+	"POST /courses/{course}/assignments/{assignment}/items/{item}/lms/policy": policyCourseStaff,
+
 	// Live sessions (issue 14): joining and a student's session pages are
 	// public (the handler needs the device's learner of the session's
 	// course, else it sends the student to /join); running one is staff's.

@@ -281,6 +281,9 @@ func (s *Server) dashOverviewProps(c store.Course, a store.Assignment, rep *dash
 		GradebookURL: self + "/gradebook.csv", AttemptsURL: self + "/attempts.jsonl",
 		Mistakes: mistakeRows(rep.Mistakes),
 	}
+	if s.grades != nil {
+		p.LMSURL = s.lmsCourseURL(c.ID) // LTI grade sync (web/lti_ags.go)
+	}
 	due := "no due date"
 	if a.Settings.DueAt != nil {
 		due = dashWhen(*a.Settings.DueAt, loc)

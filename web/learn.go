@@ -765,6 +765,7 @@ func (s *Server) recordSubmission(ctx context.Context, lc learnItemCtx, prog cou
 			return nil, err
 		}
 	}
+	s.ltiScoreHook(ctx, lc) // grades to the LMS (web/lti_ags.go)
 	return refused, nil
 }
 

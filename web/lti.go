@@ -69,6 +69,10 @@ func (s *Server) mountLTI(r chi.Router, cfg Config) error {
 	}
 	h := &ltiHandlers{s: s, tool: tool, frameCSP: contentSecurityPolicy(ltiFrameAncestors(cfg))}
 	s.lti = h
+	if s.grades, err = s.newLTIGrades(tool); err != nil { // grades and rosters: web/lti_ags.go
+		return fmt.Errorf("LTI grades: %w", err)
+	}
+	s.mountLTIGrades(r)
 	for _, p := range []string{"/lti/login", "/lti/launch"} {
 		s.classes.csrf.AddInsecureBypassPattern("POST " + s.base + p)
 	}
@@ -195,6 +199,10 @@ func (h *ltiHandlers) serve(w http.ResponseWriter, r *http.Request, l *lti.Launc
 		h.fail(w, r, err)
 		return
 	}
+	if err := h.s.ltiRememberServices(ctx, l, tg.itemID, course.ID); err != nil { // AGS and NRPS: web/lti_ags.go
+		h.fail(w, r, err)
+		return
+	}
 	person := store.LTIPerson{Issuer: l.Platform.Issuer, Sub: l.Sub, Name: l.Name, Email: l.Email}
 	if l.IsInstructor() {
 		u, err := h.s.store.EnsureLTIInstructor(ctx, course.ID, person)
@@ -228,6 +236,7 @@ func (h *ltiHandlers) serve(w http.ResponseWriter, r *http.Request, l *lti.Launc
 type ltiTargetResult struct {
 	url        string            // below the base path, with the query
 	assignment *store.Assignment // when the target is an assignment item
+	itemID     int64             // that item
 }
 
 type ltiTargetError struct {
@@ -306,7 +315,7 @@ func (s *Server) ltiItemTarget(ctx context.Context, itemID int64, exerciseID, si
 	}
 	for _, it := range a.Items {
 		if it.ID == itemID && (exerciseID == "" || exerciseID == it.ExerciseID) {
-			return ltiTargetResult{url: s.base + "/embed/" + url.PathEscape(it.ExerciseID) + "?item=" + strconv.FormatInt(it.ID, 10), assignment: &a}, nil
+			return ltiTargetResult{url: s.base + "/embed/" + url.PathEscape(it.ExerciseID) + "?item=" + strconv.FormatInt(it.ID, 10), assignment: &a, itemID: it.ID}, nil
 		}
 	}
 	return ltiTargetResult{}, &ltiTargetError{status: http.StatusNotFound, msg: "The link's item is not an item of that exercise."}
@@ -376,7 +385,7 @@ func (h *ltiHandlers) canvasConfig(w http.ResponseWriter, r *http.Request) {
 		"oidc_initiation_url": o + "/lti/login",
 		"target_link_uri":     o + "/lti/launch",
 		"public_jwk_url":      o + "/lti/jwks",
-		"scopes":              []string{},
+		"scopes":              lti.Scopes, // grades and rosters (web/lti_ags.go)
 		"custom_fields":       map[string]string{},
 		"extensions": []any{map[string]any{
 			"domain": host, "tool_id": "stride", "platform": "canvas.instructure.com", "privacy_level": "public",

@@ -112,6 +112,8 @@ type Server struct {
 	// live holds the live class sessions (web/live_ws.go); nil without a
 	// store.
 	live *liveServer
+	// grades sends LTI scores to LMSs (web/lti_ags.go); nil without a store.
+	grades *ltiGrades
 	// unlock issues and checks the tokens that open gated replays.
 	unlock *unlocker
 	// lti serves LMS launches (web/lti.go); nil without a store.

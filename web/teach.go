@@ -205,6 +205,9 @@ func (s *Server) courseProps(r *http.Request) (templates.CourseProps, error) {
 		LinksCSVAction:   s.courseURL(c.ID) + "/links.csv",
 		MembersAction:    s.courseURL(c.ID) + "/members",
 	}
+	if s.grades != nil {
+		p.LMSURL = s.lmsCourseURL(c.ID) // LTI grades and roster (web/lti_ags.go)
+	}
 	as, err := s.store.ListAssignments(ctx, c.ID)
 	if err != nil {
 		return p, err

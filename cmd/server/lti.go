@@ -16,7 +16,7 @@ import (
 // LMS, or adds a deployment to one already registered) and `stride lti
 // platform list`, plus the server's database flags.
 func ltiCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	const usage = "stride lti platform add --issuer URL --client-id ID --deployment-id ID --auth-url URL --token-url URL --jwks-url URL [-data-dir DIR | -database-url URL]\n" +
+	const usage = "stride lti platform add --issuer URL --client-id ID --deployment-id ID --auth-url URL --token-url URL --jwks-url URL [--token-audience AUD] [-data-dir DIR | -database-url URL]\n" +
 		"       stride lti platform list [-data-dir DIR | -database-url URL]\n" +
 		"       stride lti link --item ID [-data-dir DIR | -database-url URL]   (prints the signed stride_target of an assignment item)"
 	if len(args) > 0 && args[0] == "link" {
@@ -34,7 +34,11 @@ func ltiCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 	case "link":
 		names = []string{"item"}
 	}
-	own, rest, err := ownFlags(args[2:], names)
+	optional := []string{}
+	if verb == "add" {
+		optional = append(optional, "token-audience") // grades and rosters (docs/LTI.md)
+	}
+	own, rest, err := ownFlags(args[2:], append(names, optional...))
 	if err != nil {
 		fmt.Fprintf(stderr, "stride lti platform %s: %v\nusage: %s\n", verb, err, usage)
 		return 2
@@ -102,11 +106,15 @@ func ltiCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 		for _, p := range ps {
 			fmt.Fprintf(stdout, "%d\tissuer %s\tclient id %s\tdeployments %s\n\tauth %s\n\ttoken %s\n\tjwks %s\n",
 				p.ID, p.Issuer, p.ClientID, strings.Join(p.Deployments, ", "), p.AuthURL, p.TokenURL, p.JWKSURL)
+			if p.TokenAudience != "" {
+				fmt.Fprintf(stdout, "\ttoken audience %s\n", p.TokenAudience)
+			}
 		}
 		return 0
 	}
 	p, err := db.AddLTIPlatform(ctx, store.NewLTIPlatform{Issuer: own["issuer"], ClientID: own["client-id"],
-		AuthURL: own["auth-url"], TokenURL: own["token-url"], JWKSURL: own["jwks-url"], DeploymentIDs: []string{own["deployment-id"]}})
+		AuthURL: own["auth-url"], TokenURL: own["token-url"], JWKSURL: own["jwks-url"], DeploymentIDs: []string{own["deployment-id"]},
+		TokenAudience: own["token-audience"]})
 	if err != nil {
 		fmt.Fprintf(stderr, "stride lti platform add: %v\n", err)
 		return 1

@@ -29,8 +29,13 @@ func TestLTIPlatformCommands(t *testing.T) {
 	if code, out, errOut := runLTI(t, add2...); code != 0 || !strings.Contains(out, "deployments 1:abc, 2:def") {
 		t.Fatalf("add second deployment: exit %d\n%s%s", code, out, errOut)
 	}
+	// An OAuth2 audience for the token endpoint (grades, docs/LTI.md).
+	if code, out, errOut := runLTI(t, append(add2, "--token-audience", "https://api.lms.example/auth/token")...); code != 0 {
+		t.Fatalf("add with token audience: exit %d\n%s%s", code, out, errOut)
+	}
 	code, out, errOut := runLTI(t, "platform", "list", "-data-dir", dir)
-	if code != 0 || !strings.Contains(out, "client id 10000000000042") || !strings.Contains(out, "1:abc, 2:def") || strings.Count(out, "issuer ") != 1 {
+	if code != 0 || !strings.Contains(out, "client id 10000000000042") || !strings.Contains(out, "1:abc, 2:def") || strings.Count(out, "issuer ") != 1 ||
+		!strings.Contains(out, "token audience https://api.lms.example/auth/token") {
 		t.Fatalf("list: exit %d\n%s%s", code, out, errOut)
 	}
 	// A signed item target needs an item.

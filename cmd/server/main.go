@@ -98,6 +98,12 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)
 	}
+	// Background work (the LTI grade outbox) stops before the database
+	// closes; what it has not sent stays queued in the database.
+	bgCtx, stopBackground := context.WithCancel(context.Background())
+	bgDone := make(chan struct{})
+	go func() { defer close(bgDone); app.RunBackground(bgCtx) }()
+	defer func() { stopBackground(); <-bgDone }()
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)

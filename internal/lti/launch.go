@@ -37,6 +37,12 @@ type Launch struct {
 	// LineItem is the AGS line item URL of the resource link, when the
 	// platform offers grade passback.
 	LineItem string
+	// LineItems is the context's AGS line items container and AGSScopes
+	// the AGS scopes the platform grants (web/lti_ags.go uses them).
+	LineItems string
+	AGSScopes []string
+	// MembershipsURL is the NRPS context_memberships_url, when offered.
+	MembershipsURL string
 	// Storage is set when the login stored the state and nonce in the
 	// platform's storage (lti_storage_target): the launch is served only
 	// once the browser shows that storage holds them (Complete).
@@ -90,8 +96,13 @@ type claims struct {
 	} `json:"https://purl.imsglobal.org/spec/lti/claim/context"`
 	Custom map[string]any `json:"https://purl.imsglobal.org/spec/lti/claim/custom"`
 	AGS    *struct {
-		LineItem string `json:"lineitem"`
+		LineItem  string   `json:"lineitem"`
+		LineItems string   `json:"lineitems"`
+		Scope     []string `json:"scope"`
 	} `json:"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"`
+	NRPS *struct {
+		MembershipsURL string `json:"context_memberships_url"`
+	} `json:"https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"`
 }
 
 func (c *claims) audiences() ([]string, error) {
@@ -187,7 +198,10 @@ func (t *Tool) Verify(ctx context.Context, idToken, stateValue string) (*Launch,
 		l.ResourceLinkID = c.ResourceLink.ID
 	}
 	if c.AGS != nil {
-		l.LineItem = c.AGS.LineItem
+		l.LineItem, l.LineItems, l.AGSScopes = c.AGS.LineItem, c.AGS.LineItems, c.AGS.Scope
+	}
+	if c.NRPS != nil {
+		l.MembershipsURL = c.NRPS.MembershipsURL
 	}
 	for k, v := range c.Custom {
 		if s, ok := v.(string); ok {

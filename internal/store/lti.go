@@ -23,19 +23,24 @@ const (
 
 // LTIPlatform is an LMS registered with this tool (one issuer and client id).
 type LTIPlatform struct {
-	ID          int64
-	Issuer      string
-	ClientID    string
-	AuthURL     string // OIDC authorization endpoint (login redirect)
-	TokenURL    string // OAuth2 token endpoint (AGS, NRPS)
-	JWKSURL     string // the platform's public keys
-	Deployments []string
-	CreatedAt   time.Time
+	ID       int64
+	Issuer   string
+	ClientID string
+	AuthURL  string // OIDC authorization endpoint (login redirect)
+	TokenURL string // OAuth2 token endpoint (AGS, NRPS)
+	JWKSURL  string // the platform's public keys
+	// TokenAudience is the aud of client assertions when it is not the
+	// token URL ("" for the token URL; AGS and NRPS, web/lti_ags.go).
+	TokenAudience string
+	Deployments   []string
+	CreatedAt     time.Time
 }
 
 // NewLTIPlatform is what AddLTIPlatform needs.
 type NewLTIPlatform struct {
 	Issuer, ClientID, AuthURL, TokenURL, JWKSURL string
+	// TokenAudience is optional (see LTIPlatform).
+	TokenAudience string
 	// DeploymentIDs are added to the platform's known deployments.
 	DeploymentIDs []string
 }
@@ -57,6 +62,9 @@ func (np *NewLTIPlatform) validate() error {
 			return fmt.Errorf("%w: %s %q is not an http(s) URL", ErrInvalid, f.name, f.v)
 		}
 	}
+	if err := checkLen("token audience", np.TokenAudience, maxLTIURLLen); err != nil {
+		return err
+	}
 	if len(np.DeploymentIDs) > maxLTIDeployments {
 		return fmt.Errorf("%w: %d deployments, the limit is %d", ErrInvalid, len(np.DeploymentIDs), maxLTIDeployments)
 	}
@@ -71,12 +79,12 @@ func (np *NewLTIPlatform) validate() error {
 	return nil
 }
 
-const ltiPlatformColumns = "id, issuer, client_id, auth_url, token_url, jwks_url, created_at"
+const ltiPlatformColumns = "id, issuer, client_id, auth_url, token_url, jwks_url, created_at, token_audience"
 
 func scanLTIPlatform(row rowScanner) (LTIPlatform, error) {
 	var p LTIPlatform
 	var created int64
-	if err := row.Scan(&p.ID, &p.Issuer, &p.ClientID, &p.AuthURL, &p.TokenURL, &p.JWKSURL, &created); err != nil {
+	if err := row.Scan(&p.ID, &p.Issuer, &p.ClientID, &p.AuthURL, &p.TokenURL, &p.JWKSURL, &created, &p.TokenAudience); err != nil {
 		return LTIPlatform{}, err
 	}
 	p.CreatedAt = fromMS(created)
@@ -104,10 +112,11 @@ func (s *Store) AddLTIPlatform(ctx context.Context, np NewLTIPlatform) (LTIPlatf
 		now := ms(s.now())
 		var err error
 		p, err = scanLTIPlatform(tx.QueryRowContext(ctx,
-			`INSERT INTO lti_platforms (issuer, client_id, auth_url, token_url, jwks_url, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-			 ON CONFLICT (issuer, client_id) DO UPDATE SET auth_url = excluded.auth_url, token_url = excluded.token_url, jwks_url = excluded.jwks_url
+			`INSERT INTO lti_platforms (issuer, client_id, auth_url, token_url, jwks_url, created_at, token_audience) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			 ON CONFLICT (issuer, client_id) DO UPDATE SET auth_url = excluded.auth_url, token_url = excluded.token_url, jwks_url = excluded.jwks_url,
+			   token_audience = CASE WHEN excluded.token_audience <> '' THEN excluded.token_audience ELSE lti_platforms.token_audience END
 			 RETURNING `+ltiPlatformColumns,
-			np.Issuer, np.ClientID, np.AuthURL, np.TokenURL, np.JWKSURL, now))
+			np.Issuer, np.ClientID, np.AuthURL, np.TokenURL, np.JWKSURL, now, strings.TrimSpace(np.TokenAudience)))
 		if err != nil {
 			return classify(err)
 		}

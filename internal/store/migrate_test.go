@@ -91,8 +91,15 @@ func TestMigrateFromEmpty(t *testing.T) {
 // whole API works on the result.
 func TestMigrateFromEachVersion(t *testing.T) {
 	for _, b := range backends(t) {
-		n := int64(len(migrationFiles(t, "sqlite")))
-		for v := int64(1); v < n; v++ {
+		// Versions are the files' number prefixes, with gaps while
+		// parallel branches each reserve a number: start from each but
+		// the latest.
+		files := migrationFiles(t, "sqlite")
+		for _, name := range files[:len(files)-1] {
+			v, err := strconv.ParseInt(strings.SplitN(name, "_", 2)[0], 10, 64)
+			if err != nil {
+				t.Fatalf("migration %s has no number prefix", name)
+			}
 			t.Run(b.name+"/from-"+itoa64(v), func(t *testing.T) {
 				ctx := context.Background()
 				cfg := b.open(t)

@@ -45,6 +45,9 @@ type Platform struct {
 	// sends with the login and posts back with the id_token: the name of
 	// its storage frame (pages.go).
 	StorageTarget string
+
+	// svc holds the token, AGS and NRPS endpoints' state (services.go).
+	svc *services
 }
 
 // AuthRequest is the OIDC authorization request the tool redirected to.
@@ -72,6 +75,7 @@ func New(t testing.TB) *Platform {
 	t.Cleanup(p.Server.Close)
 	p.Issuer = p.Server.URL
 	p.Claims = p.LearnerClaims
+	p.mountServices(mux)
 	return p
 }
 
@@ -117,7 +121,7 @@ func (p *Platform) serveJWKS(w http.ResponseWriter, r *http.Request) {
 // LearnerClaims is a valid resource link launch of a student.
 func (p *Platform) LearnerClaims(req AuthRequest) map[string]any {
 	now := p.Now()
-	return map[string]any{
+	c := map[string]any{
 		"iss": p.Issuer, "aud": p.ClientID, "sub": "student-" + req.LoginHint,
 		"exp": now.Add(5 * time.Minute).Unix(), "iat": now.Unix(), "nonce": req.Nonce,
 		"name": "Ada Lovelace", "email": "ada@example.edu",
@@ -129,6 +133,8 @@ func (p *Platform) LearnerClaims(req AuthRequest) map[string]any {
 		"https://purl.imsglobal.org/spec/lti/claim/roles":           []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"},
 		"https://purl.imsglobal.org/spec/lti/claim/context":         map[string]any{"id": "ctx-1", "title": "Deep Learning 101"},
 	}
+	p.addServiceClaims(c, "rl-1")
+	return c
 }
 
 // Sign signs claims as the platform (or with SignWith when set).
