@@ -67,8 +67,9 @@ func (p *cookieProbe) hits() []probeHit {
 // blocks third-party cookies. The login stores the state and nonce in the
 // LMS's storage frame by postMessage, the launch reads them back, the
 // student answers a part wrong and then right inside the frame, and both
-// attempts are recorded for the LMS learner; no cookie Stride set in the
-// frame ever comes back. Then an instructor's launch lands on the item's
+// attempts are recorded for the LMS learner, and the score reaches the
+// simulator's line item in points (grade passback, web/lti_ags.go); no
+// cookie Stride set in the frame ever comes back. Then an instructor's launch lands on the item's
 // dashboard in the frame and follows a link to a part's page.
 func TestBrowserLTIThirdPartyCookiesBlocked(t *testing.T) {
 	ctx := newBrowser(t)
@@ -82,9 +83,15 @@ func TestBrowserLTIThirdPartyCookiesBlocked(t *testing.T) {
 	}
 	e := newLTIEnv(t)
 	e.plat.StorageTarget = ltitest.StorageFrame
+	// Grade passback (web/lti_ags.go) on a test clock, so the coalescing
+	// window passes without waiting; the LMS's graded link has a line item.
+	clk := &agsClock{t: time.Now().Truncate(time.Millisecond)}
+	e.srv.grades.now = clk.Now
+	lineItem := e.plat.AddLineItem("HW A", e.asg.Items[0].Points, "rl-1")
 	probe := &cookieProbe{}
 	strideSrv := httptest.NewServer(probe.wrap(e.app.Handler))
 	t.Cleanup(strideSrv.Close)
+	e.plat.SetToolJWKS(strideSrv.URL + "/lti/jwks")
 	// localhost and 127.0.0.1 are different sites: Stride's frame is
 	// third-party in the course page.
 	stride := strings.Replace(strideSrv.URL, "127.0.0.1", "localhost", 1)
@@ -169,6 +176,19 @@ func TestBrowserLTIThirdPartyCookiesBlocked(t *testing.T) {
 	}
 	if len(parts) != 2 {
 		t.Errorf("attempts at %s of the LMS learner: %q, want the wrong and the right answer", part, parts)
+	}
+	// The score reaches the LMS's line item, in points: the item's points
+	// times the share of its scored parts answered right (the best
+	// attempt counts).
+	clk.Add(ltiCoalesceWindow + time.Second)
+	res, err := e.srv.grades.worker.RunOnce(bg)
+	if err != nil || res.Sent != 1 {
+		t.Fatalf("grade outbox: %+v, %v; want one score sent", res, err)
+	}
+	wantPoints := item.Points / float64(len(scoredParts(v)))
+	score, ok := e.plat.Result(lineItem, "student-u1")
+	if !ok || !near(score.ScoreGiven, wantPoints) || score.ScoreMaximum != item.Points {
+		t.Errorf("score at the LMS's line item: %+v (found %v), want %g of %g", score, ok, wantPoints, item.Points)
 	}
 
 	// No request in the frame carried the cookie Stride set there.

@@ -221,13 +221,9 @@ func (h *ltiHandlers) staffLanding(w http.ResponseWriter, r *http.Request, l *lt
 		h.fail(w, r, err)
 		return
 	}
-	to := h.s.assignmentURL(course.ID, tg.assignment.ID) + "?"
-	if tu, err := url.Parse(tg.url); err == nil {
-		if id, err := strconv.ParseInt(tu.Query().Get("item"), 10, 64); err == nil {
-			to += "sort=" + url.QueryEscape(dashboard.SortKey{Column: dashboard.SortItem, ItemID: id}.String()) + "&"
-		}
-	}
-	http.Redirect(w, r, to+ltiTokenParam+"="+url.QueryEscape(token), http.StatusSeeOther)
+	to := h.s.assignmentURL(course.ID, tg.assignment.ID) + "?sort=" +
+		url.QueryEscape(dashboard.SortKey{Column: dashboard.SortItem, ItemID: tg.itemID}.String())
+	http.Redirect(w, r, to+"&"+ltiTokenParam+"="+url.QueryEscape(token), http.StatusSeeOther)
 }
 
 // ltiFrameBar adapts an item page's assignment bar inside an LMS launch
