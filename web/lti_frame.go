@@ -158,8 +158,15 @@ func (lw *ltiLinkWriter) finish() {
 	}
 	out := ltiLinkRE.ReplaceAllFunc(lw.buf.Bytes(), func(m []byte) []byte {
 		sub := ltiLinkRE.FindSubmatch(m)
-		if v, ok := lw.s.ltiCarryLink(string(sub[2]), lw.courseID, lw.token); ok {
+		link := string(sub[2])
+		if v, ok := lw.s.ltiCarryLink(link, lw.courseID, lw.token); ok {
 			return []byte(string(sub[1]) + `="` + v + `"`)
+		}
+		if string(sub[1]) == "href" && strings.HasPrefix(link, "/") && !strings.HasPrefix(link, lw.s.base+"/static/") {
+			// Any other Stride page (the course page, sign-in, the site's
+			// navigation) cannot be framed and needs a sign-in: it opens
+			// in a tab of its own.
+			return []byte(string(m) + ` target="_blank" rel="noopener"`)
 		}
 		return m
 	})

@@ -212,6 +212,9 @@ func TestLTIInstructorLandsOnDashboard(t *testing.T) {
 	if strings.Contains(page.body, fmt.Sprintf(`href="/courses/%d?lti_launch=`, e.course.ID)) {
 		t.Error("the course page's link carries the token")
 	}
+	if !strings.Contains(page.body, fmt.Sprintf(`href="/courses/%d" target="_blank" rel="noopener"`, e.course.ID)) {
+		t.Error("the course page's link (not framable, needs a sign-in) does not open a tab of its own")
+	}
 	sortLink := regexp.MustCompile(`href="(/courses/[0-9]+/assignments/[0-9]+\?sort=[^"]*lti_launch=[^"]*#grid)"`).FindStringSubmatch(page.body)
 	if sortLink == nil {
 		t.Error("the sort links do not carry the token before the fragment")
