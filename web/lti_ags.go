@@ -202,9 +202,12 @@ func (s *Server) lmsCoursePage(w http.ResponseWriter, r *http.Request) {
 		s.dbError(w, r, err)
 		return
 	}
+	// The notice after a pull: only numbers are taken from the URL.
 	q := r.URL.Query()
-	if q.Get("pulled") != "" {
-		p.Notice = fmt.Sprintf("Pulled the roster from the LMS: %s students, %s of them new to Stride.", clip(q.Get("pulled"), 10), clip(q.Get("added"), 10))
+	pulled, err1 := strconv.Atoi(q.Get("pulled"))
+	added, err2 := strconv.Atoi(q.Get("added"))
+	if err1 == nil && err2 == nil {
+		p.Notice = fmt.Sprintf("Pulled the roster from the LMS: %d students, %d of them new to Stride.", pulled, added)
 	}
 	s.render(w, r, http.StatusOK, templates.LMSCourse(p))
 }
@@ -381,7 +384,9 @@ func (s *Server) lmsItemLog(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.URL.Query().Get("done") {
 	case "resent":
-		p.Notice = "Queued " + clip(r.URL.Query().Get("n"), 10) + " scores to send now."
+		if n, err := strconv.Atoi(r.URL.Query().Get("n")); err == nil {
+			p.Notice = fmt.Sprintf("Queued %d scores to send now.", n)
+		}
 	case "policy":
 		p.Notice = "Saved when scores are sent."
 	}

@@ -550,6 +550,17 @@ func TestLTIRosterPull(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "added=2&pulled=3") {
 		t.Fatalf("roster pull: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	req, _ = http.NewRequest(http.MethodGet, e.stride.URL+resp.Header.Get("Location"), nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: sess})
+	if page, err := e.client.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(page.Body)
+		page.Body.Close()
+		if !strings.Contains(string(b), "Pulled the roster from the LMS: 3 students, 2 of them new to Stride.") {
+			t.Errorf("LMS page after the pull: %d %s", page.StatusCode, b)
+		}
+	}
 	if n := e.plat.MembershipRequests(); n != 3 {
 		t.Errorf("%d membership pages read, want 3 (5 members, 2 per page)", n)
 	}
