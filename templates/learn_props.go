@@ -83,4 +83,8 @@ type LearnBar struct {
 	AttemptKey string
 	// Preview: staff looking at the item; nothing is recorded.
 	Preview bool
+	// PrevURL and NextURL, when set, lead to the neighbouring items (inside
+	// an LMS frame, where AssignmentURL is empty: the assignment page is
+	// not framable).
+	PrevURL, NextURL string
 }

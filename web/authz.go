@@ -103,6 +103,9 @@ type authzInfo struct {
 	assignment store.Assignment
 	learner    store.Learner // the row of URL param "learner"
 	role       store.MemberRole
+	// ltiCourse, when set, is the only course a staff launch token
+	// (web/lti_frame.go) may read.
+	ltiCourse int64
 }
 
 type authzKey struct{}
@@ -157,7 +160,9 @@ func memberRoleFrom(ctx context.Context) store.MemberRole {
 // on the app router or a Group of it, never inside a Route.
 func (s *Server) handle(r chi.Router, method, pattern string, pol policy, h http.HandlerFunc) {
 	s.classes.routes = append(s.classes.routes, classRoute{Method: method, Pattern: pattern, Policy: pol})
-	r.Method(method, pattern, s.authorize(pol, h))
+	// LTI hook (web/lti_frame.go): a staff launch token inside the LMS
+	// frame reads the dashboard routes.
+	r.Method(method, pattern, s.ltiFrameRoute(method, pattern, s.authorize(pol, h)))
 }
 
 // authorize wraps a class handler: cross-origin protection on
@@ -171,6 +176,10 @@ func (s *Server) authorize(pol policy, h http.HandlerFunc) http.Handler {
 		}
 		info := &authzInfo{}
 		info.p.User = s.sessionUser(r)
+		if st, ok := ltiStaffFrom(r.Context()); ok && info.p.User == nil {
+			// LTI hook (web/lti_frame.go): that instructor, in that course only.
+			info.p.User, info.ltiCourse = &st.user, st.courseID
+		}
 		status, err := s.decide(r, pol, info)
 		if err != nil {
 			s.log.ErrorContext(r.Context(), "authorize", "err", err, "path", r.URL.Path)
@@ -219,6 +228,9 @@ func (s *Server) decide(r *http.Request, pol policy, info *authzInfo) (int, erro
 		return status, err
 	}
 	hasCourse := info.course.ID != 0
+	if info.ltiCourse != 0 && info.course.ID != info.ltiCourse {
+		return http.StatusNotFound, nil
+	}
 	if u != nil && hasCourse {
 		role, err := s.store.MemberRoleOf(r.Context(), info.course.ID, u.ID)
 		switch {

@@ -252,6 +252,11 @@ var expectedPolicy = map[string]policy{
 	"GET /admin/lti/{platform}":         policyAdmin,
 	"POST /admin/lti/{platform}":        policyAdmin,
 	"POST /admin/lti/{platform}/delete": policyAdmin,
+	// LTI frame (issue 12 §2, branch ltiframe): the launch page in the
+	// LMS's iframe posts what the LMS's storage holds; the sealed launch
+	// and those values authorize it (web/lti_storage.go). The staff launch
+	// token's reach is TestLTIStaffTokenMatrix (web/lti_frame_test.go).
+	"POST /lti/launch/complete": policyPublic,
 
 	// LTI grades and rosters (issue 12 §3, web/lti_ags.go): course staff's.
 	"GET /courses/{course}/lms":                                               policyCourseStaff,

@@ -30,8 +30,8 @@ func chromiumPath() string {
 }
 
 // newBrowser starts a headless browser for one test and returns a context
-// for its first tab.
-func newBrowser(t *testing.T) context.Context {
+// for its first tab; extra adds command-line options.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {
@@ -52,6 +52,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.WindowSize(1100, 900),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {

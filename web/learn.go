@@ -805,6 +805,7 @@ func (s *Server) learnExerciseProps(r *http.Request, lc learnItemCtx, prog cours
 	if lc.learner != nil {
 		bar.LearnerName = lc.learner.Name
 	}
+	s.ltiFrameBar(r, lc, bar) // LTI hook (web/lti_frame.go): links that stay in the LMS frame
 	if feedback {
 		p.ScoreText = "Score on this question: " + scoreWords(prog.Score, prog.Max) + "."
 	} else {

@@ -51,6 +51,9 @@ const (
 type ltiHandlers struct {
 	s    *Server
 	tool *lti.Tool
+	// frameCSP is the Content-Security-Policy of the pages the LMS frames:
+	// the embed pages' frame-ancestors.
+	frameCSP string
 }
 
 // mountLTI registers the LTI routes. The login and launch are posted by the
@@ -64,7 +67,8 @@ func (s *Server) mountLTI(r chi.Router, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("LTI: %w", err)
 	}
-	h := &ltiHandlers{s: s, tool: tool}
+	h := &ltiHandlers{s: s, tool: tool, frameCSP: contentSecurityPolicy(ltiFrameAncestors(cfg))}
+	s.lti = h
 	if s.grades, err = s.newLTIGrades(tool); err != nil { // grades and rosters: web/lti_ags.go
 		return fmt.Errorf("LTI grades: %w", err)
 	}
@@ -78,6 +82,7 @@ func (s *Server) mountLTI(r chi.Router, cfg Config) error {
 	s.handle(r, http.MethodGet, "/lti/jwks", policyPublic, h.jwks)
 	s.handle(r, http.MethodGet, "/lti/config.json", policyPublic, h.canvasConfig)
 	h.mountLTIExtras(r, cfg) // deep linking, dynamic registration, admin pages
+	h.mountFrame(r)          // platform storage and the frame's staff pages (web/lti_storage.go, web/lti_frame.go)
 	return nil
 }
 
@@ -116,22 +121,29 @@ func (h *ltiHandlers) parse(w http.ResponseWriter, r *http.Request) bool {
 
 // login is the OIDC third-party login initiation (GET or POST).
 func (h *ltiHandlers) login(w http.ResponseWriter, r *http.Request) {
+	h.framed(w) // the login runs inside the LMS's iframe
 	if !h.parse(w, r) {
 		return
 	}
 	f := r.Form
-	to, err := h.tool.Login(r.Context(), lti.LoginRequest{Issuer: f.Get("iss"), LoginHint: f.Get("login_hint"),
+	b, err := h.tool.Begin(r.Context(), lti.LoginRequest{Issuer: f.Get("iss"), LoginHint: f.Get("login_hint"),
 		TargetLinkURI: f.Get("target_link_uri"), MessageHint: f.Get("lti_message_hint"),
-		ClientID: f.Get("client_id"), DeploymentID: f.Get("lti_deployment_id")}, h.origin(r)+"/lti/launch")
+		ClientID: f.Get("client_id"), DeploymentID: f.Get("lti_deployment_id"),
+		StorageTarget: f.Get("lti_storage_target")}, h.origin(r)+"/lti/launch")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, to, http.StatusFound)
+	if b.Storage != nil {
+		h.storageLoginPage(w, r, b) // web/lti_storage.go
+		return
+	}
+	http.Redirect(w, r, b.URL, http.StatusFound)
 }
 
 // launch verifies the id_token the platform posts and serves the target.
 func (h *ltiHandlers) launch(w http.ResponseWriter, r *http.Request) {
+	h.framed(w) // the launch, and its refusals, show inside the LMS's iframe
 	if !h.parse(w, r) {
 		return
 	}
@@ -141,6 +153,18 @@ func (h *ltiHandlers) launch(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if l.Storage != nil {
+		// Platform storage (web/lti_storage.go): served once the browser
+		// shows the LMS's storage holds this login's state and nonce.
+		h.storageCheckPage(w, r, l)
+		return
+	}
+	h.serve(w, r, l)
+}
+
+// serve serves a verified launch: the course, the person, and the page.
+func (h *ltiHandlers) serve(w http.ResponseWriter, r *http.Request, l *lti.Launch) {
+	ctx := r.Context()
 	if l.MessageType == lti.MessageDeepLinking {
 		h.deepLinkLaunch(w, r, l) // web/lti_deeplink.go
 		return
@@ -181,12 +205,12 @@ func (h *ltiHandlers) launch(w http.ResponseWriter, r *http.Request) {
 	}
 	person := store.LTIPerson{Issuer: l.Platform.Issuer, Sub: l.Sub, Name: l.Name, Email: l.Email}
 	if l.IsInstructor() {
-		if _, err := h.s.store.EnsureLTIInstructor(ctx, course.ID, person); err != nil {
+		u, err := h.s.store.EnsureLTIInstructor(ctx, course.ID, person)
+		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		h.s.classError(w, r, http.StatusOK, "You teach "+course.Title+" in Stride",
-			"Your LMS account is now an instructor of this course in Stride. The item's dashboard needs a Stride sign-in for now; open Stride in a new tab. Students launching this link land on the exercise.")
+		h.staffLanding(w, r, l, course, u, tg) // web/lti_frame.go
 		return
 	}
 	learner, err := h.s.store.EnsureLTILearner(ctx, course.ID, person)

@@ -116,6 +116,8 @@ type Server struct {
 	grades *ltiGrades
 	// unlock issues and checks the tokens that open gated replays.
 	unlock *unlocker
+	// lti serves LMS launches (web/lti.go); nil without a store.
+	lti *ltiHandlers
 	// now is the clock of practice scheduling (time.Now; tests fix it).
 	now func() time.Time
 	// learn caches the student side's site secrets (learn_identity.go).

@@ -46,6 +46,10 @@ type Launch struct {
 	AGSScopes []string
 	// MembershipsURL is the NRPS context_memberships_url, when offered.
 	MembershipsURL string
+	// Storage is set when the login stored the state and nonce in the
+	// platform's storage (lti_storage_target): the launch is served only
+	// once the browser shows that storage holds them (Complete).
+	Storage *StorageCheck `json:",omitempty"`
 }
 
 // IsInstructor reports whether the roles make the user staff of the
@@ -210,6 +214,9 @@ func (t *Tool) Verify(ctx context.Context, idToken, stateValue string) (*Launch,
 		if s, ok := v.(string); ok {
 			l.Custom[k] = s
 		}
+	}
+	if st.Storage != "" {
+		l.Storage = storageCheck(p, st, stateValue)
 	}
 	return l, nil
 }

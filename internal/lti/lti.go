@@ -259,6 +259,10 @@ func (t *Tool) Sign(claims map[string]any) ([]byte, error) {
 // Framework §5.1.1.1).
 type LoginRequest struct {
 	Issuer, LoginHint, TargetLinkURI, MessageHint, ClientID, DeploymentID string
+	// StorageTarget is lti_storage_target: the frame of the platform's
+	// page that keeps data for the tool (LTI Client Side postMessages);
+	// "" when the platform offers no storage.
+	StorageTarget string
 }
 
 // state is what the tool signs into the OIDC state: which platform the
@@ -270,6 +274,10 @@ type state struct {
 	PlatformID int64  `json:"p"`
 	Nonce      string `json:"n"`
 	Expires    int64  `json:"e"` // Unix seconds
+	// Storage is the platform storage frame the login stored the state
+	// and nonce in (web/lti_storage.go); the launch must then show that
+	// the browser's platform storage holds them.
+	Storage string `json:"t,omitempty"`
 }
 
 func random() (string, error) {
@@ -319,32 +327,46 @@ func (t *Tool) openState(v string) (state, error) {
 // Login answers a login initiation: the URL of the platform's authorization
 // endpoint to redirect the browser to. redirectURI is the tool's launch URL.
 func (t *Tool) Login(ctx context.Context, req LoginRequest, redirectURI string) (string, error) {
+	b, err := t.Begin(ctx, req, redirectURI)
+	if err != nil {
+		return "", err
+	}
+	return b.URL, nil
+}
+
+// Begin answers a login initiation with everything the tool's answer
+// needs: the authorization URL, and the state and nonce the login page
+// stores in the platform when the platform offers storage.
+func (t *Tool) Begin(ctx context.Context, req LoginRequest, redirectURI string) (Begun, error) {
 	if req.Issuer == "" || req.LoginHint == "" || req.TargetLinkURI == "" {
-		return "", refuse(http.StatusBadRequest, "A login initiation needs iss, login_hint and target_link_uri", nil)
+		return Begun{}, refuse(http.StatusBadRequest, "A login initiation needs iss, login_hint and target_link_uri", nil)
 	}
 	for name, v := range map[string]string{"iss": req.Issuer, "login_hint": req.LoginHint, "target_link_uri": req.TargetLinkURI,
 		"lti_message_hint": req.MessageHint, "client_id": req.ClientID, "lti_deployment_id": req.DeploymentID} {
 		if len(v) > 2048 {
-			return "", refuse(http.StatusBadRequest, fmt.Sprintf("%s is longer than 2048 bytes", name), nil)
+			return Begun{}, refuse(http.StatusBadRequest, fmt.Sprintf("%s is longer than 2048 bytes", name), nil)
 		}
 	}
 	p, err := t.platform(ctx, req.Issuer, req.ClientID)
 	if err != nil {
-		return "", err
+		return Begun{}, err
 	}
 	if req.DeploymentID != "" && !known(p.Deployments, req.DeploymentID) {
-		return "", refuse(http.StatusForbidden, "This deployment of the LMS is not registered with Stride (run `stride lti platform add` with its --deployment-id)", nil)
+		return Begun{}, refuse(http.StatusForbidden, "This deployment of the LMS is not registered with Stride (run `stride lti platform add` with its --deployment-id)", nil)
 	}
-	s := state{PlatformID: p.ID, Expires: t.now().Add(StateLifetime).Unix()}
+	if err := checkStorageTarget(req.StorageTarget); err != nil {
+		return Begun{}, err
+	}
+	s := state{PlatformID: p.ID, Expires: t.now().Add(StateLifetime).Unix(), Storage: req.StorageTarget}
 	if s.ID, err = random(); err != nil {
-		return "", err
+		return Begun{}, err
 	}
 	if s.Nonce, err = random(); err != nil {
-		return "", err
+		return Begun{}, err
 	}
 	sealed, err := t.sealState(s)
 	if err != nil {
-		return "", fmt.Errorf("lti: state: %w", err)
+		return Begun{}, fmt.Errorf("lti: state: %w", err)
 	}
 	q := url.Values{
 		"scope": {"openid"}, "response_type": {"id_token"}, "response_mode": {"form_post"}, "prompt": {"none"},
@@ -358,7 +380,11 @@ func (t *Tool) Login(ctx context.Context, req LoginRequest, redirectURI string) 
 	if strings.Contains(p.AuthURL, "?") {
 		sep = "&"
 	}
-	return p.AuthURL + sep + q.Encode(), nil
+	b := Begun{URL: p.AuthURL + sep + q.Encode(), State: sealed, Nonce: s.Nonce}
+	if req.StorageTarget != "" {
+		b.Storage = storageCheck(p, s, sealed)
+	}
+	return b, nil
 }
 
 // platform finds the registration of issuer (and client id, which a

@@ -41,6 +41,10 @@ type Platform struct {
 	SignWith *rsa.PrivateKey
 	// Now is the platform's clock.
 	Now func() time.Time
+	// StorageTarget, when set, is the lti_storage_target the platform
+	// sends with the login and posts back with the id_token: the name of
+	// its storage frame (pages.go).
+	StorageTarget string
 
 	// svc holds the token, AGS and NRPS endpoints' state (services.go).
 	svc *services
@@ -66,6 +70,7 @@ func New(t testing.TB) *Platform {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /jwks", p.serveJWKS)
 	mux.HandleFunc("GET /auth", p.serveAuth)
+	p.mountPages(mux) // course page and storage frame (pages.go)
 	p.Server = httptest.NewServer(mux)
 	t.Cleanup(p.Server.Close)
 	p.Issuer = p.Server.URL
@@ -175,11 +180,16 @@ func (p *Platform) Authorize(authURL string) (redirectURI string, form url.Value
 	if err != nil {
 		return "", nil, err
 	}
-	return req.RedirectURI, url.Values{"id_token": {tok}, "state": {req.State}}, nil
+	form = url.Values{"id_token": {tok}, "state": {req.State}}
+	if p.StorageTarget != "" {
+		form.Set("lti_storage_target", p.StorageTarget)
+	}
+	return req.RedirectURI, form, nil
 }
 
 var formPost = template.Must(template.New("").Parse(`<!doctype html><title>LMS</title>
-<form method="post" action="{{.Action}}">{{range $k, $v := .Fields}}<input type="hidden" name="{{$k}}" value="{{index $v 0}}">{{end}}<button>Continue</button></form>`))
+<form method="post" action="{{.Action}}">{{range $k, $v := .Fields}}<input type="hidden" name="{{$k}}" value="{{index $v 0}}">{{end}}<button>Continue</button></form>
+<script>document.forms[0].submit()</script>`))
 
 // serveAuth is the authorization endpoint for browsers: a form that posts
 // the id_token to the tool.
