@@ -297,9 +297,10 @@ func buildShapeTable(d CNNData, intro []Block, seed uint64, rng *rand.Rand) (*Va
 
 // poolAnimatable reports whether an authored layer is a max-pool the
 // illustrative patch replays faithfully: square, unpadded, undilated,
-// without ceil mode.
+// without ceil mode, and small enough that its patch (three windows
+// across) is a few dozen cells.
 func poolAnimatable(l compute.Layer) bool {
-	return l.Type == "MaxPool2d" && l.KernelSize.H > 0 && l.KernelSize.H == l.KernelSize.W &&
+	return l.Type == "MaxPool2d" && l.KernelSize.H > 0 && l.KernelSize.H <= 8 && l.KernelSize.H == l.KernelSize.W &&
 		l.Stride.H == l.Stride.W && l.Padding == (compute.Pair{}) && !l.CeilMode &&
 		(l.Dilation == compute.Pair{} || l.Dilation == compute.Square(1))
 }
