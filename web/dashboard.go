@@ -61,7 +61,7 @@ func (s *Server) dashItems(a store.Assignment) []dashboard.ItemInfo {
 		info := dashboard.ItemInfo{ID: it.ID, Position: it.Position, ExerciseID: it.ExerciseID, Title: it.ExerciseID, Points: it.Points}
 		labels := map[string]string{}
 		var all []string
-		if ex, ok := s.catalog.Lookup(it.ExerciseID); ok {
+		if ex, ok := s.catalog.LookupVersion(it.ExerciseID, it.ExerciseVersion); ok {
 			info.Title = ex.Title
 			seed := uint64(0)
 			if it.SeedPolicy == store.SeedShared && it.Seed > 0 {
@@ -69,7 +69,7 @@ func (s *Server) dashItems(a store.Assignment) []dashboard.ItemInfo {
 			}
 			// The parts of an exercise do not depend on the seed; the
 			// variant is cached, so this costs nothing after the first page.
-			if v, err := s.lookupVariant(ex.ID, strconv.FormatUint(seed, 10)); err == nil {
+			if v, err := s.lookupVersionVariant(ex.ID, ex.Version, strconv.FormatUint(seed, 10)); err == nil {
 				for _, p := range v.Parts {
 					labels[p.ID] = strings.ReplaceAll(p.Label, "$", "")
 					all = append(all, p.ID)
@@ -99,7 +99,7 @@ func (s *Server) dashLearnerParts(ctx context.Context, a store.Assignment, items
 		if it.SeedPolicy != store.SeedPerLearner || len(it.Parts) > 0 || len(learners) == 0 {
 			continue
 		}
-		if _, ok := s.catalog.Lookup(it.ExerciseID); !ok {
+		if _, ok := s.catalog.LookupVersion(it.ExerciseID, it.ExerciseVersion); !ok {
 			continue
 		}
 		info := &items[i]
