@@ -43,7 +43,7 @@ var animMessageKinds = map[string]struct {
 	fields []string
 }{
 	"start": {ctlStart, []string{"op", "input", "kernel", "kernel_size", "bias", "stride", "padding", "dilation",
-		"fps", "paused", "exercise", "seed", "part", "unlock"}},
+		"fps", "paused", "exercise", "seed", "version", "part", "unlock"}},
 	"pause":   {ctlPause, nil},
 	"play":    {ctlPlay, nil},
 	"step":    {ctlStep, nil},
@@ -253,7 +253,7 @@ func requestAnimation(m *animClientMessage) (*animSpec, *wsError) {
 	for _, f := range []struct {
 		given bool
 		name  string
-	}{{m.Seed != nil, "seed"}, {m.Part != nil, "part"}, {m.Unlock != nil, "unlock"}} {
+	}{{m.Seed != nil, "seed"}, {m.Version != nil, "version"}, {m.Part != nil, "part"}, {m.Unlock != nil, "unlock"}} {
 		if f.given {
 			return nil, &wsError{Field: f.name, Message: `is only used with "exercise"`}
 		}

@@ -157,5 +157,3 @@ func (s *Server) authoringSchema(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	_, _ = w.Write(authoring.Schema())
 }
-
-
