@@ -142,6 +142,15 @@ func recitationExamples(t *testing.T) map[string]struct {
 		"cnn-parameters.yaml":  {"cnn-parameters", meta("cnn-parameters", "network", network("parameters"))},
 		"cnn-concepts.yaml": {"cnn-concepts", meta("cnn-concepts", "concepts", map[string]any{
 			"intro": rec.CNNConceptsIntro, "questions": exQuestions(rec.CNNConcepts, true)})},
+		"attention-parameters.yaml": {"attention-parameters", meta("attention-parameters", "attention", map[string]any{
+			"symbolic": rec.Attention.Symbolic, "bias": rec.Attention.Bias})},
+		"rnn-shapes.yaml": {"rnn-shapes", meta("rnn-shapes", "rnn-shapes", map[string]any{
+			"input_size": rec.RNNShapes.InputSize, "hidden_size": rec.RNNShapes.HiddenSize, "output_size": rec.RNNShapes.OutputSize})},
+		"rnn-forward.yaml": {"rnn-forward", meta("rnn-forward", "rnn-forward", map[string]any{
+			"input_size": rec.RNNForward.InputSize, "hidden_size": rec.RNNForward.HiddenSize, "output_size": rec.RNNForward.OutputSize,
+			"hidden_activation": rec.RNNForward.HiddenActivation,
+			"w_hx": grid(rec.RNNForward.WHx), "w_hh": grid(rec.RNNForward.WHh), "w_yh": grid(rec.RNNForward.WYh),
+			"h0": flow[float64](rec.RNNForward.H0), "x": grid(rec.RNNForward.X)})},
 	}
 }
 

@@ -53,7 +53,7 @@ const (
 )
 
 // Families are the kinds of exercise a file may describe.
-var Families = []string{"conv-by-hand", "output-size", "network", "concepts"}
+var Families = []string{"conv-by-hand", "output-size", "network", "concepts", "attention", "rnn-shapes", "rnn-forward"}
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
 
@@ -130,6 +130,15 @@ func Parse(name string, src []byte, builtin func(id string) bool) (*exercises.Ex
 	case "concepts":
 		m.Domain = "concept"
 		f = r.concepts(data)
+	case "attention":
+		m.Domain = "attention"
+		f = r.attention(data)
+	case "rnn-shapes":
+		m.Domain = "rnn-shapes"
+		f = r.rnnShapes(data)
+	case "rnn-forward":
+		m.Domain = "rnn"
+		f = r.rnnForward(data)
 	default:
 		r.fail(famNode, "family", "%q is not a family; use one of %s", clip(famName), strings.Join(Families, ", "))
 	}

@@ -93,6 +93,11 @@ func TestParseErrors(t *testing.T) {
 		{"params without linear", "id: a\ntitle: T\nfamily: network\ndata:\n  input_shape: [1, 8, 8]\n  ask: parameters\n  layers:\n    - type: Conv2d\n      out_channels: 2\n      kernel_size: 3\n", 5, "data.layers", "one Conv2d and one Linear"},
 		{"two right options", "id: a\ntitle: T\nfamily: concepts\ndata:\n  questions:\n    - id: q\n      prompt: P?\n      kind: single-choice\n      solution: S\n      options:\n        - {id: a, text: A, correct: true}\n        - {id: b, text: B, correct: true}\n", 11, "data.questions[0].options", "exactly one"},
 		{"wrong option without why", "id: a\ntitle: T\nfamily: concepts\ndata:\n  questions:\n    - id: q\n      prompt: P?\n      kind: single-choice\n      solution: S\n      options:\n        - {id: a, text: A, correct: true}\n        - {id: b, text: B}\n", 12, "data.questions[0].options[1].why", "required"},
+		{"heads do not split d_model", "id: a\ntitle: T\nfamily: attention\ndata:\n  d_model: 10\n  heads: 3\n", 5, "data.heads", "evenly"},
+		{"symbolic with sizes", "id: a\ntitle: T\nfamily: attention\ndata:\n  symbolic: true\n  heads: 3\n", 5, "data.symbolic", "no sizes"},
+		{"rnn sizes", "id: a\ntitle: T\nfamily: rnn-shapes\ndata:\n  input_size: 0\n  hidden_size: 2\n  output_size: 2\n", 5, "data.input_size", "from 1"},
+		{"rnn weight shape", "id: a\ntitle: T\nfamily: rnn-forward\ndata:\n  input_size: 2\n  hidden_size: 2\n  output_size: 1\n  w_hx: [[1, 2]]\n  w_hh: [[1, 0], [0, 1]]\n  w_yh: [[1, 1]]\n  x: [[1, 2], [3, 4]]\n", 8, "data.w_hx", "must be 2×2"},
+		{"rnn activation", "id: a\ntitle: T\nfamily: rnn-forward\ndata:\n  input_size: 1\n  hidden_size: 1\n  output_size: 1\n  hidden_activation: tanh\n  w_hx: [[1]]\n  w_hh: [[1]]\n  w_yh: [[1]]\n  x: [[1], [2]]\n", 8, "data.hidden_activation", "relu or identity"},
 		{"alias", "id: a\ntitle: &t T\nsummary: *t\nfamily: concepts\ndata: {}\n", 3, "summary", "aliases"},
 	}
 	for _, c := range cases {

@@ -109,7 +109,8 @@ func TestSchemaMatchesParser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defs := d["$defs"].(map[string]any)
-	familyDef := map[string]string{"conv-by-hand": "convByHand", "output-size": "outputSize", "network": "network", "concepts": "concepts"}
+	familyDef := map[string]string{"conv-by-hand": "convByHand", "output-size": "outputSize", "network": "network", "concepts": "concepts",
+		"attention": "attention", "rnn-shapes": "rnnShapes", "rnn-forward": "rnnForward"}
 	entries, _ := fs.ReadDir(Examples(), ".")
 	families := map[string]bool{}
 	for _, e := range entries {

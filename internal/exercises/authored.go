@@ -106,6 +106,9 @@ type Recitation struct {
 	Network          NetworkInput
 	CNNConcepts      []ConceptItem
 	CNNConceptsIntro []string
+	Attention        AttentionData
+	RNNShapes        RNNShapesData
+	RNNForward       RNNForwardData
 }
 
 // RecitationData returns the built-in exercises' seed-0 data.
@@ -133,5 +136,8 @@ func RecitationData() (Recitation, error) {
 		r.CNNConcepts = append(r.CNNConcepts, q.item())
 	}
 	r.CNNConceptsIntro = []string{cnnConceptsIntro}
+	r.Attention = AttentionData{Symbolic: true, Bias: true}
+	r.RNNShapes = recitationRNN()
+	r.RNNForward = forwardSeedZero()
 	return r, nil
 }
