@@ -149,7 +149,7 @@ func recitationExamples(t *testing.T) map[string]struct {
 		"rnn-forward.yaml": {"rnn-forward", meta("rnn-forward", "rnn-forward", map[string]any{
 			"input_size": rec.RNNForward.InputSize, "hidden_size": rec.RNNForward.HiddenSize, "output_size": rec.RNNForward.OutputSize,
 			"hidden_activation": rec.RNNForward.HiddenActivation,
-			"w_hx": grid(rec.RNNForward.WHx), "w_hh": grid(rec.RNNForward.WHh), "w_yh": grid(rec.RNNForward.WYh),
+			"w_hx":              grid(rec.RNNForward.WHx), "w_hh": grid(rec.RNNForward.WHh), "w_yh": grid(rec.RNNForward.WYh),
 			"h0": flow[float64](rec.RNNForward.H0), "x": grid(rec.RNNForward.X)})},
 	}
 }
