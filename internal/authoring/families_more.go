@@ -217,3 +217,158 @@ func (s *rnnForwardSpec) draw(seed uint64, rng *rand.Rand) (any, error) {
 func (s *rnnForwardSpec) build(in any, _ uint64, _ *rand.Rand) (*exercises.Variant, error) {
 	return exercises.BuildRNNForward(in.(exercises.RNNForwardData))
 }
+
+// ---- pooling ----
+
+type poolCaseSpec struct {
+	node           *yaml.Node
+	field          string
+	name           string
+	kernel, stride intSpec
+	strideGiven    bool
+	cell           cellSpec
+	whole          bool
+}
+
+type poolingSpec struct {
+	op    string
+	image matrixSpec
+	cases []poolCaseSpec
+}
+
+func (r *reader) pooling(n *yaml.Node) family {
+	o := r.object(n, "data")
+	s := &poolingSpec{}
+	opNode := o.get("op")
+	switch s.op = r.str(opNode, "data.op", 10); s.op {
+	case "":
+		s.op = "max"
+	case "max", "avg":
+	default:
+		r.fail(opNode, "data.op", "%q: use max or avg", clip(s.op))
+	}
+	s.image = r.matrix(o.require("image", "the image, a grid of numbers"), "data.image", false)
+	cases := o.require("cases", "a list of window settings (kernel, stride, cell) to ask about")
+	o.done()
+	if r.err != nil {
+		return nil
+	}
+	if cases.Kind != yaml.SequenceNode || len(cases.Content) == 0 || len(cases.Content) > maxCases {
+		r.fail(cases, "data.cases", "must be a list of 1 to %d settings, each like {kernel: 2, stride: 2, cell: bottom-right}", maxCases)
+		return nil
+	}
+	names := map[string]bool{}
+	for i, cn := range cases.Content {
+		field := fmt.Sprintf("data.cases[%d]", i)
+		co := r.object(cn, field)
+		c := poolCaseSpec{node: cn, field: field}
+		nameNode := co.get("name")
+		c.name = r.str(nameNode, field+".name", 32)
+		if nameNode == nil && i > 0 {
+			c.name = fmt.Sprint(i + 1)
+		}
+		if r.err == nil && c.name != "" && !namePattern.MatchString(c.name) {
+			r.fail(nameNode, field+".name", "%q: use lower-case letters, digits and hyphens (it ends the part IDs)", clip(c.name))
+		}
+		if r.err == nil && names[c.name] {
+			r.fail(cn, field+".name", "%q is the name of an earlier case; give each case its own name", c.name)
+		}
+		names[c.name] = true
+		c.kernel = r.intValue(co.require("kernel", "the window's height and width"), field+".kernel", 1, maxGrid)
+		if sn := co.get("stride"); sn != nil {
+			c.stride, c.strideGiven = r.intValue(sn, field+".stride", 1, maxGrid), true
+		}
+		c.cell = r.cell(co.get("cell"), field+".cell")
+		c.whole = r.boolean(co.get("whole_output"), field+".whole_output")
+		co.done()
+		if r.err == nil && c.cell.kind == "" && !c.whole {
+			c.cell.kind = "bottom-right"
+		}
+		s.cases = append(s.cases, c)
+	}
+	return s
+}
+
+func (s *poolingSpec) randomized() bool {
+	r := s.image.random()
+	for _, c := range s.cases {
+		r = r || c.kernel.random() || c.stride.random() || c.cell.kind == "random" || c.cell.kind == "border"
+	}
+	return r
+}
+
+func (s *poolingSpec) draw(seed uint64, rng *rand.Rand) (any, error) {
+	in := exercises.PoolByHandInput{Image: s.image.draw(seed, rng), Op: s.op}
+	h, w := len(in.Image), len(in.Image[0])
+	for _, c := range s.cases {
+		pc := exercises.PoolCase{Name: c.name, Kernel: c.kernel.draw(seed, rng), AskWhole: c.whole}
+		pc.Stride = pc.Kernel
+		if c.strideGiven {
+			pc.Stride = c.stride.draw(seed, rng)
+		}
+		if pc.Kernel > h || pc.Kernel > w {
+			return nil, &drawError{node: c.node, field: c.field + ".kernel", msg: fmt.Sprintf("a %d×%d window does not fit the %d×%d image", pc.Kernel, pc.Kernel, h, w)}
+		}
+		outH, outW := (h-pc.Kernel)/pc.Stride+1, (w-pc.Kernel)/pc.Stride+1
+		cell, ask, corner, err := c.cell.pick(rng, outH, outW)
+		if err != nil {
+			return nil, err
+		}
+		pc.Cell, pc.AskCell, pc.Corner = cell, ask, corner
+		if c.whole && outH*outW > 64 {
+			return nil, &drawError{node: c.node, field: c.field + ".whole_output", msg: fmt.Sprintf("the output is %d×%d; asking for a whole output is limited to 64 cells", outH, outW)}
+		}
+		in.Cases = append(in.Cases, pc)
+	}
+	return in, nil
+}
+
+func (s *poolingSpec) build(in any, _ uint64, _ *rand.Rand) (*exercises.Variant, error) {
+	return exercises.BuildPoolByHand(in.(exercises.PoolByHandInput))
+}
+
+// cell reads which output cell to ask: bottom-right, random, border or
+// [row, column] counting from 1.
+func (r *reader) cell(n *yaml.Node, field string) cellSpec {
+	c := cellSpec{node: n, field: field}
+	if n == nil || r.err != nil {
+		return c
+	}
+	switch {
+	case n.Kind == yaml.ScalarNode && (n.Value == "bottom-right" || n.Value == "random" || n.Value == "border"):
+		c.kind = n.Value
+	case n.Kind == yaml.SequenceNode && len(n.Content) == 2:
+		c.kind = "at"
+		c.at = [2]int{r.integer(n.Content[0], field+"[0]", 1, 64), r.integer(n.Content[1], field+"[1]", 1, 64)}
+	default:
+		r.fail(n, field, "must be bottom-right, random, border or [row, column] counting from 1, like [2, 3]")
+	}
+	return c
+}
+
+// pick chooses the cell in an outH×outW output: the cell (from 0), whether
+// one is asked, and whether it is worded as the bottom-right corner.
+func (c cellSpec) pick(rng *rand.Rand, outH, outW int) ([2]int, bool, bool, error) {
+	switch c.kind {
+	case "bottom-right":
+		return [2]int{outH - 1, outW - 1}, true, true, nil
+	case "random":
+		return [2]int{rng.IntN(outH), rng.IntN(outW)}, true, false, nil
+	case "border":
+		switch rng.IntN(4) {
+		case 0:
+			return [2]int{0, rng.IntN(outW)}, true, false, nil
+		case 1:
+			return [2]int{outH - 1, rng.IntN(outW)}, true, false, nil
+		case 2:
+			return [2]int{rng.IntN(outH), 0}, true, false, nil
+		}
+		return [2]int{rng.IntN(outH), outW - 1}, true, false, nil
+	case "at":
+		if c.at[0] > outH || c.at[1] > outW {
+			return [2]int{}, false, false, &drawError{node: c.node, field: c.field, msg: fmt.Sprintf("row %d, column %d is outside the %d×%d output of this setting", c.at[0], c.at[1], outH, outW)}
+		}
+		return [2]int{c.at[0] - 1, c.at[1] - 1}, true, false, nil
+	}
+	return [2]int{}, false, false, nil
+}

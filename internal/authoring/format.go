@@ -53,7 +53,7 @@ const (
 )
 
 // Families are the kinds of exercise a file may describe.
-var Families = []string{"conv-by-hand", "output-size", "network", "concepts", "attention", "rnn-shapes", "rnn-forward"}
+var Families = []string{"conv-by-hand", "output-size", "network", "concepts", "attention", "rnn-shapes", "rnn-forward", "pooling"}
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
 
@@ -139,6 +139,9 @@ func Parse(name string, src []byte, builtin func(id string) bool) (*exercises.Ex
 	case "rnn-forward":
 		m.Domain = "rnn"
 		f = r.rnnForward(data)
+	case "pooling":
+		m.Domain = "pool"
+		f = r.pooling(data)
 	default:
 		r.fail(famNode, "family", "%q is not a family; use one of %s", clip(famName), strings.Join(Families, ", "))
 	}

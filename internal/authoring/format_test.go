@@ -98,6 +98,9 @@ func TestParseErrors(t *testing.T) {
 		{"rnn sizes", "id: a\ntitle: T\nfamily: rnn-shapes\ndata:\n  input_size: 0\n  hidden_size: 2\n  output_size: 2\n", 5, "data.input_size", "from 1"},
 		{"rnn weight shape", "id: a\ntitle: T\nfamily: rnn-forward\ndata:\n  input_size: 2\n  hidden_size: 2\n  output_size: 1\n  w_hx: [[1, 2]]\n  w_hh: [[1, 0], [0, 1]]\n  w_yh: [[1, 1]]\n  x: [[1, 2], [3, 4]]\n", 8, "data.w_hx", "must be 2×2"},
 		{"rnn activation", "id: a\ntitle: T\nfamily: rnn-forward\ndata:\n  input_size: 1\n  hidden_size: 1\n  output_size: 1\n  hidden_activation: tanh\n  w_hx: [[1]]\n  w_hh: [[1]]\n  w_yh: [[1]]\n  x: [[1], [2]]\n", 8, "data.hidden_activation", "relu or identity"},
+		{"pool window too large", "id: a\ntitle: T\nfamily: pooling\ndata:\n  image: [[1, 2], [3, 4]]\n  cases:\n    - kernel: 3\n", 7, "data.cases[0].kernel", "does not fit"},
+		{"pool op", "id: a\ntitle: T\nfamily: pooling\ndata:\n  op: min\n  image: [[1]]\n  cases: [{kernel: 1}]\n", 5, "data.op", "max or avg"},
+		{"avg cell not whole", "id: a\ntitle: T\nfamily: pooling\ndata:\n  op: avg\n  image: [[1, 2], [3, 5]]\n  cases: [{kernel: 2}]\n", 5, "data", "not a whole number"},
 		{"alias", "id: a\ntitle: &t T\nsummary: *t\nfamily: concepts\ndata: {}\n", 3, "summary", "aliases"},
 	}
 	for _, c := range cases {

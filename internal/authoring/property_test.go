@@ -172,3 +172,40 @@ func TestPropertyNetwork(t *testing.T) {
 		t.Fatalf("only %d valid networks", checked)
 	}
 }
+
+func TestPropertyPooling(t *testing.T) {
+	cat := exercises.NewCatalog()
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := range 150 {
+		h, w, k := 2+rng.IntN(7), 2+rng.IntN(7), 1+rng.IntN(3)
+		if k > h || k > w {
+			continue
+		}
+		s := 1 + rng.IntN(k)
+		image := make([][]float64, h)
+		for i := range image {
+			image[i] = make([]float64, w)
+			for j := range image[i] {
+				image[i][j] = float64(rng.IntN(19) - 9)
+			}
+		}
+		out, err := compute.Pool2D(compute.PoolSpec{Op: compute.MaxPool, Input: [][][]float64{image}, KernelSize: compute.Square(k), Stride: compute.Square(s)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		oh, ow := len(out[0]), len(out[0][0])
+		r, c := rng.IntN(oh), rng.IntN(ow)
+		src := fmt.Sprintf("id: p\ntitle: P\nfamily: pooling\ndata:\n  image: %s\n  cases:\n    - kernel: %d\n      stride: %d\n      cell: [%d, %d]\n",
+			yamlGrid(image), k, s, r+1, c+1)
+		ex, err := Parse("p.yaml", []byte(src), cat.IsBuiltin)
+		if err != nil {
+			t.Fatalf("case %d: %v\n%s", n, err, src)
+		}
+		v, _ := ex.Variant(0)
+		dims, _ := v.Part("dims")
+		cell, _ := v.Part("cell")
+		if dims.Input != fmt.Sprintf("%dx%d", oh, ow) || cell.Input != strconv.FormatFloat(out[0][r][c], 'f', -1, 64) {
+			t.Fatalf("case %d: dims %q cell %q, engine %dx%d and %v\n%s", n, dims.Input, cell.Input, oh, ow, out[0][r][c], src)
+		}
+	}
+}

@@ -110,7 +110,7 @@ func TestSchemaMatchesParser(t *testing.T) {
 	}
 	defs := d["$defs"].(map[string]any)
 	familyDef := map[string]string{"conv-by-hand": "convByHand", "output-size": "outputSize", "network": "network", "concepts": "concepts",
-		"attention": "attention", "rnn-shapes": "rnnShapes", "rnn-forward": "rnnForward"}
+		"attention": "attention", "rnn-shapes": "rnnShapes", "rnn-forward": "rnnForward", "pooling": "pooling"}
 	entries, _ := fs.ReadDir(Examples(), ".")
 	families := map[string]bool{}
 	for _, e := range entries {
