@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -213,5 +214,45 @@ func TestAuthoredExerciseInAssignments(t *testing.T) {
 	}
 	if w := e.get(roleAnonymous, "/authoring/status.json"); w.Code != http.StatusSeeOther {
 		t.Errorf("anonymous status: %d, want a redirect to sign in", w.Code)
+	}
+}
+
+// TestAuthoredExamplesRender: every shipped example file, copied into the
+// directory, renders its exercise page (seed 0 and another), its embed
+// and its API variant, and its own answers check as right.
+func TestAuthoredExamplesRender(t *testing.T) {
+	dir := t.TempDir()
+	entries, err := fs.ReadDir(authoring.Examples(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		src, _ := fs.ReadFile(authoring.Examples(), e.Name())
+		writeExercise(t, dir, e.Name(), string(src))
+	}
+	app := newTestHandler(t, Config{Authoring: AuthoringConfig{Dir: dir, Poll: -1}})
+	if st := app.server.authoring.loader.Status(); st.ErrorsCount != 0 || len(st.Files) != len(entries) {
+		t.Fatalf("status %+v", st)
+	}
+	for _, ex := range app.server.catalog.Authored() {
+		for _, path := range []string{"/exercises/" + ex.ID, "/exercises/" + ex.ID + "?seed=3", "/embed/" + ex.ID, "/api/v1/exercises/" + ex.ID + "?seed=3"} {
+			if w := do(t, app, http.MethodGet, path, ""); w.Code != http.StatusOK {
+				t.Errorf("GET %s: %d", path, w.Code)
+			}
+		}
+		v, err := ex.Variant(3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers := map[string]string{}
+		for _, p := range v.Parts {
+			if p.Kind != "self-check" {
+				answers[p.ID] = p.Input
+			}
+		}
+		body, _ := json.Marshal(map[string]any{"seed": 3, "answers": answers})
+		if out := checkJSON(t, app, ex.ID, string(body)); out.Correct != out.Max {
+			t.Errorf("%s: its own answers score %d of %d", ex.ID, out.Correct, out.Max)
+		}
 	}
 }

@@ -372,3 +372,81 @@ func (c cellSpec) pick(rng *rand.Rand, outH, outW int) ([2]int, bool, bool, erro
 	}
 	return [2]int{}, false, false, nil
 }
+
+// convMulti reads the multi-channel form of conv-by-hand: input (a list
+// of channels), filters (a list of filters, each a list of channels) and
+// bias (one per filter), all written out.
+func (r *reader) convMulti(o *object, in *yaml.Node, s *convByHandSpec) {
+	if img := o.get("image"); img != nil {
+		r.fail(img, "data.image", "give either image and filter (one channel) or input and filters, not both")
+		return
+	}
+	if f := o.get("filter"); f != nil {
+		r.fail(f, "data.filter", "with input: (a list of channels) give filters: (a list of filters, each a list of channels)")
+		return
+	}
+	s.channels = r.grids(in, "data.input", false)
+	fn := o.require("filters", "a list of filters, each a list of one square grid per input channel")
+	if r.err != nil {
+		return
+	}
+	if fn.Kind != yaml.SequenceNode || len(fn.Content) == 0 || len(fn.Content) > 8 {
+		r.fail(fn, "data.filters", "must be a list of 1 to 8 filters, each a list of one grid per input channel")
+		return
+	}
+	for i, f := range fn.Content {
+		field := fmt.Sprintf("data.filters[%d]", i)
+		g := r.grids(f, field, true)
+		if r.err != nil {
+			return
+		}
+		if len(g) != len(s.channels) {
+			r.fail(f, field, "has %d channels; every filter needs one grid per input channel (%d)", len(g), len(s.channels))
+			return
+		}
+		if len(s.filters) > 0 && len(g[0]) != len(s.filters[0][0]) {
+			r.fail(f, field, "is %d×%d; every filter needs the size of the first, %d×%d", len(g[0]), len(g[0]), len(s.filters[0][0]), len(s.filters[0][0]))
+			return
+		}
+		s.filters = append(s.filters, g)
+	}
+	if bn := o.get("bias"); bn != nil {
+		if bn.Kind != yaml.SequenceNode || len(bn.Content) != len(s.filters) {
+			r.fail(bn, "data.bias", "must be a list of %d numbers, one per filter", len(s.filters))
+			return
+		}
+		for i, b := range bn.Content {
+			s.bias = append(s.bias, r.number(b, fmt.Sprintf("data.bias[%d]", i), maxCell))
+		}
+	}
+}
+
+// grids reads a list of 1 to 8 grids of the same size (square ones when
+// square), written out.
+func (r *reader) grids(n *yaml.Node, field string, square bool) [][][]float64 {
+	if r.err != nil {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 || len(n.Content) > 8 {
+		r.fail(n, field, "must be a list of 1 to 8 grids, one per channel, like [[[1, 2], [3, 4]], [[0, 1], [1, 0]]]")
+		return nil
+	}
+	var out [][][]float64
+	for i, g := range n.Content {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if g.Kind != yaml.SequenceNode {
+			r.fail(g, f, "must be a grid of numbers, written out")
+			return nil
+		}
+		m := r.matrix(g, f, square)
+		if r.err != nil {
+			return nil
+		}
+		if i > 0 && (len(m.cells) != len(out[0]) || len(m.cells[0]) != len(out[0][0])) {
+			r.fail(g, f, "is %d×%d; every channel needs the size of the first, %d×%d", len(m.cells), len(m.cells[0]), len(out[0]), len(out[0][0]))
+			return nil
+		}
+		out = append(out, m.cells)
+	}
+	return out
+}

@@ -345,11 +345,17 @@ type convCaseSpec struct {
 	stride, padding intSpec
 	cell            cellSpec
 	whole           bool
+	outChannel      int
 }
 
 type convByHandSpec struct {
 	image, filter matrixSpec
 	cases         []convCaseSpec
+	// channels, filters and bias are the multi-channel form (input:,
+	// filters:, bias:), written out.
+	channels [][][]float64
+	filters  [][][][]float64
+	bias     []float64
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,30}$`)
@@ -357,8 +363,12 @@ var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,30}$`)
 func (r *reader) convByHand(n *yaml.Node) family {
 	o := r.object(n, "data")
 	s := &convByHandSpec{}
-	s.image = r.matrix(o.require("image", "the image, a grid of numbers"), "data.image", false)
-	s.filter = r.matrix(o.require("filter", "the filter, a square grid of numbers"), "data.filter", true)
+	if in := o.get("input"); in != nil {
+		r.convMulti(o, in, s)
+	} else {
+		s.image = r.matrix(o.require("image", "the image, a grid of numbers (or input: a list of channels)"), "data.image", false)
+		s.filter = r.matrix(o.require("filter", "the filter, a square grid of numbers"), "data.filter", true)
+	}
 	cases := o.require("cases", "a list of settings (stride, padding, cell) to ask about")
 	o.done()
 	if r.err != nil {
@@ -407,6 +417,12 @@ func (r *reader) convByHand(n *yaml.Node) family {
 			}
 		}
 		c.whole = r.boolean(co.get("whole_output"), field+".whole_output")
+		if oc := co.get("out_channel"); oc != nil {
+			if s.filters == nil {
+				r.fail(oc, field+".out_channel", "only an input with filters: (several channels or filters) has output channels")
+			}
+			c.outChannel = r.integer(oc, field+".out_channel", 1, max(1, len(s.filters))) - 1
+		}
 		co.done()
 		if r.err == nil && c.cell.kind == "" && !c.whole {
 			c.cell.kind = "bottom-right"
@@ -417,8 +433,15 @@ func (r *reader) convByHand(n *yaml.Node) family {
 }
 
 func (s *convByHandSpec) draw(seed uint64, rng *rand.Rand) (any, error) {
-	in := exercises.ConvByHandInput{Image: s.image.draw(seed, rng), Filter: s.filter.draw(seed, rng)}
-	h, w, k := len(in.Image), len(in.Image[0]), len(in.Filter)
+	var in exercises.ConvByHandInput
+	var h, w, k int
+	if s.channels != nil {
+		in = exercises.ConvByHandInput{Channels: s.channels, Filters: s.filters, Bias: s.bias}
+		h, w, k = len(s.channels[0]), len(s.channels[0][0]), len(s.filters[0][0])
+	} else {
+		in = exercises.ConvByHandInput{Image: s.image.draw(seed, rng), Filter: s.filter.draw(seed, rng)}
+		h, w, k = len(in.Image), len(in.Image[0]), len(in.Filter)
+	}
 	for _, c := range s.cases {
 		st := exercises.ConvSetting{Stride: c.stride.draw(seed, rng), Padding: c.padding.draw(seed, rng)}
 		outH, errH := compute.OutputSize(h, k, st.Padding, st.Stride, 1)
@@ -429,7 +452,7 @@ func (s *convByHandSpec) draw(seed uint64, rng *rand.Rand) (any, error) {
 		if st.Padding >= k {
 			return nil, &drawError{node: c.node, field: c.field + ".padding", msg: fmt.Sprintf("padding %d is as wide as the %d×%d filter: the border cells would see only zeros; use at most %d", st.Padding, k, k, k-1)}
 		}
-		cc := exercises.ConvCase{Name: c.name, AskWhole: c.whole}
+		cc := exercises.ConvCase{Name: c.name, AskWhole: c.whole, OutChannel: c.outChannel}
 		switch c.cell.kind {
 		case "bottom-right":
 			st.Cell, cc.AskCell, cc.Corner = [2]int{outH - 1, outW - 1}, true, true
@@ -462,7 +485,7 @@ func (s *convByHandSpec) draw(seed uint64, rng *rand.Rand) (any, error) {
 	return in, nil
 }
 
-func (m matrixSpec) random() bool { return m.cells == nil }
+func (m matrixSpec) random() bool { return m.cells == nil && m.node != nil }
 
 func (s *convByHandSpec) randomized() bool {
 	r := s.image.random() || s.filter.random()

@@ -209,3 +209,73 @@ func TestPropertyPooling(t *testing.T) {
 		}
 	}
 }
+
+// TestPropertyConvChannels: several channels, filters and biases; the cell
+// and the output shape agree with the engine, and the usual slips are
+// named.
+func TestPropertyConvChannels(t *testing.T) {
+	cat := exercises.NewCatalog()
+	rng := rand.New(rand.NewPCG(9, 10))
+	grid := func(h, w int) [][]float64 {
+		m := make([][]float64, h)
+		for i := range m {
+			m[i] = make([]float64, w)
+			for j := range m[i] {
+				m[i][j] = float64(rng.IntN(9) - 4)
+			}
+		}
+		return m
+	}
+	for n := range 80 {
+		c, o, k := 1+rng.IntN(3), 1+rng.IntN(3), 1+rng.IntN(2)
+		h, w := k+rng.IntN(4), k+rng.IntN(4)
+		var input [][][]float64
+		var chans []string
+		for range c {
+			g := grid(h, w)
+			input = append(input, g)
+			chans = append(chans, yamlGrid(g))
+		}
+		var kernel [][][][]float64
+		var filts []string
+		bias := make([]float64, o)
+		var biasText []string
+		for f := range o {
+			var fk [][][]float64
+			var fc []string
+			for range c {
+				g := grid(k, k)
+				fk = append(fk, g)
+				fc = append(fc, yamlGrid(g))
+			}
+			kernel = append(kernel, fk)
+			filts = append(filts, "["+strings.Join(fc, ", ")+"]")
+			bias[f] = float64(rng.IntN(7) - 3)
+			biasText = append(biasText, strconv.FormatFloat(bias[f], 'f', -1, 64))
+		}
+		out, err := compute.Conv2D(compute.ConvSpec{Input: input, Kernel: kernel, Bias: bias})
+		if err != nil {
+			t.Fatal(err)
+		}
+		oc, r, col := rng.IntN(o), rng.IntN(len(out[0])), rng.IntN(len(out[0][0]))
+		src := fmt.Sprintf("id: p\ntitle: P\nfamily: conv-by-hand\ndata:\n  input: [%s]\n  filters: [%s]\n  bias: [%s]\n  cases:\n    - cell: [%d, %d]\n      out_channel: %d\n",
+			strings.Join(chans, ", "), strings.Join(filts, ", "), strings.Join(biasText, ", "), r+1, col+1, oc+1)
+		ex, err := Parse("p.yaml", []byte(src), cat.IsBuiltin)
+		if err != nil {
+			t.Fatalf("case %d: %v\n%s", n, err, src)
+		}
+		v, _ := ex.Variant(0)
+		dims, _ := v.Part("dims")
+		cell, _ := v.Part("cell")
+		want := out[oc][r][col]
+		if dims.Input != fmt.Sprintf("%d@%d×%d", o, len(out[0]), len(out[0][0])) || cell.Input != strconv.FormatFloat(want, 'f', -1, 64) {
+			t.Fatalf("case %d: dims %q cell %q, engine %d@%d×%d and %v\n%s", n, dims.Input, cell.Input, o, len(out[0]), len(out[0][0]), want, src)
+		}
+		if bias[oc] != 0 {
+			noBias := strconv.FormatFloat(want-bias[oc], 'f', -1, 64)
+			if vd := cell.Check(noBias); vd.Status != exercises.StatusIncorrect || !strings.Contains(strings.Join(vd.Mistakes, ","), "conv.forgot-bias") {
+				t.Fatalf("case %d: without the bias %s: %+v", n, noBias, vd)
+			}
+		}
+	}
+}

@@ -57,6 +57,12 @@ func generateConvByHand(seed uint64, rng *rand.Rand) (*Variant, error) {
 type ConvByHandInput struct {
 	Image, Filter [][]float64
 	Cases         []ConvCase
+	// Channels (C×H×W), Filters (O×C×k×k) and Bias (O, or nil) replace
+	// Image and Filter for an input of several channels, several filters
+	// or biases (authored files); Cases then name an output channel.
+	Channels [][][]float64
+	Filters  [][][][]float64
+	Bias     []float64
 }
 
 // ConvCase is one setting of a ConvByHandInput and what to ask about it:
@@ -72,11 +78,17 @@ type ConvCase struct {
 	// part "bottom-right"); Setting.Cell must then be that corner.
 	Corner   bool
 	AskWhole bool
+	// OutChannel is the output channel of the cell and whole output asked,
+	// with Channels and Filters.
+	OutChannel int
 }
 
 // BuildConvByHand builds the variant for in, with every answer, diagnosis,
 // hint, worked solution and animation computed by internal/compute.
 func BuildConvByHand(in ConvByHandInput) (*Variant, error) {
+	if in.isMulti() {
+		return buildConvMulti(in)
+	}
 	image, filter := in.Image, in.Filter
 	if len(image) == 0 || len(image[0]) == 0 || len(filter) == 0 || len(filter[0]) == 0 {
 		return nil, fmt.Errorf("conv-by-hand: the image and the filter need at least one cell")
