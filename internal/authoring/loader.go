@@ -61,6 +61,17 @@ type fileState struct {
 	// err is the problem with the content last read, nil when it is the
 	// serving version.
 	err *Error
+	// dup is set while an earlier file (by name) has the same ID; the
+	// file is then not served. Every reload recomputes it.
+	dup *Error
+}
+
+// problem is what Status shows for the file.
+func (st *fileState) problem() *Error {
+	if st.err != nil {
+		return st.err
+	}
+	return st.dup
 }
 
 // Config configures a Loader.
@@ -156,8 +167,9 @@ func (l *Loader) Reload(ctx context.Context) bool {
 		if st == nil || st.serving == nil {
 			continue
 		}
+		st.dup = nil
 		if first, dup := owner[st.serving.ID]; dup {
-			st.err = &Error{File: name, Line: 1, Field: "id", Message: fmt.Sprintf("%q is also the ID of %s; each exercise needs its own ID", st.serving.ID, first)}
+			st.dup = &Error{File: name, Line: 1, Field: "id", Message: fmt.Sprintf("%q is also the ID of %s; each exercise needs its own ID", st.serving.ID, first)}
 			continue
 		}
 		owner[st.serving.ID] = name
@@ -296,11 +308,11 @@ func (l *Loader) Status() Status {
 	defer l.mu.Unlock()
 	s := Status{Dir: l.dir, CheckedAt: l.lastScan, DirError: l.scanErr, Files: []FileStatus{}}
 	for name, st := range l.files {
-		fs := FileStatus{File: name, Error: st.err}
-		if st.serving != nil {
+		fs := FileStatus{File: name, Error: st.problem()}
+		if st.serving != nil && st.dup == nil {
 			fs.ID, fs.Title, fs.Version = st.serving.ID, st.serving.Title, st.serving.Version
 		}
-		if st.err != nil {
+		if fs.Error != nil {
 			s.ErrorsCount++
 		}
 		s.Files = append(s.Files, fs)

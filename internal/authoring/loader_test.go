@@ -133,7 +133,17 @@ func TestLoaderReload(t *testing.T) {
 	if st.Files[1].Error == nil || !strings.Contains(st.Files[1].Error.Message, "size.yaml") {
 		t.Errorf("duplicate ID status %+v", st.Files[1])
 	}
+	if got, _ := cat.Lookup("size-week2"); got.Source != "size.yaml" {
+		t.Errorf("the duplicate replaced the first file's exercise: %s", got.Source)
+	}
+	// Once the first file is gone, the other one serves, and its error
+	// goes away although its content did not change.
 	os.Remove(filepath.Join(dir, "size.yaml"))
+	l.Reload(ctx)
+	st = l.Status()
+	if got, ok := cat.Lookup("size-week2"); !ok || got.Source != "z-copy.yaml" || len(st.Files) != 1 || st.Files[0].Error != nil {
+		t.Errorf("after removing the first file: status %+v", st)
+	}
 	os.Remove(filepath.Join(dir, "z-copy.yaml"))
 	l.Reload(ctx)
 	if _, ok := cat.Lookup("size-week2"); ok {
