@@ -105,6 +105,9 @@ func TestExamplesLoad(t *testing.T) {
 			}
 			answers := map[string]string{}
 			for _, p := range v.Parts {
+				if len(p.Solution) == 0 && p.Kind != exercises.KindDiagram && p.Kind != exercises.KindSelfCheck {
+					t.Errorf("%s seed %d part %s: no worked solution", e.Name(), seed, p.ID)
+				}
 				if p.Kind != exercises.KindSelfCheck {
 					answers[p.ID] = p.Input
 				}

@@ -295,6 +295,20 @@ func buildShapeTable(d CNNData, intro []Block, seed uint64, rng *rand.Rand) (*Va
 	return v, nil
 }
 
+// simpleWindow reports whether an authored layer's window is what the
+// table's formulas assume: square, the same stride and padding on both
+// axes, no dilation, numeric padding, floor mode and no groups (and, for
+// max-pooling, no padding).
+func simpleWindow(l compute.Layer) bool {
+	sq := func(p compute.Pair) bool { return p.H == p.W }
+	ok := sq(l.KernelSize) && sq(l.Stride) && sq(l.Padding) && (l.Dilation == compute.Pair{} || l.Dilation == compute.Square(1)) &&
+		l.PaddingMode == "" && !l.CeilMode && l.Groups <= 1
+	if l.Type == "MaxPool2d" {
+		ok = ok && l.Padding == compute.Pair{}
+	}
+	return ok
+}
+
 // poolAnimatable reports whether an authored layer is a max-pool the
 // illustrative patch replays faithfully: square, unpadded, undilated,
 // without ceil mode, and small enough that its patch (three windows
@@ -350,8 +364,44 @@ func cnnRowPart(l CNNLayer, cl compute.Layer, prev, expected []int) *Part {
 		}
 	}
 	var hints, solution []string
+	windowed := l.Type == "MaxPool2d" || l.Type == "Conv2d" || l.Type == "AvgPool2d"
+	switch {
+	case windowed && l.full != nil && !simpleWindow(*l.full):
+		// Rectangular, dilated, "same"-padded or ceil-mode windows: the
+		// general formula, and the engine's result.
+		hints = []string{
+			"Apply the output-size formula to height and width separately, with this layer's kernel size K, padding P, stride S and dilation D: " +
+				"$\\lfloor (W + 2P - D(K - 1) - 1)/S \\rfloor + 1$ (rounded up instead with ceil_mode; padding='same' keeps the size).",
+		}
+		solution = []string{fmt.Sprintf("The layer turns %s into %s.", shapeText(prev), shapeText(expected))}
+		if l.Type == "Conv2d" {
+			hints = append(hints, "A conv layer outputs one channel per filter.")
+		}
+	case l.Type == "AvgPool2d" && len(prev) == 3:
+		p := l.Padding
+		hints = []string{
+			"Pooling keeps the number of channels; only height and width change.",
+			fmt.Sprintf("Use $\\lfloor (W - K + 2P)/S \\rfloor + 1$ with $K = %d$, $P = %d$ and $S = %d$.", l.KernelSize, p, l.Stride),
+		}
+		solution = []string{
+			"Pooling works on each channel separately, so the channels stay " + fmt.Sprint(prev[0]) + ".",
+			outputSizeSteps("Height", prev[1], l.KernelSize, p, l.Stride),
+			outputSizeSteps("Width", prev[2], l.KernelSize, p, l.Stride),
+		}
+		add("unchanged", "That is the shape before this layer. Pooling shrinks height and width by the output-size formula.", prev, true)
+	case l.Type == "AdaptiveAvgPool2d" || l.Type == "AdaptiveMaxPool2d":
+		hints = []string{"An adaptive pooling produces the output_size it is given, whatever the input's size; the channels stay."}
+		solution = []string{fmt.Sprintf("The output size is the layer's own: %s.", shapeText(expected))}
+	case l.Type == "BatchNorm2d" || l.Type == "Dropout" || l.Type == "Dropout2d" || l.Type == "Tanh" || l.Type == "Sigmoid" ||
+		l.Type == "LeakyReLU" || l.Type == "GELU":
+		hints = []string{"This layer acts on each number (or channel) without moving any: it does not change the shape."}
+		solution = []string{"The shape stays " + shapeText(expected) + "."}
+	}
 	switch l.Type {
 	case "MaxPool2d":
+		if l.full != nil && !simpleWindow(*l.full) {
+			break
+		}
 		s1 := cl
 		s1.Stride = compute.Square(1)
 		shape, ok := applyLayer(prev, s1)
@@ -370,7 +420,7 @@ func cnnRowPart(l CNNLayer, cl compute.Layer, prev, expected []int) *Part {
 			}
 		}
 	case "Conv2d":
-		if len(prev) == 3 {
+		if len(prev) == 3 && (l.full == nil || simpleWindow(*l.full)) {
 			k, p := l.KernelSize, l.Padding
 			add("forgot-plus-one", "You left out the +1 of the output-size formula: $\\lfloor (W - K + 2P)/S \\rfloor + 1$.",
 				[]int{l.OutChannels, prev[1] - k + 2*p, prev[2] - k + 2*p}, true)
