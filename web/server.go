@@ -302,6 +302,7 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Get("/exercises/{id}", s.cachePage(exercisePageKey("exercise"), s.exercisePage))
 		r.Get("/exercises/{id}/new", s.newVariant)
 		r.With(formWork...).Post("/exercises/{id}", s.exerciseSubmit)
+		s.mountPrintPublic(r) // printed worksheets (web/print.go)
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Use(apiCORS)
 			// Preflights are not counted against the rate limit: browsers
@@ -349,6 +350,7 @@ func NewHandler(cfg Config) (*App, error) {
 		}
 		s.mountLive(app.With(pageHeaders), cfg.Live) // web/live.go
 		s.mountAuthoring(app.With(pageHeaders))      // web/authoring.go
+		s.mountPrintClasses(app.With(pageHeaders))   // answer keys, roster sheets (web/print.go)
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
