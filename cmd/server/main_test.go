@@ -119,7 +119,7 @@ func defaultBudgets(c config) config {
 		c.ltiLeeway = lti.DefaultLeeway
 	}
 	if c.live == (web.LiveConfig{}) {
-		c.live = web.LiveConfig{MaxSessions: live.DefaultMaxSessions, MaxStudents: live.DefaultMaxStudents, MaxConns: web.DefaultLiveMaxConns}
+		c.live = web.LiveConfig{MaxSessions: live.DefaultMaxSessions, MaxStudents: live.DefaultMaxStudents, MaxConns: web.DefaultLiveMaxConns, IdleTimeout: live.DefaultIdleTimeout}
 		c.authoring.Poll = authoring.DefaultPollInterval
 	}
 	return c

@@ -91,8 +91,8 @@ func TestMigrateFromEmpty(t *testing.T) {
 // whole API works on the result.
 func TestMigrateFromEachVersion(t *testing.T) {
 	for _, b := range backends(t) {
-		// Every version but the latest, by the files' number prefixes
-		// (they have gaps while parallel branches reserve numbers).
+		// Each version but the newest, from the files' number prefixes
+		// (parallel branches reserve numbers, so there are gaps).
 		files := migrationFiles(t, "sqlite")
 		for _, f := range files[:len(files)-1] {
 			v, err := strconv.ParseInt(strings.SplitN(f, "_", 2)[0], 10, 64)
