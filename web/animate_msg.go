@@ -43,7 +43,7 @@ var animMessageKinds = map[string]struct {
 	fields []string
 }{
 	"start": {ctlStart, []string{"op", "input", "kernel", "kernel_size", "bias", "stride", "padding", "dilation",
-		"fps", "paused", "exercise", "seed", "part", "unlock"}},
+		"fps", "paused", "exercise", "seed", "version", "part", "unlock"}},
 	"pause":   {ctlPause, nil},
 	"play":    {ctlPlay, nil},
 	"step":    {ctlStep, nil},
@@ -110,9 +110,12 @@ type animClientMessage struct {
 	Paused     *bool           `json:"paused"`
 	Exercise   *string         `json:"exercise"`
 	Seed       *uint64         `json:"seed"`
-	Part       *string         `json:"part"`
-	Unlock     []string        `json:"unlock"`
-	Index      *int            `json:"index"`
+	// Version pins an authored exercise's version (an assignment item's);
+	// absent means the current one.
+	Version *string  `json:"version"`
+	Part    *string  `json:"part"`
+	Unlock  []string `json:"unlock"`
+	Index   *int     `json:"index"`
 }
 
 // given lists the fields present in m, other than type, in a fixed order.
@@ -135,6 +138,7 @@ func (m *animClientMessage) given() []string {
 	add(m.Paused != nil, "paused")
 	add(m.Exercise != nil, "exercise")
 	add(m.Seed != nil, "seed")
+	add(m.Version != nil, "version")
 	add(m.Part != nil, "part")
 	add(m.Unlock != nil, "unlock")
 	add(m.Index != nil, "index")
@@ -249,7 +253,7 @@ func requestAnimation(m *animClientMessage) (*animSpec, *wsError) {
 	for _, f := range []struct {
 		given bool
 		name  string
-	}{{m.Seed != nil, "seed"}, {m.Part != nil, "part"}, {m.Unlock != nil, "unlock"}} {
+	}{{m.Seed != nil, "seed"}, {m.Version != nil, "version"}, {m.Part != nil, "part"}, {m.Unlock != nil, "unlock"}} {
 		if f.given {
 			return nil, &wsError{Field: f.name, Message: `is only used with "exercise"`}
 		}
@@ -293,7 +297,7 @@ func requestAnimation(m *animClientMessage) (*animSpec, *wsError) {
 func (a *animator) exerciseAnimation(m *animClientMessage) (*animSpec, *wsError) {
 	for _, f := range m.given() {
 		switch f {
-		case "exercise", "seed", "part", "unlock", "fps", "paused":
+		case "exercise", "seed", "version", "part", "unlock", "fps", "paused":
 		default:
 			return nil, &wsError{Field: f, Message: `give either "exercise" or "op" with its data, not both`}
 		}
@@ -301,7 +305,11 @@ func (a *animator) exerciseAnimation(m *animClientMessage) (*animSpec, *wsError)
 	var ex *exercises.Exercise
 	ok := false
 	if a.catalog != nil {
-		ex, ok = a.catalog.Lookup(*m.Exercise)
+		version := ""
+		if m.Version != nil {
+			version = *m.Version
+		}
+		ex, ok = a.catalog.LookupVersion(*m.Exercise, version)
 	}
 	if !ok {
 		return nil, &wsError{Field: "exercise", Message: fmt.Sprintf("unknown exercise %q; see GET /api/v1/exercises for the catalog", *m.Exercise)}

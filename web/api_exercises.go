@@ -17,14 +17,16 @@ import (
 
 // exerciseSummary is one catalog entry of GET /api/v1/exercises.
 type exerciseSummary struct {
-	ID           string        `json:"id"`
-	Title        string        `json:"title"`
-	Section      string        `json:"section"`
-	SectionTitle string        `json:"section_title"`
-	Summary      string        `json:"summary"`
-	Beyond       bool          `json:"beyond_recitation,omitempty"`
-	URL          string        `json:"url"`
-	Parts        []partSummary `json:"parts"`
+	ID           string `json:"id"`
+	Title        string `json:"title"`
+	Section      string `json:"section"`
+	SectionTitle string `json:"section_title"`
+	Summary      string `json:"summary"`
+	Beyond       bool   `json:"beyond_recitation,omitempty"`
+	// Version is an authored exercise's version (docs/AUTHORING.md).
+	Version string        `json:"version,omitempty"`
+	URL     string        `json:"url"`
+	Parts   []partSummary `json:"parts"`
 }
 
 type partSummary struct {
@@ -35,13 +37,13 @@ type partSummary struct {
 func (s *Server) apiExerciseCatalog(w http.ResponseWriter, r *http.Request) {
 	var out []exerciseSummary
 	for _, ex := range s.catalog.All() {
-		v, err := s.lookupVariant(ex.ID, "")
+		v, err := s.lookupVersionVariant(ex.ID, ex.Version, "")
 		if err != nil {
 			s.log.Error("generate seed 0", "exercise", ex.ID, "err", err)
 			continue
 		}
 		sum := exerciseSummary{ID: ex.ID, Title: ex.Title, Section: ex.Section, SectionTitle: ex.SectionTitle,
-			Summary: ex.Summary, Beyond: ex.Beyond, URL: s.exerciseURL(ex.ID, 0)}
+			Summary: ex.Summary, Beyond: ex.Beyond, Version: ex.Version, URL: s.exerciseURL(ex.ID, 0)}
 		for _, p := range v.Parts {
 			sum.Parts = append(sum.Parts, partSummary{ID: p.ID, Kind: string(p.Kind)})
 		}

@@ -278,6 +278,11 @@ var expectedPolicy = map[string]policy{
 	"POST /courses/{course}/live/{session}":                policyCourseStaff,
 	"GET /courses/{course}/live/{session}/projector":       policyCourseStaff,
 	"GET /courses/{course}/live/{session}/ws":              policyCourseStaff,
+
+	// Exercise files (issue 13 §1): the directory's state, for any
+	// instructor (the files are the site's, not a course's).
+	"GET /authoring":             policySignedIn,
+	"GET /authoring/status.json": policySignedIn,
 }
 
 // allowedFor says whether a role may use a route of a policy, and if not,

@@ -64,7 +64,7 @@ func (s *Server) dashItems(a store.Assignment) []dashboard.ItemInfo {
 		labels := map[string]string{}
 		selfCheck := map[string]bool{}
 		var all []string
-		if ex, ok := s.catalog.Lookup(it.ExerciseID); ok {
+		if ex, ok := s.catalog.LookupVersion(it.ExerciseID, it.ExerciseVersion); ok {
 			info.Title = ex.Title
 			seed := uint64(0)
 			if it.SeedPolicy == store.SeedShared && it.Seed > 0 {
@@ -72,7 +72,7 @@ func (s *Server) dashItems(a store.Assignment) []dashboard.ItemInfo {
 			}
 			// The parts of an exercise do not depend on the seed; the
 			// variant is cached, so this costs nothing after the first page.
-			if v, err := s.lookupVariant(ex.ID, strconv.FormatUint(seed, 10)); err == nil {
+			if v, err := s.lookupVersionVariant(ex.ID, ex.Version, strconv.FormatUint(seed, 10)); err == nil {
 				for _, p := range v.Parts {
 					labels[p.ID] = strings.ReplaceAll(p.Label, "$", "")
 					selfCheck[p.ID] = p.Kind == exercises.KindSelfCheck
@@ -103,7 +103,7 @@ func (s *Server) dashLearnerParts(ctx context.Context, a store.Assignment, items
 		if it.SeedPolicy != store.SeedPerLearner || len(it.Parts) > 0 || len(learners) == 0 {
 			continue
 		}
-		ex, ok := s.catalog.Lookup(it.ExerciseID)
+		ex, ok := s.catalog.LookupVersion(it.ExerciseID, it.ExerciseVersion)
 		if !ok {
 			continue
 		}

@@ -31,7 +31,10 @@ const maxOutlines = 200000
 
 type outlineKey struct {
 	exercise string
-	seed     uint64
+	// version is an authored exercise's file version ("" for built-ins):
+	// a changed file may ask different parts at the same seed.
+	version string
+	seed    uint64
 }
 
 // outlineMemo maps an exercise and seed to its variant's parts.
@@ -78,7 +81,7 @@ func (s *Server) noteOutline(v *exercises.Variant) {
 	if s.dashOutlines == nil || v.Exercise == nil {
 		return
 	}
-	k := outlineKey{v.Exercise.ID, v.Seed}
+	k := outlineKey{v.Exercise.ID, v.Exercise.Version, v.Seed}
 	if _, ok := s.dashOutlines.get(k); !ok {
 		s.dashOutlines.put(k, outlineOf(v))
 	}
@@ -95,7 +98,7 @@ func (s *Server) learnerOutlines(ctx context.Context, ex *exercises.Exercise, it
 	out := make([][]dashboard.PartRef, len(learners))
 	var missing []int
 	for i, l := range learners {
-		k := outlineKey{ex.ID, courses.SeedFor(key, it, l.ID)}
+		k := outlineKey{ex.ID, ex.Version, courses.SeedFor(key, it, l.ID)}
 		if p, ok := s.dashOutlines.get(k); ok {
 			out[i] = p
 		} else {
@@ -128,7 +131,7 @@ func (s *Server) learnerOutlines(ctx context.Context, ex *exercises.Exercise, it
 					return
 				}
 				out[i] = outlineOf(v)
-				s.dashOutlines.put(outlineKey{ex.ID, seed}, out[i])
+				s.dashOutlines.put(outlineKey{ex.ID, ex.Version, seed}, out[i])
 			}
 		}()
 	}

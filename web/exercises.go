@@ -103,7 +103,14 @@ func (s *Server) exerciseURL(id string, seed uint64) string {
 
 // lookupVariant resolves the exercise ID and seed of a request.
 func (s *Server) lookupVariant(id, seedText string) (*exercises.Variant, error) {
-	ex, ok := s.catalog.Lookup(id)
+	return s.lookupVersionVariant(id, "", seedText)
+}
+
+// lookupVersionVariant is lookupVariant at an exercise version: an
+// assignment item's (authored exercises change; an item keeps the version
+// it was made with), or "" for the current one.
+func (s *Server) lookupVersionVariant(id, version, seedText string) (*exercises.Variant, error) {
+	ex, ok := s.catalog.LookupVersion(id, version)
 	if !ok {
 		return nil, &fieldError{status: http.StatusNotFound, field: "id", msg: fmt.Sprintf("there is no exercise %q", clip(id, 64))}
 	}
@@ -113,7 +120,7 @@ func (s *Server) lookupVariant(id, seedText string) (*exercises.Variant, error) 
 	}
 	// Variants are immutable once generated, so one copy (with its compiled
 	// expected formulas and mistakes) serves every page and check.
-	key := ex.ID + "\x00" + strconv.FormatUint(seed, 10)
+	key := ex.ID + "\x00" + ex.Version + "\x00" + strconv.FormatUint(seed, 10)
 	if v, ok := s.variants.get(key); ok {
 		return v, nil
 	}

@@ -265,7 +265,7 @@ func (s *Server) itemVariant(ctx context.Context, it store.Item, learnerID int64
 	} else {
 		seed = courses.SeedFor(nil, it, learnerID)
 	}
-	v, err := s.lookupVariant(it.ExerciseID, strconv.FormatUint(seed, 10))
+	v, err := s.lookupVersionVariant(it.ExerciseID, it.ExerciseVersion, strconv.FormatUint(seed, 10))
 	if err != nil {
 		return nil, fmt.Errorf("item %d: %w", it.ID, err)
 	}

@@ -588,7 +588,7 @@ func (s *Server) teachProps(r *http.Request, room liveRoom, projector bool) temp
 	st := room.hub.State()
 	it := room.a.Items[st.Question]
 	p.Question = fmt.Sprintf("Question %d of %d", st.Question+1, len(room.a.Items))
-	if ex, ok := s.catalog.Lookup(it.ExerciseID); ok {
+	if ex, ok := s.catalog.LookupVersion(it.ExerciseID, it.ExerciseVersion); ok {
 		p.ItemTitle = ex.Title
 	} else {
 		p.ItemTitle = it.ExerciseID

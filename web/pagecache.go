@@ -141,7 +141,9 @@ func (s *Server) cachePage(key pageKey, next http.HandlerFunc) http.HandlerFunc 
 		k := ""
 		if s.pages != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && len(r.Host) <= 255 {
 			if k = key(r); k != "" {
-				k = requestScheme(r) + "://" + r.Host + "\x00" + k
+				// The catalog's generation is in the key: a changed
+				// exercise file makes every page of the old one stale.
+				k = strconv.FormatUint(s.catalog.Generation(), 10) + "\x00" + requestScheme(r) + "://" + r.Host + "\x00" + k
 			}
 		}
 		if k != "" {

@@ -264,7 +264,11 @@ func (s *Server) exercisePlayer(v *exercises.Variant, pg stepPaging, open map[st
 		if part == "" {
 			continue
 		}
-		start, _ := json.Marshal(map[string]any{"exercise": v.Exercise.ID, "seed": v.Seed, "part": part})
+		msg := map[string]any{"exercise": v.Exercise.ID, "seed": v.Seed, "part": part}
+		if v.Exercise.Version != "" {
+			msg["version"] = v.Exercise.Version
+		}
+		start, _ := json.Marshal(msg)
 		tr, err := animationTrace(a)
 		if err != nil {
 			s.log.Error("animation trace", "exercise", v.Exercise.ID, "seed", v.Seed, "err", err)

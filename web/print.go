@@ -265,9 +265,10 @@ func (s *Server) printItems(ctx context.Context, a store.Assignment) ([]workshee
 	out := make([]worksheets.AssignmentItem, 0, len(a.Items))
 	for _, it := range a.Items {
 		out = append(out, worksheets.AssignmentItem{
-			ExerciseID: it.ExerciseID,
-			Parts:      it.Parts,
-			SeedFor:    func(learnerID int64) uint64 { return courses.SeedFor(secret, it, learnerID) },
+			ExerciseID:      it.ExerciseID,
+			ExerciseVersion: it.ExerciseVersion,
+			Parts:           it.Parts,
+			SeedFor:         func(learnerID int64) uint64 { return courses.SeedFor(secret, it, learnerID) },
 		})
 	}
 	return out, nil
@@ -323,7 +324,7 @@ func checkQueryText(items []worksheets.Item) string {
 // printItemView renders one exercise variant for paper: the prompt and, for
 // the key, every part's answer and worked solution.
 func (s *Server) printItemView(it worksheets.Item, id string, n int, key bool) (templates.PrintItemView, error) {
-	v, err := s.lookupVariant(it.ExerciseID, strconv.FormatUint(it.Seed, 10))
+	v, err := s.lookupVersionVariant(it.ExerciseID, it.ExerciseVersion, strconv.FormatUint(it.Seed, 10))
 	if err != nil {
 		return templates.PrintItemView{}, err
 	}

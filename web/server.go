@@ -73,6 +73,8 @@ type Config struct {
 	// Live bounds the live class sessions (web/live.go); zero fields take
 	// the defaults in docs/LIVE.md.
 	Live LiveConfig
+	// Authoring configures the exercise files directory (web/authoring.go).
+	Authoring AuthoringConfig
 }
 
 // DefaultFrameAncestors lets any https page embed Stride's exercises, plus
@@ -122,6 +124,8 @@ type Server struct {
 	now func() time.Time
 	// learn caches the student side's site secrets (learn_identity.go).
 	learn learnState
+	// authoring loads exercise files (web/authoring.go).
+	authoring authoringState
 	// ready is false until the server listens and again once shutdown
 	// begins, so load balancers stop sending new work first.
 	ready atomic.Bool
@@ -138,6 +142,7 @@ type App struct {
 // waits for their goroutines, or until ctx ends.
 func (a *App) Shutdown(ctx context.Context) {
 	a.server.anim.Shutdown(ctx)
+	a.server.authoring.stop()
 	if a.server.live != nil {
 		a.server.live.shutdown(ctx)
 	}
@@ -225,6 +230,7 @@ func NewHandler(cfg Config) (*App, error) {
 		Logger:              logger,
 	}, s.catalog)
 	s.anim.unlock = s.unlock
+	s.startAuthoring(cfg.Authoring) // exercise files (web/authoring.go)
 	if s.work.busyPage, err = s.renderBytes(templates.Message(templates.MessageProps{
 		Links: s.links(), Title: "Busy",
 		Message: "Stride is busy with other requests right now. Please try again in a moment",
@@ -292,6 +298,7 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Get("/api", s.cachePage(fixedPageKey("api"), s.apiReference))
 		r.Get("/playground", s.cachePage(queryPageKey("playground"), s.playground))
 		r.Get("/practice", s.cachePage(fixedPageKey("practice"), s.practicePage))
+		r.Get("/authoring/schema.json", s.authoringSchema)
 		r.Get("/exercises", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, base+"/#exercises", http.StatusFound)
 		})
@@ -345,6 +352,7 @@ func NewHandler(cfg Config) (*App, error) {
 			return nil, fmt.Errorf("LTI routes: %w", err)
 		}
 		s.mountLive(app.With(pageHeaders), cfg.Live) // web/live.go
+		s.mountAuthoring(app.With(pageHeaders))      // web/authoring.go
 		s.mountPrintClasses(app.With(pageHeaders))   // answer keys, roster sheets (web/print.go)
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)

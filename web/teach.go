@@ -679,6 +679,13 @@ func (s *Server) createAssignment(w http.ResponseWriter, r *http.Request) {
 	readSettings(r.PostForm, f)
 	_, parts := s.exerciseOptions()
 	readItems(r.PostForm, f, parts, rows)
+	// An item keeps the version of an authored exercise it is made with,
+	// so a later edit of the file never changes a running assignment.
+	for i := range f.items {
+		if e, ok := s.catalog.Lookup(f.items[i].ExerciseID); ok {
+			f.items[i].ExerciseVersion = e.Version
+		}
+	}
 	if len(f.errs) == 0 {
 		share, err := auth.NewToken()
 		if err != nil {
@@ -793,7 +800,7 @@ func (s *Server) renderLinks(w http.ResponseWriter, r *http.Request, c store.Cou
 	}
 	for _, it := range a.Items {
 		title := it.ExerciseID
-		if e, ok := s.catalog.Lookup(it.ExerciseID); ok {
+		if e, ok := s.catalog.LookupVersion(it.ExerciseID, it.ExerciseVersion); ok {
 			title = e.Title
 		}
 		src := s.origin(r) + s.base + "/embed/" + url.PathEscape(it.ExerciseID) + "?item=" + strconv.FormatInt(it.ID, 10)

@@ -43,6 +43,8 @@ type config struct {
 	ltiLeeway time.Duration
 	// live bounds the live class sessions.
 	live web.LiveConfig
+	// authoring is the exercise files directory (cmd/server/authoring.go).
+	authoring web.AuthoringConfig
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -75,6 +77,8 @@ var settings = []setting{
 	{"live-max-sessions", "STRIDE_LIVE_MAX_SESSIONS", "200", "most live class sessions open at once on this server (1 to 10000); starting another is refused with 503"},
 	{"live-max-students", "STRIDE_LIVE_MAX_STUDENTS", "400", "most students who may join one live session (1 to 10000); more are refused with 409"},
 	{"live-max-conns", "STRIDE_LIVE_MAX_CONNS", "20000", "most live-session websockets open at once on this server (1 to 1000000); more are refused with 429"},
+	{"exercises-dir", "STRIDE_EXERCISES_DIR", "", "directory of exercise files (*.yaml, docs/AUTHORING.md) loaded at start and reloaded when they change; empty: none"},
+	{"exercises-poll", "STRIDE_EXERCISES_POLL", "2s", "how often -exercises-dir is checked for changed files (100ms to 1h)"},
 	{"live-idle-timeout", "STRIDE_LIVE_IDLE_TIMEOUT", "3h", "a live session with no instructor action for this long ends (1m to 48h); its code then tells students it ended"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
@@ -257,6 +261,13 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 	}
 	if c.ltiLeeway, err = durationSetting("lti-leeway", time.Second, 10*time.Minute); err != nil {
 		return config{}, nil, err
+	}
+	if c.authoring.Poll, err = durationSetting("exercises-poll", 100*time.Millisecond, time.Hour); err != nil {
+		return config{}, nil, err
+	}
+	dir, src := get("exercises-dir")
+	if c.authoring.Dir, err = checkExercisesDir(dir); err != nil {
+		return config{}, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	return c, fs.Args(), nil
 }

@@ -94,6 +94,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 		SessionLifetime:    cfg.sessionLifetime,
 		LTILeeway:          cfg.ltiLeeway,
 		Live:               cfg.live,
+		Authoring:          cfg.authoring,
 	})
 	if err != nil {
 		return fmt.Errorf("build handler: %w", err)

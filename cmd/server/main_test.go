@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/stride-tutor/stride/internal/authoring"
 	"io"
 	"log/slog"
 	"net/http"
@@ -119,6 +120,7 @@ func defaultBudgets(c config) config {
 	}
 	if c.live == (web.LiveConfig{}) {
 		c.live = web.LiveConfig{MaxSessions: live.DefaultMaxSessions, MaxStudents: live.DefaultMaxStudents, MaxConns: web.DefaultLiveMaxConns, IdleTimeout: live.DefaultIdleTimeout}
+		c.authoring.Poll = authoring.DefaultPollInterval
 	}
 	return c
 }
@@ -264,5 +266,26 @@ func TestServerTimeoutsAreSet(t *testing.T) {
 	srv := newHTTPServer(http.NotFoundHandler(), slog.New(slog.DiscardHandler))
 	if srv.ReadHeaderTimeout == 0 || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 || srv.IdleTimeout == 0 {
 		t.Errorf("timeouts: %+v", srv)
+	}
+}
+
+func TestExercisesDirSetting(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/f.yaml"
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		value string
+		ok    bool
+	}{{"", true}, {dir, true}, {dir + "/missing", false}, {file, false}} {
+		_, err := checkExercisesDir(c.value)
+		if (err == nil) != c.ok {
+			t.Errorf("%q: %v, want ok=%v", c.value, err, c.ok)
+		}
+	}
+	_, err := parseConfig([]string{"-exercises-dir", dir + "/missing"}, func(string) string { return "" }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "exercises-dir") {
+		t.Errorf("a missing directory: %v, want an error naming -exercises-dir", err)
 	}
 }

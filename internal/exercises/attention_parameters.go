@@ -268,6 +268,17 @@ func drawAttention(rng *rand.Rand) AttentionData {
 	}
 }
 
+// BuildAttention builds the variant for d, as the built-in
+// attention-parameters does; shuffle mixes the order of the options of the
+// choice part (the built-in does for every seed but 0). Authored files
+// build their variants here too.
+func BuildAttention(d AttentionData, rng *rand.Rand, shuffle bool) (*Variant, error) {
+	if !d.Symbolic && (d.DModel < 1 || d.Heads < 1 || d.DModel%d.Heads != 0 || d.DK != d.DModel/d.Heads) {
+		return nil, fmt.Errorf("attention: d_model %d must split evenly into %d heads of d_k = d_model/h", d.DModel, d.Heads)
+	}
+	return buildAttentionVariant(d, rng, shuffle)
+}
+
 // buildAttentionVariant makes the variant for d; shuffle mixes the order of
 // the options of the choice part.
 func buildAttentionVariant(d AttentionData, rng *rand.Rand, shuffle bool) (*Variant, error) {

@@ -1,9 +1,38 @@
 package exercises
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
 
-// Catalog is the ordered, immutable list of exercises.
+// Catalog is the ordered list of exercises: the built-in ones, fixed at
+// construction, followed by the authored ones (read from files by
+// internal/authoring), which SetAuthored replaces as a whole. Every
+// version of an authored exercise seen by this process stays resolvable
+// through LookupVersion, so an assignment pinned to an old version keeps
+// its exercise after the file changes.
 type Catalog struct {
+	list []*Exercise
+	byID map[string]*Exercise
+
+	// authored is the current authored set; readers never lock.
+	authored atomic.Pointer[authoredSet]
+	// gen counts SetAuthored calls, so caches keyed on it go stale.
+	gen atomic.Uint64
+
+	mu sync.Mutex
+	// versions holds every authored version seen, keyed by id and version.
+	versions map[versionKey]*Exercise
+	// resolve, when set, finds a version this process has not seen (one
+	// recorded in the database by an earlier run).
+	resolve func(id, version string) (*Exercise, bool)
+}
+
+type versionKey struct{ id, version string }
+
+// authoredSet is one immutable generation of authored exercises.
+type authoredSet struct {
 	list []*Exercise
 	byID map[string]*Exercise
 }
@@ -22,27 +51,116 @@ func NewCatalog() *Catalog {
 		rnnForward(),
 		rnnConcepts(),
 	}
-	c := &Catalog{list: list, byID: make(map[string]*Exercise, len(list))}
+	c := &Catalog{list: list, byID: make(map[string]*Exercise, len(list)), versions: map[versionKey]*Exercise{}}
 	for _, e := range list {
 		if _, dup := c.byID[e.ID]; dup {
 			panic(fmt.Sprintf("exercises: duplicate exercise ID %q", e.ID))
 		}
 		c.byID[e.ID] = e
 	}
+	c.authored.Store(&authoredSet{byID: map[string]*Exercise{}})
 	return c
 }
 
-// All returns the exercises in recitation order.
-func (c *Catalog) All() []*Exercise {
-	out := make([]*Exercise, len(c.list))
-	copy(out, c.list)
-	return out
+// IsBuiltin reports whether id names a built-in exercise; authored
+// exercises may not take such an ID.
+func (c *Catalog) IsBuiltin(id string) bool {
+	_, ok := c.byID[id]
+	return ok
 }
 
-// Lookup finds an exercise by its public ID.
+// SetAuthored replaces the authored exercises. Each must have been built
+// by NewAuthored; an ID that is built in or appears twice is refused and
+// nothing changes.
+func (c *Catalog) SetAuthored(list []*Exercise) error {
+	set := &authoredSet{list: append([]*Exercise(nil), list...), byID: make(map[string]*Exercise, len(list))}
+	for _, e := range list {
+		if e.Version == "" {
+			return fmt.Errorf("authored exercise %q has no version", e.ID)
+		}
+		if c.IsBuiltin(e.ID) {
+			return fmt.Errorf("authored exercise %q: the ID is a built-in exercise's", e.ID)
+		}
+		if _, dup := set.byID[e.ID]; dup {
+			return fmt.Errorf("authored exercise %q appears twice", e.ID)
+		}
+		set.byID[e.ID] = e
+	}
+	c.mu.Lock()
+	for _, e := range list {
+		c.versions[versionKey{e.ID, e.Version}] = e
+	}
+	c.mu.Unlock()
+	c.authored.Store(set)
+	c.gen.Add(1)
+	return nil
+}
+
+// SetResolver installs the lookup of authored versions this process has
+// not loaded (they are kept in the database). Call it before serving.
+func (c *Catalog) SetResolver(f func(id, version string) (*Exercise, bool)) {
+	c.mu.Lock()
+	c.resolve = f
+	c.mu.Unlock()
+}
+
+// Generation changes whenever the authored exercises change; caches of
+// pages that list or show exercises key on it.
+func (c *Catalog) Generation() uint64 { return c.gen.Load() }
+
+// All returns the built-in exercises in recitation order, then the
+// authored ones in file-name order.
+func (c *Catalog) All() []*Exercise {
+	a := c.authored.Load()
+	out := make([]*Exercise, 0, len(c.list)+len(a.list))
+	out = append(out, c.list...)
+	return append(out, a.list...)
+}
+
+// Authored returns the current authored exercises.
+func (c *Catalog) Authored() []*Exercise {
+	return append([]*Exercise(nil), c.authored.Load().list...)
+}
+
+// Lookup finds an exercise by its public ID: a built-in one, or the
+// current version of an authored one.
 func (c *Catalog) Lookup(id string) (*Exercise, bool) {
-	e, ok := c.byID[id]
+	if e, ok := c.byID[id]; ok {
+		return e, true
+	}
+	e, ok := c.authored.Load().byID[id]
 	return e, ok
+}
+
+// LookupVersion finds an exercise at a version: version "" is the current
+// one (and the only one of a built-in exercise); otherwise an authored
+// exercise at exactly that version, whether or not its file still holds
+// it.
+func (c *Catalog) LookupVersion(id, version string) (*Exercise, bool) {
+	if version == "" {
+		return c.Lookup(id)
+	}
+	if e, ok := c.authored.Load().byID[id]; ok && e.Version == version {
+		return e, true
+	}
+	c.mu.Lock()
+	e, ok := c.versions[versionKey{id, version}]
+	resolve := c.resolve
+	c.mu.Unlock()
+	if ok {
+		return e, true
+	}
+	if resolve == nil {
+		return nil, false
+	}
+	e, ok = resolve(id, version)
+	if !ok || e.ID != id || e.Version != version {
+		return nil, false
+	}
+	c.mu.Lock()
+	c.versions[versionKey{id, version}] = e
+	c.mu.Unlock()
+	return e, true
 }
 
 // Section groups the exercises of one recitation section.
@@ -56,7 +174,7 @@ type Section struct {
 func (c *Catalog) Sections() []Section {
 	var out []Section
 	index := map[string]int{}
-	for _, e := range c.list {
+	for _, e := range c.All() {
 		if i, ok := index[e.Section]; ok {
 			out[i].Exercises = append(out[i].Exercises, e)
 			continue

@@ -27,6 +27,29 @@ type CNNLayer struct {
 	Stride      int    `json:"stride,omitempty"`
 	Padding     int    `json:"padding,omitempty"`
 	OutFeatures int    `json:"out_features,omitempty"`
+	// full, when set, is the layer with every PyTorch argument (an
+	// authored network's layer); compute returns it as it is.
+	full *compute.Layer
+}
+
+// NetworkLayer makes a layer of an authored network: row is its row ID in
+// the table, l its PyTorch form. Square kernel sizes, strides and paddings
+// are described in words; anything else by the layer's type.
+func NetworkLayer(row string, l compute.Layer) CNNLayer {
+	full := l
+	c := CNNLayer{Row: row, Type: l.Type, OutChannels: l.OutChannels, OutFeatures: l.OutFeatures, full: &full}
+	if l.KernelSize.H > 0 {
+		c.KernelSize = l.KernelSize.H
+		c.Stride = l.Stride.H
+		if c.Stride == 0 {
+			c.Stride = 1
+			if l.Type != "Conv2d" {
+				c.Stride = c.KernelSize
+			}
+		}
+		c.Padding = l.Padding.H
+	}
+	return c
 }
 
 // cnnRows are the shape table's public row IDs, in order.
@@ -85,6 +108,9 @@ func drawCNN(rng *rand.Rand) CNNData {
 }
 
 func (l CNNLayer) compute() compute.Layer {
+	if l.full != nil {
+		return *l.full
+	}
 	cl := compute.Layer{Type: l.Type, OutChannels: l.OutChannels, OutFeatures: l.OutFeatures}
 	if l.KernelSize > 0 {
 		cl.KernelSize = compute.Square(l.KernelSize)
@@ -180,18 +206,76 @@ func generateCNNShapeTable(seed uint64, rng *rand.Rand) (*Variant, error) {
 	if seed != 0 {
 		d = drawCNN(rng)
 	}
+	return buildShapeTable(d, cnnIntro(d), seed, rng)
+}
+
+// NetworkInput is the data of an authored network exercise: the network
+// and, optionally, the problem statement's paragraphs (nil: a description
+// of the layers, generated).
+type NetworkInput struct {
+	Data  CNNData
+	Intro []string
+}
+
+func (in NetworkInput) intro() []Block {
+	if in.Intro == nil {
+		return networkIntro(in.Data)
+	}
+	out := make([]Block, len(in.Intro))
+	for i, t := range in.Intro {
+		out[i] = Block{Text: t}
+	}
+	return out
+}
+
+// networkIntro describes any network layer by layer.
+func networkIntro(d CNNData) []Block {
+	var steps []string
+	for _, l := range d.Layers {
+		steps = append(steps, cnnOperation(l))
+	}
+	what := "images of " + shapeText(d.InputShape)
+	if len(d.InputShape) != 3 {
+		what = "vectors of length " + shapeText(d.InputShape)
+	}
+	return []Block{
+		{Text: fmt.Sprintf("A network takes %s. Shapes are written C@H×W (channels first), without a batch dimension.", what)},
+		{Text: "The layers, in order: " + strings.Join(steps, "; ") + ". Every layer has a bias unless stated otherwise."},
+	}
+}
+
+// BuildShapeTable builds a shape-table variant of an authored network:
+// one row per layer, with the built-in table's diagnoses, hints, worked
+// solutions, follow-through marking and pooling animations.
+func BuildShapeTable(in NetworkInput, seed uint64, rng *rand.Rand) (*Variant, error) {
+	return buildShapeTable(in.Data, in.intro(), seed, rng)
+}
+
+// BuildParameterCounts builds a parameter-count variant of an authored
+// network (its Conv2d and Linear layers), like the built-in
+// cnn-parameters.
+func BuildParameterCounts(in NetworkInput) (*Variant, error) {
+	v, err := buildCNNParamsVariant(in.Data)
+	if err != nil {
+		return nil, err
+	}
+	v.Intro = in.intro()
+	return v, nil
+}
+
+func buildShapeTable(d CNNData, intro []Block, seed uint64, rng *rand.Rand) (*Variant, error) {
 	layers := d.computeLayers()
 	res, err := compute.PropagateNetwork(d.InputShape, layers)
 	if err != nil {
 		return nil, fmt.Errorf("propagate: %w", err)
 	}
 	v := &Variant{Data: d, TableLayout: true, TableInput: shapeText(d.InputShape)}
-	v.Intro = cnnIntro(d)
+	v.Intro = intro
 	prev := d.InputShape
 	for i, l := range d.Layers {
 		expected := res.Layers[i].OutputShape
 		p := cnnRowPart(l, layers[i], prev, expected)
-		if l.Type == "MaxPool2d" {
+		if l.Type == "MaxPool2d" && len(prev) == 3 && l.KernelSize > 0 && l.full == nil || l.full != nil && poolAnimatable(*l.full) {
 			p.Animation = len(v.Animations)
 			v.Animations = append(v.Animations, poolingPatch(rng, l, seed))
 		}
@@ -209,6 +293,30 @@ func generateCNNShapeTable(seed uint64, rng *rand.Rand) (*Variant, error) {
 		followThrough(d, layers, res, answers, verdicts)
 	}
 	return v, nil
+}
+
+// simpleWindow reports whether an authored layer's window is what the
+// table's formulas assume: square, the same stride and padding on both
+// axes, no dilation, numeric padding, floor mode and no groups (and, for
+// max-pooling, no padding).
+func simpleWindow(l compute.Layer) bool {
+	sq := func(p compute.Pair) bool { return p.H == p.W }
+	ok := sq(l.KernelSize) && sq(l.Stride) && sq(l.Padding) && (l.Dilation == compute.Pair{} || l.Dilation == compute.Square(1)) &&
+		l.PaddingMode == "" && !l.CeilMode && l.Groups <= 1
+	if l.Type == "MaxPool2d" {
+		ok = ok && l.Padding == compute.Pair{}
+	}
+	return ok
+}
+
+// poolAnimatable reports whether an authored layer is a max-pool the
+// illustrative patch replays faithfully: square, unpadded, undilated,
+// without ceil mode, and small enough that its patch (three windows
+// across) is a few dozen cells.
+func poolAnimatable(l compute.Layer) bool {
+	return l.Type == "MaxPool2d" && l.KernelSize.H > 0 && l.KernelSize.H <= 8 && l.KernelSize.H == l.KernelSize.W &&
+		l.Stride.H == l.Stride.W && l.Padding == (compute.Pair{}) && !l.CeilMode &&
+		(l.Dilation == compute.Pair{} || l.Dilation == compute.Square(1))
 }
 
 // poolingPatch is a small patch of one channel, pooled as layer l pools,
@@ -256,8 +364,44 @@ func cnnRowPart(l CNNLayer, cl compute.Layer, prev, expected []int) *Part {
 		}
 	}
 	var hints, solution []string
+	windowed := l.Type == "MaxPool2d" || l.Type == "Conv2d" || l.Type == "AvgPool2d"
+	switch {
+	case windowed && l.full != nil && !simpleWindow(*l.full):
+		// Rectangular, dilated, "same"-padded or ceil-mode windows: the
+		// general formula, and the engine's result.
+		hints = []string{
+			"Apply the output-size formula to height and width separately, with this layer's kernel size K, padding P, stride S and dilation D: " +
+				"$\\lfloor (W + 2P - D(K - 1) - 1)/S \\rfloor + 1$ (rounded up instead with ceil_mode; padding='same' keeps the size).",
+		}
+		solution = []string{fmt.Sprintf("The layer turns %s into %s.", shapeText(prev), shapeText(expected))}
+		if l.Type == "Conv2d" {
+			hints = append(hints, "A conv layer outputs one channel per filter.")
+		}
+	case l.Type == "AvgPool2d" && len(prev) == 3:
+		p := l.Padding
+		hints = []string{
+			"Pooling keeps the number of channels; only height and width change.",
+			fmt.Sprintf("Use $\\lfloor (W - K + 2P)/S \\rfloor + 1$ with $K = %d$, $P = %d$ and $S = %d$.", l.KernelSize, p, l.Stride),
+		}
+		solution = []string{
+			"Pooling works on each channel separately, so the channels stay " + fmt.Sprint(prev[0]) + ".",
+			outputSizeSteps("Height", prev[1], l.KernelSize, p, l.Stride),
+			outputSizeSteps("Width", prev[2], l.KernelSize, p, l.Stride),
+		}
+		add("unchanged", "That is the shape before this layer. Pooling shrinks height and width by the output-size formula.", prev, true)
+	case l.Type == "AdaptiveAvgPool2d" || l.Type == "AdaptiveMaxPool2d":
+		hints = []string{"An adaptive pooling produces the output_size it is given, whatever the input's size; the channels stay."}
+		solution = []string{fmt.Sprintf("The output size is the layer's own: %s.", shapeText(expected))}
+	case l.Type == "BatchNorm2d" || l.Type == "Dropout" || l.Type == "Dropout2d" || l.Type == "Tanh" || l.Type == "Sigmoid" ||
+		l.Type == "LeakyReLU" || l.Type == "GELU":
+		hints = []string{"This layer acts on each number (or channel) without moving any: it does not change the shape."}
+		solution = []string{"The shape stays " + shapeText(expected) + "."}
+	}
 	switch l.Type {
 	case "MaxPool2d":
+		if l.full != nil && !simpleWindow(*l.full) {
+			break
+		}
 		s1 := cl
 		s1.Stride = compute.Square(1)
 		shape, ok := applyLayer(prev, s1)
@@ -276,7 +420,7 @@ func cnnRowPart(l CNNLayer, cl compute.Layer, prev, expected []int) *Part {
 			}
 		}
 	case "Conv2d":
-		if len(prev) == 3 {
+		if len(prev) == 3 && (l.full == nil || simpleWindow(*l.full)) {
 			k, p := l.KernelSize, l.Padding
 			add("forgot-plus-one", "You left out the +1 of the output-size formula: $\\lfloor (W - K + 2P)/S \\rfloor + 1$.",
 				[]int{l.OutChannels, prev[1] - k + 2*p, prev[2] - k + 2*p}, true)

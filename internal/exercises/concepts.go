@@ -59,12 +59,15 @@ func cnnConcepts() *Exercise {
 			if err != nil {
 				return nil, err
 			}
-			return conceptVariant(seed, rng, qs, []Block{{Text: "These questions are about the ideas behind convolutional layers. " +
-				"Most have exactly one right option; the one on benefits may have several. " +
-				"The last asks you to explain in your own words and then compare with a model answer."}})
+			return conceptVariant(seed, rng, qs, []Block{{Text: cnnConceptsIntro}})
 		},
 	}
 }
+
+// cnnConceptsIntro is the problem statement of cnn-concepts.
+const cnnConceptsIntro = "These questions are about the ideas behind convolutional layers. " +
+	"Most have exactly one right option; the one on benefits may have several. " +
+	"The last asks you to explain in your own words and then compare with a model answer."
 
 func rnnConcepts() *Exercise {
 	return &Exercise{

@@ -34,24 +34,80 @@ func convByHand() *Exercise {
 }
 
 func generateConvByHand(seed uint64, rng *rand.Rand) (*Variant, error) {
-	image, filter := recitationImage(), recitationFilter()
-	first := ConvSetting{Stride: 1, Padding: 0, Cell: [2]int{2, 2}}
-	second := ConvSetting{Stride: 1, Padding: 1, Cell: [2]int{4, 4}}
-	askMatrix := false
-	if seed != 0 {
-		image, filter, first, second, askMatrix = drawConvByHand(rng)
+	in := ConvByHandInput{
+		Image: recitationImage(), Filter: recitationFilter(),
+		Cases: []ConvCase{
+			{Setting: ConvSetting{Stride: 1, Padding: 0, Cell: [2]int{2, 2}}, AskCell: true, Corner: true},
+			{Name: "padded", Setting: ConvSetting{Stride: 1, Padding: 1, Cell: [2]int{4, 4}}, AskCell: true, Corner: true},
+		},
 	}
-	data := ConvByHandData{Image: image, Filter: filter, Cases: []ConvSetting{first, second}}
+	if seed != 0 {
+		image, filter, first, second, askMatrix := drawConvByHand(rng)
+		in = ConvByHandInput{Image: image, Filter: filter, Cases: []ConvCase{
+			{Setting: first, AskCell: true, AskWhole: askMatrix},
+			{Name: "padded", Setting: second, AskCell: true},
+		}}
+	}
+	return BuildConvByHand(in)
+}
+
+// ConvByHandInput is the data of one conv-by-hand variant: a one-channel
+// image, a filter, and the settings to ask about. The built-in exercise and
+// authored files (internal/authoring) both build their variants from it.
+type ConvByHandInput struct {
+	Image, Filter [][]float64
+	Cases         []ConvCase
+	// Channels (C×H×W), Filters (O×C×k×k) and Bias (O, or nil) replace
+	// Image and Filter for an input of several channels, several filters
+	// or biases (authored files); Cases then name an output channel.
+	Channels [][][]float64
+	Filters  [][][][]float64
+	Bias     []float64
+}
+
+// ConvCase is one setting of a ConvByHandInput and what to ask about it:
+// always the output size; the value of Setting.Cell when AskCell; the
+// whole output when AskWhole.
+type ConvCase struct {
+	// Name suffixes the case's part IDs ("dims-padded"); the first case
+	// of the recitation has none.
+	Name    string
+	Setting ConvSetting
+	AskCell bool
+	// Corner words the cell as "the bottom-right corner" (and names its
+	// part "bottom-right"); Setting.Cell must then be that corner.
+	Corner   bool
+	AskWhole bool
+	// OutChannel is the output channel of the cell and whole output asked,
+	// with Channels and Filters.
+	OutChannel int
+}
+
+// BuildConvByHand builds the variant for in, with every answer, diagnosis,
+// hint, worked solution and animation computed by internal/compute.
+func BuildConvByHand(in ConvByHandInput) (*Variant, error) {
+	if in.isMulti() {
+		return buildConvMulti(in)
+	}
+	image, filter := in.Image, in.Filter
+	if len(image) == 0 || len(image[0]) == 0 || len(filter) == 0 || len(filter[0]) == 0 {
+		return nil, fmt.Errorf("conv-by-hand: the image and the filter need at least one cell")
+	}
+	data := ConvByHandData{Image: image, Filter: filter}
+	for _, c := range in.Cases {
+		data.Cases = append(data.Cases, c.Setting)
+	}
 	v := &Variant{Data: data}
 	h, w, k := len(image), len(image[0]), len(filter)
 	v.Intro = []Block{
 		{Text: fmt.Sprintf("Here is a %d×%d image and a %d×%d filter. The layer slides the filter over the image "+
 			"and, at each position, multiplies the overlapping numbers and adds the products up "+
-			"(cross-correlation: the filter is not flipped).", h, w, k, k)},
+			"(cross-correlation: the filter is not flipped).", h, w, k, len(filter[0]))},
 		{Grid: &Grid{Label: "Image", Cells: image}},
 		{Grid: &Grid{Label: "Filter", Cells: filter}},
 	}
-	for i, c := range []ConvSetting{first, second} {
+	for i, cc := range in.Cases {
+		c := cc.Setting
 		v.Animations = append(v.Animations, Animation{
 			Label:  settingWords(c),
 			Op:     "conv2d",
@@ -61,25 +117,27 @@ func generateConvByHand(seed uint64, rng *rand.Rand) (*Variant, error) {
 			Dilation: [2]int{1, 1},
 		})
 		suffix := ""
-		if i == 1 {
-			suffix = "-padded"
+		if cc.Name != "" {
+			suffix = "-" + cc.Name
 		}
 		dims, err := convDimsPart("dims"+suffix, image, filter, c, i)
 		if err != nil {
 			return nil, err
 		}
 		v.Parts = append(v.Parts, dims)
-		cellID := "cell" + suffix
-		if seed == 0 {
-			cellID = "bottom-right" + suffix
+		if cc.AskCell {
+			cellID := "cell" + suffix
+			if cc.Corner {
+				cellID = "bottom-right" + suffix
+			}
+			cell, err := convCellPart(cellID, image, filter, c, i, cc.Corner)
+			if err != nil {
+				return nil, err
+			}
+			v.Parts = append(v.Parts, cell)
 		}
-		cell, err := convCellPart(cellID, image, filter, c, i, seed == 0)
-		if err != nil {
-			return nil, err
-		}
-		v.Parts = append(v.Parts, cell)
-		if i == 0 && askMatrix {
-			m, err := convMatrixPart("output", image, filter, c, i)
+		if cc.AskWhole {
+			m, err := convMatrixPart("output"+suffix, image, filter, c, i)
 			if err != nil {
 				return nil, err
 			}

@@ -145,8 +145,16 @@ func generateConvOutputSize(seed uint64, rng *rand.Rand) (*Variant, error) {
 			return nil, err
 		}
 	}
-	return buildConvOutputSizeVariant(d, seed == 0)
+	note := ""
+	if seed == 0 {
+		note = recitationConvSizeNote
+	}
+	return BuildConvOutputSize(d, note)
 }
+
+// recitationConvSizeNote says where seed 0's numbers come from.
+const recitationConvSizeNote = "The numbers come from the convolutional layer of the section 3.3 network, " +
+	"whose input is 64 pixels wide once the first max-pool has halved the 128-pixel image."
 
 // drawConvOutputSize draws one of three kinds of variant: one whose stride
 // divides evenly, one that needs the floor, and, when beyond is set, one
@@ -232,7 +240,14 @@ func convMistakesDistinct(d ConvOutputSizeData, ms []mistake[int64]) bool {
 	return true
 }
 
-func buildConvOutputSizeVariant(d ConvOutputSizeData, recitation bool) (*Variant, error) {
+// BuildConvOutputSize builds the variant for d: the output width and the
+// general formula. note, when set, is a last paragraph of the problem
+// statement (where the numbers come from). The built-in exercise and
+// authored files both build their variants here.
+func BuildConvOutputSize(d ConvOutputSizeData, note string) (*Variant, error) {
+	if d.Dilation < 1 {
+		return nil, fmt.Errorf("conv-output-size: dilation must be at least 1, is %d", d.Dilation)
+	}
 	out, err := compute.OutputSize(d.InputWidth, d.Kernel, d.Padding, d.Stride, d.Dilation)
 	if err != nil {
 		return nil, err
@@ -249,9 +264,8 @@ func buildConvOutputSizeVariant(d ConvOutputSizeData, recitation bool) (*Variant
 			"This filter is dilated: with dilation $D$ its $K$ taps are spaced $D$ columns apart " +
 			"instead of sitting next to each other, so it reaches further without more weights."})
 	}
-	if recitation {
-		v.Intro = append(v.Intro, Block{Text: "The numbers come from the convolutional layer of the section 3.3 network, " +
-			"whose input is 64 pixels wide once the first max-pool has halved the 128-pixel image."})
+	if note != "" {
+		v.Intro = append(v.Intro, Block{Text: note})
 	}
 	v.Parts = []*Part{
 		convWidthPart(d, out, ms),

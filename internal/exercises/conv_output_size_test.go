@@ -12,7 +12,7 @@ import (
 
 func convSizeVariant(t *testing.T, d ConvOutputSizeData) *Variant {
 	t.Helper()
-	v, err := buildConvOutputSizeVariant(d, false)
+	v, err := BuildConvOutputSize(d, "")
 	if err != nil {
 		t.Fatalf("%+v: %v", d, err)
 	}

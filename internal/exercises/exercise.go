@@ -69,6 +69,14 @@ type Exercise struct {
 	// Domain is the first half of the exercise's diagnosis codes, like
 	// "conv" in "conv.flipped-kernel". Codes are public and stable.
 	Domain string
+	// Version is empty for a built-in exercise. For an authored exercise
+	// (one read from a file, see internal/authoring) it names the file's
+	// content: a changed file makes a new version, and an assignment item
+	// keeps the version it was created with.
+	Version string
+	// Source names where an authored exercise came from (its file name);
+	// empty for built-ins.
+	Source string
 	// generate builds the variant for a seed; it must succeed for every
 	// seed from 0 to MaxSeed.
 	generate func(seed uint64, rng *rand.Rand) (*Variant, error)

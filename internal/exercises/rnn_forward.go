@@ -249,6 +249,19 @@ func generateRNNForward(seed uint64, rng *rand.Rand) (*Variant, error) {
 	if seed != 0 {
 		d = drawForward(rng)
 	}
+	return BuildRNNForward(d)
+}
+
+// BuildRNNForward builds the variant for d: h_1, h_2 and o_2 of a two-step
+// forward pass, as the built-in rnn-forward asks them. d must have two
+// time steps, a ReLU or identity hidden activation and an identity output.
+func BuildRNNForward(d RNNForwardData) (*Variant, error) {
+	if len(d.X) != 2 {
+		return nil, fmt.Errorf("rnn-forward: the input needs 2 time steps, has %d", len(d.X))
+	}
+	if (d.HiddenActivation != "relu" && d.HiddenActivation != "identity") || d.OutputActivation != "identity" {
+		return nil, fmt.Errorf("rnn-forward: the hidden activation must be relu or identity and the output's identity")
+	}
 	steps, err := d.run()
 	if err != nil {
 		return nil, fmt.Errorf("forward pass: %w", err)

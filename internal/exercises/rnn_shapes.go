@@ -67,6 +67,14 @@ func generateRNNShapes(seed uint64, rng *rand.Rand) (*Variant, error) {
 	if seed != 0 {
 		d = drawRNNShapes(rng)
 	}
+	return BuildRNNShapes(d, rng, seed != 0)
+}
+
+// BuildRNNShapes builds the variant for d: the three weight shapes, the
+// weight count and the compact drawing, as the built-in rnn-shapes asks
+// them; shuffle mixes the drawing's options (every seed but 0). Authored
+// files build their variants here too.
+func BuildRNNShapes(d RNNShapesData, rng *rand.Rand, shuffle bool) (*Variant, error) {
 	res, err := compute.RNN(d.spec())
 	if err != nil {
 		return nil, err
@@ -128,7 +136,7 @@ func generateRNNShapes(seed uint64, rng *rand.Rand) (*Variant, error) {
 	// The rolled diagram answers the drawing task, so it comes only with
 	// that task's solution, not with the parameter count's.
 	v.Parts = append(v.Parts, rnnParamsPart(res, pms))
-	compact := rnnCompactPart(rng, seed != 0)
+	compact := rnnCompactPart(rng, shuffle)
 	compact.RNNDiagram = d.diagram("The compact drawing: one cell with its loop (left), and the same cell unrolled (right)")
 	v.Parts = append(v.Parts, compact)
 	return v, nil

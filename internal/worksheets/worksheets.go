@@ -38,7 +38,10 @@ const (
 // Item is one exercise variant on a sheet.
 type Item struct {
 	ExerciseID string
-	Seed       uint64
+	// ExerciseVersion pins an authored exercise's version (an assignment
+	// item's); "" is the current one.
+	ExerciseVersion string
+	Seed            uint64
 	// Parts are the part IDs asked; empty means every part.
 	Parts []string
 }
@@ -317,7 +320,9 @@ type Student struct {
 // AssignmentItem is an assignment's item as printing needs it.
 type AssignmentItem struct {
 	ExerciseID string
-	Parts      []string
+	// ExerciseVersion is the item's authored version ("" for built-ins).
+	ExerciseVersion string
+	Parts           []string
 	// SeedFor gives the seed of this item for a learner.
 	SeedFor func(learnerID int64) uint64
 }
@@ -351,7 +356,7 @@ func ForRoster(title string, items []AssignmentItem, students []Student, batch i
 	for _, st := range students[lo:hi] {
 		sh := Sheet{Title: title, Student: st.Name}
 		for _, it := range items {
-			sh.Items = append(sh.Items, Item{ExerciseID: it.ExerciseID, Seed: it.SeedFor(st.ID), Parts: it.Parts})
+			sh.Items = append(sh.Items, Item{ExerciseID: it.ExerciseID, ExerciseVersion: it.ExerciseVersion, Seed: it.SeedFor(st.ID), Parts: it.Parts})
 		}
 		sheets = append(sheets, sh)
 	}
