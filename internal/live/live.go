@@ -212,6 +212,9 @@ type Message struct {
 	Type   string  `json:"type"`
 	State  *State  `json:"state,omitempty"`
 	Counts *Counts `json:"counts,omitempty"`
+	// Player is the instructor player's position (type "player",
+	// player.go).
+	Player *Player `json:"player,omitempty"`
 }
 
 // Role is who a subscriber is.
@@ -261,6 +264,8 @@ type Hub struct {
 	maxStudents int
 	queue       int
 	dropped     int64
+	// player is the last drive of the instructor's player (player.go).
+	player *Player
 }
 
 // Config bounds a Manager; zero fields take the defaults.
@@ -423,6 +428,7 @@ func (h *Hub) Subscribe(role Role, learner int64) (*Subscriber, error) {
 		m.Counts = &cn
 	}
 	c <- encode(m)
+	h.queuePlayerLocked(s)
 	if newlyJoined {
 		// The joined count changed: tell staff.
 		h.broadcastCountsLocked()
