@@ -33,6 +33,12 @@ type LiveStudentProps struct {
 	Exercise *ExercisePageProps
 	// Others links the other unlocked questions (after "unlock all").
 	Others []LiveLink
+	// Learner is the name the student joined as (their own name for a
+	// known or LTI learner, else the nickname); only they see it.
+	Learner string
+	// Follow says the page's player follows the instructor's (the
+	// question's answer is revealed).
+	Follow bool
 }
 
 // LiveLink is a labelled link.
@@ -85,4 +91,15 @@ type LiveTeachProps struct {
 	Script       string
 	Projector    bool
 	Version      int64
+	// JoinLink is the join form with the code filled in, the QR code's
+	// content; QRCode is its SVG, rendered by the server.
+	JoinLink string
+	QRCode   string
+	// Player is the current question's animation player (the instructor
+	// always; the projector once the answer is revealed). Drive says the
+	// instructor's player drives the students' (revealed); Follow says the
+	// page's player follows the instructor's (the projector).
+	Player *PlayerProps
+	Drive  bool
+	Follow bool
 }
