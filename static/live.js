@@ -198,7 +198,14 @@
         // reload keeps nothing unsaved; a student's answers are checked
         // and stored before they change.
         version = m.state.version;
-        location.reload();
+        if (role === "student") {
+          // A GET of where the class is: a reload of the page a checked
+          // answer returned would post the answer again.
+          var q = Number(root.dataset.liveQuestion);
+          location.assign(m.state.question !== q ? root.dataset.livePage : root.dataset.liveRefresh);
+        } else {
+          location.reload();
+        }
         return;
       }
       if (m.counts && role === "staff") {

@@ -27,7 +27,13 @@ type LiveStudentProps struct {
 	// reloads the page (without JS).
 	SocketURL  string
 	RefreshURL string
-	Script     string
+	// PageURL is the session's page at the class's current question;
+	// QuestionIndex is the question this page shows. When the class moves
+	// to another question, live.js goes to PageURL, else to RefreshURL
+	// (a GET: never a reload that would post an answer again).
+	PageURL       string
+	QuestionIndex int
+	Script        string
 	// Exercise is the current question's form, when it is unlocked and the
 	// room is not paused.
 	Exercise *ExercisePageProps

@@ -310,6 +310,7 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 	p := templates.LiveStudentProps{Links: s.links(), Title: room.a.Title + " · live", Code: room.ls.Code,
 		Question: fmt.Sprintf("Question %d of %d", q+1, len(room.a.Items)), Version: st.Version,
 		SocketURL: ltiCarry(r, s.liveURL(room.ls.Code, -1)+"/ws"), RefreshURL: ltiCarry(r, s.liveURL(room.ls.Code, q)),
+		PageURL: ltiCarry(r, s.liveURL(room.ls.Code, -1)), QuestionIndex: q,
 		Script: s.base + "/static/" + s.assets.HashedName("live.js"), Learner: l.Name}
 	for _, u := range st.Unlocked {
 		p.Others = append(p.Others, templates.LiveLink{Label: fmt.Sprintf("Question %d", u+1), URL: ltiCarry(r, s.liveURL(room.ls.Code, u)), Current: u == q})
