@@ -539,11 +539,13 @@ func (s *Server) teachProps(r *http.Request, room liveRoom, projector bool) (tem
 		p.SocketURL = ""
 		return p, nil
 	}
-	qr, err := joinQRSVG(p.JoinLink)
-	if err != nil {
-		return p, err
+	if qr, err := joinQRSVG(p.JoinLink); err == nil {
+		p.QRCode = qr
+	} else {
+		// A link too long for a readable symbol (a very long host or base
+		// path): the text alternative stays, the QR code goes.
+		s.log.WarnContext(r.Context(), "live join QR code", "err", err)
 	}
-	p.QRCode = qr
 	st := room.hub.State()
 	it := room.a.Items[st.Question]
 	p.Question = fmt.Sprintf("Question %d of %d", st.Question+1, len(room.a.Items))
