@@ -383,3 +383,27 @@ func TestLiveDriveEnded(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLiveDrive: no message a staff page sends crashes the parser, and
+// whatever it accepts is within the drive's bounds.
+func FuzzLiveDrive(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"drive","part":"bottom-right","index":3,"playing":false,"fps":2}`,
+		`{"type":"drive","part":"a","index":-1}`,
+		`{"type":"drive","part":"a","index":1e9}`,
+		`{"type":"drive","part":"a","index":1,"fps":1e400}`,
+		`{"type":"drive","part":"\u0000","index":1}`,
+		`{"type":"drive"}`, `{"type":"hello"}`, `[]`, `null`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, isDrive, err := parseDrive(b)
+		if !isDrive || err != nil {
+			return
+		}
+		if cerr := live.CheckDrive(p); cerr != nil {
+			t.Fatalf("%q accepted as %+v: %v", b, p, cerr)
+		}
+	})
+}
