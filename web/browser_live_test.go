@@ -216,6 +216,12 @@ func TestBrowserLiveSession(t *testing.T) {
 	for _, s := range students {
 		waitPage(t, s, "followed the seek", position+`.startsWith("8 of ") && `+current+` === 7 && document.querySelector("#player-main [data-role=sum]").textContent.includes("=")`)
 	}
+	// The instructor's screen survives a reload: the page is rendered from
+	// the session's state, and its player starts where the class's is.
+	liveStep(t, teacher, "reload the instructor's page", chromedp.Reload())
+	waitPage(t, teacher, "the player restored", `document.getElementById("live").hasAttribute("data-live-drive") && window.StridePlayers[0].meta && `+
+		position+`.startsWith("8 of ") && document.getElementById("live-state").textContent.includes("answer revealed")`)
+
 	// A student who takes their own controls stops following; the others
 	// still follow; re-following catches up.
 	ann := students[0]
