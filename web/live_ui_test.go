@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -406,4 +407,71 @@ func FuzzLiveDrive(f *testing.F) {
 			t.Fatalf("%q accepted as %+v: %v", b, p, cerr)
 		}
 	})
+}
+
+// TestLiveNeverReadingStudent: a student whose client never reads (and
+// whose socket buffers are small, so the server's writes to it soon
+// block) is dropped, not waited for: every control keeps reaching a
+// reading student, in order, until the hub has dropped the other; the
+// dropped one, reconnecting, is resynced at the latest state.
+func TestLiveNeverReadingStudent(t *testing.T) {
+	e := newLiveEnv(t)
+	slow, fast := e.device(), e.device()
+	e.join(slow, "Slow")
+	e.join(fast, "Fast")
+	u, _ := url.Parse(e.srv.URL)
+	h := http.Header{}
+	for _, c := range slow.c.Jar.Cookies(u) {
+		h.Add("Cookie", c.String())
+	}
+	dialer := websocket.Dialer{
+		ReadBufferSize: 256,
+		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetReadBuffer(1024)
+			}
+			return c, err
+		},
+	}
+	ws, _, err := dialer.Dial("ws"+strings.TrimPrefix(e.srv.URL, "http")+"/live/"+e.ls.Code+"/ws", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	wf := e.dial(fast, "/live/"+e.ls.Code+"/ws")
+	read(t, wf)
+	hub, _ := e.app.server.live.mgr.Lookup(e.ls.ID)
+	const limit = 200000
+	i := 0
+	for hub.Dropped() == 0 {
+		if i++; i > limit {
+			t.Fatalf("%d controls and the never-reading student was not dropped", limit)
+		}
+		a := live.ActPause
+		if i%2 == 0 {
+			a = live.ActResume
+		}
+		hub.Control(a)
+		if m := read(t, wf); m.State.Version != int64(i) {
+			t.Fatalf("the reading student got version %d, want %d", m.State.Version, i)
+		}
+	}
+	// Keep going: the room does not wait for the dropped one either.
+	for j := 0; j < 100; j++ {
+		i++
+		a := live.ActPause
+		if i%2 == 0 {
+			a = live.ActResume
+		}
+		hub.Control(a)
+		if m := read(t, wf); m.State.Version != int64(i) {
+			t.Fatalf("after the drop the reading student got version %d, want %d", m.State.Version, i)
+		}
+	}
+	again := e.dial(slow, "/live/"+e.ls.Code+"/ws")
+	if m := read(t, again); m.State.Version != int64(i) {
+		t.Errorf("the dropped student resynced at version %d, want %d", m.State.Version, i)
+	}
+	t.Logf("dropped after %d controls", i-100)
 }
