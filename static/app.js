@@ -837,3 +837,18 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
+
+// Printed worksheets (print.templ): the toolbar's Print button exists only
+// with JavaScript; without it, the browser's own Print command does the same.
+(function () {
+  "use strict";
+  function start() {
+    var buttons = document.querySelectorAll("button[data-print]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].hidden = false;
+      buttons[i].addEventListener("click", function () { window.print(); });
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -205,6 +205,11 @@ var expectedPolicy = map[string]policy{
 	"GET /courses/{course}/assignments/{assignment}/links":  policyCourseStaff,
 	"POST /courses/{course}/assignments/{assignment}/share": policyCourseStaff,
 
+	// Printed worksheets (web/print.go): answer keys need an account; an
+	// assignment's roster sheets are its course staff's.
+	"GET /print/key": policySignedIn,
+	"GET /courses/{course}/assignments/{assignment}/print": policyCourseStaff,
+
 	// The student side: links anyone may open, and an assignment's pages
 	// for its course's learners (and staff).
 	"GET /l/{token}":               policyPublic,

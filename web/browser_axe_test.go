@@ -123,7 +123,8 @@ func reportAxe(t *testing.T, where string, vs []axeViolation) {
 
 // axePages lists every kind of page a student or instructor opens.
 func axePages() []string {
-	pages := []string{"/", "/playground", "/playground?op=maxpool2d&input=1+2+0%0A3+4+5%0A6+7+8&kernel_size=2", "/playground?op=conv2d&input=1+x&stride=0", "/api", "/practice", "/embed/playground", "/no-such-page", "/exercises/no-such-exercise"}
+	pages := []string{"/", "/playground", "/playground?op=maxpool2d&input=1+2+0%0A3+4+5%0A6+7+8&kernel_size=2", "/playground?op=conv2d&input=1+x&stride=0", "/api", "/practice", "/embed/playground", "/no-such-page", "/exercises/no-such-exercise",
+		"/print", "/print?ex=conv-by-hand,cnn-shape-table,cnn-concepts,rnn-forward,cnn-diagram&seeds=2", "/print?ex=nope", "/sheet?i=conv-by-hand:3:dims&i=rnn-forward:0"}
 	for _, ex := range exercises.NewCatalog().All() {
 		pages = append(pages, "/exercises/"+ex.ID, "/embed/"+ex.ID)
 	}

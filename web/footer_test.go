@@ -39,6 +39,10 @@ func TestFooterLinksToClasses(t *testing.T) {
 					t.Errorf("%s %s: footer has %s = %v, want %v", tc.name, path, link, got, tc.want)
 				}
 			}
+			// Printed worksheets need no database.
+			if !strings.Contains(page, `href="/print"`) {
+				t.Errorf("%s %s: the footer does not link to printed worksheets", tc.name, path)
+			}
 		}
 	}
 }

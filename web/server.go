@@ -295,6 +295,7 @@ func NewHandler(cfg Config) (*App, error) {
 		r.Get("/exercises/{id}", s.cachePage(exercisePageKey("exercise"), s.exercisePage))
 		r.Get("/exercises/{id}/new", s.newVariant)
 		r.With(formWork...).Post("/exercises/{id}", s.exerciseSubmit)
+		s.mountPrintPublic(r) // printed worksheets (web/print.go)
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Use(apiCORS)
 			// Preflights are not counted against the rate limit: browsers
@@ -341,6 +342,7 @@ func NewHandler(cfg Config) (*App, error) {
 			return nil, fmt.Errorf("LTI routes: %w", err)
 		}
 		s.mountLive(app.With(pageHeaders), cfg.Live) // web/live.go
+		s.mountPrintClasses(app.With(pageHeaders))   // answer keys, roster sheets (web/print.go)
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)

@@ -786,6 +786,7 @@ func (s *Server) renderLinks(w http.ResponseWriter, r *http.Request, c store.Cou
 		Links: s.links(), Nav: s.nav(r, "courses"), CourseTitle: c.Title, CourseURL: s.courseURL(c.ID),
 		Title: a.Title, ShareURL: shareURL, HasShare: has, ShareAction: u + "/share",
 		Learners: s.learnerRows(c, ls), EditURL: u + "/edit", Notice: notice,
+		PrintURL: u + "/print",
 	}
 	for _, it := range a.Items {
 		title := it.ExerciseID
