@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -46,6 +47,8 @@ type LiveConfig struct {
 	MaxStudents int
 	// MaxConns bounds the live websockets of this server.
 	MaxConns int
+	// IdleTimeout ends a session with no instructor action for this long.
+	IdleTimeout time.Duration
 }
 
 // mountLive registers the live session routes (only with a store).
@@ -53,7 +56,7 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 	if s.store == nil {
 		return
 	}
-	s.live = newLiveServer(live.Config{MaxSessions: cfg.MaxSessions, MaxStudents: cfg.MaxStudents}, cfg.MaxConns)
+	s.live = newLiveServer(s.store, s.log, live.Config{MaxSessions: cfg.MaxSessions, MaxStudents: cfg.MaxStudents, IdleTimeout: cfg.IdleTimeout}, cfg.MaxConns)
 	form := r.With(limitBody(maxFormBytes), s.work.limitPage)
 	s.handle(r, http.MethodGet, "/join", policyPublic, s.liveJoinForm)
 	s.handle(form, http.MethodPost, "/join", policyPublic, s.liveJoinSubmit)
@@ -62,7 +65,10 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 	s.handle(r, http.MethodGet, "/live/{code}/ws", policyPublic, s.liveStudentSocket)
 	s.handle(form, http.MethodPost, "/courses/{course}/assignments/{assignment}/live", policyCourseStaff, s.liveStart)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}", policyCourseStaff, s.liveTeachPage)
-	s.handle(form, http.MethodPost, "/courses/{course}/live/{session}", policyCourseStaff, s.liveControl)
+	// Controls skip the page work limiter: they render nothing (a
+	// redirect) and must not wait behind the room's answers; a per-session
+	// control rate bounds them instead (liveControlAllowed).
+	s.handle(r.With(limitBody(maxFormBytes)), http.MethodPost, "/courses/{course}/live/{session}", policyCourseStaff, s.liveControl)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/projector", policyCourseStaff, s.liveProjectorPage)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/ws", policyCourseStaff, s.liveStaffSocket)
 }
@@ -114,15 +120,19 @@ type liveRoom struct {
 	hub *live.Hub
 }
 
-// roomOf loads a session's assignment and its hub on this server. A
-// session whose hub is gone (the server restarted) starts again at its
-// first question with nothing unlocked.
+// roomOf loads a session's assignment and its hub on this server (the
+// state and counts are read from the database: another replica, or this
+// one before a restart, may have run the session so far).
 func (s *Server) roomOf(ctx context.Context, ls store.LiveSession) (liveRoom, error) {
 	a, err := s.store.GetAssignment(ctx, ls.AssignmentID)
 	if err != nil {
 		return liveRoom{}, err
 	}
-	h, err := s.live.mgr.Hub(ls.ID, len(a.Items))
+	itemIDs := make([]int64, len(a.Items))
+	for i, it := range a.Items {
+		itemIDs[i] = it.ID
+	}
+	h, err := s.live.mgr.Hub(ctx, ls.ID, itemIDs)
 	if err != nil {
 		return liveRoom{}, err
 	}
@@ -135,6 +145,10 @@ func (s *Server) liveError(w http.ResponseWriter, r *http.Request, what string, 
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.classNotFound(w, r)
+	case errors.Is(err, live.ErrEnded):
+		s.classError(w, r, http.StatusGone, "Session over", "This live session has ended. Ask your instructor for the new code.")
+	case errors.Is(err, live.ErrSessionFull):
+		s.classError(w, r, http.StatusConflict, "Session full", fmt.Sprintf("This live session is full: at most %d students may join.", s.live.cfg.MaxStudents))
 	case errors.Is(err, live.ErrTooManySessions):
 		w.Header().Set("Retry-After", "30")
 		s.classError(w, r, http.StatusServiceUnavailable, "Too many live sessions", fmt.Sprintf("This server runs at most %d live sessions at once. End one, or try again later.", s.live.cfg.MaxSessions))
@@ -196,6 +210,10 @@ func (s *Server) liveJoinSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	ls, err := s.store.OpenLiveSessionByCode(ctx, code)
 	if errors.Is(err, store.ErrNotFound) {
+		if msg, ended := s.liveEndedMessage(ctx, code); ended {
+			fail(http.StatusGone, badRequest("code", "%s", msg))
+			return
+		}
 		fail(http.StatusNotFound, badRequest("code", "%s is not the code of a session running now; check it on the projector", code))
 		return
 	}
@@ -210,7 +228,10 @@ func (s *Server) liveJoinSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if l, ok := s.classes.findLearner(r, ls.CourseID); ok {
 		// This device already is a learner of the course: join as them.
-		room.hub.Join(l.ID)
+		if err := room.hub.Join(ctx, l.ID); err != nil {
+			s.liveJoinError(w, r, fail, code, err)
+			return
+		}
 		http.Redirect(w, r, ltiCarry(r, s.liveURL(code, -1)), http.StatusSeeOther)
 		return
 	}
@@ -230,8 +251,39 @@ func (s *Server) liveJoinSubmit(w http.ResponseWriter, r *http.Request) {
 		s.liveError(w, r, "remember live learner", err)
 		return
 	}
-	room.hub.Join(l.ID)
+	if err := room.hub.Join(ctx, l.ID); err != nil {
+		s.liveJoinError(w, r, fail, code, err)
+		return
+	}
 	http.Redirect(w, r, s.liveURL(code, -1), http.StatusSeeOther)
+}
+
+// liveJoinError answers a refused join on the join form: full (409) or
+// ended (410) say so; anything else is a server error.
+func (s *Server) liveJoinError(w http.ResponseWriter, r *http.Request, fail func(int, error), code string, err error) {
+	switch {
+	case errors.Is(err, live.ErrSessionFull):
+		fail(http.StatusConflict, badRequest("code", "session %s is full: the limit is %d students", code, s.live.cfg.MaxStudents))
+	case errors.Is(err, live.ErrEnded):
+		msg, _ := s.liveEndedMessage(r.Context(), code)
+		fail(http.StatusGone, badRequest("code", "%s", msg))
+	default:
+		s.liveError(w, r, "join live session", err)
+	}
+}
+
+// liveEndedMessage says why code no longer joins a session, when its
+// latest session has ended.
+func (s *Server) liveEndedMessage(ctx context.Context, code string) (string, bool) {
+	_, st, err := s.store.LatestLiveSessionByCode(ctx, code)
+	if err != nil || !st.Ended {
+		return "session " + code + " has ended; ask your instructor for the new code", err == nil
+	}
+	why := "the instructor ended it"
+	if st.EndReason == store.EndedIdle {
+		why = fmt.Sprintf("no instructor action for %s", s.live.cfg.IdleTimeout)
+	}
+	return fmt.Sprintf("session %s has ended (%s); ask your instructor for the new code", code, why), true
 }
 
 // liveURL is a student's session page; q >= 0 picks an unlocked question.
@@ -255,6 +307,10 @@ func (s *Server) liveStudentCtx(w http.ResponseWriter, r *http.Request) (liveRoo
 	}
 	ls, err := s.store.OpenLiveSessionByCode(ctx, code)
 	if errors.Is(err, store.ErrNotFound) {
+		if msg, ended := s.liveEndedMessage(ctx, code); ended {
+			s.classError(w, r, http.StatusGone, "Session over", strings.ToUpper(msg[:1])+msg[1:]+".")
+			return liveRoom{}, nil, 0, false
+		}
 		s.classError(w, r, http.StatusNotFound, "Session over", "No live session with code "+code+" is running. It may have ended; ask your instructor for the new code.")
 		return liveRoom{}, nil, 0, false
 	}
@@ -441,7 +497,7 @@ func (s *Server) liveStudentAnswer(w http.ResponseWriter, r *http.Request) {
 		counted = append(counted, live.Answer{Learner: l.ID, Item: q, Part: part.ID, Verdict: string(vd.Status),
 			Diagnosis: vd.Mistake, Text: sub.answers[part.ID]})
 	}
-	room.hub.Record(counted)
+	room.hub.Record(ctx, counted)
 	s.countChecks(v.Exercise.ID, sub.res)
 	res := sub.res
 	for id := range sub.partial {
@@ -680,18 +736,19 @@ func (s *Server) liveControl(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, badRequest("action", "%s", err.Error()))
 		return
 	}
+	if !s.live.controlAllowed(room.ls.ID) {
+		w.Header().Set("Retry-After", "1")
+		s.classError(w, r, http.StatusTooManyRequests, "Too many controls",
+			fmt.Sprintf("A live session takes at most %d controls a second (bursts of %d); wait a moment and press it again.", liveControlPerSecond, liveControlBurst))
+		return
+	}
 	if room.hub == nil {
 		s.classError(w, r, http.StatusConflict, "Session over", "This live session has ended; start a new one from the assignment.")
 		return
 	}
-	if act == live.ActEnd {
-		if err := s.store.EndLiveSession(ctx, room.ls.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.liveError(w, r, "end live session", err)
-			return
-		}
-		s.live.mgr.End(room.ls.ID)
-	} else {
-		room.hub.Control(act)
+	if _, err := room.hub.Control(ctx, act); err != nil {
+		s.liveError(w, r, "live control", err)
+		return
 	}
 	http.Redirect(w, r, s.liveTeachURL(room.ls.CourseID, room.ls.ID), http.StatusSeeOther)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/stride-tutor/stride/internal/live"
+	"github.com/stride-tutor/stride/internal/store"
 )
 
 // The live sessions' websockets follow gorilla's chat example: one reader
@@ -37,6 +39,11 @@ const (
 	liveMsgBurst     = 10
 	liveMsgPerSecond = 1
 	liveWriteBuffer  = 4096
+	// liveControlBurst and liveControlPerSecond bound one session's
+	// instructor controls (every replica's staff together count per
+	// replica): each is a database transaction and a fan-out to the room.
+	liveControlBurst     = 20
+	liveControlPerSecond = 5
 )
 
 // liveTiming are the websocket deadlines; tests shorten them.
@@ -62,20 +69,60 @@ type liveServer struct {
 	conns   int
 	per     map[string]int // "session/learner" -> open connections
 	wg      sync.WaitGroup
+	// controls are the sessions' control token buckets.
+	controls map[int64]*controlBucket
+	now      func() time.Time
 }
 
-func newLiveServer(cfg live.Config, maxConns int) *liveServer {
+// controlBucket is a token bucket of one session's controls.
+type controlBucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// controlAllowed takes a token of the session's control bucket. Buckets
+// that have refilled are forgotten once there are many, so the map stays
+// bounded by the sessions controlled in the last few seconds.
+func (ls *liveServer) controlAllowed(session int64) bool {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	now := ls.now()
+	if len(ls.controls) > 4*ls.cfg.MaxSessions {
+		for id, b := range ls.controls {
+			if now.Sub(b.last).Seconds()*liveControlPerSecond >= liveControlBurst {
+				delete(ls.controls, id)
+			}
+		}
+	}
+	b, ok := ls.controls[session]
+	if !ok {
+		b = &controlBucket{tokens: liveControlBurst, last: now}
+		ls.controls[session] = b
+	}
+	b.tokens = min(liveControlBurst, b.tokens+now.Sub(b.last).Seconds()*liveControlPerSecond)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// newLiveServer starts the sessions' manager: its bus is PostgreSQL's
+// LISTEN/NOTIFY when the store is PostgreSQL (replicas), else in-process.
+func newLiveServer(st *store.Store, log *slog.Logger, cfg live.Config, maxConns int) *liveServer {
 	if maxConns <= 0 {
 		maxConns = DefaultLiveMaxConns
 	}
-	mgr := live.NewManager(cfg)
-	if cfg.MaxSessions <= 0 {
-		cfg.MaxSessions = live.DefaultMaxSessions
+	cfg.Log = log
+	var bus live.Bus = live.NewLocalBus()
+	if st.CanNotify() {
+		bus = live.NewPGBus(st, log)
 	}
-	if cfg.MaxStudents <= 0 {
-		cfg.MaxStudents = live.DefaultMaxStudents
-	}
+	mgr := live.NewManager(st, bus, cfg)
+	cfg = mgr.Config()
 	return &liveServer{cfg: cfg, maxConns: maxConns, mgr: mgr, timing: defaultLiveTiming, per: map[string]int{},
+		controls: map[int64]*controlBucket{}, now: time.Now,
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout: 10 * time.Second,
 			ReadBufferSize:   liveReadLimit,
@@ -198,7 +245,7 @@ func (s *Server) serveLiveSocket(w http.ResponseWriter, r *http.Request, hub *li
 	if role != live.RoleStudent {
 		learner = 0
 	}
-	sub, err := hub.Subscribe(role, learner)
+	sub, err := hub.Subscribe(r.Context(), role, learner)
 	if err != nil {
 		release()
 		ls.wg.Add(-2)

@@ -75,6 +75,7 @@ var settings = []setting{
 	{"live-max-sessions", "STRIDE_LIVE_MAX_SESSIONS", "200", "most live class sessions open at once on this server (1 to 10000); starting another is refused with 503"},
 	{"live-max-students", "STRIDE_LIVE_MAX_STUDENTS", "400", "most students who may join one live session (1 to 10000); more are refused with 409"},
 	{"live-max-conns", "STRIDE_LIVE_MAX_CONNS", "20000", "most live-session websockets open at once on this server (1 to 1000000); more are refused with 429"},
+	{"live-idle-timeout", "STRIDE_LIVE_IDLE_TIMEOUT", "3h", "a live session with no instructor action for this long ends (1m to 48h); its code then tells students it ended"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
@@ -246,6 +247,9 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 		return config{}, nil, err
 	}
 	if c.live.MaxConns, err = intSetting("live-max-conns", 1, 1_000_000); err != nil {
+		return config{}, nil, err
+	}
+	if c.live.IdleTimeout, err = durationSetting("live-idle-timeout", time.Minute, 48*time.Hour); err != nil {
 		return config{}, nil, err
 	}
 	if c.sessionLifetime, err = durationSetting("session-lifetime", 5*time.Minute, 90*24*time.Hour); err != nil {

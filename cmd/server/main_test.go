@@ -118,7 +118,7 @@ func defaultBudgets(c config) config {
 		c.ltiLeeway = lti.DefaultLeeway
 	}
 	if c.live == (web.LiveConfig{}) {
-		c.live = web.LiveConfig{MaxSessions: live.DefaultMaxSessions, MaxStudents: live.DefaultMaxStudents, MaxConns: web.DefaultLiveMaxConns}
+		c.live = web.LiveConfig{MaxSessions: live.DefaultMaxSessions, MaxStudents: live.DefaultMaxStudents, MaxConns: web.DefaultLiveMaxConns, IdleTimeout: live.DefaultIdleTimeout}
 	}
 	return c
 }

@@ -6,15 +6,17 @@ import (
 )
 
 // BenchmarkHubControl measures one control fanned out to 200 student
-// subscribers (encode once, queue on each channel; the readers drain in
-// their own goroutines), without sockets.
+// subscribers (a transaction on the session's row in SQLite, then encode
+// once and queue on each channel; the readers drain in their own
+// goroutines), without sockets.
 func BenchmarkHubControl(b *testing.B) {
 	for _, n := range []int{200} {
 		b.Run(strconv.Itoa(n)+"-students", func(b *testing.B) {
-			h, _ := NewManager(Config{MaxStudents: n}).Hub(1, 10)
+			e := newEnv(b, sqliteConfig(b), 10)
+			h := e.hub(e.manager(e.st, NewLocalBus(), Config{MaxStudents: n}))
 			done := make(chan struct{})
 			for i := 0; i < n; i++ {
-				s, _ := h.Subscribe(RoleStudent, int64(i+1))
+				s, _ := h.Subscribe(bg, RoleStudent, 0)
 				go func() {
 					for range s.C {
 					}
@@ -23,10 +25,12 @@ func BenchmarkHubControl(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
+				act := ActResume
 				if i%2 == 0 {
-					h.Control(ActPause)
-				} else {
-					h.Control(ActResume)
+					act = ActPause
+				}
+				if _, err := h.Control(bg, act); err != nil {
+					b.Fatal(err)
 				}
 			}
 			b.StopTimer()

@@ -1,19 +1,16 @@
 package live
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
+
+	"github.com/stride-tutor/stride/internal/store"
 )
 
-func decode(t *testing.T, b []byte) Message {
-	t.Helper()
-	var m Message
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	return m
-}
+var bg = context.Background()
 
 func TestControlSequence(t *testing.T) {
 	cases := []struct {
@@ -31,15 +28,26 @@ func TestControlSequence(t *testing.T) {
 		{[]Action{ActEnd, ActUnlock}, State{Items: 3, Ended: true, Unlocked: []int{}, Version: 1}},
 	}
 	for _, tc := range cases {
-		h, _ := NewManager(Config{}).Hub(1, 3)
+		e := newEnv(t, sqliteConfig(t), 3)
+		h := e.hub(e.manager(e.st, NewLocalBus(), Config{}))
 		for _, a := range tc.acts {
-			h.Control(a)
+			if _, err := h.Control(bg, a); err != nil {
+				t.Fatalf("%v: %s: %v", tc.acts, a, err)
+			}
 		}
 		got := h.State()
 		gb, _ := json.Marshal(got)
 		wb, _ := json.Marshal(tc.want)
 		if string(gb) != string(wb) {
 			t.Errorf("%v: state %s, want %s", tc.acts, gb, wb)
+		}
+		// The database has the same state.
+		ls, err := e.st.GetLiveState(bg, e.ls.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if db, _ := json.Marshal(h.stateOf(ls)); string(db) != string(wb) {
+			t.Errorf("%v: stored state %s, want %s", tc.acts, db, wb)
 		}
 	}
 }
@@ -65,18 +73,21 @@ func TestParseAction(t *testing.T) {
 	}
 }
 
-func TestCountsHistogram(t *testing.T) {
-	h, _ := NewManager(Config{}).Hub(1, 2)
-	h.Record([]Answer{
-		{Learner: 1, Part: "out", Verdict: "correct", Text: "3 3"},
-		{Learner: 2, Part: "out", Verdict: "incorrect", Diagnosis: "flipped-kernel", Text: "1 2"},
-		{Learner: 3, Part: "out", Verdict: "incorrect", Diagnosis: "flipped-kernel", Text: "1 2"},
-		{Learner: 4, Part: "out", Verdict: "incorrect", Text: "9"},
-		{Learner: 5, Part: "out", Verdict: "invalid", Text: "x"}, // not an attempt
-	})
-	// Learner 4 changes their mind: only the latest answer counts.
-	h.Record([]Answer{{Learner: 4, Part: "out", Verdict: "correct", Text: "3 3"}})
-	c := h.Counts()
+func TestParseNotice(t *testing.T) {
+	n := Notice{Origin: "abc123", Kind: KindAnswer, Session: 42, Seq: 7}
+	if got, err := ParseNotice(n.String()); err != nil || got != n {
+		t.Errorf("round trip of %q: %+v %v", n.String(), got, err)
+	}
+	for _, bad := range []string{"", "n1 a state 1", "n2 a state 1 1", "n1 a boom 1 1", "n1 a state 0 1", "n1 a state x 1", "n1 a state 1 -1", "n1 a state 1 1 1"} {
+		if _, err := ParseNotice(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// checkHistogram asserts the counts of TestCountsHistogram's answers.
+func checkHistogram(t *testing.T, c Counts) {
+	t.Helper()
 	if c.Answered != 4 || c.Correct != 2 || c.Joined != 4 || len(c.Parts) != 1 {
 		t.Fatalf("counts %+v", c)
 	}
@@ -88,28 +99,55 @@ func TestCountsHistogram(t *testing.T) {
 	if len(p.Wrong) != 1 || p.Wrong[0] != (WrongAnswer{"1 2", 2}) {
 		t.Errorf("wrong answers %+v", p.Wrong)
 	}
+}
+
+func TestCountsHistogram(t *testing.T) {
+	e := newEnv(t, sqliteConfig(t), 2)
+	m := e.manager(e.st, NewLocalBus(), Config{})
+	h := e.hub(m)
+	l1, l2, l3, l4, l5 := e.learner(), e.learner(), e.learner(), e.learner(), e.learner()
+	h.Record(bg, []Answer{
+		e.answer(l1, 0, "out", "correct", "", "3 3"),
+		e.answer(l2, 0, "out", "incorrect", "flipped-kernel", "1 2"),
+		e.answer(l3, 0, "out", "incorrect", "flipped-kernel", "1 2"),
+		e.answer(l4, 0, "out", "incorrect", "", "9"),
+		{Learner: l5, Part: "out", Verdict: "invalid", Text: "x"}, // not an attempt
+	})
+	// Learner 4 changes their mind: only the latest answer counts.
+	h.Record(bg, []Answer{e.answer(l4, 0, "out", "correct", "", "3 3")})
+	checkHistogram(t, h.Counts())
+
+	// After a restart the counts are rebuilt from the attempt record.
+	m.Close()
+	again := e.hub(e.manager(e.st, NewLocalBus(), Config{}))
+	checkHistogram(t, again.Counts())
+
 	// Another question has its own counts.
-	h.Control(ActNext)
-	if c := h.Counts(); c.Answered != 0 || len(c.Parts) != 0 {
+	if _, err := again.Control(bg, ActNext); err != nil {
+		t.Fatal(err)
+	}
+	if c := again.Counts(); c.Answered != 0 || len(c.Parts) != 0 {
 		t.Errorf("next question counts %+v", c)
 	}
 }
 
 func TestSubscribeSnapshotAndRoles(t *testing.T) {
-	h, _ := NewManager(Config{}).Hub(1, 2)
-	st, err := h.Subscribe(RoleStudent, 7)
+	e := newEnv(t, sqliteConfig(t), 2)
+	h := e.hub(e.manager(e.st, NewLocalBus(), Config{}))
+	l := e.learner()
+	st, err := h.Subscribe(bg, RoleStudent, l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	staff, _ := h.Subscribe(RoleStaff, 0)
-	if m := decode(t, <-st.C); m.Type != "state" || m.Counts != nil {
+	staff, _ := h.Subscribe(bg, RoleStaff, 0)
+	if m := next(t, st); m.Type != "state" || m.Counts != nil {
 		t.Errorf("student snapshot %+v", m)
 	}
-	if m := decode(t, <-staff.C); m.Type != "state" || m.Counts == nil || m.Counts.Joined != 1 {
+	if m := next(t, staff); m.Type != "state" || m.Counts == nil || m.Counts.Joined != 1 {
 		t.Errorf("staff snapshot %+v", m)
 	}
-	h.Record([]Answer{{Learner: 7, Part: "p", Verdict: "correct"}})
-	if m := decode(t, <-staff.C); m.Type != "counts" || m.Counts.Correct != 1 {
+	h.Record(bg, []Answer{e.answer(l, 0, "p", "correct", "", "1")})
+	if m := next(t, staff); m.Type != "counts" || m.Counts.Correct != 1 {
 		t.Errorf("staff counts %+v", m)
 	}
 	select {
@@ -122,13 +160,16 @@ func TestSubscribeSnapshotAndRoles(t *testing.T) {
 // TestSlowSubscriberDropped: a subscriber that does not read is dropped
 // once its queue is full, and the others still get every message.
 func TestSlowSubscriberDropped(t *testing.T) {
-	h, _ := NewManager(Config{Queue: 4}).Hub(1, 100)
-	slow, _ := h.Subscribe(RoleStudent, 1)
-	fast, _ := h.Subscribe(RoleStudent, 2)
-	<-fast.C
+	e := newEnv(t, sqliteConfig(t), 60)
+	h := e.hub(e.manager(e.st, NewLocalBus(), Config{Queue: 4}))
+	slow, _ := h.Subscribe(bg, RoleStudent, e.learner())
+	fast, _ := h.Subscribe(bg, RoleStudent, e.learner())
+	next(t, fast)
 	for i := 0; i < 50; i++ {
-		h.Control(ActNext)
-		m := decode(t, <-fast.C)
+		if _, err := h.Control(bg, ActNext); err != nil {
+			t.Fatal(err)
+		}
+		m := next(t, fast)
 		if m.State.Question != i+1 {
 			t.Fatalf("fast got question %d, want %d", m.State.Question, i+1)
 		}
@@ -141,32 +182,89 @@ func TestSlowSubscriberDropped(t *testing.T) {
 		t.Errorf("slow subscriber got %d messages, dropped %d; want 4 then dropped once", n, h.Dropped())
 	}
 	// A resubscription starts from the current state.
-	again, _ := h.Subscribe(RoleStudent, 1)
-	if m := decode(t, <-again.C); m.State.Question != 50 {
+	again, _ := h.Subscribe(bg, RoleStudent, 1)
+	if m := next(t, again); m.State.Question != 50 {
 		t.Errorf("resync at question %d", m.State.Question)
 	}
 }
 
 func TestLimits(t *testing.T) {
-	m := NewManager(Config{MaxSessions: 1, MaxStudents: 1})
-	h, _ := m.Hub(1, 1)
-	if _, err := m.Hub(2, 1); !errors.Is(err, ErrTooManySessions) {
-		t.Errorf("second session: %v", err)
-	}
-	if _, err := h.Subscribe(RoleStudent, 1); err != nil {
+	e := newEnv(t, sqliteConfig(t), 1)
+	m := e.manager(e.st, NewLocalBus(), Config{MaxSessions: 1, MaxStudents: 1})
+	h := e.hub(m)
+	other, err := e.st.CreateLiveSession(bg, e.course.ID, e.a.ID, 0, "GHJKMN")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Subscribe(RoleStudent, 2); !errors.Is(err, ErrSessionFull) {
+	if _, err := m.Hub(bg, other.ID, e.itemIDs); !errors.Is(err, ErrTooManySessions) {
+		t.Errorf("second session: %v", err)
+	}
+	l1, l2 := e.learner(), e.learner()
+	if _, err := h.Subscribe(bg, RoleStudent, l1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Subscribe(bg, RoleStudent, l2); !errors.Is(err, ErrSessionFull) {
 		t.Errorf("second student: %v", err)
 	}
-	if _, err := h.Subscribe(RoleStaff, 0); err != nil {
+	if err := h.Join(bg, l2); !errors.Is(err, ErrSessionFull) {
+		t.Errorf("second student joins: %v", err)
+	}
+	if _, err := h.Subscribe(bg, RoleStaff, 0); err != nil {
 		t.Errorf("staff beyond the student limit: %v", err)
 	}
-	m.End(1)
-	if _, err := h.Subscribe(RoleStudent, 3); !errors.Is(err, ErrEnded) {
+	if err := m.End(bg, e.ls.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Subscribe(bg, RoleStudent, l1); !errors.Is(err, ErrEnded) {
 		t.Errorf("after end: %v", err)
 	}
-	if _, err := m.Hub(2, 1); err != nil {
+	if err := h.Join(bg, e.learner()); !errors.Is(err, ErrEnded) {
+		t.Errorf("join after end: %v", err)
+	}
+	if _, err := m.Hub(bg, e.ls.ID, e.itemIDs); !errors.Is(err, ErrEnded) {
+		t.Errorf("hub of an ended session: %v", err)
+	}
+	if _, err := m.Hub(bg, other.ID, e.itemIDs); err != nil {
 		t.Errorf("after end a new session: %v", err)
+	}
+}
+
+// TestIdleExpiry: a session with no instructor action for the idle
+// timeout ends (every page gets the final state and is closed); an
+// action resets the clock.
+func TestIdleExpiry(t *testing.T) {
+	e := newEnv(t, sqliteConfig(t), 2)
+	m := e.manager(e.st, NewLocalBus(), Config{IdleTimeout: time.Hour})
+	h := e.hub(m)
+	s, _ := h.Subscribe(bg, RoleStudent, e.learner())
+	next(t, s)
+	e.clock.Add(50 * time.Minute)
+	if _, err := h.Control(bg, ActUnlock); err != nil {
+		t.Fatal(err)
+	}
+	next(t, s)
+	e.clock.Add(50 * time.Minute) // 100 min after the start, 50 after the unlock
+	if ids, err := m.Reap(bg); err != nil || len(ids) != 0 {
+		t.Fatalf("reap after 50 idle minutes: %v %v", ids, err)
+	}
+	// A student's answer is not an instructor action.
+	h.Record(bg, []Answer{e.answer(e.learner(), 0, "p", "correct", "", "1")})
+	e.clock.Add(11 * time.Minute)
+	ids, err := m.Reap(bg)
+	if err != nil || len(ids) != 1 || ids[0] != e.ls.ID {
+		t.Fatalf("reap after 61 idle minutes: %v %v", ids, err)
+	}
+	if m := next(t, s); !m.State.Ended {
+		t.Errorf("final message %+v", m)
+	}
+	if _, ok := <-s.C; ok {
+		t.Error("subscriber not closed")
+	}
+	_, st, err := e.st.LatestLiveSessionByCode(bg, e.ls.Code)
+	if err != nil || !st.Ended || st.EndReason != store.EndedIdle {
+		t.Errorf("stored: %+v %v", st, err)
+	}
+	if m.Open() != 0 {
+		t.Errorf("%d hubs open after the end", m.Open())
 	}
 }

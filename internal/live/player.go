@@ -1,8 +1,13 @@
 package live
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/stride-tutor/stride/internal/store"
 )
 
 // The driven player (issue 14 §1): the instructor's animation player
@@ -11,6 +16,9 @@ import (
 // a page that connects (a late joiner, a reconnect) gets the position as
 // its second message, and every drive replaces the position before it is
 // fanned out through the subscribers' bounded queues like any message.
+// The position is stored with the session's state (player, player_seq),
+// so students on another replica follow it (a "player" notice) and it
+// survives a restart.
 //
 // A replay shows the answers of the question's parts, so the hub accepts
 // drives only while the current question's answer is revealed to
@@ -29,6 +37,9 @@ const (
 	// bounds (docs/PROTOCOL.md).
 	MinPlayerFPS = 0.5
 	MaxPlayerFPS = 60.0
+	// driveTimeout bounds a drive's database transaction (drives come
+	// from a websocket, not a request with its own context).
+	driveTimeout = 5 * time.Second
 )
 
 // Errors of Drive.
@@ -71,8 +82,10 @@ func CheckDrive(p Player) error {
 	return nil
 }
 
-// Drive sets the instructor player's position for the current question
-// and fans it out to every page. It reports whether the position changed
+// Drive sets the instructor player's position for the current question:
+// in the database (the session's row locked, so the revealed check and
+// the sequence hold across replicas), then to this process's pages, then
+// a notice to the other replicas. It reports whether the position changed
 // (a repeat of the last position sends nothing). It fails with ErrEnded
 // after the end, ErrNotRevealed while the current question's answer is
 // hidden, and ErrBadDrive for invalid fields.
@@ -80,29 +93,45 @@ func (h *Hub) Drive(p Player) (bool, error) {
 	if err := CheckDrive(p); err != nil {
 		return false, err
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	st := h.State()
 	switch {
-	case h.state.Ended:
+	case st.Ended:
 		return false, ErrEnded
-	case !h.state.Revealed:
+	case !st.Revealed:
 		return false, ErrNotRevealed
 	}
-	p.Question = h.state.Question
-	if old := h.player; old != nil {
-		p.Seq = old.Seq
-		if *old == p {
-			return false, nil
+	ctx, cancel := context.WithTimeout(h.m.ctx, driveTimeout)
+	defer cancel()
+	var refused error
+	ls, changed, err := h.m.db.UpdateLiveState(ctx, h.ID, func(ls *store.LiveState) bool {
+		if !ls.Revealed {
+			refused = ErrNotRevealed
+			return false
 		}
-		p.Seq = old.Seq + 1
-	} else {
-		p.Seq = 1
+		p.Question, p.Seq = ls.Question, ls.PlayerSeq
+		if old := playerOf(*ls); old != nil && ls.PlayerSeq > 0 {
+			if old.Seq = p.Seq; *old == p {
+				return false
+			}
+		}
+		p.Seq = ls.PlayerSeq + 1
+		b, _ := json.Marshal(p)
+		ls.Player, ls.PlayerSeq = string(b), p.Seq
+		return true
+	})
+	switch {
+	case errors.Is(err, store.ErrLiveEnded):
+		_ = h.m.ended(ctx, h.ID)
+		return false, ErrEnded
+	case err != nil:
+		return false, err
+	case refused != nil:
+		return false, refused
+	case !changed:
+		return false, nil
 	}
-	h.player = &p
-	b := encode(Message{Type: MsgPlayer, Player: &p})
-	for s := range h.subs {
-		h.sendLocked(s, b)
-	}
+	h.setState(ls)
+	h.m.publish(ctx, KindPlayer, h.ID, ls.PlayerSeq)
 	return true, nil
 }
 

@@ -47,10 +47,19 @@ func drain(t *testing.T, s *Subscriber) []Message {
 	}
 }
 
+func control(t *testing.T, h *Hub, a Action) {
+	t.Helper()
+	if _, err := h.Control(bg, a); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDriveGateAndFanOut(t *testing.T) {
-	h, _ := NewManager(Config{}).Hub(1, 2)
-	student, _ := h.Subscribe(RoleStudent, 7)
-	staff, _ := h.Subscribe(RoleStaff, 0)
+	e := newEnv(t, sqliteConfig(t), 2)
+	m := e.manager(e.st, NewLocalBus(), Config{})
+	h := e.hub(m)
+	student, _ := h.Subscribe(bg, RoleStudent, e.learner())
+	staff, _ := h.Subscribe(bg, RoleStaff, 0)
 	drain(t, student)
 	drain(t, staff)
 	pos := Player{Part: "bottom-right", Index: 4, FPS: 2}
@@ -63,7 +72,7 @@ func TestDriveGateAndFanOut(t *testing.T) {
 		t.Fatalf("student got %+v before the reveal", got)
 	}
 
-	h.Control(ActReveal)
+	control(t, h, ActReveal)
 	drain(t, student)
 	drain(t, staff)
 	if changed, err := h.Drive(pos); err != nil || !changed {
@@ -85,41 +94,77 @@ func TestDriveGateAndFanOut(t *testing.T) {
 	}
 
 	// A late joiner gets the state, then the position.
-	late, _ := h.Subscribe(RoleStudent, 8)
+	late, _ := h.Subscribe(bg, RoleStudent, e.learner())
 	got := drain(t, late)
 	if len(got) != 2 || got[0].Type != "state" || got[1].Type != MsgPlayer || got[1].Player.Index != 4 {
 		t.Fatalf("late joiner got %+v", got)
 	}
 
+	// After a restart the position is still there (it is stored).
+	m.Close()
+	m = e.manager(e.st, NewLocalBus(), Config{})
+	h = e.hub(m)
+	if p, ok := h.Player(); !ok || p.Index != 4 || p.Seq != 1 {
+		t.Errorf("Player after a restart: %+v %v", p, ok)
+	}
+
 	// Hidden again, or moved on: the old position is not followed.
-	h.Control(ActHide)
-	if again, _ := h.Subscribe(RoleStudent, 9); len(drain(t, again)) != 1 {
+	control(t, h, ActHide)
+	if again, _ := h.Subscribe(bg, RoleStudent, e.learner()); len(drain(t, again)) != 1 {
 		t.Error("a page joining after hide got the position")
 	}
 	if _, ok := h.Player(); ok {
 		t.Error("Player after hide")
 	}
-	h.Control(ActReveal)
+	control(t, h, ActReveal)
 	if p, ok := h.Player(); !ok || p.Index != 4 {
 		t.Errorf("Player after reveal again: %+v %v", p, ok)
 	}
-	h.Control(ActNext)
-	h.Control(ActReveal)
+	control(t, h, ActNext)
+	control(t, h, ActReveal)
 	if _, ok := h.Player(); ok {
 		t.Error("the first question's position is followed on the second")
 	}
-	h.Control(ActEnd)
+	control(t, h, ActEnd)
 	if _, err := h.Drive(pos); !errors.Is(err, ErrEnded) {
 		t.Errorf("drive after the end: %v", err)
 	}
 }
 
+// TestDriveAcrossReplicas: a drive on A reaches a student on B.
+func TestDriveAcrossReplicas(t *testing.T) {
+	run := func(t *testing.T, r replicas) {
+		ha, hb := r.e.hub(r.a), r.e.hub(r.b)
+		s, err := hb.Subscribe(bg, RoleStudent, r.e.learner())
+		if err != nil {
+			t.Fatal(err)
+		}
+		control(t, ha, ActReveal)
+		if _, err := ha.Drive(Player{Part: "bottom-right", Index: 2, Playing: true, FPS: 4}); err != nil {
+			t.Fatal(err)
+		}
+		m := until(t, s, func(m Message) bool { return m.Type == MsgPlayer })
+		if m.Player.Index != 2 || !m.Player.Playing || m.Player.Seq != 1 {
+			t.Errorf("student on B got %+v", *m.Player)
+		}
+	}
+	t.Run("sqlite-local-bus", func(t *testing.T) { run(t, twoOnSQLite(t)) })
+	t.Run("postgres-listen-notify", func(t *testing.T) {
+		r, ok := twoOnPostgres(t)
+		if !ok {
+			t.Skip("STRIDE_TEST_DATABASE_URL is not set")
+		}
+		run(t, r)
+	})
+}
+
 // TestDriveNeverBlocks: a student who never reads is dropped, not waited
 // for, however many drives come.
 func TestDriveNeverBlocks(t *testing.T) {
-	h, _ := NewManager(Config{Queue: 4}).Hub(1, 1)
-	h.Control(ActReveal)
-	slow, _ := h.Subscribe(RoleStudent, 1)
+	e := newEnv(t, sqliteConfig(t), 1)
+	h := e.hub(e.manager(e.st, NewLocalBus(), Config{Queue: 4}))
+	control(t, h, ActReveal)
+	slow, _ := h.Subscribe(bg, RoleStudent, e.learner())
 	for i := 0; i < 100; i++ {
 		if _, err := h.Drive(Player{Part: "p", Index: i, FPS: 2}); err != nil {
 			t.Fatal(err)

@@ -344,7 +344,7 @@ func (s *Store) CreateLiveSession(ctx context.Context, courseID, assignmentID, c
 	}
 	ls := LiveSession{CourseID: courseID, AssignmentID: assignmentID, Code: code, CreatedBy: createdBy, CreatedAt: fromMS(ms(s.now()))}
 	err := s.write.QueryRowContext(ctx,
-		`INSERT INTO live_sessions (course_id, assignment_id, code, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		`INSERT INTO live_sessions (course_id, assignment_id, code, created_by, created_at, acted_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
 		courseID, sql.NullInt64{Int64: assignmentID, Valid: assignmentID != 0}, code,
 		sql.NullInt64{Int64: createdBy, Valid: createdBy != 0}, ms(ls.CreatedAt)).Scan(&ls.ID)
 	if err != nil {
@@ -353,19 +353,10 @@ func (s *Store) CreateLiveSession(ctx context.Context, courseID, assignmentID, c
 	return ls, nil
 }
 
-// EndLiveSession ends a live session; its code may then be reused.
+// EndLiveSession ends a live session by its instructor; its code may then
+// be reused.
 func (s *Store) EndLiveSession(ctx context.Context, id int64) error {
-	res, err := s.write.ExecContext(ctx, `UPDATE live_sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL`, ms(s.now()), id)
-	if err == nil {
-		var n int64
-		if n, err = res.RowsAffected(); err == nil && n == 0 {
-			err = ErrNotFound
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("end live session %d: %w", id, err)
-	}
-	return nil
+	return s.EndLiveSessionFor(ctx, id, EndedByInstructor)
 }
 
 // OpenLiveSessionByCode returns the open live session with a join code.

@@ -91,8 +91,14 @@ func TestMigrateFromEmpty(t *testing.T) {
 // whole API works on the result.
 func TestMigrateFromEachVersion(t *testing.T) {
 	for _, b := range backends(t) {
-		n := int64(len(migrationFiles(t, "sqlite")))
-		for v := int64(1); v < n; v++ {
+		// Each version but the newest, from the files' number prefixes
+		// (parallel branches reserve numbers, so there are gaps).
+		files := migrationFiles(t, "sqlite")
+		for _, f := range files[:len(files)-1] {
+			v, err := strconv.ParseInt(strings.SplitN(f, "_", 2)[0], 10, 64)
+			if err != nil {
+				t.Fatalf("migration %s has no number prefix", f)
+			}
 			t.Run(b.name+"/from-"+itoa64(v), func(t *testing.T) {
 				ctx := context.Background()
 				cfg := b.open(t)

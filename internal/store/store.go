@@ -110,6 +110,13 @@ type Store struct {
 	now     func() time.Time
 	// path is the SQLite file; "" for PostgreSQL.
 	path string
+	// dsn is the PostgreSQL URL, for the listening connection (notify.go).
+	dsn string
+	// closed is closed by Close: listeners stop.
+	closed chan struct{}
+	// channel is the live notification channel (notify.go), set once.
+	channelMu sync.Mutex
+	channel   string
 	// attempts batches RecordAttempt calls into shared transactions; nil
 	// when each call has its own.
 	attempts *attemptWriter
@@ -167,7 +174,7 @@ func openPostgres(ctx context.Context, dsn string, now func() time.Time) (*Store
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", redactErr(err, dsn))
 	}
-	return &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now}, nil
+	return &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{})}, nil
 }
 
 // redactErr keeps a password in the URL out of error messages (and so logs).
@@ -241,7 +248,7 @@ func openSQLite(ctx context.Context, dir string, now func() time.Time) (*Store, 
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &Store{write: write, read: newReadPool(read, true), dialect: sqliteDialect, now: now, path: path}, nil
+	return &Store{write: write, read: newReadPool(read, true), dialect: sqliteDialect, now: now, path: path, closed: make(chan struct{})}, nil
 }
 
 // Close closes the database. Attempts already handed to RecordAttempt are
@@ -250,6 +257,7 @@ func openSQLite(ctx context.Context, dir string, now func() time.Time) (*Store, 
 // Close again returns the first call's result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.closed)
 		if s.attempts != nil {
 			s.attempts.close()
 		}

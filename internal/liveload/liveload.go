@@ -1,0 +1,789 @@
+// Package liveload drives live class sessions (issue 14) over real HTTP
+// and websockets, as a room does: instructors start sessions and press
+// controls, students join with the code, follow the session's websocket
+// and answer within a window. It measures the fan-out latency from an
+// instructor's action (just before its POST) to the arrival of the new
+// state at each student, and checks that every student got every state,
+// (or a later one that includes it), and that the instructor's counts agree with the answers recorded, also
+// when instructor and students are on different replicas.
+//
+// cmd/liveload is its command line; cmd/server's two-process test uses it
+// on a small room.
+package liveload
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/stride-tutor/stride/internal/exercises"
+	"github.com/stride-tutor/stride/internal/live"
+	"github.com/stride-tutor/stride/internal/loadtest"
+	"github.com/stride-tutor/stride/internal/store"
+)
+
+// Config is one run.
+type Config struct {
+	// Store is the database the servers use; the run seeds an instructor,
+	// a course and an assignment in it directly.
+	Store *store.Store
+	// InstructorURLs are the servers (replicas) instructors use, session i
+	// on InstructorURLs[i % len]; StudentURLs those students use, student
+	// j of a session on StudentURLs[j % len] (default: InstructorURLs).
+	InstructorURLs []string
+	StudentURLs    []string
+	Sessions       int
+	Students       int // per session
+	// Window: every student answers once at a random time within it.
+	Window time.Duration
+	// ActionEvery is the pace of the instructors' controls during the
+	// window (reveal and hide, alternately).
+	ActionEvery time.Duration
+	// WrongShare of students answer with the flipped kernel.
+	WrongShare float64
+	// NoAnswers: students only follow the session (fan-out alone).
+	NoAnswers bool
+	// ClientHeader carries each student's own address (the servers run
+	// with -trusted-proxy-header set to it), so per-client limits see a
+	// room, not one client.
+	ClientHeader string
+	// Parallel bounds concurrent joins and connections while setting up.
+	Parallel int
+	// Settle is how long to wait after the window for counts to agree.
+	Settle time.Duration
+	// Progress hears what the run is doing (may be nil).
+	Progress io.Writer
+	// PIDs are the servers' process ids on this machine (memory per
+	// student), in the order of the union of the URLs; may be empty.
+	PIDs map[string]int
+}
+
+// Report is what a run measured.
+type Report struct {
+	Sessions, Students int
+	SetupTime          time.Duration // starting sessions, joining, connecting
+	JoinErrors         int
+	FirstErr           string
+	// Fanout is, per action, the latency to the last student of its
+	// session (sorted); Delivery every single delivery's latency (sorted).
+	Fanout, Delivery []time.Duration
+	Actions          int
+	// Missed counts state versions a student never received, nor any
+	// later one; Superseded those it got only as part of a later one.
+	Missed, Superseded int
+	// Dropped counts student sockets closed by the server mid-run.
+	Dropped int
+	// ControlErrors counts instructor actions refused even after retries.
+	ControlErrors int
+	// Answers posted, recorded (200), failed, and their latencies.
+	Answers, AnswerErrors int
+	AnswerLatency         []time.Duration
+	// CountsAgree: within Settle, each instructor's last counts show
+	// every answering student and every student has the last state;
+	// CountsWait is how long that took after the last action.
+	CountsAgree bool
+	CountsWait  time.Duration
+	CountsOff   []string
+	// Memory per server: RSS before the students and after they
+	// connected, and students connected to it.
+	Memory []ServerMemory
+	Wall   time.Duration
+	// Rooms are the sessions as the run left them, and StaffCookie the
+	// instructor's sign-in (for a test to look again after a restart;
+	// never print it).
+	Rooms       []Room
+	StaffCookie *http.Cookie
+
+	mu sync.Mutex // guards the fields above while the run goes on
+}
+
+// Room is one session at the end of the run.
+type Room struct {
+	ID, CourseID int64
+	Code         string
+	Version      int64 // the last state version the instructor caused
+	Answered     int   // students whose answer was recorded
+}
+
+// ServerMemory is one server's memory cost of its students.
+type ServerMemory struct {
+	URL           string
+	PID           int
+	Before, After int64
+	Students      int
+	// CPU is the server's CPU time (user and system) during the run
+	// phase (after setup).
+	CPU time.Duration
+}
+
+// PerStudent is the RSS growth per connected student.
+func (m ServerMemory) PerStudent() int64 {
+	if m.Students == 0 {
+		return 0
+	}
+	return (m.After - m.Before) / int64(m.Students)
+}
+
+// answers are the conv-by-hand recitation answers: right, and the
+// flipped-kernel mistake.
+type answers struct{ dims, right, flipped string }
+
+func recitationAnswers() (answers, error) {
+	e, ok := exercises.NewCatalog().Lookup("conv-by-hand")
+	if !ok {
+		return answers{}, errors.New("conv-by-hand is not in the catalog")
+	}
+	v, err := e.Variant(0)
+	if err != nil {
+		return answers{}, err
+	}
+	d, ok1 := v.Part("dims")
+	br, ok2 := v.Part("bottom-right")
+	if !ok1 || !ok2 {
+		return answers{}, errors.New("conv-by-hand lacks dims or bottom-right")
+	}
+	a := answers{dims: d.Answer, right: br.Answer}
+	for _, c := range []string{"22", "20", "18", "14", "1", "2", "7"} {
+		if vd := br.Check(c); vd.Status == exercises.StatusIncorrect {
+			a.flipped = c
+			if vd.Mistake != "" {
+				break
+			}
+		}
+	}
+	if a.flipped == "" {
+		return answers{}, errors.New("no wrong answer for bottom-right")
+	}
+	return a, nil
+}
+
+// session is one live session of the run.
+type session struct {
+	i        int
+	base     string // the instructor's server
+	course   int64
+	id       int64
+	code     string
+	client   *http.Client
+	staff    *websocket.Conn
+	students []*student
+	// sent[v] is when the action producing version v was posted.
+	mu   sync.Mutex
+	sent map[int64]time.Time
+	// answering counts its students' answers in flight.
+	answering sync.WaitGroup
+	// counts is the latest counts the instructor saw.
+	counts live.Counts
+	// answered is how many of its students got an answer recorded.
+	answered int
+}
+
+type student struct {
+	i      int
+	base   string
+	addr   string
+	client *http.Client
+	ws     *websocket.Conn
+	mu     sync.Mutex
+	got    map[int64]time.Time // state version -> arrival
+	closed bool
+}
+
+func newKey() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Run runs the load and reports; an error means the run could not be set
+// up at all.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if len(cfg.InstructorURLs) == 0 || cfg.Sessions < 1 || cfg.Students < 1 {
+		return nil, errors.New("liveload: need a server URL, a session and a student")
+	}
+	if len(cfg.StudentURLs) == 0 {
+		cfg.StudentURLs = cfg.InstructorURLs
+	}
+	if cfg.Parallel < 1 {
+		cfg.Parallel = 32
+	}
+	if cfg.ActionEvery <= 0 {
+		cfg.ActionEvery = 2 * time.Second
+	}
+	if cfg.Settle <= 0 {
+		cfg.Settle = 15 * time.Second
+	}
+	if cfg.ClientHeader == "" {
+		cfg.ClientHeader = "X-Real-IP"
+	}
+	progress := cfg.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	ans, err := recitationAnswers()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := loadtest.RaiseFileLimit(); err != nil {
+		return nil, fmt.Errorf("raise the open-file limit: %w", err)
+	}
+	rep := &Report{Sessions: cfg.Sessions, Students: cfg.Students}
+	start := time.Now()
+
+	// Seed: an instructor with a sign-in session, a course, an assignment.
+	st := cfg.Store
+	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
+	u, err := st.CreateUser(ctx, store.NewUser{Email: "liveload-" + tag + "@example.invalid", Name: "Live load", Role: store.RoleInstructor, PasswordHash: "-"})
+	if err != nil {
+		return nil, err
+	}
+	token, _, err := st.CreateSession(ctx, u.ID, time.Now().Add(2*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	rep.StaffCookie = &http.Cookie{Name: "stride_session", Value: token}
+	course, err := st.CreateCourse(ctx, store.NewCourse{Title: "Live load " + tag, TimeZone: "UTC", CreatedBy: u.ID})
+	if err != nil {
+		return nil, err
+	}
+	item := store.NewItem{ExerciseID: "conv-by-hand", Parts: []string{"dims", "bottom-right"}, SeedPolicy: store.SeedRecitation, Points: 2}
+	a, err := st.CreateAssignment(ctx, store.NewAssignment{CourseID: course.ID, Title: "Recitation", CreatedBy: u.ID, Items: []store.NewItem{item, item},
+		Settings: store.Settings{TimeZone: "UTC", Feedback: store.ShowImmediately, Solutions: store.ShowNever, LateCounts: true, Score: store.ScoreBest}})
+	if err != nil {
+		return nil, err
+	}
+
+	tr := &http.Transport{DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		MaxIdleConns: 4096, MaxIdleConnsPerHost: 2048, IdleConnTimeout: time.Minute}
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	newClient := func() *http.Client {
+		jar, _ := cookiejar.New(nil)
+		return &http.Client{Transport: tr, Jar: jar, Timeout: 30 * time.Second, CheckRedirect: noRedirect}
+	}
+
+	// Start the sessions, as their instructors.
+	sessions := make([]*session, cfg.Sessions)
+	for i := range sessions {
+		s := &session{i: i, base: strings.TrimRight(cfg.InstructorURLs[i%len(cfg.InstructorURLs)], "/"), course: course.ID, client: newClient(), sent: map[int64]time.Time{}}
+		bu, err := url.Parse(s.base)
+		if err != nil {
+			return nil, fmt.Errorf("server URL %q: %w", s.base, err)
+		}
+		s.client.Jar.SetCookies(bu, []*http.Cookie{{Name: "stride_session", Value: token}})
+		resp, err := s.client.PostForm(fmt.Sprintf("%s/courses/%d/assignments/%d/live", s.base, course.ID, a.ID), url.Values{})
+		if err != nil {
+			return nil, fmt.Errorf("start session %d: %w", i, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		loc := resp.Header.Get("Location")
+		prefix := fmt.Sprintf("/courses/%d/live/", course.ID)
+		if resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, prefix) {
+			return nil, fmt.Errorf("start session %d: %s to %q", i, resp.Status, loc)
+		}
+		if s.id, err = strconv.ParseInt(loc[strings.Index(loc, prefix)+len(prefix):], 10, 64); err != nil {
+			return nil, fmt.Errorf("start session %d: location %q", i, loc)
+		}
+		ls, err := st.GetLiveSession(ctx, s.id)
+		if err != nil {
+			return nil, err
+		}
+		s.code = ls.Code
+		sessions[i] = s
+	}
+	fmt.Fprintf(progress, "liveload: %d sessions started\n", len(sessions))
+
+	// Memory before the students (after the sessions started).
+	servers := map[string]*ServerMemory{}
+	var order []string
+	for _, u := range append(append([]string{}, cfg.InstructorURLs...), cfg.StudentURLs...) {
+		u = strings.TrimRight(u, "/")
+		if _, ok := servers[u]; !ok {
+			servers[u] = &ServerMemory{URL: u, PID: cfg.PIDs[u]}
+			order = append(order, u)
+		}
+	}
+	for _, m := range servers {
+		if m.PID > 0 {
+			if pm, err := loadtest.ReadProcMemory(m.PID); err == nil {
+				m.Before = pm.RSS
+			}
+		}
+	}
+
+	// Staff sockets.
+	for _, s := range sessions {
+		ws, err := dial(ctx, s.client, s.base, fmt.Sprintf("/courses/%d/live/%d/ws", course.ID, s.id), "", "")
+		if err != nil {
+			return nil, fmt.Errorf("session %d staff socket: %w", s.i, err)
+		}
+		s.staff = ws
+		go s.readStaff()
+	}
+
+	// Students join (POST /join) and connect, cfg.Parallel at a time.
+	sem := make(chan struct{}, cfg.Parallel)
+	var wg sync.WaitGroup
+	n := 0
+	for _, s := range sessions {
+		s.students = make([]*student, cfg.Students)
+		for j := range s.students {
+			st := &student{i: j, base: strings.TrimRight(cfg.StudentURLs[j%len(cfg.StudentURLs)], "/"),
+				addr: fmt.Sprintf("10.%d.%d.%d", (n>>16)&255, (n>>8)&255, n&255), client: newClient(), got: map[int64]time.Time{}}
+			n++
+			s.students[j] = st
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				err := st.join(ctx, s.code, cfg.ClientHeader)
+				rep.mu.Lock()
+				defer rep.mu.Unlock()
+				if err == nil {
+					servers[st.base].Students++
+				} else {
+					rep.JoinErrors++
+					rep.noteErrLocked(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	rep.SetupTime = time.Since(start)
+	fmt.Fprintf(progress, "liveload: %d students joined and connected in %v (%d errors)\n", n-rep.JoinErrors, rep.SetupTime.Round(time.Millisecond), rep.JoinErrors)
+	for _, m := range servers {
+		if m.PID > 0 {
+			if pm, err := loadtest.ReadProcMemory(m.PID); err == nil {
+				m.After = pm.RSS
+			}
+		}
+	}
+	for _, u := range order {
+		rep.Memory = append(rep.Memory, *servers[u])
+	}
+
+	// The run: each instructor unlocks, then reveals and hides every
+	// ActionEvery during the window, then pauses and resumes; each
+	// student answers once at a random time in the window (after the
+	// unlock reached them).
+	runStart := time.Now()
+	cpu0 := map[string]time.Duration{}
+	for _, u := range order {
+		if pid := servers[u].PID; pid > 0 {
+			cpu0[u], _ = loadtest.ReadProcCPU(pid)
+		}
+	}
+	var rwg sync.WaitGroup
+	for _, s := range sessions {
+		for _, stu := range s.students {
+			if stu.ws == nil || cfg.NoAnswers {
+				continue
+			}
+			rwg.Add(1)
+			s.answering.Add(1)
+			go func() {
+				defer rwg.Done()
+				defer s.answering.Done()
+				at := time.Duration(mrand.Int64N(int64(cfg.Window)))
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(at):
+				}
+				// Wait (bounded) until the unlock reached this student.
+				for k := 0; k < 100 && !stu.has(1); k++ {
+					time.Sleep(50 * time.Millisecond)
+				}
+				wrong := mrand.Float64() < cfg.WrongShare
+				t0 := time.Now()
+				err := stu.answer(ctx, s.code, cfg.ClientHeader, ans, wrong)
+				d := time.Since(t0)
+				rep.mu.Lock()
+				defer rep.mu.Unlock()
+				rep.Answers++
+				if err != nil {
+					rep.AnswerErrors++
+					rep.noteErrLocked(err)
+					return
+				}
+				rep.AnswerLatency = append(rep.AnswerLatency, d)
+				s.mu.Lock()
+				s.answered++
+				s.mu.Unlock()
+			}()
+		}
+		rwg.Add(1)
+		go func() {
+			defer rwg.Done()
+			s.instruct(ctx, cfg, rep)
+		}()
+	}
+	rwg.Wait()
+
+	// Counts agree: every instructor sees every answering student.
+	deadline := time.Now().Add(cfg.Settle)
+	settleStart := time.Now()
+	for {
+		var off []string
+		for _, s := range sessions {
+			s.mu.Lock()
+			if s.counts.Answered != s.answered {
+				off = append(off, fmt.Sprintf("session %d: instructor sees %d answered, %d recorded", s.i, s.counts.Answered, s.answered))
+			}
+			var last int64
+			for v := range s.sent {
+				last = max(last, v)
+			}
+			s.mu.Unlock()
+			behind := 0
+			for _, stu := range s.students {
+				if stu.ws != nil && !stu.hasFrom(last) {
+					behind++
+				}
+			}
+			if behind > 0 {
+				off = append(off, fmt.Sprintf("session %d: %d students lack version %d", s.i, behind, last))
+			}
+		}
+		if len(off) == 0 {
+			rep.CountsAgree, rep.CountsWait = true, time.Since(settleStart)
+			break
+		}
+		if time.Now().After(deadline) {
+			rep.CountsOff = off
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Latencies: per action, to the last student; and every delivery.
+	for _, s := range sessions {
+		s.mu.Lock()
+		for v, t0 := range s.sent {
+			last := time.Duration(-1)
+			for _, stu := range s.students {
+				if stu.ws == nil {
+					continue
+				}
+				stu.mu.Lock()
+				at, ok := stu.got[v]
+				if !ok {
+					// A replica that hears several changes at once
+					// reads the state once: the student gets the
+					// newest, which carries this change too.
+					for w, t := range stu.got {
+						if w > v && (!ok || t.Before(at)) {
+							at, ok = t, true
+						}
+					}
+					if ok {
+						rep.Superseded++
+					}
+				}
+				closed := stu.closed
+				stu.mu.Unlock()
+				if !ok {
+					if !closed {
+						rep.Missed++
+					}
+					continue
+				}
+				d := max(at.Sub(t0), 0)
+				rep.Delivery = append(rep.Delivery, d)
+				last = max(last, d)
+			}
+			if last >= 0 {
+				rep.Fanout = append(rep.Fanout, last)
+			}
+		}
+		rep.Actions += len(s.sent)
+		room := Room{ID: s.id, CourseID: s.course, Code: s.code, Answered: s.answered}
+		for v := range s.sent {
+			room.Version = max(room.Version, v)
+		}
+		rep.Rooms = append(rep.Rooms, room)
+		s.mu.Unlock()
+		_ = s.staff.Close()
+		for _, stu := range s.students {
+			if stu.ws != nil {
+				stu.mu.Lock()
+				if stu.closed {
+					rep.Dropped++
+				}
+				stu.mu.Unlock()
+				_ = stu.ws.Close()
+			}
+		}
+	}
+	for i, m := range rep.Memory {
+		if m.PID > 0 {
+			if c, err := loadtest.ReadProcCPU(m.PID); err == nil {
+				rep.Memory[i].CPU = c - cpu0[m.URL]
+			}
+		}
+	}
+	sortDurations(rep.Fanout)
+	sortDurations(rep.Delivery)
+	sortDurations(rep.AnswerLatency)
+	rep.Wall = time.Since(runStart)
+	tr.CloseIdleConnections()
+	return rep, nil
+}
+
+// join posts the join form and opens the student's socket.
+func (st *student) join(ctx context.Context, code, header string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/join",
+		strings.NewReader(url.Values{"code": {code}, "nickname": {"S" + strconv.Itoa(st.i)}}.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(header, st.addr)
+	resp, err := st.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("join: %w", err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("join: %s %s", resp.Status, clip(string(body), 200))
+	}
+	ws, err := dial(ctx, st.client, st.base, "/live/"+code+"/ws", header, st.addr)
+	if err != nil {
+		return fmt.Errorf("student socket: %w", err)
+	}
+	st.ws = ws
+	go st.read()
+	return nil
+}
+
+// read records the arrival of every state version.
+func (st *student) read() {
+	for {
+		_, b, err := st.ws.ReadMessage()
+		now := time.Now()
+		if err != nil {
+			st.mu.Lock()
+			st.closed = true
+			st.mu.Unlock()
+			return
+		}
+		var m live.Message
+		if json.Unmarshal(b, &m) != nil || m.State == nil {
+			continue
+		}
+		st.mu.Lock()
+		if _, ok := st.got[m.State.Version]; !ok {
+			st.got[m.State.Version] = now
+		}
+		st.mu.Unlock()
+	}
+}
+
+// hasFrom reports whether the student got version v or a later one, or
+// its socket closed.
+func (st *student) hasFrom(v int64) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for w := range st.got {
+		if w >= v {
+			return true
+		}
+	}
+	return st.closed
+}
+
+func (st *student) has(v int64) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	_, ok := st.got[v]
+	return ok
+}
+
+// answer posts the answer to question 1 (index 0).
+func (st *student) answer(ctx context.Context, code, header string, a answers, wrong bool) error {
+	br := a.right
+	if wrong {
+		br = a.flipped
+	}
+	form := url.Values{"attempt_key": {newKey()}, "a.dims": {a.dims}, "a.bottom-right": {br}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/live/"+code+"?q=0", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(header, st.addr)
+	resp, err := st.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("answer: %w", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("answer: %s %s", resp.Status, clip(string(body), 200))
+	}
+	return nil
+}
+
+// instruct presses the controls of one session.
+func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
+	// control posts one action that changes the state to version; a
+	// refused POST (503 when the server is busy) is retried a few times,
+	// so the versions stay in step with the server's.
+	addr := fmt.Sprintf("10.255.%d.%d", (s.i>>8)&255, s.i&255)
+	control := func(act live.Action, version int64) bool {
+		var err error
+		for try := 0; try < 5; try++ {
+			if try > 0 {
+				time.Sleep(200 * time.Millisecond)
+			}
+			s.mu.Lock()
+			s.sent[version] = time.Now()
+			s.mu.Unlock()
+			var req *http.Request
+			req, err = http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/courses/%d/live/%d", s.base, s.course, s.id),
+				strings.NewReader(url.Values{"action": {string(act)}}.Encode()))
+			if err != nil {
+				break
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set(cfg.ClientHeader, addr)
+			var resp *http.Response
+			if resp, err = s.client.Do(req); err != nil {
+				continue
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusSeeOther {
+				return true
+			}
+			err = fmt.Errorf("control %s: %s", act, resp.Status)
+		}
+		s.mu.Lock()
+		delete(s.sent, version)
+		s.mu.Unlock()
+		rep.noteErr(err)
+		rep.mu.Lock()
+		rep.ControlErrors++
+		rep.mu.Unlock()
+		return false
+	}
+	v := int64(1)
+	for !control(live.ActUnlock, v) {
+		if ctx.Err() != nil {
+			return
+		}
+	}
+	t := time.NewTicker(cfg.ActionEvery)
+	defer t.Stop()
+	end := time.After(cfg.Window)
+	reveal := true
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-end:
+			// Pause once every student has answered (answers posted
+			// while paused are refused, by design).
+			s.answering.Wait()
+			if control(live.ActPause, v+1) {
+				v++
+				time.Sleep(cfg.ActionEvery / 2)
+				if control(live.ActResume, v+1) {
+					v++
+				}
+			}
+			return
+		case <-t.C:
+			act := live.ActHide
+			if reveal {
+				act = live.ActReveal
+			}
+			if control(act, v+1) {
+				v++
+				reveal = !reveal
+			}
+		}
+	}
+}
+
+// readStaff keeps the instructor's latest counts.
+func (s *session) readStaff() {
+	for {
+		_, b, err := s.staff.ReadMessage()
+		if err != nil {
+			return
+		}
+		var m live.Message
+		if json.Unmarshal(b, &m) != nil || m.Counts == nil {
+			continue
+		}
+		s.mu.Lock()
+		s.counts = *m.Counts
+		s.mu.Unlock()
+	}
+}
+
+// dial opens a websocket on base+path with the client's cookies.
+func dial(ctx context.Context, c *http.Client, base, path, header, addr string) (*websocket.Conn, error) {
+	u, err := url.Parse(base + path)
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	for _, ck := range c.Jar.Cookies(u) {
+		h.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	if addr != "" {
+		h.Set(header, addr)
+	}
+	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
+	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 256}
+	ws, resp, err := d.DialContext(ctx, u.String(), h)
+	if err != nil {
+		if resp != nil {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+			return nil, fmt.Errorf("%w: %s %s", err, resp.Status, b)
+		}
+		return nil, err
+	}
+	return ws, nil
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func sortDurations(d []time.Duration) { slices.Sort(d) }
+
+func (r *Report) noteErr(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.noteErrLocked(err)
+}
+
+func (r *Report) noteErrLocked(err error) {
+	if r.FirstErr == "" && err != nil {
+		r.FirstErr = err.Error()
+	}
+}
