@@ -452,7 +452,9 @@ func TestLiveNeverReadingStudent(t *testing.T) {
 		if i%2 == 0 {
 			a = live.ActResume
 		}
-		hub.Control(a)
+		if _, err := hub.Control(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
 		if m := read(t, wf); m.State.Version != int64(i) {
 			t.Fatalf("the reading student got version %d, want %d", m.State.Version, i)
 		}
@@ -464,7 +466,9 @@ func TestLiveNeverReadingStudent(t *testing.T) {
 		if i%2 == 0 {
 			a = live.ActResume
 		}
-		hub.Control(a)
+		if _, err := hub.Control(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
 		if m := read(t, wf); m.State.Version != int64(i) {
 			t.Fatalf("after the drop the reading student got version %d, want %d", m.State.Version, i)
 		}
