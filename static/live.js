@@ -9,6 +9,107 @@
   var role = root.dataset.liveRole;
   var version = Number(root.dataset.liveVersion || "0");
   var delay = 500;
+  var socket = null;
+  // The instructor's player drives the class (data-live-drive); students'
+  // and the projector's players follow it (data-live-follow).
+  var drives = root.hasAttribute("data-live-drive");
+  var follows = root.hasAttribute("data-live-follow");
+  var following = true;
+  var lastPos = null;
+  var restored = false;
+
+  function player() {
+    return window.StridePlayers && window.StridePlayers[0];
+  }
+
+  // --- following (students, projector) -------------------------------------
+  var followBox = null;
+
+  function renderFollow() {
+    if (!followBox) return;
+    followBox.status.textContent = following
+      ? "Following the instructor's player."
+      : "Watching on your own: the instructor's moves do not move your player.";
+    followBox.button.textContent = following ? "Watch on my own" : "Follow the instructor";
+  }
+
+  function setupFollow() {
+    var p = player();
+    if (!follows || !p || role !== "student") return;
+    var box = document.createElement("div");
+    box.className = "live-follow";
+    var status = document.createElement("p");
+    status.id = "live-follow-status";
+    status.setAttribute("role", "status");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary";
+    button.id = "live-follow-toggle";
+    box.appendChild(status);
+    box.appendChild(button);
+    p.root.parentNode.insertBefore(box, p.root);
+    followBox = { status: status, button: button };
+    button.addEventListener("click", function () {
+      following = !following;
+      renderFollow();
+      if (following && lastPos) p.follow(lastPos);
+    });
+    // The student used their own player's controls: stop following.
+    p.root.addEventListener("stride:player-input", function () {
+      if (following) {
+        following = false;
+        renderFollow();
+      }
+    });
+    renderFollow();
+  }
+
+  function onPlayer(pos) {
+    lastPos = pos;
+    var p = player();
+    if (!p) return;
+    if (follows && following) {
+      p.follow(pos);
+    } else if (drives && !restored) {
+      // The instructor reloaded: their player starts where the class is.
+      p.follow(pos);
+    }
+    restored = true;
+  }
+
+  // --- driving (the instructor) --------------------------------------------
+  // The player announces every confirmed change; a scrub announces one
+  // per frame. At most one drive goes out per DRIVE_GAP ms, always the
+  // latest position (the server coalesces again, docs/LIVE.md).
+  var DRIVE_GAP = 100;
+  var driveTimer = 0;
+  var driveWanted = null;
+  var driveLast = 0;
+
+  function sendDrive() {
+    driveTimer = 0;
+    if (!driveWanted || !socket || socket.readyState !== 1) return;
+    var d = driveWanted;
+    driveWanted = null;
+    driveLast = Date.now();
+    socket.send(JSON.stringify({ type: "drive", part: d.part, index: d.index, playing: d.playing, fps: d.fps }));
+  }
+
+  function setupDrive() {
+    var p = player();
+    if (!drives || !p) return;
+    p.root.addEventListener("stride:player-state", function (ev) {
+      driveWanted = ev.detail;
+      if (driveTimer) return;
+      var wait = Math.max(0, DRIVE_GAP - (Date.now() - driveLast));
+      driveTimer = window.setTimeout(sendDrive, wait);
+    });
+  }
+
+  function showDriveError(text) {
+    var note = document.getElementById("live-drive-note");
+    if (note) note.textContent = text;
+  }
 
   function setText(id, text) {
     var el = document.getElementById(id);
@@ -81,6 +182,7 @@
   function connect() {
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
     var ws = new WebSocket(proto + location.host + root.dataset.liveSocket);
+    socket = ws;
     ws.onopen = function () {
       delay = 500;
     };
@@ -96,14 +198,28 @@
         // reload keeps nothing unsaved; a student's answers are checked
         // and stored before they change.
         version = m.state.version;
-        location.reload();
+        if (role === "student") {
+          // A GET of where the class is: a reload of the page a checked
+          // answer returned would post the answer again.
+          var q = Number(root.dataset.liveQuestion);
+          location.assign(m.state.question !== q ? root.dataset.livePage : root.dataset.liveRefresh);
+        } else {
+          location.reload();
+        }
         return;
       }
       if (m.counts && role === "staff") {
         renderCounts(m.counts);
       }
+      if (m.type === "player" && m.player) {
+        onPlayer(m.player);
+      }
+      if (m.type === "error" && drives) {
+        showDriveError("Not sent to the class: " + m.error);
+      }
     };
     ws.onclose = function (ev) {
+      socket = null;
       if (ev.code === 1000) {
         location.reload(); // the session ended
         return;
@@ -114,5 +230,16 @@
       delay = Math.min(delay * 2, 15000);
     };
   }
-  connect();
+  function begin() {
+    setupFollow();
+    setupDrive();
+    connect();
+  }
+  // player.js (deferred too) creates the players on DOMContentLoaded or at
+  // once; either way they exist before this runs on DOMContentLoaded.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", begin);
+  } else {
+    begin();
+  }
 })();

@@ -172,10 +172,11 @@
   Player.prototype.bind = function () {
     var self = this;
     this.root.querySelectorAll("[data-action]").forEach(function (b) {
-      b.addEventListener("click", function () { self.action(b.getAttribute("data-action")); });
+      b.addEventListener("click", function () { self.userInput(); self.action(b.getAttribute("data-action")); });
     });
     this.scrubber.addEventListener("input", function () {
       if (!self.meta) return;
+      self.userInput();
       self.playing = false;
       self.updateToggle();
       self.seekSoon(Number(self.scrubber.value));
@@ -183,10 +184,15 @@
     // The end of a drag: send the last position now rather than a frame later.
     this.scrubber.addEventListener("change", function () { self.flushSeek(); });
     this.speed.addEventListener("change", function () {
+      self.userInput();
       self.send({ type: "speed", fps: Number(self.speed.value) });
     });
     if (this.which) {
-      this.which.addEventListener("change", function () { self.start(self.currentStart()); });
+      this.which.addEventListener("change", function () {
+        self.userInput();
+        self.announceMeta = true;
+        self.start(self.currentStart());
+      });
     }
     this.app.addEventListener("keydown", function (ev) {
       if (ev.target.tagName === "SELECT" || ev.target.tagName === "INPUT" && ev.target.type !== "range") return;
@@ -194,6 +200,7 @@
       var a = map[ev.key];
       if (!a) return;
       ev.preventDefault();
+      self.userInput();
       self.action(a);
     });
   };
@@ -256,6 +263,76 @@
     this.send({ type: "seek", index: index });
   };
 
+  // --- following and driving (live sessions, static/live.js) -------------
+  // The player tells the page where it is after every change the server
+  // confirms ("stride:player-state", detail {part, index, playing, fps}),
+  // and that its user acted ("stride:player-input"); live.js sends the
+  // first to the class when the instructor drives, and uses the second to
+  // stop a student's player following. follow(pos) moves this player to
+  // the instructor's position; its own socket still withholds whatever
+  // the student has not earned.
+
+  function partOf(src) {
+    try {
+      return JSON.parse(src.getAttribute("data-start")).part || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  Player.prototype.userInput = function () {
+    this.root.dispatchEvent(new CustomEvent("stride:player-input", { bubbles: true }));
+  };
+
+  Player.prototype.announce = function () {
+    if (!this.meta) return;
+    var src = this.currentSource();
+    this.root.dispatchEvent(new CustomEvent("stride:player-state", {
+      bubbles: true,
+      detail: { part: partOf(src), index: this.index, playing: this.playing, fps: Number(this.speed.value) }
+    }));
+  };
+
+  Player.prototype.follow = function (pos) {
+    this.followPos = pos;
+    var src = this.currentSource();
+    if (this.which && partOf(src) !== pos.part) {
+      for (var i = 0; i < this.which.options.length; i++) {
+        if (partOf(this.which.options[i]) === pos.part) {
+          this.which.selectedIndex = i;
+          this.start(this.currentStart()); // applyFollow runs on its meta
+          return;
+        }
+      }
+    }
+    this.applyFollow();
+  };
+
+  Player.prototype.applyFollow = function () {
+    var pos = this.followPos;
+    if (!pos || !this.meta || this.locked) return;
+    this.followPos = null;
+    var speed = String(pos.fps);
+    for (var i = 0; i < this.speed.options.length; i++) {
+      if (this.speed.options[i].value === speed && this.speed.value !== speed) {
+        this.speed.value = speed;
+        this.send({ type: "speed", fps: pos.fps });
+      }
+    }
+    var last = this.meta.total_steps - 1;
+    var index = Math.min(pos.index, last);
+    this.seekTarget = null;
+    if (index >= 0 && (index !== this.index || this.playing)) {
+      this.sought = index;
+      this.send({ type: "seek", index: index });
+    }
+    if (pos.playing && index < last) {
+      this.send({ type: "play" });
+    } else if (!pos.playing && this.playing && index < 0) {
+      this.send({ type: "pause" });
+    }
+  };
+
   // showCell jumps to one output cell and puts the student's value beside
   // the right one ("show me this cell").
   Player.prototype.showCell = function (animation, index, got) {
@@ -290,6 +367,11 @@
           this.send({ type: "seek", index: this.pendingSeek });
           this.pendingSeek = undefined;
         }
+        if (this.announceMeta) {
+          this.announceMeta = false;
+          this.announce();
+        }
+        this.applyFollow();
         break;
       case "step":
         this.showStep(msg);
@@ -298,11 +380,13 @@
         this.playing = msg.playing;
         if (msg.fps) this.speed.value = String(msg.fps);
         this.updateToggle();
+        this.announce();
         break;
       case "done":
         this.playing = false;
         this.updateToggle();
         this.live.textContent += " Done: the output is complete.";
+        this.announce();
         break;
       case "error":
         this.sought = null;

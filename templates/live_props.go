@@ -27,12 +27,24 @@ type LiveStudentProps struct {
 	// reloads the page (without JS).
 	SocketURL  string
 	RefreshURL string
-	Script     string
+	// PageURL is the session's page at the class's current question;
+	// QuestionIndex is the question this page shows. When the class moves
+	// to another question, live.js goes to PageURL, else to RefreshURL
+	// (a GET: never a reload that would post an answer again).
+	PageURL       string
+	QuestionIndex int
+	Script        string
 	// Exercise is the current question's form, when it is unlocked and the
 	// room is not paused.
 	Exercise *ExercisePageProps
 	// Others links the other unlocked questions (after "unlock all").
 	Others []LiveLink
+	// Learner is the name the student joined as (their own name for a
+	// known or LTI learner, else the nickname); only they see it.
+	Learner string
+	// Follow says the page's player follows the instructor's (the
+	// question's answer is revealed).
+	Follow bool
 }
 
 // LiveLink is a labelled link.
@@ -85,4 +97,15 @@ type LiveTeachProps struct {
 	Script       string
 	Projector    bool
 	Version      int64
+	// JoinLink is the join form with the code filled in, the QR code's
+	// content; QRCode is its SVG, rendered by the server.
+	JoinLink string
+	QRCode   string
+	// Player is the current question's animation player (the instructor
+	// always; the projector once the answer is revealed). Drive says the
+	// instructor's player drives the students' (revealed); Follow says the
+	// page's player follows the instructor's (the projector).
+	Player *PlayerProps
+	Drive  bool
+	Follow bool
 }

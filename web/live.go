@@ -157,8 +157,10 @@ func (s *Server) liveError(w http.ResponseWriter, r *http.Request, what string, 
 	}
 }
 
-func (s *Server) joinProps(code, nickname string, err error) templates.LiveJoinProps {
-	p := templates.LiveJoinProps{Links: s.links(), Action: s.base + "/join", Code: code, Nickname: nickname, MaxNickname: maxNickname}
+func (s *Server) joinProps(r *http.Request, code, nickname string, err error) templates.LiveJoinProps {
+	// LTI hook (web/lti.go): inside an LMS iframe the launch token names
+	// the learner; the form keeps it so the student joins as themselves.
+	p := templates.LiveJoinProps{Links: s.links(), Action: ltiCarry(r, s.base+"/join"), Code: code, Nickname: nickname, MaxNickname: maxNickname}
 	var fe *fieldError
 	if errors.As(err, &fe) {
 		p.Error, p.Field = fe.Error(), fe.field
@@ -174,7 +176,7 @@ func (s *Server) liveJoinForm(w http.ResponseWriter, r *http.Request) {
 	if len(code) > maxLiveCodeInput {
 		code = ""
 	}
-	s.render(w, r, http.StatusOK, templates.LiveJoin(s.joinProps(code, "", nil)))
+	s.render(w, r, http.StatusOK, templates.LiveJoin(s.joinProps(r, code, "", nil)))
 }
 
 // liveJoinSubmit is POST /join: find the open session by code, become a
@@ -194,7 +196,7 @@ func (s *Server) liveJoinSubmit(w http.ResponseWriter, r *http.Request) {
 		nickText = nickText[:4*maxNickname]
 	}
 	fail := func(status int, err error) {
-		s.render(w, r, status, templates.LiveJoin(s.joinProps(typed, nickText, err)))
+		s.render(w, r, status, templates.LiveJoin(s.joinProps(r, typed, nickText, err)))
 	}
 	code, err := normalizeLiveCode(r.PostForm.Get("code"))
 	if err != nil {
@@ -230,7 +232,7 @@ func (s *Server) liveJoinSubmit(w http.ResponseWriter, r *http.Request) {
 			s.liveJoinError(w, r, fail, code, err)
 			return
 		}
-		http.Redirect(w, r, s.liveURL(code, -1), http.StatusSeeOther)
+		http.Redirect(w, r, ltiCarry(r, s.liveURL(code, -1)), http.StatusSeeOther)
 		return
 	}
 	if !room.hub.CanJoin() {
@@ -318,7 +320,7 @@ func (s *Server) liveStudentCtx(w http.ResponseWriter, r *http.Request) (liveRoo
 	}
 	l, ok := s.classes.findLearner(r, ls.CourseID)
 	if !ok {
-		http.Redirect(w, r, s.base+"/join?code="+url.QueryEscape(code), http.StatusSeeOther)
+		http.Redirect(w, r, ltiCarry(r, s.base+"/join?code="+url.QueryEscape(code)), http.StatusSeeOther)
 		return liveRoom{}, nil, 0, false
 	}
 	room, err := s.roomOf(ctx, ls)
@@ -359,12 +361,15 @@ type liveSubmitted struct {
 func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room liveRoom, l *store.Learner, q int, sub *liveSubmitted) {
 	ctx := r.Context()
 	st := room.hub.State()
+	// Every link, form and socket of the page keeps an LTI launch token
+	// (ltiCarry), so a student inside an LMS iframe stays themselves.
 	p := templates.LiveStudentProps{Links: s.links(), Title: room.a.Title + " · live", Code: room.ls.Code,
 		Question: fmt.Sprintf("Question %d of %d", q+1, len(room.a.Items)), Version: st.Version,
-		SocketURL: s.liveURL(room.ls.Code, -1) + "/ws", RefreshURL: s.liveURL(room.ls.Code, q),
-		Script: s.base + "/static/" + s.assets.HashedName("live.js")}
+		SocketURL: ltiCarry(r, s.liveURL(room.ls.Code, -1)+"/ws"), RefreshURL: ltiCarry(r, s.liveURL(room.ls.Code, q)),
+		PageURL: ltiCarry(r, s.liveURL(room.ls.Code, -1)), QuestionIndex: q,
+		Script: s.base + "/static/" + s.assets.HashedName("live.js"), Learner: l.Name}
 	for _, u := range st.Unlocked {
-		p.Others = append(p.Others, templates.LiveLink{Label: fmt.Sprintf("Question %d", u+1), URL: s.liveURL(room.ls.Code, u), Current: u == q})
+		p.Others = append(p.Others, templates.LiveLink{Label: fmt.Sprintf("Question %d", u+1), URL: ltiCarry(r, s.liveURL(room.ls.Code, u)), Current: u == q})
 	}
 	switch {
 	case st.Ended:
@@ -423,9 +428,13 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 			s.pageError(w, r, err)
 			return
 		}
-		props.FormAction = s.liveURL(room.ls.Code, q)
-		props.Learn.AssignmentURL = s.liveURL(room.ls.Code, -1)
+		props.FormAction = ltiCarry(r, s.liveURL(room.ls.Code, q))
+		props.Learn.AssignmentURL = ltiCarry(r, s.liveURL(room.ls.Code, -1))
+		// The page loads the player's script when it shows a player; the
+		// player follows the instructor's once the answer is revealed.
+		p.Links = s.playerLinks(props.Player != nil)
 		props.Links = p.Links
+		p.Follow = revealed && props.Player != nil
 		p.Exercise = &props
 	}
 	s.render(w, r, status, templates.LiveStudent(p))
@@ -572,10 +581,11 @@ func (s *Server) staffRoom(w http.ResponseWriter, r *http.Request) (liveRoom, bo
 }
 
 // teachProps builds the instructor's or the projector's view.
-func (s *Server) teachProps(r *http.Request, room liveRoom, projector bool) templates.LiveTeachProps {
+func (s *Server) teachProps(r *http.Request, room liveRoom, projector bool) (templates.LiveTeachProps, error) {
 	c := courseFrom(r.Context())
+	join := requestScheme(r) + "://" + r.Host + s.base + "/join"
 	p := templates.LiveTeachProps{Links: s.links(), CourseTitle: c.Title, Title: room.a.Title, Code: room.ls.Code,
-		JoinURL: requestScheme(r) + "://" + r.Host + s.base + "/join", Projector: projector,
+		JoinURL: join, JoinLink: join + "?code=" + url.QueryEscape(room.ls.Code), Projector: projector,
 		ControlURL:   s.liveTeachURL(c.ID, room.ls.ID),
 		ProjectorURL: s.liveTeachURL(c.ID, room.ls.ID) + "/projector",
 		SocketURL:    s.liveTeachURL(c.ID, room.ls.ID) + "/ws",
@@ -583,7 +593,14 @@ func (s *Server) teachProps(r *http.Request, room liveRoom, projector bool) temp
 	if room.hub == nil {
 		p.Ended, p.State, p.Question = true, "This session has ended.", "Ended"
 		p.SocketURL = ""
-		return p
+		return p, nil
+	}
+	if qr, err := joinQRSVG(p.JoinLink); err == nil {
+		p.QRCode = qr
+	} else {
+		// A link too long for a readable symbol (a very long host or base
+		// path): the text alternative stays, the QR code goes.
+		s.log.WarnContext(r.Context(), "live join QR code", "err", err)
 	}
 	st := room.hub.State()
 	it := room.a.Items[st.Question]
@@ -598,7 +615,44 @@ func (s *Server) teachProps(r *http.Request, room liveRoom, projector bool) temp
 	p.State = liveStateText(st)
 	p.Version = st.Version
 	fillCounts(&p, room.hub.Counts())
-	return p
+	if err := s.teachPlayer(r, room, st, &p); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// teachPlayer adds the current question's animation player: on the
+// instructor's view always (the instructor has earned every answer; the
+// player drives the students' once the answer is revealed), on the
+// projector only once the answer is revealed (it then follows the
+// instructor's player like the students' do).
+func (s *Server) teachPlayer(r *http.Request, room liveRoom, st live.State, p *templates.LiveTeachProps) error {
+	if p.Projector && !st.Revealed {
+		return nil
+	}
+	it := room.a.Items[st.Question]
+	// Learner 0 is nobody: with per-learner seeds the instructor's
+	// variant is one no student has, but its convolution has the same
+	// steps in the same places, so "step 5" is the same cell for all.
+	v, err := s.itemVariant(r.Context(), it, 0)
+	if err != nil {
+		return fmt.Errorf("instructor's variant: %w", err)
+	}
+	open := map[string]bool{}
+	for _, part := range v.Parts {
+		open[part.ID] = true
+	}
+	pg, _ := parseStepPaging(url.Values{})
+	pl, err := s.exercisePlayer(v, pg, open)
+	if err != nil || pl == nil {
+		return err
+	}
+	pl.Heading = "The question's animation"
+	p.Player = pl
+	p.Links = s.playerLinks(true)
+	p.Drive = !p.Projector && st.Revealed
+	p.Follow = p.Projector
+	return nil
 }
 
 // liveStateText says where the room is, in words.
@@ -643,7 +697,12 @@ func (s *Server) liveTeachPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, templates.LiveTeach(s.teachProps(r, room, false)))
+	p, err := s.teachProps(r, room, false)
+	if err != nil {
+		s.learnStoreError(w, r, "live instructor view", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.LiveTeach(p))
 }
 
 // liveProjectorPage is GET /courses/{course}/live/{session}/projector.
@@ -652,7 +711,12 @@ func (s *Server) liveProjectorPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, templates.LiveTeach(s.teachProps(r, room, true)))
+	p, err := s.teachProps(r, room, true)
+	if err != nil {
+		s.learnStoreError(w, r, "live projector view", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.LiveTeach(p))
 }
 
 // liveControl is POST /courses/{course}/live/{session}: an instructor's

@@ -263,7 +263,8 @@ func (s *Server) serveLiveSocket(w http.ResponseWriter, r *http.Request, hub *li
 		ls.wg.Add(-2)
 		return
 	}
-	c := &liveConn{ls: ls, ws: ws, hub: hub, sub: sub, readerDone: make(chan struct{})}
+	c := &liveConn{ls: ls, ws: ws, hub: hub, sub: sub, role: role, readerDone: make(chan struct{}), reply: make(chan []byte, 1)}
+	c.drive = newDriveGate(c.applyDrive)
 	var once sync.Once
 	c.cleanup = func() {
 		once.Do(func() {
@@ -281,40 +282,61 @@ type liveConn struct {
 	ws         *websocket.Conn
 	hub        *live.Hub
 	sub        *live.Subscriber
+	role       live.Role
 	readerDone chan struct{}
 	cleanup    func()
+	// reply carries the connection's own answers (errors about what it
+	// sent) to the writer; one slot, further ones are dropped.
+	reply chan []byte
+	// drive coalesces a staff page's drives (live_drive.go).
+	drive *driveGate
 }
 
-// readLoop discards what the page sends, within the read limit and the
-// message rate, and notices when it is gone (close, error, or no pong).
+// readLoop reads what the page sends, within the read limit and the
+// message rates, and notices when it is gone (close, error, or no pong).
+// Student pages send nothing but control frames; staff pages may send
+// drives of the instructor's player (live_drive.go), which go to the
+// hub through the connection's coalescing gate.
 func (c *liveConn) readLoop() {
 	defer c.ls.wg.Done()
 	defer close(c.readerDone)
+	defer c.drive.stop()
 	t := c.ls.timing
 	c.ws.SetReadLimit(liveReadLimit)
 	_ = c.ws.SetReadDeadline(time.Now().Add(t.pongWait))
 	c.ws.SetPongHandler(func(string) error {
 		return c.ws.SetReadDeadline(time.Now().Add(t.pongWait))
 	})
-	tokens, last := float64(liveMsgBurst), time.Now()
+	other := newTokenBucket(liveMsgPerSecond, liveMsgBurst, time.Now())
+	drives := newTokenBucket(liveDriveFloodPerSecond, liveDriveFloodBurst, time.Now())
 	for {
-		if _, _, err := c.ws.NextReader(); err != nil {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
 			return
 		}
 		now := time.Now()
-		tokens += now.Sub(last).Seconds() * liveMsgPerSecond
-		if tokens > liveMsgBurst {
-			tokens = liveMsgBurst
+		_ = c.ws.SetReadDeadline(now.Add(t.pongWait))
+		p, isDrive, perr := parseDrive(data)
+		bucket, reason := &other, "too many messages: live pages send none but drives"
+		if isDrive && c.role != live.RoleStudent {
+			bucket, reason = &drives, fmt.Sprintf("too many drives: at most %d a second", liveDriveFloodPerSecond)
 		}
-		last = now
-		if tokens < 1 {
+		if !bucket.take(now) {
 			_ = c.ws.WriteControl(websocket.CloseMessage,
-				websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "too many messages: live pages send none"),
+				websocket.FormatCloseMessage(websocket.ClosePolicyViolation, reason),
 				time.Now().Add(t.writeWait))
 			return
 		}
-		tokens--
-		_ = c.ws.SetReadDeadline(now.Add(t.pongWait))
+		switch {
+		case !isDrive:
+			// Students' pages send nothing; anything is ignored.
+		case c.role == live.RoleStudent:
+			c.replyError("type", "only the instructor's page drives the player")
+		case perr != nil:
+			c.replyError(perr.field, perr.msg)
+		default:
+			c.drive.offer(p, now)
+		}
 	}
 }
 
@@ -335,6 +357,11 @@ func (c *liveConn) writeLoop() {
 				c.closeWith()
 				return
 			}
+			_ = c.ws.SetWriteDeadline(time.Now().Add(t.writeWait))
+			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+				return
+			}
+		case b := <-c.reply:
 			_ = c.ws.SetWriteDeadline(time.Now().Add(t.writeWait))
 			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
 				return

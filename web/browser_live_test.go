@@ -1,0 +1,305 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/stride-tutor/stride/internal/exercises"
+)
+
+// Live session browser tests (issue 14 §3): an instructor and three
+// students, each in a browser context of their own (own cookies, own
+// storage), run a two-question session through the pages.
+
+// liveWait bounds every wait of these tests: generous, since four pages
+// and a server share a busy 2-core machine; no wait depends on it being
+// short.
+const liveWait = 90 * time.Second
+
+// liveStep is step with the live tests' bound.
+func liveStep(t *testing.T, tab liveTab, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab.ctx, liveWait)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %s: %v", tab.name, what, err)
+	}
+}
+
+// liveTab is one person's browser context.
+type liveTab struct {
+	name string
+	ctx  context.Context
+}
+
+// newLiveTab opens a tab in a new browser context of the test's browser.
+func newLiveTab(t *testing.T, browser context.Context, name string) liveTab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("%s: new browser context: %v", name, err)
+	}
+	return liveTab{name: name, ctx: ctx}
+}
+
+// waitPage waits until expr is truthy in the tab's page, across the
+// reloads a live page does by itself when the session's state changes:
+// a wait cut short by a reload (its document went away) is started again
+// in the new document. Only the deadline ends it.
+func waitPage(t *testing.T, tab liveTab, what, expr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab.ctx, liveWait)
+	defer cancel()
+	var last error
+	for ctx.Err() == nil {
+		last = chromedp.Do(ctx, waitJS(expr))
+		if last == nil {
+			return
+		}
+	}
+	dctx, dcancel := context.WithTimeout(tab.ctx, 5*time.Second)
+	defer dcancel()
+	page, _ := chromedp.Run(dctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText.slice(0, 1500)`))
+	t.Fatalf("%s: %s: %v (last error %v)\npage: %s", tab.name, what, ctx.Err(), last, page)
+}
+
+// evalPage evaluates expr once the page has it (after waitPage).
+func evalPage[T any](t *testing.T, tab liveTab, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab.ctx, liveWait)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: %s: %v", tab.name, expr, err)
+	}
+	return v
+}
+
+// signInTab gives the tab the instructor's session cookie.
+func signInTab(t *testing.T, e *liveEnv, tab liveTab) {
+	t.Helper()
+	u, _ := url.Parse(e.srv.URL)
+	tok, _, err := e.st.CreateSession(context.Background(), e.user.ID, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(tab.ctx, network.SetCookie, network.SetCookieParams{
+		Name: sessionCookie, Value: tok, Domain: u.Hostname(), Path: "/",
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// liveVersion is the page's idea of the session's state version.
+const liveVersionJS = `Number((document.getElementById("live") || {dataset: {}}).dataset.liveVersion)`
+
+func TestBrowserLiveSession(t *testing.T) {
+	browser := newBrowser(t)
+	e := newLiveEnv(t)
+	ready := `document.documentElement.classList.contains("js")`
+
+	// The session's variant (recitation seed) and known answers for it,
+	// computed by the engine: never assumed of a seed.
+	v, err := e.app.server.itemVariant(context.Background(), e.a.Items[0], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	square := func(n int) string { return fmt.Sprintf("%dx%d", n, n) }
+	dimsRight := answerFor(t, v, "dims", exercises.StatusCorrect, "", square)
+	dimsPlusOne := answerFor(t, v, "dims", exercises.StatusIncorrect, "conv.forgot-plus-one", square)
+	cellRight := answerFor(t, v, "bottom-right", exercises.StatusCorrect, "", strconv.Itoa)
+	cellFlipped := answerFor(t, v, "bottom-right", exercises.StatusIncorrect, "conv.flipped-kernel", strconv.Itoa)
+
+	// The instructor: signed in (a session cookie), on the session's page.
+	teacher := newLiveTab(t, browser, "instructor")
+	signInTab(t, e, teacher)
+	liveStep(t, teacher, "the instructor opens the session", chromedp.Navigate(e.srv.URL+e.teachURL()))
+	waitPage(t, teacher, "the session page", ready+` && document.querySelector(".live-code-value").textContent === `+jsString(e.ls.Code)+
+		` && document.querySelector("svg.live-qr") !== null`)
+
+	// Three students, each in their own context, join with the code.
+	students := []liveTab{newLiveTab(t, browser, "Ann"), newLiveTab(t, browser, "Ben"), newLiveTab(t, browser, "Cat")}
+	for _, s := range students {
+		liveStep(t, s, s.name+" joins",
+			chromedp.Navigate(e.srv.URL+"/join"),
+			chromedp.WaitVisible(chromedp.CSS("#join-code")),
+			chromedp.SendKeys(chromedp.CSS("#join-code"), strings.ToLower(e.ls.Code)),
+			chromedp.SendKeys(chromedp.CSS("#join-nickname"), s.name),
+			chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		)
+		waitPage(t, s, "the waiting page", ready+` && document.getElementById("live-status").textContent.includes("Waiting for your instructor")`)
+	}
+	waitPage(t, teacher, "three joined", `document.getElementById("live-joined").textContent === "3"`)
+
+	// The instructor unlocks question 1; every student's page follows.
+	liveStep(t, teacher, "unlock question 1", chromedp.Click(chromedp.CSS(`button[value="unlock"]`)))
+	for _, s := range students {
+		waitPage(t, s, "question 1 unlocked", `document.querySelector("#answer-dims") !== null && document.getElementById("live-status").textContent.includes("Answer the question")`)
+	}
+
+	// Two known mistakes and one right answer.
+	answers := map[string][2]string{"Ann": {dimsRight, cellFlipped}, "Ben": {dimsPlusOne, cellRight}, "Cat": {dimsRight, cellRight}}
+	for _, s := range students {
+		a := answers[s.name]
+		liveStep(t, s, s.name+" answers",
+			chromedp.SendKeys(chromedp.CSS("#answer-dims"), a[0]),
+			chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), a[1]),
+			chromedp.Click(chromedp.CSS(`#exercise-form .form-actions button[type=submit]`)),
+		)
+		waitPage(t, s, "the verdicts", `document.querySelector("#verdict-dims") !== null && document.querySelector("#verdict-dims").textContent.trim() !== ""`)
+	}
+	waitPage(t, teacher, "the histogram", `(() => {
+		const t = document.getElementById("live-parts").textContent;
+		return document.getElementById("live-answered").textContent === "3" && document.getElementById("live-correct").textContent === "1" &&
+			t.includes("conv.flipped-kernel") && t.includes("conv.forgot-plus-one");
+	})()`)
+	hist := evalPage[string](t, teacher, `[...document.querySelectorAll(".live-part")].map(p => p.getAttribute("aria-label") + ": " +
+		[...p.querySelectorAll(".live-histogram li")].map(li => li.querySelector(".live-bar-label").textContent + "=" + li.querySelector(".live-bar-count").textContent).join(",")).join("; ")`)
+	for _, want := range []string{"Part bottom-right: correct=2,conv.flipped-kernel=1", "Part dims: correct=2,conv.forgot-plus-one=1"} {
+		if !strings.Contains(hist, want) {
+			t.Errorf("instructor's histogram %q lacks %q", hist, want)
+		}
+	}
+
+	// Pause reaches every student; so does the resume.
+	liveStep(t, teacher, "pause everyone", chromedp.Click(chromedp.CSS(`button[value="pause"]`)))
+	for _, s := range students {
+		waitPage(t, s, "paused", `document.getElementById("live-status").textContent.includes("eyes on the projector") && document.querySelector("#exercise-form") === null`)
+	}
+	liveStep(t, teacher, "resume", chromedp.Click(chromedp.CSS(`button[value="resume"]`)))
+	for _, s := range students {
+		waitPage(t, s, "resumed", `document.querySelector("#exercise-form") !== null`)
+	}
+
+	// Reveal reaches every student: the worked solutions open, and their
+	// players follow the instructor's.
+	liveStep(t, teacher, "reveal", chromedp.Click(chromedp.CSS(`button[value="reveal"]`)))
+	waitPage(t, teacher, "the instructor's player ready", `(() => {
+		const p = window.StridePlayers && window.StridePlayers[0];
+		return document.getElementById("live").hasAttribute("data-live-drive") && p && p.meta && !p.root.querySelector(".player-app").hidden;
+	})()`)
+	for _, s := range students {
+		waitPage(t, s, "revealed", `document.querySelectorAll("details.solution").length >= 2 &&
+			document.getElementById("live-follow-status") !== null && document.getElementById("live-follow-status").textContent.includes("Following the instructor") &&
+			window.StridePlayers && window.StridePlayers[0] && window.StridePlayers[0].meta`)
+	}
+
+	// The driven player: steps and a seek on the instructor's player move
+	// the highlighted step on every student's screen.
+	position := `document.querySelector("#player-main [data-role=position]").textContent`
+	current := `(() => { const c = document.querySelector("#player-main .player-panel-output td.current"); return c ? [...c.closest("tbody").querySelectorAll("td")].indexOf(c) : -1; })()`
+	liveStep(t, teacher, "step three times",
+		chromedp.Click(chromedp.CSS(`#player-main [data-action=step]`)),
+		waitJS(position+` === "1 of " + window.StridePlayers[0].meta.total_steps`),
+		chromedp.Click(chromedp.CSS(`#player-main [data-action=step]`)),
+		waitJS(position+` === "2 of " + window.StridePlayers[0].meta.total_steps`),
+		chromedp.Click(chromedp.CSS(`#player-main [data-action=step]`)),
+		waitJS(position+` === "3 of " + window.StridePlayers[0].meta.total_steps`),
+	)
+	for _, s := range students {
+		waitPage(t, s, "followed the steps", position+`.startsWith("3 of ") && `+current+` === 2`)
+	}
+	// A seek (the scrubber) to step 8.
+	liveStep(t, teacher, "seek",
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#player-main [data-role=scrubber]"); s.value = "7"; s.dispatchEvent(new Event("input")); s.dispatchEvent(new Event("change")); })()`),
+		waitJS(position+`.startsWith("8 of ")`),
+	)
+	for _, s := range students {
+		waitPage(t, s, "followed the seek", position+`.startsWith("8 of ") && `+current+` === 7 && document.querySelector("#player-main [data-role=sum]").textContent.includes("=")`)
+	}
+	// The instructor's screen survives a reload: the page is rendered from
+	// the session's state, and its player starts where the class's is.
+	liveStep(t, teacher, "reload the instructor's page", chromedp.Reload())
+	waitPage(t, teacher, "the player restored", `document.getElementById("live").hasAttribute("data-live-drive") && window.StridePlayers[0].meta && `+
+		position+`.startsWith("8 of ") && document.getElementById("live-state").textContent.includes("answer revealed")`)
+
+	// A student who takes their own controls stops following; the others
+	// still follow; re-following catches up.
+	ann := students[0]
+	liveStep(t, ann, "Ann steps on her own", chromedp.Click(chromedp.CSS(`#player-main [data-action=first]`)))
+	waitPage(t, ann, "detached", `document.getElementById("live-follow-status").textContent.includes("on your own") && `+position+`.startsWith("1 of ")`)
+	liveStep(t, teacher, "step again",
+		chromedp.Click(chromedp.CSS(`#player-main [data-action=step]`)),
+		waitJS(position+`.startsWith("9 of ")`),
+	)
+	for _, s := range students[1:] {
+		waitPage(t, s, "followed the step", position+`.startsWith("9 of ")`)
+	}
+	if got := evalPage[string](t, ann, position); !strings.HasPrefix(got, "1 of ") {
+		t.Errorf("a detached student's player moved: %q", got)
+	}
+	liveStep(t, ann, "Ann follows again", chromedp.Click(chromedp.CSS(`#live-follow-toggle`)))
+	waitPage(t, ann, "following again", `document.getElementById("live-follow-status").textContent.includes("Following") && `+position+`.startsWith("9 of ")`)
+
+	// Question 2: next, then unlock; every student is on it.
+	liveStep(t, teacher, "next question", chromedp.Click(chromedp.CSS(`button[value="next"]`)))
+	waitPage(t, teacher, "question 2", `document.getElementById("live-question").textContent === "Question 2 of 2" && document.querySelector('button[value="unlock"]') !== null`)
+	liveStep(t, teacher, "unlock question 2", chromedp.Click(chromedp.CSS(`button[value="unlock"]`)))
+	for _, s := range students {
+		waitPage(t, s, "question 2 unlocked", `document.querySelector(".eyebrow").textContent.includes("Question 2 of 2") && document.querySelector("#answer-dims") !== null &&
+			document.querySelector("#answer-dims").value === "" && document.getElementById("live-follow-status") === null`)
+	}
+}
+
+// TestBrowserLiveAxe: the instructor's, the projector's and a student's
+// live pages pass axe-core (WCAG 2.2 AA and the best practices the other
+// pages pass), light and dark, desktop and phone, in the state with the
+// most on them: answers counted, the answer revealed, the player driven.
+func TestBrowserLiveAxe(t *testing.T) {
+	browser := newBrowser(t)
+	e := newLiveEnv(t)
+	ready := `document.documentElement.classList.contains("js")`
+	v, err := e.app.server.itemVariant(context.Background(), e.a.Items[0], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := answerFor(t, v, "bottom-right", exercises.StatusIncorrect, "conv.flipped-kernel", strconv.Itoa)
+	for i, name := range []string{"Ann", "Ben"} {
+		d := e.device()
+		e.join(d, name)
+		if i == 0 {
+			e.control("unlock")
+		}
+		e.answer(d, 0, map[string]string{"dims": "3x3", "bottom-right": flipped})
+	}
+	student := newLiveTab(t, browser, "student")
+	liveStep(t, student, "join",
+		chromedp.Navigate(e.srv.URL+"/join?code="+e.ls.Code),
+		chromedp.WaitVisible(chromedp.CSS("#join-nickname")),
+		chromedp.SendKeys(chromedp.CSS("#join-nickname"), "Cat"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+	)
+	waitPage(t, student, "the question", ready+` && document.querySelector("#answer-dims") !== null`)
+	e.control("reveal")
+	waitPage(t, student, "revealed", `document.getElementById("live-follow-status") !== null && window.StridePlayers[0].meta`)
+
+	teacher := newLiveTab(t, browser, "instructor")
+	signInTab(t, e, teacher)
+	pages := []struct {
+		tab  liveTab
+		path string
+		ok   string
+	}{
+		{teacher, e.teachURL(), `document.querySelector(".live-histogram") !== null && window.StridePlayers[0].meta`},
+		{teacher, e.teachURL() + "/projector", `document.querySelector("svg.live-qr") !== null && window.StridePlayers[0].meta`},
+		{student, "/live/" + e.ls.Code, `window.StridePlayers[0].meta`},
+	}
+	for _, p := range pages {
+		liveStep(t, p.tab, "open "+p.path, chromedp.Navigate(e.srv.URL+p.path))
+		waitPage(t, p.tab, p.path, ready+" && "+p.ok)
+		for _, m := range axeModes {
+			setMode(t, p.tab.ctx, m)
+			reportAxe(t, m.name+" "+p.path, runAxe(t, p.tab.ctx, m))
+		}
+		setMode(t, p.tab.ctx, axeModes[0])
+	}
+}
