@@ -126,9 +126,10 @@ func recitationExamples(t *testing.T) map[string]struct {
 	for _, l := range rec.Network.Data.Layers {
 		layers = append(layers, exLayer{Row: l.Row, Type: l.Type, OutChannels: l.OutChannels, KernelSize: l.KernelSize, Stride: l.Stride, Padding: l.Padding, OutFeatures: l.OutFeatures})
 	}
-	network := func(ask string) map[string]any {
-		return map[string]any{"input_shape": flow[int](rec.Network.Data.InputShape), "layers": layers, "ask": ask, "intro": rec.Network.Intro}
+	network := func(ask string, intro []string) map[string]any {
+		return map[string]any{"input_shape": flow[int](rec.Network.Data.InputShape), "layers": layers, "ask": ask, "intro": intro}
 	}
+	drawing := rec.RNNConceptsDraw
 	return map[string]struct {
 		builtin string
 		doc     exHeader
@@ -138,8 +139,14 @@ func recitationExamples(t *testing.T) map[string]struct {
 		"conv-output-size.yaml": {"conv-output-size", meta("conv-output-size", "output-size", map[string]any{
 			"input_width": rec.ConvOutputSize.InputWidth, "kernel": rec.ConvOutputSize.Kernel, "padding": rec.ConvOutputSize.Padding,
 			"stride": rec.ConvOutputSize.Stride, "dilation": rec.ConvOutputSize.Dilation, "note": rec.ConvSizeNote})},
-		"cnn-shape-table.yaml": {"cnn-shape-table", meta("cnn-shape-table", "network", network("shapes"))},
-		"cnn-parameters.yaml":  {"cnn-parameters", meta("cnn-parameters", "network", network("parameters"))},
+		"cnn-shape-table.yaml": {"cnn-shape-table", meta("cnn-shape-table", "network", network("shapes", rec.Network.Intro))},
+		"cnn-parameters.yaml":  {"cnn-parameters", meta("cnn-parameters", "network", network("parameters", rec.Network.Intro))},
+		"cnn-diagram.yaml":     {"cnn-diagram", meta("cnn-diagram", "network", network("diagram", rec.Diagram.Intro))},
+		"rnn-concepts.yaml": {"rnn-concepts", meta("rnn-concepts", "concepts", map[string]any{
+			"intro": rec.RNNConceptsIntro,
+			"rnn_drawing": map[string]any{"input_size": drawing.InputSize, "hidden_size": drawing.HiddenSize, "output_size": drawing.OutSize,
+				"steps": drawing.Steps, "caption": drawing.Caption},
+			"questions": exQuestions(rec.RNNConcepts, true)})},
 		"cnn-concepts.yaml": {"cnn-concepts", meta("cnn-concepts", "concepts", map[string]any{
 			"intro": rec.CNNConceptsIntro, "questions": exQuestions(rec.CNNConcepts, true)})},
 		"attention-parameters.yaml": {"attention-parameters", meta("attention-parameters", "attention", map[string]any{

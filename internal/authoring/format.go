@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -560,6 +561,7 @@ type networkSpec struct {
 	inputShape []intSpec
 	layers     []layerSpec
 	params     bool
+	diagram    bool
 	intro      []string
 }
 
@@ -615,8 +617,11 @@ func (r *reader) network(n *yaml.Node, m *exercises.Meta) family {
 	case "parameters":
 		m.Domain = "params"
 		s.params = true
+	case "diagram":
+		m.Domain = "diagram"
+		s.diagram = true
 	default:
-		r.fail(askNode, "data.ask", "%q: ask shapes (a shape table) or parameters (parameter counts)", clip(ask))
+		r.fail(askNode, "data.ask", "%q: ask shapes (a shape table), parameters (parameter counts) or diagram (the network drawn as blocks)", clip(ask))
 	}
 	if in := o.get("intro"); in != nil {
 		s.intro = r.strs(in, "data.intro", maxItems, maxText)
@@ -624,6 +629,9 @@ func (r *reader) network(n *yaml.Node, m *exercises.Meta) family {
 	o.done()
 	if r.err == nil && s.params {
 		r.checkParamsNetwork(s)
+	}
+	if r.err == nil && s.diagram {
+		r.checkDiagramNetwork(s)
 	}
 	return s
 }
@@ -828,6 +836,26 @@ func (r *reader) checkParamsNetwork(s *networkSpec) {
 	}
 }
 
+// maxDiagramLayers bounds the positions of a diagram question, which the
+// student fills one by one.
+const maxDiagramLayers = 24
+
+// checkDiagramNetwork refuses networks a diagram cannot ask: it needs
+// blocks to put in order, at least two different ones, and few enough to
+// place by hand.
+func (r *reader) checkDiagramNetwork(s *networkSpec) {
+	if len(s.layers) < 2 || len(s.layers) > maxDiagramLayers {
+		r.fail(s.node, "data.layers", "a diagram question needs 2 to %d layers; this network has %d", maxDiagramLayers, len(s.layers))
+		return
+	}
+	for _, l := range s.layers[1:] {
+		if !reflect.DeepEqual(l.base, s.layers[0].base) || len(l.ints) > 0 || len(s.layers[0].ints) > 0 {
+			return
+		}
+	}
+	r.fail(s.node, "data.layers", "a diagram question needs at least two different layers: with one kind of block there is no order to find")
+}
+
 func (s *networkSpec) draw(seed uint64, rng *rand.Rand) (any, error) {
 	d := exercises.CNNData{}
 	for _, is := range s.inputShape {
@@ -903,20 +931,27 @@ func (s *networkSpec) build(in any, seed uint64, rng *rand.Rand) (*exercises.Var
 	if s.params {
 		return exercises.BuildParameterCounts(ni)
 	}
+	if s.diagram {
+		return exercises.BuildDiagram(ni, seed, rng)
+	}
 	return exercises.BuildShapeTable(ni, seed, rng)
 }
 
 // ---- concepts ----
 
 type conceptsSpec struct {
-	intro []string
-	items []exercises.ConceptItem
+	intro   []string
+	items   []exercises.ConceptItem
+	drawing *exercises.RNNDiagram
 }
 
 func (r *reader) concepts(n *yaml.Node) family {
 	o := r.object(n, "data")
 	s := &conceptsSpec{}
 	s.intro = r.strs(o.get("intro"), "data.intro", maxItems, maxText)
+	if dn := o.get("rnn_drawing"); dn != nil {
+		s.drawing = r.rnnDrawing(dn)
+	}
 	qs := o.require("questions", "a list of questions, each with id, prompt, kind and options")
 	o.done()
 	if r.err != nil {
@@ -1049,5 +1084,34 @@ func (s *conceptsSpec) randomized() bool { return false }
 func (s *conceptsSpec) draw(uint64, *rand.Rand) (any, error) { return nil, nil }
 
 func (s *conceptsSpec) build(_ any, seed uint64, rng *rand.Rand) (*exercises.Variant, error) {
+	if s.drawing != nil {
+		return exercises.BuildConceptsDrawn(seed, rng, s.items, s.intro, s.drawing)
+	}
 	return exercises.BuildConcepts(seed, rng, s.items, s.intro)
+}
+
+// maxDrawnSteps bounds the time steps an unrolled RNN drawing shows.
+const maxDrawnSteps = 6
+
+// rnnDrawing reads the Elman RNN a concepts file draws with its first
+// question's worked solution: its vector sizes, the steps unrolled and a
+// caption.
+func (r *reader) rnnDrawing(n *yaml.Node) *exercises.RNNDiagram {
+	o := r.object(n, "data.rnn_drawing")
+	in := r.integer(o.require("input_size", "the length of x_t"), "data.rnn_drawing.input_size", 1, compute.MaxRNNSize)
+	hid := r.integer(o.require("hidden_size", "the length of h_t"), "data.rnn_drawing.hidden_size", 1, compute.MaxRNNSize)
+	out := r.integer(o.require("output_size", "the length of y_t"), "data.rnn_drawing.output_size", 1, compute.MaxRNNSize)
+	steps := 3
+	if sn := o.get("steps"); sn != nil {
+		steps = r.integer(sn, "data.rnn_drawing.steps", 1, maxDrawnSteps)
+	}
+	caption := r.str(o.get("caption"), "data.rnn_drawing.caption", 200)
+	o.done()
+	if r.err != nil {
+		return nil
+	}
+	if caption == "" {
+		caption = fmt.Sprintf("The RNN rolled up, and unrolled over %d time steps", steps)
+	}
+	return exercises.RNNDrawing(in, hid, out, steps, caption)
 }

@@ -72,6 +72,27 @@ func BuildConcepts(seed uint64, rng *rand.Rand, items []ConceptItem, intro []str
 	return conceptVariant(seed, rng, qs, blocks)
 }
 
+// BuildConceptsDrawn is BuildConcepts with a drawing of an RNN, shown with
+// the first question's worked solution (after an attempt), as the built-in
+// rnn-concepts shows its sample RNN.
+func BuildConceptsDrawn(seed uint64, rng *rand.Rand, items []ConceptItem, intro []string, drawing *RNNDiagram) (*Variant, error) {
+	v, err := BuildConcepts(seed, rng, items, intro)
+	if err != nil {
+		return nil, err
+	}
+	if drawing != nil && len(v.Parts) > 0 {
+		v.Parts[0].RNNDiagram = drawing
+	}
+	return v, nil
+}
+
+// RNNDrawing is the drawing of an Elman RNN with the given vector sizes,
+// rolled up and unrolled over steps time steps, as rnn-shapes and
+// rnn-concepts draw it.
+func RNNDrawing(inputSize, hiddenSize, outputSize, steps int, caption string) *RNNDiagram {
+	return RNNShapesData{InputSize: inputSize, HiddenSize: hiddenSize, OutputSize: outputSize, Steps: steps}.diagram(caption)
+}
+
 func (it ConceptItem) question() conceptQuestion {
 	q := conceptQuestion{id: it.ID, label: it.Label, prompt: it.Prompt, kind: it.Kind,
 		hints: it.Hints, solution: it.Solution, modelAnswer: it.ModelAnswer, checklist: it.Checklist}
@@ -109,6 +130,12 @@ type Recitation struct {
 	Attention        AttentionData
 	RNNShapes        RNNShapesData
 	RNNForward       RNNForwardData
+	// RNNConcepts, its intro and its drawing are rnn-concepts'; the
+	// diagram is cnn-diagram's network with its statement.
+	RNNConcepts      []ConceptItem
+	RNNConceptsIntro []string
+	RNNConceptsDraw  *RNNDiagram
+	Diagram          NetworkInput
 }
 
 // RecitationData returns the built-in exercises' seed-0 data.
@@ -139,5 +166,12 @@ func RecitationData() (Recitation, error) {
 	r.Attention = AttentionData{Symbolic: true, Bias: true}
 	r.RNNShapes = recitationRNN()
 	r.RNNForward = forwardSeedZero()
+	for _, q := range rnnConceptQuestions() {
+		r.RNNConcepts = append(r.RNNConcepts, q.item())
+	}
+	r.RNNConceptsIntro = []string{rnnConceptsIntro}
+	r.RNNConceptsDraw = rnnConceptsDrawing()
+	r.Diagram.Data = d
+	r.Diagram.Intro = append(append([]string(nil), r.Network.Intro...), diagramTask)
 	return r, nil
 }

@@ -45,6 +45,9 @@ type diagramBlock struct {
 // IDs on the page do not give the order away. Two identical layers share an
 // ID, and either may stand in either place.
 func blockID(l CNNLayer) string {
+	if l.full != nil {
+		return fullBlockID(*l.full)
+	}
 	switch l.Type {
 	case "MaxPool2d":
 		return fmt.Sprintf("maxpool-%dx%d-s%d", l.KernelSize, l.KernelSize, l.Stride)
@@ -56,10 +59,52 @@ func blockID(l CNNLayer) string {
 	return strings.ToLower(l.Type)
 }
 
+// diagramTask is the last paragraph of the built-in diagram's statement.
+const diagramTask = "Section 3.3.2 asks for a diagram of this network: one block per layer, in the order the image " +
+	"passes through them, each labelled with the shape of the tensor it outputs. Build it below: choose the block for each position " +
+	"and write its output shape."
+
 func generateCNNDiagram(seed uint64, rng *rand.Rand) (*Variant, error) {
 	d := recitationCNN()
 	if seed != 0 {
 		d = drawCNN(rng)
+	}
+	return buildDiagram(d, append(cnnIntro(d), Block{Text: diagramTask}), rng)
+}
+
+// BuildDiagram builds a diagram variant of an authored network, like the
+// built-in cnn-diagram: the layer blocks in order, each with its output
+// shape. Without an intro the statement lists the layers and says what to
+// draw. The block options are shuffled by rng, except at seed 0, where
+// they take the order the built-in exercise's seed 0 takes (the
+// generator the built-in draws them with), so the same network lists its
+// blocks the same way whatever the file's ID.
+func BuildDiagram(in NetworkInput, seed uint64, rng *rand.Rand) (*Variant, error) {
+	intro := in.intro()
+	if in.Intro == nil {
+		intro = append(intro, Block{Text: "Draw this network as a diagram: one block per layer, in the order the input passes through them, " +
+			"each labelled with the shape of the tensor it outputs. Build it below: choose the block for each position and write its output shape."})
+	}
+	if seed == 0 {
+		rng = rand.New(rand.NewPCG(0, idStream("cnn-diagram")))
+	}
+	return buildDiagram(in.Data, intro, rng)
+}
+
+// idStream is the stream half of Exercise.Variant's generator for an ID.
+func idStream(id string) uint64 {
+	var h uint64 = 14695981039346656037
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint64(id[i])) * 1099511628211
+	}
+	return h
+}
+
+// buildDiagram builds the diagram part of network d under intro; rng
+// orders the block options.
+func buildDiagram(d CNNData, intro []Block, rng *rand.Rand) (*Variant, error) {
+	if len(d.Layers) < 2 {
+		return nil, fmt.Errorf("a diagram needs at least two layers")
 	}
 	layers := d.computeLayers()
 	res, err := compute.PropagateNetwork(d.InputShape, layers)
@@ -67,9 +112,7 @@ func generateCNNDiagram(seed uint64, rng *rand.Rand) (*Variant, error) {
 		return nil, fmt.Errorf("propagate: %w", err)
 	}
 	v := &Variant{Data: d}
-	v.Intro = append(cnnIntro(d), Block{Text: "Section 3.3.2 asks for a diagram of this network: one block per layer, in the order the image " +
-		"passes through them, each labelled with the shape of the tensor it outputs. Build it below: choose the block for each position " +
-		"and write its output shape."})
+	v.Intro = intro
 
 	blocks := make([]diagramBlock, len(d.Layers))
 	rows := make([]*Part, len(d.Layers))
@@ -90,8 +133,12 @@ func generateCNNDiagram(seed uint64, rng *rand.Rand) (*Variant, error) {
 	var opts []Option
 	for _, b := range blocks {
 		if !slices.ContainsFunc(opts, func(o Option) bool { return o.ID == b.id }) {
-			opts = append(opts, Option{ID: b.id, Text: cnnOperation(b.layer)})
+			opts = append(opts, Option{ID: b.id, Text: blockText(b.layer)})
 		}
+	}
+	if len(opts) < 2 {
+		// One kind of block cannot be put in a wrong order.
+		return nil, fmt.Errorf("a diagram needs at least two different layers")
 	}
 	for slices.EqualFunc(opts, uniqueIDs(wantIDs), func(o Option, id string) bool { return o.ID == id }) {
 		rng.Shuffle(len(opts), func(i, j int) { opts[i], opts[j] = opts[j], opts[i] })
@@ -313,4 +360,128 @@ func diagramReadAs(got []diagramEntry) string {
 		parts[i] = e.block + " " + shapeText(e.shape.Dims)
 	}
 	return "read as " + strings.Join(parts, " → ")
+}
+
+// fullBlockID names an authored layer's block by everything that changes
+// what it does, so two different layers never share a block. A layer the
+// built-in network also has (square window, default stride, no padding)
+// keeps the built-in's ID.
+func fullBlockID(l compute.Layer) string {
+	pair := func(p compute.Pair) string {
+		if p.H == p.W {
+			return strconv.Itoa(p.H)
+		}
+		return fmt.Sprintf("%dx%d", p.H, p.W)
+	}
+	// suffix is what a window's arguments add to its ID.
+	suffix := func(defaultStride compute.Pair) string {
+		var b strings.Builder
+		if st := orPair(l.Stride, defaultStride); l.Type != "Conv2d" || st != compute.Square(1) {
+			b.WriteString("-s" + pair(st))
+		}
+		if l.PaddingMode != "" {
+			b.WriteString("-p" + l.PaddingMode)
+		} else if l.Padding != (compute.Pair{}) {
+			b.WriteString("-p" + pair(l.Padding))
+		}
+		if d := orPair(l.Dilation, compute.Square(1)); d != compute.Square(1) {
+			b.WriteString("-d" + pair(d))
+		}
+		if l.CeilMode {
+			b.WriteString("-ceil")
+		}
+		return b.String()
+	}
+	switch l.Type {
+	case "Conv2d":
+		id := fmt.Sprintf("conv-%dx%d-%d", l.KernelSize.H, l.KernelSize.W, l.OutChannels) + suffix(compute.Square(1))
+		if l.Groups > 1 {
+			id += fmt.Sprintf("-g%d", l.Groups)
+		}
+		if l.Bias != nil && !*l.Bias {
+			id += "-nobias"
+		}
+		return id
+	case "MaxPool2d", "AvgPool2d":
+		return fmt.Sprintf("%s-%dx%d", strings.ToLower(strings.TrimSuffix(l.Type, "2d")), l.KernelSize.H, l.KernelSize.W) + suffix(l.KernelSize)
+	case "AdaptiveAvgPool2d", "AdaptiveMaxPool2d":
+		return fmt.Sprintf("%s-%dx%d", strings.ToLower(strings.TrimSuffix(l.Type, "2d")), l.OutputSize.H, l.OutputSize.W)
+	case "Linear":
+		id := "linear-" + strconv.Itoa(l.OutFeatures)
+		if l.Bias != nil && !*l.Bias {
+			id += "-nobias"
+		}
+		return id
+	case "Flatten":
+		id := "flatten"
+		if l.StartDim != nil || l.EndDim != nil {
+			id += fmt.Sprintf("-%d-%d", intOr(l.StartDim, 1), intOr(l.EndDim, -1))
+		}
+		return id
+	}
+	return strings.ToLower(l.Type)
+}
+
+func intOr(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// blockText is what a block option says: the layer in words, with the
+// arguments the words leave out for an authored layer whose window is not
+// square and plain.
+func blockText(l CNNLayer) string {
+	text := cnnOperation(l)
+	if l.full == nil {
+		return text
+	}
+	f := *l.full
+	var extra []string
+	switch f.Type {
+	case "Conv2d", "MaxPool2d", "AvgPool2d":
+		if f.KernelSize.H != f.KernelSize.W {
+			extra = append(extra, fmt.Sprintf("kernel %d×%d", f.KernelSize.H, f.KernelSize.W))
+		}
+		if f.Stride.H != f.Stride.W {
+			extra = append(extra, fmt.Sprintf("stride %d×%d", f.Stride.H, f.Stride.W))
+		}
+		switch {
+		case f.PaddingMode != "":
+			extra = append(extra, "padding "+f.PaddingMode)
+		case f.Padding.H != f.Padding.W:
+			extra = append(extra, fmt.Sprintf("padding %d×%d", f.Padding.H, f.Padding.W))
+		case f.Padding.H > 0 && f.Type != "Conv2d":
+			extra = append(extra, fmt.Sprintf("padding %d", f.Padding.H))
+		}
+		if d := orPair(f.Dilation, compute.Square(1)); d == compute.Square(d.H) && d.H > 1 {
+			extra = append(extra, fmt.Sprintf("dilation %d", d.H))
+		} else if d.H != d.W {
+			extra = append(extra, fmt.Sprintf("dilation %d×%d", d.H, d.W))
+		}
+		if f.CeilMode {
+			extra = append(extra, "ceil mode")
+		}
+		if f.Groups > 1 {
+			extra = append(extra, fmt.Sprintf("%d groups", f.Groups))
+		}
+	case "AdaptiveAvgPool2d", "AdaptiveMaxPool2d":
+		extra = append(extra, fmt.Sprintf("output %d×%d", f.OutputSize.H, f.OutputSize.W))
+	}
+	if f.Bias != nil && !*f.Bias {
+		extra = append(extra, "no bias")
+	}
+	if len(extra) > 0 {
+		text += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return text
+}
+
+// orPair is p, or def for the zero Pair (PyTorch's default).
+func orPair(p, def compute.Pair) compute.Pair {
+	if p == (compute.Pair{}) {
+		return def
+	}
+	return p
 }

@@ -78,15 +78,22 @@ func rnnConcepts() *Exercise {
 		SectionTitle: "Concepts",
 		Summary:      "What makes a network recurrent, how a hidden unit combines input and memory, and how backpropagation through time trains it.",
 		generate: func(seed uint64, rng *rand.Rand) (*Variant, error) {
-			d := recitationRNN()
-			return conceptVariant(seed, rng, rnnConceptQuestions(), []Block{
-				{Text: "These questions refer to the Elman RNN of section 4.1: " +
-					"$\\mathbf{z}_t = W_{hh} \\mathbf{h}_{t-1} + W_{hx} \\mathbf{x}_t$, $\\mathbf{h}_t = \\psi(\\mathbf{z}_t)$, " +
-					"$\\mathbf{o}_t = W_{yh} \\mathbf{h}_t$, $\\hat{\\mathbf{y}}_t = \\sigma(\\mathbf{o}_t)$. " +
-					"Each choice question has exactly one right option; the last asks you to explain in your own words."},
-			}, d.diagram(fmt.Sprintf("The sample RNN rolled up, and unrolled over %d time steps", d.Steps)))
+			return conceptVariant(seed, rng, rnnConceptQuestions(), []Block{{Text: rnnConceptsIntro}}, rnnConceptsDrawing())
 		},
 	}
+}
+
+// rnnConceptsIntro is the problem statement of rnn-concepts.
+const rnnConceptsIntro = "These questions refer to the Elman RNN of section 4.1: " +
+	"$\\mathbf{z}_t = W_{hh} \\mathbf{h}_{t-1} + W_{hx} \\mathbf{x}_t$, $\\mathbf{h}_t = \\psi(\\mathbf{z}_t)$, " +
+	"$\\mathbf{o}_t = W_{yh} \\mathbf{h}_t$, $\\hat{\\mathbf{y}}_t = \\sigma(\\mathbf{o}_t)$. " +
+	"Each choice question has exactly one right option; the last asks you to explain in your own words."
+
+// rnnConceptsDrawing is the sample RNN rnn-concepts draws with its first
+// question's solution: what section 4.1.1 asks the student to draw.
+func rnnConceptsDrawing() *RNNDiagram {
+	d := recitationRNN()
+	return d.diagram(fmt.Sprintf("The sample RNN rolled up, and unrolled over %d time steps", d.Steps))
 }
 
 // conceptVariant builds the parts of a concept exercise. Seed 0 shows the
