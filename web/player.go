@@ -29,6 +29,7 @@ func animationSpec(a exercises.Animation) (*compute.ConvSpec, *compute.PoolSpec,
 		return nil, &compute.PoolSpec{
 			Op: op, Input: a.Input, KernelSize: pair(a.KernelSize),
 			Stride: pair(a.Stride), Padding: pair(a.Padding), Dilation: pair(a.Dilation),
+			ExcludePadding: a.ExcludePadding,
 		}, nil
 	}
 	return nil, nil, fmt.Errorf("unknown animation op %q", a.Op)

@@ -221,13 +221,14 @@ func (s *rnnForwardSpec) build(in any, _ uint64, _ *rand.Rand) (*exercises.Varia
 // ---- pooling ----
 
 type poolCaseSpec struct {
-	node           *yaml.Node
-	field          string
-	name           string
-	kernel, stride intSpec
-	strideGiven    bool
-	cell           cellSpec
-	whole          bool
+	node                    *yaml.Node
+	field                   string
+	name                    string
+	kernel, stride, padding intSpec
+	strideGiven             bool
+	excludePadding          bool
+	cell                    cellSpec
+	whole                   bool
 }
 
 type poolingSpec struct {
@@ -278,6 +279,16 @@ func (r *reader) pooling(n *yaml.Node) family {
 		if sn := co.get("stride"); sn != nil {
 			c.stride, c.strideGiven = r.intValue(sn, field+".stride", 1, maxGrid), true
 		}
+		c.padding = fixed(0)
+		if pn := co.get("padding"); pn != nil {
+			c.padding = r.intValue(pn, field+".padding", 0, maxGrid/2)
+		}
+		if cn := co.get("count_include_pad"); cn != nil {
+			if s.op != "avg" {
+				r.fail(cn, field+".count_include_pad", "is an argument of average pooling (op: avg); max-pooling pads with -inf, which never counts")
+			}
+			c.excludePadding = !r.boolean(cn, field+".count_include_pad")
+		}
 		c.cell = r.cell(co.get("cell"), field+".cell")
 		c.whole = r.boolean(co.get("whole_output"), field+".whole_output")
 		co.done()
@@ -292,7 +303,7 @@ func (r *reader) pooling(n *yaml.Node) family {
 func (s *poolingSpec) randomized() bool {
 	r := s.image.random()
 	for _, c := range s.cases {
-		r = r || c.kernel.random() || c.stride.random() || c.cell.kind == "random" || c.cell.kind == "border"
+		r = r || c.kernel.random() || c.stride.random() || c.padding.random() || c.cell.kind == "random" || c.cell.kind == "border"
 	}
 	return r
 }
@@ -301,15 +312,19 @@ func (s *poolingSpec) draw(seed uint64, rng *rand.Rand) (any, error) {
 	in := exercises.PoolByHandInput{Image: s.image.draw(seed, rng), Op: s.op}
 	h, w := len(in.Image), len(in.Image[0])
 	for _, c := range s.cases {
-		pc := exercises.PoolCase{Name: c.name, Kernel: c.kernel.draw(seed, rng), AskWhole: c.whole}
+		pc := exercises.PoolCase{Name: c.name, Kernel: c.kernel.draw(seed, rng), AskWhole: c.whole, ExcludePadding: c.excludePadding}
 		pc.Stride = pc.Kernel
 		if c.strideGiven {
 			pc.Stride = c.stride.draw(seed, rng)
 		}
-		if pc.Kernel > h || pc.Kernel > w {
+		pc.Padding = c.padding.draw(seed, rng)
+		if pc.Padding > pc.Kernel/2 {
+			return nil, &drawError{node: c.node, field: c.field + ".padding", msg: fmt.Sprintf("padding %d is more than half the %d×%d window; PyTorch allows pooling padding of at most kernel/2 = %d", pc.Padding, pc.Kernel, pc.Kernel, pc.Kernel/2)}
+		}
+		if pc.Kernel > h+2*pc.Padding || pc.Kernel > w+2*pc.Padding {
 			return nil, &drawError{node: c.node, field: c.field + ".kernel", msg: fmt.Sprintf("a %d×%d window does not fit the %d×%d image", pc.Kernel, pc.Kernel, h, w)}
 		}
-		outH, outW := (h-pc.Kernel)/pc.Stride+1, (w-pc.Kernel)/pc.Stride+1
+		outH, outW := (h+2*pc.Padding-pc.Kernel)/pc.Stride+1, (w+2*pc.Padding-pc.Kernel)/pc.Stride+1
 		cell, ask, corner, err := c.cell.pick(rng, outH, outW)
 		if err != nil {
 			return nil, err
@@ -373,9 +388,94 @@ func (c cellSpec) pick(rng *rand.Rand, outH, outW int) ([2]int, bool, bool, erro
 	return [2]int{}, false, false, nil
 }
 
+// maxChannels bounds the input channels and the filters of a
+// conv-by-hand file.
+const maxChannels = 8
+
+// multiSpec is the multi-channel form of conv-by-hand: the input (a list
+// of channels), the filters (each a list of channels) and the biases,
+// each written out or drawn per variant.
+type multiSpec struct {
+	inNode, filtNode, biasNode *yaml.Node
+
+	channels              [][][]float64 // written, or nil when drawn
+	chanCount, rows, cols intSpec
+	inLo, inHi            int
+	filters               [][][][]float64 // written, or nil when drawn
+	filtCount, size       intSpec
+	fLo, fHi              int
+	bias                  []float64 // written
+	biasDrawn             bool
+	bLo, bHi              int
+	maxFilters            int
+}
+
+func (m *multiSpec) randomized() bool {
+	return m.channels == nil || m.filters == nil || m.biasDrawn
+}
+
+// draw picks one variant's input, filters and biases.
+func (m *multiSpec) draw(seed uint64, rng *rand.Rand) ([][][]float64, [][][][]float64, []float64, error) {
+	x := m.channels
+	if x == nil {
+		c, h, w := m.chanCount.draw(seed, rng), m.rows.draw(seed, rng), m.cols.draw(seed, rng)
+		x = make([][][]float64, c)
+		for i := range x {
+			x[i] = randomGrid(rng, h, w, m.inLo, m.inHi)
+		}
+	}
+	f := m.filters
+	if f == nil {
+		o, k := m.filtCount.draw(seed, rng), m.size.draw(seed, rng)
+		f = make([][][][]float64, o)
+		for i := range f {
+			f[i] = make([][][]float64, len(x))
+			for j := range f[i] {
+				f[i][j] = randomGrid(rng, k, k, m.fLo, m.fHi)
+			}
+		}
+	} else if len(f[0]) != len(x) {
+		return nil, nil, nil, &drawError{node: m.filtNode, field: "data.filters", msg: fmt.Sprintf("the filters have %d channels but the input has %d; every filter needs one grid per input channel", len(f[0]), len(x))}
+	}
+	b := m.bias
+	switch {
+	case m.biasDrawn:
+		b = make([]float64, len(f))
+		for i := range b {
+			b[i] = float64(m.bLo + rng.IntN(m.bHi-m.bLo+1))
+		}
+	case b != nil && len(b) != len(f):
+		return nil, nil, nil, &drawError{node: m.biasNode, field: "data.bias", msg: fmt.Sprintf("has %d numbers but there are %d filters; give one bias per filter", len(b), len(f))}
+	}
+	return x, f, b, nil
+}
+
+func randomGrid(rng *rand.Rand, rows, cols, lo, hi int) [][]float64 {
+	g := make([][]float64, rows)
+	for i := range g {
+		g[i] = make([]float64, cols)
+		for j := range g[i] {
+			g[i][j] = float64(lo + rng.IntN(hi-lo+1))
+		}
+	}
+	return g
+}
+
+// drawnRange reads the min and max of a drawn grid's numbers.
+func (r *reader) drawnRange(o *object, field string) (int, int) {
+	lo := r.integer(o.require("min", "the smallest number drawn"), field+".min", -maxCell, maxCell)
+	hiNode := o.require("max", "the largest number drawn")
+	hi := r.integer(hiNode, field+".max", -maxCell, maxCell)
+	if r.err == nil && lo > hi {
+		r.fail(hiNode, field+".max", "is %d, smaller than min %d", hi, lo)
+	}
+	return lo, hi
+}
+
 // convMulti reads the multi-channel form of conv-by-hand: input (a list
-// of channels), filters (a list of filters, each a list of channels) and
-// bias (one per filter), all written out.
+// of channels, or {channels, rows, cols, min, max} drawn per variant),
+// filters (a list of filters, each a list of channels, or {count, size,
+// min, max}) and bias (one per filter, or {min, max}).
 func (r *reader) convMulti(o *object, in *yaml.Node, s *convByHandSpec) {
 	if img := o.get("image"); img != nil {
 		r.fail(img, "data.image", "give either image and filter (one channel) or input and filters, not both")
@@ -385,38 +485,80 @@ func (r *reader) convMulti(o *object, in *yaml.Node, s *convByHandSpec) {
 		r.fail(f, "data.filter", "with input: (a list of channels) give filters: (a list of filters, each a list of channels)")
 		return
 	}
-	s.channels = r.grids(in, "data.input", false)
-	fn := o.require("filters", "a list of filters, each a list of one square grid per input channel")
+	m := &multiSpec{inNode: in}
+	s.multi = m
+	if in.Kind == yaml.MappingNode {
+		io := r.object(in, "data.input")
+		m.chanCount = r.intValue(io.require("channels", "the number of input channels"), "data.input.channels", 1, maxChannels)
+		m.rows = r.intValue(io.require("rows", "the number of rows"), "data.input.rows", 1, maxGrid)
+		m.cols = r.intValue(io.require("cols", "the number of columns"), "data.input.cols", 1, maxGrid)
+		m.inLo, m.inHi = r.drawnRange(io, "data.input")
+		io.done()
+	} else {
+		m.channels = r.grids(in, "data.input", false)
+	}
+	fn := o.require("filters", "a list of filters, each a list of one square grid per input channel, or {count, size, min, max}")
 	if r.err != nil {
 		return
 	}
-	if fn.Kind != yaml.SequenceNode || len(fn.Content) == 0 || len(fn.Content) > 8 {
-		r.fail(fn, "data.filters", "must be a list of 1 to 8 filters, each a list of one grid per input channel")
+	m.filtNode = fn
+	switch {
+	case fn.Kind == yaml.MappingNode:
+		fo := r.object(fn, "data.filters")
+		m.filtCount = r.intValue(fo.require("count", "the number of filters (output channels)"), "data.filters.count", 1, maxChannels)
+		m.size = r.intValue(fo.require("size", "the filters' height and width"), "data.filters.size", 1, maxGrid)
+		m.fLo, m.fHi = r.drawnRange(fo, "data.filters")
+		fo.done()
+		m.maxFilters = m.filtCount.max
+	case fn.Kind != yaml.SequenceNode || len(fn.Content) == 0 || len(fn.Content) > maxChannels:
+		r.fail(fn, "data.filters", "must be a list of 1 to %d filters, each a list of one grid per input channel, or {count, size, min, max} drawn per variant", maxChannels)
+		return
+	default:
+		for i, f := range fn.Content {
+			field := fmt.Sprintf("data.filters[%d]", i)
+			g := r.grids(f, field, true)
+			if r.err != nil {
+				return
+			}
+			if m.channels != nil && len(g) != len(m.channels) {
+				r.fail(f, field, "has %d channels; every filter needs one grid per input channel (%d)", len(g), len(m.channels))
+				return
+			}
+			if len(m.filters) > 0 && (len(g) != len(m.filters[0]) || len(g[0]) != len(m.filters[0][0])) {
+				r.fail(f, field, "is %d×%d×%d; every filter needs the shape of the first, %d×%d×%d", len(g), len(g[0]), len(g[0]), len(m.filters[0]), len(m.filters[0][0]), len(m.filters[0][0]))
+				return
+			}
+			m.filters = append(m.filters, g)
+		}
+		m.maxFilters = len(m.filters)
+	}
+	if m.filters != nil && m.channels == nil && m.chanCount.random() {
+		r.fail(in, "data.input.channels", "must be one number when the filters are written out: each filter has %d channels", len(m.filters[0]))
 		return
 	}
-	for i, f := range fn.Content {
-		field := fmt.Sprintf("data.filters[%d]", i)
-		g := r.grids(f, field, true)
-		if r.err != nil {
-			return
-		}
-		if len(g) != len(s.channels) {
-			r.fail(f, field, "has %d channels; every filter needs one grid per input channel (%d)", len(g), len(s.channels))
-			return
-		}
-		if len(s.filters) > 0 && len(g[0]) != len(s.filters[0][0]) {
-			r.fail(f, field, "is %d×%d; every filter needs the size of the first, %d×%d", len(g[0]), len(g[0]), len(s.filters[0][0]), len(s.filters[0][0]))
-			return
-		}
-		s.filters = append(s.filters, g)
-	}
 	if bn := o.get("bias"); bn != nil {
-		if bn.Kind != yaml.SequenceNode || len(bn.Content) != len(s.filters) {
-			r.fail(bn, "data.bias", "must be a list of %d numbers, one per filter", len(s.filters))
+		m.biasNode = bn
+		if bn.Kind == yaml.SequenceNode && m.filters == nil && m.filtCount.random() {
+			r.fail(bn, "data.bias", "a written list of biases needs a fixed number of filters; draw the biases too ({min, max}) or fix filters.count")
 			return
 		}
-		for i, b := range bn.Content {
-			s.bias = append(s.bias, r.number(b, fmt.Sprintf("data.bias[%d]", i), maxCell))
+		switch {
+		case bn.Kind == yaml.MappingNode:
+			bo := r.object(bn, "data.bias")
+			m.bLo, m.bHi = r.drawnRange(bo, "data.bias")
+			bo.done()
+			m.biasDrawn = true
+		case bn.Kind != yaml.SequenceNode || m.filters != nil && len(bn.Content) != len(m.filters) || len(bn.Content) == 0 || len(bn.Content) > maxChannels:
+			want := "one per filter"
+			if m.filters != nil {
+				want = fmt.Sprintf("%d numbers, one per filter", len(m.filters))
+			}
+			r.fail(bn, "data.bias", "must be a list of %s, or {min, max} drawn per variant", want)
+			return
+		default:
+			for i, b := range bn.Content {
+				m.bias = append(m.bias, r.number(b, fmt.Sprintf("data.bias[%d]", i), maxCell))
+			}
 		}
 	}
 }

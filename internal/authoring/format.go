@@ -340,23 +340,21 @@ type cellSpec struct {
 }
 
 type convCaseSpec struct {
-	node            *yaml.Node
-	field           string
-	name            string
-	stride, padding intSpec
-	cell            cellSpec
-	whole           bool
-	outChannel      int
+	node                      *yaml.Node
+	field                     string
+	name                      string
+	stride, padding, dilation intSpec
+	cell                      cellSpec
+	whole                     bool
+	outChannel                int
+	outChannelNode            *yaml.Node
 }
 
 type convByHandSpec struct {
 	image, filter matrixSpec
 	cases         []convCaseSpec
-	// channels, filters and bias are the multi-channel form (input:,
-	// filters:, bias:), written out.
-	channels [][][]float64
-	filters  [][][][]float64
-	bias     []float64
+	// multi is the multi-channel form (input:, filters:, bias:), or nil.
+	multi *multiSpec
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,30}$`)
@@ -404,6 +402,10 @@ func (r *reader) convByHand(n *yaml.Node) family {
 		if pn := co.get("padding"); pn != nil {
 			c.padding = r.intValue(pn, field+".padding", 0, 8)
 		}
+		c.dilation = fixed(1)
+		if dn := co.get("dilation"); dn != nil {
+			c.dilation = r.intValue(dn, field+".dilation", 1, 8)
+		}
 		c.cell = cellSpec{field: field + ".cell"}
 		if cell := co.get("cell"); cell != nil {
 			c.cell.node = cell
@@ -419,10 +421,12 @@ func (r *reader) convByHand(n *yaml.Node) family {
 		}
 		c.whole = r.boolean(co.get("whole_output"), field+".whole_output")
 		if oc := co.get("out_channel"); oc != nil {
-			if s.filters == nil {
+			if s.multi == nil {
 				r.fail(oc, field+".out_channel", "only an input with filters: (several channels or filters) has output channels")
+			} else {
+				c.outChannel = r.integer(oc, field+".out_channel", 1, max(1, s.multi.maxFilters)) - 1
+				c.outChannelNode = oc
 			}
-			c.outChannel = r.integer(oc, field+".out_channel", 1, max(1, len(s.filters))) - 1
 		}
 		co.done()
 		if r.err == nil && c.cell.kind == "" && !c.whole {
@@ -436,22 +440,37 @@ func (r *reader) convByHand(n *yaml.Node) family {
 func (s *convByHandSpec) draw(seed uint64, rng *rand.Rand) (any, error) {
 	var in exercises.ConvByHandInput
 	var h, w, k int
-	if s.channels != nil {
-		in = exercises.ConvByHandInput{Channels: s.channels, Filters: s.filters, Bias: s.bias}
-		h, w, k = len(s.channels[0]), len(s.channels[0][0]), len(s.filters[0][0])
+	if s.multi != nil {
+		x, f, b, err := s.multi.draw(seed, rng)
+		if err != nil {
+			return nil, err
+		}
+		in = exercises.ConvByHandInput{Channels: x, Filters: f, Bias: b}
+		h, w, k = len(x[0]), len(x[0][0]), len(f[0][0])
 	} else {
 		in = exercises.ConvByHandInput{Image: s.image.draw(seed, rng), Filter: s.filter.draw(seed, rng)}
 		h, w, k = len(in.Image), len(in.Image[0]), len(in.Filter)
 	}
 	for _, c := range s.cases {
 		st := exercises.ConvSetting{Stride: c.stride.draw(seed, rng), Padding: c.padding.draw(seed, rng)}
-		outH, errH := compute.OutputSize(h, k, st.Padding, st.Stride, 1)
-		outW, errW := compute.OutputSize(w, k, st.Padding, st.Stride, 1)
+		d := c.dilation.draw(seed, rng)
+		if d > 1 {
+			st.Dilation = d
+		}
+		span := d*(k-1) + 1
+		outH, errH := compute.OutputSize(h, k, st.Padding, st.Stride, d)
+		outW, errW := compute.OutputSize(w, k, st.Padding, st.Stride, d)
 		if errH != nil || errW != nil || outH < 1 || outW < 1 {
+			if d > 1 {
+				return nil, &drawError{node: c.node, field: c.field, msg: fmt.Sprintf("a %d×%d filter with dilation %d spans %d×%d cells and with padding %d does not fit the %d×%d image; make the image larger, the filter smaller or the dilation less", k, k, d, span, span, st.Padding, h, w)}
+			}
 			return nil, &drawError{node: c.node, field: c.field, msg: fmt.Sprintf("a %d×%d filter with padding %d does not fit the %d×%d image; make the image larger or the filter smaller", k, k, st.Padding, h, w)}
 		}
-		if st.Padding >= k {
-			return nil, &drawError{node: c.node, field: c.field + ".padding", msg: fmt.Sprintf("padding %d is as wide as the %d×%d filter: the border cells would see only zeros; use at most %d", st.Padding, k, k, k-1)}
+		if st.Padding >= span {
+			return nil, &drawError{node: c.node, field: c.field + ".padding", msg: fmt.Sprintf("padding %d is as wide as the %d cells the filter spans: the border cells would see only zeros; use at most %d", st.Padding, span, span-1)}
+		}
+		if s.multi != nil && c.outChannel >= len(in.Filters) {
+			return nil, &drawError{node: c.outChannelNode, field: c.field + ".out_channel", msg: fmt.Sprintf("is %d, but this variant has %d filters", c.outChannel+1, len(in.Filters))}
 		}
 		cc := exercises.ConvCase{Name: c.name, AskWhole: c.whole, OutChannel: c.outChannel}
 		switch c.cell.kind {
@@ -489,9 +508,9 @@ func (s *convByHandSpec) draw(seed uint64, rng *rand.Rand) (any, error) {
 func (m matrixSpec) random() bool { return m.cells == nil && m.node != nil }
 
 func (s *convByHandSpec) randomized() bool {
-	r := s.image.random() || s.filter.random()
+	r := s.image.random() || s.filter.random() || s.multi != nil && s.multi.randomized()
 	for _, c := range s.cases {
-		r = r || c.stride.random() || c.padding.random() || c.cell.kind == "random" || c.cell.kind == "border"
+		r = r || c.stride.random() || c.padding.random() || c.dilation.random() || c.cell.kind == "random" || c.cell.kind == "border"
 	}
 	return r
 }

@@ -11,6 +11,9 @@ type geometry struct {
 	padding  Pair
 	dilation Pair
 	out      Pair // output height and width
+	// excludePad is average pooling's count_include_pad=False: a window's
+	// mean divides by the input cells it covers, not by kH·kW.
+	excludePad bool
 }
 
 // extent is the dilated kernel's span, D·(K−1)+1 per axis.

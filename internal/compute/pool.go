@@ -50,6 +50,11 @@ type PoolSpec struct {
 	Stride     Pair          // zero value means "same as KernelSize" (PyTorch default)
 	Padding    Pair          // zero value means 0; at most half the kernel size per axis
 	Dilation   Pair          // zero value means 1; only MaxPool may use >1
+	// ExcludePadding is AvgPool2d's count_include_pad=False: each window's
+	// mean divides by the input cells under it, leaving the padding out.
+	// The zero value is PyTorch's default, count_include_pad=True. Max
+	// pooling has no such argument.
+	ExcludePadding bool
 }
 
 // Validate checks s before any work is done and returns an *Error naming
@@ -104,6 +109,10 @@ func (s PoolSpec) geometry() (geometry, *Error) {
 	if err := checkPair("dilation", "the dilation", g.dilation, 1, MaxSpatial); err != nil {
 		return geometry{}, err
 	}
+	if s.Op == MaxPool && s.ExcludePadding {
+		return geometry{}, errorf("count_include_pad", "is an argument of average pooling only (max pooling pads with −∞, which never counts)")
+	}
+	g.excludePad = s.ExcludePadding
 	if s.Op == AvgPool && g.dilation != Square(1) {
 		return geometry{}, errorf("dilation", "average pooling has no dilation (PyTorch's AvgPool2d takes none); leave it at 1")
 	}
@@ -171,7 +180,7 @@ func poolCell(op PoolOp, plane [][]float64, g *geometry, oy, ox int) float64 {
 			acc = poolAccumulate(op, acc, inRow[left+kj*g.dilation.W])
 		}
 	}
-	return poolFinish(op, acc, g.kernel)
+	return poolFinish(op, acc, g, (kiHi-kiLo)*(kjHi-kjLo))
 }
 
 // poolAccumulate folds one value into the running maximum or sum; sharing it
@@ -186,13 +195,19 @@ func poolAccumulate(op PoolOp, acc, v float64) float64 {
 	return acc + v
 }
 
-// poolFinish turns the accumulator into the cell's value. The average
-// divides by kH·kW whatever the padding (count_include_pad=True); in floor
-// mode a window never reaches past the padded input, so PyTorch's divisor
-// is always the full kernel area too.
-func poolFinish(op PoolOp, acc float64, kernel Pair) float64 {
+// poolFinish turns the accumulator into the cell's value. With
+// count_include_pad=True (the default) the average divides by kH·kW
+// whatever the padding: in floor mode a window never reaches past the
+// padded input, so PyTorch's divisor is always the full kernel area. With
+// count_include_pad=False it divides by inputs, the number of input cells
+// (not padding) under the window, which padding at most half the kernel
+// keeps at least 1.
+func poolFinish(op PoolOp, acc float64, g *geometry, inputs int) float64 {
 	if op == AvgPool {
-		return acc / float64(kernel.H*kernel.W)
+		if g.excludePad {
+			return acc / float64(inputs)
+		}
+		return acc / float64(g.kernel.H*g.kernel.W)
 	}
 	return acc
 }

@@ -240,3 +240,84 @@ func TestPoolValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestPool2DExcludePadding: count_include_pad=False divides each window's
+// sum by the input cells under it. Hand-checked against
+// F.avg_pool2d(x, 2, 2, padding=1, count_include_pad=False) for x = 1..9
+// as 3×3, which PyTorch gives as [[1, 2.5], [5.5, 7]] (with the default
+// count_include_pad=True: [[0.25, 1.25], [2.75, 7]]).
+func TestPool2DExcludePadding(t *testing.T) {
+	x := img2([][]float64{{1, 2, 3}, {4, 5, 6}, {7, 8, 9}})
+	for _, tt := range []struct {
+		exclude bool
+		want    [][][]float64
+	}{
+		{true, img2([][]float64{{1, 2.5}, {5.5, 7}})},
+		{false, img2([][]float64{{0.25, 1.25}, {2.75, 7}})},
+	} {
+		s := PoolSpec{Op: AvgPool, Input: x, KernelSize: Square(2), Padding: Square(1), ExcludePadding: tt.exclude}
+		out, err := Pool2D(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !equal3(out, tt.want) {
+			t.Errorf("exclude %v: Pool2D = %v, want %v", tt.exclude, out, tt.want)
+		}
+		tr, err := NewPoolTrace(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := tr.Output(); !equal3(o, tt.want) {
+			t.Errorf("exclude %v: trace output %v", tt.exclude, o)
+		}
+		for st := range tr.All() {
+			if want := tt.want[st.Out[0]][st.Out[1]][st.Out[2]]; st.Value != want {
+				t.Errorf("exclude %v: step %d = %v, want %v", tt.exclude, st.Index, st.Value, want)
+			}
+		}
+	}
+	// An oracle over random configurations: the mean of the cells of the
+	// unpadded input that the window covers.
+	r := rand.New(rand.NewPCG(11, 12))
+	checked := 0
+	for i := range 400 {
+		s := randomPoolSpec(r, reals(r))
+		s.Op, s.Dilation, s.ExcludePadding = AvgPool, Pair{}, true
+		out, err := Pool2D(s)
+		if err != nil {
+			continue
+		}
+		stride := s.Stride
+		if stride.isZero() {
+			stride = s.KernelSize
+		}
+		for c, plane := range out {
+			for oy, row := range plane {
+				for ox, got := range row {
+					sum, n := 0.0, 0
+					for ki := range s.KernelSize.H {
+						for kj := range s.KernelSize.W {
+							y, x := oy*stride.H-s.Padding.H+ki, ox*stride.W-s.Padding.W+kj
+							if y >= 0 && y < len(s.Input[c]) && x >= 0 && x < len(s.Input[c][0]) {
+								sum += s.Input[c][y][x]
+								n++
+							}
+						}
+					}
+					if want := sum / float64(n); got != want {
+						t.Fatalf("case %d (%+v) cell %d,%d,%d: %v, oracle %v", i, s, c, oy, ox, got, want)
+					}
+				}
+			}
+		}
+		checked++
+	}
+	if checked < 150 {
+		t.Fatalf("only %d valid configurations", checked)
+	}
+	// Max pooling has no count_include_pad.
+	s := PoolSpec{Op: MaxPool, Input: x, KernelSize: Square(2), ExcludePadding: true}
+	if _, err := Pool2D(s); fieldOf(t, err) != "count_include_pad" {
+		t.Errorf("max pooling with ExcludePadding: %v", err)
+	}
+}

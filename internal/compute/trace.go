@@ -257,13 +257,15 @@ func (t *Trace) poolStep(st *Step) {
 	if op == MaxPool {
 		acc = math.Inf(-1)
 	}
+	inputs := 0
 	for _, tm := range terms {
 		if !tm.IsPadding {
 			acc = poolAccumulate(op, acc, tm.Input)
+			inputs++
 		}
 	}
 	st.Terms = [][]Term{terms}
-	st.Value = poolFinish(op, acc, t.g.kernel)
+	st.Value = poolFinish(op, acc, &t.g, inputs)
 }
 
 // Output computes the whole output of the traced operation, as Conv2D or

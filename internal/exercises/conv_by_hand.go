@@ -17,9 +17,18 @@ type ConvByHandData struct {
 type ConvSetting struct {
 	Stride  int `json:"stride"`
 	Padding int `json:"padding"`
+	// Dilation spaces the filter's taps (PyTorch's dilation); 0 means 1.
+	// The recitation's settings have none, and their data stays as it was.
+	Dilation int `json:"dilation,omitempty"`
 	// Cell is the output cell asked for, [row, col] from 0.
 	Cell [2]int `json:"cell"`
 }
+
+// dil is the setting's dilation, at least 1.
+func (c ConvSetting) dil() int { return max(1, c.Dilation) }
+
+// span is how many input cells a k-wide filter covers at this dilation.
+func (c ConvSetting) span(k int) int { return c.dil()*(k-1) + 1 }
 
 func convByHand() *Exercise {
 	return &Exercise{
@@ -114,7 +123,7 @@ func BuildConvByHand(in ConvByHandInput) (*Variant, error) {
 			Input:  [][][]float64{image},
 			Kernel: [][][][]float64{{filter}},
 			Stride: [2]int{c.Stride, c.Stride}, Padding: [2]int{c.Padding, c.Padding},
-			Dilation: [2]int{1, 1},
+			Dilation: [2]int{c.dil(), c.dil()},
 		})
 		suffix := ""
 		if cc.Name != "" {
@@ -216,17 +225,34 @@ func settingWords(c ConvSetting) string {
 	if c.Padding > 0 {
 		pad = fmt.Sprintf("padding %d", c.Padding)
 	}
+	if c.dil() > 1 {
+		return fmt.Sprintf("%s, stride %d, dilation %d", pad, c.Stride, c.dil())
+	}
 	return fmt.Sprintf("%s, stride %d", pad, c.Stride)
 }
 
+// sizeFormulaHint is the output-size formula with this setting's numbers,
+// in the dilated form when the setting has a dilation.
+func sizeFormulaHint(c ConvSetting, k int) string {
+	if c.dil() > 1 {
+		return fmt.Sprintf("Use $\\lfloor (W_{in} + 2P - D(K - 1) - 1) / S \\rfloor + 1$ on each axis with $K = %d$, $P = %d$, $S = %d$ and dilation $D = %d$: "+
+			"the filter's %d taps are spread over $D(K - 1) + 1 = %d$ cells.", k, c.Padding, c.Stride, c.dil(), k, c.span(k))
+	}
+	return fmt.Sprintf("Use $\\lfloor (W_{in} - K + 2P) / S \\rfloor + 1$ on each axis with $K = %d$, $P = %d$, $S = %d$.", k, c.Padding, c.Stride)
+}
+
+// dilationMistakeSize is the output size with the dilation ignored.
+func dilationMistakeSize(n, k int, c ConvSetting) int { return (n+2*c.Padding-k)/c.Stride + 1 }
+
 func convDimsPart(id string, image, filter [][]float64, c ConvSetting, anim int) (*Part, error) {
 	h, w, k := len(image), len(image[0]), len(filter)
-	out, err := conv2D(image, filter, c.Stride, c.Padding)
+	out, err := conv2D(image, filter, c.Stride, c.Padding, c.dil())
 	if err != nil {
 		return nil, err
 	}
 	expected := []int{len(out), len(out[0])}
-	size := func(in, p, s, plus int) int { return (in+p-k)/s + plus }
+	span := c.span(k)
+	size := func(in, p, s, plus int) int { return (in+p-span)/s + plus }
 	mistakes := []mistake[[]int]{{
 		id:       "forgot-plus-one",
 		feedback: "You left out the +1 in the output-size formula. The first position of the filter counts too: $\\lfloor (W - K + 2P)/S \\rfloor + 1$.",
@@ -259,20 +285,37 @@ func convDimsPart(id string, image, filter [][]float64, c ConvSetting, anim int)
 			value:    []int{size(h, 2*c.Padding, 1, 1), size(w, 2*c.Padding, 1, 1)},
 		})
 	}
+	if c.dil() > 1 {
+		mistakes = append(mistakes, mistake[[]int]{
+			id: "ignored-dilation",
+			feedback: fmt.Sprintf("That is the size without dilation. With dilation %d the filter's taps are %d cells apart, so a %d-wide filter spans "+
+				"$D(K - 1) + 1 = %d$ cells: use $\\lfloor (W + 2P - D(K - 1) - 1)/S \\rfloor + 1$.", c.dil(), c.dil(), k, span),
+			value: []int{dilationMistakeSize(h, k, c), dilationMistakeSize(w, k, c)},
+		})
+	}
+	hints := []string{
+		"Use the output-size formula on each axis: $W_{out} = \\lfloor (W_{in} - K + 2P) / S \\rfloor + 1$.",
+		fmt.Sprintf("Here $W_{in} = %d$ (height %d), $K = %d$, $P = %d$, $S = %d$.", w, h, k, c.Padding, c.Stride),
+	}
+	formula := "Apply $\\lfloor (W_{in} - K + 2P) / S \\rfloor + 1$ to each axis."
+	if c.dil() > 1 {
+		hints = []string{
+			"Use the output-size formula with dilation on each axis: $W_{out} = \\lfloor (W_{in} + 2P - D(K - 1) - 1) / S \\rfloor + 1$.",
+			fmt.Sprintf("Here $W_{in} = %d$ (height %d), $K = %d$, $P = %d$, $S = %d$, $D = %d$: the filter spans $D(K - 1) + 1 = %d$ cells.", w, h, k, c.Padding, c.Stride, c.dil(), span),
+		}
+		formula = "Apply $\\lfloor (W_{in} + 2P - D(K - 1) - 1) / S \\rfloor + 1$ to each axis."
+	}
 	return &Part{
 		ID:     id,
 		Label:  "Output size (" + settingWords(c) + ")",
 		Prompt: fmt.Sprintf("With %s, what are the dimensions of the output?", settingWords(c)),
 		Kind:   KindShape,
 		Format: "Write height × width, like {example} or {example2}.",
-		Hints: []string{
-			"Use the output-size formula on each axis: $W_{out} = \\lfloor (W_{in} - K + 2P) / S \\rfloor + 1$.",
-			fmt.Sprintf("Here $W_{in} = %d$ (height %d), $K = %d$, $P = %d$, $S = %d$.", w, h, k, c.Padding, c.Stride),
-		},
+		Hints: hints,
 		Solution: []string{
-			"Apply $\\lfloor (W_{in} - K + 2P) / S \\rfloor + 1$ to each axis.",
-			outputSizeSteps("Height", h, k, c.Padding, c.Stride),
-			outputSizeSteps("Width", w, k, c.Padding, c.Stride),
+			formula,
+			outputSizeStepsDilated("Height", h, k, c.Padding, c.Stride, c.dil()),
+			outputSizeStepsDilated("Width", w, k, c.Padding, c.Stride, c.dil()),
 			fmt.Sprintf("The output is $%d \\times %d$.", expected[0], expected[1]),
 		},
 		Answer:    fmt.Sprintf("%d×%d", expected[0], expected[1]),
@@ -284,11 +327,11 @@ func convDimsPart(id string, image, filter [][]float64, c ConvSetting, anim int)
 }
 
 func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int, recitation bool) (*Part, error) {
-	st, err := convStep(image, filter, c.Stride, c.Padding, c.Cell[0], c.Cell[1])
+	st, err := convStep(image, filter, c.Stride, c.Padding, c.dil(), c.Cell[0], c.Cell[1])
 	if err != nil {
 		return nil, err
 	}
-	flip, err := convStep(image, flipped(filter), c.Stride, c.Padding, c.Cell[0], c.Cell[1])
+	flip, err := convStep(image, flipped(filter), c.Stride, c.Padding, c.dil(), c.Cell[0], c.Cell[1])
 	if err != nil {
 		return nil, err
 	}
@@ -313,6 +356,10 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 	} else {
 		padNote = "The window"
 	}
+	reads := "holds"
+	if c.dil() > 1 {
+		reads = fmt.Sprintf("with dilation %d reads every %s row and column of it:", c.dil(), ordinal(c.dil()))
+	}
 	mistakes := []mistake[int64]{{
 		id: "flipped-kernel",
 		feedback: "You flipped the filter, as a textbook convolution does. Deep-learning layers compute cross-correlation: " +
@@ -322,26 +369,41 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 	if c.Padding > 0 {
 		// Forgetting the padding puts the window at the same edge of the
 		// unpadded output: the corner cell becomes the unpadded corner.
-		outH := (len(image)-len(filter))/c.Stride + 1
-		outW := (len(image[0])-len(filter[0]))/c.Stride + 1
-		pOutH := (len(image)+2*c.Padding-len(filter))/c.Stride + 1
-		pOutW := (len(image[0])+2*c.Padding-len(filter[0]))/c.Stride + 1
+		span := c.span(len(filter))
+		outH := (len(image)-span)/c.Stride + 1
+		outW := (len(image[0])-span)/c.Stride + 1
+		pOutH := (len(image)+2*c.Padding-span)/c.Stride + 1
+		pOutW := (len(image[0])+2*c.Padding-span)/c.Stride + 1
 		edge := func(i, n, m int) int {
 			if i == n-1 {
 				return m - 1
 			}
 			return min(i, m-1)
 		}
-		unpadded, err := convStep(image, filter, c.Stride, 0, edge(c.Cell[0], pOutH, outH), edge(c.Cell[1], pOutW, outW))
-		if err != nil {
-			return nil, err
+		if outH >= 1 && outW >= 1 {
+			unpadded, err := convStep(image, filter, c.Stride, 0, c.dil(), edge(c.Cell[0], pOutH, outH), edge(c.Cell[1], pOutW, outW))
+			if err != nil {
+				return nil, err
+			}
+			mistakes = append(mistakes, mistake[int64]{
+				id: "forgot-padding",
+				feedback: fmt.Sprintf("That is the value at the same edge of the output without padding. With padding %d the image is "+
+					"surrounded by zeros first, so this cell's window hangs over the border and covers some of those zeros.", c.Padding),
+				value: int64(unpadded.Value),
+			})
 		}
-		mistakes = append(mistakes, mistake[int64]{
-			id: "forgot-padding",
-			feedback: fmt.Sprintf("That is the value at the same edge of the output without padding. With padding %d the image is "+
-				"surrounded by zeros first, so this cell's window hangs over the border and covers some of those zeros.", c.Padding),
-			value: int64(unpadded.Value),
-		})
+	}
+	if c.dil() > 1 {
+		// Ignoring the dilation puts the filter's taps side by side at
+		// the same window start.
+		if near, err := convStep(image, filter, c.Stride, c.Padding, 1, c.Cell[0], c.Cell[1]); err == nil {
+			mistakes = append(mistakes, mistake[int64]{
+				id: "ignored-dilation",
+				feedback: fmt.Sprintf("That multiplies the filter with neighbouring cells. With dilation %d the filter's taps are %d cells apart: "+
+					"read every %s row and column of the window.", c.dil(), c.dil(), ordinal(c.dil())),
+				value: int64(near.Value),
+			})
+		}
 	}
 	return &Part{
 		ID:     id,
@@ -357,8 +419,8 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 			fmt.Sprintf("The window holds $%s$; multiply it element-wise with the filter and add the products.", matrixText(window)),
 		},
 		Solution: []string{
-			fmt.Sprintf("%s covers rows %d–%d and columns %d–%d (counting from 1) and holds $%s$.",
-				padNote, win.Row+1, win.Row+win.Height, win.Col+1, win.Col+win.Width, matrixText(window)),
+			fmt.Sprintf("%s covers rows %d–%d and columns %d–%d (counting from 1) and %s $%s$.",
+				padNote, win.Row+1, win.Row+win.Height, win.Col+1, win.Col+win.Width, reads, matrixText(window)),
 			"Multiply element-wise with the filter and add: $" + traceArithmetic(st) + "$.",
 		},
 		Answer:    num(st.Value),
@@ -370,11 +432,11 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 }
 
 func convMatrixPart(id string, image, filter [][]float64, c ConvSetting, anim int) (*Part, error) {
-	out, err := conv2D(image, filter, c.Stride, c.Padding)
+	out, err := conv2D(image, filter, c.Stride, c.Padding, c.dil())
 	if err != nil {
 		return nil, err
 	}
-	flip, err := conv2D(image, flipped(filter), c.Stride, c.Padding)
+	flip, err := conv2D(image, flipped(filter), c.Stride, c.Padding, c.dil())
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func (in ConvByHandInput) isMulti() bool {
 
 func (in ConvByHandInput) spec(c ConvSetting) compute.ConvSpec {
 	return compute.ConvSpec{Input: in.Channels, Kernel: in.Filters, Bias: in.Bias,
-		Stride: compute.Square(c.Stride), Padding: compute.Square(c.Padding)}
+		Stride: compute.Square(c.Stride), Padding: compute.Square(c.Padding), Dilation: compute.Square(c.dil())}
 }
 
 func buildConvMulti(in ConvByHandInput) (*Variant, error) {
@@ -70,7 +70,7 @@ func buildConvMulti(in ConvByHandInput) (*Variant, error) {
 		st := cc.Setting
 		v.Animations = append(v.Animations, Animation{
 			Label: settingWords(st), Op: "conv2d", Input: x, Kernel: w, Bias: in.Bias,
-			Stride: [2]int{st.Stride, st.Stride}, Padding: [2]int{st.Padding, st.Padding}, Dilation: [2]int{1, 1},
+			Stride: [2]int{st.Stride, st.Stride}, Padding: [2]int{st.Padding, st.Padding}, Dilation: [2]int{st.dil(), st.dil()},
 		})
 		suffix := ""
 		if cc.Name != "" {
@@ -118,7 +118,8 @@ func convMultiDimsPart(id string, in ConvByHandInput, st ConvSetting, anim int) 
 	}
 	c, h, w, o, k := len(in.Channels), len(in.Channels[0]), len(in.Channels[0][0]), len(in.Filters), len(in.Filters[0][0])
 	expected := []int{o, len(out[0]), len(out[0][0])}
-	size := func(n, p, s, plus int) int { return (n+p-k)/s + plus }
+	span := st.span(k)
+	size := func(n, p, s, plus int) int { return (n+p-span)/s + plus }
 	var mistakes []mistake[[]int]
 	add := func(id, fb string, v []int) {
 		if !slices.Equal(v, expected) {
@@ -141,6 +142,11 @@ func convMultiDimsPart(id string, in ConvByHandInput, st ConvSetting, anim int) 
 		add("ignored-stride", fmt.Sprintf("That is the size for stride 1. Divide by $S = %d$ before adding 1.", st.Stride),
 			[]int{o, size(h, 2*st.Padding, 1, 1), size(w, 2*st.Padding, 1, 1)})
 	}
+	if st.dil() > 1 {
+		add("ignored-dilation", fmt.Sprintf("That is the size without dilation. With dilation %d a %d-wide filter spans $D(K - 1) + 1 = %d$ cells: "+
+			"use $\\lfloor (W + 2P - D(K - 1) - 1)/S \\rfloor + 1$.", st.dil(), k, span),
+			[]int{o, dilationMistakeSize(h, k, st), dilationMistakeSize(w, k, st)})
+	}
 	return &Part{
 		ID:     id,
 		Label:  "Output shape (" + settingWords(st) + ")",
@@ -149,12 +155,12 @@ func convMultiDimsPart(id string, in ConvByHandInput, st ConvSetting, anim int) 
 		Format: "Write C@H×W, like {shape3}.",
 		Hints: []string{
 			"A conv layer outputs one channel per filter.",
-			fmt.Sprintf("Use $\\lfloor (W_{in} - K + 2P) / S \\rfloor + 1$ on each axis with $K = %d$, $P = %d$, $S = %d$.", k, st.Padding, st.Stride),
+			sizeFormulaHint(st, k),
 		},
 		Solution: []string{
 			fmt.Sprintf("There are %d %s, so %d output %s.", o, plural(o, "filter", "filters"), o, plural(o, "channel", "channels")),
-			outputSizeSteps("Height", h, k, st.Padding, st.Stride),
-			outputSizeSteps("Width", w, k, st.Padding, st.Stride),
+			outputSizeStepsDilated("Height", h, k, st.Padding, st.Stride, st.dil()),
+			outputSizeStepsDilated("Width", w, k, st.Padding, st.Stride, st.dil()),
 		},
 		Answer:    shapeText(expected),
 		Input:     shapeText(expected),
@@ -217,6 +223,15 @@ func convMultiCellPart(id string, in ConvByHandInput, cc ConvCase, anim int) (*P
 		mistakes = append(mistakes, mistake[int64]{id: "one-channel", value: int64(one),
 			feedback: fmt.Sprintf("That uses the first channel only. The filter is %d channels deep: add the products of every channel.", len(in.Channels))})
 	}
+	if st.dil() > 1 {
+		near := spec
+		near.Dilation = compute.Square(1)
+		if ns, err := convMultiStep(near, oc, st.Cell[0], st.Cell[1]); err == nil {
+			mistakes = append(mistakes, mistake[int64]{id: "ignored-dilation", value: int64(ns.Value),
+				feedback: fmt.Sprintf("That multiplies the filter with neighbouring cells. With dilation %d the filter's taps are %d cells apart: "+
+					"read every %s row and column of the window.", st.dil(), st.dil(), ordinal(st.dil()))})
+		}
+	}
 	where := fmt.Sprintf("in %s of output channel %d (counting from 1 at the top left)", ordinalCell(st.Cell[0], st.Cell[1]), oc+1)
 	if cc.Corner {
 		where = fmt.Sprintf("in the bottom-right corner of output channel %d", oc+1)
@@ -235,7 +250,8 @@ func convMultiCellPart(id string, in ConvByHandInput, cc ConvCase, anim int) (*P
 				map[bool]string{true: ", then the bias", false: ""}[in.Bias != nil]),
 		},
 		Solution: []string{
-			fmt.Sprintf("The window covers rows %d–%d and columns %d–%d of every channel.", win.Row+1, win.Row+win.Height, win.Col+1, win.Col+win.Width),
+			fmt.Sprintf("The window covers rows %d–%d and columns %d–%d of every channel%s.", win.Row+1, win.Row+win.Height, win.Col+1, win.Col+win.Width,
+				map[bool]string{true: fmt.Sprintf(", of which the filter reads every %s row and column (dilation %d)", ordinal(st.dil()), st.dil()), false: ""}[st.dil() > 1]),
 			"Multiply element-wise with filter " + fmt.Sprint(oc+1) + " and add: $" + traceArithmetic(step) + "$.",
 		},
 		Answer:    num(step.Value),

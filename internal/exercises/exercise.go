@@ -210,6 +210,9 @@ type Animation struct {
 	// KernelSize is the pooling window; Stride, Padding, Dilation are
 	// [height, width].
 	KernelSize, Stride, Padding, Dilation [2]int
+	// ExcludePadding is avgpool2d's count_include_pad=False: a window's
+	// mean leaves the padding out.
+	ExcludePadding bool
 	// Illustrative marks an animation on made-up data (a patch that only
 	// shows how a layer works): it gives no answer away, so it is shown
 	// before any attempt. Any other animation shows the answers of the

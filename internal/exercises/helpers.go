@@ -19,18 +19,19 @@ func recitationFilter() [][]float64 {
 }
 
 // singleChannel is the spec of a one-channel, one-filter convolution.
-func singleChannel(image, filter [][]float64, stride, padding int) compute.ConvSpec {
+func singleChannel(image, filter [][]float64, stride, padding, dilation int) compute.ConvSpec {
 	return compute.ConvSpec{
-		Input:   [][][]float64{image},
-		Kernel:  [][][][]float64{{filter}},
-		Stride:  compute.Square(stride),
-		Padding: compute.Square(padding),
+		Input:    [][][]float64{image},
+		Kernel:   [][][][]float64{{filter}},
+		Stride:   compute.Square(stride),
+		Padding:  compute.Square(padding),
+		Dilation: compute.Square(max(1, dilation)),
 	}
 }
 
 // conv2D runs a single-channel convolution through the compute engine.
-func conv2D(image, filter [][]float64, stride, padding int) ([][]float64, error) {
-	out, err := compute.Conv2D(singleChannel(image, filter, stride, padding))
+func conv2D(image, filter [][]float64, stride, padding, dilation int) ([][]float64, error) {
+	out, err := compute.Conv2D(singleChannel(image, filter, stride, padding, dilation))
 	if err != nil {
 		return nil, err
 	}
@@ -99,8 +100,8 @@ func traceArithmetic(st compute.Step) string {
 
 // convStep returns the trace step of output cell (row, col) of a
 // single-channel convolution.
-func convStep(image, filter [][]float64, stride, padding, row, col int) (compute.Step, error) {
-	tr, err := compute.NewConvTrace(singleChannel(image, filter, stride, padding))
+func convStep(image, filter [][]float64, stride, padding, dilation, row, col int) (compute.Step, error) {
+	tr, err := compute.NewConvTrace(singleChannel(image, filter, stride, padding, dilation))
 	if err != nil {
 		return compute.Step{}, err
 	}
@@ -128,7 +129,35 @@ func outputSizeSteps(axis string, in, k, p, s int) string {
 		axis, in, k, p, s, num(float64(in-k+2*p)/float64(s)), out)
 }
 
+// outputSizeStepsDilated is outputSizeSteps with a dilation d: the
+// filter spans d(k−1)+1 cells.
+func outputSizeStepsDilated(axis string, in, k, p, s, d int) string {
+	if d <= 1 {
+		return outputSizeSteps(axis, in, k, p, s)
+	}
+	span := d*(k-1) + 1
+	out := (in+2*p-span)/s + 1
+	return fmt.Sprintf(`%s: $\lfloor (%d + 2 \cdot %d - %d \cdot (%d - 1) - 1) / %d \rfloor + 1 = \lfloor %s \rfloor + 1 = %d$`,
+		axis, in, p, d, k, s, num(float64(in+2*p-span)/float64(s)), out)
+}
+
 // ordinalCell names a cell for a prompt, counting from 1 at the top left.
 func ordinalCell(row, col int) string {
 	return fmt.Sprintf("row %d, column %d", row+1, col+1)
+}
+
+// ordinal writes 2 as "2nd", 3 as "3rd", 11 as "11th".
+func ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
 }

@@ -20,10 +20,13 @@ type PoolByHandInput struct {
 }
 
 // PoolCase is one window setting of a PoolByHandInput. Pooling here has no
-// padding and no dilation.
+// dilation; padding follows PyTorch: at most half the window, −∞ for max
+// pooling, zeros that count in the mean for average pooling unless
+// ExcludePadding (count_include_pad=False).
 type PoolCase struct {
-	Name           string
-	Kernel, Stride int
+	Name                    string
+	Kernel, Stride, Padding int
+	ExcludePadding          bool
 	// Cell is the output cell asked for, [row, col] from 0, when AskCell.
 	Cell     [2]int
 	AskCell  bool
@@ -40,9 +43,12 @@ type PoolByHandData struct {
 
 // PoolSetting is one window setting of PoolByHandData.
 type PoolSetting struct {
-	Kernel int    `json:"kernel"`
-	Stride int    `json:"stride"`
-	Cell   [2]int `json:"cell"`
+	Kernel  int    `json:"kernel"`
+	Stride  int    `json:"stride"`
+	Padding int    `json:"padding,omitempty"`
+	Cell    [2]int `json:"cell"`
+	// ExcludePadding is average pooling's count_include_pad=False.
+	ExcludePadding bool `json:"exclude_padding,omitempty"`
 }
 
 func poolOp(op string) (compute.PoolOp, string, error) {
@@ -55,12 +61,27 @@ func poolOp(op string) (compute.PoolOp, string, error) {
 	return 0, "", fmt.Errorf("pooling: op must be max or avg, is %q", op)
 }
 
-func poolSpec(op compute.PoolOp, image [][]float64, k, s int) compute.PoolSpec {
-	return compute.PoolSpec{Op: op, Input: [][][]float64{image}, KernelSize: compute.Square(k), Stride: compute.Square(s)}
+func poolSpec(op compute.PoolOp, image [][]float64, c PoolCase) compute.PoolSpec {
+	return compute.PoolSpec{Op: op, Input: [][][]float64{image}, KernelSize: compute.Square(c.Kernel), Stride: compute.Square(c.Stride),
+		Padding: compute.Square(c.Padding), ExcludePadding: op == compute.AvgPool && c.ExcludePadding}
 }
 
 func poolWords(c PoolCase) string {
+	if c.Padding > 0 {
+		return fmt.Sprintf("a %d×%d window, stride %d, padding %d", c.Kernel, c.Kernel, c.Stride, c.Padding)
+	}
 	return fmt.Sprintf("a %d×%d window, stride %d", c.Kernel, c.Kernel, c.Stride)
+}
+
+// poolOpWords is poolWords with the average's treatment of the padding.
+func poolOpWords(op compute.PoolOp, c PoolCase) string {
+	if op == compute.AvgPool && c.Padding > 0 {
+		if c.ExcludePadding {
+			return poolWords(c) + " (the padding left out of the mean)"
+		}
+		return poolWords(c) + " (the padding counted in the mean)"
+	}
+	return poolWords(c)
 }
 
 // BuildPoolByHand builds the variant for in, every answer, diagnosis, hint
@@ -76,7 +97,20 @@ func BuildPoolByHand(in PoolByHandInput) (*Variant, error) {
 	}
 	data := PoolByHandData{Image: in.Image, Op: in.Op}
 	for _, c := range in.Cases {
-		data.Cases = append(data.Cases, PoolSetting{Kernel: c.Kernel, Stride: c.Stride, Cell: c.Cell})
+		data.Cases = append(data.Cases, PoolSetting{Kernel: c.Kernel, Stride: c.Stride, Padding: c.Padding, Cell: c.Cell,
+			ExcludePadding: op == compute.AvgPool && c.Padding > 0 && c.ExcludePadding})
+	}
+	padded := false
+	for _, c := range in.Cases {
+		padded = padded || c.Padding > 0
+	}
+	padText := "There is no padding."
+	if padded {
+		padText = "Where a setting has padding, the image is surrounded by that many rings of cells of $-\\infty$ first, as PyTorch pads for max-pooling, so the padding never wins."
+		if op == compute.AvgPool {
+			padText = "Where a setting has padding, the image is surrounded by that many rings of zeros first. PyTorch counts them in the mean by default " +
+				"(count_include_pad=True: every window divides by $K \\times K$); a setting that says the padding is left out divides by the image cells in the window only."
+		}
 	}
 	h, w := len(in.Image), len(in.Image[0])
 	what := "the largest number in the window"
@@ -86,19 +120,19 @@ func BuildPoolByHand(in PoolByHandInput) (*Variant, error) {
 	v := &Variant{Data: data}
 	v.Intro = []Block{
 		{Text: fmt.Sprintf("Here is a %d×%d image. A %s layer slides a window over it and, at each position, keeps %s. "+
-			"There is no padding.", h, w, opWords, what)},
+			"%s", h, w, opWords, what, padText)},
 		{Grid: &Grid{Label: "Image", Cells: in.Image}},
 	}
 	for i, c := range in.Cases {
-		spec := poolSpec(op, in.Image, c.Kernel, c.Stride)
+		spec := poolSpec(op, in.Image, c)
 		out, err := compute.Pool2D(spec)
 		if err != nil {
 			return nil, err
 		}
 		v.Animations = append(v.Animations, Animation{
-			Label: poolWords(c), Op: map[compute.PoolOp]string{compute.MaxPool: "maxpool2d", compute.AvgPool: "avgpool2d"}[op],
+			Label: poolOpWords(op, c), Op: map[compute.PoolOp]string{compute.MaxPool: "maxpool2d", compute.AvgPool: "avgpool2d"}[op],
 			Input: [][][]float64{in.Image}, KernelSize: [2]int{c.Kernel, c.Kernel}, Stride: [2]int{c.Stride, c.Stride},
-			Dilation: [2]int{1, 1},
+			Padding: [2]int{c.Padding, c.Padding}, Dilation: [2]int{1, 1}, ExcludePadding: spec.ExcludePadding,
 		})
 		suffix := ""
 		if c.Name != "" {
@@ -128,9 +162,9 @@ func BuildPoolByHand(in PoolByHandInput) (*Variant, error) {
 }
 
 func poolDimsPart(id string, h, w int, c PoolCase, out [][]float64, anim int) *Part {
-	k, s := c.Kernel, c.Stride
+	k, s, p := c.Kernel, c.Stride, c.Padding
 	expected := []int{len(out), len(out[0])}
-	size := func(in, st, plus int) int { return (in-k)/st + plus }
+	size := func(in, st, plus int) int { return (in+2*p-k)/st + plus }
 	var mistakes []mistake[[]int]
 	add := func(id, fb string, v []int) {
 		if v[0] != expected[0] || v[1] != expected[1] {
@@ -144,19 +178,31 @@ func poolDimsPart(id string, h, w int, c PoolCase, out [][]float64, anim int) *P
 		add("ignored-stride", fmt.Sprintf("That is the size for stride 1. The window jumps %d cells at a time, so divide by $S = %d$ before adding 1.", s, s),
 			[]int{size(h, 1, 1), size(w, 1, 1)})
 	}
+	hints := []string{
+		"Pooling uses the output-size formula without padding on each axis: $\\lfloor (W_{in} - K) / S \\rfloor + 1$.",
+		fmt.Sprintf("Here the image is %d×%d, $K = %d$ and $S = %d$.", h, w, k, s),
+	}
+	if p > 0 {
+		if n := []int{(h-k)/s + 1, (w-k)/s + 1}; h >= k && w >= k {
+			add("forgot-padding", fmt.Sprintf("That is the size without padding. Padding %d adds %d rings around the image, so use $P = %d$ in the formula.", p, p, p), n)
+		}
+		add("padding-one-side", "You added the padding once. It goes on both sides, so the formula has $2P$.",
+			[]int{(h+p-k)/s + 1, (w+p-k)/s + 1})
+		hints = []string{
+			"Pooling uses the same output-size formula as a convolution on each axis: $\\lfloor (W_{in} - K + 2P) / S \\rfloor + 1$.",
+			fmt.Sprintf("Here the image is %d×%d, $K = %d$, $P = %d$ and $S = %d$.", h, w, k, p, s),
+		}
+	}
 	return &Part{
 		ID:     id,
 		Label:  "Output size (" + poolWords(c) + ")",
 		Prompt: fmt.Sprintf("With %s, what are the dimensions of the output?", poolWords(c)),
 		Kind:   KindShape,
 		Format: "Write height × width, like {example} or {example2}.",
-		Hints: []string{
-			"Pooling uses the output-size formula without padding on each axis: $\\lfloor (W_{in} - K) / S \\rfloor + 1$.",
-			fmt.Sprintf("Here the image is %d×%d, $K = %d$ and $S = %d$.", h, w, k, s),
-		},
+		Hints: hints,
 		Solution: []string{
-			outputSizeSteps("Height", h, k, 0, s),
-			outputSizeSteps("Width", w, k, 0, s),
+			outputSizeSteps("Height", h, k, p, s),
+			outputSizeSteps("Width", w, k, p, s),
 			fmt.Sprintf("The output is $%d \\times %d$.", expected[0], expected[1]),
 		},
 		Answer:    fmt.Sprintf("%d×%d", expected[0], expected[1]),
@@ -167,8 +213,8 @@ func poolDimsPart(id string, h, w int, c PoolCase, out [][]float64, anim int) *P
 }
 
 // poolStep is the trace step of one output cell.
-func poolStep(op compute.PoolOp, image [][]float64, k, s, row, col int) (compute.Step, error) {
-	tr, err := compute.NewPoolTrace(poolSpec(op, image, k, s))
+func poolStep(op compute.PoolOp, image [][]float64, c PoolCase, row, col int) (compute.Step, error) {
+	tr, err := compute.NewPoolTrace(poolSpec(op, image, c))
 	if err != nil {
 		return compute.Step{}, err
 	}
@@ -179,7 +225,7 @@ func poolStep(op compute.PoolOp, image [][]float64, k, s, row, col int) (compute
 func whole(v float64) bool { return v == math.Trunc(v) && math.Abs(v) < 1<<53 }
 
 func poolCellPart(id string, op compute.PoolOp, image [][]float64, c PoolCase, anim int) (*Part, error) {
-	st, err := poolStep(op, image, c.Kernel, c.Stride, c.Cell[0], c.Cell[1])
+	st, err := poolStep(op, image, c, c.Cell[0], c.Cell[1])
 	if err != nil {
 		return nil, err
 	}
@@ -192,12 +238,15 @@ func poolCellPart(id string, op compute.PoolOp, image [][]float64, c PoolCase, a
 		other, otherID, otherFB = compute.MaxPool, "used-max", "That is the largest number of the window. Average pooling keeps the mean of all of them."
 	}
 	var mistakes []mistake[int64]
-	if o, err := poolStep(other, image, c.Kernel, c.Stride, c.Cell[0], c.Cell[1]); err == nil && whole(o.Value) {
+	if o, err := poolStep(other, image, c, c.Cell[0], c.Cell[1]); err == nil && whole(o.Value) {
 		mistakes = append(mistakes, mistake[int64]{id: otherID, feedback: otherFB, value: int64(o.Value)})
 	}
+	mistakes = append(mistakes, poolPaddingMistakes(op, image, c, st)...)
 	if c.Stride > 1 {
 		// The window placed at stride 1: row r starts at r, not r·S.
-		if o, err := poolStep(op, image, c.Kernel, 1, c.Cell[0], c.Cell[1]); err == nil && whole(o.Value) {
+		one := c
+		one.Stride = 1
+		if o, err := poolStep(op, image, one, c.Cell[0], c.Cell[1]); err == nil && whole(o.Value) {
 			mistakes = append(mistakes, mistake[int64]{id: "ignored-stride", value: int64(o.Value),
 				feedback: fmt.Sprintf("That window starts %d cells from the corner, as at stride 1. With stride %d the window of output row %d starts at row %d.",
 					c.Cell[0], c.Stride, c.Cell[0]+1, c.Cell[0]*c.Stride+1)})
@@ -210,7 +259,14 @@ func poolCellPart(id string, op compute.PoolOp, image [][]float64, c PoolCase, a
 	win := st.Window
 	vals := make([]string, 0, len(st.Terms[0]))
 	for _, t := range st.Terms[0] {
-		vals = append(vals, num(t.Input))
+		switch {
+		case t.IsPadding && op == compute.MaxPool:
+			vals = append(vals, "-\\infty")
+		case t.IsPadding && c.ExcludePadding:
+			// Left out of the mean.
+		default:
+			vals = append(vals, num(t.Input))
+		}
 	}
 	var how string
 	if op == compute.MaxPool {
@@ -218,19 +274,24 @@ func poolCellPart(id string, op compute.PoolOp, image [][]float64, c PoolCase, a
 	} else {
 		how = fmt.Sprintf("The mean: $(%s) / %d = %s$.", strings.Join(vals, " + "), len(vals), num(st.Value))
 	}
+	imageWords, coverNote := "image", ""
+	if c.Padding > 0 {
+		imageWords = "padded image"
+		coverNote = fmt.Sprintf(" of the image padded with %d %s", c.Padding, plural(c.Padding, "ring", "rings"))
+	}
 	return &Part{
 		ID:     id,
 		Label:  "Output value (" + poolWords(c) + ")",
-		Prompt: fmt.Sprintf("With %s, what is the value %s?", poolWords(c), where),
+		Prompt: fmt.Sprintf("With %s, what is the value %s?", poolOpWords(op, c), where),
 		Kind:   KindInteger,
 		Format: "A whole number; a minus sign is fine, like {example}.",
 		Hints: []string{
-			fmt.Sprintf("Find the window first: output row %d, column %d starts at row %d, column %d of the image (counting from 1), because each step moves the window by the stride.",
-				c.Cell[0]+1, c.Cell[1]+1, win.Row+1, win.Col+1),
+			fmt.Sprintf("Find the window first: output row %d, column %d starts at row %d, column %d of the %s (counting from 1), because each step moves the window by the stride.",
+				c.Cell[0]+1, c.Cell[1]+1, win.Row+1, win.Col+1, imageWords),
 			map[compute.PoolOp]string{compute.MaxPool: "Keep the largest number in the window.", compute.AvgPool: "Add the numbers in the window and divide by how many there are."}[op],
 		},
 		Solution: []string{
-			fmt.Sprintf("The window covers rows %d–%d and columns %d–%d (counting from 1).", win.Row+1, win.Row+win.Height, win.Col+1, win.Col+win.Width),
+			fmt.Sprintf("The window covers rows %d–%d and columns %d–%d%s (counting from 1).", win.Row+1, win.Row+win.Height, win.Col+1, win.Col+win.Width, coverNote),
 			how,
 		},
 		Answer:    num(st.Value),
@@ -248,13 +309,13 @@ func poolMatrixPart(id string, op compute.PoolOp, image [][]float64, c PoolCase,
 		other, otherID, otherFB = compute.MaxPool, "used-max", "You kept the largest number of each window. Average pooling keeps the mean."
 	}
 	var mistakes []mistake[[][]float64]
-	if o, err := compute.Pool2D(poolSpec(other, image, c.Kernel, c.Stride)); err == nil {
+	if o, err := compute.Pool2D(poolSpec(other, image, c)); err == nil {
 		mistakes = append(mistakes, mistake[[][]float64]{id: otherID, feedback: otherFB, value: o[0]})
 	}
 	return &Part{
 		ID:          id,
 		Label:       "Whole output (" + poolWords(c) + ")",
-		Prompt:      fmt.Sprintf("With %s, write out the whole output.", poolWords(c)),
+		Prompt:      fmt.Sprintf("With %s, write out the whole output.", poolOpWords(op, c)),
 		Kind:        KindMatrix,
 		Placeholder: "one row per line, e.g. {example}",
 		Format:      "One row per line (or rows separated by semicolons), numbers separated by spaces or commas.",
@@ -271,4 +332,42 @@ func poolMatrixPart(id string, op compute.PoolOp, image [][]float64, c PoolCase,
 		Animation: anim,
 		check:     matrixCheck(out, mistakes, "Use “show me this cell” to watch how a marked cell is computed."),
 	}, nil
+}
+
+// poolPaddingMistakes are the slips padding invites in one cell: for max
+// pooling, padding with zeros (which wins over an all-negative window);
+// for average pooling, the other count_include_pad convention.
+func poolPaddingMistakes(op compute.PoolOp, image [][]float64, c PoolCase, st compute.Step) []mistake[int64] {
+	if c.Padding == 0 {
+		return nil
+	}
+	var out []mistake[int64]
+	if op == compute.MaxPool {
+		best, touches := math.Inf(-1), false
+		for _, t := range st.Terms[0] {
+			if t.IsPadding {
+				touches = true
+				best = math.Max(best, 0)
+			} else {
+				best = math.Max(best, t.Input)
+			}
+		}
+		if touches && best != st.Value && whole(best) {
+			out = append(out, mistake[int64]{id: "zero-padding", value: int64(best),
+				feedback: "You padded with zeros, and a zero won. Max-pooling pads with $-\\infty$, so the padding never wins: take the largest number of the image inside the window."})
+		}
+		return out
+	}
+	other := c
+	other.ExcludePadding = !c.ExcludePadding
+	if o, err := poolStep(op, image, other, c.Cell[0], c.Cell[1]); err == nil && whole(o.Value) {
+		if c.ExcludePadding {
+			out = append(out, mistake[int64]{id: "counted-padding", value: int64(o.Value),
+				feedback: "You counted the padding in the mean. This setting leaves it out (count_include_pad=False): divide by the image cells in the window only."})
+		} else {
+			out = append(out, mistake[int64]{id: "excluded-padding", value: int64(o.Value),
+				feedback: fmt.Sprintf("You left the padding out of the mean. PyTorch counts the padding zeros by default (count_include_pad=True): divide by all %d cells of the window.", c.Kernel*c.Kernel)})
+		}
+	}
+	return out
 }
