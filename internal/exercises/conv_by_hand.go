@@ -311,7 +311,7 @@ func convDimsPart(id string, image, filter [][]float64, c ConvSetting, anim int)
 		Prompt: fmt.Sprintf("With %s, what are the dimensions of the output?", settingWords(c)),
 		Kind:   KindShape,
 		Format: "Write height × width, like {example} or {example2}.",
-		Hints: hints,
+		Hints:  hints,
 		Solution: []string{
 			formula,
 			outputSizeStepsDilated("Height", h, k, c.Padding, c.Stride, c.dil()),

@@ -199,7 +199,7 @@ func poolDimsPart(id string, h, w int, c PoolCase, out [][]float64, anim int) *P
 		Prompt: fmt.Sprintf("With %s, what are the dimensions of the output?", poolWords(c)),
 		Kind:   KindShape,
 		Format: "Write height × width, like {example} or {example2}.",
-		Hints: hints,
+		Hints:  hints,
 		Solution: []string{
 			outputSizeSteps("Height", h, k, p, s),
 			outputSizeSteps("Width", w, k, p, s),
