@@ -227,6 +227,7 @@ type poolCaseSpec struct {
 	kernel, stride, padding intSpec
 	strideGiven             bool
 	excludePadding          bool
+	paddingNode             *yaml.Node
 	cell                    cellSpec
 	whole                   bool
 }
@@ -281,7 +282,7 @@ func (r *reader) pooling(n *yaml.Node) family {
 		}
 		c.padding = fixed(0)
 		if pn := co.get("padding"); pn != nil {
-			c.padding = r.intValue(pn, field+".padding", 0, maxGrid/2)
+			c.padding, c.paddingNode = r.intValue(pn, field+".padding", 0, maxGrid/2), pn
 		}
 		if cn := co.get("count_include_pad"); cn != nil {
 			if s.op != "avg" {
@@ -319,7 +320,7 @@ func (s *poolingSpec) draw(seed uint64, rng *rand.Rand) (any, error) {
 		}
 		pc.Padding = c.padding.draw(seed, rng)
 		if pc.Padding > pc.Kernel/2 {
-			return nil, &drawError{node: c.node, field: c.field + ".padding", msg: fmt.Sprintf("padding %d is more than half the %d×%d window; PyTorch allows pooling padding of at most kernel/2 = %d", pc.Padding, pc.Kernel, pc.Kernel, pc.Kernel/2)}
+			return nil, &drawError{node: c.paddingNode, field: c.field + ".padding", msg: fmt.Sprintf("padding %d is more than half the %d×%d window; PyTorch allows pooling padding of at most kernel/2 = %d", pc.Padding, pc.Kernel, pc.Kernel, pc.Kernel/2)}
 		}
 		if pc.Kernel > h+2*pc.Padding || pc.Kernel > w+2*pc.Padding {
 			return nil, &drawError{node: c.node, field: c.field + ".kernel", msg: fmt.Sprintf("a %d×%d window does not fit the %d×%d image", pc.Kernel, pc.Kernel, h, w)}

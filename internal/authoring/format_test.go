@@ -102,6 +102,21 @@ func TestParseErrors(t *testing.T) {
 		{"pool op", "id: a\ntitle: T\nfamily: pooling\ndata:\n  op: min\n  image: [[1]]\n  cases: [{kernel: 1}]\n", 5, "data.op", "max or avg"},
 		{"avg cell not whole", "id: a\ntitle: T\nfamily: pooling\ndata:\n  op: avg\n  image: [[1, 2], [3, 5]]\n  cases: [{kernel: 2}]\n", 5, "data", "not a whole number"},
 		{"alias", "id: a\ntitle: &t T\nsummary: *t\nfamily: concepts\ndata: {}\n", 3, "summary", "aliases"},
+		// Diagrams, drawings, dilation, drawn channels, pooling padding.
+		{"diagram of one kind of block", "id: a\ntitle: T\nfamily: network\ndata:\n  input_shape: [4]\n  ask: diagram\n  layers:\n    - type: ReLU\n    - type: ReLU\n", 5, "data.layers", "two different layers"},
+		{"diagram of one layer", "id: a\ntitle: T\nfamily: network\ndata:\n  input_shape: [4]\n  ask: diagram\n  layers:\n    - type: ReLU\n", 5, "data.layers", "2 to 24 layers"},
+		{"unknown ask", "id: a\ntitle: T\nfamily: network\ndata:\n  input_shape: [4]\n  ask: drawing\n  layers:\n    - type: ReLU\n", 6, "data.ask", "diagram"},
+		{"rnn drawing steps", "id: a\ntitle: T\nfamily: concepts\ndata:\n  rnn_drawing:\n    input_size: 3\n    hidden_size: 4\n    output_size: 2\n    steps: 9\n  questions: []\n", 9, "data.rnn_drawing.steps", "from 1 to 6"},
+		{"rnn drawing field", "id: a\ntitle: T\nfamily: concepts\ndata:\n  rnn_drawing: {input_size: 3, hidden_size: 4, output_size: 2, bias: true}\n  questions: []\n", 5, "data.rnn_drawing.bias", "unknown field"},
+		{"dilation bounds", "id: a\ntitle: T\nfamily: conv-by-hand\ndata:\n  image: [[1, 2], [3, 4]]\n  filter: [[1]]\n  cases:\n    - dilation: 0\n", 8, "data.cases[0].dilation", "from 1 to 8"},
+		{"dilated filter too wide", "id: a\ntitle: T\nfamily: conv-by-hand\ndata:\n  image: [[1, 2, 3], [3, 4, 5], [1, 1, 1]]\n  filter: [[1, 2], [3, 4]]\n  cases:\n    - dilation: 3\n", 8, "data.cases[0]", "spans 4×4"},
+		{"drawn filters without count", "id: a\ntitle: T\nfamily: conv-by-hand\ndata:\n  input: {channels: 2, rows: 3, cols: 3, min: 0, max: 4}\n  filters: {size: 2, min: -1, max: 1}\n  cases: [{cell: [1, 1]}]\n", 6, "data.filters.count", "required"},
+		{"written filters, drawn channels", "id: a\ntitle: T\nfamily: conv-by-hand\ndata:\n  input: {channels: {min: 1, max: 2}, rows: 3, cols: 3, min: 0, max: 4}\n  filters: [[[[1]]]]\n  cases: [{cell: [1, 1]}]\n", 5, "data.input.channels", "one number"},
+		{"written filters, other channels", "id: a\ntitle: T\nfamily: conv-by-hand\ndata:\n  input: {channels: 2, rows: 3, cols: 3, min: 0, max: 4}\n  filters: [[[[1]]]]\n  cases: [{cell: [1, 1]}]\n", 6, "data.filters", "the input has 2"},
+		{"written biases, drawn filter count", "id: a\ntitle: T\nfamily: conv-by-hand\ndata:\n  input: [[[1, 2], [3, 4]]]\n  filters: {count: {min: 1, max: 3}, size: 1, min: 0, max: 2}\n  bias: [1, 2]\n  cases: [{cell: [1, 1]}]\n", 7, "data.bias", "fixed number of filters"},
+		{"drawn range reversed", "id: a\ntitle: T\nfamily: conv-by-hand\ndata:\n  input: [[[1, 2], [3, 4]]]\n  filters: [[[[1]]]]\n  bias: {min: 3, max: 1}\n  cases: [{cell: [1, 1]}]\n", 7, "data.bias.max", "smaller than min"},
+		{"pool padding over half the window", "id: a\ntitle: T\nfamily: pooling\ndata:\n  image: [[1, 2, 3], [4, 5, 6], [7, 8, 9]]\n  cases:\n    - kernel: 3\n      padding: 2\n", 8, "data.cases[0].padding", "at most kernel/2 = 1"},
+		{"count_include_pad with max", "id: a\ntitle: T\nfamily: pooling\ndata:\n  image: [[1, 2], [3, 4]]\n  cases:\n    - kernel: 2\n      padding: 1\n      count_include_pad: false\n", 9, "data.cases[0].count_include_pad", "average pooling"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -380,7 +380,7 @@ func convCellPart(id string, image, filter [][]float64, c ConvSetting, anim int,
 			}
 			return min(i, m-1)
 		}
-		if outH >= 1 && outW >= 1 {
+		if len(image) >= span && len(image[0]) >= span {
 			unpadded, err := convStep(image, filter, c.Stride, 0, c.dil(), edge(c.Cell[0], pOutH, outH), edge(c.Cell[1], pOutW, outW))
 			if err != nil {
 				return nil, err
