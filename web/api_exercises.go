@@ -84,7 +84,11 @@ type optionJSON struct {
 }
 
 func (s *Server) apiExerciseVariant(w http.ResponseWriter, r *http.Request) {
-	v, err := s.lookupVariant(chi.URLParam(r, "id"), r.URL.Query().Get("seed"))
+	version, err := versionParam(r)
+	var v *exercises.Variant
+	if err == nil {
+		v, err = s.lookupVersionVariant(chi.URLParam(r, "id"), version, r.URL.Query().Get("seed"))
+	}
 	if err != nil {
 		writeClientError(w, err)
 		return
@@ -195,7 +199,11 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 	if req.Seed != nil {
 		seedText = strconv.FormatUint(*req.Seed, 10)
 	}
-	v, err := s.lookupVariant(chi.URLParam(r, "id"), seedText)
+	version, err := versionParam(r)
+	var v *exercises.Variant
+	if err == nil {
+		v, err = s.lookupVersionVariant(chi.URLParam(r, "id"), version, seedText)
+	}
 	if err == nil && len(req.Parts) > 0 {
 		v, err = selectParts(v, strings.Join(req.Parts, ","))
 	}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -101,6 +102,29 @@ func (s *Server) exerciseURL(id string, seed uint64) string {
 	return s.base + "/exercises/" + url.PathEscape(id) + "?seed=" + strconv.FormatUint(seed, 10)
 }
 
+// versionPattern is an authored exercise's version: the first 16 hex
+// digits of its file's SHA-256 (authoring.Version).
+var versionPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
+// versionParam reads ?v=, the authored version a page or check is pinned
+// to (a printed worksheet's link carries it); "" is the current version.
+func versionParam(r *http.Request) (string, error) {
+	v := r.URL.Query().Get("v")
+	if v != "" && !versionPattern.MatchString(v) {
+		return "", badRequest("v", "must be an exercise version, 16 hexadecimal digits (0-9, a-f)")
+	}
+	return v, nil
+}
+
+// pinnedQuery is "&v=VERSION" when the request pins the variant's version
+// (so the page's links and form keep it), else "".
+func pinnedQuery(r *http.Request, v *exercises.Variant) string {
+	if pin := r.URL.Query().Get("v"); pin != "" && pin == v.Exercise.Version {
+		return "&v=" + pin
+	}
+	return ""
+}
+
 // lookupVariant resolves the exercise ID and seed of a request.
 func (s *Server) lookupVariant(id, seedText string) (*exercises.Variant, error) {
 	return s.lookupVersionVariant(id, "", seedText)
@@ -111,6 +135,9 @@ func (s *Server) lookupVariant(id, seedText string) (*exercises.Variant, error) 
 // it was made with), or "" for the current one.
 func (s *Server) lookupVersionVariant(id, version, seedText string) (*exercises.Variant, error) {
 	ex, ok := s.catalog.LookupVersion(id, version)
+	if !ok && version != "" {
+		return nil, &fieldError{status: http.StatusNotFound, field: "v", msg: fmt.Sprintf("there is no version %s of exercise %q on this server", version, clip(id, 64))}
+	}
 	if !ok {
 		return nil, &fieldError{status: http.StatusNotFound, field: "id", msg: fmt.Sprintf("there is no exercise %q", clip(id, 64))}
 	}
@@ -213,7 +240,11 @@ func (s *Server) renderExercise(w http.ResponseWriter, r *http.Request, embedded
 }
 
 func (s *Server) showExercise(w http.ResponseWriter, r *http.Request, embedded bool) {
-	v, err := s.lookupVariant(chi.URLParam(r, "id"), r.URL.Query().Get("seed"))
+	version, err := versionParam(r)
+	var v *exercises.Variant
+	if err == nil {
+		v, err = s.lookupVersionVariant(chi.URLParam(r, "id"), version, r.URL.Query().Get("seed"))
+	}
 	if err == nil {
 		v, err = selectParts(v, r.URL.Query().Get("parts"))
 	}
@@ -247,7 +278,11 @@ func (s *Server) submitExercise(w http.ResponseWriter, r *http.Request, embedded
 	if f := r.PostForm.Get("seed"); f != "" {
 		seedText = f
 	}
-	v, err := s.lookupVariant(chi.URLParam(r, "id"), seedText)
+	version, err := versionParam(r)
+	var v *exercises.Variant
+	if err == nil {
+		v, err = s.lookupVersionVariant(chi.URLParam(r, "id"), version, seedText)
+	}
 	if err == nil {
 		v, err = selectParts(v, r.URL.Query().Get("parts"))
 	}
@@ -370,9 +405,16 @@ func (s *Server) exercisePropsGated(r *http.Request, v *exercises.Variant, form 
 	ex := v.Exercise
 	// Only ?parts= narrows a variant, so the query says whether this one is.
 	narrowed := strings.TrimSpace(r.URL.Query().Get("parts")) != ""
-	action := s.exerciseURL(ex.ID, v.Seed)
+	// A page pinned to a version (a worksheet's link) keeps it in every
+	// link that shows or checks this variant.
+	pin := pinnedQuery(r, v)
+	action := s.exerciseURL(ex.ID, v.Seed) + pin
 	if embedded {
-		action = s.embedURL(v, narrowed)
+		action = s.embedURL(v, narrowed) + pin
+	}
+	checkURL := s.base + "/api/v1/exercises/" + url.PathEscape(ex.ID) + "/check"
+	if pin != "" {
+		checkURL += "?" + pin[1:]
 	}
 	p := templates.ExercisePageProps{
 		Embedded:      embedded,
@@ -384,10 +426,10 @@ func (s *Server) exercisePropsGated(r *http.Request, v *exercises.Variant, form 
 		Seed:          v.Seed,
 		Recitation:    v.Seed == 0,
 		FormAction:    action,
-		CheckURL:      s.base + "/api/v1/exercises/" + url.PathEscape(ex.ID) + "/check",
+		CheckURL:      checkURL,
 		NewVariantURL: s.base + "/exercises/" + url.PathEscape(ex.ID) + "/new?from=" + strconv.FormatUint(v.Seed, 10),
 		RecitationURL: s.exerciseURL(ex.ID, 0),
-		ShareURL:      absoluteURL(r, s.exerciseURL(ex.ID, v.Seed)),
+		ShareURL:      absoluteURL(r, s.exerciseURL(ex.ID, v.Seed)+pin),
 		TableLayout:   v.TableLayout,
 		TableInput:    v.TableInput,
 		Checked:       checked,
@@ -399,7 +441,7 @@ func (s *Server) exercisePropsGated(r *http.Request, v *exercises.Variant, form 
 	if gate != nil { // learn.go: the assignment's policy decides
 		open = gate
 	}
-	pg, err := parseStepPaging(r.URL.Query(), "seed", "parts")
+	pg, err := parseStepPaging(r.URL.Query(), "seed", "parts", "v")
 	if err != nil {
 		return p, err
 	}
@@ -407,7 +449,7 @@ func (s *Server) exercisePropsGated(r *http.Request, v *exercises.Variant, form 
 		return p, err
 	}
 	p.Links = s.playerLinks(p.Player != nil)
-	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v, narrowed)), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
+	p.EmbedSnippet = embedSnippet(absoluteURL(r, s.embedURL(v, narrowed)+pin), absoluteURL(r, s.base+"/static/embed.js"), "Stride exercise: "+ex.Title, 760)
 	for i, b := range v.Intro {
 		p.Intro = append(p.Intro, s.blockView(b, fmt.Sprintf("diagram-intro-%d", i)))
 	}

@@ -277,6 +277,15 @@ func (s *Server) printItems(ctx context.Context, a store.Assignment) ([]workshee
 // fillSheets renders the sheets' variants into the page's views.
 func (s *Server) fillSheets(r *http.Request, p *templates.PrintProps, sheets []worksheets.Sheet, label func(worksheets.Item) string) error {
 	for i, sh := range sheets {
+		// Pin each authored exercise to the version printed, so the sheet's
+		// check link opens these numbers even after the file changes.
+		for j, it := range sh.Items {
+			if it.ExerciseVersion == "" {
+				if ex, ok := s.catalog.Lookup(it.ExerciseID); ok {
+					sh.Items[j].ExerciseVersion = ex.Version
+				}
+			}
+		}
 		sv := templates.PrintSheetView{Number: i + 1, Of: len(sheets), Title: sh.Title, Student: sh.Student}
 		var labels []string
 		for j, it := range sh.Items {
@@ -315,10 +324,10 @@ func capitalize(s string) string {
 }
 
 // checkQueryText is a sheet's check query, written to be short and
-// typeable: ":" and "," stay literal (both are allowed in a query).
+// typeable: ":", "," and "@" stay literal (all are allowed in a query).
 func checkQueryText(items []worksheets.Item) string {
 	enc := worksheets.CheckQuery(items).Encode()
-	return strings.NewReplacer("%3A", ":", "%2C", ",").Replace(enc)
+	return strings.NewReplacer("%3A", ":", "%2C", ",", "%40", "@").Replace(enc)
 }
 
 // printItemView renders one exercise variant for paper: the prompt and, for
@@ -373,15 +382,19 @@ func (s *Server) printItemView(it worksheets.Item, id string, n int, key bool) (
 // sheetCheckPage is where a sheet's link or QR code leads: the sheet's
 // exercises, each opening at the sheet's variant to check answers online.
 func (s *Server) sheetCheckPage(w http.ResponseWriter, r *http.Request) {
-	items, err := worksheets.ParseCheckQuery(r.URL.Query(), s.catalog.Lookup)
+	items, err := worksheets.ParseCheckQuery(r.URL.Query(), s.catalog.LookupVersion)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	p := templates.SheetCheckProps{Links: s.links()}
 	for _, it := range items {
-		e, _ := s.catalog.Lookup(it.ExerciseID)
+		e, _ := s.catalog.LookupVersion(it.ExerciseID, it.ExerciseVersion)
 		u := s.exerciseURL(e.ID, it.Seed)
+		if e.Version != "" {
+			// The printed version, not whatever the file says now.
+			u += "&v=" + e.Version
+		}
 		if len(it.Parts) > 0 {
 			u += "&parts=" + url.QueryEscape(strings.Join(it.Parts, ","))
 		}

@@ -2,11 +2,13 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -182,5 +184,98 @@ func TestSheetCheckPage(t *testing.T) {
 	app.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/sheet?i=conv-by-hand:17:bogus", nil))
 	if w.Code != http.StatusBadRequest {
 		t.Errorf("bad part: %d, want 400", w.Code)
+	}
+}
+
+// TestPrintedSheetPinsVersion: a sheet printed from an authored exercise
+// links to the version printed; after the file changes, the link (the
+// check page, the exercise page it opens, that page's form and check API)
+// still shows and marks the printed numbers, while the practice page
+// moves on. Built-in exercises' links carry no version.
+func TestPrintedSheetPinsVersion(t *testing.T) {
+	dir := t.TempDir()
+	writeExercise(t, dir, "week3.yaml", authoredConv)
+	app := newTestHandler(t, Config{Authoring: AuthoringConfig{Dir: dir, Poll: -1}})
+	printed, _ := app.server.catalog.Lookup("conv-week3")
+	ver := printed.Version
+
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/print?ex=conv-week3&ex=conv-by-hand&seeds=3", nil))
+	page := body(t, w)
+	const mark = `<span class="sheet-link">example.com`
+	i := strings.Index(page, mark)
+	if w.Code != http.StatusOK || i < 0 {
+		t.Fatalf("print: %d, no check link\n%s", w.Code, page)
+	}
+	link := page[i+len(mark):]
+	link = html.UnescapeString(link[:strings.Index(link, `<`)])
+	if want := "/sheet?i=conv-week3@" + ver + ":3&i=conv-by-hand:3"; link != want {
+		t.Fatalf("check link %q, want %q", link, want)
+	}
+
+	// The file changes: row 2 of the image now ends in 16, so the asked
+	// cell (row 1, column 2) is 2·1 + 16·(−1) = −14 instead of −4.
+	writeExercise(t, dir, "week3.yaml", strings.Replace(authoredConv, "- [4, 5, 6]", "- [4, 5, 16]", 1))
+	app.ReloadExercises(context.Background())
+	if now, _ := app.server.catalog.Lookup("conv-week3"); now.Version == ver {
+		t.Fatal("the edit made no new version")
+	}
+
+	w = httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest(http.MethodGet, link, nil))
+	check := body(t, w)
+	pinned := "/exercises/conv-week3?seed=3&amp;v=" + ver
+	if w.Code != http.StatusOK || !strings.Contains(check, `href="`+pinned+`"`) || !strings.Contains(check, `href="/exercises/conv-by-hand?seed=3"`) {
+		t.Fatalf("check page: %d\n%s", w.Code, check)
+	}
+	w = httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest(http.MethodGet, html.UnescapeString(pinned), nil))
+	ex := body(t, w)
+	if w.Code != http.StatusOK || strings.Contains(ex, ">16<") || !strings.Contains(ex, `data-check-url="/api/v1/exercises/conv-week3/check?v=`+ver+`"`) ||
+		!strings.Contains(ex, `action="`+pinned+`"`) {
+		t.Fatalf("pinned exercise page: %d\n%s", w.Code, ex)
+	}
+	// The pinned check API marks the printed numbers; without v, the
+	// current ones.
+	r := httptest.NewRequest(http.MethodPost, "/api/v1/exercises/conv-week3/check?v="+ver, strings.NewReader(`{"seed":3,"answers":{"cell":"-4"}}`))
+	r.Header.Set("Content-Type", "application/json")
+	w = httptest.NewRecorder()
+	app.ServeHTTP(w, r)
+	var out checkResponse
+	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil || w.Code != http.StatusOK || out.Parts["cell"].Status != "correct" {
+		t.Errorf("pinned check of the printed answer: %d %s", w.Code, w.Body.String())
+	}
+	if out := checkJSON(t, app, "conv-week3", `{"seed":3,"answers":{"cell":"-14"}}`); out.Parts["cell"].Status != "correct" {
+		t.Errorf("current check: %+v", out.Parts["cell"])
+	}
+	// The no-JavaScript form posts to the pinned page and is marked there.
+	form := url.Values{"seed": {"3"}, "a.cell": {"-4"}}
+	r = httptest.NewRequest(http.MethodPost, html.UnescapeString(pinned), strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w = httptest.NewRecorder()
+	app.ServeHTTP(w, r)
+	if got := body(t, w); w.Code != http.StatusOK || !strings.Contains(got, "Score: 1 of 2") {
+		t.Errorf("pinned form post: %d, the printed answer is not marked right", w.Code)
+	}
+	r = httptest.NewRequest(http.MethodPost, "/exercises/conv-week3?seed=3", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w = httptest.NewRecorder()
+	app.ServeHTTP(w, r)
+	if got := body(t, w); w.Code != http.StatusOK || !strings.Contains(got, "Score: 0 of 2") {
+		t.Errorf("unpinned form post: %d, the old answer is marked right on the current version", w.Code)
+	}
+
+	// A malformed version is a 400 naming v; one the server lacks a 404.
+	for path, code := range map[string]int{
+		"/exercises/conv-week3?v=zz":                   http.StatusBadRequest,
+		"/exercises/conv-week3?v=0000000000000000":     http.StatusNotFound,
+		"/sheet?i=conv-week3@0000000000000000:3":       http.StatusBadRequest,
+		"/api/v1/exercises/conv-week3?seed=1&v=ABCDEF": http.StatusBadRequest,
+	} {
+		w = httptest.NewRecorder()
+		app.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != code {
+			t.Errorf("GET %s: %d, want %d", path, w.Code, code)
+		}
 	}
 }

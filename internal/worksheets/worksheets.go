@@ -9,6 +9,7 @@ package worksheets
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -240,12 +241,26 @@ type CheckItem = Item
 // MaxCheckItems bounds the items of one check link.
 const MaxCheckItems = MaxItems
 
+// VersionLookup finds an exercise at a version, "" being the current one
+// (exercises.Catalog.LookupVersion fits).
+type VersionLookup func(id, version string) (*exercises.Exercise, bool)
+
+// versionPattern is an authored exercise's version: the first 16 hex
+// digits of its file's SHA-256.
+var versionPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
 // CheckQuery is the query of a sheet's check link: one "i" field per item,
-// "exercise:seed" or "exercise:seed:part,part".
+// "exercise:seed" or "exercise:seed:part,part", the exercise written
+// "exercise@version" when the item is pinned to an authored version, so
+// the link opens the numbers printed even after the file changes.
 func CheckQuery(items []Item) url.Values {
 	q := url.Values{}
 	for _, it := range items {
-		v := it.ExerciseID + ":" + strconv.FormatUint(it.Seed, 10)
+		id := it.ExerciseID
+		if it.ExerciseVersion != "" {
+			id += "@" + it.ExerciseVersion
+		}
+		v := id + ":" + strconv.FormatUint(it.Seed, 10)
 		if len(it.Parts) > 0 {
 			v += ":" + strings.Join(it.Parts, ",")
 		}
@@ -255,8 +270,8 @@ func CheckQuery(items []Item) url.Values {
 }
 
 // ParseCheckQuery reads a check link's items back, validating each against
-// the catalog (exercise, seed and part IDs).
-func ParseCheckQuery(q url.Values, lookup Lookup) ([]Item, error) {
+// the catalog (exercise and its version, seed and part IDs).
+func ParseCheckQuery(q url.Values, lookup VersionLookup) ([]Item, error) {
 	vals := q["i"]
 	if len(vals) == 0 {
 		return nil, fieldErr("i", "names no exercise; the link on a worksheet carries one i=exercise:seed per exercise")
@@ -273,8 +288,16 @@ func ParseCheckQuery(q url.Values, lookup Lookup) ([]Item, error) {
 		if !ok {
 			return nil, fieldErr("i", "has %q; write exercise:seed", clip(v, 64))
 		}
-		ex, found := lookup(id)
+		id, version, pinned := strings.Cut(id, "@")
+		if pinned && !versionPattern.MatchString(version) {
+			return nil, fieldErr("i", "has the version %q; a version is 16 hexadecimal digits (0-9, a-f)", clip(version, 24))
+		}
+		ex, found := lookup(id, version)
 		if !found {
+			if pinned {
+				return nil, fieldErr("i", "has %q at version %s, which this server does not have: the sheet was printed from a version of the file "+
+					"that is neither loaded nor kept in the database", clip(id, 64), version)
+			}
 			return nil, fieldErr("i", "has %q, which is not an exercise", clip(id, 64))
 		}
 		seedText, partsText, _ := strings.Cut(rest, ":")
@@ -282,7 +305,7 @@ func ParseCheckQuery(q url.Values, lookup Lookup) ([]Item, error) {
 		if err != nil || seed > exercises.MaxSeed {
 			return nil, fieldErr("i", "has the seed %q; seeds are whole numbers from 0 to %d", clip(seedText, 24), uint64(exercises.MaxSeed))
 		}
-		it := Item{ExerciseID: ex.ID, Seed: seed}
+		it := Item{ExerciseID: ex.ID, ExerciseVersion: ex.Version, Seed: seed}
 		if partsText != "" {
 			v, err := ex.Variant(seed)
 			if err != nil {

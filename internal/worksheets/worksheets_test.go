@@ -2,6 +2,7 @@ package worksheets
 
 import (
 	"errors"
+	"math/rand/v2"
 	"net/url"
 	"slices"
 	"strings"
@@ -103,7 +104,7 @@ func TestParseRequest(t *testing.T) {
 
 func TestCheckQueryRoundTrip(t *testing.T) {
 	items := []Item{{ExerciseID: "conv-by-hand", Seed: 17, Parts: []string{"dims", "cell"}}, {ExerciseID: "rnn-forward", Seed: 0}}
-	got, err := ParseCheckQuery(CheckQuery(items), catalog.Lookup)
+	got, err := ParseCheckQuery(CheckQuery(items), catalog.LookupVersion)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestCheckQueryRoundTrip(t *testing.T) {
 	for _, bad := range []string{"", "i=conv-by-hand", "i=nope:1", "i=conv-by-hand:x", "i=conv-by-hand:1:nopart", "i=conv-by-hand:9007199254740992"} {
 		q, _ := url.ParseQuery(bad)
 		var fe *FieldError
-		if _, err := ParseCheckQuery(q, catalog.Lookup); !errors.As(err, &fe) || fe.Field != "i" {
+		if _, err := ParseCheckQuery(q, catalog.LookupVersion); !errors.As(err, &fe) || fe.Field != "i" {
 			t.Errorf("%q: error %v, want one naming i", bad, err)
 		}
 	}
@@ -180,21 +181,70 @@ func FuzzParseRequest(f *testing.F) {
 func FuzzParseCheckQuery(f *testing.F) {
 	f.Add("i=conv-by-hand:17:dims,cell&i=rnn-forward:0")
 	f.Add("i=cnn-shape-table:9007199254740991")
+	f.Add("i=conv-by-hand@0123456789abcdef:3")
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, err := url.ParseQuery(raw)
 		if err != nil {
 			return
 		}
-		items, err := ParseCheckQuery(q, catalog.Lookup)
+		items, err := ParseCheckQuery(q, catalog.LookupVersion)
 		if err != nil {
 			return
 		}
 		if len(items) == 0 || len(items) > MaxCheckItems {
 			t.Fatalf("%d items passed", len(items))
 		}
-		again, err := ParseCheckQuery(CheckQuery(items), catalog.Lookup)
+		again, err := ParseCheckQuery(CheckQuery(items), catalog.LookupVersion)
 		if err != nil || len(again) != len(items) {
 			t.Fatalf("round trip: %v", err)
 		}
 	})
+}
+
+// TestCheckQueryPinsVersion: an item printed from an authored version
+// links to that version, which the link still names after the exercise's
+// file changes; a version the server does not have, or a malformed one,
+// is refused naming the field.
+func TestCheckQueryPinsVersion(t *testing.T) {
+	cat := exercises.NewCatalog()
+	base, _ := cat.Lookup("conv-output-size")
+	authored := func(version string) *exercises.Exercise {
+		e, err := exercises.NewAuthored(exercises.Meta{ID: "size-week2", Title: "Size", Version: version},
+			func(seed uint64, _ *rand.Rand) (*exercises.Variant, error) { return base.Variant(seed) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	const v1, v2 = "0123456789abcdef", "fedcba9876543210"
+	if err := cat.SetAuthored([]*exercises.Exercise{authored(v1)}); err != nil {
+		t.Fatal(err)
+	}
+	items := []Item{{ExerciseID: "size-week2", ExerciseVersion: v1, Seed: 4}, {ExerciseID: "conv-by-hand", Seed: 2}}
+	q := CheckQuery(items)
+	if got := q["i"]; got[0] != "size-week2@"+v1+":4" || got[1] != "conv-by-hand:2" {
+		t.Fatalf("query %v", got)
+	}
+	// The file changes: the link still names, and finds, the printed version.
+	if err := cat.SetAuthored([]*exercises.Exercise{authored(v2)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseCheckQuery(q, cat.LookupVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].ExerciseVersion != v1 || got[1].ExerciseVersion != "" || got[0].Seed != 4 {
+		t.Fatalf("parsed %+v", got)
+	}
+	// A link without a version opens the current one.
+	got, err = ParseCheckQuery(url.Values{"i": {"size-week2:4"}}, cat.LookupVersion)
+	if err != nil || got[0].ExerciseVersion != v2 {
+		t.Fatalf("unpinned: %+v, %v", got, err)
+	}
+	for _, bad := range []string{"size-week2@0000000000000000:4", "size-week2@XYZ:4", "size-week2@:4", "conv-by-hand@" + v1 + ":1"} {
+		var fe *FieldError
+		if _, err := ParseCheckQuery(url.Values{"i": {bad}}, cat.LookupVersion); !errors.As(err, &fe) || fe.Field != "i" {
+			t.Errorf("%q: error %v, want one naming i", bad, err)
+		}
+	}
 }
