@@ -122,3 +122,21 @@ func TestExamplesLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryBuiltinHasAnExample: every built-in exercise is expressible as
+// a file, shipped as an example that TestRecitationExamplesMatchBuiltins
+// compares with it.
+func TestEveryBuiltinHasAnExample(t *testing.T) {
+	mirrored := map[string]bool{}
+	for name, ex := range recitationExamples(t) {
+		if _, err := fs.Stat(Examples(), name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		mirrored[ex.builtin] = true
+	}
+	for _, e := range exercises.NewCatalog().All() {
+		if !mirrored[e.ID] {
+			t.Errorf("the built-in %s has no example file", e.ID)
+		}
+	}
+}
