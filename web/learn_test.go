@@ -31,7 +31,11 @@ type learnEnv struct {
 
 func newLearnEnv(t *testing.T) *learnEnv { return newLearnEnvTB(t) }
 
-func newLearnEnvTB(t testing.TB) *learnEnv {
+func newLearnEnvTB(t testing.TB) *learnEnv { return newLearnEnvConfig(t, Config{}) }
+
+// newLearnEnvConfig is newLearnEnv with more configuration (its store is
+// the env's).
+func newLearnEnvConfig(t testing.TB, cfg Config) *learnEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
@@ -50,7 +54,8 @@ func newLearnEnvTB(t testing.TB) *learnEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := newTestHandler(t, Config{Store: st})
+	cfg.Store = st
+	app := newTestHandler(t, cfg)
 	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)
 	return &learnEnv{t: t, st: st, app: app, srv: srv, course: c, user: u}

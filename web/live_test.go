@@ -31,7 +31,13 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	t.Helper()
 	e := newLearnEnv(t)
 	item := store.NewItem{ExerciseID: "conv-by-hand", SeedPolicy: store.SeedRecitation, Points: 1}
-	a := e.assignment(defaultSettings(), "", item, item)
+	return startLive(t, e, e.assignment(defaultSettings(), "", item, item))
+}
+
+// startLive signs the env's instructor in on a device and starts a live
+// session of assignment a.
+func startLive(t *testing.T, e *learnEnv, a store.Assignment) *liveEnv {
+	t.Helper()
 	tok, _, err := e.st.CreateSession(context.Background(), e.user.ID, time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -472,4 +478,55 @@ func FuzzLiveJoinInput(f *testing.F) {
 			t.Fatalf("nickname %q over the bound", n)
 		}
 	})
+}
+
+// TestLiveAuthoredExercise: a live session runs an authored exercise like
+// a built-in one, on the version its assignment item was made with: after
+// the file changes, the room still answers the numbers of that version and
+// the attempts record it.
+func TestLiveAuthoredExercise(t *testing.T) {
+	dir := t.TempDir()
+	writeExercise(t, dir, "week3.yaml", authoredConv)
+	le := newLearnEnvConfig(t, Config{Authoring: AuthoringConfig{Dir: dir, Poll: -1}})
+	made, ok := le.app.server.catalog.Lookup("conv-week3")
+	if !ok {
+		t.Fatal("the authored exercise is not loaded")
+	}
+	item := store.NewItem{ExerciseID: "conv-week3", ExerciseVersion: made.Version, SeedPolicy: store.SeedRecitation, Points: 1}
+	e := startLive(t, le, le.assignment(defaultSettings(), "", item))
+
+	// The file changes: the asked cell would now be 2·1 + 16·(−1) = −14.
+	writeExercise(t, dir, "week3.yaml", strings.Replace(authoredConv, "- [4, 5, 6]", "- [4, 5, 16]", 1))
+	le.app.ReloadExercises(context.Background())
+
+	s1 := e.device()
+	e.join(s1, "Ann")
+	e.control("unlock")
+	if r := e.answer(s1, 0, map[string]string{"dims": "2x2", "cell": "4"}); r.code != http.StatusOK {
+		t.Fatalf("answer: %d %s", r.code, clip(r.body, 300))
+	}
+	atts, err := e.st.ListAttempts(context.Background(), store.AttemptFilter{AssignmentID: e.a.ID, Limit: 100})
+	if err != nil || len(atts) != 2 {
+		t.Fatalf("attempts %+v, %v", atts, err)
+	}
+	for _, at := range atts {
+		if at.ExerciseVersion != made.Version || at.Source != store.FromLive || at.LiveSessionID != e.ls.ID {
+			t.Errorf("attempt %s: version %q source %s session %d, want %q live %d", at.Part, at.ExerciseVersion, at.Source, at.LiveSessionID, made.Version, e.ls.ID)
+		}
+		// The flipped filter of the version made: 2·(−1) + 6·1 = 4.
+		if at.Part == "cell" && at.DiagnosisCode != "conv.flipped-kernel" {
+			t.Errorf("cell attempt %+v, want the flipped-kernel diagnosis", at)
+		}
+	}
+	if r := e.answer(s1, 0, map[string]string{"cell": "-4"}); r.code != http.StatusOK {
+		t.Fatalf("second answer: %d", r.code)
+	}
+	atts, _ = e.st.ListAttempts(context.Background(), store.AttemptFilter{AssignmentID: e.a.ID, Limit: 100})
+	right := false
+	for _, at := range atts {
+		right = right || at.Part == "cell" && at.Answer == "-4" && at.Verdict == "correct"
+	}
+	if !right {
+		t.Errorf("the version's right answer, -4, is not recorded as correct: %+v", atts)
+	}
 }
