@@ -341,3 +341,39 @@ func TestLTICanvasConfigDeepLinking(t *testing.T) {
 		}
 	}
 }
+
+// TestLTIDeepLinkingPinsAuthoredVersion: an item the LMS's picker makes on
+// an authored exercise keeps the version it was made with (a regression:
+// picker items had none and followed every edit of the file).
+func TestLTIDeepLinkingPinsAuthoredVersion(t *testing.T) {
+	dir := t.TempDir()
+	writeExercise(t, dir, "week3.yaml", authoredConv)
+	e := newLTIEnvConfig(t, Config{Authoring: AuthoringConfig{Dir: dir, Poll: -1}})
+	ctx := context.Background()
+	made, ok := e.srv.catalog.Lookup("conv-week3")
+	if !ok {
+		t.Fatal("the authored exercise is not loaded")
+	}
+	dl := e.plat.EnableDeepLinking(t, e.stride.URL+"/lti/jwks")
+	e.plat.Claims = dl.InstructorClaims
+	token := e.pick(t)
+	form := url.Values{dlParam: {token}, "do": {"add"}, "exercise": {"conv-week3", "conv-by-hand"}, "seed_policy": {"recitation"}, "title": {"Week 3"}}
+	if r := e.submit(t, dl, form); r.code != http.StatusOK {
+		t.Fatalf("picker submit: %d %s", r.code, r.body)
+	}
+	course, err := e.st.EnsureLTICourse(ctx, store.LTIContext{Issuer: e.plat.Issuer, DeploymentID: e.plat.DeploymentID, ContextID: "ctx-1"}, "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := e.st.ListAssignments(ctx, course.ID)
+	if err != nil || len(as) != 1 {
+		t.Fatalf("assignments %+v %v", as, err)
+	}
+	a, err := e.st.GetAssignment(ctx, as[0].ID)
+	if err != nil || len(a.Items) != 2 {
+		t.Fatalf("assignment %+v %v", a, err)
+	}
+	if a.Items[0].ExerciseID != "conv-week3" || a.Items[0].ExerciseVersion != made.Version || a.Items[1].ExerciseVersion != "" {
+		t.Errorf("items %+v, want conv-week3 at %s and the built-in unversioned", a.Items, made.Version)
+	}
+}

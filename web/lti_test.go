@@ -33,9 +33,12 @@ type ltiEnv struct {
 	client *http.Client
 }
 
-func newLTIEnv(t *testing.T) *ltiEnv {
+func newLTIEnv(t *testing.T) *ltiEnv { return newLTIEnvConfig(t, Config{}) }
+
+// newLTIEnvConfig is newLTIEnv with more configuration.
+func newLTIEnvConfig(t *testing.T, cfg Config) *ltiEnv {
 	t.Helper()
-	e := &ltiEnv{classEnv: newClassEnv(t, Config{})}
+	e := &ltiEnv{classEnv: newClassEnv(t, cfg)}
 	// The real learner lookup (the class fixture replaces it with a header).
 	e.srv.classes.findLearner = e.srv.learnerFor
 	e.stride = httptest.NewServer(e.app.Handler)
