@@ -256,3 +256,72 @@ func TestPropertyPoolingPadding(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagramFile: a network file asked as a diagram names its blocks by
+// what they do (two convolutions that differ only in padding are two
+// blocks), takes its own answer, and diagnoses a wrong order and a wrong
+// shape as the built-in does.
+func TestDiagramFile(t *testing.T) {
+	src := `id: lenet-diagram
+title: Draw LeNet
+family: network
+data:
+  input_shape: [1, 28, 28]
+  ask: diagram
+  layers:
+    - {type: Conv2d, out_channels: 6, kernel_size: 5, padding: 2}
+    - {type: ReLU}
+    - {type: MaxPool2d, kernel_size: 2}
+    - {type: Conv2d, out_channels: 6, kernel_size: 5}
+    - {type: ReLU}
+    - {type: MaxPool2d, kernel_size: 2}
+    - {type: Flatten}
+    - {type: Linear, out_features: 10}
+`
+	ex, err := Parse("d.yaml", []byte(src), exercises.NewCatalog().IsBuiltin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Domain != "diagram" {
+		t.Errorf("domain %q", ex.Domain)
+	}
+	for seed := uint64(0); seed < 3; seed++ {
+		v, err := ex.Variant(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, ok := v.Part("diagram")
+		if !ok || len(v.Parts) != 1 || p.Slots != 8 {
+			t.Fatalf("parts %+v", v.Parts)
+		}
+		var ids []string
+		for _, o := range p.Options {
+			ids = append(ids, o.ID)
+		}
+		for _, want := range []string{"conv-5x5-6-p2", "conv-5x5-6", "maxpool-2x2-s2", "relu", "flatten", "linear-10"} {
+			if !strings.Contains(","+strings.Join(ids, ",")+",", ","+want+",") {
+				t.Errorf("seed %d: no block %s among %v", seed, want, ids)
+			}
+		}
+		if len(ids) != 6 {
+			t.Errorf("seed %d: blocks %v, want 6 distinct", seed, ids)
+		}
+		if vd := p.Check(p.Input); vd.Status != exercises.StatusCorrect {
+			t.Fatalf("seed %d: own answer %q: %+v", seed, p.Input, vd)
+		}
+		pos := strings.Split(p.Input, "; ")
+		if pos[0] != "conv-5x5-6-p2=6@28×28" || pos[3] != "conv-5x5-6=6@10×10" {
+			t.Fatalf("seed %d: answer %q", seed, p.Input)
+		}
+		swapped := append([]string(nil), pos...)
+		swapped[0], swapped[3] = pos[3], pos[0]
+		if vd := p.Check(strings.Join(swapped, "; ")); vd.Mistake != "diagram.wrong-order" {
+			t.Errorf("seed %d: swapped convolutions: %+v", seed, vd)
+		}
+		wrongShape := append([]string(nil), pos...)
+		wrongShape[0] = "conv-5x5-6-p2=6@24×24" // the padding forgotten
+		if vd := p.Check(strings.Join(wrongShape, "; ")); vd.Status != exercises.StatusIncorrect || vd.Credit <= 0 || vd.Credit >= 1 {
+			t.Errorf("seed %d: a wrong first shape: %+v", seed, vd)
+		}
+	}
+}
