@@ -353,6 +353,7 @@ func NewHandler(cfg Config) (*App, error) {
 		}
 		s.mountLive(app.With(pageHeaders), cfg.Live) // web/live.go
 		s.mountAuthoring(app.With(pageHeaders))      // web/authoring.go
+		s.mountAuthorEditor(app.With(pageHeaders), cfg.Authoring) // exercises written in the browser (web/authoring_edit.go)
 		s.mountPrintClasses(app.With(pageHeaders))   // answer keys, roster sheets (web/print.go)
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
