@@ -98,6 +98,15 @@ func (s *Server) mountAuthorEditor(r chi.Router, cfg AuthoringConfig) {
 		runCtx, ed.cancel = context.WithCancel(context.Background())
 		ed.done = make(chan struct{})
 		go func() {
+			// A closed database ends the polling too (servers in tests
+			// are often dropped without a shutdown).
+			select {
+			case <-s.store.Done():
+				ed.cancel()
+			case <-runCtx.Done():
+			}
+		}()
+		go func() {
 			defer close(ed.done)
 			t := time.NewTicker(poll)
 			defer t.Stop()
