@@ -1108,7 +1108,7 @@ func AuthorEdit(p AuthorEditProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 86, "</button></p></form><section class=\"author-preview\" aria-labelledby=\"author-preview-h\"><h2 id=\"author-preview-h\">Preview</h2><div id=\"author-preview\" aria-live=\"polite\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 86, "</button></p></form><section class=\"author-preview\" aria-labelledby=\"author-preview-h\" tabindex=\"0\"><h2 id=\"author-preview-h\">Preview</h2><div id=\"author-preview\" aria-live=\"polite\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
