@@ -333,3 +333,49 @@ func TestAuthoredExerciseOnAnotherReplica(t *testing.T) {
 		t.Errorf("the other replica still serves the deleted exercise: %d", w.Code)
 	}
 }
+
+// TestAuthoredInBrowserInAssignments: an exercise written in the browser
+// is offered in the assignment form and the print chooser; an item made
+// on it keeps its version after an edit, while practice shows the new one.
+func TestAuthoredInBrowserInAssignments(t *testing.T) {
+	e := newClassEnv(t, Config{Authoring: AuthoringConfig{Poll: -1}})
+	ctx := context.Background()
+	if w := e.post(roleInstructor, "/authoring/exercises/new", withAction(convForm("db-conv", "[1, 2]"), "save")); w.Code != http.StatusSeeOther {
+		t.Fatalf("save: %d", w.Code)
+	}
+	v1, _ := e.app.server.catalog.Lookup("db-conv")
+	course := "/courses/" + itoa(e.course.ID)
+	if w := e.get(roleInstructor, course+"/assignments/new"); !strings.Contains(w.Body.String(), `value="db-conv"`) {
+		t.Fatal("the assignment form does not offer it")
+	}
+	if w := do(t, e.app, http.MethodGet, "/print", ""); !strings.Contains(w.Body.String(), "db-conv") {
+		t.Error("the print chooser does not offer it")
+	}
+	if w := e.post(roleInstructor, course+"/assignments", asgForm(url.Values{"item-1-exercise": {"db-conv"}, "item-1-seed-policy": {"recitation"}})); w.Code != http.StatusOK {
+		t.Fatalf("create assignment: %d", w.Code)
+	}
+	list, err := e.st.ListAssignments(ctx, e.course.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var item string
+	for _, s := range list {
+		if s.Title != "Week 3" {
+			continue
+		}
+		a, err := e.st.GetAssignment(ctx, s.ID)
+		if err != nil || len(a.Items) != 1 || a.Items[0].ExerciseVersion != v1.Version {
+			t.Fatalf("item %+v (%v), want version %s", a.Items, err, v1.Version)
+		}
+		item = "/my/" + itoa(a.ID) + "/" + itoa(a.Items[0].ID)
+	}
+	if w := e.post(roleInstructor, "/authoring/exercises/db-conv", withAction(convForm("db-conv", "[2, 2]"), "save")); w.Code != http.StatusSeeOther {
+		t.Fatalf("edit: %d", w.Code)
+	}
+	if w := e.get(roleInstructor, item); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "row 1, column 2") {
+		t.Errorf("the item changed with the edit: %d", w.Code)
+	}
+	if w := do(t, e.app, http.MethodGet, "/exercises/db-conv", ""); !strings.Contains(w.Body.String(), "row 2, column 2") {
+		t.Error("practice does not show the new version")
+	}
+}
