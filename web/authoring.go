@@ -29,6 +29,9 @@ type authoringState struct {
 	loader *authoring.Loader
 	cancel context.CancelFunc
 	done   chan struct{}
+	// editor serves the exercises written in the browser
+	// (web/authoring_edit.go); nil without a database.
+	editor *authorEditor
 }
 
 func (a *authoringState) stop() {
@@ -36,6 +39,7 @@ func (a *authoringState) stop() {
 		a.cancel()
 		<-a.done
 	}
+	a.editor.stop()
 }
 
 // startAuthoring loads the directory once, so the first request already
@@ -70,11 +74,13 @@ func (s *Server) startAuthoring(cfg AuthoringConfig) {
 	}()
 }
 
-// ReloadExercises checks the exercise files now (tests; the server polls).
+// ReloadExercises checks the exercise files and the exercises written in
+// the browser now (tests; the server polls).
 func (a *App) ReloadExercises(ctx context.Context) {
 	if l := a.server.authoring.loader; l != nil {
 		l.Reload(ctx)
 	}
+	a.server.syncAuthored(ctx)
 }
 
 // storeVersions keeps authored exercise versions in the database.

@@ -283,6 +283,20 @@ var expectedPolicy = map[string]policy{
 	// instructor (the files are the site's, not a course's).
 	"GET /authoring":             policySignedIn,
 	"GET /authoring/status.json": policySignedIn,
+	// Exercises written in the browser (authorweb, web/authoring_edit.go):
+	// any signed-in instructor; a saved one only for its owner or an admin
+	// (checked in the handler: 403 for another instructor).
+	"GET /authoring/exercises":                    policySignedIn,
+	"GET /authoring/exercises/new":                policySignedIn,
+	"POST /authoring/exercises/new":               policySignedIn,
+	"GET /authoring/exercises/import":             policySignedIn,
+	"POST /authoring/exercises/import":            policySignedIn,
+	"GET /authoring/exercises/{exercise}":         policySignedIn,
+	"POST /authoring/exercises/{exercise}":        policySignedIn,
+	"GET /authoring/exercises/{exercise}/yaml":    policySignedIn,
+	"POST /authoring/exercises/{exercise}/yaml":   policySignedIn,
+	"GET /authoring/exercises/{exercise}/export":  policySignedIn,
+	"POST /authoring/exercises/{exercise}/delete": policySignedIn,
 }
 
 // allowedFor says whether a role may use a route of a policy, and if not,
@@ -347,6 +361,7 @@ func (e *classEnv) ids() map[string]string {
 		"token":      "not-a-token",
 		"share":      "not-a-token",
 		"id":         "conv-by-hand",
+		"exercise":   "no-such-exercise",
 		"code":       "NOCODE",
 		"session":    "999999",
 		"platform":   "999999",

@@ -342,6 +342,13 @@ func (s *Server) printItemView(it worksheets.Item, id string, n int, key bool) (
 			return templates.PrintItemView{}, err
 		}
 	}
+	return s.variantPrintView(v, id, n, key), nil
+}
+
+// variantPrintView renders a variant for paper (and for the exercise
+// editor's preview, web/authoring_edit.go): the prompt and, for the key,
+// every part's answer and worked solution.
+func (s *Server) variantPrintView(v *exercises.Variant, id string, n int, key bool) templates.PrintItemView {
 	iv := templates.PrintItemView{ID: id, Title: v.Exercise.Title, Number: n, TableLayout: v.TableLayout, TableInput: v.TableInput}
 	for i, b := range v.Intro {
 		iv.Intro = append(iv.Intro, s.blockView(b, fmt.Sprintf("%s-intro-%d", id, i)))
@@ -376,7 +383,7 @@ func (s *Server) printItemView(it worksheets.Item, id string, n int, key bool) (
 		}
 		iv.Parts = append(iv.Parts, pv)
 	}
-	return iv, nil
+	return iv
 }
 
 // sheetCheckPage is where a sheet's link or QR code leads: the sheet's

@@ -351,9 +351,10 @@ func NewHandler(cfg Config) (*App, error) {
 		if err := s.mountLTI(app.With(pageHeaders), cfg); err != nil {
 			return nil, fmt.Errorf("LTI routes: %w", err)
 		}
-		s.mountLive(app.With(pageHeaders), cfg.Live) // web/live.go
-		s.mountAuthoring(app.With(pageHeaders))      // web/authoring.go
-		s.mountPrintClasses(app.With(pageHeaders))   // answer keys, roster sheets (web/print.go)
+		s.mountLive(app.With(pageHeaders), cfg.Live)              // web/live.go
+		s.mountAuthoring(app.With(pageHeaders))                   // web/authoring.go
+		s.mountAuthorEditor(app.With(pageHeaders), cfg.Authoring) // exercises written in the browser (web/authoring_edit.go)
+		s.mountPrintClasses(app.With(pageHeaders))                // answer keys, roster sheets (web/print.go)
 	}
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)

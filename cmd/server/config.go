@@ -78,7 +78,7 @@ var settings = []setting{
 	{"live-max-students", "STRIDE_LIVE_MAX_STUDENTS", "400", "most students who may join one live session (1 to 10000); more are refused with 409"},
 	{"live-max-conns", "STRIDE_LIVE_MAX_CONNS", "20000", "most live-session websockets open at once on this server (1 to 1000000); more are refused with 429"},
 	{"exercises-dir", "STRIDE_EXERCISES_DIR", "", "directory of exercise files (*.yaml, docs/AUTHORING.md) loaded at start and reloaded when they change; empty: none"},
-	{"exercises-poll", "STRIDE_EXERCISES_POLL", "2s", "how often -exercises-dir is checked for changed files (100ms to 1h)"},
+	{"exercises-poll", "STRIDE_EXERCISES_POLL", "2s", "how often -exercises-dir is checked for changed files, and the database for exercises saved in the browser (100ms to 1h)"},
 	{"live-idle-timeout", "STRIDE_LIVE_IDLE_TIMEOUT", "3h", "a live session with no instructor action for this long ends (1m to 48h); its code then tells students it ended"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }

@@ -175,7 +175,7 @@ func (l *Loader) Reload(ctx context.Context) bool {
 		owner[st.serving.ID] = name
 		list = append(list, st.serving)
 	}
-	if changed || len(list) != len(l.catalog.Authored()) {
+	if changed || len(list) != len(l.catalog.Source(exercises.SourceFiles)) {
 		if err := l.catalog.SetAuthored(list); err != nil {
 			l.log.Error("install authored exercises", "err", err)
 		}

@@ -18,6 +18,9 @@ type Catalog struct {
 
 	// authored is the current authored set; readers never lock.
 	authored atomic.Pointer[authoredSet]
+	// sources holds each source's list (SourceFiles, SourceDB), merged
+	// into authored in that order; guarded by mu.
+	sources map[string][]*Exercise
 	// gen counts SetAuthored calls, so caches keyed on it go stale.
 	gen atomic.Uint64
 
@@ -35,6 +38,8 @@ type versionKey struct{ id, version string }
 type authoredSet struct {
 	list []*Exercise
 	byID map[string]*Exercise
+	// source is the source serving each ID.
+	source map[string]string
 }
 
 // NewCatalog builds the catalog in recitation order.
@@ -51,14 +56,14 @@ func NewCatalog() *Catalog {
 		rnnForward(),
 		rnnConcepts(),
 	}
-	c := &Catalog{list: list, byID: make(map[string]*Exercise, len(list)), versions: map[versionKey]*Exercise{}}
+	c := &Catalog{list: list, byID: make(map[string]*Exercise, len(list)), versions: map[versionKey]*Exercise{}, sources: map[string][]*Exercise{}}
 	for _, e := range list {
 		if _, dup := c.byID[e.ID]; dup {
 			panic(fmt.Sprintf("exercises: duplicate exercise ID %q", e.ID))
 		}
 		c.byID[e.ID] = e
 	}
-	c.authored.Store(&authoredSet{byID: map[string]*Exercise{}})
+	c.authored.Store(&authoredSet{byID: map[string]*Exercise{}, source: map[string]string{}})
 	return c
 }
 
@@ -69,11 +74,26 @@ func (c *Catalog) IsBuiltin(id string) bool {
 	return ok
 }
 
-// SetAuthored replaces the authored exercises. Each must have been built
-// by NewAuthored; an ID that is built in or appears twice is refused and
-// nothing changes.
-func (c *Catalog) SetAuthored(list []*Exercise) error {
-	set := &authoredSet{list: append([]*Exercise(nil), list...), byID: make(map[string]*Exercise, len(list))}
+// Sources of authored exercises, in catalog order: the exercise files,
+// then the exercises written in the browser. An ID two sources both use is
+// served from the first (SourceOf tells the editor which one has it).
+const (
+	SourceFiles = "files"
+	SourceDB    = "db"
+)
+
+var sourceOrder = []string{SourceFiles, SourceDB}
+
+// SetAuthored replaces the exercise files' exercises (SetSource with
+// SourceFiles).
+func (c *Catalog) SetAuthored(list []*Exercise) error { return c.SetSource(SourceFiles, list) }
+
+// SetSource replaces one source's authored exercises. Each must have been
+// built by NewAuthored; an ID that is built in or appears twice in the
+// list is refused and nothing changes. An ID an earlier source already
+// serves is left out of the merged catalog while that source has it.
+func (c *Catalog) SetSource(source string, list []*Exercise) error {
+	seen := make(map[string]bool, len(list))
 	for _, e := range list {
 		if e.Version == "" {
 			return fmt.Errorf("authored exercise %q has no version", e.ID)
@@ -81,19 +101,42 @@ func (c *Catalog) SetAuthored(list []*Exercise) error {
 		if c.IsBuiltin(e.ID) {
 			return fmt.Errorf("authored exercise %q: the ID is a built-in exercise's", e.ID)
 		}
-		if _, dup := set.byID[e.ID]; dup {
+		if seen[e.ID] {
 			return fmt.Errorf("authored exercise %q appears twice", e.ID)
 		}
-		set.byID[e.ID] = e
+		seen[e.ID] = true
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, e := range list {
 		c.versions[versionKey{e.ID, e.Version}] = e
 	}
-	c.mu.Unlock()
+	c.sources[source] = append([]*Exercise(nil), list...)
+	set := &authoredSet{byID: map[string]*Exercise{}, source: map[string]string{}}
+	for _, src := range sourceOrder {
+		for _, e := range c.sources[src] {
+			if _, taken := set.byID[e.ID]; taken {
+				continue
+			}
+			set.byID[e.ID], set.source[e.ID] = e, src
+			set.list = append(set.list, e)
+		}
+	}
 	c.authored.Store(set)
 	c.gen.Add(1)
 	return nil
+}
+
+// SourceOf reports which source serves an authored exercise ID: "" for a
+// built-in or unknown ID.
+func (c *Catalog) SourceOf(id string) string { return c.authored.Load().source[id] }
+
+// Source returns one source's exercises as last set, including any an
+// earlier source shadows.
+func (c *Catalog) Source(source string) []*Exercise {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*Exercise(nil), c.sources[source]...)
 }
 
 // SetResolver installs the lookup of authored versions this process has
@@ -109,7 +152,8 @@ func (c *Catalog) SetResolver(f func(id, version string) (*Exercise, bool)) {
 func (c *Catalog) Generation() uint64 { return c.gen.Load() }
 
 // All returns the built-in exercises in recitation order, then the
-// authored ones in file-name order.
+// authored ones: files in file-name order, then those written in the
+// browser by ID.
 func (c *Catalog) All() []*Exercise {
 	a := c.authored.Load()
 	out := make([]*Exercise, 0, len(c.list)+len(a.list))
