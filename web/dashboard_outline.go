@@ -75,6 +75,15 @@ func outlineOf(v *exercises.Variant) []dashboard.PartRef {
 	return out
 }
 
+// outlineRefs is an exercise outline as the dashboard lists it.
+func outlineRefs(ol []exercises.PartOutline) []dashboard.PartRef {
+	out := make([]dashboard.PartRef, len(ol))
+	for i, p := range ol {
+		out[i] = dashboard.PartRef{ID: p.ID, Label: strings.ReplaceAll(p.Label, "$", ""), SelfCheck: p.Kind == exercises.KindSelfCheck}
+	}
+	return out
+}
+
 // noteOutline remembers the parts of v, the whole variant of an exercise
 // at a per-student seed, for the dashboard. itemVariant calls it.
 func (s *Server) noteOutline(v *exercises.Variant) {
@@ -122,15 +131,17 @@ func (s *Server) learnerOutlines(ctx context.Context, ex *exercises.Exercise, it
 				}
 				i := missing[j]
 				seed := courses.SeedFor(key, it, learners[i].ID)
-				// The exercise itself, not lookupVariant: thousands of
-				// whole variants would push the pages' variants out of
-				// their cache, and only the outline is kept.
-				v, err := ex.Variant(seed)
+				// The exercise's outline, not lookupVariant: a built-in
+				// exercise outlines a seed without making the variant
+				// (exercises.Exercise.Outline), and thousands of whole
+				// variants would push the pages' variants out of their
+				// cache.
+				ol, err := ex.Outline(seed)
 				if err != nil {
 					errs[w] = fmt.Errorf("parts of item %d for learner %d: %w", it.ID, learners[i].ID, err)
 					return
 				}
-				out[i] = outlineOf(v)
+				out[i] = outlineRefs(ol)
 				s.dashOutlines.put(outlineKey{ex.ID, ex.Version, seed}, out[i])
 			}
 		}()

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -14,6 +16,9 @@ import (
 // wrong answers only, and not reading those texts for the majority of
 // attempts makes reading a large assignment markedly faster.
 type ReportAttempt struct {
+	// ID is the attempt's id: unique, and in the order attempts were
+	// recorded for one learner (see ReportDelta for other learners).
+	ID        int64
 	LearnerID int64
 	ItemID    int64
 	Part      string
@@ -33,6 +38,33 @@ type ReportAttempt struct {
 	ElapsedKnown bool
 	Late         bool
 	CreatedAt    time.Time
+}
+
+// reportAttemptSelect reads what ReportAttempt holds; a WHERE clause
+// follows.
+const reportAttemptSelect = `
+		SELECT id, learner_id, item_id, part, CASE WHEN verdict = 'correct' THEN 1 ELSE 0 END,
+		  CASE WHEN verdict = 'solution-shown' THEN 1 ELSE 0 END,
+		  CASE WHEN verdict = 'correct' THEN '' ELSE answer END,
+		  CASE WHEN verdict = 'correct' THEN '' ELSE read_as END,
+		  CASE WHEN verdict = 'correct' THEN '' ELSE diagnosis_code END,
+		  CASE WHEN verdict = 'correct' THEN '' ELSE diagnosis_message END,
+		  score, hints_opened, COALESCE(elapsed_ms, -1), late, created_at
+		FROM attempts`
+
+func scanReportAttempt(rows rowScanner) (ReportAttempt, error) {
+	var a ReportAttempt
+	var correct, revealed, late int
+	var elapsed, created int64
+	if err := rows.Scan(&a.ID, &a.LearnerID, &a.ItemID, &a.Part, &correct, &revealed, &a.Answer, &a.ReadAs, &a.DiagnosisCode,
+		&a.DiagnosisMessage, &a.Score, &a.HintsOpened, &elapsed, &late, &created); err != nil {
+		return a, err
+	}
+	a.Correct, a.Revealed, a.Late, a.CreatedAt = correct == 1, revealed == 1, late == 1, fromMS(created)
+	if elapsed >= 0 {
+		a.Elapsed, a.ElapsedKnown = time.Duration(elapsed)*time.Millisecond, true
+	}
+	return a, nil
 }
 
 // reportReaders is the most queries EachReportAttempt runs at once.
@@ -110,31 +142,17 @@ func (s *Store) eachReportAttempt(ctx context.Context, assignmentID int64, size 
 // modulo n, in id order, handing them to emit in batches; emit returns
 // false to stop.
 func (s *Store) readReportAttempts(ctx context.Context, assignmentID int64, n, j, size int, emit func([]ReportAttempt) bool) error {
-	rows, err := s.read.QueryContext(ctx, `
-		SELECT learner_id, item_id, part, CASE WHEN verdict = 'correct' THEN 1 ELSE 0 END,
-		  CASE WHEN verdict = 'solution-shown' THEN 1 ELSE 0 END,
-		  CASE WHEN verdict = 'correct' THEN '' ELSE answer END,
-		  CASE WHEN verdict = 'correct' THEN '' ELSE read_as END,
-		  CASE WHEN verdict = 'correct' THEN '' ELSE diagnosis_code END,
-		  CASE WHEN verdict = 'correct' THEN '' ELSE diagnosis_message END,
-		  score, hints_opened, COALESCE(elapsed_ms, -1), late, created_at
-		FROM attempts WHERE assignment_id = $1 AND learner_id % $2 = $3 ORDER BY id`, assignmentID, n, j)
+	rows, err := s.read.QueryContext(ctx, reportAttemptSelect+`
+		WHERE assignment_id = $1 AND learner_id % $2 = $3 ORDER BY id`, assignmentID, n, j)
 	if err != nil {
 		return fmt.Errorf("attempts of assignment %d: %w", assignmentID, err)
 	}
 	defer rows.Close()
 	buf := make([]ReportAttempt, 0, size)
 	for rows.Next() {
-		var a ReportAttempt
-		var correct, revealed, late int
-		var elapsed, created int64
-		if err := rows.Scan(&a.LearnerID, &a.ItemID, &a.Part, &correct, &revealed, &a.Answer, &a.ReadAs, &a.DiagnosisCode,
-			&a.DiagnosisMessage, &a.Score, &a.HintsOpened, &elapsed, &late, &created); err != nil {
+		a, err := scanReportAttempt(rows)
+		if err != nil {
 			return fmt.Errorf("attempts of assignment %d: %w", assignmentID, err)
-		}
-		a.Correct, a.Revealed, a.Late, a.CreatedAt = correct == 1, revealed == 1, late == 1, fromMS(created)
-		if elapsed >= 0 {
-			a.Elapsed, a.ElapsedKnown = time.Duration(elapsed)*time.Millisecond, true
 		}
 		if buf = append(buf, a); len(buf) == size {
 			if !emit(buf) {
@@ -171,4 +189,79 @@ func (s *Store) AttemptStampOf(ctx context.Context, assignmentID int64) (Attempt
 		return AttemptStamp{}, fmt.Errorf("attempt stamp of assignment %d: %w", assignmentID, err)
 	}
 	return st, nil
+}
+
+// ReportDelta is what changed in an assignment's attempt record since a
+// dashboard report folded every attempt up to a watermark id; see
+// Store.ReportDeltaOf.
+type ReportDelta struct {
+	// Learners is the course's learners, as ListLearners.
+	Learners []Learner
+	// AtOrBelow counts the assignment's attempts whose id is at most the
+	// watermark.
+	AtOrBelow int64
+	// Attempts are those with a larger id, in id order.
+	Attempts []ReportAttempt
+}
+
+// maxDeltaAttempts bounds the attempts one ReportDeltaOf returns; beyond
+// it the caller reads everything again (EachReportAttempt).
+const maxDeltaAttempts = 50000
+
+// ErrDeltaTooLarge says more attempts were added since the watermark than
+// ReportDeltaOf returns at once.
+var ErrDeltaTooLarge = errors.New("too many new attempts for an incremental read")
+
+// ReportDeltaOf reads, in one consistent snapshot (a read-only
+// transaction, REPEATABLE READ on PostgreSQL), the course's learners, the
+// number of the assignment's attempts with an id at most watermark, and
+// the attempts with a larger id.
+//
+// Ids come from a sequence and are not in commit order: on PostgreSQL an
+// attempt can commit after one with a larger id (two writers, or two
+// replicas), so "id > watermark" alone could miss it forever. The count
+// is what makes an incremental dashboard exact: attempts are only ever
+// added (or deleted with their learner, which changes the learners), so if
+// the count at or below the watermark equals the number the report folded
+// there, it has folded exactly those attempts; if not, it must read
+// everything again.
+func (s *Store) ReportDeltaOf(ctx context.Context, courseID, assignmentID, watermark int64) (ReportDelta, error) {
+	var d ReportDelta
+	opts := &sql.TxOptions{ReadOnly: true} // SQLite: a plain (deferred) BEGIN, a snapshot from its first read
+	if s.dialect.name == "postgres" {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.read.BeginTx(ctx, opts)
+	if err != nil {
+		return d, fmt.Errorf("attempts of assignment %d since %d: %w", assignmentID, watermark, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	if d.Learners, err = queryAll(ctx, tx, fmt.Sprintf("list learners of course %d", courseID), scanLearner,
+		`SELECT `+learnerColumns+` FROM learners WHERE course_id = $1 ORDER BY id`, courseID); err != nil {
+		return d, err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM attempts WHERE assignment_id = $1 AND id <= $2`,
+		assignmentID, watermark).Scan(&d.AtOrBelow); err != nil {
+		return d, fmt.Errorf("attempts of assignment %d up to %d: %w", assignmentID, watermark, err)
+	}
+	rows, err := tx.QueryContext(ctx, reportAttemptSelect+` WHERE assignment_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+		assignmentID, watermark, maxDeltaAttempts+1)
+	if err != nil {
+		return d, fmt.Errorf("attempts of assignment %d since %d: %w", assignmentID, watermark, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanReportAttempt(rows)
+		if err != nil {
+			return d, fmt.Errorf("attempts of assignment %d since %d: %w", assignmentID, watermark, err)
+		}
+		if len(d.Attempts) == maxDeltaAttempts {
+			return d, ErrDeltaTooLarge
+		}
+		d.Attempts = append(d.Attempts, a)
+	}
+	if err := rows.Err(); err != nil {
+		return d, fmt.Errorf("attempts of assignment %d since %d: %w", assignmentID, watermark, err)
+	}
+	return d, nil
 }
