@@ -281,8 +281,8 @@ type itemAgg struct {
 	wrong    []map[string]*wrongAgg
 	// firstID is, per part, the smallest attempt id seen: parts the item
 	// does not declare are listed in that order.
-	firstID  []int64
-	nWrong   []int
+	firstID []int64
+	nWrong  []int
 	// nRevealed counts worked solutions shown, per part.
 	nRevealed []int
 	nAtt      []int
