@@ -35,9 +35,27 @@ func TestEachReportAttempt(t *testing.T) {
 				}
 			}
 		}
+		// A worked solution shown, with hints open.
+		shown := attempt(f.learners[0].ID, f.assignment.Items[0].ID, "b", "shown", 0)
+		shown.Verdict, shown.HintsOpened = "solution-shown", 5
+		if _, _, err := s.RecordAttempt(ctx, shown); err != nil {
+			t.Fatal(err)
+		}
 		got := map[int64][]string{}
 		n := 0
+		var lastID int64
 		err := s.eachReportAttempt(ctx, f.assignment.ID, batch, func(a ReportAttempt) error {
+			// Every attempt in id order, whichever reader read it.
+			if a.ID <= lastID {
+				t.Errorf("attempt %d after %d", a.ID, lastID)
+			}
+			lastID = a.ID
+			if a.Part == "b" {
+				if !a.Revealed || a.Correct || a.HintsOpened != 5 || a.Part != "b" || a.ElapsedKnown {
+					t.Errorf("the worked solution shown read as %+v", a)
+				}
+				return nil
+			}
 			n++
 			i := len(got[a.LearnerID])
 			key := want[a.LearnerID][min(i, len(want[a.LearnerID])-1)]
