@@ -19,10 +19,12 @@ import (
 // Generating a variant computes its answers, checkers and examples, about
 // half a millisecond each: for 2,000 learners and two such items that was
 // four fifths of a first dashboard view (BENCHMARKS.md). The dashboard
-// needs only the parts' ids and labels, so those are kept per exercise and
-// seed: noted whenever a learner's variant is made anyway (each check and
-// item page of the student side), and otherwise generated once, on all
-// cores, by the first dashboard view that needs them.
+// needs only the parts' ids and labels: exercises.Exercise.Outline gives
+// them without the variant for a built-in exercise (microseconds), and
+// they are kept per exercise and seed: noted whenever a learner's variant
+// is made anyway (each check and item page of the student side), and
+// otherwise outlined, on all cores, by the first dashboard view that needs
+// them (an authored exercise makes its variants then).
 
 // maxOutlines bounds the memo (about 100 bytes an entry: the part ids and
 // labels are shared with the exercise's own strings); it is emptied whole

@@ -290,27 +290,6 @@ func (s *Store) readReportAttempts(ctx context.Context, assignmentID, after, upT
 	})
 }
 
-// AttemptStamp identifies the set of an assignment's attempts: it changes
-// whenever one is recorded (the count grows) or deleted with its learner
-// (the count shrinks). Attempts are never edited. A cached dashboard
-// report is current while the stamp is the same.
-type AttemptStamp struct {
-	Count int64
-	MaxID int64
-}
-
-// AttemptStampOf returns the assignment's attempt stamp; an index-only
-// count, far cheaper than reading the attempts.
-func (s *Store) AttemptStampOf(ctx context.Context, assignmentID int64) (AttemptStamp, error) {
-	var st AttemptStamp
-	err := s.read.QueryRowContext(ctx,
-		`SELECT COUNT(*), COALESCE(MAX(id), 0) FROM attempts WHERE assignment_id = $1`, assignmentID).Scan(&st.Count, &st.MaxID)
-	if err != nil {
-		return AttemptStamp{}, fmt.Errorf("attempt stamp of assignment %d: %w", assignmentID, err)
-	}
-	return st, nil
-}
-
 // ReportDelta is what changed in an assignment's attempt record since a
 // dashboard report folded every attempt up to a watermark id; see
 // Store.ReportDeltaOf.
