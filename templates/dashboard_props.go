@@ -68,7 +68,10 @@ type DashCell struct {
 	Score    string
 	Attempts string
 	Status   string // "done", "done late", "started", "not started"
-	// Class styles the status: "done", "late", "started" or "none".
+	// Class styles the status: "done", "late", "started" or "none". The
+	// template writes each case's class attribute as a literal, the cell
+	// written out in each: templ's processing of a computed class, then a
+	// component call per cell, were a third of rendering 8,000 cells.
 	Class string
 }
 

@@ -98,7 +98,9 @@ func (s *Server) dashItems(a store.Assignment) []dashboard.ItemInfo {
 // recitation's seed 0 and "cell" at any other) and their number, so the
 // seed-0 parts dashItems lists would leave every attempt unmatched and
 // every student scored 0. Items becomes the union, in first-seen order.
-func (s *Server) dashLearnerParts(ctx context.Context, a store.Assignment, items []dashboard.ItemInfo, learners []store.Learner) error {
+// It returns the ids of those items.
+func (s *Server) dashLearnerParts(ctx context.Context, a store.Assignment, items []dashboard.ItemInfo, learners []store.Learner) ([]int64, error) {
+	var perItem []int64
 	for i, it := range a.Items {
 		if it.SeedPolicy != store.SeedPerLearner || len(it.Parts) > 0 || len(learners) == 0 {
 			continue
@@ -108,9 +110,10 @@ func (s *Server) dashLearnerParts(ctx context.Context, a store.Assignment, items
 			continue
 		}
 		info := &items[i]
+		perItem = append(perItem, it.ID)
 		outlines, err := s.learnerOutlines(ctx, ex, it, learners) // web/dashboard_outline.go
 		if err != nil {
-			return fmt.Errorf("dashboard: %w", err)
+			return nil, fmt.Errorf("dashboard: %w", err)
 		}
 		seen := map[string]bool{}
 		var union []dashboard.PartRef
@@ -126,44 +129,7 @@ func (s *Server) dashLearnerParts(ctx context.Context, a store.Assignment, items
 		}
 		info.Parts = union
 	}
-	return nil
-}
-
-// dashReport returns the report of an assignment and the course's
-// learners: from the cache when it is current (web/dashboard_cache.go),
-// else by folding every attempt in one pass. The report is the caller's
-// own to sort.
-func (s *Server) dashReport(ctx context.Context, a store.Assignment) (*dashboard.Report, []store.Learner, error) {
-	learners, err := s.store.ListLearners(ctx, a.CourseID)
-	if err != nil {
-		return nil, nil, err
-	}
-	// The stamp is read before the attempts: an attempt recorded in
-	// between is in the report but not in its stamp, so the next view
-	// rebuilds rather than missing it.
-	stamp, err := s.store.AttemptStampOf(ctx, a.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	key, id := dashCacheKey(a, stamp), strconv.FormatInt(a.ID, 10)
-	if c, ok := s.dashReports.get(id); ok && c.current(key, learners) {
-		return c.report.WithLearners(learners), learners, nil
-	}
-	items := s.dashItems(a)
-	if err := s.dashLearnerParts(ctx, a, items, learners); err != nil {
-		return nil, nil, err
-	}
-	b := dashboard.NewBuilder(dashboard.Input{Policy: a.Settings.Score, LateCounts: a.Settings.LateCounts,
-		AttemptsAllowed: a.Settings.AttemptsAllowed, Items: items, Learners: learners})
-	if err := s.store.EachReportAttempt(ctx, a.ID, func(at store.ReportAttempt) error {
-		b.Add(at)
-		return nil
-	}); err != nil {
-		return nil, nil, err
-	}
-	rep := b.Finish()
-	s.dashReports.add(id, &dashCached{key: key, learners: learnerIDs(learners), report: rep}, dashCost(rep))
-	return rep.WithLearners(learners), learners, nil
+	return perItem, nil
 }
 
 // dashFail answers a store failure: 404 for a missing row, nothing for a

@@ -19,10 +19,12 @@ import (
 // Generating a variant computes its answers, checkers and examples, about
 // half a millisecond each: for 2,000 learners and two such items that was
 // four fifths of a first dashboard view (BENCHMARKS.md). The dashboard
-// needs only the parts' ids and labels, so those are kept per exercise and
-// seed: noted whenever a learner's variant is made anyway (each check and
-// item page of the student side), and otherwise generated once, on all
-// cores, by the first dashboard view that needs them.
+// needs only the parts' ids and labels: exercises.Exercise.Outline gives
+// them without the variant for a built-in exercise (microseconds), and
+// they are kept per exercise and seed: noted whenever a learner's variant
+// is made anyway (each check and item page of the student side), and
+// otherwise outlined, on all cores, by the first dashboard view that needs
+// them (an authored exercise makes its variants then).
 
 // maxOutlines bounds the memo (about 100 bytes an entry: the part ids and
 // labels are shared with the exercise's own strings); it is emptied whole
@@ -75,6 +77,15 @@ func outlineOf(v *exercises.Variant) []dashboard.PartRef {
 	return out
 }
 
+// outlineRefs is an exercise outline as the dashboard lists it.
+func outlineRefs(ol []exercises.PartOutline) []dashboard.PartRef {
+	out := make([]dashboard.PartRef, len(ol))
+	for i, p := range ol {
+		out[i] = dashboard.PartRef{ID: p.ID, Label: strings.ReplaceAll(p.Label, "$", ""), SelfCheck: p.Kind == exercises.KindSelfCheck}
+	}
+	return out
+}
+
 // noteOutline remembers the parts of v, the whole variant of an exercise
 // at a per-student seed, for the dashboard. itemVariant calls it.
 func (s *Server) noteOutline(v *exercises.Variant) {
@@ -122,15 +133,17 @@ func (s *Server) learnerOutlines(ctx context.Context, ex *exercises.Exercise, it
 				}
 				i := missing[j]
 				seed := courses.SeedFor(key, it, learners[i].ID)
-				// The exercise itself, not lookupVariant: thousands of
-				// whole variants would push the pages' variants out of
-				// their cache, and only the outline is kept.
-				v, err := ex.Variant(seed)
+				// The exercise's outline, not lookupVariant: a built-in
+				// exercise outlines a seed without making the variant
+				// (exercises.Exercise.Outline), and thousands of whole
+				// variants would push the pages' variants out of their
+				// cache.
+				ol, err := ex.Outline(seed)
 				if err != nil {
 					errs[w] = fmt.Errorf("parts of item %d for learner %d: %w", it.ID, learners[i].ID, err)
 					return
 				}
-				out[i] = outlineOf(v)
+				out[i] = outlineRefs(ol)
 				s.dashOutlines.put(outlineKey{ex.ID, ex.Version, seed}, out[i])
 			}
 		}()

@@ -8,11 +8,15 @@
 // A Builder takes the attempts of one assignment in the order they were
 // recorded, one at a time, so a whole assignment is read in a single pass
 // without holding its attempts in memory; Finish then computes everything
-// the pages show.
+// the pages show. Finish leaves the Builder as it was, so a kept Builder
+// can fold attempts recorded later and finish again: the report is the
+// same as one built from every attempt at once (the order attempts of
+// different learners come in does not matter: see Add).
 package dashboard
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -273,12 +277,30 @@ type itemAgg struct {
 	// selfChecks counts the self-check parts among parts.
 	selfChecks int
 	// Per part: wrong answers by diagnosis and by what they were read as.
-	mistakes []map[string]*Mistake
-	wrong    []map[string]*WrongAnswer
-	nWrong   []int
+	mistakes []map[string]*mistakeAgg
+	wrong    []map[string]*wrongAgg
+	// firstID is, per part, the smallest attempt id seen: parts the item
+	// does not declare are listed in that order.
+	firstID []int64
+	nWrong  []int
 	// nRevealed counts worked solutions shown, per part.
 	nRevealed []int
 	nAtt      []int
+}
+
+// mistakeAgg is a Mistake with the id of the attempt its message is from:
+// the smallest id with a message, so the report does not depend on the
+// order the attempts of different learners were read in.
+type mistakeAgg struct {
+	Mistake
+	msgID int64
+}
+
+// wrongAgg is a WrongAnswer with the id of the attempt its example and
+// code are from (the smallest).
+type wrongAgg struct {
+	WrongAnswer
+	exampleID int64
 }
 
 type cellAgg struct{ parts []partAgg }
@@ -349,12 +371,54 @@ func (ia *itemAgg) addPart(p PartRef) int {
 	if p.SelfCheck {
 		ia.selfChecks++
 	}
-	ia.mistakes = append(ia.mistakes, map[string]*Mistake{})
-	ia.wrong = append(ia.wrong, map[string]*WrongAnswer{})
+	ia.mistakes = append(ia.mistakes, map[string]*mistakeAgg{})
+	ia.wrong = append(ia.wrong, map[string]*wrongAgg{})
+	ia.firstID = append(ia.firstID, 0)
 	ia.nWrong = append(ia.nWrong, 0)
 	ia.nRevealed = append(ia.nRevealed, 0)
 	ia.nAtt = append(ia.nAtt, 0)
 	return len(ia.parts) - 1
+}
+
+// AddLearner gives l a row if it has none (a learner who joined after the
+// Builder started), or its record if its row was made for its attempts
+// alone.
+func (b *Builder) AddLearner(l store.Learner) {
+	if i, ok := b.learnerIdx[l.ID]; ok {
+		b.learners[i] = l
+		return
+	}
+	b.learner(l.ID, l)
+}
+
+// HasLearner reports whether the learner has a row.
+func (b *Builder) HasLearner(id int64) bool {
+	_, ok := b.learnerIdx[id]
+	return ok
+}
+
+// SetLearnerParts sets how many parts the learner is asked in an item
+// (ItemInfo.LearnerParts).
+func (b *Builder) SetLearnerParts(itemID, learnerID int64, n int) {
+	ii, ok := b.itemIdx[itemID]
+	if !ok {
+		return
+	}
+	info := &b.items[ii].info
+	if info.LearnerParts == nil {
+		info.LearnerParts = map[int64]int{}
+	}
+	info.LearnerParts[learnerID] = n
+}
+
+// HasPart reports whether an item lists a part.
+func (b *Builder) HasPart(itemID int64, part string) bool {
+	ii, ok := b.itemIdx[itemID]
+	if !ok {
+		return false
+	}
+	_, ok = b.items[ii].partIdx[part]
+	return ok
 }
 
 // learner returns the row index of a learner, adding one (named after its
@@ -372,10 +436,14 @@ func (b *Builder) learner(id int64, l store.Learner) int {
 	return len(b.learners) - 1
 }
 
-// Add folds in one attempt. Attempts must come in the order they were
-// recorded (store.EachReportAttempt's order): "first" and "last" depend on
-// it. Attempts at other assignments' items, and at parts an item does not
-// ask, are ignored.
+// Add folds in one attempt. A learner's attempts must come in the order
+// they were recorded (id order, as store.EachReportAttempt gives them):
+// "first" and "last" depend on it. Attempts of different learners may come
+// in any order: what the report takes from one attempt among several
+// (a wrong answer's example, a diagnosis's message, the order of parts
+// an item does not declare) is the one with the smallest id. Attempts at
+// other assignments' items, and at parts an item does not ask, are
+// ignored.
 func (b *Builder) Add(a store.ReportAttempt) {
 	ii, ok := b.itemIdx[a.ItemID]
 	if !ok {
@@ -388,6 +456,9 @@ func (b *Builder) Add(a store.ReportAttempt) {
 			return
 		}
 		pi = it.addPart(PartRef{ID: a.Part})
+	}
+	if it.firstID[pi] == 0 || a.ID < it.firstID[pi] {
+		it.firstID[pi] = a.ID
 	}
 	li := b.learner(a.LearnerID, store.Learner{})
 	c := &b.cells[li][ii]
@@ -430,12 +501,12 @@ func (b *Builder) Add(a store.ReportAttempt) {
 	it.nWrong[pi]++
 	m := it.mistakes[pi][a.DiagnosisCode]
 	if m == nil {
-		m = &Mistake{Code: a.DiagnosisCode}
+		m = &mistakeAgg{Mistake: Mistake{Code: a.DiagnosisCode}}
 		it.mistakes[pi][a.DiagnosisCode] = m
 	}
 	m.Count++
-	if m.Message == "" && a.DiagnosisCode != "" {
-		m.Message = a.DiagnosisMessage
+	if a.DiagnosisCode != "" && a.DiagnosisMessage != "" && (m.Message == "" || a.ID < m.msgID) {
+		m.Message, m.msgID = a.DiagnosisMessage, a.ID
 	}
 	read := a.ReadAs
 	if read == "" {
@@ -443,13 +514,17 @@ func (b *Builder) Add(a store.ReportAttempt) {
 	}
 	w := it.wrong[pi][read]
 	if w == nil {
-		w = &WrongAnswer{ReadAs: read, Example: a.Answer, Code: a.DiagnosisCode}
+		w = &wrongAgg{WrongAnswer: WrongAnswer{ReadAs: read, Example: a.Answer, Code: a.DiagnosisCode}, exampleID: a.ID}
 		it.wrong[pi][read] = w
+	} else if a.ID < w.exampleID {
+		w.Example, w.Code, w.exampleID = a.Answer, a.DiagnosisCode, a.ID
 	}
 	w.Count++
 }
 
-// Finish computes the report. The Builder must not be used afterwards.
+// Finish computes the report. The report shares nothing the Builder
+// changes later, so the Builder may fold more attempts and finish again
+// while the report is in use (not concurrently with Finish or Add).
 func (b *Builder) Finish() *Report {
 	r := &Report{Policy: b.in.Policy, LateCounts: b.in.LateCounts, Attempts: b.attempts, parts: map[partKey]*PartStats{}}
 	for _, it := range b.items {
@@ -508,15 +583,27 @@ func (b *Builder) Finish() *Report {
 		}
 		r.Rows[li] = row
 	}
-	// Item columns and per-part statistics.
+	// Item columns and per-part statistics. Sums go over the learners in
+	// id order, so the report does not depend on the order rows were
+	// added in (a kept Builder adds learners who joined later).
+	byID := make([]int, len(b.learners))
+	for i := range byID {
+		byID[i] = i
+	}
+	slices.SortFunc(byID, func(x, y int) int { return cmp.Compare(b.learners[x].ID, b.learners[y].ID) })
 	all := map[string]*Mistake{}
 	for ii := range b.items {
 		it := &b.items[ii]
+		order := it.partOrder()
 		sum := ItemSummary{ItemInfo: it.info}
 		sum.Parts = make([]PartSummary, 0, len(it.parts))
-		sum.ItemInfo.Parts = slices.Clone(it.parts)
+		sum.ItemInfo.Parts = make([]PartRef, len(order))
+		for i, pi := range order {
+			sum.ItemInfo.Parts[i] = it.parts[pi]
+		}
+		sum.ItemInfo.LearnerParts = maps.Clone(it.info.LearnerParts)
 		var times []time.Duration
-		for li := range b.learners {
+		for _, li := range byID {
 			cell := r.Rows[li].Cells[ii]
 			if cell.Status != NotStarted {
 				sum.Started++
@@ -537,8 +624,9 @@ func (b *Builder) Finish() *Report {
 		}
 		sum.Completion = share(sum.Done, len(b.learners))
 		sum.MedianTime, sum.TimeKnown = medianDuration(times)
-		for pi, pref := range it.parts {
-			ps := b.partStats(r, ii, pi)
+		for _, pi := range order {
+			pref := it.parts[pi]
+			ps := b.partStats(r, ii, pi, byID)
 			ps.Item = sum.ItemInfo
 			ps.Part = pref
 			r.parts[partKey{it.info.ID, pref.ID}] = ps
@@ -552,6 +640,9 @@ func (b *Builder) Finish() *Report {
 					all[code] = am
 				}
 				am.Count += m.Count
+				if am.Message == "" {
+					am.Message = m.Message
+				}
 			}
 		}
 		r.Items = append(r.Items, sum)
@@ -562,7 +653,20 @@ func (b *Builder) Finish() *Report {
 	return r
 }
 
-func (b *Builder) partStats(r *Report, ii, pi int) *PartStats {
+// partOrder is the order an item's parts are listed in: as declared, else
+// (parts named by the attempts) by their first attempt's id.
+func (ia *itemAgg) partOrder() []int {
+	order := make([]int, len(ia.parts))
+	for i := range order {
+		order[i] = i
+	}
+	if !ia.declared {
+		slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(ia.firstID[x], ia.firstID[y]) })
+	}
+	return order
+}
+
+func (b *Builder) partStats(r *Report, ii, pi int, byID []int) *PartStats {
 	it := &b.items[ii]
 	ps := &PartStats{Attempts: it.nAtt[pi], WrongAnswers: it.nWrong[pi], SolutionsShown: it.nRevealed[pi]}
 	var toCorrect []float64
@@ -570,7 +674,7 @@ func (b *Builder) partStats(r *Report, ii, pi int) *PartStats {
 	var hints int
 	var correct []bool
 	var totals []float64
-	for li := range b.learners {
+	for _, li := range byID {
 		var p *partAgg
 		if c := b.cells[li][ii].parts; pi < len(c) {
 			p = &c[pi]
@@ -613,12 +717,18 @@ func (b *Builder) partStats(r *Report, ii, pi int) *PartStats {
 		ps.HintsMean = float64(hints) / float64(ps.Learners)
 	}
 	ps.Discrimination, ps.DiscriminationOK = PointBiserial(correct, totals)
-	ps.Mistakes, ps.MistakesOmitted = rankMistakes(it.mistakes[pi], ps.WrongAnswers)
+	ms := make(map[string]*Mistake, len(it.mistakes[pi]))
+	for code, m := range it.mistakes[pi] {
+		c := m.Mistake
+		ms[code] = &c
+	}
+	ps.Mistakes, ps.MistakesOmitted = rankMistakes(ms, ps.WrongAnswers)
 	ps.DistinctWrong = len(it.wrong[pi])
 	ws := make([]WrongAnswer, 0, len(it.wrong[pi]))
 	for _, w := range it.wrong[pi] {
-		w.Share = share(w.Count, ps.WrongAnswers)
-		ws = append(ws, *w)
+		c := w.WrongAnswer
+		c.Share = share(w.Count, ps.WrongAnswers)
+		ws = append(ws, c)
 	}
 	slices.SortFunc(ws, func(a, b WrongAnswer) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.ReadAs, b.ReadAs))
@@ -688,10 +798,15 @@ func (r *Report) WithLearners(learners []store.Learner) *Report {
 	}
 	c := *r
 	c.Rows = slices.Clone(r.Rows)
+	renamed := false
 	for i := range c.Rows {
 		if l, ok := byID[c.Rows[i].Learner.ID]; ok {
+			renamed = renamed || l.Name != c.Rows[i].Learner.Name
 			c.Rows[i].Learner = l
 		}
+	}
+	if renamed {
+		sortRows(c.Rows, SortKey{Column: SortName}, -1) // as Finish leaves them
 	}
 	return &c
 }

@@ -80,6 +80,9 @@ type Exercise struct {
 	// generate builds the variant for a seed; it must succeed for every
 	// seed from 0 to MaxSeed.
 	generate func(seed uint64, rng *rand.Rand) (*Variant, error)
+	// outlines keeps the part outlines Outline needs a variant for
+	// (outline.go).
+	outlines outlineMemo
 }
 
 // Variant generates the exercise's variant for seed.

@@ -35,9 +35,27 @@ func TestEachReportAttempt(t *testing.T) {
 				}
 			}
 		}
+		// A worked solution shown, with hints open.
+		shown := attempt(f.learners[0].ID, f.assignment.Items[0].ID, "b", "shown", 0)
+		shown.Verdict, shown.HintsOpened = "solution-shown", 5
+		if _, _, err := s.RecordAttempt(ctx, shown); err != nil {
+			t.Fatal(err)
+		}
 		got := map[int64][]string{}
 		n := 0
+		var lastID int64
 		err := s.eachReportAttempt(ctx, f.assignment.ID, batch, func(a ReportAttempt) error {
+			// Every attempt in id order, whichever reader read it.
+			if a.ID <= lastID {
+				t.Errorf("attempt %d after %d", a.ID, lastID)
+			}
+			lastID = a.ID
+			if a.Part == "b" {
+				if !a.Revealed || a.Correct || a.HintsOpened != 5 || a.Part != "b" || a.ElapsedKnown {
+					t.Errorf("the worked solution shown read as %+v", a)
+				}
+				return nil
+			}
 			n++
 			i := len(got[a.LearnerID])
 			key := want[a.LearnerID][min(i, len(want[a.LearnerID])-1)]
@@ -96,37 +114,42 @@ func newFixture2(t *testing.T, s *Store, f fixture) Assignment {
 	return a
 }
 
-func TestAttemptStamp(t *testing.T) {
+// TestReportDeltaOf: the learners, the count at or below a watermark and
+// the attempts above it, in id order.
+func TestReportDeltaOf(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store, clock *testClock) {
 		ctx := context.Background()
 		f := newFixture(t, s, Settings{})
-		stamp := func() AttemptStamp {
+		delta := func(w int64) ReportDelta {
 			t.Helper()
-			st, err := s.AttemptStampOf(ctx, f.assignment.ID)
+			d, err := s.ReportDeltaOf(ctx, f.course.ID, f.assignment.ID, w)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return st
+			return d
 		}
-		if got := stamp(); got != (AttemptStamp{}) {
-			t.Errorf("no attempts: %+v", got)
+		if d := delta(0); d.AtOrBelow != 0 || len(d.Attempts) != 0 || len(d.Learners) != len(f.learners) {
+			t.Errorf("no attempts: %+v", d)
 		}
-		var last Attempt
-		for i, l := range f.learners {
-			a, _, err := s.RecordAttempt(ctx, attempt(l.ID, f.assignment.Items[0].ID, "a", fmt.Sprint("k", i), 1))
+		var ids []int64
+		for i := range 3 {
+			l := f.learners[i%2]
+			a, _, err := s.RecordAttempt(ctx, attempt(l.ID, f.assignment.Items[0].ID, "a", fmt.Sprint("k", i), float64(i%2)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			last = a
+			ids = append(ids, a.ID)
 		}
-		if got := stamp(); got != (AttemptStamp{Count: 2, MaxID: last.ID}) {
-			t.Errorf("two attempts: %+v, want count 2, max id %d", got, last.ID)
+		d := delta(ids[0])
+		if d.AtOrBelow != 1 || len(d.Attempts) != 2 || d.Attempts[0].ID != ids[1] || d.Attempts[1].ID != ids[2] {
+			t.Errorf("since the first: %d at or below, %+v", d.AtOrBelow, d.Attempts)
 		}
 		if err := s.DeleteLearner(ctx, f.learners[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		if got := stamp(); got != (AttemptStamp{Count: 1, MaxID: last.ID}) {
-			t.Errorf("after deleting a learner: %+v", got)
+		// Learner 0 made attempts 0 and 2.
+		if d := delta(ids[1]); d.AtOrBelow != 1 || len(d.Attempts) != 0 || len(d.Learners) != len(f.learners)-1 {
+			t.Errorf("after deleting a learner: %+v", d)
 		}
 	})
 }
