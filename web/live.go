@@ -71,6 +71,7 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 	s.handle(r.With(limitBody(maxFormBytes)), http.MethodPost, "/courses/{course}/live/{session}", policyCourseStaff, s.liveControl)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/projector", policyCourseStaff, s.liveProjectorPage)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/ws", policyCourseStaff, s.liveStaffSocket)
+	s.mountLiveNames(r)
 }
 
 // newLiveCode returns a random join code.
@@ -615,6 +616,17 @@ func (s *Server) teachProps(r *http.Request, room liveRoom, projector bool) (tem
 	p.State = liveStateText(st)
 	p.Version = st.Version
 	fillCounts(&p, room.hub.Counts())
+	// Names: always on the instructor's screen, on the projector only
+	// while the instructor shows them (live_names.go).
+	p.Show = projectorProps(st.Projector)
+	if !projector || st.Projector.Names {
+		ros, err := s.liveRoster(r.Context(), room, st)
+		if err != nil {
+			return p, err
+		}
+		p.Roster = rosterProps(ros)
+		p.NamesURL = s.liveTeachURL(c.ID, room.ls.ID) + "/names"
+	}
 	if err := s.teachPlayer(r, room, st, &p); err != nil {
 		return p, err
 	}
