@@ -73,7 +73,7 @@ type liveServer struct {
 	controls map[int64]*controlBucket
 	// rates are the message and control rates (live_rates.go).
 	rates liveRates
-	now      func() time.Time
+	now   func() time.Time
 }
 
 // controlBucket is a token bucket of one session's controls.
