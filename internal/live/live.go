@@ -65,8 +65,9 @@ type State struct {
 	Closed   bool  `json:"closed"`
 	Revealed bool  `json:"revealed"`
 	Ended    bool  `json:"ended"`
-	// Projector is what the projector view shows (projector.go).
-	Projector ProjectorView `json:"projector"`
+	// Projector is what the projector view shows (projector.go); left
+	// out of the JSON while it is the default view.
+	Projector ProjectorView `json:"projector,omitzero"`
 	// Version increases with every change, so a page can tell whether it
 	// is behind.
 	Version int64 `json:"version"`
