@@ -262,6 +262,7 @@
       if (m.state && m.state.version !== version && role === "student" && seen !== null && roomKey(m.state) === seen) {
         // Only the projector's view changed: nothing on this page did.
         version = m.state.version;
+        root.dataset.liveVersion = String(version);
       } else if (m.state && m.state.version !== version) {
         // The room moved on: show where it is now. An instructor's
         // reload keeps nothing unsaved; a student's answers are checked
