@@ -17,6 +17,21 @@
   var following = true;
   var lastPos = null;
   var restored = false;
+  // What the projector hides (data-live-hide) and where the names are
+  // read again when the counts change (data-live-names; live_names.go).
+  var hidden = (root.dataset.liveHide || "").split(" ");
+  var namesURL = root.dataset.liveNames || "";
+  // seen is the room (not the projector's view) as this student page
+  // shows it: a change of the projector's view alone does not reload it.
+  var seen = null;
+
+  function hides(what) {
+    return hidden.indexOf(what) >= 0;
+  }
+
+  function roomKey(s) {
+    return JSON.stringify([s.question, s.unlocked, s.paused, s.closed, s.revealed, s.ended]);
+  }
 
   function player() {
     return window.StridePlayers && window.StridePlayers[0];
@@ -136,7 +151,7 @@
       sec.appendChild(h);
       var ul = document.createElement("ul");
       ul.className = "live-histogram";
-      p.histogram.forEach(function (b) {
+      (hides("histogram") ? [] : p.histogram).forEach(function (b) {
         var li = document.createElement("li");
         if (b.key === "correct") {
           li.className = "live-bar-correct";
@@ -158,8 +173,8 @@
         li.appendChild(n);
         ul.appendChild(li);
       });
-      sec.appendChild(ul);
-      if (p.wrong.length > 0) {
+      if (!hides("histogram")) sec.appendChild(ul);
+      if (p.wrong.length > 0 && !hides("wrong")) {
         var h3 = document.createElement("h3");
         h3.textContent = "Most common wrong answers";
         sec.appendChild(h3);
@@ -179,6 +194,57 @@
     });
   }
 
+  // --- names (who has answered) --------------------------------------------
+  // Read again after the counts change, at most once per NAMES_GAP ms and
+  // one request at a time.
+  var NAMES_GAP = 2000;
+  var namesTimer = 0;
+  var namesLast = 0;
+  var namesBusy = false;
+  var namesAgain = false;
+
+  function rosterText(names, more) {
+    if (names.length === 0) return "nobody";
+    return names.join(", ") + (more > 0 ? " and " + more + " more" : "");
+  }
+
+  function renderRoster(d) {
+    setText("live-roster-answered", rosterText(d.answered, d.more_answered));
+    setText("live-roster-answered-n", d.answered.length + d.more_answered);
+    setText("live-roster-waiting", rosterText(d.waiting, d.more_waiting));
+    setText("live-roster-waiting-n", d.waiting.length + d.more_waiting);
+  }
+
+  function fetchNames() {
+    namesTimer = 0;
+    if (namesBusy) {
+      namesAgain = true;
+      return;
+    }
+    namesBusy = true;
+    namesLast = Date.now();
+    fetch(namesURL, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (d) {
+        if (d && d.answered && d.waiting) renderRoster(d);
+      })
+      .catch(function () {})
+      .then(function () {
+        namesBusy = false;
+        if (namesAgain) {
+          namesAgain = false;
+          scheduleNames();
+        }
+      });
+  }
+
+  function scheduleNames() {
+    if (!namesURL || namesTimer || !window.fetch) return;
+    namesTimer = window.setTimeout(fetchNames, Math.max(0, NAMES_GAP - (Date.now() - namesLast)));
+  }
+
   function connect() {
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
     var ws = new WebSocket(proto + location.host + root.dataset.liveSocket);
@@ -193,7 +259,11 @@
       } catch (e) {
         return;
       }
-      if (m.state && m.state.version !== version) {
+      if (m.state && m.state.version !== version && role === "student" && seen !== null && roomKey(m.state) === seen) {
+        // Only the projector's view changed: nothing on this page did.
+        version = m.state.version;
+        root.dataset.liveVersion = String(version);
+      } else if (m.state && m.state.version !== version) {
         // The room moved on: show where it is now. An instructor's
         // reload keeps nothing unsaved; a student's answers are checked
         // and stored before they change.
@@ -208,8 +278,12 @@
         }
         return;
       }
+      if (m.state && role === "student") {
+        seen = roomKey(m.state);
+      }
       if (m.counts && role === "staff") {
         renderCounts(m.counts);
+        scheduleNames();
       }
       if (m.type === "player" && m.player) {
         onPlayer(m.player);

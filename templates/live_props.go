@@ -108,4 +108,11 @@ type LiveTeachProps struct {
 	Player *PlayerProps
 	Drive  bool
 	Follow bool
+	// Show is what the projector shows (the instructor's view offers the
+	// controls that change it; the projector hides what is off).
+	Show LiveProjectorView
+	// Roster lists who has answered, by name (nil: not on this page);
+	// NamesURL is where live.js reads it again when the counts change.
+	Roster   *LiveRoster
+	NamesURL string
 }

@@ -278,6 +278,9 @@ var expectedPolicy = map[string]policy{
 	"POST /courses/{course}/live/{session}":                policyCourseStaff,
 	"GET /courses/{course}/live/{session}/projector":       policyCourseStaff,
 	"GET /courses/{course}/live/{session}/ws":              policyCourseStaff,
+	// livefinish: who has answered, by name (instructor's screen; the
+	// projector only while the instructor shows names).
+	"GET /courses/{course}/live/{session}/names": policyCourseStaff,
 
 	// Exercise files (issue 13 §1): the directory's state, for any
 	// instructor (the files are the site's, not a course's).

@@ -170,6 +170,33 @@ func TestBrowserLiveSession(t *testing.T) {
 		}
 	}
 
+	// Who has answered, by name: the instructor's screen lists them, read
+	// again after the counts changed (no reload: the state did not change).
+	waitPage(t, teacher, "the names of who answered", `document.getElementById("live-roster-answered-n").textContent === "3" &&
+		["Ann", "Ben", "Cat"].every(n => document.getElementById("live-roster-answered").textContent.includes(n))`)
+	// The projector shows no names until the instructor shows them; the
+	// students' pages do not reload for that choice.
+	projector := newLiveTab(t, browser, "projector")
+	signInTab(t, e, projector)
+	liveStep(t, projector, "open the projector", chromedp.Navigate(e.srv.URL+e.teachURL()+"/projector"))
+	waitPage(t, projector, "the projector", ready+` && document.querySelector("svg.live-qr") !== null && document.getElementById("live-answered").textContent === "3"`)
+	if txt := evalPage[string](t, projector, `document.body.innerText`); strings.Contains(txt, "Ann") || strings.Contains(txt, "Ben") || strings.Contains(txt, "Cat") {
+		t.Fatalf("the projector shows a name before the instructor chose to:\n%s", txt)
+	}
+	for _, s := range students {
+		evalPage[bool](t, s, `(window.strideStay = true)`)
+	}
+	before := evalPage[int](t, students[0], liveVersionJS)
+	liveStep(t, teacher, "show names on the projector", chromedp.Click(chromedp.CSS(`button[value="show_names"]`)))
+	waitPage(t, projector, "the names on the projector", `document.getElementById("live-roster") !== null &&
+		["Ann", "Ben", "Cat"].every(n => document.getElementById("live-roster-answered").textContent.includes(n))`)
+	for _, s := range students {
+		waitPage(t, s, "the new version, without a reload", liveVersionJS+` === `+strconv.Itoa(before+1)+` && window.strideStay === true`)
+	}
+	liveStep(t, teacher, "hide names again", chromedp.Click(chromedp.CSS(`button[value="hide_names"]`)))
+	waitPage(t, projector, "no names on the projector", `document.getElementById("live-roster") === null && document.getElementById("live-answered") !== null &&
+		!document.body.innerText.includes("Ann")`)
+
 	// Pause reaches every student; so does the resume.
 	liveStep(t, teacher, "pause everyone", chromedp.Click(chromedp.CSS(`button[value="pause"]`)))
 	for _, s := range students {

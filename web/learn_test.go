@@ -116,6 +116,7 @@ type resp struct {
 	code int
 	body string
 	loc  string
+	hdr  http.Header
 }
 
 func (d *device) do(method, path string, body io.Reader, header map[string]string) resp {
@@ -133,7 +134,7 @@ func (d *device) do(method, path string, body io.Reader, header map[string]strin
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return resp{code: res.StatusCode, body: string(b), loc: res.Header.Get("Location")}
+	return resp{code: res.StatusCode, body: string(b), loc: res.Header.Get("Location"), hdr: res.Header}
 }
 
 func (d *device) get(path string) resp { return d.do(http.MethodGet, path, nil, nil) }

@@ -49,6 +49,13 @@ type LiveConfig struct {
 	MaxConns int
 	// IdleTimeout ends a session with no instructor action for this long.
 	IdleTimeout time.Duration
+	// StudentMsgRate, InstructorMsgRate and ControlRate are the live
+	// rates (live_rates.go): messages a second from a student's page,
+	// drives a second from an instructor's page, controls a second per
+	// session and replica.
+	StudentMsgRate    int
+	InstructorMsgRate int
+	ControlRate       int
 }
 
 // mountLive registers the live session routes (only with a store).
@@ -57,6 +64,7 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 		return
 	}
 	s.live = newLiveServer(s.store, s.log, live.Config{MaxSessions: cfg.MaxSessions, MaxStudents: cfg.MaxStudents, IdleTimeout: cfg.IdleTimeout}, cfg.MaxConns)
+	s.live.rates = liveRatesOf(cfg)
 	form := r.With(limitBody(maxFormBytes), s.work.limitPage)
 	s.handle(r, http.MethodGet, "/join", policyPublic, s.liveJoinForm)
 	s.handle(form, http.MethodPost, "/join", policyPublic, s.liveJoinSubmit)
@@ -71,6 +79,7 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 	s.handle(r.With(limitBody(maxFormBytes)), http.MethodPost, "/courses/{course}/live/{session}", policyCourseStaff, s.liveControl)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/projector", policyCourseStaff, s.liveProjectorPage)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/ws", policyCourseStaff, s.liveStaffSocket)
+	s.mountLiveNames(r)
 }
 
 // newLiveCode returns a random join code.
@@ -151,7 +160,7 @@ func (s *Server) liveError(w http.ResponseWriter, r *http.Request, what string, 
 		s.classError(w, r, http.StatusConflict, "Session full", fmt.Sprintf("This live session is full: at most %d students may join.", s.live.cfg.MaxStudents))
 	case errors.Is(err, live.ErrTooManySessions):
 		w.Header().Set("Retry-After", "30")
-		s.classError(w, r, http.StatusServiceUnavailable, "Too many live sessions", fmt.Sprintf("This server runs at most %d live sessions at once. End one, or try again later.", s.live.cfg.MaxSessions))
+		s.classError(w, r, http.StatusServiceUnavailable, "Too many live sessions", fmt.Sprintf("This server runs at most %d live sessions at once (its -live-max-sessions). End one, or try again later.", s.live.cfg.MaxSessions))
 	default:
 		s.learnStoreError(w, r, what, err)
 	}
@@ -615,6 +624,17 @@ func (s *Server) teachProps(r *http.Request, room liveRoom, projector bool) (tem
 	p.State = liveStateText(st)
 	p.Version = st.Version
 	fillCounts(&p, room.hub.Counts())
+	// Names: always on the instructor's screen, on the projector only
+	// while the instructor shows them (live_names.go).
+	p.Show = projectorProps(st.Projector)
+	if !projector || st.Projector.Names {
+		ros, err := s.liveRoster(r.Context(), room, st)
+		if err != nil {
+			return p, err
+		}
+		p.Roster = rosterProps(ros)
+		p.NamesURL = s.liveTeachURL(c.ID, room.ls.ID) + "/names"
+	}
 	if err := s.teachPlayer(r, room, st, &p); err != nil {
 		return p, err
 	}
@@ -739,7 +759,7 @@ func (s *Server) liveControl(w http.ResponseWriter, r *http.Request) {
 	if !s.live.controlAllowed(room.ls.ID) {
 		w.Header().Set("Retry-After", "1")
 		s.classError(w, r, http.StatusTooManyRequests, "Too many controls",
-			fmt.Sprintf("A live session takes at most %d controls a second (bursts of %d); wait a moment and press it again.", liveControlPerSecond, liveControlBurst))
+			s.live.rates.controlRefusal())
 		return
 	}
 	if room.hub == nil {

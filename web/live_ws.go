@@ -71,7 +71,9 @@ type liveServer struct {
 	wg      sync.WaitGroup
 	// controls are the sessions' control token buckets.
 	controls map[int64]*controlBucket
-	now      func() time.Time
+	// rates are the message and control rates (live_rates.go).
+	rates liveRates
+	now   func() time.Time
 }
 
 // controlBucket is a token bucket of one session's controls.
@@ -89,17 +91,17 @@ func (ls *liveServer) controlAllowed(session int64) bool {
 	now := ls.now()
 	if len(ls.controls) > 4*ls.cfg.MaxSessions {
 		for id, b := range ls.controls {
-			if now.Sub(b.last).Seconds()*liveControlPerSecond >= liveControlBurst {
+			if now.Sub(b.last).Seconds()*float64(ls.rates.control) >= float64(ls.rates.controlBurst) {
 				delete(ls.controls, id)
 			}
 		}
 	}
 	b, ok := ls.controls[session]
 	if !ok {
-		b = &controlBucket{tokens: liveControlBurst, last: now}
+		b = &controlBucket{tokens: float64(ls.rates.controlBurst), last: now}
 		ls.controls[session] = b
 	}
-	b.tokens = min(liveControlBurst, b.tokens+now.Sub(b.last).Seconds()*liveControlPerSecond)
+	b.tokens = min(float64(ls.rates.controlBurst), b.tokens+now.Sub(b.last).Seconds()*float64(ls.rates.control))
 	b.last = now
 	if b.tokens < 1 {
 		return false
@@ -122,7 +124,7 @@ func newLiveServer(st *store.Store, log *slog.Logger, cfg live.Config, maxConns 
 	mgr := live.NewManager(st, bus, cfg)
 	cfg = mgr.Config()
 	return &liveServer{cfg: cfg, maxConns: maxConns, mgr: mgr, timing: defaultLiveTiming, per: map[string]int{},
-		controls: map[int64]*controlBucket{}, now: time.Now,
+		controls: map[int64]*controlBucket{}, now: time.Now, rates: liveRatesOf(LiveConfig{}),
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout: 10 * time.Second,
 			ReadBufferSize:   liveReadLimit,
@@ -220,7 +222,7 @@ func (s *Server) serveLiveSocket(w http.ResponseWriter, r *http.Request, hub *li
 	case ls.closing:
 		refuse = "the server is shutting down"
 	case ls.conns >= ls.maxConns:
-		refuse = fmt.Sprintf("the server has %d live connections open, the limit is %d", ls.conns, ls.maxConns)
+		refuse = fmt.Sprintf("the server has %d live connections open, the limit is %d (-live-max-conns)", ls.conns, ls.maxConns)
 	case ls.per[key] >= liveMaxPerLearner:
 		refuse = fmt.Sprintf("you have %d connections to this session open, the limit is %d; close a tab", ls.per[key], liveMaxPerLearner)
 	default:
@@ -307,8 +309,9 @@ func (c *liveConn) readLoop() {
 	c.ws.SetPongHandler(func(string) error {
 		return c.ws.SetReadDeadline(time.Now().Add(t.pongWait))
 	})
-	other := newTokenBucket(liveMsgPerSecond, liveMsgBurst, time.Now())
-	drives := newTokenBucket(liveDriveFloodPerSecond, liveDriveFloodBurst, time.Now())
+	rates := c.ls.rates
+	other := newTokenBucket(float64(rates.student), float64(rates.studentBurst), time.Now())
+	drives := newTokenBucket(float64(rates.instructor), float64(rates.instructorBurst), time.Now())
 	for {
 		_, data, err := c.ws.ReadMessage()
 		if err != nil {
@@ -317,9 +320,9 @@ func (c *liveConn) readLoop() {
 		now := time.Now()
 		_ = c.ws.SetReadDeadline(now.Add(t.pongWait))
 		p, isDrive, perr := parseDrive(data)
-		bucket, reason := &other, "too many messages: live pages send none but drives"
+		bucket, reason := &other, rates.studentReason()
 		if isDrive && c.role != live.RoleStudent {
-			bucket, reason = &drives, fmt.Sprintf("too many drives: at most %d a second", liveDriveFloodPerSecond)
+			bucket, reason = &drives, rates.instructorReason()
 		}
 		if !bucket.take(now) {
 			_ = c.ws.WriteControl(websocket.CloseMessage,

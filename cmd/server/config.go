@@ -77,6 +77,9 @@ var settings = []setting{
 	{"live-max-sessions", "STRIDE_LIVE_MAX_SESSIONS", "200", "most live class sessions open at once on this server (1 to 10000); starting another is refused with 503"},
 	{"live-max-students", "STRIDE_LIVE_MAX_STUDENTS", "400", "most students who may join one live session (1 to 10000); more are refused with 409"},
 	{"live-max-conns", "STRIDE_LIVE_MAX_CONNS", "20000", "most live-session websockets open at once on this server (1 to 1000000); more are refused with 429"},
+	{"live-student-msg-rate", "STRIDE_LIVE_STUDENT_MSG_RATE", "1", "messages a second a student's live page may send, after a burst of 10 times it (1 to 1000); beyond it the websocket is closed with 1008 naming this setting (pages send none: answers are forms)"},
+	{"live-instructor-msg-rate", "STRIDE_LIVE_INSTRUCTOR_MSG_RATE", "60", "player drive messages a second an instructor's live page may send, after a burst of twice it (1 to 1000); beyond it the websocket is closed with 1008 naming this setting"},
+	{"live-control-rate", "STRIDE_LIVE_CONTROL_RATE", "5", "instructor controls a second one live session takes on this server, after a burst of 4 times it (1 to 1000); beyond it 429 with Retry-After naming this setting"},
 	{"exercises-dir", "STRIDE_EXERCISES_DIR", "", "directory of exercise files (*.yaml, docs/AUTHORING.md) loaded at start and reloaded when they change; empty: none"},
 	{"exercises-poll", "STRIDE_EXERCISES_POLL", "2s", "how often -exercises-dir is checked for changed files, and the database for exercises saved in the browser (100ms to 1h)"},
 	{"live-idle-timeout", "STRIDE_LIVE_IDLE_TIMEOUT", "3h", "a live session with no instructor action for this long ends (1m to 48h); its code then tells students it ended"},
@@ -254,6 +257,15 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 		return config{}, nil, err
 	}
 	if c.live.IdleTimeout, err = durationSetting("live-idle-timeout", time.Minute, 48*time.Hour); err != nil {
+		return config{}, nil, err
+	}
+	if c.live.StudentMsgRate, err = intSetting("live-student-msg-rate", 1, 1000); err != nil {
+		return config{}, nil, err
+	}
+	if c.live.InstructorMsgRate, err = intSetting("live-instructor-msg-rate", 1, 1000); err != nil {
+		return config{}, nil, err
+	}
+	if c.live.ControlRate, err = intSetting("live-control-rate", 1, 1000); err != nil {
 		return config{}, nil, err
 	}
 	if c.sessionLifetime, err = durationSetting("session-lifetime", 5*time.Minute, 90*24*time.Hour); err != nil {

@@ -119,7 +119,8 @@ func defaultBudgets(c config) config {
 		c.ltiLeeway = lti.DefaultLeeway
 	}
 	if c.live == (web.LiveConfig{}) {
-		c.live = web.LiveConfig{MaxSessions: live.DefaultMaxSessions, MaxStudents: live.DefaultMaxStudents, MaxConns: web.DefaultLiveMaxConns, IdleTimeout: live.DefaultIdleTimeout}
+		c.live = web.LiveConfig{MaxSessions: live.DefaultMaxSessions, MaxStudents: live.DefaultMaxStudents, MaxConns: web.DefaultLiveMaxConns, IdleTimeout: live.DefaultIdleTimeout,
+			StudentMsgRate: web.DefaultLiveStudentMsgRate, InstructorMsgRate: web.DefaultLiveInstructorMsgRate, ControlRate: web.DefaultLiveControlRate}
 		c.authoring.Poll = authoring.DefaultPollInterval
 	}
 	return c
@@ -157,6 +158,14 @@ func TestParseConfigBudgets(t *testing.T) {
 		{name: "negative rate", env: map[string]string{"STRIDE_API_RATE_LIMIT": "-5"}, wantErr: "STRIDE_API_RATE_LIMIT"},
 		{name: "rate window too short", args: []string{"-api-rate-window", "10ms"}, wantErr: "-api-rate-window"},
 		{name: "bad page cache", args: []string{"-page-cache-mib", "1.5"}, wantErr: "-page-cache-mib"},
+		// livefinish: the live rates.
+		{name: "live rates", args: []string{"-live-student-msg-rate", "2", "-live-control-rate", "7"}, env: map[string]string{"STRIDE_LIVE_INSTRUCTOR_MSG_RATE": "30"},
+			check: func(c config) bool {
+				return c.live.StudentMsgRate == 2 && c.live.InstructorMsgRate == 30 && c.live.ControlRate == 7
+			}},
+		{name: "live student rate zero", args: []string{"-live-student-msg-rate", "0"}, wantErr: "-live-student-msg-rate"},
+		{name: "live instructor rate too high", env: map[string]string{"STRIDE_LIVE_INSTRUCTOR_MSG_RATE": "5000"}, wantErr: "STRIDE_LIVE_INSTRUCTOR_MSG_RATE"},
+		{name: "live control rate not a number", args: []string{"-live-control-rate", "fast"}, wantErr: "-live-control-rate"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -388,7 +388,8 @@ func (h *Hub) install(l loaded) {
 
 func (h *Hub) stateOf(ls store.LiveState) State {
 	return State{Question: ls.Question, Items: h.nItems, Unlocked: append([]int{}, ls.Unlocked...),
-		Paused: ls.Paused, Closed: ls.Closed, Revealed: ls.Revealed, Ended: ls.Ended, Version: ls.Version}
+		Paused: ls.Paused, Closed: ls.Closed, Revealed: ls.Revealed, Ended: ls.Ended, Version: ls.Version,
+		Projector: projectorOf(ls.Projector)}
 }
 
 // playerOf decodes the stored player position (nil: none, or one this
@@ -718,6 +719,7 @@ func (h *Hub) Control(ctx context.Context, a Action) (bool, error) {
 			return false
 		}
 		ls.Question, ls.Unlocked, ls.Paused, ls.Closed, ls.Revealed = st.Question, st.Unlocked, st.Paused, st.Closed, st.Revealed
+		ls.Projector = st.Projector.bits()
 		ls.Version++
 		return true
 	})

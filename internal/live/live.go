@@ -65,6 +65,9 @@ type State struct {
 	Closed   bool  `json:"closed"`
 	Revealed bool  `json:"revealed"`
 	Ended    bool  `json:"ended"`
+	// Projector is what the projector view shows (projector.go); left
+	// out of the JSON while it is the default view.
+	Projector ProjectorView `json:"projector,omitzero"`
 	// Version increases with every change, so a page can tell whether it
 	// is behind.
 	Version int64 `json:"version"`
@@ -110,10 +113,13 @@ func ParseAction(s string) (Action, error) {
 	case ActUnlock, ActUnlockAll, ActPause, ActResume, ActClose, ActOpen, ActNext, ActPrev, ActReveal, ActHide, ActEnd:
 		return a, nil
 	}
+	if a := Action(s); isProjectorAction(a) {
+		return a, nil
+	}
 	if len(s) > 32 {
 		s = s[:32]
 	}
-	return "", fmt.Errorf("action %q is not one of unlock, unlock_all, pause, resume, close, open, next, prev, reveal, hide, end", s)
+	return "", fmt.Errorf("action %q is not one of unlock, unlock_all, pause, resume, close, open, next, prev, reveal, hide, end, "+projectorActions, s)
 }
 
 // apply changes st by a; it reports whether anything changed.
@@ -153,6 +159,8 @@ func (st *State) apply(a Action) bool {
 		st.Revealed = false
 	case ActEnd:
 		st.Ended = true
+	default:
+		st.Projector.apply(a)
 	}
 	return fmt.Sprint(*st) != before
 }

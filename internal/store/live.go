@@ -67,13 +67,16 @@ type LiveState struct {
 	// and PlayerSeq its own sequence, apart from Version.
 	Player    string
 	PlayerSeq int64
+	// Projector is what the projector view shows, a bit set kept by
+	// internal/live (migration 00014; 0 is the default view).
+	Projector int64
 	// ActedAt is the last instructor action (idle sessions end).
 	ActedAt   time.Time
 	Ended     bool
 	EndReason string // EndedByInstructor or EndedIdle once ended
 }
 
-const liveStateColumns = `question, unlocked, paused, closed, revealed, version, player, player_seq, acted_at, ended_at, end_reason`
+const liveStateColumns = `question, unlocked, paused, closed, revealed, version, player, player_seq, acted_at, ended_at, end_reason, projector`
 
 func scanLiveState(row rowScanner) (LiveState, error) {
 	var st LiveState
@@ -82,7 +85,7 @@ func scanLiveState(row rowScanner) (LiveState, error) {
 	var acted int64
 	var ended sql.NullInt64
 	if err := row.Scan(&st.Question, &unlocked, &paused, &closed, &revealed, &st.Version, &st.Player, &st.PlayerSeq,
-		&acted, &ended, &st.EndReason); err != nil {
+		&acted, &ended, &st.EndReason, &st.Projector); err != nil {
 		return LiveState{}, err
 	}
 	st.Paused, st.Closed, st.Revealed, st.Ended = paused == 1, closed == 1, revealed == 1, ended.Valid
@@ -143,9 +146,9 @@ func (s *Store) UpdateLiveState(ctx context.Context, id int64, fn func(*LiveStat
 		}
 		st.ActedAt = fromMS(ms(s.now()))
 		_, err = tx.ExecContext(ctx, `UPDATE live_sessions SET question = $1, unlocked = $2, paused = $3, closed = $4,
-			revealed = $5, version = $6, player = $7, player_seq = $8, acted_at = $9 WHERE id = $10`,
+			revealed = $5, version = $6, player = $7, player_seq = $8, acted_at = $9, projector = $10 WHERE id = $11`,
 			st.Question, joinInts(st.Unlocked), bit(st.Paused), bit(st.Closed), bit(st.Revealed), st.Version,
-			st.Player, st.PlayerSeq, ms(st.ActedAt), id)
+			st.Player, st.PlayerSeq, ms(st.ActedAt), st.Projector, id)
 		return err
 	})
 	if err != nil {
