@@ -112,6 +112,9 @@ func defaultBudgets(c config) config {
 	if c.pageCacheBytes == 0 {
 		c.pageCacheBytes = web.DefaultPageCacheBytes
 	}
+	if c.gcFloor == 0 {
+		c.gcFloor = 32 << 20
+	}
 	if c.sessionLifetime == 0 {
 		c.sessionLifetime = web.DefaultSessionLifetime
 	}
@@ -157,6 +160,12 @@ func TestParseConfigBudgets(t *testing.T) {
 		{name: "negative rate", env: map[string]string{"STRIDE_API_RATE_LIMIT": "-5"}, wantErr: "STRIDE_API_RATE_LIMIT"},
 		{name: "rate window too short", args: []string{"-api-rate-window", "10ms"}, wantErr: "-api-rate-window"},
 		{name: "bad page cache", args: []string{"-page-cache-mib", "1.5"}, wantErr: "-page-cache-mib"},
+		{name: "gc floor", env: map[string]string{"STRIDE_GC_MIN_HEAP_MIB": "64"},
+			check: func(c config) bool { return c.gcFloor == 64<<20 }},
+		{name: "gc floor off", args: []string{"-gc-min-heap-mib", "0"},
+			check: func(c config) bool { return c.gcFloor == 0 }},
+		{name: "bad gc floor", args: []string{"-gc-min-heap-mib", "-1"}, wantErr: "-gc-min-heap-mib"},
+		{name: "gc floor too large", env: map[string]string{"STRIDE_GC_MIN_HEAP_MIB": "100000"}, wantErr: "STRIDE_GC_MIN_HEAP_MIB"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
