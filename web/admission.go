@@ -288,7 +288,16 @@ func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) h
 		}
 		slot := &heldSlot{done: admitted, after: l.onRelease}
 		done := slot.release
-		r = r.WithContext(context.WithValue(r.Context(), heldSlotKey{}, slot))
+		// The request log's per-request record carries the slot when there
+		// is one (always, behind NewHandler's root), which saves a copy of
+		// the request and a context per expensive request.
+		if ri, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
+			prev := ri.slot
+			ri.slot = slot
+			defer func() { ri.slot = prev }()
+		} else {
+			r = r.WithContext(context.WithValue(r.Context(), heldSlotKey{}, slot))
+		}
 		buf := l.getBuf()
 		bw := &responseBuffer{header: w.Header(), buf: buf}
 		var zbuf *bytes.Buffer
@@ -343,6 +352,10 @@ type heldSlotKey struct{}
 // wait, compressing the response) runs outside the admission control.
 // Calling it twice, or without a slot, does nothing.
 func releaseWorkSlot(ctx context.Context) {
+	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok && ri.slot != nil {
+		ri.slot.release()
+		return
+	}
 	if h, ok := ctx.Value(heldSlotKey{}).(*heldSlot); ok {
 		h.release()
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -216,7 +215,10 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 			msg: fmt.Sprintf("has %d entries; the limit is %d", len(req.Reveal), maxReveals)})
 		return
 	}
-	revealed := map[string]bool{}
+	var revealed map[string]bool // nil (nothing revealed) reads as empty
+	if len(req.Reveal) > 0 {
+		revealed = make(map[string]bool, len(req.Reveal))
+	}
 	for _, id := range req.Reveal {
 		if _, ok := v.Part(id); !ok {
 			writeClientError(w, badRequest("reveal", "has %q, which is not a part of %s", clip(id, 64), v.Exercise.ID))
@@ -274,16 +276,11 @@ func (s *Server) renderSolution(ctx context.Context, part *exercises.Part) strin
 }
 
 func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, res exercises.Result, answers map[string]string, revealed map[string]bool) checkResponse {
-	open := openParts(v, &res, revealed)
-	out := checkResponse{Parts: map[string]verdictJSON{}, Score: res.Score, Max: res.Max,
+	out := checkResponse{Parts: make(map[string]verdictJSON, len(res.Parts)), Score: res.Score, Max: res.Max,
 		Correct: res.Correct, Carried: res.Carried, ScoreText: scoreText(res)}
-	ids := make([]string, 0, len(res.Parts))
-	for id := range res.Parts {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		vd := res.Parts[id]
+	// The parts are visited in map order: nothing below depends on it, and
+	// the encoder sorts them.
+	for id, vd := range res.Parts {
 		vj := verdictJSON{
 			Status: string(vd.Status), Feedback: s.plain(vd.Feedback), FeedbackHTML: string(s.md(vd.Feedback)),
 			ReadAs: s.plain(vd.ReadAs), ReadAsHTML: string(s.md(vd.ReadAs)), Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
@@ -299,11 +296,13 @@ func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, re
 				vj.Score, vj.Max = vd.Credit, 1
 			}
 			vj.Revealed = revealed[id]
-			if open[id] && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
+			// Open as openParts says: attempted or revealed.
+			open := vj.Revealed || vd.Attempted()
+			if open && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
 				sol := s.solution(ctx, v, part)
 				vj.SolutionHTML, vj.solution = sol.html, sol
 			}
-			if open[id] && part.Animation >= 0 {
+			if open && part.Animation >= 0 {
 				vj.Unlock = s.unlock.token(v.Exercise.ID, v.Seed, id)
 			}
 		}

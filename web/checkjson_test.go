@@ -15,13 +15,13 @@ import (
 	"github.com/stride-tutor/stride/internal/exercises"
 )
 
-// encodingJSON is what writeJSON sends for v: encoding/json's Encoder with
-// HTML escaping, newline included.
+// encodingJSON is encoding/json's Encoder's output for v with HTML escaping
+// off, newline included: what the check API sends.
 func encodingJSON(t testing.TB, v any) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(true)
+	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		t.Fatal(err)
 	}
@@ -147,10 +147,7 @@ func FuzzAppendJSONString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		want, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := bytes.TrimSuffix(encodingJSON(t, s), []byte("\n"))
 		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
 		}
@@ -185,8 +182,13 @@ func TestCheckHandlerEncoding(t *testing.T) {
 	if want := encodingJSON(t, decoded); !bytes.Equal(raw, want) {
 		t.Fatalf("body\n%s\nre-encoded\n%s", raw, want)
 	}
-	if !strings.Contains(string(raw), `"solution_html":"\u003c`) {
-		t.Errorf("no escaped worked solution in %s", raw)
+	// A worked solution's HTML goes out unescaped, and the response is
+	// still served as JSON that no browser sniffs as HTML.
+	if !strings.Contains(string(raw), `"solution_html":"<`) || strings.Contains(string(raw), `\u003c`) {
+		t.Errorf("worked solution not sent as plain HTML text in %s", raw)
+	}
+	if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("X-Content-Type-Options %q, want nosniff", got)
 	}
 }
 

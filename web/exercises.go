@@ -314,13 +314,29 @@ func (s *Server) countChecks(exercise string, res exercises.Result) {
 	if s.metrics == nil {
 		return
 	}
-	var verdicts []string
+	// Verdicts come from a small closed set: count each once per check
+	// rather than one counter lookup per part.
+	var tally [8]verdictCount
+	n := 0
 	for _, vd := range res.Parts {
-		if vd.Status != exercises.StatusBlank {
-			verdicts = append(verdicts, string(vd.Status))
+		if vd.Status == exercises.StatusBlank {
+			continue
 		}
+		i := 0
+		for i < n && tally[i].verdict != string(vd.Status) {
+			i++
+		}
+		if i == n {
+			if n == len(tally) {
+				s.metrics.observeCheck(exercise, tally[:n])
+				n, i = 0, 0
+			}
+			tally[i] = verdictCount{verdict: string(vd.Status)}
+			n++
+		}
+		tally[i].n++
 	}
-	s.metrics.observeCheck(exercise, verdicts)
+	s.metrics.observeCheck(exercise, tally[:n])
 }
 
 // formAnswers collects each part's answer text from a posted form. Matrix
@@ -636,7 +652,7 @@ func openParts(v *exercises.Variant, res *exercises.Result, revealed map[string]
 
 // scoreText reports a checked variant's score in words.
 func scoreText(res exercises.Result) string {
-	s := fmt.Sprintf("Score: %s of %d", formatScore(res.Score), res.Max)
+	s := "Score: " + formatScore(res.Score) + " of " + strconv.Itoa(res.Max)
 	if res.Carried > 0 {
 		return s + fmt.Sprintf(" (%d right, %d credited as %s from an earlier answer).", res.Correct, res.Carried,
 			plural(res.Carried, "a right step", "right steps"))

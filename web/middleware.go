@@ -97,6 +97,9 @@ type requestInfo struct {
 	// unmatched is set by the not-found handlers: no route matched, so the
 	// route label is "unmatched" whatever pattern chi was trying.
 	unmatched bool
+	// slot is the work slot the request holds while the work limiter runs
+	// it (web/admission.go), for releaseWorkSlot.
+	slot *heldSlot
 }
 
 // markUnmatched records that no route matched r.

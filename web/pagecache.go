@@ -54,6 +54,19 @@ func (c *lru[V]) get(key string) (V, bool) {
 	return zero, false
 }
 
+// getBytes is get for a key held in a byte slice, without converting it
+// to a string (the map lookup does not allocate).
+func (c *lru[V]) getBytes(key []byte) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[string(key)]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*lruEntry[V]).val, true
+	}
+	var zero V
+	return zero, false
+}
+
 // add stores val under key, evicting the least recently used entries until
 // the total cost fits. An entry costing more than the whole cache is not
 // stored.

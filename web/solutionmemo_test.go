@@ -60,3 +60,36 @@ func TestSolutionHTMLMemo(t *testing.T) {
 		t.Fatalf("the catalog should have parts of both templates: %v", kinds)
 	}
 }
+
+// TestSolutionMemoVersion: an authored exercise keeps its ID when its file
+// changes, so a new version's worked solution must not come from the memo
+// of the old one (the memo was keyed by exercise, seed and part only).
+func TestSolutionMemoVersion(t *testing.T) {
+	s := &Server{catalog: exercises.NewCatalog(), math: newMathText()}
+	ctx := context.Background()
+	ex, ok := s.catalog.Lookup("conv-by-hand")
+	if !ok {
+		t.Fatal("no conv-by-hand")
+	}
+	v, err := ex.Variant(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := v.Parts[0]
+	old := s.solutionHTML(ctx, v, p)
+	// The same exercise, seed and part at another version, whose solution
+	// says something else.
+	ex2 := *v.Exercise
+	ex2.Version = "v2"
+	p2 := *p
+	p2.Solution = []string{"A different worked solution of version two."}
+	v2 := *v
+	v2.Exercise = &ex2
+	got := s.solutionHTML(ctx, &v2, &p2)
+	if want := s.renderSolution(ctx, &p2); got != want || got == old {
+		t.Fatalf("version v2's solution:\n%s\nwant\n%s\n(version 1's was %s)", got, want, old)
+	}
+	if again := s.solutionHTML(ctx, v, p); again != old {
+		t.Fatalf("version 1's solution after v2's: %s, want %s", again, old)
+	}
+}

@@ -31,7 +31,15 @@ const (
 
 type unlocker struct {
 	key []byte
+	// tokens memoizes token: a check answers one for every attempted part
+	// with a replay, and an HMAC (two SHA-256 states set up from the key)
+	// cost more than the rest of a small check's response.
+	tokens *lru[string]
 }
+
+// maxUnlockTokenMemoBytes bounds the memo of issued tokens (about 3,000
+// tokens).
+const maxUnlockTokenMemoBytes = 1 << 20
 
 // newUnlocker uses key, or a random key when key is empty (without a
 // database: tokens then last as long as the process).
@@ -44,7 +52,7 @@ func newUnlocker(key []byte) (*unlocker, error) {
 	} else if len(key) < MinUnlockKeyBytes {
 		return nil, fmt.Errorf("unlock key: is %d bytes; at least %d are needed", len(key), MinUnlockKeyBytes)
 	}
-	return &unlocker{key: append([]byte(nil), key...)}, nil
+	return &unlocker{key: append([]byte(nil), key...), tokens: newLRU[string](maxUnlockTokenMemoBytes)}, nil
 }
 
 func (u *unlocker) mac(exercise string, seed uint64, part string) []byte {
@@ -55,7 +63,14 @@ func (u *unlocker) mac(exercise string, seed uint64, part string) []byte {
 
 // token is the unlock token of one part of one variant: "part.mac".
 func (u *unlocker) token(exercise string, seed uint64, part string) string {
-	return part + "." + base64.RawURLEncoding.EncodeToString(u.mac(exercise, seed, part))
+	var kb [96]byte
+	key := append(append(strconv.AppendUint(append(append(kb[:0], exercise...), 0), seed, 10), 0), part...)
+	if t, ok := u.tokens.getBytes(key); ok {
+		return t
+	}
+	t := part + "." + base64.RawURLEncoding.EncodeToString(u.mac(exercise, seed, part))
+	u.tokens.add(string(key), t, int64(len(key)+len(t)+entryOverhead))
+	return t
 }
 
 // open returns the parts of the variant that tokens unlock; tokens of

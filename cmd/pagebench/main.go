@@ -4,15 +4,25 @@
 // server's together with both p99 latencies. Comparing within one run keeps
 // the ratio meaningful on a machine whose absolute speed varies.
 //
-//	go build -o /tmp/bench/stride ./cmd/server && go build -o /tmp/bench/pagebench ./cmd/pagebench
+// From the repository root, one command builds ./cmd/server, starts it on a
+// free loopback port (-log-level warn -api-rate-limit 0, in a temporary
+// directory), measures, and stops it:
+//
+//	go run ./cmd/pagebench -route check
+//
+// -server PATH uses a built binary instead, -server-args adds flags, and
+// -url (with -pid) measures a server that is already running:
+//
 //	/tmp/bench/stride -addr 127.0.0.1:19091 -log-level warn -api-rate-limit 0 2>/dev/null &
 //	/tmp/bench/pagebench -url http://127.0.0.1:19091 -duration 5s -rounds 3 -pid $!
 //
 // It needs wrk on the PATH. The rate limit is turned off because wrk's 64
-// connections all come from one address. With -pid (Stride's process id,
-// Linux) it also reports each server's CPU time per request, from
-// /proc/PID/stat around each wrk run: on a machine whose cores are shared
-// with other work, that ratio moves far less than requests per second.
+// connections all come from one address. With a started server, or -pid
+// (Stride's process id, Linux), it also reports each server's CPU time per
+// request, from /proc/PID/stat around each wrk run: on a machine whose cores
+// are shared with other work, that ratio moves far less than requests per
+// second. It prints the load average before and after, and the commit it
+// built, so that a run can be recorded as it was taken.
 package main
 
 import (
@@ -31,6 +41,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/stride-tutor/stride/internal/loadtest"
@@ -65,7 +76,9 @@ type result struct {
 }
 
 func main() {
-	base := flag.String("url", "http://127.0.0.1:19091", "Stride server to measure")
+	base := flag.String("url", "", "Stride server to measure; empty: build and start one (see -server)")
+	serverBin := flag.String("server", "", "with -url empty: a built Stride binary to start instead of building ./cmd/server")
+	serverArgs := flag.String("server-args", "", "with -url empty: more flags for the started server, space-separated")
 	duration := flag.Duration("duration", 5*time.Second, "length of each wrk run")
 	rounds := flag.Int("rounds", 3, "bare/Stride alternations per route")
 	threads := flag.Int("threads", 2, "wrk threads (-t)")
@@ -73,10 +86,144 @@ func main() {
 	pid := flag.Int("pid", 0, "Stride's process id, to report its CPU time per request (Linux; 0: not reported)")
 	only := flag.String("route", "", "measure only the routes whose name contains this text")
 	flag.Parse()
-	if err := run(*base, *duration, *rounds, *threads, *conns, *pid, *only, os.Stdout); err != nil {
+	fmt.Printf("load average before: %s\n", loadAverage())
+	if *base == "" {
+		srv, err := startServer(*serverBin, *serverArgs, os.Stderr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pagebench:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("server: %s\n", srv.desc)
+		*base, *pid = srv.base, srv.cmd.Process.Pid
+		err = run(*base, *duration, *rounds, *threads, *conns, *pid, *only, os.Stdout)
+		srv.stop(os.Stderr)
+		fmt.Printf("load average after: %s\n", loadAverage())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pagebench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	err := run(*base, *duration, *rounds, *threads, *conns, *pid, *only, os.Stdout)
+	fmt.Printf("load average after: %s\n", loadAverage())
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "pagebench:", err)
 		os.Exit(1)
 	}
+}
+
+// loadAverage is /proc/loadavg's three load averages, or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}
+
+// server is a Stride process pagebench started.
+type server struct {
+	cmd  *exec.Cmd
+	tmp  string
+	base string
+	desc string
+}
+
+// startServer builds ./cmd/server (CGO off, as the Dockerfile does) unless
+// bin names a binary, starts it on a free loopback port in a temporary
+// directory (so its default SQLite database goes with it) and waits until
+// /healthz answers.
+func startServer(bin, extra string, stderr io.Writer) (*server, error) {
+	tmp, err := os.MkdirTemp("", "pagebench-server")
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*server, error) {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	built := ""
+	if bin != "" {
+		if bin, err = filepath.Abs(bin); err != nil {
+			return fail(err)
+		}
+	} else {
+		if _, err := os.Stat("cmd/server"); err != nil {
+			return fail(errors.New("run from the repository root, or give -server with a built Stride binary, or -url"))
+		}
+		bin = filepath.Join(tmp, "stride")
+		fmt.Fprintln(stderr, "pagebench: building ./cmd/server …")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/server")
+		build.Stdout, build.Stderr = stderr, stderr
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if err := build.Run(); err != nil {
+			return fail(fmt.Errorf("build the server: %w", err))
+		}
+		built = " (built from commit " + commit() + ")"
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fail(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	args := append([]string{"-addr", addr, "-log-level", "warn", "-api-rate-limit", "0"}, strings.Fields(extra)...)
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = tmp
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		return fail(fmt.Errorf("start %s: %w", bin, err))
+	}
+	srv := &server{cmd: cmd, tmp: tmp, base: "http://" + addr,
+		desc: fmt.Sprintf("pid %d: %s %s%s", cmd.Process.Pid, bin, strings.Join(args, " "), built)}
+	client := &http.Client{Timeout: time.Second}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		resp, err := client.Get(srv.base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return srv, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			srv.stop(stderr)
+			return nil, fmt.Errorf("%s/healthz did not answer 200 within 30 s", srv.base)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// stop ends the server with SIGTERM (graceful shutdown), or SIGKILL after
+// 15 s, and removes its directory.
+func (s *server) stop(stderr io.Writer) {
+	defer os.RemoveAll(s.tmp)
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			fmt.Fprintf(stderr, "pagebench: server exited: %v\n", err)
+		}
+	case <-time.After(15 * time.Second):
+		fmt.Fprintln(stderr, "pagebench: server did not stop within 15 s of SIGTERM; killing it")
+		_ = s.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// commit names the checked-out commit, marked "+changes" when the work
+// tree differs from it; "unknown" without git.
+func commit() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	c := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+		c += "+changes"
+	}
+	return c
 }
 
 func run(base string, duration time.Duration, rounds, threads, conns, pid int, only string, out io.Writer) error {

@@ -45,6 +45,9 @@ type config struct {
 	live web.LiveConfig
 	// authoring is the exercise files directory (cmd/server/authoring.go).
 	authoring web.AuthoringConfig
+	// gcFloor is the heap size below which garbage collection does not
+	// start (internal/gctune); 0 leaves the Go runtime's pacing alone.
+	gcFloor uint64
 }
 
 // setting is one configuration knob: a flag, its environment variable and
@@ -83,6 +86,7 @@ var settings = []setting{
 	{"exercises-dir", "STRIDE_EXERCISES_DIR", "", "directory of exercise files (*.yaml, docs/AUTHORING.md) loaded at start and reloaded when they change; empty: none"},
 	{"exercises-poll", "STRIDE_EXERCISES_POLL", "2s", "how often -exercises-dir is checked for changed files, and the database for exercises saved in the browser (100ms to 1h)"},
 	{"live-idle-timeout", "STRIDE_LIVE_IDLE_TIMEOUT", "3h", "a live session with no instructor action for this long ends (1m to 48h); its code then tells students it ended"},
+	{"gc-min-heap-mib", "STRIDE_GC_MIN_HEAP_MIB", "32", "heap size in MiB below which the garbage collector does not start a cycle (0 to 65536); a small heap then costs far less collection per request, a large one is collected as GOGC says; 0 leaves the Go runtime's pacing (GOGC, GOMEMLIMIT) alone"},
 	{"trusted-proxy-header", "STRIDE_TRUSTED_PROXY_HEADER", "", "header a reverse proxy sets to the client address (X-Forwarded-For or X-Real-IP); per-client limits use it instead of the TCP peer. Set it only behind a proxy that overwrites it"},
 }
 
@@ -225,6 +229,11 @@ func parseConfigArgs(args []string, getenv func(string) string, usageOut io.Writ
 	if c.apiRate.Window, err = durationSetting("api-rate-window", time.Second, time.Hour); err != nil {
 		return config{}, nil, err
 	}
+	floor, err := intSetting("gc-min-heap-mib", 0, 65_536)
+	if err != nil {
+		return config{}, nil, err
+	}
+	c.gcFloor = uint64(floor) << 20
 	mib, err := intSetting("page-cache-mib", 0, 65_536)
 	if err != nil {
 		return config{}, nil, err

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stride-tutor/stride/internal/gctune"
 	"github.com/stride-tutor/stride/web"
 )
 
@@ -56,6 +57,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 2
 	}
 	logger := newLogger(cfg, stderr)
+	// A small live heap would otherwise be collected every few megabytes
+	// of allocation (internal/gctune).
+	defer gctune.Start(cfg.gcFloor, getenv)()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, cfg, logger, nil); err != nil {

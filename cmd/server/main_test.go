@@ -112,6 +112,9 @@ func defaultBudgets(c config) config {
 	if c.pageCacheBytes == 0 {
 		c.pageCacheBytes = web.DefaultPageCacheBytes
 	}
+	if c.gcFloor == 0 {
+		c.gcFloor = 32 << 20
+	}
 	if c.sessionLifetime == 0 {
 		c.sessionLifetime = web.DefaultSessionLifetime
 	}
@@ -166,6 +169,12 @@ func TestParseConfigBudgets(t *testing.T) {
 		{name: "live student rate zero", args: []string{"-live-student-msg-rate", "0"}, wantErr: "-live-student-msg-rate"},
 		{name: "live instructor rate too high", env: map[string]string{"STRIDE_LIVE_INSTRUCTOR_MSG_RATE": "5000"}, wantErr: "STRIDE_LIVE_INSTRUCTOR_MSG_RATE"},
 		{name: "live control rate not a number", args: []string{"-live-control-rate", "fast"}, wantErr: "-live-control-rate"},
+		{name: "gc floor", env: map[string]string{"STRIDE_GC_MIN_HEAP_MIB": "64"},
+			check: func(c config) bool { return c.gcFloor == 64<<20 }},
+		{name: "gc floor off", args: []string{"-gc-min-heap-mib", "0"},
+			check: func(c config) bool { return c.gcFloor == 0 }},
+		{name: "bad gc floor", args: []string{"-gc-min-heap-mib", "-1"}, wantErr: "-gc-min-heap-mib"},
+		{name: "gc floor too large", env: map[string]string{"STRIDE_GC_MIN_HEAP_MIB": "100000"}, wantErr: "STRIDE_GC_MIN_HEAP_MIB"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

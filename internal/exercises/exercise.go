@@ -363,21 +363,24 @@ func (v *Variant) Check(answers map[string]string) (Result, error) {
 		}
 		return Result{}, &UnknownPartError{PartID: unknown, Known: ids}
 	}
-	// One array holds every verdict the map points to.
+	// One array holds every verdict; a cross-check sees them through a
+	// map (built only for the exercises that have one).
 	all := make([]Verdict, len(v.Parts))
-	verdicts := make(map[string]*Verdict, len(v.Parts))
 	for i, p := range v.Parts {
 		all[i] = p.Check(answers[p.ID])
-		verdicts[p.ID] = &all[i]
 	}
 	if v.crossCheck != nil {
+		verdicts := make(map[string]*Verdict, len(v.Parts))
+		for i, p := range v.Parts {
+			verdicts[p.ID] = &all[i]
+		}
 		v.crossCheck(answers, verdicts)
 	}
 	res := Result{Parts: make(map[string]Verdict, len(v.Parts))}
-	for _, p := range v.Parts {
-		vd := *verdicts[p.ID]
-		res.Parts[p.ID] = vd
+	for i, p := range v.Parts {
+		vd := all[i]
 		if p.Kind == KindSelfCheck {
+			res.Parts[p.ID] = vd
 			continue
 		}
 		res.Max++
