@@ -266,11 +266,11 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Error: fmt.Sprintf("websocket origin %q is not allowed to open animation streams; see STRIDE_ALLOWED_ORIGINS", clip(r.Header.Get("Origin"), 100))})
 		return
 	}
-	if _, ok := w.(http.Hijacker); !ok {
-		// Middleware such as the request logger wraps the writer without
-		// implementing Hijacker; gorilla needs one, so reach through Unwrap.
-		w = unwrappingHijacker{w}
-	}
+	// Middleware such as the request logger wraps the writer without
+	// implementing Hijacker; gorilla needs one, so the hijack reaches
+	// through Unwrap. The hijacked connection makes gorilla's write
+	// deadline per frame cheap (lazyWriteDeadline).
+	w = animHijacker{ResponseWriter: w, slack: a.timing.writeWait / 4}
 
 	client := a.clientKey(r)
 	a.mu.Lock()
@@ -327,6 +327,7 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.closing {
 		// Shutdown began during the handshake and could not see c.
 		close(c.goingAway)
+		c.signal()
 	}
 	a.wg.Add(1) // the writer; the reader inherits the handshake's count
 	a.mu.Unlock()
@@ -370,6 +371,7 @@ func (a *animator) Shutdown(ctx context.Context) {
 		a.closing = true
 		for c := range a.conns {
 			close(c.goingAway)
+			c.signal()
 		}
 	}
 	a.mu.Unlock()
@@ -429,11 +431,52 @@ func (a *animator) putEncodeBuffer(p *[]byte, used []byte) {
 
 // unwrappingHijacker lets gorilla hijack a ResponseWriter that wraps a
 // Hijacker behind Unwrap (http.ResponseController's convention) without
-// implementing Hijack itself.
+// implementing Hijack itself. The live class's websocket uses it too.
 type unwrappingHijacker struct{ http.ResponseWriter }
 
 func (h unwrappingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return http.NewResponseController(h.ResponseWriter).Hijack()
+}
+
+// animHijacker lets gorilla hijack a ResponseWriter that may wrap a
+// Hijacker behind Unwrap (http.ResponseController's convention) without
+// implementing Hijack itself, and hands gorilla the connection wrapped in
+// a lazyWriteDeadline.
+type animHijacker struct {
+	http.ResponseWriter
+	slack time.Duration
+}
+
+func (h animHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &lazyWriteDeadline{Conn: nc, slack: h.slack}, rw, nil
+}
+
+// lazyWriteDeadline skips a new write deadline that is at most slack later
+// than the one in force. gorilla sets the deadline before every frame it
+// writes, and on a socket each setting re-arms a runtime timer: at 50,000
+// frames a second that was about 5 % of the server's CPU. A deadline that
+// is skipped leaves the earlier one in force, so a write may time out up
+// to slack sooner than asked, never later: a client that stops reading is
+// still dropped, after between writeWait − slack and writeWait.
+//
+// gorilla calls SetWriteDeadline only while holding its write lock (in
+// Conn.write and Conn.WriteControl), so set needs no lock of its own.
+type lazyWriteDeadline struct {
+	net.Conn
+	slack time.Duration
+	set   time.Time // the deadline in force; zero: none
+}
+
+func (c *lazyWriteDeadline) SetWriteDeadline(t time.Time) error {
+	if !t.IsZero() && !c.set.IsZero() && !t.Before(c.set) && t.Sub(c.set) <= c.slack {
+		return nil
+	}
+	c.set = t
+	return c.Conn.SetWriteDeadline(t)
 }
 
 // animConn is one animation websocket.
@@ -452,11 +495,27 @@ type animConn struct {
 	writerDone chan struct{}
 	// goingAway is closed (under animator.mu) by Shutdown.
 	goingAway chan struct{}
-	// wake is signalled by the animator's clock when a step may be due.
+	// wake is the one channel the writer waits on: the animator's clock
+	// signals it when a step may be due, the reader when it has queued a
+	// message or ended, the ping timer when a ping is due, and Shutdown.
+	// One channel rather than a select over five keeps the wake-up of each
+	// frame cheap. It has a buffer of one, and every signaller sets its
+	// condition before signalling, so no wake-up is lost.
 	wake chan struct{}
+	// pingDue is set by the ping timer.
+	pingDue atomic.Bool
 	// left counts the goroutines still running; the last one out removes
 	// the connection from the animator.
 	left atomic.Int32
+}
+
+// signal wakes the writer without blocking; a wake-up already pending
+// covers this one.
+func (c *animConn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // finishGoroutine is deferred by both goroutines.
@@ -471,6 +530,7 @@ func (c *animConn) finishGoroutine() {
 // owns every read and the read deadline.
 func (c *animConn) readLoop() {
 	defer c.finishGoroutine()
+	defer c.signal() // after readerDone is closed (defers run last first)
 	defer close(c.readerDone)
 	t := c.a.timing
 	c.ws.SetReadLimit(c.a.readLimit)
@@ -525,6 +585,7 @@ func (c *animConn) readLoop() {
 				select {
 				case c.ctrl <- animControl{err: c.a.budget.overBudgetError()}:
 					refusing = true
+					c.signal()
 				default:
 				}
 			}
@@ -533,6 +594,7 @@ func (c *animConn) readLoop() {
 		refusing = false
 		select {
 		case c.ctrl <- msg:
+			c.signal()
 		case <-c.writerDone:
 			return
 		}
@@ -554,10 +616,33 @@ func (c *animConn) writeLoop() {
 	// Pings have their own timer, which fires every t.ping; steps are
 	// paced by the animator's clock. filed is the due time last filed with
 	// the clock and not yet passed (zero: none), so each is filed once.
-	ping := time.NewTimer(t.ping)
+	ping := time.AfterFunc(t.ping, func() {
+		c.pingDue.Store(true)
+		c.signal()
+	})
 	defer ping.Stop()
 	var filed time.Time
-	for {
+	for range c.wake {
+		// Queued messages first, at most a queue's worth per wake-up so
+		// that a client sending without pause cannot hold off its pings or
+		// steps; if more are queued, the writer wakes itself again.
+		for n := 0; n < animCtrlQueue && len(c.ctrl) > 0; n++ {
+			// Only the writer receives from ctrl, so this does not block.
+			msg := <-c.ctrl
+			for {
+				msg, next := c.coalesceSeeks(msg)
+				if err := c.handle(&p, msg); err != nil {
+					return
+				}
+				if next == nil {
+					break
+				}
+				msg = *next
+			}
+		}
+		if len(c.ctrl) > 0 {
+			c.signal()
+		}
 		select {
 		case <-c.readerDone:
 			if errors.Is(c.readErr, errOverBudget) {
@@ -575,33 +660,21 @@ func (c *animConn) writeLoop() {
 		case <-c.goingAway:
 			c.closeAndWait(websocket.CloseGoingAway, "server shutting down")
 			return
-		case msg := <-c.ctrl:
-			for {
-				msg, next := c.coalesceSeeks(msg)
-				if err := c.handle(&p, msg); err != nil {
-					return
-				}
-				if next == nil {
-					break
-				}
-				msg = *next
-			}
-		case <-ping.C:
-			now := time.Now()
+		default:
+		}
+		now := time.Now()
+		if c.pingDue.Swap(false) {
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(t.writeWait)); err != nil {
 				return
 			}
-			// Since Go 1.23 Reset needs no draining.
 			ping.Reset(t.ping)
-		case <-c.wake:
-			now := time.Now()
-			if !now.Before(filed) {
-				filed = time.Time{}
-			}
-			if p.playing && !now.Before(p.nextAt) {
-				if err := c.advance(&p, now); err != nil {
-					return
-				}
+		}
+		if !now.Before(filed) {
+			filed = time.Time{}
+		}
+		if p.playing && !now.Before(p.nextAt) {
+			if err := c.advance(&p, now); err != nil {
+				return
 			}
 		}
 		if p.playing && !p.nextAt.Equal(filed) {
