@@ -833,27 +833,54 @@ func (c *animConn) handle(p *animPlayer, msg animControl) error {
 	return c.sendState(p)
 }
 
-// advance sends the next step while playing, and done after the last one.
+// animMaxCatchUp is how far behind its schedule a playing stream may fall
+// (its writer woken late, a slow write) and still catch up: the steps that
+// came due meanwhile are sent at once, one after another, and the stream
+// is back on its schedule. Further behind, the server re-anchors the
+// schedule instead, so a long stall never ends in a long burst. A second
+// is at most 60 steps at the fastest pace, and the output budget (outRate)
+// still spaces large steps.
+const animMaxCatchUp = time.Second
+
+// advance sends the step that is due while playing, and any that came due
+// while the writer was late, and done after the last one.
 func (c *animConn) advance(p *animPlayer, now time.Time) error {
-	if err := c.sendStep(p, p.index+1); err != nil {
-		return err
+	for {
+		if err := c.sendStep(p, p.index+1); err != nil {
+			return err
+		}
+		if p.index >= p.total-1 {
+			p.playing = false
+			return c.write([]byte(animDoneMessage))
+		}
+		// The gap to the next step is the interval, or longer if the step
+		// just sent used up more than the interval's share of the output
+		// budget.
+		gap := p.interval
+		if rate := c.a.budget.outRate; rate > 0 {
+			gap = max(gap, time.Duration(float64(p.sentBytes)/rate*float64(time.Second)))
+		}
+		if !p.scheduleNext(gap, now) {
+			return nil
+		}
 	}
-	if p.index >= p.total-1 {
-		p.playing = false
-		return c.write([]byte(animDoneMessage))
-	}
-	// The gap to the next step is the interval, or longer if the step just
-	// sent used up more than the interval's share of the output budget.
-	gap := p.interval
-	if rate := c.a.budget.outRate; rate > 0 {
-		gap = max(gap, time.Duration(float64(p.sentBytes)/rate*float64(time.Second)))
-	}
+}
+
+// scheduleNext moves nextAt on by gap after a step was sent at now, and
+// reports whether the next step is due already and should follow at once:
+// true while the stream is behind its schedule by at most animMaxCatchUp.
+// Further behind, it re-anchors the schedule at now (the next step is sent
+// at the clock's next slot) and reports false.
+func (p *animPlayer) scheduleNext(gap time.Duration, now time.Time) bool {
 	p.nextAt = p.nextAt.Add(gap)
-	if p.nextAt.Before(now) {
-		// Far behind (a slow write): re-anchor rather than burst.
+	switch behind := now.Sub(p.nextAt); {
+	case behind < 0:
+		return false
+	case behind > animMaxCatchUp:
 		p.nextAt = now
+		return false
 	}
-	return nil
+	return true
 }
 
 // sendStep sends step i: the copy shared with other streams of the same

@@ -1,5 +1,3 @@
-//go:build unix
-
 package web
 
 import (
@@ -11,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -64,14 +61,14 @@ func BenchmarkAnimateFrames(b *testing.B) {
 		}()
 	}
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := processCPU(b)
 	f0 := frames.Load()
 	select {
 	case <-reached:
 	case <-time.After(10 * time.Minute):
 		b.Fatal("frames stopped arriving")
 	}
-	cpu := processCPU() - cpu0
+	cpu := processCPU(b) - cpu0
 	n := frames.Load() - f0
 	b.StopTimer()
 	b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/frame")
@@ -157,13 +154,4 @@ func countFrames(nc net.Conn, frame func()) {
 		}
 		have = copy(buf, buf[off:have])
 	}
-}
-
-// processCPU is the CPU time (user and system) this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
