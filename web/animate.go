@@ -142,6 +142,8 @@ type animator struct {
 	// encodeBufs recycles step-encoding buffers across connections, so an
 	// idle stream holds no encoding buffer.
 	encodeBufs sync.Pool
+	// corkBufs recycles the buffers of corked writes (animNetConn).
+	corkBufs sync.Pool
 	// refused counts client messages refused for lack of budget.
 	refused atomic.Int64
 	// frames shares encoded steps between streams of the same animation.
@@ -268,9 +270,9 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Middleware such as the request logger wraps the writer without
 	// implementing Hijacker; gorilla needs one, so the hijack reaches
-	// through Unwrap. The hijacked connection makes gorilla's write
-	// deadline per frame cheap (lazyWriteDeadline).
-	w = animHijacker{ResponseWriter: w, slack: a.timing.writeWait / 4}
+	// through Unwrap. The hijacked connection is wrapped in an
+	// animNetConn (animate_conn.go).
+	w = animHijacker{ResponseWriter: w, slack: a.timing.writeWait / 4, bufs: &a.corkBufs}
 
 	client := a.clientKey(r)
 	a.mu.Lock()
@@ -311,9 +313,11 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.wg.Done()
 		return
 	}
+	nc, _ := ws.NetConn().(*animNetConn)
 	c := &animConn{
 		a:          a,
 		ws:         ws,
+		nc:         nc,
 		client:     client,
 		ctrl:       make(chan animControl, animCtrlQueue),
 		readerDone: make(chan struct{}),
@@ -441,10 +445,11 @@ func (h unwrappingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // animHijacker lets gorilla hijack a ResponseWriter that may wrap a
 // Hijacker behind Unwrap (http.ResponseController's convention) without
 // implementing Hijack itself, and hands gorilla the connection wrapped in
-// a lazyWriteDeadline.
+// an animNetConn.
 type animHijacker struct {
 	http.ResponseWriter
 	slack time.Duration
+	bufs  *sync.Pool
 }
 
 func (h animHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -452,37 +457,16 @@ func (h animHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return &lazyWriteDeadline{Conn: nc, slack: h.slack}, rw, nil
-}
-
-// lazyWriteDeadline skips a new write deadline that is at most slack later
-// than the one in force. gorilla sets the deadline before every frame it
-// writes, and on a socket each setting re-arms a runtime timer: at 50,000
-// frames a second that was about 5 % of the server's CPU. A deadline that
-// is skipped leaves the earlier one in force, so a write may time out up
-// to slack sooner than asked, never later: a client that stops reading is
-// still dropped, after between writeWait − slack and writeWait.
-//
-// gorilla calls SetWriteDeadline only while holding its write lock (in
-// Conn.write and Conn.WriteControl), so set needs no lock of its own.
-type lazyWriteDeadline struct {
-	net.Conn
-	slack time.Duration
-	set   time.Time // the deadline in force; zero: none
-}
-
-func (c *lazyWriteDeadline) SetWriteDeadline(t time.Time) error {
-	if !t.IsZero() && !c.set.IsZero() && !t.Before(c.set) && t.Sub(c.set) <= c.slack {
-		return nil
-	}
-	c.set = t
-	return c.Conn.SetWriteDeadline(t)
+	return &animNetConn{Conn: nc, slack: h.slack, bufs: h.bufs}, rw, nil
 }
 
 // animConn is one animation websocket.
 type animConn struct {
 	a  *animator
 	ws *websocket.Conn
+	// nc is ws's network connection, which the writer corks around what
+	// it sends on each wake-up.
+	nc *animNetConn
 	// client is the key of the per-client stream cap.
 	client string
 	// ctrl carries parsed client messages from the reader to the writer.
@@ -623,26 +607,6 @@ func (c *animConn) writeLoop() {
 	defer ping.Stop()
 	var filed time.Time
 	for range c.wake {
-		// Queued messages first, at most a queue's worth per wake-up so
-		// that a client sending without pause cannot hold off its pings or
-		// steps; if more are queued, the writer wakes itself again.
-		for n := 0; n < animCtrlQueue && len(c.ctrl) > 0; n++ {
-			// Only the writer receives from ctrl, so this does not block.
-			msg := <-c.ctrl
-			for {
-				msg, next := c.coalesceSeeks(msg)
-				if err := c.handle(&p, msg); err != nil {
-					return
-				}
-				if next == nil {
-					break
-				}
-				msg = *next
-			}
-		}
-		if len(c.ctrl) > 0 {
-			c.signal()
-		}
 		select {
 		case <-c.readerDone:
 			if errors.Is(c.readErr, errOverBudget) {
@@ -662,26 +626,61 @@ func (c *animConn) writeLoop() {
 			return
 		default:
 		}
-		now := time.Now()
-		if c.pingDue.Swap(false) {
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(t.writeWait)); err != nil {
-				return
-			}
-			ping.Reset(t.ping)
+		// Everything sent on this wake-up goes out in one write call.
+		c.nc.cork()
+		err := c.serve(&p, ping)
+		if uerr := c.nc.uncork(); err == nil {
+			err = uerr
 		}
+		if err != nil {
+			return
+		}
+		now := time.Now()
 		if !now.Before(filed) {
 			filed = time.Time{}
-		}
-		if p.playing && !now.Before(p.nextAt) {
-			if err := c.advance(&p, now); err != nil {
-				return
-			}
 		}
 		if p.playing && !p.nextAt.Equal(filed) {
 			c.a.clock.at(p.nextAt, c.wake)
 			filed = p.nextAt
 		}
 	}
+}
+
+// serve does what one wake-up of the writer found to do: the queued client
+// messages, a due ping, a due step. It returns an error only when a write
+// failed, which ends the connection.
+func (c *animConn) serve(p *animPlayer, ping *time.Timer) error {
+	// Queued messages first, at most a queue's worth per wake-up so that a
+	// client sending without pause cannot hold off its pings or steps; if
+	// more are queued, the writer wakes itself again.
+	for n := 0; n < animCtrlQueue && len(c.ctrl) > 0; n++ {
+		// Only the writer receives from ctrl, so this does not block.
+		msg := <-c.ctrl
+		for {
+			msg, next := c.coalesceSeeks(msg)
+			if err := c.handle(p, msg); err != nil {
+				return err
+			}
+			if next == nil {
+				break
+			}
+			msg = *next
+		}
+	}
+	if len(c.ctrl) > 0 {
+		c.signal()
+	}
+	now := time.Now()
+	if c.pingDue.Swap(false) {
+		if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(c.a.timing.writeWait)); err != nil {
+			return err
+		}
+		ping.Reset(c.a.timing.ping)
+	}
+	if p.playing && !now.Before(p.nextAt) {
+		return c.advance(p, now)
+	}
+	return nil
 }
 
 // coalesceSeeks replaces a seek by the last of the seeks queued right
