@@ -22,7 +22,7 @@ import (
 // reported as cpu-µs/frame: the server's whole per-frame path (the clock,
 // the writer's wake-up, the write) plus a minimal reader per stream that
 // only counts frames. ns/op is paced by the streams' schedule and means
-// nothing. BENCHMARKS.md ("Animation streams: one wake-up per frame")
+// nothing. BENCHMARKS.md ("Animation streams: one wake-up and one write per frame")
 // compares builds with
 //
 //	go test ./web -run XXX -bench AnimateFrames -benchtime 60000x -count 3
