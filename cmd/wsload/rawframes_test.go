@@ -167,3 +167,37 @@ func TestPeekMessage(t *testing.T) {
 		t.Errorf("peekMessage allocates %v times", n)
 	}
 }
+
+// FuzzFrameReader: whatever the server sends, the reader does not panic,
+// and how the bytes are split between reads changes neither the events
+// nor whether (and after which events) the stream is refused.
+func FuzzFrameReader(f *testing.F) {
+	f.Add(serverFrame(true, opText, []byte(`{"type":"step","index":3}`)), 5)
+	f.Add(append(serverFrame(false, opText, []byte(`{"type":"meta"`)), serverFrame(true, opContinuation, []byte(`}`))...), 9)
+	f.Add(serverFrame(true, opText, bytes.Repeat([]byte("y"), 70000)), 3)
+	f.Add([]byte{0x89, 0x02, 'h', 'i', 0x88, 0x00}, 1)
+	f.Fuzz(func(t *testing.T, data []byte, split int) {
+		run := func(parts ...[]byte) ([]string, bool) {
+			var r frameReader
+			var got []string
+			for _, p := range parts {
+				if err := r.feed(p, func(ev frameEvent) error {
+					got = append(got, eventString(ev))
+					return nil
+				}); err != nil {
+					return got, false
+				}
+			}
+			return got, true
+		}
+		if split < 0 {
+			split = -split
+		}
+		split %= len(data) + 1
+		whole, okWhole := run(data)
+		parts, okParts := run(data[:split], data[split:])
+		if okWhole != okParts || !reflect.DeepEqual(whole, parts) {
+			t.Fatalf("whole: %q (ok %v); split at %d: %q (ok %v)", whole, okWhole, split, parts, okParts)
+		}
+	})
+}
