@@ -142,6 +142,8 @@ type animator struct {
 	// encodeBufs recycles step-encoding buffers across connections, so an
 	// idle stream holds no encoding buffer.
 	encodeBufs sync.Pool
+	// corkBufs recycles the buffers of corked writes (animNetConn).
+	corkBufs sync.Pool
 	// refused counts client messages refused for lack of budget.
 	refused atomic.Int64
 	// frames shares encoded steps between streams of the same animation.
@@ -266,11 +268,11 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Error: fmt.Sprintf("websocket origin %q is not allowed to open animation streams; see STRIDE_ALLOWED_ORIGINS", clip(r.Header.Get("Origin"), 100))})
 		return
 	}
-	if _, ok := w.(http.Hijacker); !ok {
-		// Middleware such as the request logger wraps the writer without
-		// implementing Hijacker; gorilla needs one, so reach through Unwrap.
-		w = unwrappingHijacker{w}
-	}
+	// Middleware such as the request logger wraps the writer without
+	// implementing Hijacker; gorilla needs one, so the hijack reaches
+	// through Unwrap. The hijacked connection is wrapped in an
+	// animNetConn (animate_conn.go).
+	w = animHijacker{ResponseWriter: w, slack: a.timing.writeWait / 4, bufs: &a.corkBufs}
 
 	client := a.clientKey(r)
 	a.mu.Lock()
@@ -311,9 +313,11 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.wg.Done()
 		return
 	}
+	nc, _ := ws.NetConn().(*animNetConn)
 	c := &animConn{
 		a:          a,
 		ws:         ws,
+		nc:         nc,
 		client:     client,
 		ctrl:       make(chan animControl, animCtrlQueue),
 		readerDone: make(chan struct{}),
@@ -327,6 +331,7 @@ func (a *animator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.closing {
 		// Shutdown began during the handshake and could not see c.
 		close(c.goingAway)
+		c.signal()
 	}
 	a.wg.Add(1) // the writer; the reader inherits the handshake's count
 	a.mu.Unlock()
@@ -370,6 +375,7 @@ func (a *animator) Shutdown(ctx context.Context) {
 		a.closing = true
 		for c := range a.conns {
 			close(c.goingAway)
+			c.signal()
 		}
 	}
 	a.mu.Unlock()
@@ -429,17 +435,38 @@ func (a *animator) putEncodeBuffer(p *[]byte, used []byte) {
 
 // unwrappingHijacker lets gorilla hijack a ResponseWriter that wraps a
 // Hijacker behind Unwrap (http.ResponseController's convention) without
-// implementing Hijack itself.
+// implementing Hijack itself. The live class's websocket uses it too.
 type unwrappingHijacker struct{ http.ResponseWriter }
 
 func (h unwrappingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return http.NewResponseController(h.ResponseWriter).Hijack()
 }
 
+// animHijacker lets gorilla hijack a ResponseWriter that may wrap a
+// Hijacker behind Unwrap (http.ResponseController's convention) without
+// implementing Hijack itself, and hands gorilla the connection wrapped in
+// an animNetConn.
+type animHijacker struct {
+	http.ResponseWriter
+	slack time.Duration
+	bufs  *sync.Pool
+}
+
+func (h animHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &animNetConn{Conn: nc, slack: h.slack, bufs: h.bufs}, rw, nil
+}
+
 // animConn is one animation websocket.
 type animConn struct {
 	a  *animator
 	ws *websocket.Conn
+	// nc is ws's network connection, which the writer corks around what
+	// it sends on each wake-up.
+	nc *animNetConn
 	// client is the key of the per-client stream cap.
 	client string
 	// ctrl carries parsed client messages from the reader to the writer.
@@ -452,11 +479,27 @@ type animConn struct {
 	writerDone chan struct{}
 	// goingAway is closed (under animator.mu) by Shutdown.
 	goingAway chan struct{}
-	// wake is signalled by the animator's clock when a step may be due.
+	// wake is the one channel the writer waits on: the animator's clock
+	// signals it when a step may be due, the reader when it has queued a
+	// message or ended, the ping timer when a ping is due, and Shutdown.
+	// One channel rather than a select over five keeps the wake-up of each
+	// frame cheap. It has a buffer of one, and every signaller sets its
+	// condition before signalling, so no wake-up is lost.
 	wake chan struct{}
+	// pingDue is set by the ping timer.
+	pingDue atomic.Bool
 	// left counts the goroutines still running; the last one out removes
 	// the connection from the animator.
 	left atomic.Int32
+}
+
+// signal wakes the writer without blocking; a wake-up already pending
+// covers this one.
+func (c *animConn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // finishGoroutine is deferred by both goroutines.
@@ -471,6 +514,7 @@ func (c *animConn) finishGoroutine() {
 // owns every read and the read deadline.
 func (c *animConn) readLoop() {
 	defer c.finishGoroutine()
+	defer c.signal() // after readerDone is closed (defers run last first)
 	defer close(c.readerDone)
 	t := c.a.timing
 	c.ws.SetReadLimit(c.a.readLimit)
@@ -525,6 +569,7 @@ func (c *animConn) readLoop() {
 				select {
 				case c.ctrl <- animControl{err: c.a.budget.overBudgetError()}:
 					refusing = true
+					c.signal()
 				default:
 				}
 			}
@@ -533,6 +578,7 @@ func (c *animConn) readLoop() {
 		refusing = false
 		select {
 		case c.ctrl <- msg:
+			c.signal()
 		case <-c.writerDone:
 			return
 		}
@@ -554,10 +600,13 @@ func (c *animConn) writeLoop() {
 	// Pings have their own timer, which fires every t.ping; steps are
 	// paced by the animator's clock. filed is the due time last filed with
 	// the clock and not yet passed (zero: none), so each is filed once.
-	ping := time.NewTimer(t.ping)
+	ping := time.AfterFunc(t.ping, func() {
+		c.pingDue.Store(true)
+		c.signal()
+	})
 	defer ping.Stop()
 	var filed time.Time
-	for {
+	for range c.wake {
 		select {
 		case <-c.readerDone:
 			if errors.Is(c.readErr, errOverBudget) {
@@ -575,40 +624,63 @@ func (c *animConn) writeLoop() {
 		case <-c.goingAway:
 			c.closeAndWait(websocket.CloseGoingAway, "server shutting down")
 			return
-		case msg := <-c.ctrl:
-			for {
-				msg, next := c.coalesceSeeks(msg)
-				if err := c.handle(&p, msg); err != nil {
-					return
-				}
-				if next == nil {
-					break
-				}
-				msg = *next
-			}
-		case <-ping.C:
-			now := time.Now()
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(t.writeWait)); err != nil {
-				return
-			}
-			// Since Go 1.23 Reset needs no draining.
-			ping.Reset(t.ping)
-		case <-c.wake:
-			now := time.Now()
-			if !now.Before(filed) {
-				filed = time.Time{}
-			}
-			if p.playing && !now.Before(p.nextAt) {
-				if err := c.advance(&p, now); err != nil {
-					return
-				}
-			}
+		default:
+		}
+		// Everything sent on this wake-up goes out in one write call.
+		c.nc.cork()
+		err := c.serve(&p, ping)
+		if uerr := c.nc.uncork(); err == nil {
+			err = uerr
+		}
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		if !now.Before(filed) {
+			filed = time.Time{}
 		}
 		if p.playing && !p.nextAt.Equal(filed) {
 			c.a.clock.at(p.nextAt, c.wake)
 			filed = p.nextAt
 		}
 	}
+}
+
+// serve does what one wake-up of the writer found to do: the queued client
+// messages, a due ping, a due step. It returns an error only when a write
+// failed, which ends the connection.
+func (c *animConn) serve(p *animPlayer, ping *time.Timer) error {
+	// Queued messages first, at most a queue's worth per wake-up so that a
+	// client sending without pause cannot hold off its pings or steps; if
+	// more are queued, the writer wakes itself again.
+	for n := 0; n < animCtrlQueue && len(c.ctrl) > 0; n++ {
+		// Only the writer receives from ctrl, so this does not block.
+		msg := <-c.ctrl
+		for {
+			msg, next := c.coalesceSeeks(msg)
+			if err := c.handle(p, msg); err != nil {
+				return err
+			}
+			if next == nil {
+				break
+			}
+			msg = *next
+		}
+	}
+	if len(c.ctrl) > 0 {
+		c.signal()
+	}
+	now := time.Now()
+	if c.pingDue.Swap(false) {
+		if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(c.a.timing.writeWait)); err != nil {
+			return err
+		}
+		ping.Reset(c.a.timing.ping)
+	}
+	if p.playing && !now.Before(p.nextAt) {
+		return c.advance(p, now)
+	}
+	return nil
 }
 
 // coalesceSeeks replaces a seek by the last of the seeks queued right
@@ -760,27 +832,54 @@ func (c *animConn) handle(p *animPlayer, msg animControl) error {
 	return c.sendState(p)
 }
 
-// advance sends the next step while playing, and done after the last one.
+// animMaxCatchUp is how far behind its schedule a playing stream may fall
+// (its writer woken late, a slow write) and still catch up: the steps that
+// came due meanwhile are sent at once, one after another, and the stream
+// is back on its schedule. Further behind, the server re-anchors the
+// schedule instead, so a long stall never ends in a long burst. A second
+// is at most 60 steps at the fastest pace, and the output budget (outRate)
+// still spaces large steps.
+const animMaxCatchUp = time.Second
+
+// advance sends the step that is due while playing, and any that came due
+// while the writer was late, and done after the last one.
 func (c *animConn) advance(p *animPlayer, now time.Time) error {
-	if err := c.sendStep(p, p.index+1); err != nil {
-		return err
+	for {
+		if err := c.sendStep(p, p.index+1); err != nil {
+			return err
+		}
+		if p.index >= p.total-1 {
+			p.playing = false
+			return c.write([]byte(animDoneMessage))
+		}
+		// The gap to the next step is the interval, or longer if the step
+		// just sent used up more than the interval's share of the output
+		// budget.
+		gap := p.interval
+		if rate := c.a.budget.outRate; rate > 0 {
+			gap = max(gap, time.Duration(float64(p.sentBytes)/rate*float64(time.Second)))
+		}
+		if !p.scheduleNext(gap, now) {
+			return nil
+		}
 	}
-	if p.index >= p.total-1 {
-		p.playing = false
-		return c.write([]byte(animDoneMessage))
-	}
-	// The gap to the next step is the interval, or longer if the step just
-	// sent used up more than the interval's share of the output budget.
-	gap := p.interval
-	if rate := c.a.budget.outRate; rate > 0 {
-		gap = max(gap, time.Duration(float64(p.sentBytes)/rate*float64(time.Second)))
-	}
+}
+
+// scheduleNext moves nextAt on by gap after a step was sent at now, and
+// reports whether the next step is due already and should follow at once:
+// true while the stream is behind its schedule by at most animMaxCatchUp.
+// Further behind, it re-anchors the schedule at now (the next step is sent
+// at the clock's next slot) and reports false.
+func (p *animPlayer) scheduleNext(gap time.Duration, now time.Time) bool {
 	p.nextAt = p.nextAt.Add(gap)
-	if p.nextAt.Before(now) {
-		// Far behind (a slow write): re-anchor rather than burst.
+	switch behind := now.Sub(p.nextAt); {
+	case behind < 0:
+		return false
+	case behind > animMaxCatchUp:
 		p.nextAt = now
+		return false
 	}
-	return nil
+	return true
 }
 
 // sendStep sends step i: the copy shared with other streams of the same

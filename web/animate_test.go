@@ -1355,3 +1355,39 @@ func TestAnimateOutputBudget(t *testing.T) {
 		t.Fatalf("state after step %s", st.raw)
 	}
 }
+
+// TestAnimScheduleNext: a stream woken late sends the steps that came due
+// meanwhile and keeps its schedule; one further behind than
+// animMaxCatchUp re-anchors instead of bursting.
+func TestAnimScheduleNext(t *testing.T) {
+	t0 := time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC)
+	const gap = 100 * time.Millisecond
+	for _, c := range []struct {
+		name string
+		late time.Duration // how late the writer woke for the step due at t0
+		// sent is how many steps go out at once (the one due at t0
+		// included); next is when the following step is due.
+		sent int
+		next time.Time
+	}{
+		{"on time", 0, 1, t0.Add(gap)},
+		{"late by less than a gap", 60 * time.Millisecond, 1, t0.Add(gap)},
+		{"late by 3.5 gaps: catch up", 350 * time.Millisecond, 4, t0.Add(4 * gap)},
+		{"late by exactly animMaxCatchUp", animMaxCatchUp, 11, t0.Add(11 * gap)},
+		{"late by more: re-anchor", animMaxCatchUp + gap + time.Millisecond, 1, t0.Add(animMaxCatchUp + gap + time.Millisecond)},
+	} {
+		p := animPlayer{nextAt: t0}
+		now := t0.Add(c.late)
+		sent := 1
+		for p.scheduleNext(gap, now) {
+			sent++
+			if sent > 100 {
+				t.Fatalf("%s: no end to catching up", c.name)
+			}
+		}
+		if sent != c.sent || !p.nextAt.Equal(c.next) {
+			t.Errorf("%s: %d steps at once, next due at +%v; want %d, +%v",
+				c.name, sent, p.nextAt.Sub(t0), c.sent, c.next.Sub(t0))
+		}
+	}
+}

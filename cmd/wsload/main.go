@@ -9,6 +9,10 @@
 // it, and step i is due (i − first)/fps later. Lateness is arrival minus
 // schedule (early frames count as 0), so it includes the network and this
 // client's own scheduling, and is an upper bound on the server's lateness.
+//
+// On Linux the streams are read by one epoll loop (-client raw,
+// rawclient_linux.go), which costs the shared cores about half of what a
+// goroutine and gorilla connection per stream (-client gorilla) does.
 package main
 
 import (
@@ -46,6 +50,9 @@ type config struct {
 	origin   string
 	pid      int
 	size     int
+	// client is "raw" (one epoll loop reads every stream; Linux) or
+	// "gorilla" (a goroutine and gorilla connection per stream).
+	client string
 	// cpuProfile names a file for this client's own CPU profile, to see
 	// what the load client costs the cores it shares with the server.
 	cpuProfile string
@@ -67,6 +74,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.origin, "origin", "", "Origin header to send (none by default)")
 	fs.IntVar(&cfg.pid, "pid", 0, "server PID on this machine, to measure its memory per stream from /proc/PID/status")
 	fs.IntVar(&cfg.size, "size", 12, "input height and width of the animated convolution (3×3 kernel, padding 1)")
+	defaultClient := "gorilla"
+	if rawClientAvailable {
+		defaultClient = "raw"
+	}
+	fs.StringVar(&cfg.client, "client", defaultClient,
+		"how streams are read: raw (one epoll loop for every socket, cheapest; Linux only) or gorilla (a goroutine and gorilla connection per stream)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write this client's CPU profile to the file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -76,6 +89,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.streams < 1 || cfg.fps < 0.5 || cfg.fps > 60 || cfg.duration <= 0 || cfg.ramp < 0 || cfg.size < 3 || cfg.size > 40 {
 		fmt.Fprintln(stderr, "wsload: need -n ≥ 1, -fps from 0.5 to 60, -duration > 0, -ramp ≥ 0 and -size from 3 to 40")
+		return 2
+	}
+	if cfg.client != "raw" && cfg.client != "gorilla" {
+		fmt.Fprintf(stderr, "wsload: -client is %q; it must be raw or gorilla\n", cfg.client)
 		return 2
 	}
 	if limit, err := loadtest.RaiseFileLimit(); err != nil {
@@ -214,17 +231,17 @@ func runStream(ctx context.Context, cfg config, delay time.Duration, start []byt
 			}
 			return res
 		}
-		typ, index := peekMessage(data)
-		switch typ {
-		case "meta":
+		kind, index := peekMessage(data)
+		switch kind {
+		case msgMeta:
 			res.connected = true
-		case "step":
+		case msgStep:
 			res.frames++
 			res.lateness = append(res.lateness, clock.lateness(index, at))
 			if late, ok := pace.lateness(index, at); ok {
 				res.pace = append(res.pace, late)
 			}
-		case "done":
+		case msgDone:
 			res.restarts++
 			clock.reset()
 			pace.reset()
@@ -233,7 +250,7 @@ func runStream(ctx context.Context, cfg config, delay time.Duration, start []byt
 				res.early, res.failure = true, "send restart: "+simplify(err)
 				return res
 			}
-		case "error":
+		case msgError:
 			res.errors++
 		}
 	}
@@ -269,31 +286,51 @@ func readMessage(conn *websocket.Conn, buf []byte) ([]byte, error) {
 	}
 }
 
+// msgKind is the type of a server message, as far as the load cares.
+type msgKind byte
+
+const (
+	msgOther msgKind = iota
+	msgMeta
+	msgStep
+	msgDone
+	msgError
+)
+
 // peekMessage reads the type and index of a server message without a full
-// JSON decode: the server writes "type" first and a step's "index" second.
-func peekMessage(data []byte) (typ string, index int) {
+// JSON decode (and without allocating): the server writes "type" first and
+// a step's "index" second.
+func peekMessage(data []byte) (kind msgKind, index int) {
 	rest, ok := bytes.CutPrefix(data, []byte(`{"type":"`))
 	if !ok {
-		return "", 0
+		return msgOther, 0
 	}
 	end := bytes.IndexByte(rest, '"')
 	if end < 0 {
-		return "", 0
+		return msgOther, 0
 	}
-	typ = string(rest[:end])
-	if typ == "step" {
-		if rest, ok := bytes.CutPrefix(rest[end:], []byte(`","index":`)); ok {
-			n := 0
-			for _, c := range rest {
-				if c < '0' || c > '9' {
-					break
-				}
-				n = n*10 + int(c-'0')
+	switch string(rest[:end]) { // compiled without allocating
+	case "meta":
+		return msgMeta, 0
+	case "done":
+		return msgDone, 0
+	case "error":
+		return msgError, 0
+	case "step":
+	default:
+		return msgOther, 0
+	}
+	if rest, ok := bytes.CutPrefix(rest[end:], []byte(`","index":`)); ok {
+		n := 0
+		for _, c := range rest {
+			if c < '0' || c > '9' {
+				break
 			}
-			index = n
+			n = n*10 + int(c-'0')
 		}
+		index = n
 	}
-	return typ, index
+	return msgStep, index
 }
 
 // simplify shortens network errors so that identical causes group.
@@ -333,6 +370,15 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 		}
 		rep.rssBefore = mem.RSS
 	}
+	runOne := runStream
+	if cfg.client == "raw" {
+		run, stop, err := startRawClient(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		runOne = run
+	}
 	serverCPU0, clientCPU0 := cpuOf(cfg.pid), cpuOf(0)
 	began := time.Now()
 	results := make(chan streamResult, cfg.streams)
@@ -345,7 +391,7 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results <- runStream(ctx, cfg, delay, start)
+			results <- runOne(ctx, cfg, delay, start)
 		}()
 	}
 
@@ -407,8 +453,8 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 }
 
 func (rep *report) print(w io.Writer, cfg config) {
-	fmt.Fprintf(w, "wsload: %d streams to %s at %v fps, %v each (ramp %v), %v in all\n",
-		cfg.streams, cfg.url, cfg.fps, cfg.duration, cfg.ramp, rep.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "wsload: %d streams to %s at %v fps, %v each (ramp %v), %v in all, %s client\n",
+		cfg.streams, cfg.url, cfg.fps, cfg.duration, cfg.ramp, rep.elapsed.Round(time.Millisecond), cfg.client)
 	fmt.Fprintf(w, "  streams:  %d connected, %d failed, %d ended early\n", rep.connected, rep.failed, rep.early)
 	if len(rep.failures) > 0 {
 		reasons := make([]string, 0, len(rep.failures))
