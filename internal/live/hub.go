@@ -58,6 +58,10 @@ type Manager struct {
 
 	mu   sync.Mutex
 	hubs map[int64]*Hub
+
+	// txNotify, when set, sends a control's notice inside the control's
+	// transaction (bus_tx.go).
+	txNotify txNoticeDB
 }
 
 // NewManager returns a manager over db and bus and starts its bus and its
@@ -84,6 +88,7 @@ func NewManager(db DB, bus Bus, cfg Config) *Manager {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	m := &Manager{cfg: cfg, db: db, bus: bus, origin: hex.EncodeToString(b), log: cfg.Log, hubs: map[int64]*Hub{}}
+	m.txNotify = txNotifierOf(db, bus)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	if d, ok := db.(interface{ Done() <-chan struct{} }); ok {
 		// A closed database ends the manager's goroutines too (servers
@@ -712,7 +717,7 @@ func (h *Hub) Control(ctx context.Context, a Action) (bool, error) {
 		}
 		return true, h.m.End(ctx, h.ID)
 	}
-	ls, changed, err := h.m.db.UpdateLiveState(ctx, h.ID, func(ls *store.LiveState) bool {
+	fn := func(ls *store.LiveState) bool {
 		st := h.stateOf(*ls)
 		if !st.apply(a) {
 			return false
@@ -720,7 +725,16 @@ func (h *Hub) Control(ctx context.Context, a Action) (bool, error) {
 		ls.Question, ls.Unlocked, ls.Paused, ls.Closed, ls.Revealed = st.Question, st.Unlocked, st.Paused, st.Closed, st.Revealed
 		ls.Version++
 		return true
-	})
+	}
+	var ls store.LiveState
+	var changed bool
+	var err error
+	if h.m.txNotify != nil {
+		// The notice goes out in the change's own transaction (bus_tx.go).
+		ls, changed, err = h.m.txNotify.UpdateLiveStateNotify(ctx, h.ID, fn, h.m.stateNotice(h.ID))
+	} else {
+		ls, changed, err = h.m.db.UpdateLiveState(ctx, h.ID, fn)
+	}
 	if errors.Is(err, store.ErrLiveEnded) {
 		return false, h.m.ended(ctx, h.ID)
 	}
@@ -728,7 +742,9 @@ func (h *Hub) Control(ctx context.Context, a Action) (bool, error) {
 		return false, err
 	}
 	h.setState(ls)
-	h.m.publish(ctx, KindState, h.ID, ls.Version)
+	if h.m.txNotify == nil {
+		h.m.publish(ctx, KindState, h.ID, ls.Version)
+	}
 	return true, nil
 }
 
