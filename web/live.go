@@ -62,6 +62,7 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 	s.handle(form, http.MethodPost, "/join", policyPublic, s.liveJoinSubmit)
 	s.handle(r, http.MethodGet, "/live/{code}", policyPublic, s.liveStudentPage)
 	s.handle(form, http.MethodPost, "/live/{code}", policyPublic, s.liveStudentAnswer)
+	s.mountLiveAnswer(r) // POST /live/{code}/answer (live_answer.go)
 	s.handle(r, http.MethodGet, "/live/{code}/ws", policyPublic, s.liveStudentSocket)
 	s.handle(form, http.MethodPost, "/courses/{course}/assignments/{assignment}/live", policyCourseStaff, s.liveStart)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}", policyCourseStaff, s.liveTeachPage)
@@ -436,6 +437,9 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 		props.Links = p.Links
 		p.Follow = revealed && props.Player != nil
 		p.Exercise = &props
+		if p.Status == "open" {
+			p.AnswerScript = s.base + "/static/" + s.assets.HashedName("live_answer.js")
+		}
 	}
 	s.render(w, r, status, templates.LiveStudent(p))
 }
