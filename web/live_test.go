@@ -27,9 +27,11 @@ type liveEnv struct {
 	ls    store.LiveSession
 }
 
-func newLiveEnv(t *testing.T) *liveEnv {
+func newLiveEnv(t *testing.T) *liveEnv { return newLiveEnvTB(t) }
+
+func newLiveEnvTB(t testing.TB) *liveEnv {
 	t.Helper()
-	e := newLearnEnv(t)
+	e := newLearnEnvTB(t)
 	item := store.NewItem{ExerciseID: "conv-by-hand", SeedPolicy: store.SeedRecitation, Points: 1}
 	a := e.assignment(defaultSettings(), "", item, item)
 	tok, _, err := e.st.CreateSession(context.Background(), e.user.ID, time.Now().Add(time.Hour))
