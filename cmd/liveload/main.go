@@ -53,6 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	every := fs.Duration("action-every", 2*time.Second, "each instructor's pace of controls during the window")
 	wrong := fs.Float64("wrong", 0.3, "share of students who answer with the flipped kernel")
 	noAnswers := fs.Bool("no-answers", false, "students only follow the sessions and do not answer (the fan-out alone)")
+	randomPhase := fs.Bool("random-phase", false, "start each instructor at a random offset within -action-every (default: every instructor presses at the same moment, the worst case)")
 	formAnswers := fs.Bool("form-answers", false, "post answers as the page does without JavaScript (POST /live/{code}, a page render each) instead of to the JSON answer endpoint")
 	parallel := fs.Int("parallel", 32, "concurrent joins while setting up")
 	header := fs.String("client-header", "X-Real-IP", "header carrying each student's own address; start the servers with -trusted-proxy-header set to it")
@@ -68,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg := liveload.Config{InstructorURLs: split(*urls), StudentURLs: split(*studentURLs), Sessions: *sessions, Students: *students,
-		Window: *window, ActionEvery: *every, WrongShare: *wrong, NoAnswers: *noAnswers, FormAnswers: *formAnswers, Parallel: *parallel, ClientHeader: *header, Progress: stderr, PIDs: map[string]int{}}
+		Window: *window, ActionEvery: *every, WrongShare: *wrong, NoAnswers: *noAnswers, FormAnswers: *formAnswers, RandomPhase: *randomPhase, Parallel: *parallel, ClientHeader: *header, Progress: stderr, PIDs: map[string]int{}}
 	var order []string
 	seen := map[string]bool{}
 	for _, u := range append(append([]string{}, cfg.InstructorURLs...), cfg.StudentURLs...) {

@@ -57,6 +57,10 @@ type Config struct {
 	// ActionEvery is the pace of the instructors' controls during the
 	// window (reveal and hide, alternately).
 	ActionEvery time.Duration
+	// RandomPhase starts each instructor's pace at a random offset within
+	// ActionEvery; by default every instructor presses at the same moment
+	// (the worst case: every room's fan-out in the same burst).
+	RandomPhase bool
 	// WrongShare of students answer with the flipped kernel.
 	WrongShare float64
 	// NoAnswers: students only follow the session (fan-out alone).
@@ -750,6 +754,13 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 		rep.ControlErrors++
 		rep.mu.Unlock()
 		return false
+	}
+	if cfg.RandomPhase {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(mrand.Int64N(int64(cfg.ActionEvery)))):
+		}
 	}
 	v := int64(1)
 	for !control(live.ActUnlock, v) {
