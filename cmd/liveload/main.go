@@ -139,8 +139,8 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 	fmt.Fprintf(w, "setup (start sessions, join, connect): %v; join errors %d; control errors %d\n", r.SetupTime.Round(time.Millisecond), r.JoinErrors, r.ControlErrors)
 	fmt.Fprintf(w, "run %v: %d actions; fan-out to the last student p50 %s p99 %s max %s\n", r.Wall.Round(time.Millisecond), r.Actions,
 		ms(loadtest.Percentile(r.Fanout, 50)), ms(loadtest.Percentile(r.Fanout, 99)), ms(loadtest.Percentile(r.Fanout, 100)))
-	fmt.Fprintf(w, "every delivery (%d): p50 %s p99 %s; superseded %d, missed %d, sockets dropped %d\n", len(r.Delivery),
-		ms(loadtest.Percentile(r.Delivery, 50)), ms(loadtest.Percentile(r.Delivery, 99)), r.Superseded, r.Missed, r.Dropped)
+	fmt.Fprintf(w, "every delivery (%d): p50 %s p99 %s; superseded %d, missed %d, sockets dropped %d (instructors' %d)\n", len(r.Delivery),
+		ms(loadtest.Percentile(r.Delivery, 50)), ms(loadtest.Percentile(r.Delivery, 99)), r.Superseded, r.Missed, r.Dropped, r.StaffDrops)
 	path := "JSON endpoint"
 	if cfg.FormAnswers {
 		path = "form post, page render"

@@ -218,7 +218,7 @@ func (m *Manager) deliver(n Notice) {
 	case KindJoin:
 		if !h.joined[n.Seq] {
 			h.joined[n.Seq] = true
-			h.broadcastCountsLocked()
+			h.countsChangedLocked()
 		}
 		h.mu.Unlock()
 		return
@@ -343,8 +343,11 @@ type Hub struct {
 	pendState    bool
 	pendLearners map[int64]bool
 	kick         chan struct{}
-	done         chan struct{} // closed once the session ended here
-	gone         bool
+	// countsDirty: answers or joins changed the counts since staff pages
+	// last got them; run sends them (countsChangedLocked).
+	countsDirty bool
+	done        chan struct{} // closed once the session ended here
+	gone        bool
 }
 
 // loaded is a hub's content read from the database.
@@ -442,6 +445,10 @@ func (h *Hub) run(ctx context.Context) {
 
 func (h *Hub) refresh(ctx context.Context) {
 	h.mu.Lock()
+	if h.countsDirty {
+		h.countsDirty = false
+		h.broadcastCountsLocked()
+	}
 	all, st, learners := h.pendAll, h.pendState, h.pendLearners
 	h.pendAll, h.pendState, h.pendLearners = false, false, map[int64]bool{}
 	h.mu.Unlock()
@@ -590,7 +597,7 @@ func (h *Hub) Join(ctx context.Context, learner int64) error {
 	h.mu.Lock()
 	if !h.joined[learner] {
 		h.joined[learner] = true
-		h.broadcastCountsLocked()
+		h.countsChangedLocked()
 	}
 	h.mu.Unlock()
 	if newly {
@@ -760,7 +767,9 @@ func (h *Hub) Record(ctx context.Context, answers []Answer) {
 			learners[a.Learner] = true
 		}
 	}
-	h.broadcastCountsLocked()
+	if len(learners) > 0 {
+		h.countsChangedLocked()
+	}
 	h.mu.Unlock()
 	for l := range learners {
 		h.m.publish(ctx, KindAnswer, h.ID, l)
@@ -802,6 +811,17 @@ func (h *Hub) recordLocked(a Answer) bool {
 	}
 	pc.last[a.Learner] = k
 	return true
+}
+
+// countsChangedLocked notes that the counts changed and wakes run to send
+// them. A room answering at once changes the counts hundreds of times a
+// second; each send encodes the whole histogram and queues it on every
+// staff page, whose bounded queue a burst would overflow (the page is then
+// dropped and resyncs). Sent by run, the changes that arrive while it is
+// busy go out once, with no added delay when the room is quiet.
+func (h *Hub) countsChangedLocked() {
+	h.countsDirty = true
+	h.wake()
 }
 
 func (h *Hub) broadcastCountsLocked() {

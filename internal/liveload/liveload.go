@@ -98,8 +98,9 @@ type Report struct {
 	// Missed counts state versions a student never received, nor any
 	// later one; Superseded those it got only as part of a later one.
 	Missed, Superseded int
-	// Dropped counts student sockets closed by the server mid-run.
-	Dropped int
+	// Dropped counts student sockets closed by the server mid-run;
+	// StaffDrops instructors' sockets (reopened).
+	Dropped, StaffDrops int
 	// ControlErrors counts instructor actions refused even after retries.
 	ControlErrors int
 	// ControlLatency is each control POST's round trip (sorted): the
@@ -200,6 +201,10 @@ type session struct {
 	code     string
 	client   *http.Client
 	staff    *websocket.Conn
+	// staffDrops counts the instructor's socket closed by the server and
+	// reopened (as the page does), staffDone stops that at the end.
+	staffDrops int
+	staffDone  bool
 	students []*student
 	// sent[v] is when the action producing version v was posted.
 	mu   sync.Mutex
@@ -352,7 +357,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("session %d staff socket: %w", s.i, err)
 		}
 		s.staff = ws
-		go s.readStaff()
+		go s.readStaff(ctx)
 	}
 
 	// Students join (POST /join) and connect, cfg.Parallel at a time.
@@ -538,8 +543,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			room.Version = max(room.Version, v)
 		}
 		rep.Rooms = append(rep.Rooms, room)
+		s.staffDone = true
+		staffWS := s.staff
+		rep.StaffDrops += s.staffDrops
 		s.mu.Unlock()
-		_ = s.staff.Close()
+		_ = staffWS.Close()
 		for _, stu := range s.students {
 			if stu.ws != nil {
 				stu.mu.Lock()
@@ -801,12 +809,38 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 	}
 }
 
-// readStaff keeps the instructor's latest counts.
-func (s *session) readStaff() {
+// readStaff keeps the instructor's latest counts. A socket the server
+// drops (its queue full) is reopened, as the page does; the snapshot that
+// comes first resyncs the counts.
+func (s *session) readStaff(ctx context.Context) {
 	for {
-		_, b, err := s.staff.ReadMessage()
+		s.mu.Lock()
+		ws := s.staff
+		s.mu.Unlock()
+		_, b, err := ws.ReadMessage()
 		if err != nil {
-			return
+			s.mu.Lock()
+			done := s.staffDone
+			if !done {
+				s.staffDrops++
+			}
+			s.mu.Unlock()
+			if done || ctx.Err() != nil {
+				return
+			}
+			nws, err := dial(ctx, s.client, s.base, fmt.Sprintf("/courses/%d/live/%d/ws", s.course, s.id), "", "")
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			if s.staffDone {
+				s.mu.Unlock()
+				_ = nws.Close()
+				return
+			}
+			s.staff = nws
+			s.mu.Unlock()
+			continue
 		}
 		var m live.Message
 		if json.Unmarshal(b, &m) != nil || m.Counts == nil {
