@@ -727,7 +727,7 @@ func (s *Server) liveProjectorPage(w http.ResponseWriter, r *http.Request) {
 // action, fanned out to every page of the session.
 func (s *Server) liveControl(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	room, ok := s.staffRoom(w, r)
+	room, ok := s.controlRoom(w, r) // live_control.go
 	if !ok {
 		return
 	}
