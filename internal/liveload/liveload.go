@@ -194,18 +194,18 @@ func recitationAnswers() (answers, error) {
 
 // session is one live session of the run.
 type session struct {
-	i        int
-	base     string // the instructor's server
-	course   int64
-	id       int64
-	code     string
-	client   *http.Client
-	staff    *websocket.Conn
+	i      int
+	base   string // the instructor's server
+	course int64
+	id     int64
+	code   string
+	client *http.Client
+	staff  *websocket.Conn
 	// staffDrops counts the instructor's socket closed by the server and
 	// reopened (as the page does), staffDone stops that at the end.
 	staffDrops int
 	staffDone  bool
-	students []*student
+	students   []*student
 	// sent[v] is when the action producing version v was posted.
 	mu   sync.Mutex
 	sent map[int64]time.Time
