@@ -34,6 +34,9 @@ type LiveStudentProps struct {
 	PageURL       string
 	QuestionIndex int
 	Script        string
+	// AnswerScript, when set, checks answers without reloading the page
+	// (live_answer.js; the form still posts without JavaScript).
+	AnswerScript string
 	// Exercise is the current question's form, when it is unlocked and the
 	// room is not paused.
 	Exercise *ExercisePageProps

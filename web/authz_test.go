@@ -273,6 +273,8 @@ var expectedPolicy = map[string]policy{
 	"GET /live/{code}":    policyPublic,
 	"POST /live/{code}":   policyPublic,
 	"GET /live/{code}/ws": policyPublic,
+	// The live answer endpoint (branch liveperf).
+	"POST /live/{code}/answer":                             policyPublic,
 	"POST /courses/{course}/assignments/{assignment}/live": policyCourseStaff,
 	"GET /courses/{course}/live/{session}":                 policyCourseStaff,
 	"POST /courses/{course}/live/{session}":                policyCourseStaff,

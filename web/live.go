@@ -70,6 +70,7 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 	s.handle(form, http.MethodPost, "/join", policyPublic, s.liveJoinSubmit)
 	s.handle(r, http.MethodGet, "/live/{code}", policyPublic, s.liveStudentPage)
 	s.handle(form, http.MethodPost, "/live/{code}", policyPublic, s.liveStudentAnswer)
+	s.mountLiveAnswer(r) // POST /live/{code}/answer (live_answer.go)
 	s.handle(r, http.MethodGet, "/live/{code}/ws", policyPublic, s.liveStudentSocket)
 	s.handle(form, http.MethodPost, "/courses/{course}/assignments/{assignment}/live", policyCourseStaff, s.liveStart)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}", policyCourseStaff, s.liveTeachPage)
@@ -445,6 +446,9 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 		props.Links = p.Links
 		p.Follow = revealed && props.Player != nil
 		p.Exercise = &props
+		if p.Status == "open" {
+			p.AnswerScript = s.base + "/static/" + s.assets.HashedName("live_answer.js")
+		}
 	}
 	s.render(w, r, status, templates.LiveStudent(p))
 }
@@ -743,7 +747,7 @@ func (s *Server) liveProjectorPage(w http.ResponseWriter, r *http.Request) {
 // action, fanned out to every page of the session.
 func (s *Server) liveControl(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	room, ok := s.staffRoom(w, r)
+	room, ok := s.controlRoom(w, r) // live_control.go
 	if !ok {
 		return
 	}

@@ -27,16 +27,18 @@ type liveEnv struct {
 	ls    store.LiveSession
 }
 
-func newLiveEnv(t *testing.T) *liveEnv {
+func newLiveEnv(t *testing.T) *liveEnv { return newLiveEnvTB(t) }
+
+func newLiveEnvTB(t testing.TB) *liveEnv {
 	t.Helper()
-	e := newLearnEnv(t)
+	e := newLearnEnvTB(t)
 	item := store.NewItem{ExerciseID: "conv-by-hand", SeedPolicy: store.SeedRecitation, Points: 1}
 	return startLive(t, e, e.assignment(defaultSettings(), "", item, item))
 }
 
 // startLive signs the env's instructor in on a device and starts a live
 // session of assignment a.
-func startLive(t *testing.T, e *learnEnv, a store.Assignment) *liveEnv {
+func startLive(t testing.TB, e *learnEnv, a store.Assignment) *liveEnv {
 	t.Helper()
 	tok, _, err := e.st.CreateSession(context.Background(), e.user.ID, time.Now().Add(time.Hour))
 	if err != nil {

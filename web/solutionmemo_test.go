@@ -79,8 +79,8 @@ func TestSolutionMemoVersion(t *testing.T) {
 	old := s.solutionHTML(ctx, v, p)
 	// The same exercise, seed and part at another version, whose solution
 	// says something else.
-	ex2 := *v.Exercise
-	ex2.Version = "v2"
+	// (A new Exercise, not a copy: an Exercise holds a mutex.)
+	ex2 := exercises.Exercise{ID: v.Exercise.ID, Title: v.Exercise.Title, Version: "v2"}
 	p2 := *p
 	p2.Solution = []string{"A different worked solution of version two."}
 	v2 := *v

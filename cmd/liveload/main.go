@@ -53,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	every := fs.Duration("action-every", 2*time.Second, "each instructor's pace of controls during the window")
 	wrong := fs.Float64("wrong", 0.3, "share of students who answer with the flipped kernel")
 	noAnswers := fs.Bool("no-answers", false, "students only follow the sessions and do not answer (the fan-out alone)")
+	randomPhase := fs.Bool("random-phase", false, "start each instructor at a random offset within -action-every (default: every instructor presses at the same moment, the worst case)")
+	formAnswers := fs.Bool("form-answers", false, "post answers as the page does without JavaScript (POST /live/{code}, a page render each) instead of to the JSON answer endpoint")
 	parallel := fs.Int("parallel", 32, "concurrent joins while setting up")
 	header := fs.String("client-header", "X-Real-IP", "header carrying each student's own address; start the servers with -trusted-proxy-header set to it")
 	pids := fs.String("pids", "", "the servers' PIDs on this machine, in the order of -urls then new -student-urls, for memory per student")
@@ -67,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg := liveload.Config{InstructorURLs: split(*urls), StudentURLs: split(*studentURLs), Sessions: *sessions, Students: *students,
-		Window: *window, ActionEvery: *every, WrongShare: *wrong, NoAnswers: *noAnswers, Parallel: *parallel, ClientHeader: *header, Progress: stderr, PIDs: map[string]int{}}
+		Window: *window, ActionEvery: *every, WrongShare: *wrong, NoAnswers: *noAnswers, FormAnswers: *formAnswers, RandomPhase: *randomPhase, Parallel: *parallel, ClientHeader: *header, Progress: stderr, PIDs: map[string]int{}}
 	var order []string
 	seen := map[string]bool{}
 	for _, u := range append(append([]string{}, cfg.InstructorURLs...), cfg.StudentURLs...) {
@@ -137,14 +139,35 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 	fmt.Fprintf(w, "setup (start sessions, join, connect): %v; join errors %d; control errors %d\n", r.SetupTime.Round(time.Millisecond), r.JoinErrors, r.ControlErrors)
 	fmt.Fprintf(w, "run %v: %d actions; fan-out to the last student p50 %s p99 %s max %s\n", r.Wall.Round(time.Millisecond), r.Actions,
 		ms(loadtest.Percentile(r.Fanout, 50)), ms(loadtest.Percentile(r.Fanout, 99)), ms(loadtest.Percentile(r.Fanout, 100)))
-	fmt.Fprintf(w, "every delivery (%d): p50 %s p99 %s; superseded %d, missed %d, sockets dropped %d\n", len(r.Delivery),
-		ms(loadtest.Percentile(r.Delivery, 50)), ms(loadtest.Percentile(r.Delivery, 99)), r.Superseded, r.Missed, r.Dropped)
-	fmt.Fprintf(w, "answers %d (errors %d): p50 %s p99 %s\n", r.Answers, r.AnswerErrors,
+	fmt.Fprintf(w, "every delivery (%d): p50 %s p99 %s; superseded %d, missed %d, sockets dropped %d (instructors' %d)\n", len(r.Delivery),
+		ms(loadtest.Percentile(r.Delivery, 50)), ms(loadtest.Percentile(r.Delivery, 99)), r.Superseded, r.Missed, r.Dropped, r.StaffDrops)
+	path := "JSON endpoint"
+	if cfg.FormAnswers {
+		path = "form post, page render"
+	}
+	fmt.Fprintf(w, "answers %d (%s; errors %d): p50 %s p99 %s\n", r.Answers, path, r.AnswerErrors,
 		ms(loadtest.Percentile(r.AnswerLatency, 50)), ms(loadtest.Percentile(r.AnswerLatency, 99)))
+	fmt.Fprintf(w, "control POST round trip (%d): p50 %s p99 %s max %s\n", len(r.ControlLatency),
+		ms(loadtest.Percentile(r.ControlLatency, 50)), ms(loadtest.Percentile(r.ControlLatency, 99)), ms(loadtest.Percentile(r.ControlLatency, 100)))
+	fmt.Fprintf(w, "load generator CPU during the run %.1f s (%.2f cores)\n", r.ClientCPU.Seconds(), r.ClientCPU.Seconds()/r.Wall.Seconds())
 	if r.CountsAgree {
 		fmt.Fprintf(w, "counts agree with the answers on every instructor's screen (%v after the last action)\n", r.CountsWait.Round(time.Millisecond))
 	} else {
 		fmt.Fprintf(w, "counts DISAGREE: %d sessions, e.g. %s\n", len(r.CountsOff), r.CountsOff[0])
+	}
+	var cpu time.Duration
+	for _, m := range r.Memory {
+		cpu += m.CPU
+	}
+	if cpu > 0 {
+		per := "per answer (fan-outs included)"
+		n := r.Answers
+		if n == 0 {
+			per, n = "per action (fan-out to its room)", r.Actions
+		}
+		if n > 0 {
+			fmt.Fprintf(w, "servers' CPU %s: %.2f ms\n", per, cpu.Seconds()*1000/float64(n))
+		}
 	}
 	for _, m := range r.Memory {
 		if m.PID > 0 {

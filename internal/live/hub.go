@@ -58,6 +58,10 @@ type Manager struct {
 
 	mu   sync.Mutex
 	hubs map[int64]*Hub
+
+	// txNotify, when set, sends a control's notice inside the control's
+	// transaction (bus_tx.go).
+	txNotify txNoticeDB
 }
 
 // NewManager returns a manager over db and bus and starts its bus and its
@@ -84,6 +88,7 @@ func NewManager(db DB, bus Bus, cfg Config) *Manager {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	m := &Manager{cfg: cfg, db: db, bus: bus, origin: hex.EncodeToString(b), log: cfg.Log, hubs: map[int64]*Hub{}}
+	m.txNotify = txNotifierOf(db, bus)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	if d, ok := db.(interface{ Done() <-chan struct{} }); ok {
 		// A closed database ends the manager's goroutines too (servers
@@ -213,7 +218,7 @@ func (m *Manager) deliver(n Notice) {
 	case KindJoin:
 		if !h.joined[n.Seq] {
 			h.joined[n.Seq] = true
-			h.broadcastCountsLocked()
+			h.countsChangedLocked()
 		}
 		h.mu.Unlock()
 		return
@@ -338,8 +343,11 @@ type Hub struct {
 	pendState    bool
 	pendLearners map[int64]bool
 	kick         chan struct{}
-	done         chan struct{} // closed once the session ended here
-	gone         bool
+	// countsDirty: answers or joins changed the counts since staff pages
+	// last got them; run sends them (countsChangedLocked).
+	countsDirty bool
+	done        chan struct{} // closed once the session ended here
+	gone        bool
 }
 
 // loaded is a hub's content read from the database.
@@ -438,6 +446,10 @@ func (h *Hub) run(ctx context.Context) {
 
 func (h *Hub) refresh(ctx context.Context) {
 	h.mu.Lock()
+	if h.countsDirty {
+		h.countsDirty = false
+		h.broadcastCountsLocked()
+	}
 	all, st, learners := h.pendAll, h.pendState, h.pendLearners
 	h.pendAll, h.pendState, h.pendLearners = false, false, map[int64]bool{}
 	h.mu.Unlock()
@@ -586,7 +598,7 @@ func (h *Hub) Join(ctx context.Context, learner int64) error {
 	h.mu.Lock()
 	if !h.joined[learner] {
 		h.joined[learner] = true
-		h.broadcastCountsLocked()
+		h.countsChangedLocked()
 	}
 	h.mu.Unlock()
 	if newly {
@@ -713,7 +725,7 @@ func (h *Hub) Control(ctx context.Context, a Action) (bool, error) {
 		}
 		return true, h.m.End(ctx, h.ID)
 	}
-	ls, changed, err := h.m.db.UpdateLiveState(ctx, h.ID, func(ls *store.LiveState) bool {
+	fn := func(ls *store.LiveState) bool {
 		st := h.stateOf(*ls)
 		if !st.apply(a) {
 			return false
@@ -722,7 +734,16 @@ func (h *Hub) Control(ctx context.Context, a Action) (bool, error) {
 		ls.Projector = st.Projector.bits()
 		ls.Version++
 		return true
-	})
+	}
+	var ls store.LiveState
+	var changed bool
+	var err error
+	if h.m.txNotify != nil {
+		// The notice goes out in the change's own transaction (bus_tx.go).
+		ls, changed, err = h.m.txNotify.UpdateLiveStateNotify(ctx, h.ID, fn, h.m.stateNotice(h.ID))
+	} else {
+		ls, changed, err = h.m.db.UpdateLiveState(ctx, h.ID, fn)
+	}
 	if errors.Is(err, store.ErrLiveEnded) {
 		return false, h.m.ended(ctx, h.ID)
 	}
@@ -730,7 +751,9 @@ func (h *Hub) Control(ctx context.Context, a Action) (bool, error) {
 		return false, err
 	}
 	h.setState(ls)
-	h.m.publish(ctx, KindState, h.ID, ls.Version)
+	if h.m.txNotify == nil {
+		h.m.publish(ctx, KindState, h.ID, ls.Version)
+	}
 	return true, nil
 }
 
@@ -746,7 +769,9 @@ func (h *Hub) Record(ctx context.Context, answers []Answer) {
 			learners[a.Learner] = true
 		}
 	}
-	h.broadcastCountsLocked()
+	if len(learners) > 0 {
+		h.countsChangedLocked()
+	}
 	h.mu.Unlock()
 	for l := range learners {
 		h.m.publish(ctx, KindAnswer, h.ID, l)
@@ -788,6 +813,17 @@ func (h *Hub) recordLocked(a Answer) bool {
 	}
 	pc.last[a.Learner] = k
 	return true
+}
+
+// countsChangedLocked notes that the counts changed and wakes run to send
+// them. A room answering at once changes the counts hundreds of times a
+// second; each send encodes the whole histogram and queues it on every
+// staff page, whose bounded queue a burst would overflow (the page is then
+// dropped and resyncs). Sent by run, the changes that arrive while it is
+// busy go out once, with no added delay when the room is quiet.
+func (h *Hub) countsChangedLocked() {
+	h.countsDirty = true
+	h.wake()
 }
 
 func (h *Hub) broadcastCountsLocked() {

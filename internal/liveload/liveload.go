@@ -12,6 +12,7 @@
 package liveload
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -24,6 +25,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,10 +57,19 @@ type Config struct {
 	// ActionEvery is the pace of the instructors' controls during the
 	// window (reveal and hide, alternately).
 	ActionEvery time.Duration
+	// RandomPhase starts each instructor's pace at a random offset within
+	// ActionEvery; by default every instructor presses at the same moment
+	// (the worst case: every room's fan-out in the same burst).
+	RandomPhase bool
 	// WrongShare of students answer with the flipped kernel.
 	WrongShare float64
 	// NoAnswers: students only follow the session (fan-out alone).
 	NoAnswers bool
+	// FormAnswers posts answers as the no-JavaScript page does (POST
+	// /live/{code}?q=0, a whole page rendered per answer) instead of to
+	// the JSON answer endpoint (POST /live/{code}/answer, what the page
+	// does with JavaScript).
+	FormAnswers bool
 	// ClientHeader carries each student's own address (the servers run
 	// with -trusted-proxy-header set to it), so per-client limits see a
 	// room, not one client.
@@ -87,10 +98,18 @@ type Report struct {
 	// Missed counts state versions a student never received, nor any
 	// later one; Superseded those it got only as part of a later one.
 	Missed, Superseded int
-	// Dropped counts student sockets closed by the server mid-run.
-	Dropped int
+	// Dropped counts student sockets closed by the server mid-run;
+	// StaffDrops instructors' sockets (reopened).
+	Dropped, StaffDrops int
 	// ControlErrors counts instructor actions refused even after retries.
 	ControlErrors int
+	// ControlLatency is each control POST's round trip (sorted): the
+	// database transaction and the queueing on this server's pages are
+	// inside it, the other replicas' read and every socket write are not.
+	ControlLatency []time.Duration
+	// ClientCPU is this load generator's own CPU time during the run
+	// (it shares the machine's cores with the servers).
+	ClientCPU time.Duration
 	// Answers posted, recorded (200), failed, and their latencies.
 	Answers, AnswerErrors int
 	AnswerLatency         []time.Duration
@@ -175,14 +194,18 @@ func recitationAnswers() (answers, error) {
 
 // session is one live session of the run.
 type session struct {
-	i        int
-	base     string // the instructor's server
-	course   int64
-	id       int64
-	code     string
-	client   *http.Client
-	staff    *websocket.Conn
-	students []*student
+	i      int
+	base   string // the instructor's server
+	course int64
+	id     int64
+	code   string
+	client *http.Client
+	staff  *websocket.Conn
+	// staffDrops counts the instructor's socket closed by the server and
+	// reopened (as the page does), staffDone stops that at the end.
+	staffDrops int
+	staffDone  bool
+	students   []*student
 	// sent[v] is when the action producing version v was posted.
 	mu   sync.Mutex
 	sent map[int64]time.Time
@@ -334,7 +357,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("session %d staff socket: %w", s.i, err)
 		}
 		s.staff = ws
-		go s.readStaff()
+		go s.readStaff(ctx)
 	}
 
 	// Students join (POST /join) and connect, cfg.Parallel at a time.
@@ -384,6 +407,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// student answers once at a random time in the window (after the
 	// unlock reached them).
 	runStart := time.Now()
+	self0, _ := loadtest.ReadProcCPU(os.Getpid())
 	cpu0 := map[string]time.Duration{}
 	for _, u := range order {
 		if pid := servers[u].PID; pid > 0 {
@@ -413,7 +437,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				}
 				wrong := mrand.Float64() < cfg.WrongShare
 				t0 := time.Now()
-				err := stu.answer(ctx, s.code, cfg.ClientHeader, ans, wrong)
+				err := stu.answer(ctx, s.code, cfg.ClientHeader, ans, wrong, cfg.FormAnswers)
 				d := time.Since(t0)
 				rep.mu.Lock()
 				defer rep.mu.Unlock()
@@ -519,8 +543,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			room.Version = max(room.Version, v)
 		}
 		rep.Rooms = append(rep.Rooms, room)
+		s.staffDone = true
+		staffWS := s.staff
+		rep.StaffDrops += s.staffDrops
 		s.mu.Unlock()
-		_ = s.staff.Close()
+		_ = staffWS.Close()
 		for _, stu := range s.students {
 			if stu.ws != nil {
 				stu.mu.Lock()
@@ -539,7 +566,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 		}
 	}
+	if self1, err := loadtest.ReadProcCPU(os.Getpid()); err == nil {
+		rep.ClientCPU = self1 - self0
+	}
 	sortDurations(rep.Fanout)
+	sortDurations(rep.ControlLatency)
 	sortDurations(rep.Delivery)
 	sortDurations(rep.AnswerLatency)
 	rep.Wall = time.Since(runStart)
@@ -574,10 +605,18 @@ func (st *student) join(ctx context.Context, code, header string) error {
 	return nil
 }
 
-// read records the arrival of every state version.
+// read records the arrival of every state version. Ten thousand readers
+// share the machine's cores with the servers, so a frame is read into one
+// reused buffer and only its version is parsed (stateVersion), not the
+// whole message.
 func (st *student) read() {
+	var buf bytes.Buffer
 	for {
-		_, b, err := st.ws.ReadMessage()
+		_, r, err := st.ws.NextReader()
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
 		now := time.Now()
 		if err != nil {
 			st.mu.Lock()
@@ -585,16 +624,37 @@ func (st *student) read() {
 			st.mu.Unlock()
 			return
 		}
-		var m live.Message
-		if json.Unmarshal(b, &m) != nil || m.State == nil {
+		v, ok := stateVersion(buf.Bytes())
+		if !ok {
 			continue
 		}
 		st.mu.Lock()
-		if _, ok := st.got[m.State.Version]; !ok {
-			st.got[m.State.Version] = now
+		if _, ok := st.got[v]; !ok {
+			st.got[v] = now
 		}
 		st.mu.Unlock()
 	}
+}
+
+// stateVersion returns the version of a state message
+// ({"type":"state","state":{…,"version":N}…}, docs/LIVE.md) without
+// decoding the rest; ok is false for any other message.
+func stateVersion(b []byte) (int64, bool) {
+	const prefix, field = `{"type":"state","state":{`, `"version":`
+	if !bytes.HasPrefix(b, []byte(prefix)) {
+		return 0, false
+	}
+	i := bytes.Index(b, []byte(field))
+	if i < 0 {
+		return 0, false
+	}
+	b = b[i+len(field):]
+	n := 0
+	for n < len(b) && b[n] >= '0' && b[n] <= '9' {
+		n++
+	}
+	v, err := strconv.ParseInt(string(b[:n]), 10, 64)
+	return v, err == nil
 }
 
 // hasFrom reports whether the student got version v or a later one, or
@@ -617,18 +677,32 @@ func (st *student) has(v int64) bool {
 	return ok
 }
 
-// answer posts the answer to question 1 (index 0).
-func (st *student) answer(ctx context.Context, code, header string, a answers, wrong bool) error {
+// answer posts the answer to question 1 (index 0): to the JSON answer
+// endpoint as the page's script does, or (formPost) as the page's form
+// does without JavaScript.
+func (st *student) answer(ctx context.Context, code, header string, a answers, wrong, formPost bool) error {
 	br := a.right
 	if wrong {
 		br = a.flipped
 	}
-	form := url.Values{"attempt_key": {newKey()}, "a.dims": {a.dims}, "a.bottom-right": {br}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/live/"+code+"?q=0", strings.NewReader(form.Encode()))
-	if err != nil {
-		return err
+	var req *http.Request
+	var err error
+	if formPost {
+		form := url.Values{"attempt_key": {newKey()}, "a.dims": {a.dims}, "a.bottom-right": {br}}
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/live/"+code+"?q=0", strings.NewReader(form.Encode()))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		body, _ := json.Marshal(map[string]any{"question": 0, "key": newKey(), "answers": map[string]string{"dims": a.dims, "bottom-right": br}})
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/live/"+code+"/answer", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", st.base) // the page's own origin
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set(header, st.addr)
 	resp, err := st.client.Do(req)
 	if err != nil {
@@ -654,8 +728,9 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 			if try > 0 {
 				time.Sleep(200 * time.Millisecond)
 			}
+			t0 := time.Now()
 			s.mu.Lock()
-			s.sent[version] = time.Now()
+			s.sent[version] = t0
 			s.mu.Unlock()
 			var req *http.Request
 			req, err = http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/courses/%d/live/%d", s.base, s.course, s.id),
@@ -672,6 +747,9 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusSeeOther {
+				rep.mu.Lock()
+				rep.ControlLatency = append(rep.ControlLatency, time.Since(t0))
+				rep.mu.Unlock()
 				return true
 			}
 			err = fmt.Errorf("control %s: %s", act, resp.Status)
@@ -684,6 +762,13 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 		rep.ControlErrors++
 		rep.mu.Unlock()
 		return false
+	}
+	if cfg.RandomPhase {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(mrand.Int64N(int64(cfg.ActionEvery)))):
+		}
 	}
 	v := int64(1)
 	for !control(live.ActUnlock, v) {
@@ -724,12 +809,38 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 	}
 }
 
-// readStaff keeps the instructor's latest counts.
-func (s *session) readStaff() {
+// readStaff keeps the instructor's latest counts. A socket the server
+// drops (its queue full) is reopened, as the page does; the snapshot that
+// comes first resyncs the counts.
+func (s *session) readStaff(ctx context.Context) {
 	for {
-		_, b, err := s.staff.ReadMessage()
+		s.mu.Lock()
+		ws := s.staff
+		s.mu.Unlock()
+		_, b, err := ws.ReadMessage()
 		if err != nil {
-			return
+			s.mu.Lock()
+			done := s.staffDone
+			if !done {
+				s.staffDrops++
+			}
+			s.mu.Unlock()
+			if done || ctx.Err() != nil {
+				return
+			}
+			nws, err := dial(ctx, s.client, s.base, fmt.Sprintf("/courses/%d/live/%d/ws", s.course, s.id), "", "")
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			if s.staffDone {
+				s.mu.Unlock()
+				_ = nws.Close()
+				return
+			}
+			s.staff = nws
+			s.mu.Unlock()
+			continue
 		}
 		var m live.Message
 		if json.Unmarshal(b, &m) != nil || m.Counts == nil {

@@ -127,34 +127,53 @@ func (s *Store) GetLiveState(ctx context.Context, id int64) (LiveState, error) {
 // time set to now. It returns the state after the call and whether fn
 // changed it. An ended session is not changed (ErrLiveEnded).
 func (s *Store) UpdateLiveState(ctx context.Context, id int64, fn func(*LiveState) bool) (LiveState, bool, error) {
-	var st LiveState
-	var changed bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		st, err = scanLiveState(tx.QueryRowContext(ctx, `SELECT `+liveStateColumns+` FROM live_sessions WHERE id = $1`+s.dialect.forUpdate, id))
-		if err != nil {
-			return classify(err)
-		}
-		if st.Ended {
-			return ErrLiveEnded
-		}
-		if changed = fn(&st); !changed {
-			return nil
-		}
-		if len(st.Player) > maxLivePlayer {
-			return fmt.Errorf("%w: player state is %d bytes, the limit is %d", ErrInvalid, len(st.Player), maxLivePlayer)
-		}
-		st.ActedAt = fromMS(ms(s.now()))
-		_, err = tx.ExecContext(ctx, `UPDATE live_sessions SET question = $1, unlocked = $2, paused = $3, closed = $4,
-			revealed = $5, version = $6, player = $7, player_seq = $8, acted_at = $9, projector = $10 WHERE id = $11`,
-			st.Question, joinInts(st.Unlocked), bit(st.Paused), bit(st.Closed), bit(st.Revealed), st.Version,
-			st.Player, st.PlayerSeq, ms(st.ActedAt), st.Projector, id)
-		return err
-	})
+	return s.liveWriterOnce().update(ctx, id, fn, nil)
+}
+
+// UpdateLiveStateNotify is UpdateLiveState that, when fn changed the
+// state, also sends notice(the new state) on the live channel in the same
+// transaction (PostgreSQL; SQLite has no notifications and ignores it):
+// listeners hear of the change exactly when it commits.
+func (s *Store) UpdateLiveStateNotify(ctx context.Context, id int64, fn func(*LiveState) bool, notice func(LiveState) string) (LiveState, bool, error) {
+	return s.liveWriterOnce().update(ctx, id, fn, notice)
+}
+
+// updateLiveStateTx is one update inside tx (livecommit.go batches them).
+func (s *Store) updateLiveStateTx(ctx context.Context, tx *sql.Tx, id int64, fn func(*LiveState) bool, notice func(LiveState) string) (LiveState, bool, error) {
+	st, err := scanLiveState(tx.QueryRowContext(ctx, `SELECT `+liveStateColumns+` FROM live_sessions WHERE id = $1`+s.dialect.forUpdate, id))
 	if err != nil {
-		return LiveState{}, false, fmt.Errorf("update live session %d: %w", id, err)
+		return LiveState{}, false, classify(err)
 	}
-	return st, changed, nil
+	if st.Ended {
+		return LiveState{}, false, ErrLiveEnded
+	}
+	if !fn(&st) {
+		return st, false, nil
+	}
+	if len(st.Player) > maxLivePlayer {
+		return LiveState{}, false, fmt.Errorf("%w: player state is %d bytes, the limit is %d", ErrInvalid, len(st.Player), maxLivePlayer)
+	}
+	st.ActedAt = fromMS(ms(s.now()))
+	if _, err := tx.ExecContext(ctx, `UPDATE live_sessions SET question = $1, unlocked = $2, paused = $3, closed = $4,
+		revealed = $5, version = $6, player = $7, player_seq = $8, acted_at = $9, projector = $10 WHERE id = $11`,
+		st.Question, joinInts(st.Unlocked), bit(st.Paused), bit(st.Closed), bit(st.Revealed), st.Version,
+		st.Player, st.PlayerSeq, ms(st.ActedAt), st.Projector, id); err != nil {
+		return LiveState{}, false, err
+	}
+	if notice != nil && s.CanNotify() {
+		payload := notice(st)
+		if len(payload) > maxNotifyPayload {
+			return LiveState{}, false, fmt.Errorf("notify: %w: payload is %d bytes, the limit is %d", ErrInvalid, len(payload), maxNotifyPayload)
+		}
+		ch, err := s.liveChannel(ctx)
+		if err != nil {
+			return LiveState{}, false, fmt.Errorf("notify: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, ch, payload); err != nil {
+			return LiveState{}, false, fmt.Errorf("notify: %w", err)
+		}
+	}
+	return st, true, nil
 }
 
 // EndLiveSessionFor ends an open live session for a reason

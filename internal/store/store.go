@@ -126,6 +126,9 @@ type Store struct {
 	// attempts batches RecordAttempt calls into shared transactions; nil
 	// when each call has its own.
 	attempts *attemptWriter
+	// liveW batches live state updates (livecommit.go), started on first use.
+	liveMu sync.Mutex
+	liveW  *liveWriter
 	// beforeCommit is Config.BeforeAttemptCommit.
 	beforeCommit func()
 	// stmts are RecordAttempt's prepared statements (attemptStatements).
@@ -270,6 +273,7 @@ func (s *Store) Close() error {
 		if s.attempts != nil {
 			s.attempts.close()
 		}
+		s.closeLiveWriter()
 		var errs []error
 		s.stmtMu.Lock()
 		if s.stmts != nil {

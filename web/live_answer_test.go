@@ -1,0 +1,174 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stride-tutor/stride/internal/live"
+	"github.com/stride-tutor/stride/internal/store"
+)
+
+// liveAnswerJSON posts a JSON answer as device d, from this site's page
+// (Sec-Fetch-Site) unless crossSite.
+func (e *liveEnv) liveAnswerJSON(d *device, body any, crossSite bool) (resp, liveAnswerResponse, apiError) {
+	e.t.Helper()
+	b, _ := json.Marshal(body)
+	h := map[string]string{"Content-Type": "application/json"}
+	if !crossSite {
+		h["Sec-Fetch-Site"] = "same-origin"
+	}
+	r := d.do(http.MethodPost, "/live/"+e.ls.Code+"/answer", strings.NewReader(string(b)), h)
+	var ok liveAnswerResponse
+	var bad apiError
+	if r.code == http.StatusOK {
+		if err := json.Unmarshal([]byte(r.body), &ok); err != nil {
+			e.t.Fatalf("decode %s: %v", clip(r.body, 300), err)
+		}
+	} else {
+		_ = json.Unmarshal([]byte(r.body), &bad)
+	}
+	return r, ok, bad
+}
+
+func (e *liveEnv) liveAttempts() []store.Attempt {
+	e.t.Helper()
+	atts, err := e.st.ListAttempts(context.Background(), store.AttemptFilter{AssignmentID: e.a.ID, Limit: 100})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return atts
+}
+
+// TestLiveAnswerEndpoint: the JSON answer path records the attempt as the
+// form path does (session, learner, diagnosis, idempotency key), counts it
+// for the instructor, shows no solution, and refuses answers the room does
+// not take with a 4xx naming why.
+func TestLiveAnswerEndpoint(t *testing.T) {
+	e := newLiveEnv(t)
+	ann, ben, stranger := e.device(), e.device(), e.device()
+	e.join(ann, "Ann")
+	e.join(ben, "Ben")
+	staff := e.dial(e.staff, e.teachURL()+"/ws")
+	read(t, staff)
+	answer := map[string]any{"question": 0, "key": "live-json-key-0001", "answers": map[string]string{"dims": "3x3", "bottom-right": "22"}}
+
+	// Locked: 409, nothing recorded.
+	if r, _, bad := e.liveAnswerJSON(ann, answer, false); r.code != http.StatusConflict || bad.Field != "question" || !strings.Contains(bad.Error, "not unlocked") {
+		t.Fatalf("answer to a locked question: %d %s", r.code, clip(r.body, 300))
+	}
+	e.control("unlock")
+	// Another site's page, or a device that never joined: 403.
+	if r, _, bad := e.liveAnswerJSON(ann, answer, true); r.code != http.StatusForbidden || bad.Field != "Origin" {
+		t.Errorf("cross-site answer: %d %s", r.code, clip(r.body, 300))
+	}
+	if r, _, bad := e.liveAnswerJSON(stranger, answer, false); r.code != http.StatusForbidden || bad.Field != "learner" {
+		t.Errorf("answer without joining: %d %s", r.code, clip(r.body, 300))
+	}
+	for _, tc := range []struct {
+		name  string
+		body  any
+		field string
+	}{
+		{"bad question", map[string]any{"question": 7, "key": "live-json-key-0002", "answers": map[string]string{"dims": "3x3"}}, "question"},
+		{"unknown part", map[string]any{"question": 0, "key": "live-json-key-0003", "answers": map[string]string{"nope": "1"}}, "answers.nope"},
+		{"short key", map[string]any{"question": 0, "key": "k", "answers": map[string]string{"dims": "3x3"}}, "key"},
+		{"unknown field", map[string]any{"question": 0, "key": "live-json-key-0004", "answer": "3x3"}, "answer"},
+	} {
+		if r, _, bad := e.liveAnswerJSON(ann, tc.body, false); r.code != http.StatusBadRequest || bad.Field != tc.field {
+			t.Errorf("%s: %d field %q, want 400 naming %q (%s)", tc.name, r.code, bad.Field, tc.field, clip(r.body, 200))
+		}
+	}
+	if n := len(e.liveAttempts()); n != 0 {
+		t.Fatalf("refused answers recorded %d attempts", n)
+	}
+
+	r, out, _ := e.liveAnswerJSON(ann, answer, false)
+	if r.code != http.StatusOK {
+		t.Fatalf("answer: %d %s", r.code, clip(r.body, 300))
+	}
+	if out.Parts["dims"].Status != "correct" || out.Parts["bottom-right"].Status != "incorrect" || out.Parts["bottom-right"].Mistake != "conv.flipped-kernel" {
+		t.Errorf("verdicts %+v", out.Parts)
+	}
+	if strings.Contains(r.body, "solution_html\":\"<") || out.NextKey == "" || out.NextKey == "live-json-key-0001" {
+		t.Errorf("response shows a solution or lacks a fresh key: %s", clip(r.body, 600))
+	}
+	atts := e.liveAttempts()
+	if len(atts) != 2 {
+		t.Fatalf("attempts %+v", atts)
+	}
+	for _, at := range atts {
+		if at.Source != store.FromLive || at.LiveSessionID != e.ls.ID || !strings.HasPrefix(at.IdempotencyKey, "live-json-key-0001") {
+			t.Errorf("attempt %s: source %s session %d key %q", at.Part, at.Source, at.LiveSessionID, at.IdempotencyKey)
+		}
+		if at.Part == "bottom-right" && at.DiagnosisCode != "conv.flipped-kernel" {
+			t.Errorf("bottom-right diagnosis %q", at.DiagnosisCode)
+		}
+	}
+	m := readUntil(t, staff, "Ann's answer", func(m live.Message) bool { return m.Counts != nil && m.Counts.Answered == 1 })
+	if br := partOf(m.Counts, "bottom-right"); len(br.Histogram) != 1 || br.Histogram[0].Key != "conv.flipped-kernel" {
+		t.Errorf("counts %+v", br)
+	}
+	// The same key again is the same attempt (a retried request).
+	if r, _, _ := e.liveAnswerJSON(ann, answer, false); r.code != http.StatusOK || len(e.liveAttempts()) != 2 {
+		t.Errorf("retry with the same key: %d, %d attempts", r.code, len(e.liveAttempts()))
+	}
+
+	// The page's own form, form-encoded, to the same endpoint.
+	form := url.Values{"attempt_key": {"live-form-key-0001"}, "a.dims": {"3x3"}}
+	fr := ben.do(http.MethodPost, "/live/"+e.ls.Code+"/answer?q=0", strings.NewReader(form.Encode()),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": e.srv.URL})
+	if fr.code != http.StatusOK || !strings.Contains(fr.body, `"dims":{"status":"correct"`) {
+		t.Errorf("form-encoded answer: %d %s", fr.code, clip(fr.body, 300))
+	}
+	readUntil(t, staff, "Ben's answer", func(m live.Message) bool { return m.Counts != nil && m.Counts.Answered == 2 })
+
+	// Revealed: still no solution in the answer (the page shows it).
+	e.control("reveal")
+	answer["key"] = "live-json-key-0005"
+	if r, _, _ := e.liveAnswerJSON(ann, answer, false); r.code != http.StatusOK || strings.Contains(r.body, "solution_html\":\"<") {
+		t.Errorf("answer after the reveal: %d %s", r.code, clip(r.body, 300))
+	}
+
+	for _, tc := range []struct {
+		action, undo string
+		status       int
+		says         string
+	}{
+		{"pause", "resume", http.StatusConflict, "paused"},
+		{"close", "open", http.StatusConflict, "closed"},
+		{"end", "", http.StatusGone, "ended"},
+	} {
+		e.control(tc.action)
+		before := len(e.liveAttempts())
+		answer["key"] = "live-json-key-" + tc.action + "-1"
+		if r, _, bad := e.liveAnswerJSON(ann, answer, false); r.code != tc.status || !strings.Contains(bad.Error, tc.says) {
+			t.Errorf("answer after %s: %d %s, want %d saying %q", tc.action, r.code, clip(r.body, 300), tc.status, tc.says)
+		}
+		if n := len(e.liveAttempts()); n != before {
+			t.Errorf("answer after %s recorded %d attempts", tc.action, n-before)
+		}
+		if tc.undo != "" {
+			e.control(tc.undo)
+		}
+	}
+}
+
+// TestLiveStudentPageLoadsAnswerScript: an open question's page loads
+// live_answer.js, and its form still posts to /live/{code} (no JS).
+func TestLiveStudentPageLoadsAnswerScript(t *testing.T) {
+	e := newLiveEnv(t)
+	ann := e.device()
+	e.join(ann, "Ann")
+	if page := ann.get("/live/" + e.ls.Code); strings.Contains(page.body, "live_answer") {
+		t.Errorf("a locked question's page loads the answer script")
+	}
+	e.control("unlock")
+	page := ann.get("/live/" + e.ls.Code)
+	if !strings.Contains(page.body, "/static/live_answer.") || !strings.Contains(page.body, `action="/live/`+e.ls.Code+`?q=0"`) {
+		t.Errorf("open question's page: script or form action missing\n%s", clip(page.body, 3000))
+	}
+}

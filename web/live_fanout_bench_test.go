@@ -1,0 +1,71 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// BenchmarkLiveFanout is one instructor control through the whole server
+// path, in process: the control POST (session and assignment reads, the
+// state transaction, the hub's queueing), then every student's writer
+// goroutine and socket write, until each of 200 student sockets (clients
+// in this process, reading raw frames) has the new state. CPU per op is
+// the server's per fan-out plus the clients' reads.
+func BenchmarkLiveFanout(b *testing.B) {
+	const students = 200
+	e := newLiveEnvTB(b)
+	arrived := make(chan struct{}, students)
+	var conns []*websocket.Conn
+	for i := range students {
+		d := e.device()
+		r := d.post("/join", url.Values{"code": {e.ls.Code}, "nickname": {"S" + string(rune('a'+i%26))}})
+		if r.code != http.StatusSeeOther {
+			b.Fatalf("join: %d", r.code)
+		}
+		ws := e.dial(d, "/live/"+e.ls.Code+"/ws")
+		conns = append(conns, ws)
+		if _, _, err := ws.ReadMessage(); err != nil { // the snapshot
+			b.Fatal(err)
+		}
+		go func() {
+			for {
+				_, msg, err := ws.ReadMessage()
+				if err != nil {
+					return
+				}
+				if bytes.HasPrefix(msg, []byte(`{"type":"state"`)) {
+					arrived <- struct{}{}
+				}
+			}
+		}()
+	}
+	// The per-session control rate (5 a second) would refuse most of a
+	// benchmark's controls: its clock moves a second per control here.
+	ls := e.app.server.live
+	var tick time.Time
+	ls.mu.Lock()
+	ls.now = func() time.Time { tick = tick.Add(time.Second); return tick }
+	ls.mu.Unlock()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		act := "pause"
+		if i%2 == 1 {
+			act = "resume"
+		}
+		if r := e.staff.post(e.teachURL(), url.Values{"action": {act}}); r.code != http.StatusSeeOther {
+			b.Fatalf("control: %d", r.code)
+		}
+		for range students {
+			<-arrived
+		}
+	}
+	b.StopTimer()
+	for _, ws := range conns {
+		ws.Close()
+	}
+}
