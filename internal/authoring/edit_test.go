@@ -151,8 +151,8 @@ func TestDecodeUnknownFields(t *testing.T) {
 	if src, err := Encode("new-family", d.Values); err != nil || !strings.Contains(string(src), "data:\n  a: 1\n  b: [2]") {
 		t.Fatalf("%s, %v", src, err)
 	}
-	d, _ = Decode([]byte("id: x\nfamily: conv-by-hand\ndata:\n  cases:\n    - stride: 1\n      dilation: 2\n"))
-	if len(d.Unshown) != 1 || d.Unshown[0] != "data.cases[0].dilation" {
+	d, _ = Decode([]byte("id: x\nfamily: conv-by-hand\ndata:\n  cases:\n    - stride: 1\n      groups: 2\n"))
+	if len(d.Unshown) != 1 || d.Unshown[0] != "data.cases[0].groups" {
 		t.Fatalf("unshown %v", d.Unshown)
 	}
 }
