@@ -276,6 +276,7 @@ var expectedPolicy = map[string]policy{
 	// The live answer endpoint (branch liveperf).
 	"POST /live/{code}/answer":                             policyPublic,
 	"POST /courses/{course}/assignments/{assignment}/live": policyCourseStaff,
+	"POST /courses/{course}/live":                          policyCourseStaff, // a live session from a list of exercises
 	"GET /courses/{course}/live/{session}":                 policyCourseStaff,
 	"POST /courses/{course}/live/{session}":                policyCourseStaff,
 	"GET /courses/{course}/live/{session}/projector":       policyCourseStaff,

@@ -73,6 +73,7 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 	s.mountLiveAnswer(r) // POST /live/{code}/answer (live_answer.go)
 	s.handle(r, http.MethodGet, "/live/{code}/ws", policyPublic, s.liveStudentSocket)
 	s.handle(form, http.MethodPost, "/courses/{course}/assignments/{assignment}/live", policyCourseStaff, s.liveStart)
+	s.handle(form, http.MethodPost, "/courses/{course}/live", policyCourseStaff, s.liveStartExercises) // live_exercises.go
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}", policyCourseStaff, s.liveTeachPage)
 	// Controls skip the page work limiter: they render nothing (a
 	// redirect) and must not wait behind the room's answers; a per-session
@@ -533,6 +534,13 @@ func (s *Server) liveStart(w http.ResponseWriter, r *http.Request) {
 		s.classError(w, r, http.StatusConflict, "No questions", "This assignment has no items yet; add some before running it live.")
 		return
 	}
+	s.startLiveSession(w, r, c, a)
+}
+
+// startLiveSession starts a live session of assignment a of course c and
+// sends the instructor to its page.
+func (s *Server) startLiveSession(w http.ResponseWriter, r *http.Request, c store.Course, a store.Assignment) {
+	ctx := r.Context()
 	if s.live.mgr.Open() >= s.live.cfg.MaxSessions {
 		s.liveError(w, r, "start live session", live.ErrTooManySessions)
 		return

@@ -208,6 +208,10 @@ func (s *Server) courseProps(r *http.Request) (templates.CourseProps, error) {
 	if s.grades != nil {
 		p.LMSURL = s.lmsCourseURL(c.ID) // LTI grades and roster (web/lti_ags.go)
 	}
+	if s.live != nil {
+		p.LiveExercisesAction = s.courseURL(c.ID) + "/live" // web/live_exercises.go
+		p.LiveExercises, _ = s.exerciseOptions()
+	}
 	as, err := s.store.ListAssignments(ctx, c.ID)
 	if err != nil {
 		return p, err
