@@ -185,8 +185,29 @@ type checkResponse struct {
 const maxAnswers = 64
 
 func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
+	if err := checkJSONContentType(r); err != nil {
+		writeClientError(w, err)
+		return
+	}
+	body, readErr := readCheckBody(r)
+	defer putCheckBody(body)
+	// A body read whole and checked before, at the same exercise version,
+	// gets the answer it got then (web/checkmemo.go).
+	var kb [256]byte
+	var memoKey []byte
+	version, err := versionParam(r)
+	if err == nil && readErr == nil && body.Len() <= maxCheckMemoBody {
+		if ex, ok := s.catalog.LookupVersion(chi.URLParam(r, "id"), version); ok {
+			memoKey = appendCheckMemoKey(kb[:0], ex.ID, ex.Version, body.Bytes())
+			if kept, ok := s.checkMemo.get(memoKey); ok {
+				s.countTally(kept.exercise, kept.tally)
+				kept.write(w)
+				return
+			}
+		}
+	}
 	var req checkRequest
-	if err := decodeCheckRequest(r, &req); err != nil {
+	if err := decodeCheckBody(body.Bytes(), readErr, &req); err != nil {
 		writeClientError(w, err)
 		return
 	}
@@ -198,7 +219,6 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 	if req.Seed != nil {
 		seedText = strconv.FormatUint(*req.Seed, 10)
 	}
-	version, err := versionParam(r)
 	var v *exercises.Variant
 	if err == nil {
 		v, err = s.lookupVersionVariant(chi.URLParam(r, "id"), version, seedText)
@@ -241,9 +261,40 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		writeClientError(w, badRequest("answers", "%s", err.Error()))
 		return
 	}
-	s.countChecks(v.Exercise.ID, res)
+	var tally [8]verdictCount
+	counted := appendTally(tally[:0], res)
+	s.countTally(v.Exercise.ID, counted)
 	out := s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed)
-	writeCheckResponse(w, http.StatusOK, &out)
+	bp := encodedBodies.Get().(*[]byte)
+	b, err := appendCheckResponse((*bp)[:0], &out)
+	if err != nil {
+		encodedBodies.Put(bp)
+		// As in writeJSON: only a programming error (a NaN score) gets here.
+		http.Error(w, `{"error":"response could not be encoded"}`, http.StatusInternalServerError)
+		return
+	}
+	// The memo key was made from the variant's own exercise and version
+	// (v.Exercise is what LookupVersion returned then, unless an authored
+	// file changed in between: keep only a consistent pair).
+	if memoKey != nil && s.catalogVersionIs(v, memoKey) {
+		s.checkMemo.offer(memoKey, v.Exercise.ID, counted, b)
+	}
+	setHeaders(w.Header(), "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	if cap(b) <= maxPooledBody {
+		*bp = b
+		encodedBodies.Put(bp)
+	}
+}
+
+// catalogVersionIs reports whether memoKey was made for v's exercise and
+// version: an authored exercise may be replaced between the lookup that
+// made the key and the one that found v.
+func (s *Server) catalogVersionIs(v *exercises.Variant, memoKey []byte) bool {
+	var kb [128]byte
+	prefix := append(append(append(append(kb[:0], v.Exercise.ID...), 0), v.Exercise.Version...), 0)
+	return len(memoKey) >= len(prefix) && string(memoKey[:len(prefix)]) == string(prefix)
 }
 
 // renderSolution renders a part's worked solution and answer (a self-check

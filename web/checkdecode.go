@@ -31,25 +31,42 @@ func decodeCheckRequest(r *http.Request, req *checkRequest) error {
 	if err := checkJSONContentType(r); err != nil {
 		return err
 	}
+	buf, readErr := readCheckBody(r)
+	defer putCheckBody(buf)
+	return decodeCheckBody(buf.Bytes(), readErr, req)
+}
+
+// readCheckBody reads r's body into a pooled buffer, to be given back with
+// putCheckBody, and returns the error that ended the read, if any (such as
+// the body limit's *http.MaxBytesError).
+func readCheckBody(r *http.Request) (*bytes.Buffer, error) {
 	buf := checkBodies.Get().(*bytes.Buffer)
 	buf.Reset()
-	defer func() {
-		if buf.Cap() <= maxPooledBody {
-			checkBodies.Put(buf)
-		}
-	}()
 	var readErr error
 	if r.Body != nil {
 		_, readErr = buf.ReadFrom(r.Body)
 	}
-	if readErr == nil && parseCheckRequest(buf.Bytes(), req) {
+	return buf, readErr
+}
+
+// putCheckBody gives back a buffer of readCheckBody.
+func putCheckBody(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBody {
+		checkBodies.Put(buf)
+	}
+}
+
+// decodeCheckBody decodes the body b, whose read ended with readErr (nil at
+// its end), into req as decodeJSON would have decoded it from the request.
+func decodeCheckBody(b []byte, readErr error, req *checkRequest) error {
+	if readErr == nil && parseCheckRequest(b, req) {
 		return nil
 	}
 	// Replay the bytes read, and the error that ended the read, to the
 	// general decoder, which then fails (or succeeds) as it would have
 	// reading the body itself.
 	*req = checkRequest{}
-	var src io.Reader = bytes.NewReader(buf.Bytes())
+	var src io.Reader = bytes.NewReader(b)
 	if readErr != nil {
 		src = io.MultiReader(src, errorReader{readErr})
 	}

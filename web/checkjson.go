@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"math"
-	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -231,25 +230,5 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// encodedBodies holds the buffers writeCheckResponse encodes into.
+// encodedBodies holds the buffers apiExerciseCheck encodes into.
 var encodedBodies = sync.Pool{New: func() any { return new([]byte) }}
-
-// writeCheckResponse sends out with writeJSON's headers, encoded by
-// appendCheckResponse.
-func writeCheckResponse(w http.ResponseWriter, status int, out *checkResponse) {
-	bp := encodedBodies.Get().(*[]byte)
-	b, err := appendCheckResponse((*bp)[:0], out)
-	if err != nil {
-		encodedBodies.Put(bp)
-		// As in writeJSON: only a programming error (a NaN score) gets here.
-		http.Error(w, `{"error":"response could not be encoded"}`, http.StatusInternalServerError)
-		return
-	}
-	setHeaders(w.Header(), "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-	if cap(b) <= maxPooledBody {
-		*bp = b
-		encodedBodies.Put(bp)
-	}
-}

@@ -311,32 +311,37 @@ func (s *Server) submitExercise(w http.ResponseWriter, r *http.Request, embedded
 
 // countChecks feeds the checks-by-verdict metric.
 func (s *Server) countChecks(exercise string, res exercises.Result) {
-	if s.metrics == nil {
-		return
-	}
-	// Verdicts come from a small closed set: count each once per check
-	// rather than one counter lookup per part.
 	var tally [8]verdictCount
-	n := 0
+	s.countTally(exercise, appendTally(tally[:0], res))
+}
+
+// appendTally appends the verdicts of res, blanks left out, counted by
+// verdict: a small closed set, so each is counted once per check rather
+// than with one counter lookup per part.
+func appendTally(tally []verdictCount, res exercises.Result) []verdictCount {
+	start := len(tally)
 	for _, vd := range res.Parts {
 		if vd.Status == exercises.StatusBlank {
 			continue
 		}
-		i := 0
-		for i < n && tally[i].verdict != string(vd.Status) {
+		i := start
+		for i < len(tally) && tally[i].verdict != string(vd.Status) {
 			i++
 		}
-		if i == n {
-			if n == len(tally) {
-				s.metrics.observeCheck(exercise, tally[:n])
-				n, i = 0, 0
-			}
-			tally[i] = verdictCount{verdict: string(vd.Status)}
-			n++
+		if i == len(tally) {
+			tally = append(tally, verdictCount{verdict: string(vd.Status)})
 		}
 		tally[i].n++
 	}
-	s.metrics.observeCheck(exercise, tally[:n])
+	return tally
+}
+
+// countTally adds a check's verdicts to the metrics.
+func (s *Server) countTally(exercise string, tally []verdictCount) {
+	if s.metrics == nil || len(tally) == 0 {
+		return
+	}
+	s.metrics.observeCheck(exercise, tally)
 }
 
 // formAnswers collects each part's answer text from a posted form. Matrix

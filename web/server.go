@@ -102,6 +102,8 @@ type Server struct {
 	variants *lru[*exercises.Variant]
 	// math memoizes rendered text with inline math.
 	math mathText
+	// checkMemo keeps answers of repeated anonymous checks (checkmemo.go).
+	checkMemo *checkMemo
 	// store is the database; nil when the class surfaces are off.
 	store *store.Store
 	// dashReports caches instructor dashboard reports (web/dashboard_cache.go).
@@ -199,7 +201,7 @@ func NewHandler(cfg Config) (*App, error) {
 		return nil, fmt.Errorf("trusted proxy header: %w", err)
 	}
 	s := &Server{base: base, log: logger, store: cfg.Store, assets: assets, catalog: exercises.NewCatalog(), clientIPs: clientIPs,
-		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText(), now: time.Now}
+		work: newWorkLimiter(cfg.Work), variants: newLRU[*exercises.Variant](maxVariants), math: newMathText(), checkMemo: newCheckMemo(), now: time.Now}
 	s.work.clientKey = clientIPs.Of
 	// Replay unlock tokens are signed with a site secret in the database,
 	// so every replica accepts every replica's tokens; without a database
@@ -245,6 +247,7 @@ func NewHandler(cfg Config) (*App, error) {
 	metrics := newMetrics(s.anim.Active)
 	s.metrics = metrics
 	s.registerWorkMetrics(metrics)
+	s.registerCheckMemoMetrics(metrics)
 	pageHeaders := securityHeaders("'self'")
 	compress := middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/javascript",
 		"application/json", "image/svg+xml", "text/plain")

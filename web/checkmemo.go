@@ -1,0 +1,128 @@
+package web
+
+import (
+	"hash/maphash"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The answers of an anonymous check (POST /api/v1/exercises/{id}/check
+// without item, key, hints or shown_ms) are a pure function of the
+// exercise at its version and the request body: the body names the seed,
+// the parts, the reveals and the answers; the variant, its verdicts, the
+// memoized worked solutions and the unlock tokens (an HMAC of exercise,
+// seed and part under the process's fixed key) follow from those. A class
+// submits the same answers many times (the right one, the common
+// mistakes), so the encoded response of a body seen before is kept and
+// sent again, instead of parsing, checking and encoding it again.
+//
+// What a hit still does: the content type check (415), reading the body
+// through the body limit (413), the work slot, the CORS, security and
+// cache headers, and the check metrics (each hit counts its verdicts as
+// the check it repeats did). Only 200 answers of the anonymous path are
+// kept; a recorded check (learn_api.go) is never looked up as kept,
+// because its body (with item, key, hints, shown_ms) was never stored.
+//
+// A body is stored only when it is seen the second time within a while
+// (a small table of recent body hashes), so a stream of answers that never
+// repeat costs a hash and a lookup per check rather than a copy of every
+// response and the memo's churn.
+
+// Bounds of the memo of check answers.
+const (
+	// maxCheckMemoBytes bounds the memory of kept responses, keys included.
+	maxCheckMemoBytes = 4 << 20
+	// maxCheckMemoBody is the largest request body kept as a key; larger
+	// bodies (many answers, long formulas) are checked every time.
+	maxCheckMemoBody = 1 << 10
+	// maxCheckMemoResponse is the largest response kept.
+	maxCheckMemoResponse = 64 << 10
+	// checkMemoSeenSlots is the size of the table of recently seen bodies.
+	checkMemoSeenSlots = 4096
+)
+
+// checkMemo keeps encoded answers of anonymous checks.
+type checkMemo struct {
+	entries *lru[*keptCheck]
+	seed    maphash.Seed
+	// seen holds hashes of bodies seen once, by hash modulo its size.
+	seen         [checkMemoSeenSlots]atomic.Uint64
+	hits, misses atomic.Int64
+}
+
+// keptCheck is one kept answer: the exercise label and verdicts to count,
+// and the encoded response body.
+type keptCheck struct {
+	exercise string
+	tally    []verdictCount
+	body     []byte
+}
+
+func newCheckMemo() *checkMemo {
+	return &checkMemo{entries: newLRU[*keptCheck](maxCheckMemoBytes), seed: maphash.MakeSeed()}
+}
+
+// appendCheckMemoKey appends the memo key of a check of exercise id at
+// version with body: the three separated by NULs (IDs and versions hold
+// none; the body is last, so it needs no delimiter).
+func appendCheckMemoKey(b []byte, id, version string, body []byte) []byte {
+	b = append(append(b, id...), 0)
+	b = append(append(b, version...), 0)
+	return append(b, body...)
+}
+
+// get returns the kept answer of key.
+func (m *checkMemo) get(key []byte) (*keptCheck, bool) {
+	k, ok := m.entries.getBytes(key)
+	if ok {
+		m.hits.Add(1)
+	} else {
+		m.misses.Add(1)
+	}
+	return k, ok
+}
+
+// offer keeps body as the answer of key if key was seen recently, else
+// remembers that it was seen. body is copied.
+func (m *checkMemo) offer(key []byte, exercise string, tally []verdictCount, body []byte) {
+	if len(body) > maxCheckMemoResponse {
+		return
+	}
+	h := maphash.Bytes(m.seed, key) | 1 // 0 marks an empty slot
+	slot := &m.seen[h%checkMemoSeenSlots]
+	if slot.Swap(h) != h {
+		return
+	}
+	k := &keptCheck{exercise: exercise, tally: append([]verdictCount(nil), tally...), body: append([]byte(nil), body...)}
+	m.entries.add(string(key), k, int64(2*len(key)+len(body)+len(tally)*24+entryOverhead))
+}
+
+// write sends a kept answer with the headers apiExerciseCheck sends.
+func (k *keptCheck) write(w http.ResponseWriter) {
+	setHeaders(w.Header(), "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(k.body)
+}
+
+// registerCheckMemoMetrics exports the memo's hits, misses and size.
+func (s *Server) registerCheckMemoMetrics(m *metrics) {
+	m.registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "stride_check_memo_hits_total",
+			Help: "Anonymous answer checks answered from the memo of recent identical checks.",
+		}, func() float64 { return float64(s.checkMemo.hits.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "stride_check_memo_misses_total",
+			Help: "Anonymous answer checks looked up in the memo and checked afresh.",
+		}, func() float64 { return float64(s.checkMemo.misses.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "stride_check_memo_bytes",
+			Help: "Memory held by the memo of anonymous check answers (kept responses and keys).",
+		}, func() float64 {
+			_, used := s.checkMemo.entries.size()
+			return float64(used)
+		}),
+	)
+}
