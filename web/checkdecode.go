@@ -40,6 +40,15 @@ func decodeCheckRequest(r *http.Request, req *checkRequest) error {
 // putCheckBody, and returns the error that ended the read, if any (such as
 // the body limit's *http.MaxBytesError).
 func readCheckBody(r *http.Request) (*bytes.Buffer, error) {
+	if p, ok := r.Body.(*preReadBody); ok && p.buf != nil {
+		// checkMemoFront read the start already.
+		buf, readErr := p.buf, p.err
+		p.buf = nil
+		if readErr == nil && !p.whole {
+			_, readErr = buf.ReadFrom(p.rest)
+		}
+		return buf, readErr
+	}
 	buf := checkBodies.Get().(*bytes.Buffer)
 	buf.Reset()
 	var readErr error

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"hash/maphash"
+	"io"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -18,12 +22,21 @@ import (
 // mistakes), so the encoded response of a body seen before is kept and
 // sent again, instead of parsing, checking and encoding it again.
 //
-// What a hit still does: the content type check (415), reading the body
-// through the body limit (413), the work slot, the CORS, security and
-// cache headers, and the check metrics (each hit counts its verdicts as
-// the check it repeats did). Only 200 answers of the anonymous path are
-// kept; a recorded check (learn_api.go) is never looked up as kept,
-// because its body (with item, key, hints, shown_ms) was never stored.
+// The memo sits in front of the work limiter (checkMemoFront): a hit costs
+// less CPU than taking a work slot, so, like a cached page, it does not
+// wait for one; every other check (a miss, a body over maxCheckMemoBody,
+// a wrong content type or version) goes on to the limiter and the handler
+// as before. A hit still has the rate limit, the body limit, the CORS,
+// security and cache headers, gzip for clients that accept it (the kept
+// answer's gzipped copy is made once), and the check metrics (each hit
+// counts its verdicts as the check it repeats did). Only 200 answers of
+// the anonymous path are kept; a recorded check (learn_api.go) is never
+// answered from the memo, because its body (with item, key, hints,
+// shown_ms) is never stored.
+//
+// The front reads at most maxCheckMemoBody+1 bytes of the body before the
+// work slot, so a request waiting for a slot holds at most that much; the
+// handler reads the rest inside the slot (readCheckBody).
 //
 // A body is stored only when it is seen the second time within a while
 // (a small table of recent body hashes), so a stream of answers that never
@@ -58,6 +71,9 @@ type keptCheck struct {
 	exercise string
 	tally    []verdictCount
 	body     []byte
+	// gz is body gzipped as the work limiter gzips responses, made by the
+	// first hit that accepts gzip.
+	gz atomic.Pointer[[]byte]
 }
 
 func newCheckMemo() *checkMemo {
@@ -99,12 +115,100 @@ func (m *checkMemo) offer(key []byte, exercise string, tally []verdictCount, bod
 	m.entries.add(string(key), k, int64(2*len(key)+len(body)+len(tally)*24+entryOverhead))
 }
 
-// write sends a kept answer with the headers apiExerciseCheck sends.
-func (k *keptCheck) write(w http.ResponseWriter) {
-	setHeaders(w.Header(), "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store")
+// write sends a kept answer with the headers apiExerciseCheck sends, and
+// gzipped when the work limiter would gzip it (web/admission.go's limit).
+func (k *keptCheck) write(w http.ResponseWriter, r *http.Request, l *workLimiter) {
+	h := w.Header()
+	body := k.body
+	if len(body) < minGzipBytes {
+		setHeaders(h, "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store",
+			"Content-Length", strconv.Itoa(len(body)))
+	} else {
+		if _, ok := h["Vary"]; ok {
+			h.Add("Vary", "Accept-Encoding")
+		} else {
+			h["Vary"] = varyAcceptEncoding
+		}
+		if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			setHeaders(h, "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store",
+				"Content-Length", strconv.Itoa(len(body)))
+		} else {
+			gz := k.gz.Load()
+			if gz == nil {
+				var buf bytes.Buffer
+				l.gzipInto(&buf, body)
+				b := buf.Bytes()
+				k.gz.Store(&b)
+				gz = &b
+			}
+			body = *gz
+			setHeaders(h, "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store",
+				"Content-Encoding", "gzip", "Content-Length", strconv.Itoa(len(body)))
+		}
+	}
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(k.body)
+	_, _ = w.Write(body)
 }
+
+// checkMemoFront answers a check from the memo when its body was checked
+// before, and sends every other request on to next (the work limiter and
+// apiExerciseCheck), with the part of the body it read.
+func (s *Server) checkMemoFront(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		version, err := versionParam(r)
+		if err != nil || r.Body == nil || checkJSONContentType(r) != nil {
+			next.ServeHTTP(w, r) // the handler answers the error
+			return
+		}
+		ex, ok := s.catalog.LookupVersion(chi.URLParam(r, "id"), version)
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		buf := checkBodies.Get().(*bytes.Buffer)
+		buf.Reset()
+		lr := io.LimitedReader{R: r.Body, N: maxCheckMemoBody + 1}
+		_, readErr := buf.ReadFrom(&lr)
+		whole := readErr == nil && lr.N > 0
+		if whole {
+			var kb [256]byte
+			if kept, ok := s.checkMemo.get(appendCheckMemoKey(kb[:0], ex.ID, ex.Version, buf.Bytes())); ok {
+				putCheckBody(buf)
+				s.countTally(kept.exercise, kept.tally)
+				kept.write(w, r, s.work)
+				return
+			}
+		}
+		r.Body = &preReadBody{buf: buf, rest: r.Body, whole: whole, err: readErr}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// preReadBody is a request body whose start checkMemoFront has read: buf
+// holds it, rest is the whole original body, whole says buf is all of it
+// and err is the error that ended the read early (nil otherwise).
+// readCheckBody takes buf over; Read serves anyone else.
+type preReadBody struct {
+	buf   *bytes.Buffer
+	rest  io.ReadCloser
+	whole bool
+	err   error
+}
+
+func (p *preReadBody) Read(b []byte) (int, error) {
+	if p.buf != nil && p.buf.Len() > 0 {
+		return p.buf.Read(b)
+	}
+	if p.err != nil {
+		return 0, p.err
+	}
+	if p.whole {
+		return 0, io.EOF
+	}
+	return p.rest.Read(b)
+}
+
+func (p *preReadBody) Close() error { return p.rest.Close() }
 
 // registerCheckMemoMetrics exports the memo's hits, misses and size.
 func (s *Server) registerCheckMemoMetrics(m *metrics) {

@@ -2,7 +2,12 @@ package web
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,5 +183,74 @@ func TestCheckMemoBounds(t *testing.T) {
 	m.offer(key, "x", nil, big)
 	if _, ok := m.get(key); ok {
 		t.Errorf("a response of %d bytes was kept", len(big))
+	}
+}
+
+// TestCheckMemoGzip: a kept answer goes to a client that accepts gzip
+// gzipped, with the headers and bytes the work limiter gives a check it
+// runs.
+func TestCheckMemoGzip(t *testing.T) {
+	h := newTestHandler(t, Config{})
+	body := `{"seed": 0, "answers": {"dims": "3x3", "bottom-right": "-22", "dims-padded": "5x5", "bottom-right-padded": "7"}}`
+	send := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, memoCheckPath, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Encoding", "gzip")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	first := send() // checked in a work slot, gzipped by the limiter
+	for i := 2; i <= 4; i++ {
+		rec := send()
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "gzip" {
+			t.Fatalf("check %d: status %d, Content-Encoding %q", i, rec.Code, rec.Header().Get("Content-Encoding"))
+		}
+		if !bytes.Equal(rec.Body.Bytes(), first.Body.Bytes()) {
+			t.Errorf("check %d: gzipped body differs from the first check's", i)
+		}
+		for _, name := range []string{"Content-Type", "Cache-Control", "Vary", "Content-Length", "Content-Encoding"} {
+			if got, want := rec.Header().Values(name), first.Header().Values(name); strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("check %d: %s is %q, the first check's %q", i, name, got, want)
+			}
+		}
+	}
+	if hits := metricValue(t, h, "stride_check_memo_hits_total"); hits != 2 {
+		t.Errorf("memo hits = %v, want 2", hits)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(first.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil || !bytes.Contains(plain, []byte(`"score_text":"Score: 4 of 4."`)) {
+		t.Errorf("gunzipped body %q, err %v", plain, err)
+	}
+}
+
+// TestCheckMemoHitNeedsNoWorkSlot: with every work slot taken and no
+// queue, a check answered before is answered from the memo while a new
+// one is refused with 503, as before.
+func TestCheckMemoHitNeedsNoWorkSlot(t *testing.T) {
+	app := newTestHandler(t, Config{Work: WorkConfig{Limit: 1, Queue: -1}})
+	body := `{"seed": 0, "answers": {"dims": "3x3"}}`
+	want := ""
+	for range 2 {
+		rec := do(t, app, http.MethodPost, memoCheckPath, body)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		want = rec.Body.String()
+	}
+	if !app.server.work.acquire(context.Background()) {
+		t.Fatal("could not take the only work slot")
+	}
+	defer app.server.work.release()
+	if rec := do(t, app, http.MethodPost, memoCheckPath, body); rec.Code != http.StatusOK || rec.Body.String() != want {
+		t.Errorf("kept check with the slots taken: status %d, body %s", rec.Code, rec.Body)
+	}
+	rec := do(t, app, http.MethodPost, memoCheckPath, `{"seed": 0, "answers": {"dims": "4x4"}}`)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("new check with the slots taken: status %d (Retry-After %q), want 503", rec.Code, rec.Header().Get("Retry-After"))
 	}
 }

@@ -292,7 +292,9 @@ func NewHandler(cfg Config) (*App, error) {
 		// The check API is what embedded exercises call; like the rest of
 		// /api/v1 it is open to other origins (web/cors.go). CORS comes
 		// first so that a 429 or 503 is readable cross-origin too.
-		r.With(apiCORS, apiRate).With(apiWork...).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
+		// Checks answered before are answered again from the memo without
+		// a work slot (web/checkmemo.go); the rest take one.
+		r.With(apiCORS, apiRate, limitBody(MaxBodyBytes), s.checkMemoFront, s.work.limitAPI).Post("/api/v1/exercises/{id}/check", s.apiExerciseCheck)
 		r.With(apiCORS).Options("/api/v1/exercises/{id}/check", preflight(http.MethodPost))
 	})
 	app.Group(func(r chi.Router) {

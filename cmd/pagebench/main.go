@@ -16,6 +16,15 @@
 //	/tmp/bench/stride -addr 127.0.0.1:19091 -log-level warn -api-rate-limit 0 2>/dev/null &
 //	/tmp/bench/pagebench -url http://127.0.0.1:19091 -duration 5s -rounds 3 -pid $!
 //
+// -vary sends the check route with different answers in every request
+// (each wrk thread seeds its own generator, and one answer is a counter, so
+// no body repeats): Stride keeps the answers of a check body it has seen
+// twice (web/checkmemo.go), and a class sends many identical bodies, but
+// this measures checks that are all new. The bare server still replays the
+// one recorded answer. With a started server, or -url, pagebench reads
+// stride_check_memo_hits_total from /metrics around each Stride run and
+// reports the share of checks answered from the memo.
+//
 // It needs wrk on the PATH. The rate limit is turned off because wrk's 64
 // connections all come from one address. With a started server, or -pid
 // (Stride's process id, Linux), it also reports each server's CPU time per
@@ -50,12 +59,14 @@ import (
 // route is one request to measure.
 type route struct {
 	name, method, path, body string
+	// vary makes wrk send different answers in every request (-vary).
+	vary bool
 }
 
 var routes = []route{
-	{"page /exercises/conv-by-hand?seed=0", http.MethodGet, "/exercises/conv-by-hand?seed=0", ""},
+	{"page /exercises/conv-by-hand?seed=0", http.MethodGet, "/exercises/conv-by-hand?seed=0", "", false},
 	{"check conv-by-hand", http.MethodPost, "/api/v1/exercises/conv-by-hand/check",
-		`{"seed": 0, "answers": {"dims": "3x3", "bottom-right": "-22", "dims-padded": "5x5", "bottom-right-padded": "7"}}`},
+		`{"seed": 0, "answers": {"dims": "3x3", "bottom-right": "-22", "dims-padded": "5x5", "bottom-right-padded": "7"}}`, false},
 }
 
 // response is what the bare server replays for a route.
@@ -85,7 +96,16 @@ func main() {
 	conns := flag.Int("connections", 64, "wrk connections (-c)")
 	pid := flag.Int("pid", 0, "Stride's process id, to report its CPU time per request (Linux; 0: not reported)")
 	only := flag.String("route", "", "measure only the routes whose name contains this text")
+	vary := flag.Bool("vary", false, "send the check route with different answers in every request")
 	flag.Parse()
+	if *vary {
+		for i := range routes {
+			if routes[i].method == http.MethodPost {
+				routes[i].name += ", varied answers"
+				routes[i].vary = true
+			}
+		}
+	}
 	fmt.Printf("load average before: %s\n", loadAverage())
 	if *base == "" {
 		srv, err := startServer(*serverBin, *serverArgs, os.Stderr)
@@ -264,8 +284,8 @@ func run(base string, duration time.Duration, rounds, threads, conns, pid int, o
 	bareURL := "http://" + ln.Addr().String()
 
 	fmt.Fprintf(out, "wrk -t%d -c%d -d%s --latency, %d rounds, bare net/http and Stride alternating\n\n", threads, conns, duration, rounds)
-	fmt.Fprintln(out, "| Route | Round | Bare req/s | Bare p99 | Stride req/s | Stride p99 | Ratio | Stride non-2xx | Bare CPU µs/req | Stride CPU µs/req | CPU ratio |")
-	fmt.Fprintln(out, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Fprintln(out, "| Route | Round | Bare req/s | Bare p99 | Stride req/s | Stride p99 | Ratio | Stride non-2xx | Bare CPU µs/req | Stride CPU µs/req | CPU ratio | Memo hits |")
+	fmt.Fprintln(out, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for i, rt := range routes {
 		if !strings.Contains(rt.name, only) {
 			continue
@@ -274,6 +294,9 @@ func run(base string, duration time.Duration, rounds, threads, conns, pid int, o
 		if rt.method != http.MethodGet {
 			script = filepath.Join(dir, fmt.Sprintf("route%d.lua", i))
 			lua := fmt.Sprintf("wrk.method = %q\nwrk.body = %q\nwrk.headers[\"Content-Type\"] = \"application/json\"\n", rt.method, rt.body)
+			if rt.vary {
+				lua += variedAnswers
+			}
 			if err := os.WriteFile(script, []byte(lua), 0o600); err != nil {
 				return err
 			}
@@ -286,9 +309,14 @@ func run(base string, duration time.Duration, rounds, threads, conns, pid int, o
 			if err != nil {
 				return fmt.Errorf("bare %s: %w", rt.name, err)
 			}
+			hits0, hitsErr := memoHits(base)
 			s, err := runWrk(base+rt.path, script, duration, threads, conns, pid)
 			if err != nil {
 				return fmt.Errorf("stride %s: %w", rt.name, err)
+			}
+			memo := ""
+			if hits1, err := memoHits(base); hitsErr == nil && err == nil && s.requests > 0 {
+				memo = fmt.Sprintf("%.0f %%", 100*(hits1-hits0)/float64(s.requests))
 			}
 			ratio := s.rps / b.rps
 			sumRatio += ratio
@@ -300,16 +328,60 @@ func run(base string, duration time.Duration, rounds, threads, conns, pid int, o
 				cpuRatio = fmt.Sprintf("%.2f", r)
 				sumCPURatio += r
 			}
-			fmt.Fprintf(out, "| %s | %d | %.0f | %s | %.0f | %s | %.2f | %d | %s | %s | %s |\n", rt.name, round, b.rps, b.p99, s.rps, s.p99, ratio, s.non2xx,
-				bareCPU, strideCPU, cpuRatio)
+			fmt.Fprintf(out, "| %s | %d | %.0f | %s | %.0f | %s | %.2f | %d | %s | %s | %s | %s |\n", rt.name, round, b.rps, b.p99, s.rps, s.p99, ratio, s.non2xx,
+				bareCPU, strideCPU, cpuRatio, memo)
 		}
 		meanCPU := ""
 		if sumCPURatio > 0 {
 			meanCPU = fmt.Sprintf("%.2f", sumCPURatio/float64(rounds))
 		}
-		fmt.Fprintf(out, "| %s | mean | | | | | %.2f | | | | %s |\n", rt.name, sumRatio/float64(rounds), meanCPU)
+		fmt.Fprintf(out, "| %s | mean | | | | | %.2f | | | | %s | |\n", rt.name, sumRatio/float64(rounds), meanCPU)
 	}
 	return nil
+}
+
+// variedAnswers is the wrk script's tail that sends a new body with every
+// request: each thread seeds its own generator with its number, and the
+// last answer counts the thread's requests, so no two bodies are equal.
+// The answers are of the right form (dimensions and integers), mostly
+// wrong, so every part is checked and answered with feedback.
+const variedAnswers = `
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+function init(args)
+  math.randomseed(id * 7919 + os.time())
+  n = 0
+end
+function request()
+  n = n + 1
+  local body = string.format('{"seed": 0, "answers": {"dims": "%dx%d", "bottom-right": "%d", "dims-padded": "%dx%d", "bottom-right-padded": "%d"}}',
+    math.random(1, 6), math.random(1, 6), math.random(-40, 40), math.random(3, 7), math.random(3, 7), n * 16 + id)
+  return wrk.format(nil, nil, nil, body)
+end
+`
+
+// memoHits reads stride_check_memo_hits_total from Stride's /metrics; an
+// error when the server does not export it.
+func memoHits(base string) (float64, error) {
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(base + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "stride_check_memo_hits_total "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, errors.New("no stride_check_memo_hits_total in /metrics")
 }
 
 // fetch asks Stride for a route once, as wrk will (no Accept-Encoding).
