@@ -766,11 +766,34 @@ func showCell(part *exercises.Part, vd exercises.Verdict, typed string) (int, st
 		return c[0]*part.Cols + c[1], compute.FormatNumber(*vd.Got)
 	}
 	if part.FocusStep != nil {
+		if plainInteger(typed) {
+			// What the general path below gives for such a number: the
+			// number as typed (a check answers many wrong integers, and
+			// parsing them as exact fractions was a tenth of a check).
+			return *part.FocusStep, typed
+		}
 		if n, err := answer.ParseNumber(typed); err == nil {
 			return *part.FocusStep, compute.FormatNumber(n.Float())
 		}
 	}
 	return -1, ""
+}
+
+// plainInteger reports whether s is an integer written plainly: an
+// optional minus sign and at most 15 digits (so a float64 holds it
+// exactly), without leading zeros, and not "-0". compute.FormatNumber of
+// its value as answer.ParseNumber reads it is s itself (TestPlainInteger).
+func plainInteger(s string) bool {
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || len(digits) > 15 || (digits[0] == '0' && (len(digits) > 1 || len(s) > 1)) {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // embedURL is the iframe address of a variant, with its part selection
