@@ -264,6 +264,12 @@ func NewHandler(cfg Config) (*App, error) {
 	formWork := chi.Chain(limitBody(maxFormBytes), s.work.limitPage)
 
 	app := chi.NewRouter()
+	if base == "" {
+		// Served at the root, the application's router is the root: the
+		// request log is its outermost middleware, and a request is routed
+		// once rather than through a mount (below) and again.
+		app.Use(requestLog(logger, metrics))
+	}
 	// Middleware order, outermost first: request log and metrics (root),
 	// panic recovery, HEAD-as-GET, then per route group: security headers,
 	// the API's per-client rate limit, the work limiter, compression.
@@ -364,19 +370,18 @@ func NewHandler(cfg Config) (*App, error) {
 	app.NotFound(pageHeaders(unmatched(s.notFound)).ServeHTTP)
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
 
+	if base == "" {
+		return &App{Handler: app, server: s}, nil
+	}
 	root := chi.NewRouter()
 	root.Use(requestLog(logger, metrics))
-	if base == "" {
-		root.Mount("/", app)
-	} else {
-		root.Get("/", func(w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, base+"/", http.StatusFound)
-		})
-		root.Get(base, func(w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, base+"/", http.StatusMovedPermanently)
-		})
-		root.Mount(base, app)
-	}
+	root.Get("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, base+"/", http.StatusFound)
+	})
+	root.Get(base, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, base+"/", http.StatusMovedPermanently)
+	})
+	root.Mount(base, app)
 	return &App{Handler: root, server: s}, nil
 }
 
