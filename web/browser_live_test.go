@@ -361,7 +361,9 @@ func TestBrowserLiveAxe(t *testing.T) {
 			setMode(t, p.tab.ctx, m)
 			reportAxe(t, m.name+" "+p.path, runAxe(t, p.tab.ctx, m))
 			if w := evalPage[int](t, p.tab, `document.documentElement.scrollWidth`); w > 360 {
-				t.Errorf("%s %s: the page is %d px wide", m.name, p.path, w)
+				wide := evalPage[string](t, p.tab, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 361 &&
+					![...e.children].some(c => c.getBoundingClientRect().right > 361)).slice(0, 5).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right)).join("; ")`)
+				t.Errorf("%s %s: the page is %d px wide; widest: %s", m.name, p.path, w, wide)
 			}
 		}
 		setMode(t, p.tab.ctx, axeModes[0])
