@@ -558,6 +558,11 @@
       restoreAnswers(form);
       enhanceExerciseForm(form);
     });
+    // A live session's page swaps in the form of the class's new state
+    // (live.js): enhance it like the page's own.
+    document.addEventListener("stride:content", function (ev) {
+      ev.target.querySelectorAll("form.exercise-form[data-learn]").forEach(enhanceLearnForm);
+    });
     // "Watch it step by step" links pick their animation in the player.
     document.addEventListener("click", function (ev) {
       var a = ev.target.closest && ev.target.closest("[data-watch]");

@@ -1,5 +1,10 @@
 // live.js follows a live session over its websocket (docs/LIVE.md). The
-// pages work without it: students reload, instructors' forms post.
+// pages work without it: students follow the Refresh link, instructors'
+// forms post. A student's page follows the class in place: on a state
+// change it fetches the page the server renders for the new state and
+// swaps it in, keeping what the student typed, the focus and the scroll
+// position; the status line (aria-live) says what changed. The
+// instructor's and the projector's pages reload (nothing typed there).
 (function () {
   "use strict";
   var root = document.getElementById("live");
@@ -13,7 +18,7 @@
   // The instructor's player drives the class (data-live-drive); students'
   // and the projector's players follow it (data-live-follow).
   var drives = root.hasAttribute("data-live-drive");
-  var follows = root.hasAttribute("data-live-follow");
+  var follows = root.hasAttribute("data-live-follow"); // (again after a swap)
   var following = true;
   var lastPos = null;
   var restored = false;
@@ -21,9 +26,14 @@
   // read again when the counts change (data-live-names; live_names.go).
   var hidden = (root.dataset.liveHide || "").split(" ");
   var namesURL = root.dataset.liveNames || "";
-  // seen is the room (not the projector's view) as this student page
-  // shows it: a change of the projector's view alone does not reload it.
-  var seen = null;
+  // Students' pages: rendered is the state version the page shows, latest
+  // the newest a message carried (with its state). shownKey is the room
+  // (not the projector's view) the page shows, when known: a change of the
+  // projector's view alone fetches nothing.
+  var rendered = version;
+  var latest = version;
+  var latestState = null;
+  var shownKey = null;
 
   function hides(what) {
     return hidden.indexOf(what) >= 0;
@@ -113,6 +123,12 @@
   function setupDrive() {
     var p = player();
     if (!drives || !p) return;
+    // Once the instructor uses their player, a position the hub sends is
+    // the echo of their own drive, perhaps of an older one: never jump
+    // back to it (only a reloaded page starts where the class is).
+    p.root.addEventListener("stride:player-input", function () {
+      restored = true;
+    });
     p.root.addEventListener("stride:player-state", function (ev) {
       driveWanted = ev.detail;
       if (driveTimer) return;
@@ -245,6 +261,324 @@
     namesTimer = window.setTimeout(fetchNames, Math.max(0, NAMES_GAP - (Date.now() - namesLast)));
   }
 
+  // --- students: follow the class in place -----------------------------------
+  // A state newer than the page's makes the page fetch itself again (a GET:
+  // where the class is, or this question again) and swap the new content
+  // in. One fetch at a time; a state that arrives meanwhile is fetched
+  // after it. The version the fetched page carries is what the page then
+  // shows, so a socket that reconnects (its first message is the whole
+  // state) resyncs by comparing versions, whatever it missed while away.
+  var syncing = false;
+  var syncFails = 0;
+  var SYNC_RETRY = 500;
+  var TYPED_KEY = "stride.live.typed." + (root.dataset.liveCode || "");
+  // typed holds what the student typed and has not had checked, by
+  // question and field: {v: value, b: the field's value as the server
+  // rendered it when they typed}. It survives the form leaving the page
+  // (a pause, another question) and, in sessionStorage, a reload.
+  var typed = loadTyped();
+
+  function loadTyped() {
+    try {
+      var t = JSON.parse(window.sessionStorage.getItem(TYPED_KEY) || "{}");
+      return t && typeof t === "object" ? t : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function saveTyped() {
+    try {
+      window.sessionStorage.setItem(TYPED_KEY, JSON.stringify(typed));
+    } catch (e) {
+      /* a convenience: the in-memory copy still serves swaps */
+    }
+  }
+
+  function answerFields(scope) {
+    var out = [];
+    scope.querySelectorAll("form.exercise-form").forEach(function (form) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.name === "attempt_key" || el.disabled) return;
+        if (el.type === "hidden" || el.type === "submit" || el.type === "button" || el.type === "reset") return;
+        out.push(el);
+      });
+    });
+    return out;
+  }
+
+  function fieldKey(el) {
+    var k = root.dataset.liveQuestion + "|" + el.name;
+    return el.type === "checkbox" || el.type === "radio" ? k + "|" + el.value : k;
+  }
+
+  function defaultOf(el) {
+    if (el.type === "checkbox" || el.type === "radio") return el.defaultChecked ? "1" : "";
+    if (el.tagName === "SELECT") {
+      for (var i = 0; i < el.options.length; i++) {
+        if (el.options[i].defaultSelected) return el.options[i].value;
+      }
+      return el.options.length ? el.options[0].value : "";
+    }
+    return el.defaultValue;
+  }
+
+  function valueOf(el) {
+    if (el.type === "checkbox" || el.type === "radio") return el.checked ? "1" : "";
+    return el.value;
+  }
+
+  // keep records one field's typed value (or forgets it once it is what
+  // the server has).
+  function keep(el) {
+    var k = fieldKey(el);
+    var v = valueOf(el), b = defaultOf(el);
+    if (v !== b) {
+      typed[k] = { v: v, b: b };
+    } else {
+      delete typed[k];
+    }
+  }
+
+  function keepAll() {
+    answerFields(root).forEach(keep);
+    saveTyped();
+  }
+
+  // restoreTyped puts typed values back into the fields the server
+  // rendered as they were when the student typed (a field the server now
+  // fills otherwise, after a check, keeps the server's value).
+  function restoreTyped() {
+    answerFields(root).forEach(function (el) {
+      var t = typed[fieldKey(el)];
+      if (!t) return;
+      if (defaultOf(el) !== t.b) {
+        delete typed[fieldKey(el)];
+        return;
+      }
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = t.v === "1";
+      } else {
+        el.value = t.v;
+      }
+    });
+    saveTyped();
+  }
+
+  function focusOf() {
+    var el = document.activeElement;
+    if (!el || el === document.body || !root.contains(el)) return null;
+    var f = { id: el.id, name: el.name || "", value: el.value || "" };
+    try {
+      f.start = el.selectionStart;
+      f.end = el.selectionEnd;
+    } catch (e) {
+      /* no selection on this kind of field */
+    }
+    return f;
+  }
+
+  // pendingFocus is a focused field the last swap took away (a pause):
+  // it gets the focus back when it returns, unless the student moved on.
+  var pendingFocus = null;
+
+  function refocus(f) {
+    pendingFocus = null;
+    if (!f) return;
+    var el = f.id ? document.getElementById(f.id) : null;
+    if (!el && f.name) {
+      el = Array.prototype.filter.call(root.querySelectorAll("[name]"), function (x) {
+        return x.name === f.name && (x.value || "") === f.value;
+      })[0];
+    }
+    if (!el || !root.contains(el)) {
+      pendingFocus = f;
+      return;
+    }
+    el.focus({ preventScroll: true });
+    if (typeof f.start === "number" && el.setSelectionRange && el.value.length >= f.end) {
+      try {
+        el.setSelectionRange(f.start, f.end);
+      } catch (e) {
+        /* not a text field */
+      }
+    }
+  }
+
+  // swap replaces the page's content by next's (the #live element of the
+  // page just fetched). The status line stays the same element, so its
+  // polite live region announces the new text.
+  // pendingScroll is the position a swap could not keep (the page became
+  // shorter, a pause): the next swap goes back to it, unless the student
+  // scrolled since.
+  var pendingScroll = null;
+
+  function swap(next, url) {
+    var x = window.scrollX, y = window.scrollY;
+    if (pendingScroll && pendingScroll.at === y) {
+      x = pendingScroll.x;
+      y = pendingScroll.y;
+    }
+    var f = focusOf() || pendingFocus;
+    keepAll();
+    var status = document.getElementById("live-status");
+    var newStatus = next.querySelector("#live-status");
+    Array.prototype.slice.call(root.attributes).forEach(function (a) {
+      if (a.name !== "id" && !next.hasAttribute(a.name)) root.removeAttribute(a.name);
+    });
+    Array.prototype.forEach.call(next.attributes, function (a) {
+      root.setAttribute(a.name, a.value);
+    });
+    Array.prototype.slice.call(root.childNodes).forEach(function (n) {
+      if (n !== status) root.removeChild(n);
+    });
+    var before = true;
+    Array.prototype.slice.call(next.childNodes).forEach(function (n) {
+      if (status && n === newStatus) {
+        before = false;
+        return;
+      }
+      var copy = document.importNode(n, true);
+      if (status && before && status.parentNode === root) {
+        root.insertBefore(copy, status);
+      } else {
+        root.appendChild(copy);
+      }
+    });
+    if (!status && newStatus) root.appendChild(document.importNode(newStatus, true));
+    restoreTyped();
+    // app.js and player.js enhance what is new (the form, the player).
+    root.dispatchEvent(new CustomEvent("stride:content", { bubbles: true }));
+    if (status && newStatus && status.textContent !== newStatus.textContent) {
+      status.textContent = newStatus.textContent;
+    }
+    if (window.history && history.replaceState && next.dataset.liveRefresh) {
+      history.replaceState(history.state, "", next.dataset.liveRefresh);
+    }
+    refocus(f);
+    window.scrollTo(x, y);
+    pendingScroll = window.scrollY !== y ? { x: x, y: y, at: window.scrollY } : null;
+    var followed = follows;
+    follows = root.hasAttribute("data-live-follow");
+    if (follows && !followed) following = true; // a new player follows at first
+    followBox = null;
+    setupFollow();
+  }
+
+  // navigate is the fallback when the fetched page is not a live page (the
+  // session ended, the device left the course): go there; what was typed
+  // is in sessionStorage and comes back if the page is a question again.
+  function navigate(url) {
+    keepAll();
+    location.assign(url);
+  }
+
+  function sync() {
+    if (syncing || !window.fetch || !window.DOMParser) {
+      if (!syncing) navigate(targetURL());
+      return;
+    }
+    syncing = true;
+    var url = targetURL();
+    fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
+      .then(function (r) {
+        if (r.status >= 500 || r.status === 429) throw new Error("server " + r.status);
+        return r.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var next = doc.getElementById("live");
+        if (!next || next.dataset.liveRole !== "student") {
+          navigate(url);
+          return;
+        }
+        var v = Number(next.dataset.liveVersion || "0");
+        syncFails = 0;
+        if (v < rendered) return; // an older page (a replica behind): keep ours
+        swap(next, url);
+        if (doc.title) document.title = doc.title;
+        rendered = v;
+        shownKey = latestState && latestState.version === v ? roomKey(latestState) : null;
+        if (latestState && latestState.version === v) setFollowPos(latestState);
+      })
+      .catch(function () {
+        syncFails++;
+      })
+      .then(function () {
+        syncing = false;
+        if (latest > rendered) {
+          if (syncFails >= 4) {
+            navigate(targetURL());
+            return;
+          }
+          // A failure, or a replica that had not the newest state yet:
+          // try again, a little later each time.
+          window.setTimeout(function () {
+            if (latest > rendered && !syncing) sync();
+          }, syncFails > 0 ? SYNC_RETRY * syncFails : 0);
+        }
+      });
+  }
+
+  // targetURL is where the class is (another question), or this question
+  // again (a GET: never the post a checked answer returned).
+  function targetURL() {
+    var q = Number(root.dataset.liveQuestion);
+    return latestState && latestState.question !== q ? root.dataset.livePage : root.dataset.liveRefresh;
+  }
+
+  function onStudentState(st) {
+    if (st.version >= latest) {
+      latest = st.version;
+      latestState = st;
+    }
+    if (st.version === rendered) {
+      shownKey = roomKey(st);
+      return;
+    }
+    if (st.version < rendered) return;
+    if (shownKey !== null && roomKey(st) === shownKey) {
+      // Only the projector's view changed: nothing on this page did.
+      rendered = st.version;
+      root.dataset.liveVersion = String(rendered);
+      return;
+    }
+    sync();
+  }
+
+  // setFollowPos forgets a player position of another question or from
+  // before the reveal; if the page now follows a player and knows no
+  // position for it, the socket reconnects: the hub sends the position to
+  // every new subscriber after its state.
+  var resubscribed = -1; // the question whose position was asked for
+  function setFollowPos(st) {
+    if (lastPos && (lastPos.question !== st.question || !st.revealed)) lastPos = null;
+    if (!st.revealed) resubscribed = -1;
+    if (follows && player() && !lastPos && st.revealed && resubscribed !== st.question) {
+      resubscribed = st.question;
+      resubscribe();
+    } else if (follows && following && lastPos && player()) {
+      player().follow(lastPos);
+    }
+  }
+
+  function onTyping(ev) {
+    var el = ev.target;
+    if (!el || !el.form || !root.contains(el) || !el.name) return;
+    keep(el);
+    saveTyped();
+  }
+
+  // resubscribe closes the socket and opens a new one at once: the hub's
+  // first messages to a subscriber are the whole state and the player's
+  // position.
+  var again = false;
+  function resubscribe() {
+    if (!socket) return;
+    again = true;
+    socket.close();
+  }
+
   function connect() {
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
     var ws = new WebSocket(proto + location.host + root.dataset.liveSocket);
@@ -259,27 +593,14 @@
       } catch (e) {
         return;
       }
-      if (m.state && m.state.version !== version && role === "student" && seen !== null && roomKey(m.state) === seen) {
-        // Only the projector's view changed: nothing on this page did.
-        version = m.state.version;
-        root.dataset.liveVersion = String(version);
-      } else if (m.state && m.state.version !== version) {
-        // The room moved on: show where it is now. An instructor's
-        // reload keeps nothing unsaved; a student's answers are checked
-        // and stored before they change.
-        version = m.state.version;
-        if (role === "student") {
-          // A GET of where the class is: a reload of the page a checked
-          // answer returned would post the answer again.
-          var q = Number(root.dataset.liveQuestion);
-          location.assign(m.state.question !== q ? root.dataset.livePage : root.dataset.liveRefresh);
-        } else {
-          location.reload();
-        }
-        return;
-      }
       if (m.state && role === "student") {
-        seen = roomKey(m.state);
+        onStudentState(m.state);
+      } else if (m.state && m.state.version !== version) {
+        // The room moved on: the instructor's and the projector's pages
+        // show where it is now (nothing is typed on them).
+        version = m.state.version;
+        location.reload();
+        return;
       }
       if (m.counts && role === "staff") {
         renderCounts(m.counts);
@@ -294,7 +615,13 @@
     };
     ws.onclose = function (ev) {
       socket = null;
+      if (again) {
+        again = false;
+        connect();
+        return;
+      }
       if (ev.code === 1000) {
+        if (role === "student") keepAll();
         location.reload(); // the session ended
         return;
       }
@@ -305,6 +632,11 @@
     };
   }
   function begin() {
+    if (role === "student") {
+      restoreTyped();
+      document.addEventListener("input", onTyping);
+      document.addEventListener("change", onTyping);
+    }
     setupFollow();
     setupDrive();
     connect();

@@ -98,6 +98,12 @@
     };
   };
 
+  // stop closes the player's stream for good (its page content is gone).
+  Player.prototype.stop = function () {
+    this.stopped = true;
+    if (this.ws) this.ws.close(1000);
+  };
+
   Player.prototype.send = function (msg) {
     if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(msg));
     else this.pending.push(msg);
@@ -581,6 +587,19 @@
       var d = ev.detail || [];
       var ids = Array.isArray(d) ? d : (d.ids || []);
       players.forEach(function (p) { p.unlock(ids, Array.isArray(d) ? [] : (d.tokens || [])); });
+    });
+    // A live session's page swaps its content in place (live.js): players
+    // that left the page stop (their stream closes), new ones start.
+    document.addEventListener("stride:content", function () {
+      for (var i = players.length - 1; i >= 0; i--) {
+        if (!players[i].root.isConnected) {
+          players[i].stop();
+          players.splice(i, 1);
+        }
+      }
+      document.querySelectorAll("[data-player]").forEach(function (root) {
+        if (!players.some(function (p) { return p.root === root; })) players.push(new Player(root));
+      });
     });
     window.StridePlayers = players;
   }

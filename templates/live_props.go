@@ -1,5 +1,7 @@
 package templates
 
+import "html/template"
+
 // LiveJoinProps is the join form of a live session.
 type LiveJoinProps struct {
 	Links    Links
@@ -118,4 +120,30 @@ type LiveTeachProps struct {
 	// NamesURL is where live.js reads it again when the counts change.
 	Roster   *LiveRoster
 	NamesURL string
+	// Solution is the current question's answers and worked solutions,
+	// once revealed (nil before).
+	Solution *LiveSolution
+}
+
+// LiveSolution is the current question's correct answers and worked
+// solutions, on the projector and the instructor's view once the answer
+// is revealed to everyone (nil before).
+type LiveSolution struct {
+	Question int // 1-based
+	// Note says whose numbers these are, when students' numbers differ.
+	Note  string
+	Parts []LiveSolutionPart
+}
+
+// LiveSolutionPart is one part's correct answer and worked solution,
+// rendered by the server (Markdown with MathML).
+type LiveSolutionPart struct {
+	ID            string
+	Label, Prompt template.HTML
+	Answer        template.HTML
+	Steps         []template.HTML
+	ModelAnswer   template.HTML
+	Checklist     []template.HTML
+	Diagram       *NetworkDiagramView
+	RNNDiagram    *RNNDiagramView
 }

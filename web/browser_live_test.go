@@ -183,9 +183,26 @@ func TestBrowserLiveSession(t *testing.T) {
 	if txt := evalPage[string](t, projector, `document.body.innerText`); strings.Contains(txt, "Ann") || strings.Contains(txt, "Ben") || strings.Contains(txt, "Cat") {
 		t.Fatalf("the projector shows a name before the instructor chose to:\n%s", txt)
 	}
+	// Every student types a new answer and does not check it yet, the
+	// caret inside it, the page scrolled a little. From here on the pages
+	// follow the class in place (strideStay survives: no reload) and keep
+	// what was typed, the focus, the caret and the scroll position, the
+	// status line staying the same polite live region.
+	typedAnswer := map[string]string{"Ann": "17x17", "Ben": "18x18", "Cat": "19x19"}
 	for _, s := range students {
-		evalPage[bool](t, s, `(window.strideStay = true)`)
+		liveStep(t, s, "type an answer, unchecked",
+			chromedp.Evaluate[chromedp.Void](`(() => { window.strideStay = true; window.strideStatus = document.getElementById("live-status"); document.getElementById("answer-dims").value = ""; })()`),
+			chromedp.SendKeys(chromedp.CSS("#answer-dims"), typedAnswer[s.name]),
+			chromedp.Evaluate[chromedp.Void](`(() => { document.getElementById("answer-dims").setSelectionRange(2, 2);
+				window.scrollTo(0, Math.min(120, document.documentElement.scrollHeight - innerHeight)); window.strideScroll = scrollY; })()`),
+		)
 	}
+	kept := func(s liveTab) string {
+		return `window.strideStay === true && document.getElementById("live-status") === window.strideStatus &&
+			document.getElementById("answer-dims") !== null && document.getElementById("answer-dims").value === ` + jsString(typedAnswer[s.name])
+	}
+	keptFocus := ` && document.activeElement === document.getElementById("answer-dims") && document.activeElement.selectionStart === 2 &&
+		Math.abs(scrollY - window.strideScroll) <= 1`
 	before := evalPage[int](t, students[0], liveVersionJS)
 	liveStep(t, teacher, "show names on the projector", chromedp.Click(chromedp.CSS(`button[value="show_names"]`)))
 	waitPage(t, projector, "the names on the projector", `document.getElementById("live-roster") !== null &&
@@ -204,7 +221,12 @@ func TestBrowserLiveSession(t *testing.T) {
 	}
 	liveStep(t, teacher, "resume", chromedp.Click(chromedp.CSS(`button[value="resume"]`)))
 	for _, s := range students {
-		waitPage(t, s, "resumed", `document.querySelector("#exercise-form") !== null`)
+		waitPage(t, s, "resumed, the unchecked answer, focus and scroll kept", `document.querySelector("#exercise-form") !== null && `+kept(s)+keptFocus)
+	}
+
+	// Before the reveal the projector shows no answer.
+	if n := evalPage[int](t, projector, `document.querySelectorAll("#live-solution, details.solution").length`); n != 0 {
+		t.Fatalf("the projector shows a solution before the reveal")
 	}
 
 	// Reveal reaches every student: the worked solutions open, and their
@@ -214,8 +236,13 @@ func TestBrowserLiveSession(t *testing.T) {
 		const p = window.StridePlayers && window.StridePlayers[0];
 		return document.getElementById("live").hasAttribute("data-live-drive") && p && p.meta && !p.root.querySelector(".player-app").hidden;
 	})()`)
+	waitPage(t, projector, "the worked solution on the projector", `document.getElementById("live-solution") !== null &&
+		document.querySelectorAll("#live-solution .live-solution-part").length >= 2 &&
+		document.querySelectorAll("#live-solution .live-solution-answer math, #live-solution .live-solution-steps math").length > 0 &&
+		document.getElementById("live-solution").textContent.includes("Correct answer") && !document.body.innerText.includes("Ann")`)
 	for _, s := range students {
-		waitPage(t, s, "revealed", `document.querySelectorAll("details.solution").length >= 2 &&
+		waitPage(t, s, "revealed", kept(s)+` && document.querySelectorAll("details.solution[open]").length >= 2 &&
+			document.getElementById("live-status").textContent.includes("revealed the answer") &&
 			document.getElementById("live-follow-status") !== null && document.getElementById("live-follow-status").textContent.includes("Following the instructor") &&
 			window.StridePlayers && window.StridePlayers[0] && window.StridePlayers[0].meta`)
 	}
@@ -273,7 +300,8 @@ func TestBrowserLiveSession(t *testing.T) {
 	liveStep(t, teacher, "unlock question 2", chromedp.Click(chromedp.CSS(`button[value="unlock"]`)))
 	for _, s := range students {
 		waitPage(t, s, "question 2 unlocked", `document.querySelector(".eyebrow").textContent.includes("Question 2 of 2") && document.querySelector("#answer-dims") !== null &&
-			document.querySelector("#answer-dims").value === "" && document.getElementById("live-follow-status") === null`)
+			document.querySelector("#answer-dims").value === "" && document.getElementById("live-follow-status") === null &&
+			window.strideStay === true && location.search === "?q=1"`)
 	}
 }
 
@@ -317,7 +345,7 @@ func TestBrowserLiveAxe(t *testing.T) {
 		ok   string
 	}{
 		{teacher, e.teachURL(), `document.querySelector(".live-histogram") !== null && window.StridePlayers[0].meta`},
-		{teacher, e.teachURL() + "/projector", `document.querySelector("svg.live-qr") !== null && window.StridePlayers[0].meta`},
+		{teacher, e.teachURL() + "/projector", `document.querySelector("svg.live-qr") !== null && window.StridePlayers[0].meta && document.getElementById("live-solution") !== null`},
 		{student, "/live/" + e.ls.Code, `window.StridePlayers[0].meta`},
 	}
 	for _, p := range pages {
@@ -326,6 +354,17 @@ func TestBrowserLiveAxe(t *testing.T) {
 		for _, m := range axeModes {
 			setMode(t, p.tab.ctx, m)
 			reportAxe(t, m.name+" "+p.path, runAxe(t, p.tab.ctx, m))
+		}
+		// 360 px, light and dark: axe, and nothing wider than the
+		// screen (the revealed worked solution, its math, the player).
+		for _, m := range []viewMode{{"360px light", 360, 740, false}, {"360px dark", 360, 740, true}} {
+			setMode(t, p.tab.ctx, m)
+			reportAxe(t, m.name+" "+p.path, runAxe(t, p.tab.ctx, m))
+			if w := evalPage[int](t, p.tab, `document.documentElement.scrollWidth`); w > 360 {
+				wide := evalPage[string](t, p.tab, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 361 &&
+					![...e.children].some(c => c.getBoundingClientRect().right > 361)).slice(0, 5).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right)).join("; ")`)
+				t.Errorf("%s %s: the page is %d px wide; widest: %s", m.name, p.path, w, wide)
+			}
 		}
 		setMode(t, p.tab.ctx, axeModes[0])
 	}

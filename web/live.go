@@ -378,7 +378,12 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 		Question: fmt.Sprintf("Question %d of %d", q+1, len(room.a.Items)), Version: st.Version,
 		SocketURL: ltiCarry(r, s.liveURL(room.ls.Code, -1)+"/ws"), RefreshURL: ltiCarry(r, s.liveURL(room.ls.Code, q)),
 		PageURL: ltiCarry(r, s.liveURL(room.ls.Code, -1)), QuestionIndex: q,
-		Script: s.base + "/static/" + s.assets.HashedName("live.js"), Learner: l.Name}
+		Script: s.base + "/static/" + s.assets.HashedName("live.js"), Learner: l.Name,
+		// With JavaScript the page follows the class in place (live.js
+		// swaps in the page rendered for the new state), so it loads what
+		// any state's page needs: the answer script and the player.
+		AnswerScript: s.base + "/static/" + s.assets.HashedName("live_answer.js")}
+	p.Links = s.playerLinks(true)
 	for _, u := range st.Unlocked {
 		p.Others = append(p.Others, templates.LiveLink{Label: fmt.Sprintf("Question %d", u+1), URL: ltiCarry(r, s.liveURL(room.ls.Code, u)), Current: u == q})
 	}
@@ -393,6 +398,9 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 		p.Status, p.Message = "closed", "Answering is closed for this question."
 	default:
 		p.Status, p.Message = "open", "Answer the question below, then check it."
+	}
+	if st.Revealed && q == st.Question && (p.Status == "open" || p.Status == "closed") {
+		p.Message += " Your instructor revealed the answer: the worked solutions are open below."
 	}
 	status := http.StatusOK
 	if p.Status == "open" || p.Status == "closed" {
@@ -441,15 +449,17 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 		}
 		props.FormAction = ltiCarry(r, s.liveURL(room.ls.Code, q))
 		props.Learn.AssignmentURL = ltiCarry(r, s.liveURL(room.ls.Code, -1))
-		// The page loads the player's script when it shows a player; the
-		// player follows the instructor's once the answer is revealed.
-		p.Links = s.playerLinks(props.Player != nil)
+		if revealed {
+			// The instructor revealed the answer to everyone: the worked
+			// solutions open, as on the projector.
+			for i := range props.Parts {
+				props.Parts[i].SolutionOpen = len(props.Parts[i].Solution) > 0
+			}
+		}
+		// The player follows the instructor's once the answer is revealed.
 		props.Links = p.Links
 		p.Follow = revealed && props.Player != nil
 		p.Exercise = &props
-		if p.Status == "open" {
-			p.AnswerScript = s.base + "/static/" + s.assets.HashedName("live_answer.js")
-		}
 	}
 	s.render(w, r, status, templates.LiveStudent(p))
 }
@@ -650,6 +660,11 @@ func (s *Server) teachProps(r *http.Request, room liveRoom, projector bool) (tem
 	if err := s.teachPlayer(r, room, st, &p); err != nil {
 		return p, err
 	}
+	sol, err := s.liveSolution(r.Context(), room, st) // live_solution.go
+	if err != nil {
+		return p, err
+	}
+	p.Solution = sol
 	return p, nil
 }
 

@@ -157,14 +157,17 @@ func TestLiveAnswerEndpoint(t *testing.T) {
 	}
 }
 
-// TestLiveStudentPageLoadsAnswerScript: an open question's page loads
-// live_answer.js, and its form still posts to /live/{code} (no JS).
+// TestLiveStudentPageLoadsAnswerScript: every live student page loads
+// live_answer.js and player.js (with JavaScript the page follows the class
+// in place, so a locked question's page may become an open one with a
+// player), and an open question's form still posts to /live/{code} (no JS).
 func TestLiveStudentPageLoadsAnswerScript(t *testing.T) {
 	e := newLiveEnv(t)
 	ann := e.device()
 	e.join(ann, "Ann")
-	if page := ann.get("/live/" + e.ls.Code); strings.Contains(page.body, "live_answer") {
-		t.Errorf("a locked question's page loads the answer script")
+	if page := ann.get("/live/" + e.ls.Code); !strings.Contains(page.body, "/static/live_answer.") || !strings.Contains(page.body, "/static/player.") ||
+		strings.Contains(page.body, "exercise-form") {
+		t.Errorf("a locked question's page: scripts missing, or a form\n%s", clip(page.body, 3000))
 	}
 	e.control("unlock")
 	page := ann.get("/live/" + e.ls.Code)
