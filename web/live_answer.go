@@ -84,37 +84,52 @@ func (s *Server) liveAnswer(w http.ResponseWriter, r *http.Request) {
 		writeClientError(w, &fieldError{status: http.StatusNotFound, field: "code", msg: "no live session has this code"})
 		return
 	}
-	ls, err := s.store.OpenLiveSessionByCode(ctx, code)
-	if errors.Is(err, store.ErrNotFound) {
-		if msg, ended := s.liveEndedMessage(ctx, code); ended {
-			writeClientError(w, &fieldError{status: http.StatusGone, field: "code", msg: msg})
-			return
-		}
-		writeClientError(w, &fieldError{status: http.StatusNotFound, field: "code", msg: "no live session with code " + code + " is running"})
-		return
-	}
-	if err != nil {
-		s.liveAnswerUnavailable(w, r, "live session by code", err)
-		return
-	}
-	l, ok := s.classes.findLearner(r, ls.CourseID)
-	if !ok {
+	notLearner := func() {
 		writeClientError(w, &fieldError{status: http.StatusForbidden, field: "learner",
 			msg: "join the session first (" + s.base + "/join?code=" + code + "): this device is no learner of its course"})
-		return
 	}
-	room, err := s.roomOf(ctx, ls)
-	switch {
-	case errors.Is(err, live.ErrEnded):
-		writeClientError(w, &fieldError{status: http.StatusGone, field: "session", msg: "the session has ended; the answer was not recorded"})
-		return
-	case errors.Is(err, live.ErrTooManySessions):
-		w.Header().Set("Retry-After", "30")
-		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: err.Error()})
-		return
-	case err != nil:
-		s.liveAnswerUnavailable(w, r, "live room", err)
-		return
+	// The room: remembered from a recent answer (live_rooms.go), else
+	// read, the learner checked before the hub is loaded.
+	room, cached := s.live.rooms.get(s, code)
+	var l *store.Learner
+	var ok bool
+	if cached {
+		if l, ok = s.classes.findLearner(r, room.ls.CourseID); !ok {
+			notLearner()
+			return
+		}
+	} else {
+		ls, err := s.store.OpenLiveSessionByCode(ctx, code)
+		if errors.Is(err, store.ErrNotFound) {
+			if msg, ended := s.liveEndedMessage(ctx, code); ended {
+				writeClientError(w, &fieldError{status: http.StatusGone, field: "code", msg: msg})
+				return
+			}
+			writeClientError(w, &fieldError{status: http.StatusNotFound, field: "code", msg: "no live session with code " + code + " is running"})
+			return
+		}
+		if err != nil {
+			s.liveAnswerUnavailable(w, r, "live session by code", err)
+			return
+		}
+		if l, ok = s.classes.findLearner(r, ls.CourseID); !ok {
+			notLearner()
+			return
+		}
+		room, err = s.roomOf(ctx, ls)
+		switch {
+		case errors.Is(err, live.ErrEnded):
+			writeClientError(w, &fieldError{status: http.StatusGone, field: "session", msg: "the session has ended; the answer was not recorded"})
+			return
+		case errors.Is(err, live.ErrTooManySessions):
+			w.Header().Set("Retry-After", "30")
+			writeJSON(w, http.StatusServiceUnavailable, apiError{Error: err.Error()})
+			return
+		case err != nil:
+			s.liveAnswerUnavailable(w, r, "live room", err)
+			return
+		}
+		s.live.rooms.put(s, code, room)
 	}
 
 	// The body: JSON, or the page's own form (form-encoded), so the script

@@ -117,6 +117,15 @@ func TestLiveAnswerEndpoint(t *testing.T) {
 		t.Errorf("retry with the same key: %d, %d attempts", r.code, len(e.liveAttempts()))
 	}
 
+	// The room is remembered now (live_rooms.go): a device that has not
+	// joined is still refused, and nothing is recorded.
+	if r, _, bad := e.liveAnswerJSON(e.device(), answer, false); r.code != http.StatusForbidden || bad.Field != "learner" {
+		t.Errorf("answer from a device that has not joined: %d %s", r.code, clip(r.body, 300))
+	}
+	if n := len(e.liveAttempts()); n != 2 {
+		t.Errorf("%d attempts after a refused answer, want 2", n)
+	}
+
 	// The page's own form, form-encoded, to the same endpoint.
 	form := url.Values{"attempt_key": {"live-form-key-0001"}, "a.dims": {"3x3"}}
 	fr := ben.do(http.MethodPost, "/live/"+e.ls.Code+"/answer?q=0", strings.NewReader(form.Encode()),

@@ -74,6 +74,8 @@ type liveServer struct {
 	// rates are the message and control rates (live_rates.go).
 	rates liveRates
 	now   func() time.Time
+	// rooms are the answer endpoint's recently loaded rooms (live_rooms.go).
+	rooms liveRooms
 }
 
 // controlBucket is a token bucket of one session's controls.

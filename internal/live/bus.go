@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,9 +19,10 @@ const (
 	KindState NoticeKind = "state"
 	// KindPlayer: the driven player moved (Seq is its sequence).
 	KindPlayer NoticeKind = "player"
-	// KindAnswer: learner Seq's answers in the session changed; read them.
+	// KindAnswer: the answers in the session of each of Learners changed;
+	// read them.
 	KindAnswer NoticeKind = "answer"
-	// KindJoin: learner Seq joined the session.
+	// KindJoin: each of Learners joined the session.
 	KindJoin NoticeKind = "join"
 )
 
@@ -32,16 +34,46 @@ type Notice struct {
 	Origin  string
 	Kind    NoticeKind
 	Session int64
-	Seq     int64
+	// Seq is the new version (KindState) or player sequence (KindPlayer).
+	Seq int64
+	// Learners are the learners who answered (KindAnswer) or joined
+	// (KindJoin): a manager sends one notice for every learner of a
+	// session whose answers it recorded since its previous notice
+	// (publish.go), not one per answer.
+	Learners []int64
 }
 
 // noticeVersion prefixes the encoding, so a newer release's replicas can
 // tell old notices apart during a rolling update.
 const noticeVersion = "n1"
 
-// String encodes n as "n1 ORIGIN KIND SESSION SEQ".
+// listKind reports whether notices of kind k carry learners, not a
+// sequence.
+func listKind(k NoticeKind) bool { return k == KindAnswer || k == KindJoin }
+
+// String encodes n as "n1 ORIGIN KIND SESSION SEQ", where SEQ is, for
+// answers and joins, the learners' ids separated by commas (a single
+// learner encodes as the sequence did before lists existed).
 func (n Notice) String() string {
-	return noticeVersion + " " + n.Origin + " " + string(n.Kind) + " " + strconv.FormatInt(n.Session, 10) + " " + strconv.FormatInt(n.Seq, 10)
+	b := make([]byte, 0, 48+8*len(n.Learners))
+	b = append(b, noticeVersion+" "+n.Origin+" "+string(n.Kind)+" "...)
+	b = strconv.AppendInt(b, n.Session, 10)
+	b = append(b, ' ')
+	if !listKind(n.Kind) {
+		return string(strconv.AppendInt(b, n.Seq, 10))
+	}
+	for i, l := range n.Learners {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, l, 10)
+	}
+	return string(b)
+}
+
+// Equal reports whether two notices say the same.
+func (n Notice) Equal(o Notice) bool {
+	return n.Origin == o.Origin && n.Kind == o.Kind && n.Session == o.Session && n.Seq == o.Seq && slices.Equal(n.Learners, o.Learners)
 }
 
 // ParseNotice decodes Notice.String's form.
@@ -59,6 +91,16 @@ func ParseNotice(s string) (Notice, error) {
 	var err error
 	if n.Session, err = strconv.ParseInt(f[3], 10, 64); err != nil || n.Session <= 0 {
 		return Notice{}, fmt.Errorf("notice %.80q: bad session id", s)
+	}
+	if listKind(n.Kind) {
+		ids := strings.Split(f[4], ",")
+		n.Learners = make([]int64, len(ids))
+		for i, id := range ids {
+			if n.Learners[i], err = strconv.ParseInt(id, 10, 64); err != nil || n.Learners[i] < 0 {
+				return Notice{}, fmt.Errorf("notice %.80q: bad learner id %.20q", s, id)
+			}
+		}
+		return n, nil
 	}
 	if n.Seq, err = strconv.ParseInt(f[4], 10, 64); err != nil || n.Seq < 0 {
 		return Notice{}, fmt.Errorf("notice %.80q: bad sequence", s)
@@ -89,6 +131,16 @@ type localSub struct{ deliver func(Notice) }
 
 // NewLocalBus returns an in-process bus.
 func NewLocalBus() *LocalBus { return &LocalBus{subs: map[*localSub]struct{}{}} }
+
+// PublishAll delivers each notice in order (publish.go).
+func (b *LocalBus) PublishAll(ctx context.Context, ns []Notice) error {
+	for _, n := range ns {
+		if err := b.Publish(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Publish delivers n to every running subscriber, synchronously.
 func (b *LocalBus) Publish(_ context.Context, n Notice) error {

@@ -10,6 +10,8 @@ import (
 // store's, one per process, reconnecting with backoff.
 type Notifier interface {
 	Notify(ctx context.Context, payload string) error
+	// NotifyAll sends several payloads in one transaction.
+	NotifyAll(ctx context.Context, payloads []string) error
 	Listen(ctx context.Context, onConnect func(), onNotify func(payload string), onError func(error)) error
 }
 
@@ -34,6 +36,17 @@ func NewPGBus(db Notifier, log *slog.Logger) *PGBus {
 // Publish sends n with NOTIFY.
 func (b *PGBus) Publish(ctx context.Context, n Notice) error {
 	return b.db.Notify(ctx, n.String())
+}
+
+// PublishAll sends every notice in one transaction (publish.go): on
+// PostgreSQL notifying transactions commit one at a time, so one per
+// burst instead of one per notice.
+func (b *PGBus) PublishAll(ctx context.Context, ns []Notice) error {
+	payloads := make([]string, len(ns))
+	for i, n := range ns {
+		payloads[i] = n.String()
+	}
+	return b.db.NotifyAll(ctx, payloads)
 }
 
 // Run listens until ctx ends; resync follows every (re)connection.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -24,6 +25,7 @@ type DB interface {
 	JoinLiveSession(ctx context.Context, session, learner int64, max int) (bool, error)
 	LiveParticipants(ctx context.Context, session int64) ([]int64, error)
 	LiveAnswers(ctx context.Context, session, learner int64) ([]store.LiveAnswer, error)
+	LiveAnswersOf(ctx context.Context, session int64, learners []int64) ([]store.LiveAnswer, error)
 }
 
 // Config bounds a Manager; zero fields take the defaults.
@@ -62,6 +64,8 @@ type Manager struct {
 	// txNotify, when set, sends a control's notice inside the control's
 	// transaction (bus_tx.go).
 	txNotify txNoticeDB
+	// out holds the answers and joins to tell the others (publish.go).
+	out *outbox
 }
 
 // NewManager returns a manager over db and bus and starts its bus and its
@@ -87,7 +91,7 @@ func NewManager(db DB, bus Bus, cfg Config) *Manager {
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	m := &Manager{cfg: cfg, db: db, bus: bus, origin: hex.EncodeToString(b), log: cfg.Log, hubs: map[int64]*Hub{}}
+	m := &Manager{cfg: cfg, db: db, bus: bus, origin: hex.EncodeToString(b), log: cfg.Log, hubs: map[int64]*Hub{}, out: newOutbox()}
 	m.txNotify = txNotifierOf(db, bus)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	if d, ok := db.(interface{ Done() <-chan struct{} }); ok {
@@ -101,10 +105,14 @@ func NewManager(db DB, bus Bus, cfg Config) *Manager {
 			}
 		}()
 	}
-	m.wg.Add(2)
+	m.wg.Add(3)
 	go func() {
 		defer m.wg.Done()
 		bus.Run(m.ctx, m.deliver, m.resync)
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.publishLoop()
 	}()
 	go func() {
 		defer m.wg.Done()
@@ -214,13 +222,21 @@ func (m *Manager) deliver(n Notice) {
 	case KindState, KindPlayer:
 		h.pendState = true
 	case KindAnswer:
-		h.pendLearners[n.Seq] = true
-	case KindJoin:
-		if !h.joined[n.Seq] {
-			h.joined[n.Seq] = true
-			h.countsChangedLocked()
+		for _, l := range n.Learners {
+			h.pendLearners[l] = true
 		}
+	case KindJoin:
+		for _, l := range n.Learners {
+			if !h.joined[l] {
+				h.joined[l] = true
+				h.countsDirty = true
+			}
+		}
+		dirty := h.countsDirty
 		h.mu.Unlock()
+		if dirty {
+			h.wake()
+		}
 		return
 	}
 	h.mu.Unlock()
@@ -481,24 +497,25 @@ func (h *Hub) refresh(ctx context.Context) {
 }
 
 // reloadLearners replaces the counted answers of each learner by their
-// answers in the database, then sends the counts once.
+// answers in the database, read in one query, then sends the counts once.
 func (h *Hub) reloadLearners(ctx context.Context, learners map[int64]bool) error {
-	rows := map[int64][]store.LiveAnswer{}
+	ids := make([]int64, 0, len(learners))
 	for l := range learners {
-		as, err := h.m.db.LiveAnswers(ctx, h.ID, l)
-		if err != nil {
-			return err
-		}
-		rows[l] = as
+		ids = append(ids, l)
+	}
+	slices.Sort(ids)
+	rows, err := h.m.db.LiveAnswersOf(ctx, h.ID, ids)
+	if err != nil {
+		return err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for l, as := range rows {
+	for _, l := range ids {
 		h.forgetLearnerLocked(l)
-		for _, a := range as {
-			if ans, ok := h.answerOf(a); ok {
-				h.recordLocked(ans)
-			}
+	}
+	for _, a := range rows { // oldest first: a learner's last answer counts
+		if ans, ok := h.answerOf(a); ok {
+			h.recordLocked(ans)
 		}
 	}
 	h.broadcastCountsLocked()
@@ -602,7 +619,7 @@ func (h *Hub) Join(ctx context.Context, learner int64) error {
 	}
 	h.mu.Unlock()
 	if newly {
-		h.m.publish(ctx, KindJoin, h.ID, learner)
+		h.m.out.mark(KindJoin, h.ID, learner)
 	}
 	return nil
 }
@@ -759,23 +776,22 @@ func (h *Hub) Control(ctx context.Context, a Action) (bool, error) {
 
 // Record counts checked parts of one student's answer (already recorded
 // as attempts with the session's id), sends the new counts to staff and
-// projector pages, and tells the other processes to reread the learner's
-// answers.
-func (h *Hub) Record(ctx context.Context, answers []Answer) {
-	learners := map[int64]bool{}
+// projector pages, and marks the learner for the next notice to the
+// other processes, which reread the learner's answers (publish.go). It
+// does not wait for the notice.
+func (h *Hub) Record(_ context.Context, answers []Answer) {
+	var learners []int64
 	h.mu.Lock()
 	for _, a := range answers {
-		if h.recordLocked(a) {
-			learners[a.Learner] = true
+		if h.recordLocked(a) && !slices.Contains(learners, a.Learner) {
+			learners = append(learners, a.Learner)
 		}
 	}
 	if len(learners) > 0 {
 		h.countsChangedLocked()
 	}
 	h.mu.Unlock()
-	for l := range learners {
-		h.m.publish(ctx, KindAnswer, h.ID, l)
-	}
+	h.m.out.mark(KindAnswer, h.ID, learners...)
 }
 
 // recordLocked counts one answer; it reports whether it was counted

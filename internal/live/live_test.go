@@ -74,11 +74,22 @@ func TestParseAction(t *testing.T) {
 }
 
 func TestParseNotice(t *testing.T) {
-	n := Notice{Origin: "abc123", Kind: KindAnswer, Session: 42, Seq: 7}
-	if got, err := ParseNotice(n.String()); err != nil || got != n {
-		t.Errorf("round trip of %q: %+v %v", n.String(), got, err)
+	for _, n := range []Notice{
+		{Origin: "abc123", Kind: KindState, Session: 42, Seq: 7},
+		{Origin: "abc123", Kind: KindAnswer, Session: 42, Learners: []int64{7}},
+		{Origin: "abc123", Kind: KindJoin, Session: 42, Learners: []int64{3, 7, 1000000}},
+	} {
+		if got, err := ParseNotice(n.String()); err != nil || !got.Equal(n) {
+			t.Errorf("round trip of %q: %+v %v", n.String(), got, err)
+		}
 	}
-	for _, bad := range []string{"", "n1 a state 1", "n2 a state 1 1", "n1 a boom 1 1", "n1 a state 0 1", "n1 a state x 1", "n1 a state 1 -1", "n1 a state 1 1 1"} {
+	// One learner encodes as before lists existed (a rolling update's
+	// older replicas read it).
+	if got := (Notice{Origin: "a", Kind: KindAnswer, Session: 2, Learners: []int64{4}}).String(); got != "n1 a answer 2 4" {
+		t.Errorf("one learner encodes as %q", got)
+	}
+	for _, bad := range []string{"", "n1 a state 1", "n2 a state 1 1", "n1 a boom 1 1", "n1 a state 0 1", "n1 a state x 1", "n1 a state 1 -1", "n1 a state 1 1 1",
+		"n1 a state 1 1,2", "n1 a answer 1 ", "n1 a answer 1 1,,2", "n1 a answer 1 1,", "n1 a join 1 -3", "n1 a join 1 x"} {
 		if _, err := ParseNotice(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -151,15 +151,20 @@ func (s *Store) SubmitAttempts(ctx context.Context, nas []NewAttempt) (*PendingA
 	p := &PendingAttempts{learners: make([]int64, len(nas)), reqs: make([]*attemptRequest, len(nas)), outs: make([]AttemptOutcome, len(nas))}
 	for i, na := range nas {
 		p.learners[i] = na.LearnerID
-		if s.attempts != nil {
-			r, err := s.attempts.submit(ctx, na)
+	}
+	if s.attempts != nil && len(nas) > 0 {
+		// One group: one writer records them in one batch, in order.
+		rs, err := s.attempts.submitGroup(ctx, nas)
+		for i := range nas {
 			if err != nil {
 				p.outs[i].Err = err
 				continue
 			}
-			p.reqs[i] = r
-			continue
+			p.reqs[i] = rs[i]
 		}
+		return p, nil
+	}
+	for i, na := range nas {
 		var a Attempt
 		var created bool
 		st, err := s.attemptStatements(ctx)

@@ -60,6 +60,13 @@ type attemptRequest struct {
 	na    NewAttempt
 	state atomic.Int32
 	done  chan attemptResult // buffered (1): a writer never blocks on it
+	// more are the other attempts submitted in the same call (one check's
+	// parts): they travel with this one, so one writer records them in
+	// one batch. Apart, two writers took one learner's parts and the
+	// second waited for the first's commit on the learner's row lock
+	// (PostgreSQL), holding its own batch (BENCHMARKS.md, "Live sessions
+	// on two PostgreSQL replicas").
+	more []*attemptRequest
 }
 
 type attemptResult struct {
@@ -118,10 +125,25 @@ func (w *attemptWriter) record(ctx context.Context, na NewAttempt) (Attempt, boo
 // caller then waits with the request's wait. It blocks only while the
 // queue is full (the writers are behind), until ctx ends.
 func (w *attemptWriter) submit(ctx context.Context, na NewAttempt) (*attemptRequest, error) {
+	rs, err := w.submitGroup(ctx, []NewAttempt{na})
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// submitGroup queues nas (at least one) to be recorded in order in one
+// batch, as submit does for one.
+func (w *attemptWriter) submitGroup(ctx context.Context, nas []NewAttempt) ([]*attemptRequest, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r := &attemptRequest{ctx: ctx, na: na, done: make(chan attemptResult, 1)}
+	rs := make([]*attemptRequest, len(nas))
+	for i, na := range nas {
+		rs[i] = &attemptRequest{ctx: ctx, na: na, done: make(chan attemptResult, 1)}
+	}
+	r := rs[0]
+	r.more = rs[1:]
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	if w.closed {
@@ -131,7 +153,7 @@ func (w *attemptWriter) submit(ctx context.Context, na NewAttempt) (*attemptRequ
 	// it is closed, so this send cannot block Close forever.
 	select {
 	case w.reqs <- r:
-		return r, nil
+		return rs, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -174,7 +196,7 @@ func (w *attemptWriter) loop() {
 		if !ok {
 			return
 		}
-		batch = append(batch[:0], r)
+		batch = append(append(batch[:0], r), r.more...)
 	fill:
 		for len(batch) < maxBatch {
 			select {
@@ -182,7 +204,7 @@ func (w *attemptWriter) loop() {
 				if !ok {
 					break fill
 				}
-				batch = append(batch, r)
+				batch = append(append(batch, r), r.more...)
 			default:
 				break fill
 			}

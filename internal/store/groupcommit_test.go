@@ -464,3 +464,37 @@ func TestRecordAttemptPerCallMode(t *testing.T) {
 		})
 	}
 }
+
+// TestSubmitAttemptsOneBatch: the attempts of one call (a check's parts)
+// are recorded in one batch by one writer, in order: on PostgreSQL, two
+// writers taking one learner's parts made the second wait for the
+// first's commit on the learner's row lock.
+func TestSubmitAttemptsOneBatch(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, clock *testClock) {
+		ctx := context.Background()
+		f := newFixture(t, s, Settings{})
+		item := f.assignment.Items[0].ID
+		for round := range 5 {
+			b0, n0 := s.AttemptBatchStats()
+			key := fmt.Sprintf("r%d", round)
+			p, err := s.SubmitAttempts(ctx, []NewAttempt{
+				attempt(f.learners[0].ID, item, "a", key+"a", 1), attempt(f.learners[0].ID, item, "b", key+"b", 0),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs := p.Wait(ctx)
+			for _, o := range outs {
+				if o.Err != nil || !o.Created {
+					t.Fatalf("outcome %+v", o)
+				}
+			}
+			if outs[0].Attempt.ID >= outs[1].Attempt.ID {
+				t.Errorf("recorded out of order: %d, %d", outs[0].Attempt.ID, outs[1].Attempt.ID)
+			}
+			if b, n := s.AttemptBatchStats(); b-b0 != 1 || n-n0 != 2 {
+				t.Errorf("round %d: %d batches carried %d attempts, want one batch of 2", round, b-b0, n-n0)
+			}
+		}
+	})
+}

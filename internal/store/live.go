@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -140,7 +141,7 @@ func (s *Store) UpdateLiveStateNotify(ctx context.Context, id int64, fn func(*Li
 
 // updateLiveStateTx is one update inside tx (livecommit.go batches them).
 func (s *Store) updateLiveStateTx(ctx context.Context, tx *sql.Tx, id int64, fn func(*LiveState) bool, notice func(LiveState) string) (LiveState, bool, error) {
-	st, err := scanLiveState(tx.QueryRowContext(ctx, `SELECT `+liveStateColumns+` FROM live_sessions WHERE id = $1`+s.dialect.forUpdate, id))
+	st, err := scanLiveState(tx.QueryRowContext(ctx, `SELECT `+liveStateColumns+` FROM live_sessions WHERE id = $1`+s.dialect.forNoKeyUpdate, id))
 	if err != nil {
 		return LiveState{}, false, classify(err)
 	}
@@ -247,7 +248,7 @@ func (p prefixScanner) Scan(dest ...any) error {
 func (s *Store) JoinLiveSession(ctx context.Context, session, learner int64, max int) (newly bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var ended sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT ended_at FROM live_sessions WHERE id = $1`+s.dialect.forUpdate, session).Scan(&ended); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT ended_at FROM live_sessions WHERE id = $1`+s.dialect.forNoKeyUpdate, session).Scan(&ended); err != nil {
 			return classify(err)
 		}
 		if ended.Valid {
@@ -318,4 +319,33 @@ func (s *Store) LiveAnswers(ctx context.Context, session, learner int64) ([]Live
 		err := r.Scan(&a.ID, &a.LearnerID, &a.ItemID, &a.Part, &a.Verdict, &a.Diagnosis, &a.Answer)
 		return a, err
 	}, q+` ORDER BY id`, args...)
+}
+
+// LiveAnswersOf returns the correct and incorrect attempts recorded in a
+// live session by any of learners, oldest first: what LiveAnswers returns
+// for each of them, in one query. A replica that hears that a burst of
+// students answered rereads them all at once. The learners travel as one
+// parameter (an array; JSON for SQLite), so the query text is the same
+// whatever their number and stays in the statement caches.
+func (s *Store) LiveAnswersOf(ctx context.Context, session int64, learners []int64) ([]LiveAnswer, error) {
+	if len(learners) == 0 {
+		return nil, nil
+	}
+	var q string
+	var list any
+	if s.dialect.name == "postgres" {
+		q, list = `learner_id = ANY($2::bigint[])`, learners
+	} else {
+		b, err := json.Marshal(learners)
+		if err != nil {
+			return nil, fmt.Errorf("live answers: %w", err)
+		}
+		q, list = `learner_id IN (SELECT value FROM json_each($2))`, string(b)
+	}
+	return queryAll(ctx, s.read, "live answers", func(r rowScanner) (LiveAnswer, error) {
+		var a LiveAnswer
+		err := r.Scan(&a.ID, &a.LearnerID, &a.ItemID, &a.Part, &a.Verdict, &a.Diagnosis, &a.Answer)
+		return a, err
+	}, `SELECT id, learner_id, COALESCE(item_id, 0), part, verdict, diagnosis_code, substr(answer, 1, 200)
+		FROM attempts WHERE live_session_id = $1 AND verdict IN ('correct', 'incorrect') AND `+q+` ORDER BY id`, session, list)
 }

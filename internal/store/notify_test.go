@@ -75,3 +75,43 @@ func TestListenReconnects(t *testing.T) {
 		t.Fatal("Listen did not return after cancel")
 	}
 }
+
+// TestNotifyAll: several payloads in one call reach the listener in
+// order; an oversized one refuses the call (nothing is sent).
+func TestNotifyAll(t *testing.T) {
+	b, ok := postgresBackend(t)
+	if !ok {
+		t.Skip("STRIDE_TEST_DATABASE_URL is not set")
+	}
+	s := openMigrated(t, b.open(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	connected := make(chan struct{}, 10)
+	got := make(chan string, 10)
+	go func() { _ = s.Listen(ctx, func() { connected <- struct{}{} }, func(p string) { got <- p }, nil) }()
+	select {
+	case <-connected:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no connection within 30 s")
+	}
+	if err := s.NotifyAll(ctx, []string{string(make([]byte, maxNotifyPayload+1))}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("oversized payload: %v", err)
+	}
+	want := []string{"b", "a", "c"}
+	if err := s.NotifyAll(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.NotifyAll(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		select {
+		case p := <-got:
+			if p != w {
+				t.Fatalf("heard %q, want %q (in order)", p, w)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("did not hear %q within 30 s", w)
+		}
+	}
+}

@@ -87,6 +87,15 @@ type dialect struct {
 	// forUpdate is appended to a SELECT to lock the row until the end of the
 	// transaction. SQLite has one writer and BEGIN IMMEDIATE, so it needs none.
 	forUpdate string
+	// forNoKeyUpdate locks a row that the transaction will update without
+	// changing a key column (PostgreSQL's FOR NO KEY UPDATE). Unlike FOR
+	// UPDATE it does not conflict with the FOR KEY SHARE lock a foreign
+	// key check takes on the parent row: every live answer inserts an
+	// attempt referencing its live_sessions row, and a control that locked
+	// the row FOR UPDATE waited for every attempt batch holding such a lock
+	// while new batches queued behind the control (BENCHMARKS.md, "Live
+	// sessions on two PostgreSQL replicas").
+	forNoKeyUpdate string
 	// attemptWriters is the number of group-commit writer goroutines for
 	// RecordAttempt (groupcommit.go). SQLite: one, as it has one writer
 	// connection; batching is what lets one fsync acknowledge many
@@ -101,7 +110,7 @@ type dialect struct {
 
 var (
 	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, attemptWriters: 1}
-	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, forUpdate: " FOR UPDATE", attemptWriters: 4}
+	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, forUpdate: " FOR UPDATE", forNoKeyUpdate: " FOR NO KEY UPDATE", attemptWriters: 4}
 )
 
 // Store is the database. It is safe for concurrent use.
