@@ -49,7 +49,7 @@ const testLearnerHeader = "X-Test-Learner"
 func openTestStore(t *testing.T, now func() time.Time) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), Now: now})
+	st, err := store.Open(ctx, store.Config{DataDir: testDataDir(t), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

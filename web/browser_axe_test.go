@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +23,9 @@ import (
 //
 //go:embed testdata/axe/axe.min.js
 var axeSource string
+
+// axeSourceJS is axeSource as a JavaScript string literal, encoded once.
+var axeSourceJS = sync.OnceValue(func() string { return jsString(axeSource) })
 
 // axeTags are the rule sets every page must pass: WCAG 2.2 A and AA
 // (axe tags each rule with the version that introduced it).
@@ -80,8 +84,17 @@ func runAxe(t *testing.T, ctx context.Context, m viewMode) []axeViolation {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`typeof window.axe === "undefined" && (0, eval)(`+jsString(axeSource)+`) === undefined`)); err != nil {
-		t.Fatalf("inject axe: %v", err)
+	// A page keeps axe once injected: it is sent (half a megabyte, parsed
+	// again by each evaluation) only to a document that lacks it, not for
+	// every mode of the same page.
+	has, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`typeof window.axe !== "undefined"`))
+	if err != nil {
+		t.Fatalf("look for axe: %v", err)
+	}
+	if !has {
+		if _, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`(0, eval)(`+axeSourceJS()+`) === undefined`)); err != nil {
+			t.Fatalf("inject axe: %v", err)
+		}
 	}
 	tags, _ := json.Marshal(axeTags)
 	extra, _ := json.Marshal(axeBestPractices)
@@ -134,23 +147,40 @@ func axePages() []string {
 // TestBrowserAxe runs axe-core on every page, light and dark, on a desktop
 // and a phone, and asserts WCAG 2.2 AA has no violations. One browser and
 // one tab serve every page.
+//
+// The pages are split between axeTabs tabs of the shared browser, each a
+// parallel subtest: the browser's work dominates, and two tabs keep both
+// cores busy.
 func TestBrowserAxe(t *testing.T) {
-	ctx := newBrowser(t)
-	srv := newTestServer(t, Config{})
-	for _, p := range axePages() {
-		setMode(t, ctx, axeModes[0])
-		step(t, ctx, "open "+p,
-			chromedp.Navigate(srv.URL+p),
-			waitJS(`document.documentElement.classList.contains("js")`),
-		)
-		// The same page is checked in every mode: switching the viewport
-		// and colour scheme re-lays it out without a reload.
-		for _, m := range axeModes {
-			setMode(t, ctx, m)
-			reportAxe(t, m.name+" "+p, runAxe(t, ctx, m))
-		}
+	// Two tabs load pages from one address at once: the work limiter lets
+	// a page wait for a slot as long as a busy machine needs.
+	srv := newTestServer(t, Config{Work: WorkConfig{Limit: 4, PerClient: 4, QueueWait: 10 * time.Minute}})
+	pages := axePages()
+	for tab := range axeTabs {
+		t.Run(fmt.Sprintf("tab%d", tab+1), func(t *testing.T) {
+			t.Parallel()
+			ctx := newBrowser(t)
+			for i := tab; i < len(pages); i += axeTabs {
+				p := pages[i]
+				setMode(t, ctx, axeModes[0])
+				step(t, ctx, "open "+p,
+					chromedp.Navigate(srv.URL+p),
+					waitJS(`document.documentElement.classList.contains("js")`),
+				)
+				// The same page is checked in every mode: switching the
+				// viewport and colour scheme re-lays it out without a reload.
+				for _, m := range axeModes {
+					setMode(t, ctx, m)
+					reportAxe(t, m.name+" "+p, runAxe(t, ctx, m))
+				}
+			}
+		})
 	}
 }
+
+// axeTabs is how many tabs TestBrowserAxe and TestBrowserAxeFeedback
+// spread their pages over.
+const axeTabs = 2
 
 // fillScript fills an exercise form: with each part's accepted answer when
 // right is true, and with a plausible wrong answer otherwise.
@@ -206,28 +236,43 @@ func fillScript(v *exercises.Variant, right bool) string {
 // right check, so verdicts and opened worked solutions are covered too, in
 // every mode.
 func TestBrowserAxeFeedback(t *testing.T) {
-	ctx := newBrowser(t)
-	srv := newTestServer(t, Config{})
-	for _, ex := range exercises.NewCatalog().All() {
-		v, err := ex.Variant(0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, right := range []bool{false, true} {
-			what := fmt.Sprintf("%s right=%v", ex.ID, right)
-			setMode(t, ctx, axeModes[0])
-			step(t, ctx, "check "+what,
-				chromedp.Navigate(srv.URL+"/exercises/"+ex.ID),
-				waitJS(`document.documentElement.classList.contains("js")`),
-				chromedp.Evaluate[chromedp.Void](`document.getElementById("score").textContent = ""`),
-				chromedp.Evaluate[chromedp.Void](fillScript(v, right)),
-				// The score line is filled once the verdicts are shown.
-				waitJS(`(t => t !== "" && t !== "Checking…")(document.getElementById("score").textContent.trim()) && !!document.querySelector(".verdict-line")`),
-			)
-			for _, m := range axeModes {
-				setMode(t, ctx, m)
-				reportAxe(t, m.name+" "+what, runAxe(t, ctx, m))
+	// Like TestBrowserAxe, spread over axeTabs tabs; the checks go to one
+	// server from one address, so the work limiter may hold one a while.
+	srv := newTestServer(t, Config{Work: WorkConfig{Limit: 4, PerClient: 4, QueueWait: 10 * time.Minute}})
+	all := exercises.NewCatalog().All()
+	for tab := range axeTabs {
+		t.Run(fmt.Sprintf("tab%d", tab+1), func(t *testing.T) {
+			t.Parallel()
+			ctx := newBrowser(t)
+			for i := tab; i < len(all); i += axeTabs {
+				axeFeedback(t, ctx, srv.URL, all[i])
 			}
+		})
+	}
+}
+
+// axeFeedback checks exercise ex's page after a wrong and after a right
+// check, in every mode.
+func axeFeedback(t *testing.T, ctx context.Context, base string, ex *exercises.Exercise) {
+	t.Helper()
+	v, err := ex.Variant(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, right := range []bool{false, true} {
+		what := fmt.Sprintf("%s right=%v", ex.ID, right)
+		setMode(t, ctx, axeModes[0])
+		step(t, ctx, "check "+what,
+			chromedp.Navigate(base+"/exercises/"+ex.ID),
+			waitJS(`document.documentElement.classList.contains("js")`),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("score").textContent = ""`),
+			chromedp.Evaluate[chromedp.Void](fillScript(v, right)),
+			// The score line is filled once the verdicts are shown.
+			waitJS(`(t => t !== "" && t !== "Checking…")(document.getElementById("score").textContent.trim()) && !!document.querySelector(".verdict-line")`),
+		)
+		for _, m := range axeModes {
+			setMode(t, ctx, m)
+			reportAxe(t, m.name+" "+what, runAxe(t, ctx, m))
 		}
 	}
 }

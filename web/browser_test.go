@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,8 +31,67 @@ func chromiumPath() string {
 	return ""
 }
 
-// newBrowser starts a headless browser for one test and returns a context
-// for its first tab; extra adds command-line options.
+// browserOptions are the command-line options of the tests' Chromium.
+func browserOptions(path, userDataDir string, extra ...chromedp.ExecAllocatorOption) []chromedp.ExecAllocatorOption {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(userDataDir),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1100, 900),
+	)
+	return append(opts, extra...)
+}
+
+// sharedBrowser is the one Chromium process the package's browser tests
+// share: starting a browser per test cost seconds each on a busy machine.
+// Each test gets a browser context of its own in it (newBrowser), which
+// has its own cookies, storage and cache, like a fresh browser profile;
+// TestMain stops the process.
+var sharedBrowser struct {
+	once   sync.Once
+	ctx    context.Context // the browser's first tab, never used by a test
+	cancel func()
+	dir    string
+	err    error
+}
+
+func startSharedBrowser(path string) {
+	dir, err := os.MkdirTemp("", "stride-web-chromium-")
+	if err != nil {
+		sharedBrowser.err = err
+		return
+	}
+	sharedBrowser.dir = dir
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(path, dir)...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	sharedBrowser.ctx = ctx
+	sharedBrowser.cancel = func() {
+		cancelCtx()
+		cancelAlloc()
+	}
+	// The first run starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		sharedBrowser.err = fmt.Errorf("start Chromium: %w", err)
+	}
+}
+
+// stopSharedBrowser ends the shared browser, if one was started.
+func stopSharedBrowser() {
+	if sharedBrowser.cancel != nil {
+		sharedBrowser.cancel()
+	}
+	if sharedBrowser.dir != "" {
+		os.RemoveAll(sharedBrowser.dir)
+	}
+}
+
+// newBrowser returns a context for the first tab of a new browser context
+// (a fresh profile: no cookies, no storage) in the shared browser, closed
+// when the test ends. With extra command-line options the test gets a
+// browser process of its own instead.
 func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := chromiumPath()
@@ -43,25 +104,29 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Con
 	if testing.Short() {
 		t.Skip("browser tests skipped in -short mode")
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.WindowSize(1100, 900),
-	)
-	opts = append(opts, extra...)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancelCtx()
-		cancelAlloc()
-	})
-	// The first run starts the browser; it must not carry a timeout.
+	if len(extra) > 0 {
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(path, t.TempDir(), extra...)...)
+		ctx, cancelCtx := chromedp.NewContext(allocCtx)
+		t.Cleanup(func() {
+			cancelCtx()
+			cancelAlloc()
+		})
+		// The first run starts the browser; it must not carry a timeout.
+		if err := chromedp.Do(ctx); err != nil {
+			t.Fatalf("start Chromium: %v", err)
+		}
+		return ctx
+	}
+	sharedBrowser.once.Do(func() { startSharedBrowser(path) })
+	if sharedBrowser.err != nil {
+		t.Fatal(sharedBrowser.err)
+	}
+	ctx, cancel := chromedp.NewContext(sharedBrowser.ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	// The first run makes the tab; like a browser's start it must not
+	// carry a timeout (the tab would live only as long as it).
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+		t.Fatalf("open a browser context: %v", err)
 	}
 	return ctx
 }

@@ -19,7 +19,7 @@ import (
 // names one (required when STRIDE_POSTGRES_TESTS=required).
 func dashConfigs(t *testing.T) map[string]store.Config {
 	t.Helper()
-	out := map[string]store.Config{"sqlite": {DataDir: t.TempDir()}}
+	out := map[string]store.Config{"sqlite": {DataDir: testDataDir(t)}}
 	base := os.Getenv("STRIDE_TEST_DATABASE_URL")
 	if base == "" {
 		if os.Getenv("STRIDE_POSTGRES_TESTS") == "required" {

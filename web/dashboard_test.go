@@ -21,7 +21,7 @@ import (
 func dashStore(tb testing.TB, dir string) *store.Store {
 	tb.Helper()
 	if dir == "" {
-		dir = tb.TempDir()
+		dir = testDataDir(tb)
 	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{DataDir: dir})

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stride-tutor/stride/internal/exercises"
 	"github.com/stride-tutor/stride/internal/exercises/answer"
@@ -25,10 +26,94 @@ var (
 
 // pageText is what a reader of the page can find: the visible text and,
 // separately, every attribute (placeholders, data for scripts).
+//
+// It does what pageTextRegexp does, in one pass per step instead of three
+// regular expressions: under the race detector the expressions made up
+// most of TestNoAnswerBeforeAnAttempt's minutes.
+// TestPageTextMatchesRegexp holds the two to the same output.
 func pageText(body string) string {
+	text := replaceTags(body, true)
+	text = replaceTags(text, false)
+	return collapseSpace(html.UnescapeString(text))
+}
+
+// pageTextRegexp is pageText's definition.
+func pageTextRegexp(body string) string {
 	text := blockTag.ReplaceAllString(body, " ")
 	text = anyTag.ReplaceAllString(text, "")
 	return spaceRuns.ReplaceAllString(html.UnescapeString(text), " ")
+}
+
+// blockTagNames are blockTag's names.
+var blockTagNames = map[string]bool{"td": true, "th": true, "tr": true, "li": true, "p": true, "div": true, "br": true,
+	"option": true, "summary": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "table": true,
+	"section": true, "label": true, "caption": true, "figcaption": true, "dt": true, "dd": true, "text": true, "title": true,
+	"tspan": true}
+
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+// replaceTags replaces what blockTag matches with a space (block true),
+// or what anyTag matches with nothing (block false), scanning left to
+// right as the expressions' ReplaceAllString does.
+func replaceTags(s string, block bool) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	last := 0 // s[last:i] is not yet written
+	for i := 0; i < len(s); i++ {
+		if s[i] != '<' {
+			continue
+		}
+		end := strings.IndexByte(s[i:], '>')
+		if end < 0 {
+			break // no tag can close after here
+		}
+		end += i
+		if block {
+			// </?name\b with name one of blockTagNames, any case.
+			n := i + 1
+			if n < len(s) && s[n] == '/' {
+				n++
+			}
+			m := n
+			for m < len(s) && isWordByte(s[m]) {
+				m++
+			}
+			if !blockTagNames[strings.ToLower(s[n:m])] {
+				continue
+			}
+		}
+		b.WriteString(s[last:i])
+		if block {
+			b.WriteByte(' ')
+		}
+		last = end + 1
+		i = end
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// collapseSpace replaces each run of \s (space, \t, \n, \f, \r) with one
+// space.
+func collapseSpace(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\f', '\r':
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+		default:
+			b.WriteByte(c)
+			space = false
+		}
+	}
+	return b.String()
 }
 
 func groupDigits(n int64) string {
@@ -123,52 +208,61 @@ func containsToken(text, form string) bool {
 // the givens (a fully connected layer's size is its output length) is not
 // searched for.
 func TestNoAnswerBeforeAnAttempt(t *testing.T) {
-	h := newTestHandler(t, Config{})
+	// The subtests below request pages in parallel, all from one client
+	// address: the work limiter gives them a slot each and lets a request
+	// wait for one as long as a busy machine needs (its default would
+	// refuse one after 250 ms in the queue, which is not what this tests).
+	h := newTestHandler(t, Config{Work: WorkConfig{Limit: 4, PerClient: 4, QueueWait: 10 * time.Minute}})
 	seeds := 40
 	if testing.Short() {
 		seeds = 8
 	}
+	// One subtest per exercise, in parallel: the pages are independent and
+	// the handler serves requests concurrently anyway.
 	for _, ex := range exercises.NewCatalog().All() {
-		for seed := range uint64(seeds) {
-			v, err := ex.Variant(seed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var givens strings.Builder
-			for _, b := range v.Intro {
-				givens.WriteString(b.Text + " ")
-				if b.Grid != nil {
-					fmt.Fprint(&givens, b.Grid.Cells, " ")
+		t.Run(ex.ID, func(t *testing.T) {
+			t.Parallel()
+			for seed := range uint64(seeds) {
+				v, err := ex.Variant(seed)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			for _, p := range v.Parts {
-				givens.WriteString(p.Prompt + " ")
-				for _, o := range p.Options {
-					givens.WriteString(o.Text + " ")
-				}
-			}
-			rec := do(t, h, http.MethodGet, fmt.Sprintf("/exercises/%s?seed=%d", ex.ID, seed), "")
-			if rec.Code != http.StatusOK {
-				t.Fatalf("%s seed %d: %d", ex.ID, seed, rec.Code)
-			}
-			body := rec.Body.String()
-			text := pageText(body)
-			attrs := html.UnescapeString(body)
-			for _, p := range v.Parts {
-				for _, form := range printedForms(p) {
-					if containsToken(givens.String(), form) {
-						continue
-					}
-					if containsToken(text, form) {
-						i := strings.Index(text, form)
-						t.Errorf("%s seed %d: the page shows %q, the answer to %s, before any attempt: …%s…", ex.ID, seed, form, p.ID,
-							text[max(0, i-80):min(len(text), i+40)])
-					} else if containsToken(attrs, form) {
-						t.Errorf("%s seed %d: an attribute holds %q, the answer to %s, before any attempt", ex.ID, seed, form, p.ID)
+				var givens strings.Builder
+				for _, b := range v.Intro {
+					givens.WriteString(b.Text + " ")
+					if b.Grid != nil {
+						fmt.Fprint(&givens, b.Grid.Cells, " ")
 					}
 				}
+				for _, p := range v.Parts {
+					givens.WriteString(p.Prompt + " ")
+					for _, o := range p.Options {
+						givens.WriteString(o.Text + " ")
+					}
+				}
+				rec := do(t, h, http.MethodGet, fmt.Sprintf("/exercises/%s?seed=%d", ex.ID, seed), "")
+				if rec.Code != http.StatusOK {
+					t.Fatalf("%s seed %d: %d", ex.ID, seed, rec.Code)
+				}
+				body := rec.Body.String()
+				text := pageText(body)
+				attrs := html.UnescapeString(body)
+				for _, p := range v.Parts {
+					for _, form := range printedForms(p) {
+						if containsToken(givens.String(), form) {
+							continue
+						}
+						if containsToken(text, form) {
+							i := strings.Index(text, form)
+							t.Errorf("%s seed %d: the page shows %q, the answer to %s, before any attempt: …%s…", ex.ID, seed, form, p.ID,
+								text[max(0, i-80):min(len(text), i+40)])
+						} else if containsToken(attrs, form) {
+							t.Errorf("%s seed %d: an attribute holds %q, the answer to %s, before any attempt", ex.ID, seed, form, p.ID)
+						}
+					}
+				}
 			}
-		}
+		})
 	}
 }
 
@@ -240,5 +334,29 @@ func mustUnmarshal(t *testing.T, body string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(body), v); err != nil {
 		t.Fatalf("%v: %s", err, body)
+	}
+}
+
+// TestPageTextMatchesRegexp: pageText reads every kind of page as its
+// regular-expression definition does, and odd markup too.
+func TestPageTextMatchesRegexp(t *testing.T) {
+	odd := []string{"", "plain", "<", ">", "a<b", "a < b > c", "<P>x</P >", "<pre>x</pre>", "<thead><th>1</th>",
+		"<br/>x<BR>y", "<a title=\"<p>\">z</a>", "< p>", "</>", "<h7>x<h6 class=a>y", "<tspan\n>1</tspan>",
+		"x\t\n\f\r\v y", "&lt;p&gt; &amp;lt;", "<p", "<div>a<span>b</span", "<p>a</p><p>b<", "<_p>", "<p_>", "<p-x>"}
+	for _, s := range odd {
+		if got, want := pageText(s), pageTextRegexp(s); got != want {
+			t.Errorf("pageText(%q) = %q, want %q", s, got, want)
+		}
+	}
+	h := newTestHandler(t, Config{})
+	paths := []string{"/", "/playground", "/practice", "/api", "/print?ex=conv-by-hand,cnn-shape-table&seeds=2"}
+	for _, ex := range exercises.NewCatalog().All() {
+		paths = append(paths, "/exercises/"+ex.ID+"?seed=3", "/embed/"+ex.ID)
+	}
+	for _, p := range paths {
+		body := do(t, h, http.MethodGet, p, "").Body.String()
+		if got, want := pageText(body), pageTextRegexp(body); got != want {
+			t.Errorf("%s: pageText differs from its definition:\n%q\n%q", p, got, want)
+		}
 	}
 }

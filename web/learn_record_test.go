@@ -33,7 +33,7 @@ func newHeldCommitEnv(t *testing.T) *heldCommitEnv {
 	t.Helper()
 	ctx := context.Background()
 	h := &heldCommitEnv{entered: make(chan struct{}, 64), gate: make(chan struct{}), released: make(chan struct{}, 1024)}
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), BeforeAttemptCommit: func() {
+	st, err := store.Open(ctx, store.Config{DataDir: testDataDir(t), BeforeAttemptCommit: func() {
 		h.entered <- struct{}{}
 		<-h.gate
 	}})

@@ -38,7 +38,7 @@ func newLearnEnvTB(t testing.TB) *learnEnv { return newLearnEnvConfig(t, Config{
 func newLearnEnvConfig(t testing.TB, cfg Config) *learnEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
+	st, err := store.Open(ctx, store.Config{DataDir: testDataDir(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,14 +42,14 @@ func (s *Server) liveStartExercises(w http.ResponseWriter, r *http.Request) {
 	}
 	items := make([]store.NewItem, 0, len(ids))
 	for _, id := range ids {
-		e, ok := s.catalog.Lookup(id)
+		it, ok := s.itemFor(id)
 		if !ok {
 			s.classError(w, r, http.StatusBadRequest, "Unknown exercise",
 				fmt.Sprintf("exercise: %.80q is not in the catalog.", id))
 			return
 		}
-		// The version in use now, as an assignment's item keeps it.
-		items = append(items, store.NewItem{ExerciseID: e.ID, ExerciseVersion: e.Version, SeedPolicy: store.SeedRecitation, Points: 1})
+		it.SeedPolicy, it.Points = store.SeedRecitation, 1
+		items = append(items, it)
 	}
 	if s.live.mgr.Open() >= s.live.cfg.MaxSessions {
 		// Refused before an assignment is made for a session that cannot run.

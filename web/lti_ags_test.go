@@ -75,7 +75,7 @@ func testBackoff(n int) time.Duration { return time.Duration(n) * time.Minute }
 func newAGSEnv(t *testing.T) *agsEnv {
 	t.Helper()
 	// Whole milliseconds, as the database keeps times.
-	e := &agsEnv{t: t, dir: t.TempDir(), clk: &agsClock{t: time.Now().Truncate(time.Millisecond)},
+	e := &agsEnv{t: t, dir: testDataDir(t), clk: &agsClock{t: time.Now().Truncate(time.Millisecond)},
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	e.plat = ltitest.New(t)
 	e.open()

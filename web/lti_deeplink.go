@@ -292,13 +292,11 @@ func (x *ltiExtra) readSelection(r *http.Request, g dlGrant) (*dlSelection, erro
 		sel.fail("title", "Name: at most 200 bytes.")
 	}
 	for _, id := range sel.exercises {
-		ni := store.NewItem{ExerciseID: id, SeedPolicy: store.SeedPolicy(sel.seedPolicy), Seed: int64(seed), Points: 1}
-		// The item keeps the authored version it is made with, as the
-		// assignment form's items do: a later edit of the file must not
-		// change what the LMS's students answer.
-		if e, ok := x.s.catalog.Lookup(id); ok {
-			ni.ExerciseVersion = e.Version
-		}
+		// Pinned to the authored version in use now, as the assignment
+		// form's items are: a later edit of the file must not change what
+		// the LMS's students answer.
+		ni, _ := x.s.itemFor(id)
+		ni.SeedPolicy, ni.Seed, ni.Points = store.SeedPolicy(sel.seedPolicy), int64(seed), 1
 		for _, p := range known[id] { // the exercise's own order
 			if slices.Contains(f["parts-"+id], p) {
 				ni.Parts = append(ni.Parts, p)

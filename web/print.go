@@ -24,6 +24,7 @@ import (
 	"github.com/stride-tutor/stride/internal/exercises"
 	"github.com/stride-tutor/stride/internal/qrsvg"
 	"github.com/stride-tutor/stride/internal/store"
+	"github.com/stride-tutor/stride/internal/textfmt"
 	"github.com/stride-tutor/stride/internal/worksheets"
 	"github.com/stride-tutor/stride/templates"
 )
@@ -299,7 +300,7 @@ func (s *Server) fillSheets(r *http.Request, p *templates.PrintProps, sheets []w
 			}
 		}
 		if len(labels) == 1 {
-			sv.SeedText = capitalize(labels[0])
+			sv.SeedText = textfmt.UpperFirst(labels[0])
 		} else {
 			sv.SeedText = "Variants: " + strings.Join(labels, ", ")
 		}
@@ -314,13 +315,6 @@ func (s *Server) fillSheets(r *http.Request, p *templates.PrintProps, sheets []w
 		p.Sheets = append(p.Sheets, sv)
 	}
 	return nil
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // checkQueryText is a sheet's check query, written to be short and
@@ -405,7 +399,7 @@ func (s *Server) sheetCheckPage(w http.ResponseWriter, r *http.Request) {
 		if len(it.Parts) > 0 {
 			u += "&parts=" + url.QueryEscape(strings.Join(it.Parts, ","))
 		}
-		p.Items = append(p.Items, templates.SheetCheckItem{Title: e.Title, Variant: capitalize(seedLabel(it.Seed)), URL: u})
+		p.Items = append(p.Items, templates.SheetCheckItem{Title: e.Title, Variant: textfmt.UpperFirst(seedLabel(it.Seed)), URL: u})
 	}
 	s.render(w, r, http.StatusOK, templates.SheetCheck(p))
 }

@@ -673,6 +673,20 @@ func (s *Server) newAssignmentPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, templates.AssignmentForm(p))
 }
 
+// itemFor is a new assignment item of exercise id pinned to the version of
+// it in use now: an item keeps the version of an authored exercise it is
+// made with, so a later edit of the file never changes a running
+// assignment (a built-in exercise has no version). It is false when the
+// catalog has no such exercise. The assignment form, the course page's
+// live session and LTI deep linking all make their items with it.
+func (s *Server) itemFor(id string) (store.NewItem, bool) {
+	e, ok := s.catalog.Lookup(id)
+	if !ok {
+		return store.NewItem{ExerciseID: id}, false
+	}
+	return store.NewItem{ExerciseID: e.ID, ExerciseVersion: e.Version}, true
+}
+
 // createAssignment creates the assignment with a shared link and shows the
 // links page, the one time the shared link can be shown.
 func (s *Server) createAssignment(w http.ResponseWriter, r *http.Request) {
@@ -686,12 +700,9 @@ func (s *Server) createAssignment(w http.ResponseWriter, r *http.Request) {
 	readSettings(r.PostForm, f)
 	_, parts := s.exerciseOptions()
 	readItems(r.PostForm, f, parts, rows)
-	// An item keeps the version of an authored exercise it is made with,
-	// so a later edit of the file never changes a running assignment.
 	for i := range f.items {
-		if e, ok := s.catalog.Lookup(f.items[i].ExerciseID); ok {
-			f.items[i].ExerciseVersion = e.Version
-		}
+		pinned, _ := s.itemFor(f.items[i].ExerciseID)
+		f.items[i].ExerciseVersion = pinned.ExerciseVersion
 	}
 	if len(f.errs) == 0 {
 		share, err := auth.NewToken()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strconv"
 	"strings"
@@ -31,12 +30,7 @@ import (
 // database (LISTEN/NOTIFY between them), the instructor on A, the student
 // on B.
 func TestLivePlayerTwoReplicas(t *testing.T) {
-	dbURL := testPostgresURL(t)
-	if dbURL == "" {
-		t.Skip("STRIDE_TEST_DATABASE_URL is not set")
-	}
-	a := startServer(t, "-database-url", dbURL, "-data-dir", t.TempDir())
-	b := startServer(t, "-database-url", dbURL, "-data-dir", t.TempDir())
+	dbURL, a, b := startReplicaPair(t)
 	drivePlayer(t, store.Config{DatabaseURL: dbURL}, a.url, b.url)
 }
 
@@ -46,13 +40,6 @@ func TestLivePlayerSQLite(t *testing.T) {
 	dir := t.TempDir()
 	a := startServer(t, "-data-dir", dir)
 	drivePlayer(t, store.Config{DataDir: dir}, a.url, a.url)
-}
-
-// playerClient is a browser's cookies, without following redirects.
-func playerClient() *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 // postForm posts and returns the status and Location.
@@ -142,7 +129,7 @@ func drivePlayer(t *testing.T, cfg store.Config, instructorURL, studentURL strin
 	}
 
 	// The instructor, on A, starts the session, unlocks and reveals.
-	ins := playerClient()
+	ins := newBrowser(t).c
 	iu, _ := url.Parse(instructorURL)
 	ins.Jar.SetCookies(iu, []*http.Cookie{{Name: "stride_session", Value: token}})
 	_, loc := postForm(t, ins, fmt.Sprintf("%s/courses/%d/assignments/%d/live", instructorURL, course.ID, a.ID), url.Values{})
@@ -159,7 +146,7 @@ func drivePlayer(t *testing.T, cfg store.Config, instructorURL, studentURL strin
 	nextOf(t, staff, "instructor", "state")
 
 	// The student, on B, joins with the code and connects.
-	stu := playerClient()
+	stu := newBrowser(t).c
 	if _, loc := postForm(t, stu, studentURL+"/join", url.Values{"code": {ls.Code}, "nickname": {"Ann"}}); loc != "/live/"+ls.Code {
 		t.Fatalf("join went to %q", loc)
 	}
@@ -206,7 +193,7 @@ func drivePlayer(t *testing.T, cfg store.Config, instructorURL, studentURL strin
 	}
 
 	// A student connecting to B now starts where the instructor's player is.
-	late := playerClient()
+	late := newBrowser(t).c
 	postForm(t, late, studentURL+"/join", url.Values{"code": {ls.Code}, "nickname": {"Ben"}})
 	lw := dialAs(t, late, studentURL, "/live/"+ls.Code+"/ws")
 	_ = lw.SetReadDeadline(time.Now().Add(60 * time.Second))

@@ -3,9 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -22,6 +19,7 @@ import (
 	"github.com/stride-tutor/stride/internal/live"
 	"github.com/stride-tutor/stride/internal/liveload"
 	"github.com/stride-tutor/stride/internal/store"
+	"github.com/stride-tutor/stride/internal/store/storetest"
 )
 
 // childEnv makes this test binary run the server (TestMain) instead of
@@ -46,10 +44,14 @@ type serverProc struct {
 var listeningRE = regexp.MustCompile(`stride is listening.* addr=(\S+)`)
 
 // startServer starts the server with args in a child process and waits
-// until it listens.
+// until it listens. A request may wait for a work slot as long as the
+// flag allows (30 s, not 250 ms): on a busy machine the default refused a
+// student's join with 503 mid-test, and admission is not what these tests
+// are about (web/admission_test.go is).
 func startServer(t *testing.T, args ...string) *serverProc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"-addr", "127.0.0.1:0", "-log-format", "text", "-trusted-proxy-header", "X-Real-IP"}, args...)...)
+	cmd := exec.Command(os.Args[0], append([]string{"-addr", "127.0.0.1:0", "-log-format", "text", "-trusted-proxy-header", "X-Real-IP",
+		"-work-queue-timeout", "30s"}, args...)...)
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	out, err := cmd.StderrPipe()
 	if err != nil {
@@ -101,7 +103,8 @@ func (p *serverProc) stop(t *testing.T) {
 }
 
 // testPostgresURL is a fresh schema of the test database, or "" when none
-// is configured (a failure when STRIDE_POSTGRES_TESTS=required).
+// is configured (a failure when STRIDE_POSTGRES_TESTS=required). The
+// schema is dropped when the test ends.
 func testPostgresURL(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv("STRIDE_TEST_DATABASE_URL")
@@ -111,27 +114,31 @@ func testPostgresURL(t *testing.T) string {
 		}
 		return ""
 	}
-	admin, err := sql.Open("pgx", base)
+	u, drop, err := storetest.PostgresSchema(context.Background(), base, "stride_test_")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	schema := "stride_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
 	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
+		if err := drop(); err != nil {
+			t.Error(err)
 		}
 	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
+	return u
+}
+
+// startReplicaPair starts two server processes (replicas A and B) on one
+// fresh PostgreSQL schema, nothing shared but the database, as behind a
+// load balancer; it returns the schema's URL too. Without a configured
+// database the test is skipped (failed with STRIDE_POSTGRES_TESTS=required).
+func startReplicaPair(t *testing.T) (dbURL string, a, b *serverProc) {
+	t.Helper()
+	dbURL = testPostgresURL(t)
+	if dbURL == "" {
+		t.Skip("STRIDE_TEST_DATABASE_URL is not set")
 	}
-	return base + sep + "search_path=" + schema
+	a = startServer(t, "-database-url", dbURL, "-data-dir", t.TempDir())
+	b = startServer(t, "-database-url", dbURL, "-data-dir", t.TempDir())
+	return dbURL, a, b
 }
 
 // TestLiveTwoReplicas: two server processes on one PostgreSQL database,
@@ -141,12 +148,7 @@ func testPostgresURL(t *testing.T) string {
 // the instructor's counts on A. Then A restarts: the session's state and
 // counts are still there.
 func TestLiveTwoReplicas(t *testing.T) {
-	dbURL := testPostgresURL(t)
-	if dbURL == "" {
-		t.Skip("STRIDE_TEST_DATABASE_URL is not set")
-	}
-	a := startServer(t, "-database-url", dbURL, "-data-dir", t.TempDir())
-	b := startServer(t, "-database-url", dbURL, "-data-dir", t.TempDir())
+	dbURL, a, b := startReplicaPair(t)
 	rep := runRoom(t, store.Config{DatabaseURL: dbURL}, []string{a.url}, []string{b.url})
 	a.stop(t)
 	a2 := startServer(t, "-database-url", dbURL, "-data-dir", t.TempDir())

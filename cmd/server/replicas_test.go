@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,8 +19,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/stride-tutor/stride/internal/store/storetest"
 )
 
 // The multi-replica proof of issue 9: two stride processes, built from
@@ -214,26 +211,13 @@ func find(t *testing.T, what string, re *regexp.Regexp, s string) []string {
 }
 
 func TestReplicasShareOnePostgres(t *testing.T) {
-	base := os.Getenv("STRIDE_TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("STRIDE_POSTGRES_TESTS") == "required" {
-			t.Fatal("STRIDE_POSTGRES_TESTS=required but STRIDE_TEST_DATABASE_URL is not set")
-		}
+	dbURL := testPostgresURL(t) // a fresh schema (live_replicas_test.go)
+	if dbURL == "" {
 		t.Skip("STRIDE_TEST_DATABASE_URL is not set: no PostgreSQL for two replicas")
 	}
 	if testing.Short() {
 		t.Skip("builds the server: not in -short")
 	}
-	ctx := context.Background()
-	dbURL, drop, err := storetest.PostgresSchema(ctx, base, "stride_replicas_")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := drop(); err != nil {
-			t.Error(err)
-		}
-	})
 	bin := buildStride(t, t.TempDir())
 
 	// The instructor account, made by the command line (which migrates).

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stride-tutor/stride/internal/store"
+	"github.com/stride-tutor/stride/internal/textfmt"
 )
 
 // LTI Advantage services, tool side: OAuth2 client-credentials access
@@ -237,7 +238,7 @@ func (s *Services) send(req *http.Request, what string) ([]byte, http.Header, er
 		return body, resp.Header, nil
 	}
 	se := &ServiceError{Status: resp.StatusCode,
-		Message: fmt.Sprintf("%s answered %s", upperFirst(what), resp.Status)}
+		Message: fmt.Sprintf("%s answered %s", textfmt.UpperFirst(what), resp.Status)}
 	if m := lmsMessage(body); m != "" {
 		se.Message += ": " + m
 	}
@@ -252,13 +253,6 @@ func (s *Services) send(req *http.Request, what string) ([]byte, http.Header, er
 		}
 	}
 	return nil, nil, se
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // lmsMessage extracts the error message of an LMS's answer: the JSON
