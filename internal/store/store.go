@@ -132,8 +132,10 @@ type Store struct {
 	// beforeCommit is Config.BeforeAttemptCommit.
 	beforeCommit func()
 	// stmts are RecordAttempt's prepared statements (attemptStatements).
-	stmtMu    sync.Mutex
-	stmts     *attemptStmts
+	stmtMu sync.Mutex
+	stmts  *attemptStmts
+	// cache holds the assignments and learners checks read (checkcache.go).
+	cache     checkCache
 	closeOnce sync.Once
 	closeErr  error
 }
