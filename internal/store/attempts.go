@@ -169,6 +169,9 @@ func (s *Store) SubmitAttempts(ctx context.Context, nas []NewAttempt) (*PendingA
 				return err
 			})
 		}
+		if err == nil && created {
+			s.itemCache.noteCommitted([]Attempt{a})
+		}
 		p.outs[i] = AttemptOutcome{Attempt: a, Created: created, Err: err}
 	}
 	return p, nil

@@ -262,6 +262,17 @@ func (w *attemptWriter) run(batch []*attemptRequest) {
 			return nil
 		})
 	}
+	if err == nil {
+		// Before anyone is answered, so a learner's next check reads
+		// what this one recorded.
+		var created []Attempt
+		for _, res := range results {
+			if res.err == nil && res.created {
+				created = append(created, res.a)
+			}
+		}
+		w.s.itemCache.noteCommitted(created)
+	}
 	for i, r := range taken {
 		if err != nil {
 			// Nothing of the batch was committed.

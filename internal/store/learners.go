@@ -249,6 +249,7 @@ func (s *Store) DeleteLearner(ctx context.Context, learnerID int64) error {
 		}
 	}
 	s.invalidateLearners(learnerID)
+	s.itemCache.forget() // their attempts went with them (ON DELETE CASCADE)
 	if err != nil {
 		return fmt.Errorf("delete learner %d: %w", learnerID, err)
 	}

@@ -135,7 +135,10 @@ type Store struct {
 	stmtMu sync.Mutex
 	stmts  *attemptStmts
 	// cache holds the assignments and learners checks read (checkcache.go).
-	cache     checkCache
+	cache checkCache
+	// itemCache holds learners' attempts per item (attemptcache.go);
+	// SQLite only, nil on PostgreSQL.
+	itemCache *attemptCache
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -262,7 +265,8 @@ func openSQLite(ctx context.Context, dir string, now func() time.Time) (*Store, 
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &Store{write: write, read: newReadPool(read, true), dialect: sqliteDialect, now: now, path: path, closed: make(chan struct{})}, nil
+	return &Store{write: write, read: newReadPool(read, true), dialect: sqliteDialect, now: now, path: path, closed: make(chan struct{}),
+		itemCache: &attemptCache{lists: map[itemKey]*itemList{}}}, nil
 }
 
 // Close closes the database. Attempts already handed to RecordAttempt are
