@@ -29,10 +29,19 @@ import (
 // maxCachedItemLists bounds the cache (learner × item lists); when full it
 // is emptied, and refills from reads. maxCachedItemList bounds one list: a
 // learner with more attempts at an item is read from the database.
+// maxCachedAttemptBytes bounds the memory of the attempts held (answers
+// and messages may be long): beyond it the cache is emptied.
 const (
-	maxCachedItemLists = 20000
-	maxCachedItemList  = 200
+	maxCachedItemLists    = 20000
+	maxCachedItemList     = 200
+	maxCachedAttemptBytes = 32 << 20
 )
+
+// attemptSize approximates an attempt's memory: the struct and its strings.
+func attemptSize(a *Attempt) int {
+	return 256 + len(a.ExerciseID) + len(a.ExerciseVersion) + len(a.Part) + len(a.Answer) + len(a.ReadAs) +
+		len(a.Verdict) + len(a.DiagnosisCode) + len(a.DiagnosisMessage) + len(a.IdempotencyKey)
+}
 
 type itemKey struct{ learner, item, assignment int64 }
 
@@ -43,11 +52,15 @@ type itemList struct {
 	// the key while one ran.
 	pending int
 	dirty   bool
+	// bytes is attemptSize summed over attempts.
+	bytes int
 }
 
 type attemptCache struct {
 	mu    sync.Mutex
 	lists map[itemKey]*itemList
+	// bytes is the lists' bytes summed (maxCachedAttemptBytes).
+	bytes int
 	// hits and misses are for tests and benchmarks.
 	hits, misses int64
 	// afterRead, when set, runs between a miss's database read and the
@@ -76,7 +89,7 @@ func (s *Store) ItemAttempts(ctx context.Context, assignmentID, learnerID, itemI
 	c.misses++
 	if l == nil {
 		if len(c.lists) >= maxCachedItemLists {
-			c.lists = map[itemKey]*itemList{}
+			c.emptyLocked()
 		}
 		l = &itemList{}
 		c.lists[k] = l
@@ -94,6 +107,13 @@ func (s *Store) ItemAttempts(ctx context.Context, assignmentID, learnerID, itemI
 	// is simply forgotten.
 	if err == nil && !l.dirty && !l.filled && len(out) < min(max, maxCachedItemList) && c.lists[k] == l {
 		l.attempts, l.filled = slices.Clone(out), true
+		for i := range out {
+			l.bytes += attemptSize(&out[i])
+		}
+		c.bytes += l.bytes
+		if c.bytes > maxCachedAttemptBytes {
+			c.emptyLocked()
+		}
 	}
 	if l.pending == 0 {
 		l.dirty = false
@@ -145,13 +165,20 @@ func (c *attemptCache) noteCommitted(created []Attempt) {
 		}
 		if l.filled {
 			l.attempts = append(l.attempts, a)
+			n := attemptSize(&a)
+			l.bytes += n
+			c.bytes += n
 			if len(l.attempts) >= maxCachedItemList {
-				l.attempts, l.filled = nil, false
+				c.bytes -= l.bytes
+				l.attempts, l.filled, l.bytes = nil, false, 0
 				if l.pending == 0 {
 					delete(c.lists, k)
 				}
 			}
 		}
+	}
+	if c.bytes > maxCachedAttemptBytes {
+		c.emptyLocked()
 	}
 }
 
@@ -162,7 +189,14 @@ func (c *attemptCache) forget() {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.emptyLocked()
+}
+
+// emptyLocked drops every list; reads under way fill nothing (their list
+// is no longer in the map).
+func (c *attemptCache) emptyLocked() {
 	c.lists = map[itemKey]*itemList{}
+	c.bytes = 0
 }
 
 // stats reports the cache's hits and misses so far.

@@ -13,6 +13,24 @@ import (
 // database read for every learner and item of f.
 func itemAttemptsAgree(t *testing.T, s *Store, f fixture) {
 	t.Helper()
+	if c := s.itemCache; c != nil { // its memory accounting adds up
+		c.mu.Lock()
+		sum := 0
+		for _, l := range c.lists {
+			n := 0
+			for i := range l.attempts {
+				n += attemptSize(&l.attempts[i])
+			}
+			if n != l.bytes {
+				t.Errorf("a list counts %d bytes, its attempts %d", l.bytes, n)
+			}
+			sum += l.bytes
+		}
+		if sum != c.bytes {
+			t.Errorf("the cache counts %d bytes, its lists %d", c.bytes, sum)
+		}
+		c.mu.Unlock()
+	}
 	ctx := context.Background()
 	for _, l := range f.learners {
 		for _, it := range f.assignment.Items {
