@@ -545,6 +545,13 @@ func (s *Server) learnItemPage(w http.ResponseWriter, r *http.Request, lc learnI
 	s.learnItemRender(held, r, lc, s.itemProgressOf(lc, rec.after), r.PostForm, res, rec.predictedRefused(), sub.reveal)
 	releaseWorkSlot(ctx)
 	refused, asPredicted, err := rec.wait(ctx)
+	if errors.Is(err, store.ErrNotFound) && lc.embedded {
+		// The embed's learner (store.CachedLearner) was deleted meanwhile:
+		// nothing was recorded.
+		s.learnMessage(w, r, http.StatusForbidden, "Open your assignment link first",
+			"This device's learner is no longer part of the course, so nothing was recorded.")
+		return
+	}
 	if err != nil {
 		s.learnStoreError(w, r, "record attempt", err)
 		return

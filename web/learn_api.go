@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -47,26 +48,46 @@ func (s *Server) findItem(r *http.Request, itemID int64) (store.Assignment, int,
 			}
 		}
 		for _, id := range ids {
-			a, err := s.store.GetAssignment(ctx, id)
+			// Cached (store/checkcache.go): every check of a class reads
+			// the same assignment, which changes a few times a term.
+			a, err := s.store.CachedAssignment(ctx, id)
 			if errors.Is(err, store.ErrNotFound) {
 				continue
 			}
 			if err != nil {
 				return store.Assignment{}, 0, nil, false, err
 			}
-			s.rememberItems(a)
+			if !known {
+				s.rememberItems(a)
+			}
 			if a.CourseID != e.CourseID {
 				continue
 			}
 			for i, it := range a.Items {
 				if it.ID == itemID {
-					l, ok := s.learnerFor(r, a.CourseID)
+					l, ok := s.checkLearner(ctx, e, a.CourseID)
 					return a, i, l, ok, nil
 				}
 			}
 		}
 	}
 	return store.Assignment{}, 0, nil, false, nil
+}
+
+// checkLearner is learnerFor for a check, given the cookie's entry for
+// the course: the learner comes from the store's cache (a deletion on
+// another replica shows within store.LearnerCacheTTL; recording for a
+// deleted learner fails at commit, answered 403 like a learner unknown).
+func (s *Server) checkLearner(ctx context.Context, e learnerEntry, courseID int64) (*store.Learner, bool) {
+	if e.CourseID != courseID {
+		return nil, false
+	}
+	l, err := s.store.CachedLearner(ctx, e.LearnerID)
+	if err != nil || l.CourseID != courseID {
+		// Deleted (a privacy request) or not of this course: forgotten.
+		return nil, false
+	}
+	return &l, true
 }
 
 func (s *Server) rememberItems(a store.Assignment) {
@@ -246,6 +267,12 @@ func (s *Server) learnAPICheck(w http.ResponseWriter, r *http.Request, req *chec
 	}
 	releaseWorkSlot(ctx)
 	refused, asPredicted, err := rec.wait(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		// The learner was deleted after findItem read them (on another
+		// replica, within store.LearnerCacheTTL): nothing was recorded.
+		writeClientError(w, forbiddenRecord)
+		return
+	}
 	if err != nil {
 		unreachable(err)
 		return

@@ -26,26 +26,13 @@ import (
 // learnerAttempts reads the learner's attempts at lc's item (none for
 // staff previewing), in recorded order: the one read of a check. The
 // learner's index on (learner, item, part) finds them, so a check reads
-// only its item's few rows.
+// only its item's few rows; on SQLite the store serves them from memory
+// (store.ItemAttempts).
 func (s *Server) learnerAttempts(ctx context.Context, lc learnItemCtx) ([]store.Attempt, error) {
 	if lc.learner == nil {
 		return nil, nil
 	}
-	var out []store.Attempt
-	f := store.AttemptFilter{AssignmentID: lc.a.ID, LearnerID: lc.learner.ID, ItemID: lc.item.ID}
-	for len(out) < courses.MaxLearnerAttempts {
-		f.Limit = min(store.MaxListAttempts, courses.MaxLearnerAttempts-len(out))
-		page, err := s.store.ListAttempts(ctx, f)
-		if err != nil {
-			return nil, fmt.Errorf("attempts of learner %d at item %d: %w", lc.learner.ID, lc.item.ID, err)
-		}
-		out = append(out, page...)
-		if len(page) < f.Limit {
-			break
-		}
-		f.AfterID = page[len(page)-1].ID
-	}
-	return out, nil
+	return s.store.ItemAttempts(ctx, lc.a.ID, lc.learner.ID, lc.item.ID, courses.MaxLearnerAttempts)
 }
 
 // itemProgressOf summarizes the learner's attempts at lc's item out of

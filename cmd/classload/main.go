@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ import (
 
 type config struct {
 	mode        string
+	cpuProfile  string
 	url         string
 	ipHeader    string
 	dataDir     string
@@ -73,6 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.grace, "grace", 30*time.Second, "the run stops this long after the window even if students still have checks to send (they count as not sent)")
 	fs.IntVar(&cfg.writers, "writers", 0, "group-commit writers in the store: 0 the database's default, -1 a transaction per attempt")
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Second, "bound of one recording (a call still unanswered then counts as an error)")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write this process's CPU profile (seeding, students, verification) to the file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -91,6 +94,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cfg.databaseURL != "" && !store.IsPostgresURL(cfg.databaseURL) {
 		fmt.Fprintln(stderr, "classload: -database-url must start with postgres:// or postgresql://")
 		return 2
+	}
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "classload: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "classload: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -319,6 +319,7 @@ func (s *Store) UpdateAssignment(ctx context.Context, id int64, title string, st
 			err = ErrNotFound
 		}
 	}
+	s.invalidateAssignment(id)
 	if err != nil {
 		return fmt.Errorf("update assignment %d: %w", id, classify(err))
 	}

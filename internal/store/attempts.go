@@ -174,6 +174,9 @@ func (s *Store) SubmitAttempts(ctx context.Context, nas []NewAttempt) (*PendingA
 				return err
 			})
 		}
+		if err == nil && created {
+			s.itemCache.noteCommitted([]Attempt{a})
+		}
 		p.outs[i] = AttemptOutcome{Attempt: a, Created: created, Err: err}
 	}
 	return p, nil
@@ -204,8 +207,16 @@ func (p *PendingAttempts) Wait(ctx context.Context) []AttemptOutcome {
 // each attempt was most of the SQLite writer's CPU time (modernc.org/sqlite
 // keeps no statement cache; pgx does, so this changes little there).
 type attemptStmts struct {
+	// learner locks the learner's row (PostgreSQL); nil on SQLite, whose
+	// lookup reads the learner's course itself.
 	learner, lookup, byID, insert *sql.Stmt
-	// savepoint, rollbackTo and release bracket each attempt of a batch.
+	// savepoint, rollbackTo and release bracket each attempt of a batch on
+	// PostgreSQL, where a failed statement aborts the whole transaction.
+	// SQLite needs none (nil): an attempt refused by a check writes
+	// nothing, and a failed INSERT undoes only itself (a constraint error
+	// rolls back the statement, not the transaction); any other error
+	// fails the whole batch (attemptWriter.run). So a recorded check is
+	// two statements on SQLite instead of five.
 	savepoint, rollbackTo, release *sql.Stmt
 }
 
@@ -228,28 +239,45 @@ func (s *Store) attemptStatements(ctx context.Context) (*attemptStmts, error) {
 		return s.stmts, nil
 	}
 	st := &attemptStmts{}
-	for _, p := range []struct {
+	type prep struct {
 		dst   **sql.Stmt
 		query string
-	}{
-		{&st.learner, `SELECT course_id FROM learners WHERE id = $1` + s.dialect.forUpdate},
-		{&st.lookup, `SELECT
+	}
+	var preps []prep
+	if s.dialect.name == "sqlite" {
+		// The learner's course joined in: one statement. SQLite's one
+		// writer serializes transactions, so no row lock is needed.
+		preps = []prep{{&st.lookup, `SELECT l.course_id,
+			  (SELECT id FROM attempts WHERE learner_id = $1 AND idempotency_key = $2),
+			  a.id, a.attempts_allowed, a.due_at,
+			  (SELECT COUNT(*) FROM attempts WHERE learner_id = $1 AND item_id = $3 AND part = $4)
+			FROM learners l
+			LEFT JOIN assignment_items i ON i.id = $3
+			LEFT JOIN assignments a ON a.id = i.assignment_id AND a.course_id = l.course_id
+			WHERE l.id = $1`}}
+	} else {
+		preps = []prep{
+			{&st.learner, `SELECT course_id FROM learners WHERE id = $1` + s.dialect.forUpdate},
+			{&st.lookup, `SELECT
 			  (SELECT id FROM attempts WHERE learner_id = $1 AND idempotency_key = $2),
 			  a.id, a.attempts_allowed, a.due_at,
 			  (SELECT COUNT(*) FROM attempts WHERE learner_id = $1 AND item_id = $3 AND part = $4)
 			FROM (SELECT 1 AS one) AS one
 			LEFT JOIN assignment_items i ON i.id = $3
 			LEFT JOIN assignments a ON a.id = i.assignment_id AND a.course_id = $5`},
+			{&st.savepoint, `SAVEPOINT attempt`},
+			{&st.rollbackTo, `ROLLBACK TO SAVEPOINT attempt`},
+			{&st.release, `RELEASE SAVEPOINT attempt`},
+		}
+	}
+	for _, p := range append(preps, []prep{
 		{&st.byID, `SELECT ` + attemptColumns + ` FROM attempts WHERE id = $1`},
 		{&st.insert, `INSERT INTO attempts (learner_id, assignment_id, item_id, exercise_id, exercise_version, seed, part, answer,
 		   read_as, verdict, diagnosis_code, diagnosis_message, score, hints_opened, elapsed_ms, late, source,
 		   live_session_id, idempotency_key, created_at)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		 RETURNING id`},
-		{&st.savepoint, `SAVEPOINT attempt`},
-		{&st.rollbackTo, `ROLLBACK TO SAVEPOINT attempt`},
-		{&st.release, `RELEASE SAVEPOINT attempt`},
-	} {
+	}...) {
 		stmt, err := s.write.PrepareContext(ctx, p.query)
 		if err != nil {
 			_ = st.close()
@@ -267,20 +295,33 @@ func (s *Store) recordInTx(ctx context.Context, tx *sql.Tx, st *attemptStmts, na
 	// Lock the learner's row (PostgreSQL; SQLite's single writer already
 	// serializes), so one learner's concurrent checks run one after the
 	// other: the idempotency and limit checks below see each other.
+	//
+	// Then one statement, after the lock (so, in PostgreSQL's read
+	// committed, with a snapshot that sees every earlier attempt of this
+	// learner): the record of this idempotency key if any, the item's
+	// assignment in the learner's course, and the attempts already made at
+	// the part. On SQLite the same statement reads the learner's course.
 	var courseID int64
-	if err := tx.StmtContext(ctx, st.learner).QueryRowContext(ctx, na.LearnerID).Scan(&courseID); err != nil {
-		return Attempt{}, false, fmt.Errorf("learner %d: %w", na.LearnerID, classify(err))
-	}
-	// One statement, after the lock (so, in PostgreSQL's read committed,
-	// with a snapshot that sees every earlier attempt of this learner): the
-	// record of this idempotency key if any, the item's assignment in the
-	// learner's course, and the attempts already made at the part.
 	var prevID, assignmentID, due sql.NullInt64
 	var allowed sql.NullInt64
 	var used int
-	if err := tx.StmtContext(ctx, st.lookup).QueryRowContext(ctx, na.LearnerID, na.IdempotencyKey, na.ItemID, na.Part, courseID).
-		Scan(&prevID, &assignmentID, &allowed, &due, &used); err != nil {
-		return Attempt{}, false, fmt.Errorf("look up attempt: %w", err)
+	if st.learner == nil {
+		err := tx.StmtContext(ctx, st.lookup).QueryRowContext(ctx, na.LearnerID, na.IdempotencyKey, na.ItemID, na.Part).
+			Scan(&courseID, &prevID, &assignmentID, &allowed, &due, &used)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Attempt{}, false, fmt.Errorf("learner %d: %w", na.LearnerID, classify(err))
+		}
+		if err != nil {
+			return Attempt{}, false, fmt.Errorf("look up attempt: %w", err)
+		}
+	} else {
+		if err := tx.StmtContext(ctx, st.learner).QueryRowContext(ctx, na.LearnerID).Scan(&courseID); err != nil {
+			return Attempt{}, false, fmt.Errorf("learner %d: %w", na.LearnerID, classify(err))
+		}
+		if err := tx.StmtContext(ctx, st.lookup).QueryRowContext(ctx, na.LearnerID, na.IdempotencyKey, na.ItemID, na.Part, courseID).
+			Scan(&prevID, &assignmentID, &allowed, &due, &used); err != nil {
+			return Attempt{}, false, fmt.Errorf("look up attempt: %w", err)
+		}
 	}
 	if prevID.Valid {
 		prev, err := scanAttempt(tx.StmtContext(ctx, st.byID).QueryRowContext(ctx, prevID.Int64))

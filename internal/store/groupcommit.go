@@ -214,6 +214,13 @@ func (w *attemptWriter) loop() {
 	}
 }
 
+// refusedAttempt reports whether recordInTx's error refused the attempt
+// alone: the attempt limit, a learner or item not found, a constraint of
+// the schema. On SQLite these leave the transaction as it was.
+func refusedAttempt(err error) bool {
+	return errors.Is(err, ErrAttemptLimit) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid)
+}
+
 // run records one batch in one transaction and answers every request in it.
 func (w *attemptWriter) run(batch []*attemptRequest) {
 	taken := batch[:0]
@@ -244,6 +251,18 @@ func (w *attemptWriter) run(batch []*attemptRequest) {
 	if err == nil {
 		err = w.s.inTx(ctx, func(tx *sql.Tx) error {
 			for i, r := range taken {
+				if st.savepoint == nil {
+					// SQLite (attemptStmts): a refused attempt wrote
+					// nothing and a constraint error undid its own
+					// statement, so the batch goes on; any other error
+					// may have ended the transaction: fail the batch.
+					a, created, err := w.s.recordInTx(ctx, tx, st, r.na)
+					if err != nil && !refusedAttempt(err) {
+						return err
+					}
+					results[i] = attemptResult{a: a, created: created, err: err}
+					continue
+				}
 				if _, err := tx.StmtContext(ctx, st.savepoint).ExecContext(ctx); err != nil {
 					return fmt.Errorf("savepoint: %w", err)
 				}
@@ -264,6 +283,17 @@ func (w *attemptWriter) run(batch []*attemptRequest) {
 			}
 			return nil
 		})
+	}
+	if err == nil {
+		// Before anyone is answered, so a learner's next check reads
+		// what this one recorded.
+		var created []Attempt
+		for _, res := range results {
+			if res.err == nil && res.created {
+				created = append(created, res.a)
+			}
+		}
+		w.s.itemCache.noteCommitted(created)
 	}
 	for i, r := range taken {
 		if err != nil {

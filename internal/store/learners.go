@@ -173,6 +173,9 @@ func (s *Store) ImportRoster(ctx context.Context, courseID int64, entries []Rost
 		}
 		return nil
 	})
+	// Names and e-mails may have changed (or, after a failed transaction,
+	// nothing): drop the cached learners either way.
+	s.invalidateLearners()
 	if err != nil {
 		return nil, fmt.Errorf("import roster into course %d: %w", courseID, err)
 	}
@@ -245,6 +248,8 @@ func (s *Store) DeleteLearner(ctx context.Context, learnerID int64) error {
 			err = ErrNotFound
 		}
 	}
+	s.invalidateLearners(learnerID)
+	s.itemCache.forget() // their attempts went with them (ON DELETE CASCADE)
 	if err != nil {
 		return fmt.Errorf("delete learner %d: %w", learnerID, err)
 	}

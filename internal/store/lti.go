@@ -342,6 +342,7 @@ func (s *Store) EnsureLTILearner(ctx context.Context, courseID int64, p LTIPerso
 				p.Name, nullString(p.Email), l.ID); err != nil {
 				return Learner{}, fmt.Errorf("LTI learner %d: %w", l.ID, classify(err))
 			}
+			s.invalidateLearners(l.ID)
 			l.Name, l.Email = p.Name, p.Email
 		}
 		return l, nil

@@ -62,6 +62,7 @@ func (s *Store) SetAssignmentShareToken(ctx context.Context, assignmentID int64,
 			err = ErrNotFound
 		}
 	}
+	s.invalidateAssignment(assignmentID)
 	if err != nil {
 		return fmt.Errorf("set shared link of assignment %d: %w", assignmentID, classify(err))
 	}

@@ -141,8 +141,13 @@ type Store struct {
 	// beforeCommit is Config.BeforeAttemptCommit.
 	beforeCommit func()
 	// stmts are RecordAttempt's prepared statements (attemptStatements).
-	stmtMu    sync.Mutex
-	stmts     *attemptStmts
+	stmtMu sync.Mutex
+	stmts  *attemptStmts
+	// cache holds the assignments and learners checks read (checkcache.go).
+	cache checkCache
+	// itemCache holds learners' attempts per item (attemptcache.go);
+	// SQLite only, nil on PostgreSQL.
+	itemCache *attemptCache
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -269,7 +274,8 @@ func openSQLite(ctx context.Context, dir string, now func() time.Time) (*Store, 
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &Store{write: write, read: newReadPool(read, true), dialect: sqliteDialect, now: now, path: path, closed: make(chan struct{})}, nil
+	return &Store{write: write, read: newReadPool(read, true), dialect: sqliteDialect, now: now, path: path, closed: make(chan struct{}),
+		itemCache: &attemptCache{lists: map[itemKey]*itemList{}}}, nil
 }
 
 // Close closes the database. Attempts already handed to RecordAttempt are
