@@ -62,6 +62,9 @@ type rawStream struct {
 	pace  paceClock
 	// out is the buffer of frames this client writes (pongs, restarts).
 	out []byte
+	// restartAt is when to restart after a done sent ahead of its time (a
+	// player shows the last step first); zero when none is waiting.
+	restartAt time.Time
 	// finished is closed when the stream has ended and res is final.
 	finished chan struct{}
 }
@@ -96,7 +99,7 @@ func (p *rawPoller) run(ctx context.Context) {
 	events := make([]syscall.EpollEvent, 512)
 	buf := make([]byte, 64<<10)
 	nextScan := time.Now()
-	var expired []*rawStream
+	var expired, restarts []*rawStream
 	for {
 		n, err := syscall.EpollWait(p.epfd, events, int(rawScanInterval/time.Millisecond))
 		if err != nil && !errors.Is(err, syscall.EINTR) {
@@ -124,9 +127,18 @@ func (p *rawPoller) run(ctx context.Context) {
 			for _, s := range p.streams {
 				if stopping || !now.Before(s.end) {
 					expired = append(expired, s)
+				} else if !s.restartAt.IsZero() && !now.Before(s.restartAt) {
+					restarts = append(restarts, s)
 				}
 			}
 			p.mu.Unlock()
+			for _, s := range restarts {
+				if err := s.restart(); err != nil {
+					p.fail(s, err.Error())
+				}
+			}
+			clear(restarts)
+			restarts = restarts[:0]
 			for _, s := range expired {
 				p.finish(s, "", false)
 			}
@@ -186,20 +198,26 @@ func (s *rawStream) handle(ev frameEvent, at time.Time) error {
 	case msgMeta:
 		s.res.connected = true
 	case msgStep:
-		s.res.frames++
-		s.res.lateness = append(s.res.lateness, s.clock.lateness(ev.index, at))
-		if late, ok := s.pace.lateness(ev.index, at); ok {
-			s.res.pace = append(s.res.pace, late)
-		}
+		s.res.countStep(ev.index, at, ev.dueIn, &s.clock, &s.pace)
 	case msgDone:
 		s.res.restarts++
 		s.clock.reset()
 		s.pace.reset()
-		return s.send(opText, []byte(`{"type":"restart"}`), "send restart")
+		if ev.dueIn > 0 {
+			s.restartAt = at.Add(ev.dueIn) // the poller's scan sends it
+			return nil
+		}
+		return s.restart()
 	case msgError:
 		s.res.errors++
 	}
 	return nil
+}
+
+// restart asks the server to play the animation again.
+func (s *rawStream) restart() error {
+	s.restartAt = time.Time{}
+	return s.send(opText, []byte(`{"type":"restart"}`), "send restart")
 }
 
 // send writes one frame. The socket is non-blocking; these frames are a
