@@ -1043,20 +1043,18 @@ const animStepPrefix = `{"type":"step","index":`
 
 // writeDueIn writes message b with `,"due_in_ms":n` inserted at byte at
 // (the end of a field), as one websocket message under the write
-// deadline. n is dueIn rounded to the millisecond, 0 when it is past.
+// deadline. n is dueIn rounded to the millisecond, 0 when it is past. The
+// message is put together in a pooled buffer: gorilla's NextWriter, which
+// could write it in pieces, allocates a writer per message.
 func (c *animConn) writeDueIn(b []byte, at int, dueIn time.Duration) error {
-	var field [32]byte
-	f := append(field[:0], `,"due_in_ms":`...)
-	f = strconv.AppendInt(f, int64(max(dueIn, 0)+time.Millisecond/2)/int64(time.Millisecond), 10)
-	_ = c.ws.SetWriteDeadline(time.Now().Add(c.a.timing.writeWait))
-	w, err := c.ws.NextWriter(websocket.TextMessage)
-	if err != nil {
-		return err
-	}
-	_, _ = w.Write(b[:at])
-	_, _ = w.Write(f)
-	_, _ = w.Write(b[at:])
-	return w.Close()
+	bp := c.a.getEncodeBuffer()
+	m := append((*bp)[:0], b[:at]...)
+	m = append(m, `,"due_in_ms":`...)
+	m = strconv.AppendInt(m, int64(max(dueIn, 0)+time.Millisecond/2)/int64(time.Millisecond), 10)
+	m = append(m, b[at:]...)
+	err := c.write(m)
+	c.a.putEncodeBuffer(bp, m)
+	return err
 }
 
 func (c *animConn) sendState(p *animPlayer) error {
