@@ -64,12 +64,12 @@ func TestBrowserPlayerStepsAhead(t *testing.T) {
 	)
 	check := func(what string) {
 		t.Helper()
-		var r struct {
+		type probe struct {
 			Ahead, Index, StateIndex int
 			Shown, Early             []int
 		}
-		err := chromedp.Run(ctx, chromedp.Evaluate(`({ahead: window.__ahead.ahead, shown: window.__ahead.shown, early: window.__ahead.early,
-			index: `+player+`.index, stateIndex: `+lastState+`.index})`, &r))
+		r, err := chromedp.Run(ctx, chromedp.Evaluate[probe](`({ahead: window.__ahead.ahead, shown: window.__ahead.shown, early: window.__ahead.early,
+			index: `+player+`.index, stateIndex: `+lastState+`.index})`))
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -96,12 +96,12 @@ func TestBrowserPlayerStepsAhead(t *testing.T) {
 	)
 	// After done no state comes; the last one (the play) is where play
 	// went on from, so compare the end instead.
-	var shown []int
-	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.__ahead.shown`, &shown)); err != nil {
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`window.__ahead.shown`))
+	if err != nil {
 		t.Fatal(err)
 	}
-	var total int
-	if err := chromedp.Run(ctx, chromedp.Evaluate(player+`.meta.total_steps`, &total)); err != nil {
+	total, err := chromedp.Run(ctx, chromedp.Evaluate[int](player+`.meta.total_steps`))
+	if err != nil {
 		t.Fatal(err)
 	}
 	// Every step once, in order, to the last; a pause that came after the
@@ -114,8 +114,7 @@ func TestBrowserPlayerStepsAhead(t *testing.T) {
 			t.Fatalf("steps shown in the order %v", shown)
 		}
 	}
-	var early []int
-	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.__ahead.early`, &early)); err != nil || len(early) > 0 {
+	if early, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`window.__ahead.early`)); err != nil || len(early) > 0 {
 		t.Errorf("steps %v were shown before their due time (%v)", early, err)
 	}
 }
