@@ -806,7 +806,10 @@ func (c *animConn) handle(p *animPlayer, msg animControl) error {
 	}
 	// Every control acts on the step the client shows now, not on steps
 	// sent ahead of their time, which the client drops on the state (or
-	// step) that answers this message.
+	// step) that answers this message. A control answered with an error
+	// (no state) changes nothing, so the client keeps what it holds and
+	// the steps taken back are put back (before).
+	before := *p
 	p.rewind(now)
 	switch msg.kind {
 	case ctlPause:
@@ -835,17 +838,20 @@ func (c *animConn) handle(p *animPlayer, msg animControl) error {
 		switch msg.kind {
 		case ctlStep:
 			if target >= p.total {
+				*p = before
 				return c.sendError(&wsError{Field: "type", Message: fmt.Sprintf(
 					"already at the last step (%d); send back, seek or restart", p.total-1)})
 			}
 		case ctlBack:
 			target = p.index - 1
 			if target < 0 {
+				*p = before
 				return c.sendError(&wsError{Field: "type", Message: "already at the first step; there is no step before it"})
 			}
 		case ctlSeek:
 			target = msg.index
 			if target >= p.total {
+				*p = before
 				return c.sendError(&wsError{Field: "index", Message: fmt.Sprintf(
 					"is %d, but this animation has %d steps, numbered 0 to %d", target, p.total, p.total-1)})
 			}

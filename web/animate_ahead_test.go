@@ -170,6 +170,19 @@ func TestAnimateStepsAhead(t *testing.T) {
 	expectState(t, c, true, 1)
 	c.expectPlaySteps(2, 0, 100, 200, 300, 400)
 
+	// A control answered with an error changes nothing: the steps sent
+	// ahead (2–6, due 0–400 ms into play) are still the client's to show.
+	clock.add(150 * time.Millisecond)
+	c.send(`{"type":"seek","index":99}`)
+	if m := c.expect("error"); m.Field != "index" {
+		t.Fatalf("seek out of range: %s", m.raw)
+	}
+	// Taken back, step 4 would be sent again once due; not taken back, it
+	// is shown 200 ms into play, and a pause at 250 ms stops on it.
+	clock.add(100 * time.Millisecond)
+	c.send(`{"type":"pause"}`)
+	expectState(t, c, false, 4)
+
 	// A seek answers with a step without due_in_ms: the client drops what
 	// it holds and shows it at once.
 	c.send(`{"type":"seek","index":10}`)
