@@ -7,6 +7,18 @@
 
   var MINUS = "\u2212";
 
+  // AHEAD_MS is how far ahead of their time the server may send steps
+  // while playing (the start's ahead_ms, docs/PROTOCOL.md "Steps sent
+  // ahead"): one message of several steps instead of one a step costs the
+  // server and the network less, and each step carries due_in_ms, when to
+  // show it. The player shows every step at its time, and a control
+  // message's answer drops the steps not shown yet.
+  var AHEAD_MS = 500;
+
+  function clock() {
+    return window.performance && performance.now ? performance.now() : Date.now();
+  }
+
   function fmt(v) {
     if (v === null || v === undefined) return MINUS + "\u221e";
     if (typeof v !== "number") return String(v);
@@ -52,6 +64,10 @@
     this.seekTarget = null; // the step a coalesced seek will ask for
     this.sought = null; // the step of the last seek sent, until it arrives
     this.seekFrame = 0;
+    // Steps (and a done) received ahead of their time, in order, each with
+    // the clock time to show it at; one timer runs for the first.
+    this.queue = [];
+    this.queueTimer = 0;
     // Unlock tokens the page was rendered with (after a plain post, or kept
     // answers restored by app.js): parts already attempted or revealed.
     addTokens((root.getAttribute("data-unlock") || "").split(" "));
@@ -140,6 +156,7 @@
     start.fps = Number(this.speed.value);
     // Always paused at first: the student chooses when to watch.
     start.paused = true;
+    start.ahead_ms = AHEAD_MS;
     var held = Object.keys(tokens).map(function (k) { return tokens[k]; });
     if (held.length) start.unlock = held;
     return start;
@@ -356,7 +373,68 @@
     if (focusable) focusable.focus({ preventScroll: true });
   };
 
+  // --- steps sent ahead ------------------------------------------------
+
+  // enqueue keeps a step or done sent ahead until its time.
+  Player.prototype.enqueue = function (msg) {
+    this.queue.push({ msg: msg, at: clock() + Math.max(0, msg.due_in_ms) });
+    this.runQueue();
+  };
+
+  // runQueue shows what has come due, in order, and sets the timer for
+  // the next one. A timer never fires early, so no step shows before its
+  // time.
+  Player.prototype.runQueue = function () {
+    var self = this;
+    if (this.queueTimer) {
+      window.clearTimeout(this.queueTimer);
+      this.queueTimer = 0;
+    }
+    while (this.queue.length && this.queue[0].at <= clock()) {
+      this.apply(this.queue.shift().msg);
+    }
+    if (this.queue.length) {
+      this.queueTimer = window.setTimeout(function () {
+        self.queueTimer = 0;
+        self.runQueue();
+      }, Math.max(0, this.queue[0].at - clock()));
+    }
+  };
+
+  // settle answers a state: the server counts every step up to index as
+  // shown, so those still waiting (a timer running late) are shown now, in
+  // order, and the rest (sent ahead, then taken back by the control) are
+  // dropped; play sends them again.
+  Player.prototype.settle = function (index) {
+    var queue = this.queue;
+    this.dropQueue();
+    for (var i = 0; i < queue.length; i++) {
+      if (queue[i].msg.type === "step" && queue[i].msg.index <= index) this.showStep(queue[i].msg);
+    }
+  };
+
+  Player.prototype.dropQueue = function () {
+    this.queue = [];
+    if (this.queueTimer) {
+      window.clearTimeout(this.queueTimer);
+      this.queueTimer = 0;
+    }
+  };
+
   Player.prototype.handle = function (msg) {
+    if (msg.type === "meta") this.dropQueue();
+    else if (msg.type === "state") this.settle(msg.index);
+    else if (msg.type === "step" && msg.due_in_ms === undefined) {
+      // The answer to step, back or seek: what was sent ahead is void.
+      this.dropQueue();
+    } else if ((msg.type === "step" || msg.type === "done") && msg.due_in_ms !== undefined) {
+      this.enqueue(msg);
+      return;
+    }
+    this.apply(msg);
+  };
+
+  Player.prototype.apply = function (msg) {
     switch (msg.type) {
       case "meta":
         this.meta = msg;

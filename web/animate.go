@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,6 +55,12 @@ const (
 	defaultAnimFPS = 2
 	minAnimFPS     = 0.5
 	maxAnimFPS     = 60
+
+	// maxAnimAheadMS bounds ahead_ms, how far ahead of their due time a
+	// client may take steps while playing: a second of steps is at most 60
+	// small ones (or as much as the output budget allows of large ones),
+	// and what a pause takes back is never more than that.
+	maxAnimAheadMS = 1000
 
 	// animCtrlQueue bounds the messages the reader may queue for the writer.
 	// When the writer is stuck on a slow client, the reader blocks and stops
@@ -138,6 +145,10 @@ type animator struct {
 	timing       animTiming
 	budget       animBudget
 	upgrader     websocket.Upgrader
+	// now is the writers' clock for the players' schedules (time.Now);
+	// tests stop it to make what is due, and what a pause takes back,
+	// independent of the machine's speed.
+	now func() time.Time
 
 	// encodeBufs recycles step-encoding buffers across connections, so an
 	// idle stream holds no encoding buffer.
@@ -180,6 +191,7 @@ func newAnimator(cfg AnimatorConfig, catalog *exercises.Catalog) *animator {
 		perClient:    make(map[string]int),
 		conns:        make(map[*animConn]struct{}),
 		frames:       newFrameCache(defaultFrameCacheBytes),
+		now:          time.Now,
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -635,7 +647,7 @@ func (c *animConn) writeLoop() {
 		if err != nil {
 			return
 		}
-		now := time.Now()
+		now := c.a.now()
 		if !now.Before(filed) {
 			filed = time.Time{}
 		}
@@ -670,9 +682,9 @@ func (c *animConn) serve(p *animPlayer, ping *time.Timer) error {
 	if len(c.ctrl) > 0 {
 		c.signal()
 	}
-	now := time.Now()
+	now := c.a.now()
 	if c.pingDue.Swap(false) {
-		if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(c.a.timing.writeWait)); err != nil {
+		if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.a.timing.writeWait)); err != nil {
 			return err
 		}
 		ping.Reset(c.a.timing.ping)
@@ -752,6 +764,15 @@ type animPlayer struct {
 	// withheld are the steps sent without terms and value (a gated
 	// exercise replay).
 	withheld map[int]bool
+	// ahead is how far ahead of its due time a step may be sent while
+	// playing (the start's ahead_ms); 0 sends each step when it is due.
+	// Steps sent ahead carry their due time (due_in_ms) and the client
+	// shows each at that time.
+	ahead time.Duration
+	// dueAt is the due time of step index when it was sent while playing;
+	// after it, steps sent ahead are spaced by interval (scheduleNext), so
+	// rewind can tell which are not due yet.
+	dueAt time.Time
 }
 
 func (p *animPlayer) setFPS(fps float64) {
@@ -765,7 +786,7 @@ func (c *animConn) handle(p *animPlayer, msg animControl) error {
 	if msg.err != nil {
 		return c.sendError(msg.err)
 	}
-	now := time.Now()
+	now := c.a.now()
 	if msg.kind == ctlStart {
 		st := msg.start
 		meta, err := marshalAnimMessage(st.anim.meta(st.fps, st.paused))
@@ -773,7 +794,8 @@ func (c *animConn) handle(p *animPlayer, msg animControl) error {
 			return c.sendError(&wsError{Message: "the animation could not be encoded: " + err.Error()})
 		}
 		c.a.frames.release(p.frames)
-		*p = animPlayer{trace: st.anim.trace, total: st.anim.trace.Len(), index: -1, playing: !st.paused, withheld: st.anim.withheld}
+		*p = animPlayer{trace: st.anim.trace, total: st.anim.trace.Len(), index: -1, playing: !st.paused,
+			withheld: st.anim.withheld, ahead: st.ahead}
 		p.frames = c.a.frames.acquire(animFrameKeyOf(meta), p.total)
 		p.setFPS(st.fps)
 		p.nextAt = now // the first step follows the meta at once
@@ -782,6 +804,13 @@ func (c *animConn) handle(p *animPlayer, msg animControl) error {
 	if p.trace == nil {
 		return c.sendError(&wsError{Field: "type", Message: `there is no animation yet; send {"type":"start", …} first`})
 	}
+	// Every control acts on the step the client shows now, not on steps
+	// sent ahead of their time, which the client drops on the state (or
+	// step) that answers this message. A control answered with an error
+	// (no state) changes nothing, so the client keeps what it holds and
+	// the steps taken back are put back (before).
+	before := *p
+	p.rewind(now)
 	switch msg.kind {
 	case ctlPause:
 		p.playing = false
@@ -809,17 +838,20 @@ func (c *animConn) handle(p *animPlayer, msg animControl) error {
 		switch msg.kind {
 		case ctlStep:
 			if target >= p.total {
+				*p = before
 				return c.sendError(&wsError{Field: "type", Message: fmt.Sprintf(
 					"already at the last step (%d); send back, seek or restart", p.total-1)})
 			}
 		case ctlBack:
 			target = p.index - 1
 			if target < 0 {
+				*p = before
 				return c.sendError(&wsError{Field: "type", Message: "already at the first step; there is no step before it"})
 			}
 		case ctlSeek:
 			target = msg.index
 			if target >= p.total {
+				*p = before
 				return c.sendError(&wsError{Field: "index", Message: fmt.Sprintf(
 					"is %d, but this animation has %d steps, numbered 0 to %d", target, p.total, p.total-1)})
 			}
@@ -845,11 +877,16 @@ const animMaxCatchUp = time.Second
 // while the writer was late, and done after the last one.
 func (c *animConn) advance(p *animPlayer, now time.Time) error {
 	for {
-		if err := c.sendStep(p, p.index+1); err != nil {
+		due := p.nextAt
+		if err := c.sendPlayStep(p, p.index+1, due.Sub(now)); err != nil {
 			return err
 		}
+		p.dueAt = due
 		if p.index >= p.total-1 {
 			p.playing = false
+			if p.ahead > 0 {
+				return c.writeDueIn([]byte(animDoneMessage), len(`{"type":"done"`), due.Sub(now))
+			}
 			return c.write([]byte(animDoneMessage))
 		}
 		// The gap to the next step is the interval, or longer if the step
@@ -866,20 +903,50 @@ func (c *animConn) advance(p *animPlayer, now time.Time) error {
 }
 
 // scheduleNext moves nextAt on by gap after a step was sent at now, and
-// reports whether the next step is due already and should follow at once:
-// true while the stream is behind its schedule by at most animMaxCatchUp.
-// Further behind, it re-anchors the schedule at now (the next step is sent
-// at the clock's next slot) and reports false.
+// reports whether the next step should follow at once: true while the
+// stream is behind its schedule by at most animMaxCatchUp, or when the
+// client takes steps ahead (p.ahead) and the next one is due within that
+// window, one interval after the step before it. Further behind, it
+// re-anchors the schedule at now (the next step is sent at the clock's
+// next slot) and reports false.
+//
+// Sending ahead only steps one interval apart (a large step stretches its
+// gap under the output budget, and ends the batch) lets rewind count the
+// steps not due yet from the last one's due time alone.
 func (p *animPlayer) scheduleNext(gap time.Duration, now time.Time) bool {
 	p.nextAt = p.nextAt.Add(gap)
 	switch behind := now.Sub(p.nextAt); {
-	case behind < 0:
-		return false
 	case behind > animMaxCatchUp:
 		p.nextAt = now
 		return false
+	case behind >= 0:
+		return true
+	default:
+		return p.ahead > 0 && gap == p.interval && -behind < p.ahead
 	}
-	return true
+}
+
+// rewind takes back the steps sent ahead of their time that are not due
+// yet at now: the client has not shown them and drops them when it gets
+// the answer to the control being handled (docs/PROTOCOL.md, "Steps sent
+// ahead"). index becomes the step the client shows now and nextAt the due
+// time of the step after it, as if the stream had sent each step when it
+// was due. A stream that sent done ahead is playing again until its last
+// step is due.
+func (p *animPlayer) rewind(now time.Time) {
+	if p.ahead <= 0 || !p.dueAt.After(now) || p.interval <= 0 {
+		return
+	}
+	// Steps index−k+1 … index are due after now, one interval apart.
+	k := int((p.dueAt.Sub(now) + p.interval - 1) / p.interval)
+	k = min(k, p.index+1)
+	p.index -= k
+	p.nextAt = p.dueAt.Add(-time.Duration(k-1) * p.interval)
+	p.dueAt = p.dueAt.Add(-time.Duration(k) * p.interval)
+	if p.dueAt.After(now) {
+		p.dueAt = now // rewound to before step 0 (k was clamped)
+	}
+	p.playing = true
 }
 
 // sendStep sends step i: the copy shared with other streams of the same
@@ -919,6 +986,80 @@ func (c *animConn) sendStep(p *animPlayer, i int) error {
 	}
 	err = c.write(b)
 	c.a.putEncodeBuffer(bp, b)
+	return err
+}
+
+// sendPlayStep sends step i while playing, due dueIn from now. To a client
+// that takes steps ahead it adds "due_in_ms" after the index (0 for a step
+// due already), which tells it when to show the step and that the step
+// is part of the play, not the answer to a control; the shared encoding
+// is written around the field, not copied.
+func (c *animConn) sendPlayStep(p *animPlayer, i int, dueIn time.Duration) error {
+	if p.ahead <= 0 || p.withheld[i] {
+		if p.ahead > 0 {
+			// A withheld step is encoded per stream anyway.
+			return c.sendStepDueIn(p, i, dueIn)
+		}
+		return c.sendStep(p, i)
+	}
+	if b := p.frames.step(i); b != nil {
+		p.index, p.sentBytes = i, len(b)
+		return c.writeDueIn(b, animStepFieldEnd(b), dueIn)
+	}
+	return c.sendStepDueIn(p, i, dueIn)
+}
+
+// sendStepDueIn is sendStep with a due time: it encodes step i (storing
+// it in the shared copy as sendStep does) and writes it with due_in_ms.
+func (c *animConn) sendStepDueIn(p *animPlayer, i int, dueIn time.Duration) error {
+	st, err := p.trace.Step(i)
+	if err != nil {
+		return c.sendError(&wsError{Field: "index", Message: err.Error()})
+	}
+	p.index = i
+	bp := c.a.getEncodeBuffer()
+	var b []byte
+	if p.withheld[i] {
+		b = appendWithheldStep((*bp)[:0], &st)
+	} else {
+		b = appendAnimStep((*bp)[:0], &st)
+		if p.frames != nil {
+			c.a.frames.store(p.frames, i, b)
+		}
+	}
+	p.sentBytes = len(b)
+	err = c.writeDueIn(b, animStepFieldEnd(b), dueIn)
+	c.a.putEncodeBuffer(bp, b)
+	return err
+}
+
+// animStepFieldEnd returns where the index of an encoded step ends, where
+// "due_in_ms" goes: after `{"type":"step","index":` and its digits.
+func animStepFieldEnd(b []byte) int {
+	i := len(animStepPrefix)
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// animStepPrefix begins every encoded step (appendAnimStep,
+// appendWithheldStep).
+const animStepPrefix = `{"type":"step","index":`
+
+// writeDueIn writes message b with `,"due_in_ms":n` inserted at byte at
+// (the end of a field), as one websocket message under the write
+// deadline. n is dueIn rounded to the millisecond, 0 when it is past. The
+// message is put together in a pooled buffer: gorilla's NextWriter, which
+// could write it in pieces, allocates a writer per message.
+func (c *animConn) writeDueIn(b []byte, at int, dueIn time.Duration) error {
+	bp := c.a.getEncodeBuffer()
+	m := append((*bp)[:0], b[:at]...)
+	m = append(m, `,"due_in_ms":`...)
+	m = strconv.AppendInt(m, int64(max(dueIn, 0)+time.Millisecond/2)/int64(time.Millisecond), 10)
+	m = append(m, b[at:]...)
+	err := c.write(m)
+	c.a.putEncodeBuffer(bp, m)
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"net"
 	"net/http/httptest"
 	"strings"
@@ -27,16 +28,38 @@ import (
 //
 //	go test ./web -run XXX -bench AnimateFrames -benchtime 60000x -count 3
 func BenchmarkAnimateFrames(b *testing.B) {
-	const streams = 200
+	benchAnimateFrames(b, 200, 60, 0)
+}
+
+// BenchmarkAnimateFramesAhead is BenchmarkAnimateFrames at wsload's pace:
+// 1,000 streams at 10 steps a second (10,000 frames a second, as 200 at
+// 60), each frame sent when due (ahead0) or up to 500 ms ahead of its due
+// time with due_in_ms (ahead500: five steps a write), as wsload's -ahead
+// asks.
+//
+//	go test ./web -run XXX -bench AnimateFramesAhead -benchtime 60000x
+func BenchmarkAnimateFramesAhead(b *testing.B) {
+	for _, ahead := range []int{0, 500} {
+		b.Run(fmt.Sprintf("ahead%d", ahead), func(b *testing.B) { benchAnimateFrames(b, 1000, 10, ahead) })
+	}
+}
+
+// benchAnimateFrames plays streams streams at fps steps a second, with
+// ahead_ms ahead, and reports the CPU time per frame received.
+func benchAnimateFrames(b *testing.B, streams int, fps float64, aheadMS int) {
 	a := newTestAnimator(AnimatorConfig{MaxStreams: streams, MaxStreamsPerClient: streams})
 	srv := httptest.NewServer(a)
 	defer srv.Close()
-	// 8 channels of 144 steps: longer than any run, and shared (under
-	// maxSharedSteps) as wsload's animation is.
-	start := benchStartMessage(12, 8)
+	// 8 channels of 144 steps, longer than any run at 60 steps a second
+	// (56 channels at 10), and shared (under maxSharedSteps) as wsload's
+	// animation is.
+	start := benchStartMessage(12, min(64, int(8*60/fps)), fps, aheadMS)
 
-	var frames atomic.Int64
-	target := int64(b.N)
+	// frames counts every step received; the run ends when b.N have
+	// arrived after the timer starts (dialing 1,000 streams takes seconds,
+	// during which the first ones already play).
+	var frames, target atomic.Int64
+	target.Store(math.MaxInt64)
 	reached := make(chan struct{})
 	var once sync.Once
 	var wg sync.WaitGroup
@@ -54,7 +77,7 @@ func BenchmarkAnimateFrames(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			countFrames(conn.NetConn(), func() {
-				if frames.Add(1) == target {
+				if frames.Add(1) >= target.Load() {
 					once.Do(func() { close(reached) })
 				}
 			})
@@ -63,6 +86,7 @@ func BenchmarkAnimateFrames(b *testing.B) {
 	b.ResetTimer()
 	cpu0 := processCPU(b)
 	f0 := frames.Load()
+	target.Store(f0 + int64(b.N))
 	select {
 	case <-reached:
 	case <-time.After(10 * time.Minute):
@@ -82,10 +106,15 @@ func BenchmarkAnimateFrames(b *testing.B) {
 }
 
 // benchStartMessage is wsload's start message: a size×size input, 3×3
-// kernels in the given number of output channels, padding 1, 60 fps.
-func benchStartMessage(size, channels int) []byte {
+// kernels in the given number of output channels, padding 1, at fps, with
+// ahead_ms when it is not 0.
+func benchStartMessage(size, channels int, fps float64, aheadMS int) []byte {
 	var b strings.Builder
-	b.WriteString(`{"type":"start","op":"conv2d","padding":1,"fps":60,"input":[`)
+	fmt.Fprintf(&b, `{"type":"start","op":"conv2d","padding":1,"fps":%v,`, fps)
+	if aheadMS > 0 {
+		fmt.Fprintf(&b, `"ahead_ms":%d,`, aheadMS)
+	}
+	b.WriteString(`"input":[`)
 	for r := range size {
 		if r > 0 {
 			b.WriteByte(',')

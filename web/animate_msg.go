@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -43,7 +44,7 @@ var animMessageKinds = map[string]struct {
 	fields []string
 }{
 	"start": {ctlStart, []string{"op", "input", "kernel", "kernel_size", "bias", "stride", "padding", "dilation",
-		"fps", "paused", "exercise", "seed", "version", "part", "unlock"}},
+		"fps", "paused", "ahead_ms", "exercise", "seed", "version", "part", "unlock"}},
 	"pause":   {ctlPause, nil},
 	"play":    {ctlPlay, nil},
 	"step":    {ctlStep, nil},
@@ -72,6 +73,9 @@ type animStart struct {
 	anim   *animSpec
 	fps    float64
 	paused bool
+	// ahead is how far ahead of their due time the client takes steps
+	// while playing (ahead_ms); 0: each step when it is due.
+	ahead time.Duration
 }
 
 // wsError is an error message for the client; Field names the field of the
@@ -108,6 +112,7 @@ type animClientMessage struct {
 	Dilation   json.RawMessage `json:"dilation"`
 	FPS        *float64        `json:"fps"`
 	Paused     *bool           `json:"paused"`
+	AheadMS    *int            `json:"ahead_ms"`
 	Exercise   *string         `json:"exercise"`
 	Seed       *uint64         `json:"seed"`
 	// Version pins an authored exercise's version (an assignment item's);
@@ -136,6 +141,7 @@ func (m *animClientMessage) given() []string {
 	add(present(m.Dilation), "dilation")
 	add(m.FPS != nil, "fps")
 	add(m.Paused != nil, "paused")
+	add(m.AheadMS != nil, "ahead_ms")
 	add(m.Exercise != nil, "exercise")
 	add(m.Seed != nil, "seed")
 	add(m.Version != nil, "version")
@@ -232,6 +238,14 @@ func (a *animator) parseStart(m *animClientMessage) (*animStart, *wsError) {
 		}
 		fps = *m.FPS
 	}
+	var ahead time.Duration
+	if m.AheadMS != nil {
+		if *m.AheadMS < 0 || *m.AheadMS > maxAnimAheadMS {
+			return nil, &wsError{Field: "ahead_ms", Message: fmt.Sprintf(
+				"must be from 0 to %d milliseconds, got %d", maxAnimAheadMS, *m.AheadMS)}
+		}
+		ahead = time.Duration(*m.AheadMS) * time.Millisecond
+	}
 	var (
 		an   *animSpec
 		werr *wsError
@@ -244,7 +258,7 @@ func (a *animator) parseStart(m *animClientMessage) (*animStart, *wsError) {
 	if werr != nil {
 		return nil, werr
 	}
-	return &animStart{anim: an, fps: fps, paused: m.Paused != nil && *m.Paused}, nil
+	return &animStart{anim: an, fps: fps, paused: m.Paused != nil && *m.Paused, ahead: ahead}, nil
 }
 
 // requestAnimation builds an animation from an inline spec, with exactly
@@ -297,7 +311,7 @@ func requestAnimation(m *animClientMessage) (*animSpec, *wsError) {
 func (a *animator) exerciseAnimation(m *animClientMessage) (*animSpec, *wsError) {
 	for _, f := range m.given() {
 		switch f {
-		case "exercise", "seed", "version", "part", "unlock", "fps", "paused":
+		case "exercise", "seed", "version", "part", "unlock", "fps", "paused", "ahead_ms":
 		default:
 			return nil, &wsError{Field: f, Message: `give either "exercise" or "op" with its data, not both`}
 		}

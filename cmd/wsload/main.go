@@ -6,9 +6,14 @@
 //	go run ./cmd/wsload -url ws://127.0.0.1:8080/ws/animate -n 1000 -duration 20s -pid $(pgrep -n stride)
 //
 // A frame's schedule is client-side: the first step of an animation fixes
-// it, and step i is due (i − first)/fps later. Lateness is arrival minus
-// schedule (early frames count as 0), so it includes the network and this
-// client's own scheduling, and is an upper bound on the server's lateness.
+// it, and step i is due (i − first)/fps later. Lateness is display time
+// minus schedule (early frames count as 0), where a frame's display time is
+// when it arrived, or, for a frame the server sent ahead of its due time
+// (-ahead, the start's ahead_ms), when it arrived plus its due_in_ms, which
+// is when a player shows it. A frame that arrives early and is shown on
+// time is on time; one that arrives late is as late as it arrived, so
+// lateness includes the network and this client's own scheduling, and is
+// an upper bound on the lateness a player would show.
 //
 // On Linux the streams are read by one epoll loop (-client raw,
 // rawclient_linux.go), which costs the shared cores about half of what a
@@ -56,6 +61,9 @@ type config struct {
 	// cpuProfile names a file for this client's own CPU profile, to see
 	// what the load client costs the cores it shares with the server.
 	cpuProfile string
+	// ahead is the start's ahead_ms: how far ahead of their due time the
+	// server may send steps (0: each when it is due).
+	ahead time.Duration
 }
 
 func main() {
@@ -81,14 +89,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.client, "client", defaultClient,
 		"how streams are read: raw (one epoll loop for every socket, cheapest; Linux only) or gorilla (a goroutine and gorilla connection per stream)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write this client's CPU profile to the file")
+	fs.DurationVar(&cfg.ahead, "ahead", 500*time.Millisecond,
+		"let the server send steps up to this far ahead of their due time, as the browser player does (ahead_ms; 0 to 1s, 0: each step when due); lateness is measured at display time")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if cfg.streams < 1 || cfg.fps < 0.5 || cfg.fps > 60 || cfg.duration <= 0 || cfg.ramp < 0 || cfg.size < 3 || cfg.size > 40 {
-		fmt.Fprintln(stderr, "wsload: need -n ≥ 1, -fps from 0.5 to 60, -duration > 0, -ramp ≥ 0 and -size from 3 to 40")
+	if cfg.streams < 1 || cfg.fps < 0.5 || cfg.fps > 60 || cfg.duration <= 0 || cfg.ramp < 0 || cfg.size < 3 || cfg.size > 40 ||
+		cfg.ahead < 0 || cfg.ahead > time.Second {
+		fmt.Fprintln(stderr, "wsload: need -n ≥ 1, -fps from 0.5 to 60, -duration > 0, -ramp ≥ 0, -size from 3 to 40 and -ahead from 0 to 1s")
 		return 2
 	}
 	if cfg.client != "raw" && cfg.client != "gorilla" {
@@ -137,6 +148,10 @@ func startMessage(cfg config) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"type":"start","op":"conv2d","padding":1,"fps":`)
 	b.WriteString(strconv.FormatFloat(cfg.fps, 'f', -1, 64))
+	if ms := cfg.ahead.Milliseconds(); ms > 0 {
+		b.WriteString(`,"ahead_ms":`)
+		b.WriteString(strconv.FormatInt(ms, 10))
+	}
 	b.WriteString(`,"input":[`)
 	for r := range cfg.size {
 		if r > 0 {
@@ -171,6 +186,9 @@ type streamResult struct {
 	frames   int
 	restarts int
 	errors   int // error messages from the server
+	// ahead counts the frames that arrived before their display time
+	// (due_in_ms > 0).
+	ahead    int
 	lateness []time.Duration
 	// pace is each frame's lateness against its predecessor (paceClock).
 	pace []time.Duration
@@ -232,19 +250,18 @@ func runStream(ctx context.Context, cfg config, delay time.Duration, start []byt
 			return res
 		}
 		kind, index := peekMessage(data)
+		dueIn := peekDueIn(data)
 		switch kind {
 		case msgMeta:
 			res.connected = true
 		case msgStep:
-			res.frames++
-			res.lateness = append(res.lateness, clock.lateness(index, at))
-			if late, ok := pace.lateness(index, at); ok {
-				res.pace = append(res.pace, late)
-			}
+			res.countStep(index, at, dueIn, &clock, &pace)
 		case msgDone:
 			res.restarts++
 			clock.reset()
 			pace.reset()
+			// A player shows the last step before it starts over.
+			time.Sleep(max(dueIn, 0))
 			_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 			if err := conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"restart"}`)); err != nil {
 				res.early, res.failure = true, "send restart: "+simplify(err)
@@ -261,6 +278,21 @@ func runStream(ctx context.Context, cfg config, delay time.Duration, start []byt
 	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "load test over"),
 		time.Now().Add(time.Second))
 	return res
+}
+
+// countStep records a step that arrived at time at, due dueIn later (−1:
+// it carries no due time, and is shown on arrival).
+func (res *streamResult) countStep(index int, at time.Time, dueIn time.Duration, clock *frameClock, pace *paceClock) {
+	res.frames++
+	shown := at
+	if dueIn > 0 {
+		res.ahead++
+		shown = at.Add(dueIn)
+	}
+	res.lateness = append(res.lateness, clock.lateness(index, shown))
+	if late, ok := pace.lateness(index, shown); ok {
+		res.pace = append(res.pace, late)
+	}
 }
 
 // readMessage reads the next data message into buf, growing it if needed.
@@ -333,6 +365,29 @@ func peekMessage(data []byte) (kind msgKind, index int) {
 	return msgStep, index
 }
 
+// peekDueIn reads a server message's due_in_ms (a step or done sent ahead
+// of its due time), which the server writes right after the index (or the
+// type of done); −1 when it has none.
+func peekDueIn(data []byte) time.Duration {
+	head := data[:min(len(data), peekLen)]
+	i := bytes.Index(head, []byte(`,"due_in_ms":`))
+	if i < 0 {
+		return -1
+	}
+	n, digits := 0, 0
+	for _, c := range head[i+len(`,"due_in_ms":`):] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+		digits++
+	}
+	if digits == 0 {
+		return -1
+	}
+	return time.Duration(n) * time.Millisecond
+}
+
 // simplify shortens network errors so that identical causes group.
 func simplify(err error) string {
 	var ce *websocket.CloseError
@@ -350,6 +405,7 @@ func simplify(err error) string {
 type report struct {
 	connected, failed, early int
 	frames, restarts, errors int
+	ahead                    int
 	failures                 map[string]int
 	lateness, pace           latenessSummary
 	rssBefore, rssPeak       int64 // bytes; 0 when not measured
@@ -441,6 +497,7 @@ func runLoad(ctx context.Context, cfg config) (*report, error) {
 		rep.frames += r.frames
 		rep.restarts += r.restarts
 		rep.errors += r.errors
+		rep.ahead += r.ahead
 		all = append(all, r.lateness...)
 		pace = append(pace, r.pace...)
 	}
@@ -473,6 +530,10 @@ func (rep *report) print(w io.Writer, cfg config) {
 	expected := float64(rep.connected) * cfg.duration.Seconds() * cfg.fps
 	fmt.Fprintf(w, "  frames:   %d received (≈%.0f expected), %d restarts, %d error messages\n",
 		rep.frames, expected, rep.restarts, rep.errors)
+	if cfg.ahead > 0 {
+		fmt.Fprintf(w, "  ahead:    %d of the frames (%.1f%%) arrived before their display time (ahead_ms %d); lateness is at display time\n",
+			rep.ahead, 100*float64(rep.ahead)/float64(max(rep.frames, 1)), cfg.ahead.Milliseconds())
+	}
 	fmt.Fprintf(w, "  on time:  %s\n", rep.lateness)
 	fmt.Fprintf(w, "  pace:     %s (each frame against the one before it)\n", rep.pace)
 	if rep.frames > 0 && rep.clientCPU > 0 {

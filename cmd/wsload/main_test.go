@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -33,23 +34,35 @@ func TestRunLoadAgainstServer(t *testing.T) {
 		clients = append(clients, "raw")
 	}
 	for _, client := range clients {
-		t.Run(client, func(t *testing.T) {
-			// Size 3 at 60 fps over 1 s: 9 steps a pass, so streams also
-			// restart (the done and restart messages are exercised).
-			cfg := config{url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws/animate", streams: 3,
-				duration: time.Second, fps: 60, size: 3, client: client}
-			rep, err := runLoad(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rep.connected != 3 || rep.failed != 0 || rep.early != 0 || rep.errors != 0 {
-				t.Fatalf("connected %d, failed %d, early %d (%v), %d error messages",
-					rep.connected, rep.failed, rep.early, rep.failures, rep.errors)
-			}
-			if rep.frames < 3 || rep.lateness.Frames != rep.frames {
-				t.Fatalf("%d frames received, %d timed", rep.frames, rep.lateness.Frames)
-			}
-		})
+		for _, ahead := range []time.Duration{0, 500 * time.Millisecond} {
+			t.Run(fmt.Sprintf("%s/ahead=%v", client, ahead), func(t *testing.T) {
+				runLoadAgainst(t, srv, client, ahead)
+			})
+		}
+	}
+}
+
+func runLoadAgainst(t *testing.T, srv *httptest.Server, client string, ahead time.Duration) {
+	t.Helper()
+	// Size 3 at 60 fps over 1 s: 9 steps a pass, so streams also
+	// restart (the done and restart messages are exercised).
+	cfg := config{url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws/animate", streams: 3,
+		duration: time.Second, fps: 60, size: 3, client: client, ahead: ahead}
+	rep, err := runLoad(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.connected != 3 || rep.failed != 0 || rep.early != 0 || rep.errors != 0 {
+		t.Fatalf("connected %d, failed %d, early %d (%v), %d error messages",
+			rep.connected, rep.failed, rep.early, rep.failures, rep.errors)
+	}
+	if rep.frames < 3 || rep.lateness.Frames != rep.frames {
+		t.Fatalf("%d frames received, %d timed", rep.frames, rep.lateness.Frames)
+	}
+	// Every pass's first batch holds its 9 steps (150 ms at 60 a
+	// second), 8 of them sent ahead; without ahead, none is.
+	if (ahead > 0) != (rep.ahead > 0) {
+		t.Fatalf("ahead %v: %d frames arrived ahead of their display time", ahead, rep.ahead)
 	}
 }
 

@@ -46,6 +46,13 @@ type rawPoller struct {
 	mu   sync.Mutex
 	// streams maps a socket to its stream; guarded by mu.
 	streams map[int]*rawStream
+	// firstEnd is the earliest end of a stream in streams (zero: none
+	// known), so the poller scans the streams only when one may be over;
+	// guarded by mu.
+	firstEnd time.Time
+	// waiting counts the streams with a restart waiting (restartAt); only
+	// the poller's goroutine uses it.
+	waiting int
 	// quit ends run; runLoad closes it once every stream has finished.
 	quit chan struct{}
 	done chan struct{}
@@ -62,6 +69,9 @@ type rawStream struct {
 	pace  paceClock
 	// out is the buffer of frames this client writes (pongs, restarts).
 	out []byte
+	// restartAt is when to restart after a done sent ahead of its time (a
+	// player shows the last step first); zero when none is waiting.
+	restartAt time.Time
 	// finished is closed when the stream has ended and res is final.
 	finished chan struct{}
 }
@@ -96,20 +106,26 @@ func (p *rawPoller) run(ctx context.Context) {
 	events := make([]syscall.EpollEvent, 512)
 	buf := make([]byte, 64<<10)
 	nextScan := time.Now()
-	var expired []*rawStream
+	var expired, restarts, ready []*rawStream
 	for {
 		n, err := syscall.EpollWait(p.epfd, events, int(rawScanInterval/time.Millisecond))
 		if err != nil && !errors.Is(err, syscall.EINTR) {
 			panic(fmt.Sprintf("wsload: epoll_wait: %v", err)) // a bug: the set is ours
 		}
+		// One lock a pass, not one a socket; reading may finish a stream,
+		// which takes the lock itself.
+		p.mu.Lock()
 		for _, ev := range events[:max(n, 0)] {
-			p.mu.Lock()
-			s := p.streams[int(ev.Fd)]
-			p.mu.Unlock()
-			if s != nil {
-				p.read(s, buf)
+			if s := p.streams[int(ev.Fd)]; s != nil {
+				ready = append(ready, s)
 			}
 		}
+		p.mu.Unlock()
+		for _, s := range ready {
+			p.read(s, buf)
+		}
+		clear(ready)
+		ready = ready[:0]
 		select {
 		case <-p.quit:
 			return
@@ -119,14 +135,34 @@ func (p *rawPoller) run(ctx context.Context) {
 			time.Sleep(rawBatchWait)
 		}
 		now := time.Now()
-		if stopping := ctx.Err() != nil; stopping || !now.Before(nextScan) {
+		stopping := ctx.Err() != nil
+		p.mu.Lock()
+		due := p.waiting > 0 || (!p.firstEnd.IsZero() && !now.Before(p.firstEnd))
+		p.mu.Unlock()
+		if due && !now.Before(nextScan) || stopping {
 			p.mu.Lock()
+			p.firstEnd = time.Time{}
 			for _, s := range p.streams {
-				if stopping || !now.Before(s.end) {
+				switch {
+				case stopping || !now.Before(s.end):
 					expired = append(expired, s)
+					continue
+				case !s.restartAt.IsZero() && !now.Before(s.restartAt):
+					restarts = append(restarts, s)
+				}
+				if p.firstEnd.IsZero() || s.end.Before(p.firstEnd) {
+					p.firstEnd = s.end
 				}
 			}
 			p.mu.Unlock()
+			for _, s := range restarts {
+				p.waiting--
+				if err := s.restart(); err != nil {
+					p.fail(s, err.Error())
+				}
+			}
+			clear(restarts)
+			restarts = restarts[:0]
 			for _, s := range expired {
 				p.finish(s, "", false)
 			}
@@ -156,7 +192,12 @@ func (p *rawPoller) read(s *rawStream, buf []byte) {
 		p.fail(s, "EOF")
 		return
 	}
-	if err := s.fr.feed(buf[:n], func(ev frameEvent) error { return s.handle(ev, at) }); err != nil {
+	waited := !s.restartAt.IsZero()
+	err = s.fr.feed(buf[:n], func(ev frameEvent) error { return s.handle(ev, at) })
+	if !waited && !s.restartAt.IsZero() {
+		p.waiting++
+	}
+	if err != nil {
 		var closed *serverClosed
 		if errors.As(err, &closed) {
 			p.fail(s, fmt.Sprintf("close %d %s", closed.code, closed.reason))
@@ -186,20 +227,26 @@ func (s *rawStream) handle(ev frameEvent, at time.Time) error {
 	case msgMeta:
 		s.res.connected = true
 	case msgStep:
-		s.res.frames++
-		s.res.lateness = append(s.res.lateness, s.clock.lateness(ev.index, at))
-		if late, ok := s.pace.lateness(ev.index, at); ok {
-			s.res.pace = append(s.res.pace, late)
-		}
+		s.res.countStep(ev.index, at, ev.dueIn, &s.clock, &s.pace)
 	case msgDone:
 		s.res.restarts++
 		s.clock.reset()
 		s.pace.reset()
-		return s.send(opText, []byte(`{"type":"restart"}`), "send restart")
+		if ev.dueIn > 0 {
+			s.restartAt = at.Add(ev.dueIn) // the poller's scan sends it
+			return nil
+		}
+		return s.restart()
 	case msgError:
 		s.res.errors++
 	}
 	return nil
+}
+
+// restart asks the server to play the animation again.
+func (s *rawStream) restart() error {
+	s.restartAt = time.Time{}
+	return s.send(opText, []byte(`{"type":"restart"}`), "send restart")
 }
 
 // send writes one frame. The socket is non-blocking; these frames are a
@@ -228,6 +275,10 @@ func (p *rawPoller) fail(s *rawStream, why string) {
 // finish ends s: it leaves the epoll set, says goodbye if the run simply
 // ended, and closes its socket.
 func (p *rawPoller) finish(s *rawStream, failure string, early bool) {
+	if !s.restartAt.IsZero() {
+		p.waiting--
+		s.restartAt = time.Time{}
+	}
 	p.mu.Lock()
 	delete(p.streams, s.fd)
 	p.mu.Unlock()
@@ -310,6 +361,9 @@ func runStreamRaw(ctx context.Context, cfg config, delay time.Duration, start []
 	}
 	p.mu.Lock()
 	p.streams[fd] = s
+	if p.firstEnd.IsZero() || s.end.Before(p.firstEnd) {
+		p.firstEnd = s.end
+	}
 	p.mu.Unlock()
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(fd)}
 	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {

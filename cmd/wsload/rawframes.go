@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Frame opcodes (RFC 6455 §5.2).
@@ -23,9 +24,10 @@ const (
 	opPong         = 0xA
 )
 
-// peekLen is how much of a data message's start peekMessage needs:
-// `{"type":"step","index":` and the index's digits.
-const peekLen = 48
+// peekLen is how much of a data message's start peekMessage and
+// peekDueIn need: `{"type":"step","index":`, the index's digits and
+// `,"due_in_ms":` with its digits.
+const peekLen = 64
 
 // errMaskedServerFrame: a server must not mask its frames (RFC 6455 §5.1).
 var errMaskedServerFrame = errors.New("the server sent a masked frame")
@@ -36,6 +38,8 @@ type frameEvent struct {
 	// just been received completely, or 0.
 	kind  msgKind
 	index int
+	// dueIn is the message's due_in_ms; −1 when it has none.
+	dueIn time.Duration
 	// ping is the payload of a ping to answer; nil when there is none.
 	ping []byte
 	// closed is set when the server sent a close frame; code and reason
@@ -59,6 +63,7 @@ type frameReader struct {
 	inMessage bool
 	kind      msgKind
 	index     int
+	dueIn     time.Duration
 }
 
 // feed parses data, calling on for every event, in order; it stops at the
@@ -179,6 +184,7 @@ func (r *frameReader) frame(b []byte, on func(frameEvent) error) (int, error) {
 		}
 		r.inMessage = true
 		r.kind, r.index = peekMessage(payload[:min(plen, len(payload))])
+		r.dueIn = peekDueIn(payload[:min(plen, len(payload))])
 	case opContinuation:
 		if !r.inMessage {
 			return 0, errors.New("a continuation frame outside a message")
@@ -201,7 +207,7 @@ func (r *frameReader) frame(b []byte, on func(frameEvent) error) (int, error) {
 
 func (r *frameReader) endMessage(on func(frameEvent) error) error {
 	r.inMessage = false
-	return on(frameEvent{kind: r.kind, index: r.index})
+	return on(frameEvent{kind: r.kind, index: r.index, dueIn: r.dueIn})
 }
 
 // appendClientFrame appends a final frame with opcode op and the payload,
