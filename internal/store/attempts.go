@@ -210,19 +210,18 @@ type attemptStmts struct {
 	// learner locks the learner's row (PostgreSQL); nil on SQLite, whose
 	// lookup reads the learner's course itself.
 	learner, lookup, byID, insert *sql.Stmt
-	// savepoint, rollbackTo and release bracket each attempt of a batch on
-	// PostgreSQL, where a failed statement aborts the whole transaction.
-	// SQLite needs none (nil): an attempt refused by a check writes
-	// nothing, and a failed INSERT undoes only itself (a constraint error
-	// rolls back the statement, not the transaction); any other error
-	// fails the whole batch (attemptWriter.run). So a recorded check is
-	// two statements on SQLite instead of five.
-	savepoint, rollbackTo, release *sql.Stmt
+	// lockAll, lookupAll and insertAll record a whole group-commit batch
+	// on PostgreSQL in three statements (attempts_batch.go); nil on
+	// SQLite, whose writer records attempt by attempt: two statements
+	// each, in process, and an attempt refused by a check writes nothing
+	// while a failed INSERT undoes only itself (a constraint error rolls
+	// back the statement, not the transaction).
+	lockAll, lookupAll, insertAll *sql.Stmt
 }
 
 func (st *attemptStmts) close() error {
 	var errs []error
-	for _, s := range []*sql.Stmt{st.learner, st.lookup, st.byID, st.insert, st.savepoint, st.rollbackTo, st.release} {
+	for _, s := range []*sql.Stmt{st.learner, st.lookup, st.byID, st.insert, st.lockAll, st.lookupAll, st.insertAll} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
@@ -265,9 +264,9 @@ func (s *Store) attemptStatements(ctx context.Context) (*attemptStmts, error) {
 			FROM (SELECT 1 AS one) AS one
 			LEFT JOIN assignment_items i ON i.id = $3
 			LEFT JOIN assignments a ON a.id = i.assignment_id AND a.course_id = $5`},
-			{&st.savepoint, `SAVEPOINT attempt`},
-			{&st.rollbackTo, `ROLLBACK TO SAVEPOINT attempt`},
-			{&st.release, `RELEASE SAVEPOINT attempt`},
+			{&st.lockAll, lockLearnersSQL},
+			{&st.lookupAll, lookupBatchSQL},
+			{&st.insertAll, insertBatchSQL},
 		}
 	}
 	for _, p := range append(preps, []prep{

@@ -5,11 +5,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Group commit for RecordAttempt.
@@ -19,8 +21,9 @@ import (
 // attempt caps a SQLite server near 300 attempts a second however many
 // students submit. Instead, RecordAttempt hands its attempt to a writer
 // goroutine, which takes every attempt waiting in the queue (up to
-// maxBatch), records them in one transaction (each inside a savepoint, so a
-// refused attempt is rolled back alone) and commits once: one fsync
+// maxBatch), records them in one transaction (a refused attempt writes
+// nothing; on PostgreSQL the batch is three statements, attempts_batch.go)
+// and commits once: one fsync
 // acknowledges the whole batch. When the queue is empty the writer starts
 // at once with the one attempt it has; there is no artificial delay, so an
 // idle server answers as fast as before and a busy one batches by itself.
@@ -221,6 +224,63 @@ func refusedAttempt(err error) bool {
 	return errors.Is(err, ErrAttemptLimit) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid)
 }
 
+// commitBatch records taken in one transaction and returns each one's outcome;
+// an error means nothing of the batch was committed.
+func (w *attemptWriter) commitBatch(taken []*attemptRequest) ([]attemptResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	st, err := w.s.attemptStatements(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var results []attemptResult
+	err = w.s.inTx(ctx, func(tx *sql.Tx) error {
+		if st.insertAll != nil {
+			// PostgreSQL: the whole batch in three statements.
+			nas := make([]NewAttempt, len(taken))
+			for i, r := range taken {
+				nas[i] = r.na
+			}
+			var err error
+			if results, err = w.s.recordBatch(ctx, tx, st, nas); err != nil {
+				return err
+			}
+		} else {
+			// SQLite (attemptStmts): a refused attempt wrote nothing
+			// and a constraint error undid its own statement, so the
+			// batch goes on; any other error may have ended the
+			// transaction: fail the batch.
+			results = make([]attemptResult, len(taken))
+			for i, r := range taken {
+				a, created, err := w.s.recordInTx(ctx, tx, st, r.na)
+				if err != nil && !refusedAttempt(err) {
+					return err
+				}
+				results[i] = attemptResult{a: a, created: created, err: err}
+			}
+		}
+		if w.s.beforeCommit != nil {
+			w.s.beforeCommit()
+		}
+		if w.s.batchHook != nil {
+			return w.s.batchHook(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// attemptsOwnFault reports whether a batch's error may be one attempt's
+// fault: a refusal (refusedAttempt) or a statement PostgreSQL rejected for
+// its data (SQLSTATE class 22) or a constraint (class 23).
+func attemptsOwnFault(err error) bool {
+	var pe *pgconn.PgError
+	return refusedAttempt(err) || errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23"))
+}
+
 // run records one batch in one transaction and answers every request in it.
 func (w *attemptWriter) run(batch []*attemptRequest) {
 	taken := batch[:0]
@@ -244,45 +304,25 @@ func (w *attemptWriter) run(batch []*attemptRequest) {
 	// (PostgreSQL's FOR UPDATE) in the same order, so concurrent batches,
 	// here or on another replica, cannot deadlock.
 	slices.SortStableFunc(taken, func(a, b *attemptRequest) int { return cmp.Compare(a.na.LearnerID, b.na.LearnerID) })
-	results := make([]attemptResult, len(taken))
-	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-	defer cancel()
-	st, err := w.s.attemptStatements(ctx)
-	if err == nil {
-		err = w.s.inTx(ctx, func(tx *sql.Tx) error {
-			for i, r := range taken {
-				if st.savepoint == nil {
-					// SQLite (attemptStmts): a refused attempt wrote
-					// nothing and a constraint error undid its own
-					// statement, so the batch goes on; any other error
-					// may have ended the transaction: fail the batch.
-					a, created, err := w.s.recordInTx(ctx, tx, st, r.na)
-					if err != nil && !refusedAttempt(err) {
-						return err
-					}
-					results[i] = attemptResult{a: a, created: created, err: err}
-					continue
-				}
-				if _, err := tx.StmtContext(ctx, st.savepoint).ExecContext(ctx); err != nil {
-					return fmt.Errorf("savepoint: %w", err)
-				}
-				a, created, err := w.s.recordInTx(ctx, tx, st, r.na)
-				if err != nil {
-					// Undo this attempt alone; the batch goes on.
-					if _, rerr := tx.StmtContext(ctx, st.rollbackTo).ExecContext(ctx); rerr != nil {
-						return fmt.Errorf("roll back attempt after %v: %w", err, rerr)
-					}
-				}
-				if _, err := tx.StmtContext(ctx, st.release).ExecContext(ctx); err != nil {
-					return fmt.Errorf("release savepoint: %w", err)
-				}
-				results[i] = attemptResult{a: a, created: created, err: err}
+	results, err := w.commitBatch(taken)
+	if err != nil && len(taken) > 1 && attemptsOwnFault(err) {
+		// PostgreSQL: an attempt's insert failed on a constraint (a live
+		// session or assignment deleted meanwhile) or its data (a NUL
+		// byte in a text), which aborts the transaction, and the batch's
+		// one INSERT does not say whose it was. Nothing was committed:
+		// record each attempt alone, so only the failing one fails
+		// (attempts_batch.go). Other errors (the connection, the
+		// timeout) fail the whole batch.
+		results = make([]attemptResult, len(taken))
+		for i := range taken {
+			res, err := w.commitBatch(taken[i : i+1])
+			if err != nil {
+				results[i] = attemptResult{err: err}
+				continue
 			}
-			if w.s.beforeCommit != nil {
-				w.s.beforeCommit()
-			}
-			return nil
-		})
+			results[i] = res[0]
+		}
+		err = nil
 	}
 	if err == nil {
 		// Before anyone is answered, so a learner's next check reads

@@ -140,6 +140,9 @@ type Store struct {
 	liveW  *liveWriter
 	// beforeCommit is Config.BeforeAttemptCommit.
 	beforeCommit func()
+	// batchHook, set by tests only, runs in each group-commit batch's
+	// transaction before its commit; an error fails the batch.
+	batchHook func(*sql.Tx) error
 	// stmts are RecordAttempt's prepared statements (attemptStatements).
 	stmtMu sync.Mutex
 	stmts  *attemptStmts
