@@ -26,7 +26,7 @@ const dbTimeout = 60 * time.Second
 func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (*store.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, dbTimeout)
 	defer cancel()
-	db, err := store.Open(ctx, store.Config{DataDir: cfg.dataDir, DatabaseURL: cfg.databaseURL})
+	db, err := store.Open(ctx, store.Config{DataDir: cfg.dataDir, DatabaseURL: cfg.databaseURL, MaxConns: cfg.databaseMaxConns})
 	if err != nil {
 		return nil, fmt.Errorf("database (%s): %w", describeDatabase(cfg), err)
 	}

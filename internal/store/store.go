@@ -78,7 +78,30 @@ type Config struct {
 	// check that nothing is acknowledged before it (and that a waiting
 	// check holds no work slot). The server leaves it nil.
 	BeforeAttemptCommit func()
+	// MaxConns bounds the PostgreSQL connection pool (each connection is
+	// a PostgreSQL server process); 0 means DefaultMaxConns. SQLite
+	// ignores it.
+	MaxConns int
 }
+
+// DefaultMaxConns is the PostgreSQL pool size when Config.MaxConns is 0:
+// four connections per core of this machine, at least 8. A connection
+// beyond what the database's cores can run adds no throughput: with 20
+// per replica on 2 cores, 40 server processes competed for the cores and
+// the group-commit writers' batches stayed small (BENCHMARKS.md, branch
+// livepg2). Set it to the database host's cores × 4 divided by the
+// number of replicas when PostgreSQL runs elsewhere.
+func DefaultMaxConns() int {
+	return max(8, 4*runtime.GOMAXPROCS(0))
+}
+
+// MinMaxConns and MaxMaxConns bound Config.MaxConns: the group-commit and
+// live writers, the notice listener's sends and the reads must all get a
+// connection (PostgreSQL's own default max_connections is 100).
+const (
+	MinMaxConns = 4
+	MaxMaxConns = 1000
+)
 
 // dialect holds what differs between the two databases.
 type dialect struct {
@@ -165,7 +188,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	var s *Store
 	var err error
 	if cfg.DatabaseURL != "" {
-		s, err = openPostgres(ctx, cfg.DatabaseURL, now)
+		if cfg.MaxConns != 0 && (cfg.MaxConns < MinMaxConns || cfg.MaxConns > MaxMaxConns) {
+			return nil, fmt.Errorf("%w: the pool size %d is not from %d to %d", ErrInvalid, cfg.MaxConns, MinMaxConns, MaxMaxConns)
+		}
+		n := cfg.MaxConns
+		if n == 0 {
+			n = DefaultMaxConns()
+		}
+		s, err = openPostgres(ctx, cfg.DatabaseURL, now, n)
 	} else {
 		s, err = openSQLite(ctx, cfg.DataDir, now)
 	}
@@ -188,7 +218,7 @@ func IsPostgresURL(u string) bool {
 	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
-func openPostgres(ctx context.Context, dsn string, now func() time.Time) (*Store, error) {
+func openPostgres(ctx context.Context, dsn string, now func() time.Time, maxConns int) (*Store, error) {
 	if !IsPostgresURL(dsn) {
 		return nil, fmt.Errorf("database URL must start with postgres:// or postgresql://")
 	}
@@ -196,8 +226,8 @@ func openPostgres(ctx context.Context, dsn string, now func() time.Time) (*Store
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(20)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
