@@ -173,7 +173,11 @@ func (s *Server) learnerFor(r *http.Request, courseID int64) (*store.Learner, bo
 		if e.CourseID != courseID {
 			continue
 		}
-		l, err := s.store.GetLearner(r.Context(), e.LearnerID)
+		// Through the store's check cache (internal/store/checkcache.go):
+		// every live answer and check asks, the row changes a few times a
+		// term; a deletion here is seen at once, on another replica within
+		// store.LearnerCacheTTL (recording then fails with ErrNotFound).
+		l, err := s.store.CachedLearner(r.Context(), e.LearnerID)
 		if err != nil || l.CourseID != courseID {
 			// Deleted (a privacy request) or not of this course: forgotten.
 			return nil, false

@@ -84,22 +84,12 @@ func (s *Server) liveAnswer(w http.ResponseWriter, r *http.Request) {
 		writeClientError(w, &fieldError{status: http.StatusNotFound, field: "code", msg: "no live session has this code"})
 		return
 	}
-	notLearner := func() {
-		writeClientError(w, &fieldError{status: http.StatusForbidden, field: "learner",
-			msg: "join the session first (" + s.base + "/join?code=" + code + "): this device is no learner of its course"})
-	}
-	// The room: remembered from a recent answer (live_rooms.go), else
-	// read, the learner checked before the hub is loaded.
-	room, cached := s.live.rooms.get(s, code)
-	var l *store.Learner
-	var ok bool
-	if cached {
-		if l, ok = s.classes.findLearner(r, room.ls.CourseID); !ok {
-			notLearner()
-			return
-		}
-	} else {
-		ls, err := s.store.OpenLiveSessionByCode(ctx, code)
+	// The session: remembered from a recent answer (live_rooms.go), else
+	// read; then the learner, checked before a hub is opened; then the
+	// room, its assignment from the store's check cache.
+	ls, hub, known := s.live.rooms.get(s, code)
+	if !known {
+		ls, err = s.store.OpenLiveSessionByCode(ctx, code)
 		if errors.Is(err, store.ErrNotFound) {
 			if msg, ended := s.liveEndedMessage(ctx, code); ended {
 				writeClientError(w, &fieldError{status: http.StatusGone, field: "code", msg: msg})
@@ -112,23 +102,27 @@ func (s *Server) liveAnswer(w http.ResponseWriter, r *http.Request) {
 			s.liveAnswerUnavailable(w, r, "live session by code", err)
 			return
 		}
-		if l, ok = s.classes.findLearner(r, ls.CourseID); !ok {
-			notLearner()
-			return
-		}
-		room, err = s.roomOf(ctx, ls)
-		switch {
-		case errors.Is(err, live.ErrEnded):
-			writeClientError(w, &fieldError{status: http.StatusGone, field: "session", msg: "the session has ended; the answer was not recorded"})
-			return
-		case errors.Is(err, live.ErrTooManySessions):
-			w.Header().Set("Retry-After", "30")
-			writeJSON(w, http.StatusServiceUnavailable, apiError{Error: err.Error()})
-			return
-		case err != nil:
-			s.liveAnswerUnavailable(w, r, "live room", err)
-			return
-		}
+	}
+	l, ok := s.classes.findLearner(r, ls.CourseID)
+	if !ok {
+		writeClientError(w, &fieldError{status: http.StatusForbidden, field: "learner",
+			msg: "join the session first (" + s.base + "/join?code=" + code + "): this device is no learner of its course"})
+		return
+	}
+	room, err := s.answerRoom(ctx, ls, hub)
+	switch {
+	case errors.Is(err, live.ErrEnded):
+		writeClientError(w, &fieldError{status: http.StatusGone, field: "session", msg: "the session has ended; the answer was not recorded"})
+		return
+	case errors.Is(err, live.ErrTooManySessions):
+		w.Header().Set("Retry-After", "30")
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: err.Error()})
+		return
+	case err != nil:
+		s.liveAnswerUnavailable(w, r, "live room", err)
+		return
+	}
+	if !known {
 		s.live.rooms.put(s, code, room)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -182,5 +183,61 @@ func TestLiveStudentPageLoadsAnswerScript(t *testing.T) {
 	page := ann.get("/live/" + e.ls.Code)
 	if !strings.Contains(page.body, "/static/live_answer.") || !strings.Contains(page.body, `action="/live/`+e.ls.Code+`?q=0"`) {
 		t.Errorf("open question's page: script or form action missing\n%s", clip(page.body, 3000))
+	}
+}
+
+// newLiveEnvOn is newLiveEnv on the database cfg opens (SQLite or
+// PostgreSQL, dashConfigs).
+func newLiveEnvOn(t *testing.T, cfg store.Config) *liveEnv {
+	t.Helper()
+	ctx := context.Background()
+	st := dashOpen(t, cfg)
+	u, err := st.CreateUser(ctx, store.NewUser{Email: "teacher@example.org", Name: "T", Role: store.RoleInstructor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.CreateCourse(ctx, store.NewCourse{Title: "Deep learning", TimeZone: "Europe/Berlin", CreatedBy: u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newTestHandler(t, Config{Store: st})
+	srv := httptest.NewServer(app)
+	t.Cleanup(srv.Close)
+	e := &learnEnv{t: t, st: st, app: app, srv: srv, course: c, user: u}
+	item := store.NewItem{ExerciseID: "conv-by-hand", SeedPolicy: store.SeedRecitation, Points: 1}
+	return startLive(t, e, e.assignment(defaultSettings(), "", item, item))
+}
+
+// TestLiveAnswerSeesAssignmentEditAtOnce: the answer endpoint reads the
+// assignment through the store's check cache, which this server's own
+// edits empty at once; it had its own copy of the assignment, kept for
+// 2 s whatever was edited, so an instructor who turned feedback off saw
+// the next answers still get it. On both databases.
+func TestLiveAnswerSeesAssignmentEditAtOnce(t *testing.T) {
+	for name, cfg := range dashConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newLiveEnvOn(t, cfg)
+			ann := e.device()
+			e.join(ann, "Ann")
+			e.control("unlock")
+			answer := map[string]any{"question": 0, "key": "edit-key-0001", "answers": map[string]string{"bottom-right": "22"}}
+			r, out, _ := e.liveAnswerJSON(ann, answer, false)
+			if r.code != http.StatusOK || out.Parts["bottom-right"].Mistake != "conv.flipped-kernel" {
+				t.Fatalf("first answer: %d %s", r.code, clip(r.body, 300))
+			}
+			st := e.a.Settings
+			st.Feedback = store.ShowNever
+			if err := e.st.UpdateAssignment(context.Background(), e.a.ID, e.a.Title, st); err != nil {
+				t.Fatal(err)
+			}
+			answer["key"], answer["answers"] = "edit-key-0002", map[string]string{"bottom-right": "23"}
+			r, out, _ = e.liveAnswerJSON(ann, answer, false)
+			if br := out.Parts["bottom-right"]; r.code != http.StatusOK || br.Mistake != "" || br.Status != "recorded" {
+				t.Errorf("answer after feedback was turned off: %d %s", r.code, clip(r.body, 400))
+			}
+			if n := len(e.liveAttempts()); n != 2 {
+				t.Errorf("%d attempts recorded, want 2", n)
+			}
+		})
 	}
 }
