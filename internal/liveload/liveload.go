@@ -74,6 +74,10 @@ type Config struct {
 	// with -trusted-proxy-header set to it), so per-client limits see a
 	// room, not one client.
 	ClientHeader string
+	// RawClient reads the students' sockets with one epoll loop per core
+	// instead of a goroutine and gorilla connection each (raw.go; Linux
+	// only): the load generator shares the cores with the servers.
+	RawClient bool
 	// Parallel bounds concurrent joins and connections while setting up.
 	Parallel int
 	// Settle is how long to wait after the window for counts to agree.
@@ -222,7 +226,8 @@ type student struct {
 	base   string
 	addr   string
 	client *http.Client
-	ws     *websocket.Conn
+	ws     *websocket.Conn // the gorilla client's; nil with the raw client
+	open   bool            // the socket opened
 	mu     sync.Mutex
 	got    map[int64]time.Time // state version -> arrival
 	closed bool
@@ -360,6 +365,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		go s.readStaff(ctx)
 	}
 
+	var raw rawPollers
+	if cfg.RawClient {
+		if raw, err = newRawPollers(); err != nil {
+			return nil, fmt.Errorf("raw client: %w", err)
+		}
+		defer raw.stop()
+	}
+
 	// Students join (POST /join) and connect, cfg.Parallel at a time.
 	sem := make(chan struct{}, cfg.Parallel)
 	var wg sync.WaitGroup
@@ -376,7 +389,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				err := st.join(ctx, s.code, cfg.ClientHeader)
+				err := st.join(ctx, s.code, cfg.ClientHeader, raw)
 				rep.mu.Lock()
 				defer rep.mu.Unlock()
 				if err == nil {
@@ -417,7 +430,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	var rwg sync.WaitGroup
 	for _, s := range sessions {
 		for _, stu := range s.students {
-			if stu.ws == nil || cfg.NoAnswers {
+			if !stu.open || cfg.NoAnswers {
 				continue
 			}
 			rwg.Add(1)
@@ -478,7 +491,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			s.mu.Unlock()
 			behind := 0
 			for _, stu := range s.students {
-				if stu.ws != nil && !stu.hasFrom(last) {
+				if stu.open && !stu.hasFrom(last) {
 					behind++
 				}
 			}
@@ -503,7 +516,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		for v, t0 := range s.sent {
 			last := time.Duration(-1)
 			for _, stu := range s.students {
-				if stu.ws == nil {
+				if !stu.open {
 					continue
 				}
 				stu.mu.Lock()
@@ -549,12 +562,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		s.mu.Unlock()
 		_ = staffWS.Close()
 		for _, stu := range s.students {
-			if stu.ws != nil {
+			if stu.open {
 				stu.mu.Lock()
 				if stu.closed {
 					rep.Dropped++
 				}
 				stu.mu.Unlock()
+			}
+			if stu.ws != nil {
 				_ = stu.ws.Close()
 			}
 		}
@@ -578,8 +593,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// join posts the join form and opens the student's socket.
-func (st *student) join(ctx context.Context, code, header string) error {
+// join posts the join form and opens the student's socket: read by raw's
+// pollers if there are any, else by a goroutine of its own.
+func (st *student) join(ctx context.Context, code, header string, raw rawPollers) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/join",
 		strings.NewReader(url.Values{"code": {code}, "nickname": {"S" + strconv.Itoa(st.i)}}.Encode()))
 	if err != nil {
@@ -596,13 +612,46 @@ func (st *student) join(ctx context.Context, code, header string) error {
 	if resp.StatusCode != http.StatusSeeOther {
 		return fmt.Errorf("join: %s %s", resp.Status, clip(string(body), 200))
 	}
+	if raw != nil {
+		if err := dialRaw(ctx, st.client, st.base, "/live/"+code+"/ws", header, st.addr, st, raw); err != nil {
+			return fmt.Errorf("student socket: %w", err)
+		}
+		st.open = true
+		return nil
+	}
 	ws, err := dial(ctx, st.client, st.base, "/live/"+code+"/ws", header, st.addr)
 	if err != nil {
 		return fmt.Errorf("student socket: %w", err)
 	}
-	st.ws = ws
+	st.ws, st.open = ws, true
 	go st.read()
 	return nil
+}
+
+// dialRaw opens a websocket on base+path as dial does and hands it to a
+// raw poller, which reads it for st.
+func dialRaw(ctx context.Context, c *http.Client, base, path, header, addr string, st *student, raw rawPollers) error {
+	u, err := url.Parse(base + path)
+	if err != nil {
+		return err
+	}
+	h := http.Header{}
+	for _, ck := range c.Jar.Cookies(u) {
+		h.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	if addr != "" {
+		h.Set(header, addr)
+	}
+	conn, err := (&net.Dialer{Timeout: 30 * time.Second}).DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		return err
+	}
+	left, err := rawHandshake(conn, u, h)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	return raw.add(conn, left, st)
 }
 
 // read records the arrival of every state version. Ten thousand readers
@@ -619,21 +668,31 @@ func (st *student) read() {
 		}
 		now := time.Now()
 		if err != nil {
-			st.mu.Lock()
-			st.closed = true
-			st.mu.Unlock()
+			st.markClosed()
 			return
 		}
-		v, ok := stateVersion(buf.Bytes())
-		if !ok {
-			continue
-		}
-		st.mu.Lock()
-		if _, ok := st.got[v]; !ok {
-			st.got[v] = now
-		}
-		st.mu.Unlock()
+		st.received(buf.Bytes(), now)
 	}
+}
+
+// received records the arrival of message b at at, if it is a state.
+func (st *student) received(b []byte, at time.Time) {
+	v, ok := stateVersion(b)
+	if !ok {
+		return
+	}
+	st.mu.Lock()
+	if _, ok := st.got[v]; !ok {
+		st.got[v] = at
+	}
+	st.mu.Unlock()
+}
+
+// markClosed notes that the server closed the student's socket.
+func (st *student) markClosed() {
+	st.mu.Lock()
+	st.closed = true
+	st.mu.Unlock()
 }
 
 // stateVersion returns the version of a state message
