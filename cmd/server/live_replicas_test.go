@@ -169,7 +169,8 @@ func TestLiveRestart(t *testing.T) {
 }
 
 // runRoom runs one session of three students with liveload (their sockets
-// read by the raw client if raw) and checks every state reached every
+// read by the raw client if raw, which then also refetch their pages as
+// live.js does) and checks every state reached every
 // student and the counts agree.
 func runRoom(t *testing.T, cfg store.Config, instructors, students []string, raw bool) *liveload.Report {
 	t.Helper()
@@ -181,7 +182,7 @@ func runRoom(t *testing.T, cfg store.Config, instructors, students []string, raw
 	defer st.Close()
 	rep, err := liveload.Run(ctx, liveload.Config{Store: st, InstructorURLs: instructors, StudentURLs: students,
 		Sessions: 1, Students: 3, Window: 2 * time.Second, ActionEvery: 400 * time.Millisecond, WrongShare: 0.5,
-		Settle: 30 * time.Second, RawClient: raw})
+		Settle: 30 * time.Second, RawClient: raw, Refetch: raw})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,6 +192,9 @@ func runRoom(t *testing.T, cfg store.Config, instructors, students []string, raw
 	// unlock, at least one reveal, pause and resume.
 	if rep.Actions < 4 || rep.Missed != 0 || rep.Dropped != 0 || len(rep.Fanout) != rep.Actions {
 		t.Errorf("%d actions, %d deliveries missed, %d students dropped, %d fan-outs complete", rep.Actions, rep.Missed, rep.Dropped, len(rep.Fanout))
+	}
+	if raw && (rep.RefetchErrors != 0 || len(rep.Rendered) != rep.Actions) {
+		t.Errorf("refetching pages: %d errors, %d of %d actions reached every student's page", rep.RefetchErrors, len(rep.Rendered), rep.Actions)
 	}
 	if !rep.CountsAgree {
 		t.Errorf("the instructor's counts disagree with the answers recorded: %v", rep.CountsOff)

@@ -78,6 +78,11 @@ type Config struct {
 	// instead of a goroutine and gorilla connection each (raw.go; Linux
 	// only): the load generator shares the cores with the servers.
 	RawClient bool
+	// Refetch: on every new state a student fetches its page again, as
+	// the page's script does (static/live.js: GET /live/{code}?q=0, one
+	// at a time, again if a newer state came meanwhile); Report.Rendered
+	// is then the fan-out to the students' fetched pages.
+	Refetch bool
 	// Parallel bounds concurrent joins and connections while setting up.
 	Parallel int
 	// Settle is how long to wait after the window for counts to agree.
@@ -111,6 +116,11 @@ type Report struct {
 	// database transaction and the queueing on this server's pages are
 	// inside it, the other replicas' read and every socket write are not.
 	ControlLatency []time.Duration
+	// Rendered is, per action, the latency to the last student's page
+	// fetched after it (Config.Refetch; sorted); RefetchErrors counts
+	// fetches that failed.
+	Rendered      []time.Duration
+	RefetchErrors int
 	// ClientCPU is this load generator's own CPU time during the run
 	// (it shares the machine's cores with the servers).
 	ClientCPU time.Duration
@@ -231,6 +241,16 @@ type student struct {
 	mu     sync.Mutex
 	got    map[int64]time.Time // state version -> arrival
 	closed bool
+	// With Config.Refetch: page is the URL fetched, latest the newest
+	// version received, fetching whether a fetch is under way, rendered
+	// when a page fetched after each version arrived.
+	page     string
+	header   string
+	latest   int64
+	fetching bool
+	rendered map[int64]time.Time
+	refetch  *sync.WaitGroup
+	rep      *Report
 }
 
 func newKey() string {
@@ -375,13 +395,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	// Students join (POST /join) and connect, cfg.Parallel at a time.
 	sem := make(chan struct{}, cfg.Parallel)
-	var wg sync.WaitGroup
+	var wg, refetches sync.WaitGroup
 	n := 0
 	for _, s := range sessions {
 		s.students = make([]*student, cfg.Students)
 		for j := range s.students {
 			st := &student{i: j, base: strings.TrimRight(cfg.StudentURLs[j%len(cfg.StudentURLs)], "/"),
 				addr: fmt.Sprintf("10.%d.%d.%d", (n>>16)&255, (n>>8)&255, n&255), client: newClient(), got: map[int64]time.Time{}}
+			if cfg.Refetch {
+				st.page, st.header, st.rendered, st.refetch, st.rep = st.base+"/live/"+s.code+"?q=0", cfg.ClientHeader, map[int64]time.Time{}, &refetches, rep
+			}
 			n++
 			s.students[j] = st
 			wg.Add(1)
@@ -510,6 +533,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	refetches.Wait()
+
 	// Latencies: per action, to the last student; and every delivery.
 	for _, s := range sessions {
 		s.mu.Lock()
@@ -549,6 +574,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if last >= 0 {
 				rep.Fanout = append(rep.Fanout, last)
 			}
+			if cfg.Refetch {
+				if d, ok := lastRendered(s.students, v, t0); ok {
+					rep.Rendered = append(rep.Rendered, d)
+				}
+			}
 		}
 		rep.Actions += len(s.sent)
 		room := Room{ID: s.id, CourseID: s.course, Code: s.code, Answered: s.answered}
@@ -586,6 +616,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	sortDurations(rep.Fanout)
 	sortDurations(rep.ControlLatency)
+	sortDurations(rep.Rendered)
 	sortDurations(rep.Delivery)
 	sortDurations(rep.AnswerLatency)
 	rep.Wall = time.Since(runStart)
@@ -675,7 +706,8 @@ func (st *student) read() {
 	}
 }
 
-// received records the arrival of message b at at, if it is a state.
+// received records the arrival of message b at at, if it is a state,
+// and with Config.Refetch starts fetching the page if none is under way.
 func (st *student) received(b []byte, at time.Time) {
 	v, ok := stateVersion(b)
 	if !ok {
@@ -685,7 +717,92 @@ func (st *student) received(b []byte, at time.Time) {
 	if _, ok := st.got[v]; !ok {
 		st.got[v] = at
 	}
+	start := st.rendered != nil && v > st.latest && !st.fetching
+	st.latest = max(st.latest, v)
+	if start {
+		st.fetching = true
+		st.refetch.Add(1)
+	}
 	st.mu.Unlock()
+	if start {
+		go st.fetchPages()
+	}
+}
+
+// fetchPages fetches the student's page until it has one fetched after
+// the newest state received, as live.js does, and notes when each
+// version's page was there.
+func (st *student) fetchPages() {
+	defer st.refetch.Done()
+	for {
+		st.mu.Lock()
+		v := st.latest
+		st.mu.Unlock()
+		err := st.fetchPage()
+		now := time.Now()
+		st.mu.Lock()
+		if err == nil {
+			for w := range st.got {
+				if _, done := st.rendered[w]; !done && w <= v {
+					st.rendered[w] = now
+				}
+			}
+		}
+		if err != nil || st.latest <= v {
+			st.fetching = false
+			st.mu.Unlock()
+			if err != nil {
+				st.rep.mu.Lock()
+				st.rep.RefetchErrors++
+				st.rep.noteErrLocked(err)
+				st.rep.mu.Unlock()
+			}
+			return
+		}
+		st.mu.Unlock()
+	}
+}
+
+func (st *student) fetchPage() error {
+	req, err := http.NewRequest(http.MethodGet, st.page, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set(st.header, st.addr)
+	resp, err := st.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("refetch: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("refetch: %s", resp.Status)
+	}
+	return nil
+}
+
+// lastRendered is the latency from t0 to the last student's page fetched
+// after version v; ok is false if some open student has none.
+func lastRendered(students []*student, v int64, t0 time.Time) (time.Duration, bool) {
+	last := time.Duration(-1)
+	for _, stu := range students {
+		if !stu.open {
+			continue
+		}
+		stu.mu.Lock()
+		at, ok := stu.rendered[v]
+		closed := stu.closed
+		stu.mu.Unlock()
+		if !ok {
+			if closed {
+				continue
+			}
+			return 0, false
+		}
+		last = max(last, max(at.Sub(t0), 0))
+	}
+	return last, last >= 0
 }
 
 // markClosed notes that the server closed the student's socket.
