@@ -77,7 +77,9 @@ func (r *rawFrames) feed(data []byte, on func(rawEvent) error) error {
 		}
 		b = b[used:]
 	}
-	r.buf = append(r.buf[:0], b...)
+	if len(b) != len(r.buf) { // keep the unparsed rest (copied only when some was parsed)
+		r.buf = append(r.buf[:0], b...)
+	}
 	return nil
 }
 
