@@ -69,3 +69,30 @@ func BenchmarkLiveFanout(b *testing.B) {
 		ws.Close()
 	}
 }
+
+// BenchmarkLiveStudentRefetch is what one student's page costs the server
+// after a state change of the room: live.js fetches the page rendered for
+// the class now (GET /live/{code}?q=0, docs/LIVE.md "A student page
+// follows the class in place") and swaps it in. A room of 200 makes 200
+// of these per instructor action; liveload does not make them (it
+// measures the state message's arrival), so this is their cost apart.
+func BenchmarkLiveStudentRefetch(b *testing.B) {
+	e := newLiveEnvTB(b)
+	d := e.device()
+	if r := d.post("/join", url.Values{"code": {e.ls.Code}, "nickname": {"S"}}); r.code != http.StatusSeeOther {
+		b.Fatalf("join: %d", r.code)
+	}
+	if r := e.staff.post(e.teachURL(), url.Values{"action": {"unlock"}}); r.code != http.StatusSeeOther {
+		b.Fatalf("unlock: %d", r.code)
+	}
+	page := "/live/" + e.ls.Code + "?q=0"
+	if r := d.get(page); r.code != http.StatusOK || !bytes.Contains([]byte(r.body), []byte(`data-live-role="student"`)) {
+		b.Fatalf("student page: %d\n%s", r.code, r.body[:min(len(r.body), 300)])
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if r := d.get(page); r.code != http.StatusOK {
+			b.Fatalf("student page: %d", r.code)
+		}
+	}
+}

@@ -357,13 +357,12 @@ func (c *liveConn) writeLoop() {
 	}()
 	for {
 		select {
-		case b, ok := <-c.sub.C:
+		case f, ok := <-c.sub.C:
 			if !ok {
 				c.closeWith()
 				return
 			}
-			_ = c.ws.SetWriteDeadline(time.Now().Add(t.writeWait))
-			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+			if err := writeFrame(c.ws, f, t.writeWait); err != nil {
 				return
 			}
 		case b := <-c.reply:
@@ -379,6 +378,31 @@ func (c *liveConn) writeLoop() {
 			return
 		}
 	}
+}
+
+// writeFrame writes one of the hub's messages. A broadcast's frame is
+// framed once for the whole room (a prepared message, built by the first
+// of its writers) and written as is by every connection: no per-connection
+// encoding, copy or write buffer; the bytes on the wire are the same.
+func writeFrame(ws *websocket.Conn, f *live.Frame, wait time.Duration) error {
+	_ = ws.SetWriteDeadline(time.Now().Add(wait))
+	if !f.Shared {
+		return ws.WriteMessage(websocket.TextMessage, f.Data)
+	}
+	if pm, ok := f.Prepared(prepareText).(*websocket.PreparedMessage); ok {
+		return ws.WritePreparedMessage(pm)
+	}
+	return ws.WriteMessage(websocket.TextMessage, f.Data)
+}
+
+// prepareText is Frame.Prepared's websocket text frame (nil if gorilla
+// refuses it, then each connection frames the data itself).
+func prepareText(b []byte) any {
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
+	if err != nil {
+		return nil
+	}
+	return pm
 }
 
 // closeWith tells a dropped page why: the session ended (1000), the

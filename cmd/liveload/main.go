@@ -57,6 +57,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	formAnswers := fs.Bool("form-answers", false, "post answers as the page does without JavaScript (POST /live/{code}, a page render each) instead of to the JSON answer endpoint")
 	parallel := fs.Int("parallel", 32, "concurrent joins while setting up")
 	header := fs.String("client-header", "X-Real-IP", "header carrying each student's own address; start the servers with -trusted-proxy-header set to it")
+	defaultClient := "gorilla"
+	if liveload.RawAvailable() {
+		defaultClient = "raw"
+	}
+	client := fs.String("client", defaultClient, "how students' sockets are read: raw (one epoll loop per core for every socket, cheapest; Linux only) or gorilla (a goroutine and gorilla connection per student)")
+	refetch := fs.Bool("refetch", false, "students fetch their page again after every new state, as the page's script does (GET /live/{code}?q=0), and the fan-out to the fetched pages is reported too")
 	pids := fs.String("pids", "", "the servers' PIDs on this machine, in the order of -urls then new -student-urls, for memory per student")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -68,7 +74,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "liveload: need -sessions and -students ≥ 1, -window and -action-every > 0, -wrong from 0 to 1, and one of -data-dir and -database-url")
 		return 2
 	}
-	cfg := liveload.Config{InstructorURLs: split(*urls), StudentURLs: split(*studentURLs), Sessions: *sessions, Students: *students,
+	if *client != "raw" && *client != "gorilla" || *client == "raw" && !liveload.RawAvailable() {
+		fmt.Fprintf(stderr, "liveload: -client is %q; it must be gorilla, or raw (Linux only)\n", *client)
+		return 2
+	}
+	cfg := liveload.Config{RawClient: *client == "raw", Refetch: *refetch, InstructorURLs: split(*urls), StudentURLs: split(*studentURLs), Sessions: *sessions, Students: *students,
 		Window: *window, ActionEvery: *every, WrongShare: *wrong, NoAnswers: *noAnswers, FormAnswers: *formAnswers, RandomPhase: *randomPhase, Parallel: *parallel, ClientHeader: *header, Progress: stderr, PIDs: map[string]int{}}
 	var order []string
 	seen := map[string]bool{}
@@ -102,7 +112,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	print(stdout, cfg, rep, load, loadAvg())
-	if rep.JoinErrors > 0 || rep.ControlErrors > 0 || rep.AnswerErrors > 0 || rep.Missed > 0 || !rep.CountsAgree {
+	if rep.JoinErrors > 0 || rep.ControlErrors > 0 || rep.AnswerErrors > 0 || rep.RefetchErrors > 0 || rep.Missed > 0 || !rep.CountsAgree {
 		return 1
 	}
 	return 0
@@ -135,7 +145,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float
 func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after string) {
 	fmt.Fprintf(w, "sessions %d × students %d; instructors on %s; students on %s\n", r.Sessions, r.Students,
 		strings.Join(cfg.InstructorURLs, ","), strings.Join(studentsOn(cfg), ","))
-	fmt.Fprintf(w, "load average before %s, after %s\n", before, after)
+	fmt.Fprintf(w, "load average before %s, after %s; students read by the %s client\n", before, after, map[bool]string{true: "raw", false: "gorilla"}[cfg.RawClient])
 	fmt.Fprintf(w, "setup (start sessions, join, connect): %v; join errors %d; control errors %d\n", r.SetupTime.Round(time.Millisecond), r.JoinErrors, r.ControlErrors)
 	fmt.Fprintf(w, "run %v: %d actions; fan-out to the last student p50 %s p99 %s max %s\n", r.Wall.Round(time.Millisecond), r.Actions,
 		ms(loadtest.Percentile(r.Fanout, 50)), ms(loadtest.Percentile(r.Fanout, 99)), ms(loadtest.Percentile(r.Fanout, 100)))
@@ -147,6 +157,10 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 	}
 	fmt.Fprintf(w, "answers %d (%s; errors %d): p50 %s p99 %s\n", r.Answers, path, r.AnswerErrors,
 		ms(loadtest.Percentile(r.AnswerLatency, 50)), ms(loadtest.Percentile(r.AnswerLatency, 99)))
+	if cfg.Refetch {
+		fmt.Fprintf(w, "pages refetched after each state (as live.js does; errors %d): to the last student's page p50 %s p99 %s max %s over %d actions\n",
+			r.RefetchErrors, ms(loadtest.Percentile(r.Rendered, 50)), ms(loadtest.Percentile(r.Rendered, 99)), ms(loadtest.Percentile(r.Rendered, 100)), len(r.Rendered))
+	}
 	fmt.Fprintf(w, "control POST round trip (%d): p50 %s p99 %s max %s\n", len(r.ControlLatency),
 		ms(loadtest.Percentile(r.ControlLatency, 50)), ms(loadtest.Percentile(r.ControlLatency, 99)), ms(loadtest.Percentile(r.ControlLatency, 100)))
 	fmt.Fprintf(w, "load generator CPU during the run %.1f s (%.2f cores)\n", r.ClientCPU.Seconds(), r.ClientCPU.Seconds()/r.Wall.Seconds())

@@ -18,6 +18,7 @@ func TestFlags(t *testing.T) {
 		{"-data-dir", "x", "-database-url", "postgres://y"}, // both
 		{"-data-dir", "x", "-pids", "abc"},
 		{"-data-dir", "x", "-pids", "1,2"}, // more PIDs than servers
+		{"-data-dir", "x", "-client", "bogus"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(args, &out, &errb); code != 2 || !strings.Contains(errb.String(), "liveload:") {

@@ -149,26 +149,30 @@ func startReplicaPair(t *testing.T) (dbURL string, a, b *serverProc) {
 // counts are still there.
 func TestLiveTwoReplicas(t *testing.T) {
 	dbURL, a, b := startReplicaPair(t)
-	rep := runRoom(t, store.Config{DatabaseURL: dbURL}, []string{a.url}, []string{b.url})
+	rep := runRoom(t, store.Config{DatabaseURL: dbURL}, []string{a.url}, []string{b.url}, false)
 	a.stop(t)
 	a2 := startServer(t, "-database-url", dbURL, "-data-dir", t.TempDir())
 	checkAfterRestart(t, a2.url, rep)
 }
 
 // TestLiveRestart: one server on SQLite; after a restart the session's
-// state and counts are where the class left them.
+// state and counts are where the class left them. The students are read
+// by liveload's raw client where it is available (cmd/liveload's default
+// on Linux), so its measurement is checked end to end too.
 func TestLiveRestart(t *testing.T) {
 	dir := t.TempDir()
 	a := startServer(t, "-data-dir", dir)
-	rep := runRoom(t, store.Config{DataDir: dir}, []string{a.url}, []string{a.url})
+	rep := runRoom(t, store.Config{DataDir: dir}, []string{a.url}, []string{a.url}, liveload.RawAvailable())
 	a.stop(t)
 	a2 := startServer(t, "-data-dir", dir)
 	checkAfterRestart(t, a2.url, rep)
 }
 
-// runRoom runs one session of three students with liveload and checks
-// every state reached every student and the counts agree.
-func runRoom(t *testing.T, cfg store.Config, instructors, students []string) *liveload.Report {
+// runRoom runs one session of three students with liveload (their sockets
+// read by the raw client if raw, which then also refetch their pages as
+// live.js does) and checks every state reached every
+// student and the counts agree.
+func runRoom(t *testing.T, cfg store.Config, instructors, students []string, raw bool) *liveload.Report {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, cfg)
@@ -178,7 +182,7 @@ func runRoom(t *testing.T, cfg store.Config, instructors, students []string) *li
 	defer st.Close()
 	rep, err := liveload.Run(ctx, liveload.Config{Store: st, InstructorURLs: instructors, StudentURLs: students,
 		Sessions: 1, Students: 3, Window: 2 * time.Second, ActionEvery: 400 * time.Millisecond, WrongShare: 0.5,
-		Settle: 30 * time.Second})
+		Settle: 30 * time.Second, RawClient: raw, Refetch: raw})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +192,9 @@ func runRoom(t *testing.T, cfg store.Config, instructors, students []string) *li
 	// unlock, at least one reveal, pause and resume.
 	if rep.Actions < 4 || rep.Missed != 0 || rep.Dropped != 0 || len(rep.Fanout) != rep.Actions {
 		t.Errorf("%d actions, %d deliveries missed, %d students dropped, %d fan-outs complete", rep.Actions, rep.Missed, rep.Dropped, len(rep.Fanout))
+	}
+	if raw && (rep.RefetchErrors != 0 || len(rep.Rendered) != rep.Actions) {
+		t.Errorf("refetching pages: %d errors, %d of %d actions reached every student's page", rep.RefetchErrors, len(rep.Rendered), rep.Actions)
 	}
 	if !rep.CountsAgree {
 		t.Errorf("the instructor's counts disagree with the answers recorded: %v", rep.CountsOff)

@@ -191,7 +191,7 @@ func next(t testing.TB, s *Subscriber) Message {
 		if !ok {
 			t.Fatal("subscriber closed")
 		}
-		return decode(t, b)
+		return decode(t, b.Data)
 	case <-time.After(30 * time.Second):
 		t.Fatal("no message within 30 s")
 	}

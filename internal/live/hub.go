@@ -556,7 +556,7 @@ func (h *Hub) setState(ls store.LiveState) {
 	if ls.PlayerSeq > h.playerSeq {
 		h.player, h.playerSeq = playerOf(ls), ls.PlayerSeq
 		if p := h.playerLocked(); p != nil {
-			b := encode(Message{Type: MsgPlayer, Player: p})
+			b := encodeShared(Message{Type: MsgPlayer, Player: p})
 			for s := range h.subs {
 				h.sendLocked(s, b)
 			}
@@ -661,7 +661,7 @@ func (h *Hub) Subscribe(ctx context.Context, role Role, learner int64) (*Subscri
 		}
 		h.students++
 	}
-	c := make(chan []byte, h.m.cfg.Queue)
+	c := make(chan *Frame, h.m.cfg.Queue)
 	s := &Subscriber{C: c, c: c, role: role, learner: learner}
 	h.subs[s] = struct{}{}
 	st := h.stateLocked()
@@ -705,7 +705,7 @@ func (h *Hub) closeAll() {
 }
 
 // sendLocked queues b for s without blocking; a full queue drops s.
-func (h *Hub) sendLocked(s *Subscriber, b []byte) {
+func (h *Hub) sendLocked(s *Subscriber, b *Frame) {
 	select {
 	case s.c <- b:
 	default:
@@ -716,8 +716,8 @@ func (h *Hub) sendLocked(s *Subscriber, b []byte) {
 
 func (h *Hub) broadcastStateLocked() {
 	st := h.stateLocked()
-	sb := encode(Message{Type: "state", State: &st})
-	var staff []byte
+	sb := encodeShared(Message{Type: "state", State: &st})
+	var staff *Frame
 	for s := range h.subs {
 		if s.role == RoleStudent {
 			h.sendLocked(s, sb)
@@ -725,7 +725,7 @@ func (h *Hub) broadcastStateLocked() {
 		}
 		if staff == nil {
 			cn := h.countsLocked()
-			staff = encode(Message{Type: "state", State: &st, Counts: &cn})
+			staff = encodeShared(Message{Type: "state", State: &st, Counts: &cn})
 		}
 		h.sendLocked(s, staff)
 	}
@@ -843,12 +843,12 @@ func (h *Hub) countsChangedLocked() {
 }
 
 func (h *Hub) broadcastCountsLocked() {
-	var b []byte
+	var b *Frame
 	for s := range h.subs {
 		if s.role != RoleStudent {
 			if b == nil {
 				cn := h.countsLocked()
-				b = encode(Message{Type: "counts", Counts: &cn})
+				b = encodeShared(Message{Type: "counts", Counts: &cn})
 			}
 			h.sendLocked(s, b)
 		}

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -249,12 +250,36 @@ const (
 	RoleProjector
 )
 
+// Frame is one encoded message queued for pages. A broadcast queues the
+// same Frame on every subscriber (Shared), so the transport can frame it
+// once for the whole room (Prepared) instead of once per connection: with
+// 50 rooms of 200 pages changing at once, the per-connection work is what
+// the burst costs.
+type Frame struct {
+	// Data is the message's JSON (docs/LIVE.md).
+	Data []byte
+	// Shared: the frame goes to more than one page.
+	Shared bool
+
+	once sync.Once
+	prep any
+}
+
+// Prepared returns prepare(f.Data), computed once for every page the
+// frame reaches (the first caller computes it, the others wait for it).
+// The package knows nothing of the transport: web/live_ws.go prepares a
+// websocket frame.
+func (f *Frame) Prepared(prepare func([]byte) any) any {
+	f.once.Do(func() { f.prep = prepare(f.Data) })
+	return f.prep
+}
+
 // Subscriber is one connected page. C carries encoded messages; it is
 // closed when the subscriber is dropped (too slow, or the session ended),
 // after which the page must reconnect to resync.
 type Subscriber struct {
-	C       <-chan []byte
-	c       chan []byte
+	C       <-chan *Frame
+	c       chan *Frame
 	role    Role
 	learner int64
 	closed  bool
@@ -263,11 +288,18 @@ type Subscriber struct {
 // Dropped is closed C; the reason is for logs and close frames.
 func (s *Subscriber) String() string { return fmt.Sprintf("subscriber(role %d)", s.role) }
 
-func encode(m Message) []byte {
+// encode encodes m for one page; encodeShared for a broadcast.
+func encode(m Message) *Frame {
 	b, err := json.Marshal(m)
 	if err != nil {
 		// Only plain values are marshalled: this cannot fail.
 		panic(fmt.Sprintf("live: encode %s: %v", m.Type, err))
 	}
-	return b
+	return &Frame{Data: b}
+}
+
+func encodeShared(m Message) *Frame {
+	f := encode(m)
+	f.Shared = true
+	return f
 }

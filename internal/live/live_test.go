@@ -165,7 +165,7 @@ func TestSubscribeSnapshotAndRoles(t *testing.T) {
 	}
 	select {
 	case b := <-st.C:
-		t.Errorf("a student received %s", b)
+		t.Errorf("a student received %s", b.Data)
 	default:
 	}
 }
@@ -279,5 +279,54 @@ func TestIdleExpiry(t *testing.T) {
 	}
 	if m.Open() != 0 {
 		t.Errorf("%d hubs open after the end", m.Open())
+	}
+}
+
+// A broadcast queues one shared frame on every page, prepared once for
+// all of them; a page's own snapshot is not shared.
+func TestBroadcastFrameSharedAndPreparedOnce(t *testing.T) {
+	e := newEnv(t, sqliteConfig(t), 2)
+	h := e.hub(e.manager(e.st, NewLocalBus(), Config{}))
+	var subs []*Subscriber
+	for range 3 {
+		s, err := h.Subscribe(bg, RoleStudent, e.learner())
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, s)
+	}
+	snaps := map[*Frame]bool{}
+	for _, s := range subs {
+		f := <-s.C
+		if f.Shared {
+			t.Errorf("a snapshot is marked shared: %s", f.Data)
+		}
+		snaps[f] = true
+	}
+	if len(snaps) != len(subs) {
+		t.Errorf("%d snapshots for %d pages", len(snaps), len(subs))
+	}
+	control(t, h, ActPause)
+	var first *Frame
+	prepared := 0
+	for _, s := range subs {
+		f := <-s.C
+		if m := decode(t, f.Data); m.Type != "state" || !m.State.Paused {
+			t.Fatalf("broadcast %s", f.Data)
+		}
+		if !f.Shared {
+			t.Errorf("the broadcast frame is not shared")
+		}
+		if first == nil {
+			first = f
+		} else if f != first {
+			t.Errorf("pages got different frames for one broadcast")
+		}
+		if got := f.Prepared(func(b []byte) any { prepared++; return len(b) }); got != len(f.Data) {
+			t.Errorf("Prepared = %v, want %d", got, len(f.Data))
+		}
+	}
+	if prepared != 1 {
+		t.Errorf("prepared %d times for %d pages, want once", prepared, len(subs))
 	}
 }

@@ -40,7 +40,7 @@ func drain(t *testing.T, s *Subscriber) []Message {
 			if !ok {
 				return out
 			}
-			out = append(out, decode(t, b))
+			out = append(out, decode(t, b.Data))
 		default:
 			return out
 		}

@@ -74,6 +74,15 @@ type Config struct {
 	// with -trusted-proxy-header set to it), so per-client limits see a
 	// room, not one client.
 	ClientHeader string
+	// RawClient reads the students' sockets with one epoll loop per core
+	// instead of a goroutine and gorilla connection each (raw.go; Linux
+	// only): the load generator shares the cores with the servers.
+	RawClient bool
+	// Refetch: on every new state a student fetches its page again, as
+	// the page's script does (static/live.js: GET /live/{code}?q=0, one
+	// at a time, again if a newer state came meanwhile); Report.Rendered
+	// is then the fan-out to the students' fetched pages.
+	Refetch bool
 	// Parallel bounds concurrent joins and connections while setting up.
 	Parallel int
 	// Settle is how long to wait after the window for counts to agree.
@@ -107,6 +116,11 @@ type Report struct {
 	// database transaction and the queueing on this server's pages are
 	// inside it, the other replicas' read and every socket write are not.
 	ControlLatency []time.Duration
+	// Rendered is, per action, the latency to the last student's page
+	// fetched after it (Config.Refetch; sorted); RefetchErrors counts
+	// fetches that failed.
+	Rendered      []time.Duration
+	RefetchErrors int
 	// ClientCPU is this load generator's own CPU time during the run
 	// (it shares the machine's cores with the servers).
 	ClientCPU time.Duration
@@ -222,10 +236,21 @@ type student struct {
 	base   string
 	addr   string
 	client *http.Client
-	ws     *websocket.Conn
+	ws     *websocket.Conn // the gorilla client's; nil with the raw client
+	open   bool            // the socket opened
 	mu     sync.Mutex
 	got    map[int64]time.Time // state version -> arrival
 	closed bool
+	// With Config.Refetch: page is the URL fetched, latest the newest
+	// version received, fetching whether a fetch is under way, rendered
+	// when a page fetched after each version arrived.
+	page     string
+	header   string
+	latest   int64
+	fetching bool
+	rendered map[int64]time.Time
+	refetch  *sync.WaitGroup
+	rep      *Report
 }
 
 func newKey() string {
@@ -360,15 +385,26 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		go s.readStaff(ctx)
 	}
 
+	var raw rawPollers
+	if cfg.RawClient {
+		if raw, err = newRawPollers(); err != nil {
+			return nil, fmt.Errorf("raw client: %w", err)
+		}
+		defer raw.stop()
+	}
+
 	// Students join (POST /join) and connect, cfg.Parallel at a time.
 	sem := make(chan struct{}, cfg.Parallel)
-	var wg sync.WaitGroup
+	var wg, refetches sync.WaitGroup
 	n := 0
 	for _, s := range sessions {
 		s.students = make([]*student, cfg.Students)
 		for j := range s.students {
 			st := &student{i: j, base: strings.TrimRight(cfg.StudentURLs[j%len(cfg.StudentURLs)], "/"),
 				addr: fmt.Sprintf("10.%d.%d.%d", (n>>16)&255, (n>>8)&255, n&255), client: newClient(), got: map[int64]time.Time{}}
+			if cfg.Refetch {
+				st.page, st.header, st.rendered, st.refetch, st.rep = st.base+"/live/"+s.code+"?q=0", cfg.ClientHeader, map[int64]time.Time{}, &refetches, rep
+			}
 			n++
 			s.students[j] = st
 			wg.Add(1)
@@ -376,7 +412,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				err := st.join(ctx, s.code, cfg.ClientHeader)
+				err := st.join(ctx, s.code, cfg.ClientHeader, raw)
 				rep.mu.Lock()
 				defer rep.mu.Unlock()
 				if err == nil {
@@ -417,7 +453,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	var rwg sync.WaitGroup
 	for _, s := range sessions {
 		for _, stu := range s.students {
-			if stu.ws == nil || cfg.NoAnswers {
+			if !stu.open || cfg.NoAnswers {
 				continue
 			}
 			rwg.Add(1)
@@ -478,7 +514,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			s.mu.Unlock()
 			behind := 0
 			for _, stu := range s.students {
-				if stu.ws != nil && !stu.hasFrom(last) {
+				if stu.open && !stu.hasFrom(last) {
 					behind++
 				}
 			}
@@ -497,13 +533,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	refetches.Wait()
+
 	// Latencies: per action, to the last student; and every delivery.
 	for _, s := range sessions {
 		s.mu.Lock()
 		for v, t0 := range s.sent {
 			last := time.Duration(-1)
 			for _, stu := range s.students {
-				if stu.ws == nil {
+				if !stu.open {
 					continue
 				}
 				stu.mu.Lock()
@@ -536,6 +574,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if last >= 0 {
 				rep.Fanout = append(rep.Fanout, last)
 			}
+			if cfg.Refetch {
+				if d, ok := lastRendered(s.students, v, t0); ok {
+					rep.Rendered = append(rep.Rendered, d)
+				}
+			}
 		}
 		rep.Actions += len(s.sent)
 		room := Room{ID: s.id, CourseID: s.course, Code: s.code, Answered: s.answered}
@@ -549,12 +592,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		s.mu.Unlock()
 		_ = staffWS.Close()
 		for _, stu := range s.students {
-			if stu.ws != nil {
+			if stu.open {
 				stu.mu.Lock()
 				if stu.closed {
 					rep.Dropped++
 				}
 				stu.mu.Unlock()
+			}
+			if stu.ws != nil {
 				_ = stu.ws.Close()
 			}
 		}
@@ -571,6 +616,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	sortDurations(rep.Fanout)
 	sortDurations(rep.ControlLatency)
+	sortDurations(rep.Rendered)
 	sortDurations(rep.Delivery)
 	sortDurations(rep.AnswerLatency)
 	rep.Wall = time.Since(runStart)
@@ -578,8 +624,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// join posts the join form and opens the student's socket.
-func (st *student) join(ctx context.Context, code, header string) error {
+// join posts the join form and opens the student's socket: read by raw's
+// pollers if there are any, else by a goroutine of its own.
+func (st *student) join(ctx context.Context, code, header string, raw rawPollers) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/join",
 		strings.NewReader(url.Values{"code": {code}, "nickname": {"S" + strconv.Itoa(st.i)}}.Encode()))
 	if err != nil {
@@ -596,13 +643,46 @@ func (st *student) join(ctx context.Context, code, header string) error {
 	if resp.StatusCode != http.StatusSeeOther {
 		return fmt.Errorf("join: %s %s", resp.Status, clip(string(body), 200))
 	}
+	if raw != nil {
+		if err := dialRaw(ctx, st.client, st.base, "/live/"+code+"/ws", header, st.addr, st, raw); err != nil {
+			return fmt.Errorf("student socket: %w", err)
+		}
+		st.open = true
+		return nil
+	}
 	ws, err := dial(ctx, st.client, st.base, "/live/"+code+"/ws", header, st.addr)
 	if err != nil {
 		return fmt.Errorf("student socket: %w", err)
 	}
-	st.ws = ws
+	st.ws, st.open = ws, true
 	go st.read()
 	return nil
+}
+
+// dialRaw opens a websocket on base+path as dial does and hands it to a
+// raw poller, which reads it for st.
+func dialRaw(ctx context.Context, c *http.Client, base, path, header, addr string, st *student, raw rawPollers) error {
+	u, err := url.Parse(base + path)
+	if err != nil {
+		return err
+	}
+	h := http.Header{}
+	for _, ck := range c.Jar.Cookies(u) {
+		h.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	if addr != "" {
+		h.Set(header, addr)
+	}
+	conn, err := (&net.Dialer{Timeout: 30 * time.Second}).DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		return err
+	}
+	left, err := rawHandshake(conn, u, h)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	return raw.add(conn, left, st)
 }
 
 // read records the arrival of every state version. Ten thousand readers
@@ -619,21 +699,117 @@ func (st *student) read() {
 		}
 		now := time.Now()
 		if err != nil {
-			st.mu.Lock()
-			st.closed = true
-			st.mu.Unlock()
+			st.markClosed()
 			return
 		}
-		v, ok := stateVersion(buf.Bytes())
-		if !ok {
-			continue
-		}
+		st.received(buf.Bytes(), now)
+	}
+}
+
+// received records the arrival of message b at at, if it is a state,
+// and with Config.Refetch starts fetching the page if none is under way.
+func (st *student) received(b []byte, at time.Time) {
+	v, ok := stateVersion(b)
+	if !ok {
+		return
+	}
+	st.mu.Lock()
+	if _, ok := st.got[v]; !ok {
+		st.got[v] = at
+	}
+	start := st.rendered != nil && v > st.latest && !st.fetching
+	st.latest = max(st.latest, v)
+	if start {
+		st.fetching = true
+		st.refetch.Add(1)
+	}
+	st.mu.Unlock()
+	if start {
+		go st.fetchPages()
+	}
+}
+
+// fetchPages fetches the student's page until it has one fetched after
+// the newest state received, as live.js does, and notes when each
+// version's page was there.
+func (st *student) fetchPages() {
+	defer st.refetch.Done()
+	for {
 		st.mu.Lock()
-		if _, ok := st.got[v]; !ok {
-			st.got[v] = now
+		v := st.latest
+		st.mu.Unlock()
+		err := st.fetchPage()
+		now := time.Now()
+		st.mu.Lock()
+		if err == nil {
+			for w := range st.got {
+				if _, done := st.rendered[w]; !done && w <= v {
+					st.rendered[w] = now
+				}
+			}
+		}
+		if err != nil || st.latest <= v {
+			st.fetching = false
+			st.mu.Unlock()
+			if err != nil {
+				st.rep.mu.Lock()
+				st.rep.RefetchErrors++
+				st.rep.noteErrLocked(err)
+				st.rep.mu.Unlock()
+			}
+			return
 		}
 		st.mu.Unlock()
 	}
+}
+
+func (st *student) fetchPage() error {
+	req, err := http.NewRequest(http.MethodGet, st.page, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set(st.header, st.addr)
+	resp, err := st.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("refetch: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("refetch: %s", resp.Status)
+	}
+	return nil
+}
+
+// lastRendered is the latency from t0 to the last student's page fetched
+// after version v; ok is false if some open student has none.
+func lastRendered(students []*student, v int64, t0 time.Time) (time.Duration, bool) {
+	last := time.Duration(-1)
+	for _, stu := range students {
+		if !stu.open {
+			continue
+		}
+		stu.mu.Lock()
+		at, ok := stu.rendered[v]
+		closed := stu.closed
+		stu.mu.Unlock()
+		if !ok {
+			if closed {
+				continue
+			}
+			return 0, false
+		}
+		last = max(last, max(at.Sub(t0), 0))
+	}
+	return last, last >= 0
+}
+
+// markClosed notes that the server closed the student's socket.
+func (st *student) markClosed() {
+	st.mu.Lock()
+	st.closed = true
+	st.mu.Unlock()
 }
 
 // stateVersion returns the version of a state message
