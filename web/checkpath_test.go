@@ -9,8 +9,9 @@ import (
 )
 
 // TestPlainASCIIRendersAsItself is the differential test of md's and
-// plain's fast path: every text plainASCII accepts renders, as HTML and as
-// plain text, to itself.
+// plain's fast paths: every text plainASCII accepts renders, as HTML and as
+// plain text, to itself, and so does, as plain text, every text without
+// $ or a backtick.
 func TestPlainASCIIRendersAsItself(t *testing.T) {
 	texts := []string{"Correct.", "read as -25", "read as 3x3", "Recheck the window's position", "a $x$ b", "`d_model`",
 		"1 < 2", "a & b", `say "hi"`, `back\slash`, "tab\there", "read as 3×3", ""}
@@ -25,6 +26,12 @@ func TestPlainASCIIRendersAsItself(t *testing.T) {
 	}
 	accepted := 0
 	for _, text := range texts {
+		if !strings.ContainsAny(text, "$`") {
+			// plain's fast path
+			if p := mathml.Plain(text); p != text {
+				t.Errorf("Plain(%q) = %q, but it has no math or code", text, p)
+			}
+		}
 		if !plainASCII(text) {
 			continue
 		}

@@ -102,8 +102,8 @@ func (s *Server) plain(text string) string {
 	if text == "" {
 		return ""
 	}
-	if plainASCII(text) {
-		return text
+	if !strings.ContainsAny(text, "$`") {
+		return text // mathml.Plain changes only math and code spans
 	}
 	if p, ok := s.math.plain.get(text); ok {
 		return p
