@@ -317,7 +317,7 @@ func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) h
 				}
 			}
 		}()
-		bw.writeTo(w)
+		bw.writeTo(w, r)
 		l.putBuf(buf)
 		if zbuf != nil {
 			l.putBuf(zbuf)
@@ -426,15 +426,14 @@ func (b *responseBuffer) Write(p []byte) (int, error) {
 
 // writeTo sends the held response, with a Content-Length unless the
 // handler set one.
-func (b *responseBuffer) writeTo(w http.ResponseWriter) {
+func (b *responseBuffer) writeTo(w http.ResponseWriter, r *http.Request) {
 	if b.status == 0 {
 		b.status = http.StatusOK
 	}
 	if w.Header().Get("Content-Length") == "" {
 		w.Header().Set("Content-Length", strconv.Itoa(b.buf.Len()))
 	}
-	w.WriteHeader(b.status)
-	_, _ = w.Write(b.buf.Bytes())
+	sendHeld(w, r, b.status, b.buf.Bytes()) // one write (web/onewrite.go)
 }
 
 // RateConfig is the per-client rate limit of the JSON API.

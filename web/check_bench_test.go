@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -119,4 +121,60 @@ func (w *benchWriter) Write(p []byte) (int, error) {
 		w.body.Write(p[:min(len(p), 512)])
 	}
 	return len(p), nil
+}
+
+// BenchmarkCheckServer sends checks over loopback to a server set up as
+// cmd/server sets it up (WrapListener, ConnContext), one keep-alive
+// connection, one request at a time, every check with new answers
+// (pagebench -vary's case, without the memo's help). cpu-µs/op is the
+// whole process's CPU (client included, so it is not a server's cost per
+// check; compare it between builds), writes/op the server's writes per
+// answer:
+//
+//	go test ./web -run XXX -bench CheckServer -benchmem
+func BenchmarkCheckServer(b *testing.B) {
+	app, err := NewHandler(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(app)
+	counting := &countingListener{Listener: srv.Listener}
+	srv.Listener = WrapListener(counting)
+	srv.Config.ConnContext = ConnContext
+	srv.Start()
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReaderSize(conn, 16<<10)
+	host := srv.Listener.Addr().String()
+	var req []byte
+	n := 0
+	b.ReportAllocs()
+	counting.take()
+	cpu0 := processCPU(b)
+	for b.Loop() {
+		n++
+		body := `{"seed": 0, "answers": {"dims": "3x3", "bottom-right": "-2", "dims-padded": "5x5", "bottom-right-padded": "` + strconv.Itoa(n) + `"}}`
+		req = append(req[:0], "POST /api/v1/exercises/conv-by-hand/check HTTP/1.1\r\nHost: "...)
+		req = append(req, host...)
+		req = append(req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+		req = strconv.AppendInt(req, int64(len(body)), 10)
+		req = append(append(req, "\r\n\r\n"...), body...)
+		if _, err := conn.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d, %v", resp.StatusCode, err)
+		}
+		resp.Body.Close()
+	}
+	b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N)/1e3, "cpu-µs/op")
+	b.ReportMetric(float64(len(counting.take()))/float64(b.N), "writes/op")
 }

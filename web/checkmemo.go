@@ -146,8 +146,7 @@ func (k *keptCheck) write(w http.ResponseWriter, r *http.Request, l *workLimiter
 				"Content-Encoding", "gzip", "Content-Length", strconv.Itoa(len(body)))
 		}
 	}
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	sendHeld(w, r, http.StatusOK, body) // one write (web/onewrite.go)
 }
 
 // checkMemoFront answers a check from the memo when its body was checked

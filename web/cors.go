@@ -26,11 +26,18 @@ const (
 
 // apiCORS lets pages of any origin read the API's responses, errors
 // included, without credentials.
+var (
+	corsAnyOrigin   = oneValue("*")
+	corsExposeValue = oneValue(corsExposeHeaders)
+)
+
 func apiCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
-		h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+		// Shared values (never changed in place: Set replaces a value,
+		// and Add copies one whose capacity is full).
+		h["Access-Control-Allow-Origin"] = corsAnyOrigin
+		h["Access-Control-Expose-Headers"] = corsExposeValue
 		next.ServeHTTP(w, r)
 	})
 }

@@ -69,6 +69,9 @@ func (s *Server) md(text string) template.HTML {
 	if text == "" {
 		return ""
 	}
+	if plainASCII(text) {
+		return template.HTML(text)
+	}
 	if h, ok := s.math.html.get(text); ok {
 		return h
 	}
@@ -77,10 +80,30 @@ func (s *Server) md(text string) template.HTML {
 	return h
 }
 
+// plainASCII reports whether text is printable ASCII without math ($),
+// backslashes, code spans (`) or a character HTML escapes: mathml renders
+// such text as itself, as HTML and as plain text alike. Feedback such as
+// "Correct." and a check's "read as -25" are such text, and the latter,
+// different in every check, would otherwise churn the memos below.
+func plainASCII(text string) bool {
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c < 0x20 || c > 0x7e:
+			return false
+		case c == '$' || c == '\\' || c == '`' || c == '<' || c == '>' || c == '&' || c == '"' || c == '\'':
+			return false
+		}
+	}
+	return true
+}
+
 // plain is the memoized mathml.Plain.
 func (s *Server) plain(text string) string {
 	if text == "" {
 		return ""
+	}
+	if !strings.ContainsAny(text, "$`") {
+		return text // mathml.Plain changes only math and code spans
 	}
 	if p, ok := s.math.plain.get(text); ok {
 		return p
@@ -109,6 +132,9 @@ var versionPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
 // versionParam reads ?v=, the authored version a page or check is pinned
 // to (a printed worksheet's link carries it); "" is the current version.
 func versionParam(r *http.Request) (string, error) {
+	if r.URL.RawQuery == "" {
+		return "", nil // a check's usual request: no query to parse
+	}
 	v := r.URL.Query().Get("v")
 	if v != "" && !versionPattern.MatchString(v) {
 		return "", badRequest("v", "must be an exercise version, 16 hexadecimal digits (0-9, a-f)")

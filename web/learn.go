@@ -560,7 +560,7 @@ func (s *Server) learnItemPage(w http.ResponseWriter, r *http.Request, lc learnI
 		for k, vs := range held.header {
 			w.Header()[k] = vs
 		}
-		held.writeTo(w)
+		held.writeTo(w, r)
 		return
 	}
 	// Another request of this learner recorded in between: read again.

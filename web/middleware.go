@@ -27,22 +27,36 @@ func contentSecurityPolicy(frameAncestors string) string {
 // permissionsPolicy turns off the browser features Stride never uses.
 const permissionsPolicy = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
+// Header values every response shares (see securityHeaders).
+var (
+	nosniffValue     = oneValue("nosniff")
+	referrerValue    = oneValue("strict-origin-when-cross-origin")
+	permissionsValue = oneValue(permissionsPolicy)
+	openerValue      = oneValue("same-origin")
+)
+
+// oneValue is a header value to share between responses: its capacity is
+// full, so appending to it copies.
+func oneValue(v string) []string { return []string{v}[:1:1] }
+
 // securityHeaders sets the headers every response carries.
 func securityHeaders(frameAncestors string) func(http.Handler) http.Handler {
-	csp := contentSecurityPolicy(frameAncestors)
+	cspValue := oneValue(contentSecurityPolicy(frameAncestors))
 	embeddable := frameAncestors != "'self'"
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// The values are made once and shared: net/http only reads
+			// them, Set replaces a value and Add copies one whose capacity
+			// is full, so no response can change another's.
 			h := w.Header()
-			if embeddable {
-				setHeaders(h, "Content-Security-Policy", csp, "X-Content-Type-Options", "nosniff",
-					"Referrer-Policy", "strict-origin-when-cross-origin", "Permissions-Policy", permissionsPolicy)
-			} else {
+			h["Content-Security-Policy"] = cspValue
+			h["X-Content-Type-Options"] = nosniffValue
+			h["Referrer-Policy"] = referrerValue
+			h["Permissions-Policy"] = permissionsValue
+			if !embeddable {
 				// An opener policy would break nothing on a top-level page,
 				// but embedded pages must stay reachable from their host.
-				setHeaders(h, "Content-Security-Policy", csp, "X-Content-Type-Options", "nosniff",
-					"Referrer-Policy", "strict-origin-when-cross-origin", "Permissions-Policy", permissionsPolicy,
-					"Cross-Origin-Opener-Policy", "same-origin")
+				h["Cross-Origin-Opener-Policy"] = openerValue
 			}
 			next.ServeHTTP(w, r)
 		})
@@ -129,7 +143,7 @@ func requestLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler
 			if id == "" || len(id) > 64 {
 				id = newRequestID()
 			}
-			w.Header().Set("X-Request-Id", id)
+			w.Header()["X-Request-Id"] = []string{id}
 			rec := &statusRecorder{ResponseWriter: w}
 			info := &requestInfo{}
 			r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))

@@ -179,7 +179,7 @@ func (s *Server) cachePage(key pageKey, next http.HandlerFunc) http.HandlerFunc 
 			servePage(w, r, p)
 			return
 		}
-		capture.writeTo(w)
+		capture.writeTo(w, r)
 	}
 }
 
@@ -249,8 +249,7 @@ func servePage(w http.ResponseWriter, r *http.Request, p *cachedPage) {
 		h["Content-Encoding"] = encodingGzip
 	}
 	h["Content-Length"] = []string{length}
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	sendHeld(w, r, http.StatusOK, body) // one write (web/onewrite.go)
 }
 
 // etagMatches applies If-None-Match's weak comparison (RFC 9110 13.1.2):

@@ -115,7 +115,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 	}
 	srv := newHTTPServer(app, logger)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	// Connections that send a held response with one write (web/onewrite.go).
+	go func() { errc <- srv.Serve(web.WrapListener(ln)) }()
 	app.SetReady(true)
 	logger.Info("stride is listening", "addr", ln.Addr().String(), "base_path", cfg.basePath, "version", version)
 	if ready != nil {
@@ -163,6 +164,7 @@ func newHTTPServer(handler http.Handler, logger *slog.Logger) *http.Server {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    web.MaxHeaderBytes,
+		ConnContext:       web.ConnContext,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 }
