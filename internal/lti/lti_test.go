@@ -20,6 +20,7 @@ import (
 	"github.com/stride-tutor/stride/internal/lti"
 	"github.com/stride-tutor/stride/internal/lti/ltitest"
 	"github.com/stride-tutor/stride/internal/store"
+	"github.com/stride-tutor/stride/internal/store/storetest"
 )
 
 type clock struct {
@@ -64,7 +65,7 @@ func setupKeyed(t *testing.T, stored bool) *env {
 	t.Helper()
 	ctx := context.Background()
 	c := &clock{t: time.Now()}
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), Now: c.Now})
+	st, err := store.Open(ctx, store.Config{DataDir: storetest.MigratedSQLiteDir(t), Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
