@@ -12,7 +12,7 @@ import "testing"
 //   - examplesAreNoAnswers: no placeholder, format line or parse-error
 //     example gives an answer away.
 //
-// These were three tests, each generating the same 11,000 variants; the
+// These were three tests, each generating the same 10,000 variants; the
 // generation was about 60 % of their CPU (the race detector's run of the
 // three took 300-500 s on a busy machine), so the variants are generated
 // once here. The exercises run in parallel: a server checks answers of
