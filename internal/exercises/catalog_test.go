@@ -120,51 +120,38 @@ func perturb(t *testing.T, p *Part) string {
 	return ""
 }
 
-// TestEverySeedIsValidAndChecks generates 1,000 seeds of every exercise and
-// requires that the expected answer is accepted and a perturbed one is not.
-func TestEverySeedIsValidAndChecks(t *testing.T) {
-	seeds := 1000
-	if testing.Short() {
-		seeds = 100
+// validAndChecks requires of variant v that its parts are complete, its
+// expected answer is accepted and a perturbed one is not (TestEverySeed).
+func validAndChecks(t *testing.T, seed uint64, v *Variant) {
+	t.Helper()
+	if len(v.Parts) == 0 {
+		t.Fatalf("seed %d: no parts", seed)
 	}
-	for _, ex := range NewCatalog().All() {
-		t.Run(ex.ID, func(t *testing.T) {
-			for seed := range uint64(seeds) {
-				v, err := ex.Variant(seed)
-				if err != nil {
-					t.Fatalf("seed %d: %v", seed, err)
-				}
-				if len(v.Parts) == 0 {
-					t.Fatalf("seed %d: no parts", seed)
-				}
-				ids := map[string]bool{}
-				for _, p := range v.Parts {
-					if ids[p.ID] {
-						t.Fatalf("seed %d: duplicate part %s", seed, p.ID)
-					}
-					ids[p.ID] = true
-					if p.Prompt == "" || p.Label == "" || p.Format == "" && p.Kind != KindSelfCheck {
-						t.Errorf("seed %d part %s: prompt, label and format are required", seed, p.ID)
-					}
-					if p.Kind == KindSelfCheck {
-						if p.ModelAnswer == "" || len(p.Checklist) == 0 {
-							t.Errorf("seed %d part %s: self-check needs a model answer and checklist", seed, p.ID)
-						}
-						continue
-					}
-					if len(p.Solution) == 0 {
-						t.Errorf("seed %d part %s: no worked solution", seed, p.ID)
-					}
-					if vd := p.Check(p.Input); vd.Status != StatusCorrect {
-						t.Fatalf("seed %d part %s: expected answer %q got %s: %s", seed, p.ID, p.Input, vd.Status, vd.Feedback)
-					}
-					bad := perturb(t, p)
-					if vd := p.Check(bad); vd.Status != StatusIncorrect {
-						t.Fatalf("seed %d part %s: perturbed answer %q (right: %q) got %s: %s", seed, p.ID, bad, p.Input, vd.Status, vd.Feedback)
-					}
-				}
+	ids := map[string]bool{}
+	for _, p := range v.Parts {
+		if ids[p.ID] {
+			t.Fatalf("seed %d: duplicate part %s", seed, p.ID)
+		}
+		ids[p.ID] = true
+		if p.Prompt == "" || p.Label == "" || p.Format == "" && p.Kind != KindSelfCheck {
+			t.Errorf("seed %d part %s: prompt, label and format are required", seed, p.ID)
+		}
+		if p.Kind == KindSelfCheck {
+			if p.ModelAnswer == "" || len(p.Checklist) == 0 {
+				t.Errorf("seed %d part %s: self-check needs a model answer and checklist", seed, p.ID)
 			}
-		})
+			continue
+		}
+		if len(p.Solution) == 0 {
+			t.Errorf("seed %d part %s: no worked solution", seed, p.ID)
+		}
+		if vd := p.Check(p.Input); vd.Status != StatusCorrect {
+			t.Fatalf("seed %d part %s: expected answer %q got %s: %s", seed, p.ID, p.Input, vd.Status, vd.Feedback)
+		}
+		bad := perturb(t, p)
+		if vd := p.Check(bad); vd.Status != StatusIncorrect {
+			t.Fatalf("seed %d part %s: perturbed answer %q (right: %q) got %s: %s", seed, p.ID, bad, p.Input, vd.Status, vd.Feedback)
+		}
 	}
 }
 

@@ -36,56 +36,47 @@ var diagnosisCodes = map[string][]string{
 	"rnn-concepts": nil,
 }
 
-// TestDiagnosesFireOnTheirMistakesOnly checks, at 1,000 seeds of every
-// exercise, that each diagnosis fires on an answer with its mistake and that
-// no correct answer ever draws a diagnosis.
-func TestDiagnosesFireOnTheirMistakesOnly(t *testing.T) {
-	seeds := uint64(1000)
-	if testing.Short() {
-		seeds = 100
+// diagnosesFire checks at variant v that each diagnosis fires on an answer
+// with its mistake and that no correct answer draws a diagnosis; it records
+// the codes that fired (TestEverySeed compares them with diagnosisCodes).
+func diagnosesFire(t *testing.T, seed uint64, v *Variant, fired map[string]bool) {
+	t.Helper()
+	for _, p := range v.Parts {
+		if p.Kind == KindSelfCheck {
+			continue
+		}
+		if vd := p.Check(p.Input); vd.Status != StatusCorrect || vd.Mistake != "" || len(vd.Mistakes) != 0 {
+			t.Fatalf("seed %d %s: correct answer %q drew %s/%q", seed, p.ID, p.Input, vd.Status, vd.Mistake)
+		}
+		for _, e := range p.check.examples {
+			code := p.code(e.code)
+			vd := p.Check(e.input)
+			if vd.Status == StatusCorrect {
+				// A mistake that leads to the right answer is no
+				// mistake at this seed.
+				continue
+			}
+			if !slices.Contains(vd.Mistakes, code) || vd.Mistake == "" {
+				t.Errorf("seed %d %s: %q should draw %s, got %s/%v: %s", seed, p.ID, e.input, code, vd.Status, vd.Mistakes, vd.Feedback)
+				continue
+			}
+			fired[code] = true
+		}
 	}
-	for _, ex := range NewCatalog().All() {
-		t.Run(ex.ID, func(t *testing.T) {
-			fired := map[string]bool{}
-			for seed := range seeds {
-				v, err := ex.Variant(seed)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range v.Parts {
-					if p.Kind == KindSelfCheck {
-						continue
-					}
-					if vd := p.Check(p.Input); vd.Status != StatusCorrect || vd.Mistake != "" || len(vd.Mistakes) != 0 {
-						t.Fatalf("seed %d %s: correct answer %q drew %s/%q", seed, p.ID, p.Input, vd.Status, vd.Mistake)
-					}
-					for _, e := range p.check.examples {
-						code := p.code(e.code)
-						vd := p.Check(e.input)
-						if vd.Status == StatusCorrect {
-							// A mistake that leads to the right answer is no
-							// mistake at this seed.
-							continue
-						}
-						if !slices.Contains(vd.Mistakes, code) || vd.Mistake == "" {
-							t.Errorf("seed %d %s: %q should draw %s, got %s/%v: %s", seed, p.ID, e.input, code, vd.Status, vd.Mistakes, vd.Feedback)
-							continue
-						}
-						fired[code] = true
-					}
-				}
-			}
-			var got []string
-			for c := range fired {
-				got = append(got, c)
-			}
-			sort.Strings(got)
-			want := slices.Clone(diagnosisCodes[ex.ID])
-			sort.Strings(want)
-			if !slices.Equal(got, want) {
-				t.Errorf("codes that fired:\n%q\nwant\n%q", got, want)
-			}
-		})
+}
+
+// checkFired requires that exactly the exercise's diagnosis codes fired.
+func checkFired(t *testing.T, id string, fired map[string]bool) {
+	t.Helper()
+	var got []string
+	for c := range fired {
+		got = append(got, c)
+	}
+	sort.Strings(got)
+	want := slices.Clone(diagnosisCodes[id])
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("codes that fired:\n%q\nwant\n%q", got, want)
 	}
 }
 

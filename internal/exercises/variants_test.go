@@ -21,8 +21,8 @@ func TestVariantsWorthDoing(t *testing.T) {
 		return v
 	}
 	for seed := range uint64(1000) {
-		d := get("conv-output-size", seed).Data.(ConvOutputSizeData)
 		v := get("conv-output-size", seed)
+		d := v.Data.(ConvOutputSizeData)
 		if d.Kernel == 1 {
 			t.Errorf("seed %d: a 1-wide filter", seed)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"errors"
 	"net/http"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"github.com/stride-tutor/stride/internal/lti"
 	"github.com/stride-tutor/stride/internal/lti/ltitest"
 	"github.com/stride-tutor/stride/internal/store"
+	"github.com/stride-tutor/stride/internal/store/storetest"
 )
 
 type clock struct {
@@ -40,17 +42,45 @@ type env struct {
 	clock *clock
 }
 
+// toolKey is the tool key setup stores before the tool starts, generated
+// once per test process: generating a 2048-bit RSA key took 1-5 s per test
+// under the race detector, and all but TestToolKeyAndJWKS (which keeps
+// proving that a first start makes and keeps one) only need some key.
+var toolKey = sync.OnceValues(func() ([]byte, error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	return x509.MarshalPKCS8PrivateKey(k)
+})
+
+// setup starts a tool with a stored key (toolKey) beside a platform.
 func setup(t *testing.T) *env {
+	t.Helper()
+	return setupKeyed(t, true)
+}
+
+// setupKeyed is setup; without a stored key the tool makes its own.
+func setupKeyed(t *testing.T, stored bool) *env {
 	t.Helper()
 	ctx := context.Background()
 	c := &clock{t: time.Now()}
-	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir(), Now: c.Now})
+	st, err := store.Open(ctx, store.Config{DataDir: storetest.MigratedSQLiteDir(t), Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if stored {
+		der, err := toolKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddLTIKey(ctx, "test-tool-key", der); err != nil {
+			t.Fatal(err)
+		}
 	}
 	p := ltitest.New(t)
 	p.Now = c.Now
@@ -251,7 +281,7 @@ func TestLoginRefusals(t *testing.T) {
 // TestToolKeyAndJWKS: the key is made once and kept in the database; what
 // the tool signs verifies with its published JWKS.
 func TestToolKeyAndJWKS(t *testing.T) {
-	e := setup(t)
+	e := setupKeyed(t, false)
 	again, err := lti.New(context.Background(), lti.Config{Store: e.st})
 	if err != nil {
 		t.Fatal(err)
