@@ -18,7 +18,8 @@ import (
 // 360 px without being wider than the screen; a student joins with the
 // keyboard alone and the instructor presses the controls with it; and the
 // instructor's histogram says a diagnosis in words ("Flipped kernel"),
-// both when the counts change in place and when the page is rendered.
+// both when the counts change in place and when the page is rendered; the
+// instructor's controls sit above the player.
 func TestBrowserLiveQAStudentStates(t *testing.T) {
 	browser := newBrowser(t)
 	e := newLiveEnv(t)
@@ -87,6 +88,14 @@ func TestBrowserLiveQAStudentStates(t *testing.T) {
 	waitPage(t, teacher, "the mistake in words, in place", `document.getElementById("live-answered").textContent === "1" && `+named)
 	liveStep(t, teacher, "reload", chromedp.Reload())
 	waitPage(t, teacher, "the mistake in words, rendered", ready+` && `+named)
+	// The controls sit above the player, which grows once its steps
+	// arrive: a control never moves under the instructor's pointer (it
+	// moved 387 px in a real run when they were below it).
+	waitPage(t, teacher, "the player loaded", `window.StridePlayers && window.StridePlayers[0] && window.StridePlayers[0].meta`)
+	if !evalPage[bool](t, teacher, `(() => { const b = document.querySelector(".live-controls"), pl = document.querySelector(".live-player");
+		return b !== null && pl !== null && b.getBoundingClientRect().bottom <= pl.getBoundingClientRect().top; })()`) {
+		t.Error("the instructor's controls are not above the player (they move when it loads)")
+	}
 
 	press("pause")
 	waitPage(t, kim, "paused", `document.getElementById("live-status").textContent.includes("eyes on the projector")`)
