@@ -141,3 +141,25 @@ func TestLiveQAClosedCurrentQuestion(t *testing.T) {
 		t.Errorf("after open: %d, %d attempts, want 200 and 2", r.code, e.liveAttemptsAt(0))
 	}
 }
+
+// TestLiveQAClosedOtherQuestion: after unlock_all and close, a student on
+// an unlocked question other than the current one must not be shown an
+// open form that the server then refuses (the page and the answer
+// endpoint must agree that closing stops every question).
+func TestLiveQAClosedOtherQuestion(t *testing.T) {
+	e := newLiveEnv(t)
+	ann := e.device()
+	e.join(ann, "Ann")
+	e.control("unlock_all")
+	e.control("close")
+	page := ann.get("/live/" + e.ls.Code + "?q=1")
+	shown := strings.Contains(page.body, `id="exercise-form"`) && strings.Contains(page.body, "Answer the question below")
+	r := e.answer(ann, 1, map[string]string{"dims": "3x3"})
+	recorded := e.liveAttemptsAt(1) > 0
+	if shown || recorded {
+		t.Errorf("question 2 while closed: the page offers a form %v, an answer is recorded %v (post %d)\n%s", shown, recorded, r.code, clip(r.body, 1200))
+	}
+	if !strings.Contains(page.body, "Answering is closed") {
+		t.Errorf("question 2 while closed: the page does not say answering is closed\n%s", clip(page.body, 1200))
+	}
+}

@@ -169,6 +169,14 @@ func (m *Manager) Hub(ctx context.Context, id int64, itemIDs []int64) (*Hub, err
 		defer m.wg.Done()
 		h.run(m.ctx)
 	}()
+	// A control committed on another replica between h.read and the line
+	// above had its notice dropped (deliver ignores sessions this process
+	// does not hold yet): read the state once more now that notices reach
+	// the hub, so its students do not wait for the next control.
+	h.mu.Lock()
+	h.pendState = true
+	h.mu.Unlock()
+	h.wake()
 	return h, nil
 }
 
