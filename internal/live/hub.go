@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -677,6 +678,7 @@ func (h *Hub) Subscribe(ctx context.Context, role Role, learner int64) (*Subscri
 	if role != RoleStudent {
 		cn := h.countsLocked()
 		m.Counts = &cn
+		s.counts = encode(Message{Type: "counts", Counts: &cn})
 	}
 	c <- encode(m)
 	h.queuePlayerLocked(s)
@@ -858,6 +860,13 @@ func (h *Hub) broadcastCountsLocked() {
 				cn := h.countsLocked()
 				b = encode(Message{Type: "counts", Counts: &cn})
 			}
+			// A page that has these counts already (its snapshot carried
+			// them: it subscribed after they changed, before run sent them)
+			// gets nothing new.
+			if bytes.Equal(s.counts, b) {
+				continue
+			}
+			s.counts = b
 			h.sendLocked(s, b)
 		}
 	}

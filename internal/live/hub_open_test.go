@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -67,5 +68,43 @@ func TestHubOpenRacesControl(t *testing.T) {
 	m := until(t, s, func(m Message) bool { return m.State != nil && m.State.Version >= want })
 	if !m.State.IsUnlocked(0) {
 		t.Errorf("student on B: %+v, want question 0 unlocked", *m.State)
+	}
+}
+
+// TestCountsNotRepeatedAfterSnapshot: a staff page that subscribes after
+// the counts changed but before run sent them has them in its snapshot and
+// must not get them again as a "counts" message (a duplicate that made
+// docs/LIVE.md's transcript test depend on timing); a page subscribed
+// before the change gets them once.
+func TestCountsNotRepeatedAfterSnapshot(t *testing.T) {
+	e := newEnv(t, sqliteConfig(t), 2)
+	m := e.manager(e.st, NewLocalBus(), Config{MaxStudents: 3})
+	h := e.hub(m)
+	before, err := h.Subscribe(bg, RoleStaff, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-before.C // its snapshot
+	// A change of the counts that run has not sent yet (a join recorded
+	// without waking run, so the test decides when they are sent).
+	h.mu.Lock()
+	h.joined[e.learner()] = true
+	h.mu.Unlock()
+	after, err := h.Subscribe(bg, RoleStaff, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-after.C // its snapshot, with the changed counts
+	h.mu.Lock()
+	h.broadcastCountsLocked()
+	h.mu.Unlock()
+	if n := len(after.C); n != 0 {
+		t.Errorf("a page whose snapshot carried the counts got %d more messages: %s", n, <-after.C)
+	}
+	if n := len(before.C); n != 1 {
+		t.Fatalf("a page subscribed before the change got %d counts messages, want 1", n)
+	}
+	if b := <-before.C; !strings.Contains(string(b), `"type":"counts"`) {
+		t.Errorf("got %s, want a counts message", b)
 	}
 }
