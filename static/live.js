@@ -149,6 +149,15 @@
     }
   }
 
+  // barName says a histogram key in words, as templates/live.templ's
+  // liveBarName does: "conv.flipped-kernel" is "Flipped kernel".
+  function barName(key) {
+    if (key === "correct") return "Correct";
+    if (key === "other") return "Other wrong answers";
+    var k = key.slice(key.lastIndexOf(".") + 1).replace(/-/g, " ");
+    return k ? k.charAt(0).toUpperCase() + k.slice(1) : "Other wrong answers";
+  }
+
   function renderCounts(c) {
     setText("live-joined", c.joined);
     setText("live-answered", c.answered);
@@ -173,8 +182,16 @@
           li.className = "live-bar-correct";
         }
         var label = document.createElement("span");
-        label.className = "live-bar-label";
-        label.textContent = b.key;
+        label.className = "live-bar-what";
+        var name = document.createElement("span");
+        name.className = "live-bar-name";
+        name.textContent = barName(b.key);
+        var code = document.createElement("code");
+        code.className = "live-bar-label";
+        code.textContent = b.key;
+        label.appendChild(name);
+        label.appendChild(document.createTextNode(" "));
+        label.appendChild(code);
         var m = document.createElement("meter");
         m.className = "live-bar";
         m.min = 0;

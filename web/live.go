@@ -394,8 +394,11 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 		p.Status, p.Message = "paused", "Paused: eyes on the projector."
 	case !st.IsUnlocked(q):
 		p.Status, p.Message = "waiting", "Waiting for your instructor to unlock the question."
-	case st.Closed && q == st.Question:
-		p.Status, p.Message = "closed", "Answering is closed for this question."
+	case st.Closed:
+		// Closing stops answers to every question (live.State.Answerable),
+		// not only the current one: after "unlock all" a student on another
+		// question must not be shown a form the server then refuses.
+		p.Status, p.Message = "closed", "Answering is closed for now."
 	default:
 		p.Status, p.Message = "open", "Answer the question below, then check it."
 	}

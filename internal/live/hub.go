@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -169,6 +170,14 @@ func (m *Manager) Hub(ctx context.Context, id int64, itemIDs []int64) (*Hub, err
 		defer m.wg.Done()
 		h.run(m.ctx)
 	}()
+	// A control committed on another replica between h.read and the line
+	// above had its notice dropped (deliver ignores sessions this process
+	// does not hold yet): read the state once more now that notices reach
+	// the hub, so its students do not wait for the next control.
+	h.mu.Lock()
+	h.pendState = true
+	h.mu.Unlock()
+	h.wake()
 	return h, nil
 }
 
@@ -669,6 +678,7 @@ func (h *Hub) Subscribe(ctx context.Context, role Role, learner int64) (*Subscri
 	if role != RoleStudent {
 		cn := h.countsLocked()
 		m.Counts = &cn
+		s.counts = encode(Message{Type: "counts", Counts: &cn})
 	}
 	c <- encode(m)
 	h.queuePlayerLocked(s)
@@ -850,6 +860,13 @@ func (h *Hub) broadcastCountsLocked() {
 				cn := h.countsLocked()
 				b = encodeShared(Message{Type: "counts", Counts: &cn})
 			}
+			// A page that has these counts already (its snapshot carried
+			// them: it subscribed after they changed, before run sent them)
+			// gets nothing new.
+			if bytes.Equal(s.counts, b) {
+				continue
+			}
+			s.counts = b
 			h.sendLocked(s, b)
 		}
 	}

@@ -283,6 +283,9 @@ type Subscriber struct {
 	role    Role
 	learner int64
 	closed  bool
+	// counts is the last counts message this (staff) page has, as
+	// encoded, or their encoding when its snapshot carried them.
+	counts []byte
 }
 
 // Dropped is closed C; the reason is for logs and close frames.
