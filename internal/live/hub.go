@@ -678,7 +678,7 @@ func (h *Hub) Subscribe(ctx context.Context, role Role, learner int64) (*Subscri
 	if role != RoleStudent {
 		cn := h.countsLocked()
 		m.Counts = &cn
-		s.counts = encode(Message{Type: "counts", Counts: &cn})
+		s.counts = encode(Message{Type: "counts", Counts: &cn}).Data
 	}
 	c <- encode(m)
 	h.queuePlayerLocked(s)
@@ -863,10 +863,10 @@ func (h *Hub) broadcastCountsLocked() {
 			// A page that has these counts already (its snapshot carried
 			// them: it subscribed after they changed, before run sent them)
 			// gets nothing new.
-			if bytes.Equal(s.counts, b) {
+			if bytes.Equal(s.counts, b.Data) {
 				continue
 			}
-			s.counts = b
+			s.counts = b.Data
 			h.sendLocked(s, b)
 		}
 	}

@@ -99,12 +99,12 @@ func TestCountsNotRepeatedAfterSnapshot(t *testing.T) {
 	h.broadcastCountsLocked()
 	h.mu.Unlock()
 	if n := len(after.C); n != 0 {
-		t.Errorf("a page whose snapshot carried the counts got %d more messages: %s", n, <-after.C)
+		t.Errorf("a page whose snapshot carried the counts got %d more messages: %s", n, (<-after.C).Data)
 	}
 	if n := len(before.C); n != 1 {
 		t.Fatalf("a page subscribed before the change got %d counts messages, want 1", n)
 	}
-	if b := <-before.C; !strings.Contains(string(b), `"type":"counts"`) {
-		t.Errorf("got %s, want a counts message", b)
+	if b := <-before.C; !strings.Contains(string(b.Data), `"type":"counts"`) {
+		t.Errorf("got %s, want a counts message", b.Data)
 	}
 }
