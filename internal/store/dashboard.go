@@ -330,7 +330,9 @@ func (s *Store) ReportDeltaOf(ctx context.Context, courseID, assignmentID, water
 	if s.dialect.name == "postgres" {
 		opts.Isolation = sql.LevelRepeatableRead
 	}
-	tx, err := s.read.BeginTx(ctx, opts)
+	// Not bound to ctx (its queries are): the deferred Rollback, not a
+	// goroutine of database/sql's, ends it before this returns (see inTx).
+	tx, err := s.read.BeginTx(context.WithoutCancel(ctx), opts)
 	if err != nil {
 		return d, fmt.Errorf("attempts of assignment %d since %d: %w", assignmentID, watermark, err)
 	}

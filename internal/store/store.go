@@ -471,8 +471,17 @@ func (s *Store) Backup(ctx context.Context, file string) error {
 }
 
 // inTx runs fn in a write transaction and commits it; any error rolls back.
+//
+// The transaction itself is not bound to ctx (fn's statements are, so a
+// cancelled ctx still stops the work): database/sql rolls back a
+// transaction whose context ends in a goroutine of its own, releasing the
+// connection after inTx returned. At shutdown that let Close run while a
+// background worker's abandoned transaction still held a connection (the
+// LTI outbox's claim, cancelled as the server stopped), and SQLite's WAL
+// outlived the closed store. Here every end of the transaction, commit or
+// rollback, happens before inTx returns.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, err := s.write.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
