@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -22,10 +23,21 @@ func TestBrowserAuthoredExercise(t *testing.T) {
 
 	writeExercise(t, dir, "week3.yaml", authoredConv)
 	app.ReloadExercises(context.Background())
-	step(t, ctx, "find the new exercise on the home page and answer it",
+	step(t, ctx, "find the new exercise on the home page",
 		chromedp.Navigate(srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-exercise-id="conv-week3"] a`)),
-		chromedp.Click(chromedp.CSS(`[data-exercise-id="conv-week3"] a`)),
+	)
+	// Follow the link by its address: a click starts a navigation that the
+	// next query can race (it failed once in CI with "Could not find node
+	// with given id" while the old document was replaced).
+	lctx, lcancel := context.WithTimeout(ctx, 20*time.Second)
+	href, err := chromedp.Run(lctx, chromedp.Evaluate[string](`document.querySelector('[data-exercise-id="conv-week3"] a').href`))
+	lcancel()
+	if err != nil || !strings.Contains(href, "/exercises/conv-week3") {
+		t.Fatalf("the home page's link to the new exercise: %q, %v", href, err)
+	}
+	step(t, ctx, "answer the new exercise",
+		chromedp.Navigate(href),
 		chromedp.WaitVisible(chromedp.CSS("#answer-dims")),
 		waitJS(`document.documentElement.classList.contains("js")`),
 		chromedp.SendKeys(chromedp.CSS("#answer-dims"), "2x2"),
