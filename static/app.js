@@ -563,6 +563,18 @@
     document.addEventListener("stride:content", function (ev) {
       ev.target.querySelectorAll("form.exercise-form[data-learn]").forEach(enhanceLearnForm);
     });
+    // A live session's page shows the solutions the instructor revealed
+    // in place (live.js reads them; detail {parts: {id: html}, open}),
+    // where an earned one goes; detail.shown counts those put in.
+    document.addEventListener("stride:solutions", function (ev) {
+      var d = ev.detail || {};
+      Object.keys(d.parts || {}).forEach(function (id) {
+        if (!document.getElementById("solution-" + id) && !document.getElementById("model-body-" + id)) return;
+        showSolution(id, d.parts[id], !!d.open);
+        d.shown = (d.shown || 0) + 1;
+      });
+      announceResize();
+    });
     // "Watch it step by step" links pick their animation in the player.
     document.addEventListener("click", function (ev) {
       var a = ev.target.closest && ev.target.closest("[data-watch]");

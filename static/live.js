@@ -1,10 +1,13 @@
 // live.js follows a live session over its websocket (docs/LIVE.md). The
 // pages work without it: students follow the Refresh link, instructors'
-// forms post. A student's page follows the class in place: on a state
-// change it fetches the page the server renders for the new state and
-// swaps it in, keeping what the student typed, the focus and the scroll
-// position; the status line (aria-live) says what changed. The
-// instructor's and the projector's pages reload (nothing typed there).
+// forms post. A student's page follows the class in place: a pause, a
+// resume, closing, opening and hiding the answer change the page here with
+// no request; the reveal reads the solutions alone; for another question
+// or a form the page has not got (and whenever anything fails) it fetches
+// the page the server renders for the new state and swaps it in. Either
+// way what the student typed, the focus and the scroll position are kept,
+// and the status line (aria-live) says what changed. The instructor's and
+// the projector's pages reload (nothing typed there).
 (function () {
   "use strict";
   var root = document.getElementById("live");
@@ -27,20 +30,13 @@
   var hidden = (root.dataset.liveHide || "").split(" ");
   var namesURL = root.dataset.liveNames || "";
   // Students' pages: rendered is the state version the page shows, latest
-  // the newest a message carried (with its state). shownKey is the room
-  // (not the projector's view) the page shows, when known: a change of the
-  // projector's view alone fetches nothing.
+  // the newest a message carried (with its state).
   var rendered = version;
   var latest = version;
   var latestState = null;
-  var shownKey = null;
 
   function hides(what) {
     return hidden.indexOf(what) >= 0;
-  }
-
-  function roomKey(s) {
-    return JSON.stringify([s.question, s.unlocked, s.paused, s.closed, s.revealed, s.ended]);
   }
 
   function player() {
@@ -515,7 +511,7 @@
         swap(next, url);
         if (doc.title) document.title = doc.title;
         rendered = v;
-        shownKey = latestState && latestState.version === v ? roomKey(latestState) : null;
+        view = readView();
         if (latestState && latestState.version === v) setFollowPos(latestState);
       })
       .catch(function () {
@@ -523,17 +519,21 @@
       })
       .then(function () {
         syncing = false;
-        if (latest > rendered) {
-          if (syncFails >= 4) {
-            navigate(targetURL());
-            return;
-          }
-          // A failure, or a replica that had not the newest state yet:
-          // try again, a little later each time.
-          window.setTimeout(function () {
-            if (latest > rendered && !syncing) sync();
-          }, syncFails > 0 ? SYNC_RETRY * syncFails : 0);
+        if (latest <= rendered) return;
+        if (syncFails === 0) {
+          // States that came during the fetch: applied in place if they
+          // can be, from what the page shows now.
+          step();
+          return;
         }
+        if (syncFails >= 4) {
+          navigate(targetURL());
+          return;
+        }
+        // A failure: try again, a little later each time.
+        window.setTimeout(function () {
+          if (latest > rendered && !syncing) sync();
+        }, SYNC_RETRY * syncFails);
       });
   }
 
@@ -544,23 +544,297 @@
     return latestState && latestState.question !== q ? root.dataset.livePage : root.dataset.liveRefresh;
   }
 
+  // --- in place: what the page can apply without asking the server ---------
+  // docs/LIVE.md, "A student page follows the class in place": a pause, a
+  // resume, closing and opening answering, hiding the answer and a change
+  // of the projector's view alone change the page here, with the server's
+  // words (data-live-msg-*); the answer's reveal reads the solutions
+  // (data-live-reveal); the page is fetched only for what it cannot have
+  // (another question, a lock or unlock it shows, a form it has not got)
+  // and whenever anything fails. The same rule is modelled by liveload.
+  //
+  // view is what the page shows: read from the attributes the server
+  // rendered it with (again after every fetch), then kept up to date.
+  var view = null;
+
+  function readView() {
+    return {
+      question: Number(root.dataset.liveQuestion),
+      status: root.dataset.liveStatus || "",
+      unlocked: intsOf(root.dataset.liveUnlocked),
+      form: root.querySelector("form.exercise-form") !== null,
+      revealed: root.hasAttribute("data-live-revealed"),
+      // stash: each solution slot's content before an in-place reveal
+      // (null: not revealed here; a page rendered revealed has none).
+      stash: null,
+      // What a pause in place took away: the focused field, its caret,
+      // the scroll position.
+      pausedFocus: null,
+      pausedScroll: null,
+    };
+  }
+
+  function intsOf(text) {
+    return (text || "").split(" ").filter(Boolean).map(Number);
+  }
+
+  // statusOf is web/live.go's liveStudentStatus: what a page of question q
+  // says in state st.
+  function statusOf(st, q) {
+    if (st.ended) return "ended";
+    if (st.paused) return "paused";
+    if ((st.unlocked || []).indexOf(q) < 0) return "waiting";
+    if (st.closed) return "closed";
+    return "open";
+  }
+
+  function messageOf(st, status) {
+    var d = root.dataset;
+    var m = { paused: d.liveMsgPaused, waiting: d.liveMsgWaiting, closed: d.liveMsgClosed, open: d.liveMsgOpen }[status];
+    if (m && st.revealed && (status === "open" || status === "closed")) m += d.liveMsgRevealedSuffix || "";
+    return m;
+  }
+
+  // unlockedMatters says whether the page shows a difference between two
+  // sets of unlocked questions: this question's lock, or the "Unlocked
+  // questions" links (there with more than one).
+  function unlockedMatters(before, after, q) {
+    if ((before.indexOf(q) >= 0) !== (after.indexOf(q) >= 0)) return true;
+    if (before.length <= 1 && after.length <= 1) return false;
+    return before.join(" ") !== after.join(" ");
+  }
+
+  // plan says what the page does for state st: "place" (apply it here),
+  // "reveal" (read the solutions, then apply it here) or "fetch".
+  function plan(st) {
+    var q = view.question;
+    if (st.ended || st.question !== q) return "fetch";
+    if (unlockedMatters(view.unlocked, st.unlocked || [], q)) return "fetch";
+    var status = statusOf(st, q);
+    if (!messageOf(st, status)) return "fetch";
+    if ((status === "open" || status === "closed") && !view.form) return "fetch";
+    if (view.form && st.revealed && !view.revealed) return root.dataset.liveReveal ? "reveal" : "fetch";
+    // Hidden again: only solutions revealed here can be taken back here.
+    if (view.form && !st.revealed && view.revealed && !view.stash) return "fetch";
+    return "place";
+  }
+
+  // step applies the newest state the page has not shown, one request at
+  // a time (a state that arrives meanwhile is applied after it).
+  function step() {
+    if (syncing || !latestState || latest <= rendered) return;
+    var st = latestState;
+    var how = plan(st);
+    if (how === "place") {
+      applyInPlace(st);
+    } else if (how === "reveal") {
+      revealInPlace();
+    } else {
+      sync();
+    }
+  }
+
+  function say(text) {
+    var status = document.getElementById("live-status");
+    if (status && status.textContent !== text) status.textContent = text;
+  }
+
+  function exerciseOf() {
+    return root.querySelector("article.exercise");
+  }
+
+  function titleOf() {
+    return document.getElementById("live-title");
+  }
+
+  // focusHeading gives a heading the focus (programmatic only).
+  function focusHeading(h) {
+    if (!h) return;
+    if (!h.hasAttribute("tabindex")) h.setAttribute("tabindex", "-1");
+    h.focus({ preventScroll: true });
+  }
+
+  // rescueFocus moves the focus out of el, about to be hidden or removed,
+  // to heading h: never lost into <body>.
+  function rescueFocus(el, h) {
+    var a = document.activeElement;
+    if (a && a !== document.body && el && el.contains(a)) focusHeading(h);
+  }
+
+  function applyInPlace(st) {
+    var q = view.question;
+    var status = statusOf(st, q);
+    if (view.form && !st.revealed && view.revealed) unreveal();
+    if (status === "paused" && view.status !== "paused") {
+      pauseInPlace();
+    } else if (status !== "paused" && view.status === "paused") {
+      resumeInPlace();
+    }
+    if (view.status !== status) {
+      root.classList.remove("live-" + view.status);
+      root.classList.add("live-" + status);
+      root.dataset.liveStatus = status;
+      view.status = status;
+    }
+    view.unlocked = (st.unlocked || []).slice();
+    say(messageOf(st, status));
+    rendered = st.version;
+    root.dataset.liveVersion = String(rendered);
+  }
+
+  // pauseInPlace hides the exercise (kept, with what was typed) and shows
+  // the session's heading; a focused field hands the focus to it.
+  function pauseInPlace() {
+    var art = exerciseOf(), h = titleOf();
+    if (!art || art.hidden) return;
+    var a = document.activeElement;
+    view.pausedFocus = null;
+    if (a && art.contains(a)) {
+      view.pausedFocus = { el: a };
+      try {
+        view.pausedFocus.start = a.selectionStart;
+        view.pausedFocus.end = a.selectionEnd;
+      } catch (e) {
+        /* no selection on this kind of field */
+      }
+    }
+    var x = window.scrollX, y = window.scrollY;
+    if (h) h.hidden = false;
+    if (view.pausedFocus) focusHeading(h);
+    art.hidden = true;
+    // The page is shorter now: the position comes back on the resume,
+    // unless the student scrolls meanwhile.
+    view.pausedScroll = { x: x, y: y, at: window.scrollY };
+  }
+
+  function resumeInPlace() {
+    var art = exerciseOf(), h = titleOf();
+    if (!art || !art.hidden) return;
+    art.hidden = false;
+    var f = view.pausedFocus, sc = view.pausedScroll;
+    view.pausedFocus = view.pausedScroll = null;
+    var a = document.activeElement;
+    var onHeading = !a || a === document.body || a === h;
+    if (f && f.el.isConnected && onHeading) {
+      f.el.focus({ preventScroll: true });
+      if (typeof f.start === "number" && f.el.setSelectionRange) {
+        try {
+          f.el.setSelectionRange(f.start, f.end);
+        } catch (e) {
+          /* not a text field */
+        }
+      }
+    } else if (a === h) {
+      focusHeading(document.getElementById("exercise-title"));
+    }
+    if (h) h.hidden = true;
+    if (sc && Math.abs(window.scrollY - sc.at) <= 1) window.scrollTo(sc.x, sc.y);
+  }
+
+  // revealInPlace reads this learner's solutions of the question (the
+  // reveal fragment, docs/LIVE.md) and puts each where app.js puts an
+  // earned one; anything but a 200 for this question fetches the page.
+  function revealInPlace() {
+    syncing = true;
+    var q = view.question;
+    fetch(root.dataset.liveReveal, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (r.status !== 200) throw new Error("reveal " + r.status);
+        return r.json();
+      })
+      .then(function (d) {
+        if (!d || d.question !== q || !d.parts || typeof d.parts !== "object" || view.question !== q || !applyReveal(d)) {
+          throw new Error("reveal not applied");
+        }
+        return true;
+      })
+      .catch(function () {
+        return false;
+      })
+      .then(function (ok) {
+        syncing = false;
+        if (ok) {
+          step();
+        } else {
+          sync();
+        }
+      });
+  }
+
+  function applyReveal(d) {
+    var ids = Object.keys(d.parts);
+    var stash = {};
+    ids.forEach(function (id) {
+      ["solution-" + id, "model-body-" + id].forEach(function (sid) {
+        var el = document.getElementById(sid);
+        if (el && root.contains(el)) stash[sid] = Array.prototype.slice.call(el.childNodes);
+      });
+    });
+    var html = {}, tokens = [];
+    ids.forEach(function (id) {
+      var p = d.parts[id] || {};
+      if (typeof p.solution_html === "string") html[id] = p.solution_html;
+      if (typeof p.unlock === "string" && p.unlock) tokens.push(p.unlock);
+    });
+    // app.js's showSolution puts them in (one copy of that code).
+    var ev = new CustomEvent("stride:solutions", { detail: { parts: html, open: true, shown: 0 } });
+    document.dispatchEvent(ev);
+    if (ev.detail.shown !== Object.keys(html).length) {
+      restoreSlots(stash);
+      return false;
+    }
+    view.stash = stash;
+    view.revealed = true;
+    root.setAttribute("data-live-revealed", "");
+    document.dispatchEvent(new CustomEvent("stride:unlock", { detail: { ids: ids, tokens: tokens } }));
+    // The player follows the instructor's from now on (as on a page
+    // rendered revealed).
+    if (player()) {
+      root.setAttribute("data-live-follow", "");
+      if (!follows) following = true;
+      follows = true;
+      if (!followBox) setupFollow();
+      setFollowPos({ question: view.question, revealed: true });
+    }
+    return true;
+  }
+
+  function restoreSlots(stash) {
+    Object.keys(stash).forEach(function (sid) {
+      var el = document.getElementById(sid);
+      if (!el) return;
+      rescueFocus(el, document.getElementById("exercise-title"));
+      el.textContent = "";
+      stash[sid].forEach(function (n) {
+        el.appendChild(n);
+      });
+    });
+  }
+
+  // unreveal takes back solutions revealed in place: each slot gets what
+  // it had before, and the player stops following.
+  function unreveal() {
+    restoreSlots(view.stash || {});
+    view.stash = null;
+    view.revealed = false;
+    root.removeAttribute("data-live-revealed");
+    root.removeAttribute("data-live-follow");
+    follows = false;
+    if (followBox) {
+      var box = followBox.button.parentNode;
+      rescueFocus(box, document.getElementById("exercise-title"));
+      if (box.parentNode) box.parentNode.removeChild(box);
+      followBox = null;
+    }
+    setFollowPos({ question: view.question, revealed: false });
+  }
+
   function onStudentState(st) {
     if (st.version >= latest) {
       latest = st.version;
       latestState = st;
     }
-    if (st.version === rendered) {
-      shownKey = roomKey(st);
-      return;
-    }
-    if (st.version < rendered) return;
-    if (shownKey !== null && roomKey(st) === shownKey) {
-      // Only the projector's view changed: nothing on this page did.
-      rendered = st.version;
-      root.dataset.liveVersion = String(rendered);
-      return;
-    }
-    sync();
+    step();
   }
 
   // setFollowPos forgets a player position of another question or from
@@ -650,6 +924,7 @@
   }
   function begin() {
     if (role === "student") {
+      view = readView();
       restoreTyped();
       document.addEventListener("input", onTyping);
       document.addEventListener("change", onTyping);

@@ -50,6 +50,26 @@ type LiveStudentProps struct {
 	// Follow says the page's player follows the instructor's (the
 	// question's answer is revealed).
 	Follow bool
+	// Messages is every status line the page may show; live.js reads them
+	// from the page (data-live-msg-*) when it follows the class in place.
+	Messages LiveMessages
+	// Unlocked is the room's unlocked questions the page was rendered
+	// with (the "Unlocked questions" links); Revealed says the worked
+	// solutions are on the page (the question's answer is revealed).
+	Unlocked []int
+	Revealed bool
+	// RevealURL is the current question's solutions for this learner
+	// (JSON), which live.js reads when the answer is revealed in place.
+	RevealURL string
+}
+
+// LiveMessages is the table of a student page's status lines (web/live.go
+// has the one copy of the words).
+type LiveMessages struct {
+	Ended, Paused, Waiting, Closed, Open string
+	// RevealedSuffix is added to Open's or Closed's line once the answer
+	// is revealed.
+	RevealedSuffix string
 }
 
 // LiveLink is a labelled link.

@@ -99,6 +99,47 @@ func signInTab(t *testing.T, e *liveEnv, tab liveTab) {
 	}
 }
 
+// liveFetchSpyJS records every fetch of the page in window.strideFetches
+// (its URL and answer's status). For the reveal fragment (docs/LIVE.md)
+// window.strideReveal may say what the page gets instead: {force: 409}
+// (the fragment's "not revealed now"), or {stand_in: fragment} in place
+// of a 404 (the endpoint is branch livereveal's: until it is merged, the
+// test serves the fragment the contract describes, computed by the
+// server's own code).
+const liveFetchSpyJS = `(() => {
+	if (window.strideFetches) return;
+	window.strideFetches = [];
+	const real = window.fetch;
+	const json = (status, body) => new Response(JSON.stringify(body), {status: status, headers: {"Content-Type": "application/json"}});
+	window.fetch = function (u) {
+		const rec = {url: String(u), status: 0};
+		window.strideFetches.push(rec);
+		return real.apply(this, arguments).then(r => {
+			rec.status = r.status;
+			const s = window.strideReveal;
+			if (s && rec.url.includes("/reveal?")) {
+				if (s.force) {
+					rec.status = s.force;
+					return json(s.force, {field: "q", error: "forced by the test"});
+				}
+				if (r.status === 404 && s.stand_in) {
+					rec.status = 200;
+					rec.stand_in = true;
+					return json(200, s.stand_in);
+				}
+			}
+			return r;
+		});
+	};
+})()`
+
+// liveFetch is one entry of window.strideFetches.
+type liveFetch struct {
+	URL     string `json:"url"`
+	Status  int    `json:"status"`
+	StandIn bool   `json:"stand_in"`
+}
+
 // liveVersion is the page's idea of the session's state version.
 const liveVersionJS = `Number((document.getElementById("live") || {dataset: {}}).dataset.liveVersion)`
 
@@ -192,6 +233,7 @@ func TestBrowserLiveSession(t *testing.T) {
 	for _, s := range students {
 		liveStep(t, s, "type an answer, unchecked",
 			chromedp.Evaluate[chromedp.Void](`(() => { window.strideStay = true; window.strideStatus = document.getElementById("live-status"); document.getElementById("answer-dims").value = ""; })()`),
+			chromedp.Evaluate[chromedp.Void](liveFetchSpyJS),
 			chromedp.SendKeys(chromedp.CSS("#answer-dims"), typedAnswer[s.name]),
 			chromedp.Evaluate[chromedp.Void](`(() => { document.getElementById("answer-dims").setSelectionRange(2, 2);
 				window.scrollTo(0, Math.min(120, document.documentElement.scrollHeight - innerHeight)); window.strideScroll = scrollY; })()`),
@@ -210,18 +252,29 @@ func TestBrowserLiveSession(t *testing.T) {
 	for _, s := range students {
 		waitPage(t, s, "the new version, without a reload", liveVersionJS+` === `+strconv.Itoa(before+1)+` && window.strideStay === true`)
 	}
+	noFetch := func(s liveTab, what string) {
+		t.Helper()
+		if got := evalPage[string](t, s, `JSON.stringify(window.strideFetches)`); got != "[]" {
+			t.Errorf("%s: %s fetched %s; it applies in place", s.name, what, got)
+		}
+	}
 	liveStep(t, teacher, "hide names again", chromedp.Click(chromedp.CSS(`button[value="hide_names"]`)))
 	waitPage(t, projector, "no names on the projector", `document.getElementById("live-roster") === null && document.getElementById("live-answered") !== null &&
 		!document.body.innerText.includes("Ann")`)
 
 	// Pause reaches every student; so does the resume.
 	liveStep(t, teacher, "pause everyone", chromedp.Click(chromedp.CSS(`button[value="pause"]`)))
+	// In place: the form is hidden (kept, with what was typed), the
+	// session's heading shows and has the focus the hidden field had.
 	for _, s := range students {
-		waitPage(t, s, "paused", `document.getElementById("live-status").textContent.includes("eyes on the projector") && document.querySelector("#exercise-form") === null`)
+		waitPage(t, s, "paused", `document.getElementById("live-status").textContent.includes("eyes on the projector") &&
+			document.querySelector("#exercise-form").offsetParent === null && document.getElementById("live-title").offsetParent !== null &&
+			document.activeElement === document.getElementById("live-title") && window.strideStay === true`)
 	}
 	liveStep(t, teacher, "resume", chromedp.Click(chromedp.CSS(`button[value="resume"]`)))
 	for _, s := range students {
 		waitPage(t, s, "resumed, the unchecked answer, focus and scroll kept", `document.querySelector("#exercise-form") !== null && `+kept(s)+keptFocus)
+		noFetch(s, "a projector-only change, the pause and the resume")
 	}
 
 	// Before the reveal the projector shows no answer.
@@ -245,6 +298,18 @@ func TestBrowserLiveSession(t *testing.T) {
 			document.getElementById("live-status").textContent.includes("revealed the answer") &&
 			document.getElementById("live-follow-status") !== null && document.getElementById("live-follow-status").textContent.includes("Following the instructor") &&
 			window.StridePlayers && window.StridePlayers[0] && window.StridePlayers[0].meta`)
+		// The reveal reads this learner's solutions (the reveal fragment)
+		// and fetches the page only if that is not a 200 (before branch
+		// livereveal's endpoint, a 404).
+		fetches := evalPage[[]liveFetch](t, s, `window.strideFetches`)
+		reveal := "/live/" + e.ls.Code + "/reveal?q=0"
+		switch {
+		case len(fetches) == 1 && strings.HasSuffix(fetches[0].URL, reveal) && fetches[0].Status == 200:
+		case len(fetches) == 2 && strings.HasSuffix(fetches[0].URL, reveal) && fetches[0].Status != 200 &&
+			strings.HasSuffix(fetches[1].URL, "/live/"+e.ls.Code+"?q=0"):
+		default:
+			t.Errorf("%s: the reveal fetched %+v; want the reveal fragment, then the page only if that was not a 200", s.name, fetches)
+		}
 	}
 
 	// The driven player: steps and a seek on the instructor's player move

@@ -387,24 +387,10 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 	for _, u := range st.Unlocked {
 		p.Others = append(p.Others, templates.LiveLink{Label: fmt.Sprintf("Question %d", u+1), URL: ltiCarry(r, s.liveURL(room.ls.Code, u)), Current: u == q})
 	}
-	switch {
-	case st.Ended:
-		p.Status, p.Message = "ended", "The session has ended. Thank you!"
-	case st.Paused:
-		p.Status, p.Message = "paused", "Paused: eyes on the projector."
-	case !st.IsUnlocked(q):
-		p.Status, p.Message = "waiting", "Waiting for your instructor to unlock the question."
-	case st.Closed:
-		// Closing stops answers to every question (live.State.Answerable),
-		// not only the current one: after "unlock all" a student on another
-		// question must not be shown a form the server then refuses.
-		p.Status, p.Message = "closed", "Answering is closed for now."
-	default:
-		p.Status, p.Message = "open", "Answer the question below, then check it."
-	}
-	if st.Revealed && q == st.Question && (p.Status == "open" || p.Status == "closed") {
-		p.Message += " Your instructor revealed the answer: the worked solutions are open below."
-	}
+	p.Messages = liveStudentMessages()
+	p.Status, p.Message = liveStudentStatus(p.Messages, st, q)
+	p.RevealURL = ltiCarry(r, s.liveURL(room.ls.Code, -1)+"/reveal?q="+strconv.Itoa(q))
+	p.Unlocked = st.Unlocked
 	status := http.StatusOK
 	if p.Status == "open" || p.Status == "closed" {
 		it := room.a.Items[q]
@@ -462,9 +448,54 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 		// The player follows the instructor's once the answer is revealed.
 		props.Links = p.Links
 		p.Follow = revealed && props.Player != nil
+		p.Revealed = revealed
 		p.Exercise = &props
 	}
 	s.render(w, r, status, templates.LiveStudent(p))
+}
+
+// The status lines of a student's live page. One table: the server says
+// the page's own line from it, and renders all of it into the page
+// (data-live-msg-*) so live.js says the same words when the page follows
+// the class in place without asking the server (docs/LIVE.md).
+const (
+	liveMsgEnded          = "The session has ended. Thank you!"
+	liveMsgPaused         = "Paused: eyes on the projector."
+	liveMsgWaiting        = "Waiting for your instructor to unlock the question."
+	liveMsgClosed         = "Answering is closed for now."
+	liveMsgOpen           = "Answer the question below, then check it."
+	liveMsgRevealedSuffix = " Your instructor revealed the answer: the worked solutions are open below."
+)
+
+// liveStudentMessages is the table of a student page's status lines.
+func liveStudentMessages() templates.LiveMessages {
+	return templates.LiveMessages{Ended: liveMsgEnded, Paused: liveMsgPaused, Waiting: liveMsgWaiting,
+		Closed: liveMsgClosed, Open: liveMsgOpen, RevealedSuffix: liveMsgRevealedSuffix}
+}
+
+// liveStudentStatus is what a student's page of question q says in state
+// st: its status ("ended", "paused", "waiting", "closed" or "open") and
+// status line. static/live.js's statusOf decides the same way, in place.
+func liveStudentStatus(m templates.LiveMessages, st live.State, q int) (status, msg string) {
+	switch {
+	case st.Ended:
+		status, msg = "ended", m.Ended
+	case st.Paused:
+		status, msg = "paused", m.Paused
+	case !st.IsUnlocked(q):
+		status, msg = "waiting", m.Waiting
+	case st.Closed:
+		// Closing stops answers to every question (live.State.Answerable),
+		// not only the current one: after "unlock all" a student on another
+		// question must not be shown a form the server then refuses.
+		status, msg = "closed", m.Closed
+	default:
+		status, msg = "open", m.Open
+	}
+	if st.Revealed && q == st.Question && (status == "open" || status == "closed") {
+		msg += m.RevealedSuffix
+	}
+	return status, msg
 }
 
 // liveStudentAnswer is POST /live/{code}: check and record an answer to

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -291,6 +292,10 @@ func TestLiveJoinAsThemselves(t *testing.T) {
 		!strings.Contains(page.body, `data-live-socket="/live/`+e.ls.Code+`/ws?lti_launch=`+tok+`"`) {
 		t.Errorf("the LTI learner's page lacks their name or the token on its socket:\n%s", clip(page.body, 1200))
 	}
+	// The reveal fragment live.js reads carries the token too.
+	if want := `data-live-reveal="/live/` + e.ls.Code + `/reveal?q=0&amp;lti_launch=` + tok + `"`; !strings.Contains(page.body, want) {
+		t.Errorf("the LTI learner's page lacks %s", want)
+	}
 	// Without the token the same browser is nobody: sent to the join form.
 	if r := lms.get("/live/" + e.ls.Code); r.code != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/join?code=") {
 		t.Errorf("without the token: %d to %q", r.code, r.loc)
@@ -500,4 +505,106 @@ func (l smallSendBuffers) Accept() (net.Conn, error) {
 		_ = tc.SetWriteBuffer(4096)
 	}
 	return c, err
+}
+
+// TestLiveStudentStatus: the status a student's page of question q shows
+// in each state, and its line from the one table (static/live.js's
+// statusOf decides the same way in place).
+func TestLiveStudentStatus(t *testing.T) {
+	m := liveStudentMessages()
+	cases := []struct {
+		name   string
+		st     live.State
+		q      int
+		status string
+		msg    string
+	}{
+		{"ended", live.State{Ended: true, Paused: true, Unlocked: []int{0}}, 0, "ended", liveMsgEnded},
+		{"paused", live.State{Paused: true, Revealed: true, Unlocked: []int{0}}, 0, "paused", liveMsgPaused},
+		{"locked", live.State{Closed: true}, 0, "waiting", liveMsgWaiting},
+		{"another question locked", live.State{Unlocked: []int{0}}, 1, "waiting", liveMsgWaiting},
+		{"closed", live.State{Closed: true, Unlocked: []int{0}}, 0, "closed", liveMsgClosed},
+		{"open", live.State{Unlocked: []int{0}}, 0, "open", liveMsgOpen},
+		{"open, revealed", live.State{Revealed: true, Unlocked: []int{0}}, 0, "open", liveMsgOpen + liveMsgRevealedSuffix},
+		{"closed, revealed", live.State{Closed: true, Revealed: true, Unlocked: []int{0}}, 0, "closed", liveMsgClosed + liveMsgRevealedSuffix},
+		{"revealed, another question", live.State{Question: 1, Revealed: true, Unlocked: []int{0, 1}}, 0, "open", liveMsgOpen},
+	}
+	for _, tc := range cases {
+		status, msg := liveStudentStatus(m, tc.st, tc.q)
+		if status != tc.status || msg != tc.msg {
+			t.Errorf("%s: %q %q, want %q %q", tc.name, status, msg, tc.status, tc.msg)
+		}
+	}
+}
+
+// TestLiveStudentPageData: a student's page, rendered in each state, says
+// its status with the server's words and carries what live.js needs to
+// follow the class in place (the words of every status, the page's
+// status, unlocked questions and reveal, the reveal fragment's address);
+// it keeps a heading (hidden while the exercise, whose title is the
+// heading, is there) and, without JavaScript, still works: the answer
+// form posts, the Refresh link reloads.
+func TestLiveStudentPageData(t *testing.T) {
+	e := newLiveEnv(t)
+	ann := e.device()
+	e.join(ann, "Ann")
+	base := "/live/" + e.ls.Code
+	table := []string{
+		`data-live-msg-paused="` + html.EscapeString(liveMsgPaused) + `"`,
+		`data-live-msg-waiting="` + html.EscapeString(liveMsgWaiting) + `"`,
+		`data-live-msg-closed="` + html.EscapeString(liveMsgClosed) + `"`,
+		`data-live-msg-open="` + html.EscapeString(liveMsgOpen) + `"`,
+		`data-live-msg-revealed-suffix="` + html.EscapeString(liveMsgRevealedSuffix) + `"`,
+		`data-live-reveal="` + base + `/reveal?q=0"`,
+		`<a href="` + base + `?q=0">Refresh</a>`,
+	}
+	steps := []struct {
+		action   string
+		status   string
+		msg      string
+		unlocked string
+		form     bool
+		revealed bool
+	}{
+		{"", "waiting", liveMsgWaiting, "", false, false},
+		{"unlock", "open", liveMsgOpen, "0", true, false},
+		{"close", "closed", liveMsgClosed, "0", true, false},
+		{"reveal", "closed", liveMsgClosed + liveMsgRevealedSuffix, "0", true, true},
+		{"pause", "paused", liveMsgPaused, "0", false, false},
+		{"unlock_all", "paused", liveMsgPaused, "0 1", false, false},
+		{"resume", "closed", liveMsgClosed + liveMsgRevealedSuffix, "0 1", true, true},
+		{"open", "open", liveMsgOpen + liveMsgRevealedSuffix, "0 1", true, true},
+		{"hide", "open", liveMsgOpen, "0 1", true, false},
+	}
+	for _, s := range steps {
+		if s.action != "" {
+			e.control(s.action)
+		}
+		r := ann.get(base)
+		if r.code != http.StatusOK {
+			t.Fatalf("after %q: %d", s.action, r.code)
+		}
+		want := append([]string{
+			`data-live-status="` + s.status + `"`,
+			`data-live-unlocked="` + s.unlocked + `"`,
+			`id="live-status" role="status" aria-live="polite">` + html.EscapeString(s.msg) + `</p>`,
+		}, table...)
+		if s.form {
+			want = append(want, `<h1 class="live-student-title" id="live-title" tabindex="-1" hidden>`,
+				`method="post" action="`+base+`?q=0"`, `<h1 id="exercise-title">`)
+		} else {
+			want = append(want, `<h1 class="live-student-title" id="live-title" tabindex="-1">`)
+		}
+		for _, w := range want {
+			if !strings.Contains(r.body, w) {
+				t.Errorf("after %q: the page lacks %s", s.action, w)
+			}
+		}
+		if got := strings.Contains(r.body, "data-live-revealed"); got != s.revealed {
+			t.Errorf("after %q: data-live-revealed %v, want %v", s.action, got, s.revealed)
+		}
+		if !s.form && strings.Contains(r.body, `id="exercise-form"`) {
+			t.Errorf("after %q: the page has the exercise's form", s.action)
+		}
+	}
 }

@@ -1,0 +1,203 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserLiveInPlace (issue 14, "Students' pages follow instantly"):
+// a student's page applies what it can of the class's state without a
+// request (docs/LIVE.md, "A student page follows the class in place"):
+// closing and opening answering, a pause and a resume, hiding an answer
+// revealed in place, each said in the status line with the server's words,
+// keeping what was typed, the focus, the caret and the scroll position;
+// the reveal reads the solutions alone (the reveal fragment). It fetches
+// the page when it must: the fragment answers anything but a 200, the
+// answer is hidden on a page rendered revealed, the page was loaded paused
+// and the room resumes, another question. The in-place views (closed,
+// paused, revealed) pass axe-core light and dark, desktop, phone and
+// 360 px.
+func TestBrowserLiveInPlace(t *testing.T) {
+	browser := newBrowser(t)
+	e := newLiveEnv(t)
+	srv := e.app.server
+	ready := `document.documentElement.classList.contains("js")`
+
+	// The fragment the contract describes for question 1, computed by the
+	// server's own code (the recitation's seed: every learner's variant);
+	// served only while the endpoint answers 404 (liveFetchSpyJS).
+	v, err := srv.itemVariant(context.Background(), e.a.Items[0], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type fragPart struct {
+		SolutionHTML string `json:"solution_html"`
+		Unlock       string `json:"unlock,omitempty"`
+	}
+	frag := struct {
+		Question int                 `json:"question"`
+		Version  int64               `json:"version"`
+		Parts    map[string]fragPart `json:"parts"`
+	}{Question: 0, Parts: map[string]fragPart{}}
+	for i := range v.Parts {
+		part := v.Parts[i]
+		fp := fragPart{SolutionHTML: srv.solutionHTML(context.Background(), v, part)}
+		if part.Animation >= 0 {
+			fp.Unlock = srv.unlock.token(v.Exercise.ID, v.Seed, part.ID)
+		}
+		frag.Parts[part.ID] = fp
+	}
+	standIn, err := json.Marshal(frag)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	modes := append(append([]viewMode{}, axeModes...), viewMode{"360px light", 360, 740, false}, viewMode{"360px dark", 360, 740, true})
+	stu := newLiveTab(t, browser, "Kim")
+	axe := func(what string) {
+		t.Helper()
+		for _, m := range modes {
+			setMode(t, stu.ctx, m)
+			reportAxe(t, m.name+" "+what, runAxe(t, stu.ctx, m))
+			if m.width == 360 {
+				if w := evalPage[int](t, stu, `document.documentElement.scrollWidth`); w > 360 {
+					t.Errorf("%s %s: the page is %d px wide", m.name, what, w)
+				}
+			}
+		}
+		setMode(t, stu.ctx, axeModes[0])
+	}
+	fetches := func() []liveFetch { return evalPage[[]liveFetch](t, stu, `window.strideFetches`) }
+	noFetch := func(what string) {
+		t.Helper()
+		if f := fetches(); len(f) != 0 {
+			t.Errorf("%s fetched %+v; it applies in place", what, f)
+		}
+	}
+	resetFetches := func() {
+		liveStep(t, stu, "forget the fetches", chromedp.Evaluate[chromedp.Void](`window.strideFetches.length = 0`))
+	}
+	status := func(text string) string {
+		return `document.getElementById("live-status").textContent === ` + jsString(text) + ` && window.strideStay === true && ` +
+			`document.getElementById("live-status") === window.strideStatus`
+	}
+	stay := func() {
+		liveStep(t, stu, "mark the page", chromedp.Evaluate[chromedp.Void](`(() => { window.strideStay = true; window.strideStatus = document.getElementById("live-status"); })()`),
+			chromedp.Evaluate[chromedp.Void](liveFetchSpyJS),
+			chromedp.Evaluate[chromedp.Void](`window.strideReveal = {stand_in: `+string(standIn)+`}`))
+	}
+
+	liveStep(t, stu, "join",
+		chromedp.Navigate(e.srv.URL+"/join?code="+e.ls.Code),
+		chromedp.WaitVisible(chromedp.CSS("#join-nickname")),
+		chromedp.SendKeys(chromedp.CSS("#join-nickname"), "Kim"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+	)
+	waitPage(t, stu, "waiting", ready+` && document.getElementById("live-status").textContent === `+jsString(liveMsgWaiting))
+	stay()
+	e.control("unlock")
+	// The page had no form: it fetches the page.
+	waitPage(t, stu, "the question", status(liveMsgOpen)+` && document.querySelector("#answer-dims") !== null`)
+	if f := fetches(); len(f) != 1 || !strings.HasSuffix(f[0].URL, "/live/"+e.ls.Code+"?q=0") {
+		t.Errorf("the unlock fetched %+v; want the page once", f)
+	}
+	resetFetches()
+
+	// Typed, unchecked; the caret inside; scrolled a little.
+	typing := `(() => { const f = document.getElementById("answer-dims"); f.focus(); f.value = "5x5"; f.dispatchEvent(new Event("input", {bubbles: true}));
+		f.setSelectionRange(1, 1); window.scrollTo(0, Math.min(150, document.documentElement.scrollHeight - innerHeight)); window.strideScroll = scrollY; })()`
+	liveStep(t, stu, "type", chromedp.Evaluate[chromedp.Void](typing))
+	kept := `document.getElementById("answer-dims").value === "5x5" && document.activeElement === document.getElementById("answer-dims") &&
+		document.activeElement.selectionStart === 1 && Math.abs(scrollY - window.strideScroll) <= 1`
+
+	// Close and open: the class and the server's words, nothing fetched.
+	e.control("close")
+	waitPage(t, stu, "closed in place", status(liveMsgClosed)+` && document.getElementById("live").classList.contains("live-closed") &&
+		!document.getElementById("live").classList.contains("live-open") && document.getElementById("exercise-form").offsetParent !== null && `+kept)
+	noFetch("closing")
+	axe("closed in place")
+	e.control("open")
+	waitPage(t, stu, "open in place", status(liveMsgOpen)+` && document.getElementById("live").classList.contains("live-open") &&
+		document.getElementById("answer-dims").value === "5x5"`)
+	noFetch("opening")
+
+	// Pause and resume: the focus goes to the session's heading and comes
+	// back with the caret; the scroll position comes back.
+	liveStep(t, stu, "type again", chromedp.Evaluate[chromedp.Void](typing))
+	e.control("pause")
+	waitPage(t, stu, "paused in place", status(liveMsgPaused)+` && document.getElementById("live").classList.contains("live-paused") &&
+		document.getElementById("exercise-form").offsetParent === null && document.getElementById("live-title").offsetParent !== null &&
+		document.activeElement === document.getElementById("live-title")`)
+	e.control("resume")
+	waitPage(t, stu, "resumed in place", status(liveMsgOpen)+` && document.getElementById("live-title").hidden && `+kept)
+	noFetch("the pause and the resume")
+
+	// The reveal reads the fragment alone; the solutions go in the slots,
+	// the player unlocks and follows.
+	e.control("reveal")
+	revealed := status(liveMsgOpen+liveMsgRevealedSuffix) + ` && document.querySelectorAll("details.solution[open]").length >= 2 &&
+		document.getElementById("live-follow-status") !== null && document.getElementById("answer-dims").value === "5x5"`
+	waitPage(t, stu, "revealed in place", revealed+` && document.getElementById("live").hasAttribute("data-live-follow")`)
+	if f := fetches(); len(f) != 1 || !strings.HasSuffix(f[0].URL, "/live/"+e.ls.Code+"/reveal?q=0") || f[0].Status != 200 {
+		t.Errorf("the reveal fetched %+v; want the reveal fragment alone", f)
+	} else if f[0].StandIn {
+		t.Log("the reveal fragment's endpoint answered 404: the test served the contract's fragment")
+	}
+	waitPage(t, stu, "the player", `window.StridePlayers && window.StridePlayers[0] && window.StridePlayers[0].meta`)
+	axe("revealed in place")
+	resetFetches()
+
+	// Hide: the slots get back what they had, the player stops following;
+	// the focus on the removed "follow" button goes to the heading.
+	liveStep(t, stu, "focus the follow button", chromedp.Focus(chromedp.CSS("#live-follow-toggle")))
+	e.control("hide")
+	waitPage(t, stu, "hidden in place", status(liveMsgOpen)+` && document.querySelectorAll("details.solution").length === 0 &&
+		document.querySelector("#solution-dims .solution-locked") !== null && document.getElementById("live-follow-status") === null &&
+		!document.getElementById("live").hasAttribute("data-live-follow") && document.activeElement === document.getElementById("exercise-title")`)
+	noFetch("hiding an answer revealed in place")
+
+	// A fragment that is not a 200 (the room moved on meanwhile): the
+	// page is fetched instead, and shows the reveal.
+	liveStep(t, stu, "the fragment answers 409", chromedp.Evaluate[chromedp.Void](`window.strideReveal = {force: 409}`))
+	e.control("reveal")
+	waitPage(t, stu, "revealed by the page", revealed+` && document.querySelector("#solution-dims") === null`)
+	if f := fetches(); len(f) != 2 || f[0].Status != 409 || !strings.HasSuffix(f[1].URL, "/live/"+e.ls.Code+"?q=0") {
+		t.Errorf("after a 409 fragment the page fetched %+v; want the fragment, then the page", f)
+	}
+	resetFetches()
+	// Hidden on a page rendered revealed: nothing to give back in place.
+	e.control("hide")
+	waitPage(t, stu, "hidden by the page", status(liveMsgOpen)+` && document.querySelectorAll("details.solution").length === 0 &&
+		document.querySelector("#solution-dims .solution-locked") !== null`)
+	if f := fetches(); len(f) != 1 || !strings.HasSuffix(f[0].URL, "/live/"+e.ls.Code+"?q=0") {
+		t.Errorf("hiding a rendered reveal fetched %+v; want the page once", f)
+	}
+
+	// Paused in place: axe; then a page loaded paused fetches the page on
+	// the resume (it has no form).
+	e.control("pause")
+	waitPage(t, stu, "paused again", status(liveMsgPaused))
+	axe("paused in place")
+	liveStep(t, stu, "reload", chromedp.Reload())
+	waitPage(t, stu, "loaded paused", ready+` && document.getElementById("live-status").textContent === `+jsString(liveMsgPaused)+
+		` && document.querySelector("#exercise-form") === null`)
+	stay()
+	e.control("resume")
+	waitPage(t, stu, "the form after the resume", status(liveMsgOpen)+` && document.querySelector("#answer-dims") !== null`)
+	if f := fetches(); len(f) != 1 || !strings.HasSuffix(f[0].URL, "/live/"+e.ls.Code+"?q=0") {
+		t.Errorf("the resume of a page loaded paused fetched %+v; want the page once", f)
+	}
+	resetFetches()
+
+	// Another question: the page is fetched (where the class is).
+	e.control("next")
+	waitPage(t, stu, "question 2", `window.strideStay === true && document.querySelector(".eyebrow").textContent.includes("Question 2 of 2") &&
+		document.getElementById("live-status").textContent === `+jsString(liveMsgWaiting))
+	if f := fetches(); len(f) != 1 || !strings.HasSuffix(f[0].URL, "/live/"+e.ls.Code) {
+		t.Errorf("the next question fetched %+v; want the class's page once", f)
+	}
+}
