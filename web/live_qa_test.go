@@ -60,7 +60,7 @@ func TestLiveQAUnlockOneOrAll(t *testing.T) {
 	// Question 2 is still locked: its page waits and shows no form; an
 	// answer to it (form or JSON) is refused and not recorded.
 	page := ann.get("/live/" + e.ls.Code + "?q=1")
-	if !strings.Contains(page.body, "Waiting for your instructor") || strings.Contains(page.body, `id="exercise-form"`) {
+	if !strings.Contains(liveStatusLine(page.body), "Waiting for your instructor") || strings.Contains(page.body, `id="exercise-form"`) {
 		t.Errorf("a locked question's page: %d\n%s", page.code, clip(page.body, 1500))
 	}
 	if strings.Contains(page.body, "Question 2</a>") {
@@ -120,7 +120,7 @@ func TestLiveQAClosedCurrentQuestion(t *testing.T) {
 	}
 	e.control("close")
 	page = ann.get("/live/" + e.ls.Code + "?q=0")
-	if !strings.Contains(page.body, "Answering is closed") {
+	if !strings.Contains(liveStatusLine(page.body), "Answering is closed") {
 		t.Errorf("closed question's page does not say so\n%s", clip(page.body, 2000))
 	}
 	// A form that was on the page before the close, posted after it.
@@ -153,13 +153,13 @@ func TestLiveQAClosedOtherQuestion(t *testing.T) {
 	e.control("unlock_all")
 	e.control("close")
 	page := ann.get("/live/" + e.ls.Code + "?q=1")
-	shown := strings.Contains(page.body, `id="exercise-form"`) && strings.Contains(page.body, "Answer the question below")
+	shown := strings.Contains(page.body, `id="exercise-form"`) && strings.Contains(liveStatusLine(page.body), "Answer the question below")
 	r := e.answer(ann, 1, map[string]string{"dims": "3x3"})
 	recorded := e.liveAttemptsAt(1) > 0
 	if shown || recorded {
 		t.Errorf("question 2 while closed: the page offers a form %v, an answer is recorded %v (post %d)\n%s", shown, recorded, r.code, clip(r.body, 1200))
 	}
-	if !strings.Contains(page.body, "Answering is closed") {
+	if !strings.Contains(liveStatusLine(page.body), "Answering is closed") {
 		t.Errorf("question 2 while closed: the page does not say answering is closed\n%s", clip(page.body, 1200))
 	}
 }

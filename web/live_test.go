@@ -214,7 +214,7 @@ func TestLiveProtocol(t *testing.T) {
 			t.Fatalf("student snapshot %+v", m)
 		}
 	}
-	if r := s1.get("/live/" + e.ls.Code); !strings.Contains(r.body, "Waiting for your instructor") || strings.Contains(r.body, "exercise-form") {
+	if r := s1.get("/live/" + e.ls.Code); !strings.Contains(liveStatusLine(r.body), "Waiting for your instructor") || strings.Contains(r.body, "exercise-form") {
 		t.Errorf("locked question page shows the form or no waiting note")
 	}
 
@@ -273,7 +273,7 @@ func TestLiveProtocol(t *testing.T) {
 		readUntil(t, ws, "paused", func(m live.Message) bool { return m.State != nil && m.State.Paused })
 	}
 	page := s2.get("/live/" + e.ls.Code)
-	if !strings.Contains(page.body, "eyes on the projector") || strings.Contains(page.body, "exercise-form") {
+	if !strings.Contains(liveStatusLine(page.body), "eyes on the projector") || strings.Contains(page.body, "exercise-form") {
 		t.Errorf("paused page shows the form or no pause note")
 	}
 	key := "live-paused-key-1"

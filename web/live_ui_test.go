@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -505,6 +506,19 @@ func (l smallSendBuffers) Accept() (net.Conn, error) {
 		_ = tc.SetWriteBuffer(4096)
 	}
 	return c, err
+}
+
+// liveStatusRE is a student page's status line.
+var liveStatusRE = regexp.MustCompile(`id="live-status" role="status" aria-live="polite">([^<]*)</p>`)
+
+// liveStatusLine is the text of a student page's status line (every page
+// also carries every status's words, for live.js: data-live-msg-*, so a
+// test of what the page says reads the line, not the whole page).
+func liveStatusLine(body string) string {
+	if m := liveStatusRE.FindStringSubmatch(body); m != nil {
+		return html.UnescapeString(m[1])
+	}
+	return ""
 }
 
 // TestLiveStudentStatus: the status a student's page of question q shows
