@@ -50,7 +50,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sessions := fs.Int("sessions", 50, "live sessions")
 	students := fs.Int("students", 200, "students per session")
 	window := fs.Duration("window", 30*time.Second, "every student answers once within this window")
-	every := fs.Duration("action-every", 2*time.Second, "each instructor's pace of controls during the window")
+	every := fs.Duration("action-every", 2*time.Second, "each instructor's pace of controls during the window (reveal and hide alternately)")
+	nextEvery := fs.Int("next-every", 2, "after every N reveal/hide pairs an instructor moves on to the next question (next, then unlock), and students answer the question current for them; 0 stays on the first question")
+	httpConns := fs.Int("http-conns", 1024, "keep-alive connections to each server that the students' requests share (joins, answers, page and fragment fetches); more requests wait for one")
 	wrong := fs.Float64("wrong", 0.3, "share of students who answer with the flipped kernel")
 	noAnswers := fs.Bool("no-answers", false, "students only follow the sessions and do not answer (the fan-out alone)")
 	randomPhase := fs.Bool("random-phase", false, "start each instructor at a random offset within -action-every (default: every instructor presses at the same moment, the worst case)")
@@ -62,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defaultClient = "raw"
 	}
 	client := fs.String("client", defaultClient, "how students' sockets are read: raw (one epoll loop per core for every socket, cheapest; Linux only) or gorilla (a goroutine and gorilla connection per student)")
-	refetch := fs.Bool("refetch", false, "students fetch their page again after every new state, as the page's script does (GET /live/{code}?q=0), and the fan-out to the fetched pages is reported too")
+	refetch := fs.Bool("refetch", true, "students' pages follow every new state as the page's script does: in place (no request), the reveal fragment (GET /live/{code}/reveal?q=N) or the whole page (GET /live/{code}); the fan-out to the pages is reported per kind of action. -refetch=false: the websocket fan-out alone")
 	pids := fs.String("pids", "", "the servers' PIDs on this machine, in the order of -urls then new -student-urls, for memory per student")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -74,12 +76,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "liveload: need -sessions and -students ≥ 1, -window and -action-every > 0, -wrong from 0 to 1, and one of -data-dir and -database-url")
 		return 2
 	}
+	if *nextEvery < 0 || *httpConns < 1 {
+		fmt.Fprintf(stderr, "liveload: -next-every is %d and -http-conns %d; they must be ≥ 0 and ≥ 1\n", *nextEvery, *httpConns)
+		return 2
+	}
 	if *client != "raw" && *client != "gorilla" || *client == "raw" && !liveload.RawAvailable() {
 		fmt.Fprintf(stderr, "liveload: -client is %q; it must be gorilla, or raw (Linux only)\n", *client)
 		return 2
 	}
 	cfg := liveload.Config{RawClient: *client == "raw", Refetch: *refetch, InstructorURLs: split(*urls), StudentURLs: split(*studentURLs), Sessions: *sessions, Students: *students,
-		Window: *window, ActionEvery: *every, WrongShare: *wrong, NoAnswers: *noAnswers, FormAnswers: *formAnswers, RandomPhase: *randomPhase, Parallel: *parallel, ClientHeader: *header, Progress: stderr, PIDs: map[string]int{}}
+		Window: *window, ActionEvery: *every, NextEvery: *nextEvery, HTTPConns: *httpConns, WrongShare: *wrong, NoAnswers: *noAnswers, FormAnswers: *formAnswers, RandomPhase: *randomPhase, Parallel: *parallel, ClientHeader: *header, Progress: stderr, PIDs: map[string]int{}}
 	var order []string
 	seen := map[string]bool{}
 	for _, u := range append(append([]string{}, cfg.InstructorURLs...), cfg.StudentURLs...) {
@@ -158,8 +164,17 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 	fmt.Fprintf(w, "answers %d (%s; errors %d): p50 %s p99 %s\n", r.Answers, path, r.AnswerErrors,
 		ms(loadtest.Percentile(r.AnswerLatency, 50)), ms(loadtest.Percentile(r.AnswerLatency, 99)))
 	if cfg.Refetch {
-		fmt.Fprintf(w, "pages refetched after each state (as live.js does; errors %d): to the last student's page p50 %s p99 %s max %s over %d actions\n",
+		fmt.Fprintf(w, "pages follow each state as live.js does (errors %d): to the last student's page p50 %s p99 %s max %s over %d actions\n",
 			r.RefetchErrors, ms(loadtest.Percentile(r.Rendered, 50)), ms(loadtest.Percentile(r.Rendered, 99)), ms(loadtest.Percentile(r.Rendered, 100)), len(r.Rendered))
+		for _, k := range []liveload.Step{liveload.StepInPlace, liveload.StepReveal, liveload.StepPage} {
+			d := r.RenderedBy[k]
+			fmt.Fprintf(w, "  %-8s actions (%d): p50 %s p99 %s max %s; pages' steps of this kind %d\n", k, len(d),
+				ms(loadtest.Percentile(d, 50)), ms(loadtest.Percentile(d, 99)), ms(loadtest.Percentile(d, 100)), r.Steps[k])
+		}
+		fmt.Fprintf(w, "  reveal fragments refused (409, then the page): %d\n", r.RevealRefused)
+	}
+	if r.ClientFiles > 0 {
+		fmt.Fprintf(w, "load generator's open files at most %d (%d students, -http-conns %d per server)\n", r.ClientFiles, r.Sessions*r.Students, cfg.HTTPConns)
 	}
 	fmt.Fprintf(w, "control POST round trip (%d): p50 %s p99 %s max %s\n", len(r.ControlLatency),
 		ms(loadtest.Percentile(r.ControlLatency, 50)), ms(loadtest.Percentile(r.ControlLatency, 99)), ms(loadtest.Percentile(r.ControlLatency, 100)))
