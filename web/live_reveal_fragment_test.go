@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -162,6 +163,27 @@ func TestLiveRevealFragment(t *testing.T) {
 	}
 	e.checkFragment(ann, frag, v)
 	notNow("another question while question 0 is revealed", "1")
+
+	// The animation socket of the same server: the replay that gives the
+	// answer away is refused without a token and opens with the
+	// fragment's tokens (the page's player sends them, stride:unlock).
+	var toks []string
+	for _, p := range frag.Parts {
+		if p.Unlock != "" {
+			toks = append(toks, p.Unlock)
+		}
+	}
+	tokJSON, _ := json.Marshal(toks)
+	start := `{"type":"start","exercise":"` + v.Exercise.ID + `","seed":` + strconv.FormatUint(v.Seed, 10) + `,"part":"dims","fps":60`
+	anim := dialAnim(t, e.srv, nil)
+	anim.send(start + `}`)
+	if m := anim.expect("error"); m.Field != "unlock" {
+		t.Errorf("the replay without tokens: %s, want refused naming unlock", m.raw)
+	}
+	anim.send(start + `,"unlock":` + string(tokJSON) + `}`)
+	if m := anim.expect("meta"); m.TotalSteps == 0 || strings.Contains(m.raw, "withheld") {
+		t.Errorf("the replay with the fragment's tokens: %s, want every step", clip(m.raw, 300))
+	}
 
 	stranger := e.device()
 	r, _, ae := e.reveal(stranger, "0")

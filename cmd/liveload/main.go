@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -152,7 +153,7 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 	fmt.Fprintf(w, "sessions %d × students %d; instructors on %s; students on %s\n", r.Sessions, r.Students,
 		strings.Join(cfg.InstructorURLs, ","), strings.Join(studentsOn(cfg), ","))
 	fmt.Fprintf(w, "load average before %s, after %s; students read by the %s client\n", before, after, map[bool]string{true: "raw", false: "gorilla"}[cfg.RawClient])
-	fmt.Fprintf(w, "setup (start sessions, join, connect): %v; join errors %d; control errors %d\n", r.SetupTime.Round(time.Millisecond), r.JoinErrors, r.ControlErrors)
+	fmt.Fprintf(w, "setup (start sessions, join, connect): %v; join errors %d (busy joins tried again %d); control errors %d\n", r.SetupTime.Round(time.Millisecond), r.JoinErrors, r.JoinRetries, r.ControlErrors)
 	fmt.Fprintf(w, "run %v: %d actions; fan-out to the last student p50 %s p99 %s max %s\n", r.Wall.Round(time.Millisecond), r.Actions,
 		ms(loadtest.Percentile(r.Fanout, 50)), ms(loadtest.Percentile(r.Fanout, 99)), ms(loadtest.Percentile(r.Fanout, 100)))
 	fmt.Fprintf(w, "every delivery (%d): p50 %s p99 %s; superseded %d, missed %d, sockets dropped %d (instructors' %d)\n", len(r.Delivery),
@@ -171,7 +172,7 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 			fmt.Fprintf(w, "  %-8s actions (%d): p50 %s p99 %s max %s; pages' steps of this kind %d\n", k, len(d),
 				ms(loadtest.Percentile(d, 50)), ms(loadtest.Percentile(d, 99)), ms(loadtest.Percentile(d, 100)), r.Steps[k])
 		}
-		fmt.Fprintf(w, "  reveal fragments refused (409, then the page): %d\n", r.RevealRefused)
+		fmt.Fprintf(w, "  reveal fragments refused (409, then the page): %d; whole pages fetched because: %s\n", r.RevealRefused, counted(r.PageWhy))
 	}
 	if r.ClientFiles > 0 {
 		fmt.Fprintf(w, "load generator's open files at most %d (%d students, -http-conns %d per server)\n", r.ClientFiles, r.Sessions*r.Students, cfg.HTTPConns)
@@ -206,7 +207,8 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 		}
 	}
 	if r.FirstErr != "" {
-		fmt.Fprintf(w, "first error: %s\n", r.FirstErr)
+		fmt.Fprintf(w, "first error: %s\n", clip(r.FirstErr, 300))
+		fmt.Fprintf(w, "errors by kind: %s\n", counted(r.Errors))
 	}
 }
 
@@ -216,4 +218,33 @@ func studentsOn(cfg liveload.Config) []string {
 		return cfg.StudentURLs
 	}
 	return cfg.InstructorURLs
+}
+
+// counted lists a count per key, largest first.
+func counted(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }

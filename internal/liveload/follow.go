@@ -66,24 +66,33 @@ func pageFor(st live.State) page {
 	return page{q: st.Question, form: form, revealed: form && st.Revealed, unlocked: slices.Clone(st.Unlocked)}
 }
 
-// NextStep is what a page showing p does with the new state st.
+// nextStep is what a page showing p does with the new state st.
 func nextStep(p page, st live.State) Step {
+	step, _ := nextStepWhy(p, st)
+	return step
+}
+
+// nextStepWhy is nextStep with the reason for a page fetch (for the
+// report: Report.PageWhy).
+func nextStepWhy(p page, st live.State) (Step, string) {
 	switch {
 	case st.Ended:
-		return StepInPlace // the socket closes and the page reloads: not measured
-	case st.Question != p.q, !slices.Equal(st.Unlocked, p.unlocked):
-		return StepPage
+		return StepInPlace, "" // the socket closes and the page reloads: not measured
+	case st.Question != p.q:
+		return StepPage, "another question"
+	case !slices.Equal(st.Unlocked, p.unlocked):
+		return StepPage, "unlocked questions changed"
 	case !p.form:
 		if !st.Paused && st.IsUnlocked(p.q) {
-			return StepPage // loaded while paused or waiting, now answerable
+			return StepPage, "no form, now answerable" // loaded while paused or waiting
 		}
-		return StepInPlace // still waiting or paused: the status line only
+		return StepInPlace, "" // still waiting or paused: the status line only
 	case st.Revealed && !p.revealed:
-		return StepReveal
+		return StepReveal, ""
 	case !st.Revealed && p.revealed && !p.stash:
-		return StepPage // server-rendered revealed: nothing to put back
+		return StepPage, "hide of a server-rendered reveal" // nothing to put back
 	}
-	return StepInPlace // pause, resume, close, open, hide of an in-place reveal
+	return StepInPlace, "" // pause, resume, close, open, hide of an in-place reveal
 }
 
 // applyInPlace is p after st was applied without a request.
@@ -122,7 +131,7 @@ func (st *student) follow() {
 		p := st.pg
 		st.mu.Unlock()
 
-		step := nextStep(p, s)
+		step, why := nextStepWhy(p, s)
 		var err error
 		refused := false
 		switch step {
@@ -134,7 +143,7 @@ func (st *student) follow() {
 				p.revealed, p.stash = true, true
 			} else {
 				// 409 (hidden again, moved on) or a failure: the page.
-				refused = err == nil
+				refused, why = err == nil, "reveal fragment refused"
 				if err = st.fetchPage(); err == nil {
 					p = pageFor(s)
 				}
@@ -160,6 +169,9 @@ func (st *student) follow() {
 		st.mu.Unlock()
 		st.rep.mu.Lock()
 		st.rep.Steps[step]++
+		if why != "" {
+			st.rep.PageWhy[why]++
+		}
 		if refused {
 			st.rep.RevealRefused++
 		}

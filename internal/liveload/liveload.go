@@ -110,6 +110,7 @@ type Report struct {
 	Sessions, Students int
 	SetupTime          time.Duration // starting sessions, joining, connecting
 	JoinErrors         int
+	JoinRetries        int // joins refused busy (503) and tried again
 	FirstErr           string
 	// Fanout is, per action, the latency to the last student of its
 	// session (sorted); Delivery every single delivery's latency (sorted).
@@ -141,6 +142,11 @@ type Report struct {
 	RenderedBy    map[Step][]time.Duration
 	Steps         map[Step]int
 	RevealRefused int
+	// PageWhy counts the whole-page fetches by their reason.
+	PageWhy map[string]int
+	// Errors counts every error by its kind (the message up to its
+	// detail, e.g. "answer: 503 Service Unavailable").
+	Errors map[string]int
 	// ClientFiles is the most files this load generator held open at once
 	// during the run (sampled every 250 ms; Linux only, else 0).
 	ClientFiles int
@@ -290,6 +296,8 @@ type student struct {
 	rendered     map[int64]time.Time
 	refetch      *sync.WaitGroup
 	rep          *Report
+	// joinRetries counts joins refused busy and tried again.
+	joinRetries int
 }
 
 func newKey() string {
@@ -333,7 +341,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if _, err := loadtest.RaiseFileLimit(); err != nil {
 		return nil, fmt.Errorf("raise the open-file limit: %w", err)
 	}
-	rep := &Report{Sessions: cfg.Sessions, Students: cfg.Students, RenderedBy: map[Step][]time.Duration{}, Steps: map[Step]int{}}
+	rep := &Report{Sessions: cfg.Sessions, Students: cfg.Students, RenderedBy: map[Step][]time.Duration{}, Steps: map[Step]int{},
+		PageWhy: map[string]int{}, Errors: map[string]int{}}
 	start := time.Now()
 
 	// Seed: an instructor with a sign-in session, a course, an assignment.
@@ -475,6 +484,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				err := st.join(ctx, s.code, cfg.ClientHeader, raw)
 				rep.mu.Lock()
 				defer rep.mu.Unlock()
+				rep.JoinRetries += st.joinRetries
 				if err == nil {
 					servers[st.base].Students++
 				} else {
@@ -695,21 +705,32 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // join posts the join form and opens the student's socket: read by raw's
 // pollers if there are any, else by a goroutine of its own.
 func (st *student) join(ctx context.Context, code, header string, raw rawPollers) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/join",
-		strings.NewReader(url.Values{"code": {code}, "nickname": {"S" + strconv.Itoa(st.i)}}.Encode()))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(header, st.addr)
-	resp, err := st.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("join: %w", err)
-	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		return fmt.Errorf("join: %s %s", resp.Status, clip(string(body), 200))
+	// A join the server refuses as busy (503: its work queue is full) is
+	// tried again, as a student would, up to joinTries times.
+	const joinTries = 5
+	for try := 1; ; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/join",
+			strings.NewReader(url.Values{"code": {code}, "nickname": {"S" + strconv.Itoa(st.i)}}.Encode()))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(header, st.addr)
+		resp, err := st.client.Do(req)
+		if err != nil {
+			return fmt.Errorf("join: %w", err)
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable && try < joinTries {
+			st.joinRetries++
+			time.Sleep(time.Duration(try) * 500 * time.Millisecond)
+			continue
+		}
+		if resp.StatusCode != http.StatusSeeOther {
+			return fmt.Errorf("join: %s %s", resp.Status, clip(string(body), 200))
+		}
+		break
 	}
 	if raw != nil {
 		if err := dialRaw(ctx, st.client, st.base, "/live/"+code+"/ws", header, st.addr, st, raw); err != nil {
@@ -1188,7 +1209,22 @@ func (r *Report) noteErr(err error) {
 }
 
 func (r *Report) noteErrLocked(err error) {
-	if r.FirstErr == "" && err != nil {
+	if err == nil {
+		return
+	}
+	if r.FirstErr == "" {
 		r.FirstErr = err.Error()
 	}
+	if r.Errors != nil {
+		r.Errors[errorKind(err.Error())]++
+	}
+}
+
+// errorKind is an error's message up to the body it quotes (a page or a
+// JSON error), at most 80 bytes.
+func errorKind(msg string) string {
+	if i := strings.IndexAny(msg, "<{"); i >= 0 {
+		msg = msg[:i]
+	}
+	return clip(strings.TrimSpace(msg), 80)
 }
