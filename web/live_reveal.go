@@ -48,11 +48,18 @@ func newLiveReveals() *liveReveals {
 	return &liveReveals{parts: newLRU[[]byte](maxRevealCacheBytes)}
 }
 
-// mountLiveReveal registers the reveal fragment (from mountLive). It runs
-// in an API work slot like the answer endpoint: a miss renders solutions.
+// mountLiveReveal registers the reveal fragment (from mountLive).
+//
+// A render (a cache miss) runs in a work slot, 503 JSON when none frees in
+// time; a hit does not wait for one, like a cached page or a memoized
+// check: it costs less than the page fetch a refused fragment makes the
+// student's page fall back to (live.js fetches the whole page on anything
+// but 200, and the page does not take a slot either). Under the API
+// limiter a starved server refused nearly every fragment of a reveal
+// (BENCHMARKS.md "livereveal"), turning each into a page render.
 func (s *Server) mountLiveReveal(r chi.Router) {
 	s.live.reveals = newLiveReveals()
-	s.handle(r.With(s.work.limitAPI), http.MethodGet, "/live/{code}/reveal", policyPublic, s.liveReveal)
+	s.handle(r, http.MethodGet, "/live/{code}/reveal", policyPublic, s.liveReveal)
 }
 
 // liveReveal is GET /live/{code}/reveal?q=N.
@@ -85,7 +92,11 @@ func (s *Server) liveReveal(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, apiError{Error: "the question could not be built"})
 		return
 	}
-	parts := s.revealParts(r, v, room.a.Items[q], q)
+	parts, ok := s.revealParts(r, v, room.a.Items[q], q)
+	if !ok {
+		s.work.busyJSON(w)
+		return
+	}
 	b := make([]byte, 0, len(parts)+64)
 	b = append(b, `{"question":`...)
 	b = strconv.AppendInt(b, int64(q), 10)
@@ -102,12 +113,21 @@ func (s *Server) liveReveal(w http.ResponseWriter, r *http.Request) {
 }
 
 // revealParts returns the encoded parts object of variant v (item it, at
-// question index q): from the cache, else rendered and kept.
-func (s *Server) revealParts(r *http.Request, v *exercises.Variant, it store.Item, q int) []byte {
+// question index q): from the cache, else rendered in a work slot and
+// kept; ok is false when no slot freed in time.
+func (s *Server) revealParts(r *http.Request, v *exercises.Variant, it store.Item, q int) ([]byte, bool) {
 	key := revealKey(s.base, v, it, q)
 	c := s.live.reveals
 	if b, ok := c.parts.get(key); ok {
-		return b
+		return b, true
+	}
+	done, ok := s.work.admit(r)
+	if !ok {
+		return nil, false
+	}
+	defer done()
+	if b, ok := c.parts.get(key); ok {
+		return b, true // rendered while this request waited for its slot
 	}
 	c.renders.Add(1)
 	b := []byte{'{'}
@@ -149,7 +169,7 @@ func (s *Server) revealParts(r *http.Request, v *exercises.Variant, it store.Ite
 	if complete {
 		c.parts.add(key, b, int64(len(key)+cap(b)+entryOverhead))
 	}
-	return b
+	return b, true
 }
 
 // revealKey names what a reveal fragment's parts are a pure function of:

@@ -64,17 +64,20 @@ func (e *liveEnv) learnerNamed(name string) store.Learner {
 
 // checkFragment checks a 200 fragment against the learner's own variant:
 // every part with a worked solution has exactly the check API's
-// solution_html for it (asked of the check API itself, for the same
-// seed), and every part with a replay an unlock token the animation
-// socket accepts; parts without either are left out.
+// solution_html for it and every part with a replay the check API's unlock
+// token (asked of the check API itself, for the same seed, every part
+// revealed), which the animation socket accepts; parts without either are
+// left out.
 func (e *liveEnv) checkFragment(d *device, frag revealFragment, v *exercises.Variant) {
 	e.t.Helper()
 	srv := e.app.server
-	answers := map[string]string{}
+	// Every part revealed through the check API: its solution_html and
+	// unlock token as a student who asked to see them gets them.
+	var all []string
 	for _, p := range v.Parts {
-		answers[p.ID] = p.Answer
+		all = append(all, p.ID)
 	}
-	r := d.api("/api/v1/exercises/"+v.Exercise.ID+"/check", map[string]any{"seed": v.Seed, "answers": answers}, true)
+	r := d.api("/api/v1/exercises/"+v.Exercise.ID+"/check", map[string]any{"seed": v.Seed, "answers": map[string]string{}, "reveal": all}, true)
 	if r.code != http.StatusOK {
 		e.t.Fatalf("check API: %d %s", r.code, clip(r.body, 300))
 	}
@@ -99,6 +102,9 @@ func (e *liveEnv) checkFragment(d *device, frag revealFragment, v *exercises.Var
 		}
 		if want := check.Parts[p.ID].SolutionHTML; hasSolution && (want == "" || got.SolutionHTML != want) {
 			e.t.Errorf("part %s: solution_html differs from the check API's\n got %s\nwant %s", p.ID, clip(got.SolutionHTML, 200), clip(want, 200))
+		}
+		if got.Unlock != check.Parts[p.ID].Unlock {
+			e.t.Errorf("part %s: unlock %q, the check API's %q", p.ID, got.Unlock, check.Parts[p.ID].Unlock)
 		}
 		if p.Animation >= 0 {
 			if !srv.anim.unlock.open(v.Exercise.ID, v.Seed, []string{got.Unlock})[p.ID] {
