@@ -143,7 +143,10 @@ func (st *student) follow() {
 				p.revealed, p.stash = true, true
 			} else {
 				// 409 (hidden again, moved on) or a failure: the page.
-				refused, why = err == nil, "reveal fragment refused"
+				refused, why = err == nil, "reveal fragment 409"
+				if err != nil {
+					why = errorKind(err.Error())
+				}
 				if err = st.fetchPage(); err == nil {
 					p = pageFor(s)
 				}
