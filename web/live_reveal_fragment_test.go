@@ -315,3 +315,29 @@ func TestLiveRevealFragmentCache(t *testing.T) {
 		}
 	})
 }
+
+// TestLiveRevealFragmentWhileSaturated: with every work slot taken a
+// fragment that must be rendered is refused with the JSON busy error and
+// Retry-After (the page then fetches itself whole), while one in the
+// render cache is answered without a slot, as a cached page is.
+func TestLiveRevealFragmentWhileSaturated(t *testing.T) {
+	e := newLiveEnv(t)
+	ann := e.device()
+	e.join(ann, "Ann")
+	e.control("unlock")
+	e.control("reveal")
+	release := holdSlots(t, e.app)
+	r, _, ae := e.reveal(ann, "0")
+	if r.code != http.StatusServiceUnavailable || r.hdr.Get("Retry-After") == "" || !strings.Contains(ae.Error, "busy") {
+		t.Errorf("a render while saturated: %d, Retry-After %q, %s; want the 503 busy error", r.code, r.hdr.Get("Retry-After"), clip(r.body, 200))
+	}
+	release()
+	if r, _, _ := e.reveal(ann, "0"); r.code != http.StatusOK {
+		t.Fatalf("with a free slot: %d %s", r.code, clip(r.body, 200))
+	}
+	release = holdSlots(t, e.app)
+	defer release()
+	if r, _, _ := e.reveal(ann, "0"); r.code != http.StatusOK || e.app.server.live.reveals.renders.Load() != 1 {
+		t.Errorf("a cached fragment while saturated: %d, %d renders; want 200 from the cache", r.code, e.app.server.live.reveals.renders.Load())
+	}
+}
