@@ -139,3 +139,36 @@ func BenchmarkLiveStudentReveal(b *testing.B) {
 	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(float64(size), "resp-bytes")
 }
+
+// BenchmarkLiveStudentRefetchRevealed is what a reveal cost one student's
+// page before the reveal fragment: the whole page again, rendered revealed
+// (worked solutions open, the player following): the baseline of
+// BenchmarkLiveStudentReveal.
+func BenchmarkLiveStudentRefetchRevealed(b *testing.B) {
+	e := newLiveEnvTB(b)
+	d := e.device()
+	if r := d.post("/join", url.Values{"code": {e.ls.Code}, "nickname": {"S"}}); r.code != http.StatusSeeOther {
+		b.Fatalf("join: %d", r.code)
+	}
+	for _, act := range []string{"unlock", "reveal"} {
+		if r := e.staff.post(e.teachURL(), url.Values{"action": {act}}); r.code != http.StatusSeeOther {
+			b.Fatalf("%s: %d", act, r.code)
+		}
+	}
+	page := "/live/" + e.ls.Code + "?q=0"
+	if r := d.get(page); r.code != http.StatusOK || !bytes.Contains([]byte(r.body), []byte(`revealed the answer`)) {
+		b.Fatalf("revealed student page: %d\n%s", r.code, r.body[:min(len(r.body), 300)])
+	}
+	size := 0
+	b.ResetTimer()
+	cpu0 := processCPU(b)
+	for i := 0; i < b.N; i++ {
+		r := d.get(page)
+		if r.code != http.StatusOK {
+			b.Fatalf("student page: %d", r.code)
+		}
+		size = len(r.body)
+	}
+	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64(size), "resp-bytes")
+}

@@ -9,6 +9,14 @@
 // whether each instructor's counts agree with the answers recorded, and,
 // given the servers' PIDs, their memory per connected student.
 //
+// By default (-refetch) each student's page also follows every state as
+// static/live.js does (docs/LIVE.md, internal/liveload/follow.go): in place
+// without a request, the reveal fragment on a reveal, the whole page for a
+// new question or unlocked set; the fan-out to the pages is reported per
+// kind of action. The instructors move on to the next question every
+// -next-every reveal/hide pairs. -refetch=false measures the websocket
+// fan-out alone.
+//
 //	stride -addr 127.0.0.1:18081 -data-dir /tmp/live -trusted-proxy-header X-Real-IP &
 //	go run ./cmd/liveload -urls http://127.0.0.1:18081 -data-dir /tmp/live -sessions 50 -students 200 -window 30s -pids $!
 //
