@@ -274,7 +274,10 @@ var expectedPolicy = map[string]policy{
 	"POST /live/{code}":   policyPublic,
 	"GET /live/{code}/ws": policyPublic,
 	// The live answer endpoint (branch liveperf).
-	"POST /live/{code}/answer":                             policyPublic,
+	"POST /live/{code}/answer": policyPublic,
+	// The reveal fragment (branch livereveal): the learner's own worked
+	// solutions while the current question is revealed (403 without one).
+	"GET /live/{code}/reveal":                              policyPublic,
 	"POST /courses/{course}/assignments/{assignment}/live": policyCourseStaff,
 	"POST /courses/{course}/live":                          policyCourseStaff, // a live session from a list of exercises
 	"GET /courses/{course}/live/{session}":                 policyCourseStaff,

@@ -71,6 +71,7 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 	s.handle(r, http.MethodGet, "/live/{code}", policyPublic, s.liveStudentPage)
 	s.handle(form, http.MethodPost, "/live/{code}", policyPublic, s.liveStudentAnswer)
 	s.mountLiveAnswer(r) // POST /live/{code}/answer (live_answer.go)
+	s.mountLiveReveal(r) // GET /live/{code}/reveal (live_reveal.go)
 	s.handle(r, http.MethodGet, "/live/{code}/ws", policyPublic, s.liveStudentSocket)
 	s.handle(form, http.MethodPost, "/courses/{course}/assignments/{assignment}/live", policyCourseStaff, s.liveStart)
 	s.handle(form, http.MethodPost, "/courses/{course}/live", policyCourseStaff, s.liveStartExercises) // live_exercises.go

@@ -76,6 +76,8 @@ type liveServer struct {
 	now   func() time.Time
 	// rooms are the answer endpoint's recently loaded rooms (live_rooms.go).
 	rooms liveRooms
+	// reveals is the reveal fragment's render cache (live_reveal.go).
+	reveals *liveReveals
 }
 
 // controlBucket is a token bucket of one session's controls.

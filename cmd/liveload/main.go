@@ -9,6 +9,14 @@
 // whether each instructor's counts agree with the answers recorded, and,
 // given the servers' PIDs, their memory per connected student.
 //
+// By default (-refetch) each student's page also follows every state as
+// static/live.js does (docs/LIVE.md, internal/liveload/follow.go): in place
+// without a request, the reveal fragment on a reveal, the whole page for a
+// new question or unlocked set; the fan-out to the pages is reported per
+// kind of action. The instructors move on to the next question every
+// -next-every reveal/hide pairs. -refetch=false measures the websocket
+// fan-out alone.
+//
 //	stride -addr 127.0.0.1:18081 -data-dir /tmp/live -trusted-proxy-header X-Real-IP &
 //	go run ./cmd/liveload -urls http://127.0.0.1:18081 -data-dir /tmp/live -sessions 50 -students 200 -window 30s -pids $!
 //
@@ -26,6 +34,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,7 +59,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sessions := fs.Int("sessions", 50, "live sessions")
 	students := fs.Int("students", 200, "students per session")
 	window := fs.Duration("window", 30*time.Second, "every student answers once within this window")
-	every := fs.Duration("action-every", 2*time.Second, "each instructor's pace of controls during the window")
+	every := fs.Duration("action-every", 2*time.Second, "each instructor's pace of controls during the window (reveal and hide alternately)")
+	nextEvery := fs.Int("next-every", 2, "after every N reveal/hide pairs an instructor moves on to the next question (next, then unlock), and students answer the question current for them; 0 stays on the first question")
+	httpConns := fs.Int("http-conns", 1024, "keep-alive connections to each server that the students' requests share (joins, answers, page and fragment fetches); more requests wait for one")
 	wrong := fs.Float64("wrong", 0.3, "share of students who answer with the flipped kernel")
 	noAnswers := fs.Bool("no-answers", false, "students only follow the sessions and do not answer (the fan-out alone)")
 	randomPhase := fs.Bool("random-phase", false, "start each instructor at a random offset within -action-every (default: every instructor presses at the same moment, the worst case)")
@@ -62,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defaultClient = "raw"
 	}
 	client := fs.String("client", defaultClient, "how students' sockets are read: raw (one epoll loop per core for every socket, cheapest; Linux only) or gorilla (a goroutine and gorilla connection per student)")
-	refetch := fs.Bool("refetch", false, "students fetch their page again after every new state, as the page's script does (GET /live/{code}?q=0), and the fan-out to the fetched pages is reported too")
+	refetch := fs.Bool("refetch", true, "students' pages follow every new state as the page's script does: in place (no request), the reveal fragment (GET /live/{code}/reveal?q=N) or the whole page (GET /live/{code}); the fan-out to the pages is reported per kind of action. -refetch=false: the websocket fan-out alone")
 	pids := fs.String("pids", "", "the servers' PIDs on this machine, in the order of -urls then new -student-urls, for memory per student")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -74,12 +85,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "liveload: need -sessions and -students ≥ 1, -window and -action-every > 0, -wrong from 0 to 1, and one of -data-dir and -database-url")
 		return 2
 	}
+	if *nextEvery < 0 || *httpConns < 1 {
+		fmt.Fprintf(stderr, "liveload: -next-every is %d and -http-conns %d; they must be ≥ 0 and ≥ 1\n", *nextEvery, *httpConns)
+		return 2
+	}
 	if *client != "raw" && *client != "gorilla" || *client == "raw" && !liveload.RawAvailable() {
 		fmt.Fprintf(stderr, "liveload: -client is %q; it must be gorilla, or raw (Linux only)\n", *client)
 		return 2
 	}
 	cfg := liveload.Config{RawClient: *client == "raw", Refetch: *refetch, InstructorURLs: split(*urls), StudentURLs: split(*studentURLs), Sessions: *sessions, Students: *students,
-		Window: *window, ActionEvery: *every, WrongShare: *wrong, NoAnswers: *noAnswers, FormAnswers: *formAnswers, RandomPhase: *randomPhase, Parallel: *parallel, ClientHeader: *header, Progress: stderr, PIDs: map[string]int{}}
+		Window: *window, ActionEvery: *every, NextEvery: *nextEvery, HTTPConns: *httpConns, WrongShare: *wrong, NoAnswers: *noAnswers, FormAnswers: *formAnswers, RandomPhase: *randomPhase, Parallel: *parallel, ClientHeader: *header, Progress: stderr, PIDs: map[string]int{}}
 	var order []string
 	seen := map[string]bool{}
 	for _, u := range append(append([]string{}, cfg.InstructorURLs...), cfg.StudentURLs...) {
@@ -146,7 +161,7 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 	fmt.Fprintf(w, "sessions %d × students %d; instructors on %s; students on %s\n", r.Sessions, r.Students,
 		strings.Join(cfg.InstructorURLs, ","), strings.Join(studentsOn(cfg), ","))
 	fmt.Fprintf(w, "load average before %s, after %s; students read by the %s client\n", before, after, map[bool]string{true: "raw", false: "gorilla"}[cfg.RawClient])
-	fmt.Fprintf(w, "setup (start sessions, join, connect): %v; join errors %d; control errors %d\n", r.SetupTime.Round(time.Millisecond), r.JoinErrors, r.ControlErrors)
+	fmt.Fprintf(w, "setup (start sessions, join, connect): %v; join errors %d (busy joins tried again %d); control errors %d\n", r.SetupTime.Round(time.Millisecond), r.JoinErrors, r.JoinRetries, r.ControlErrors)
 	fmt.Fprintf(w, "run %v: %d actions; fan-out to the last student p50 %s p99 %s max %s\n", r.Wall.Round(time.Millisecond), r.Actions,
 		ms(loadtest.Percentile(r.Fanout, 50)), ms(loadtest.Percentile(r.Fanout, 99)), ms(loadtest.Percentile(r.Fanout, 100)))
 	fmt.Fprintf(w, "every delivery (%d): p50 %s p99 %s; superseded %d, missed %d, sockets dropped %d (instructors' %d)\n", len(r.Delivery),
@@ -158,8 +173,17 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 	fmt.Fprintf(w, "answers %d (%s; errors %d): p50 %s p99 %s\n", r.Answers, path, r.AnswerErrors,
 		ms(loadtest.Percentile(r.AnswerLatency, 50)), ms(loadtest.Percentile(r.AnswerLatency, 99)))
 	if cfg.Refetch {
-		fmt.Fprintf(w, "pages refetched after each state (as live.js does; errors %d): to the last student's page p50 %s p99 %s max %s over %d actions\n",
+		fmt.Fprintf(w, "pages follow each state as live.js does (errors %d): to the last student's page p50 %s p99 %s max %s over %d actions\n",
 			r.RefetchErrors, ms(loadtest.Percentile(r.Rendered, 50)), ms(loadtest.Percentile(r.Rendered, 99)), ms(loadtest.Percentile(r.Rendered, 100)), len(r.Rendered))
+		for _, k := range []liveload.Step{liveload.StepInPlace, liveload.StepReveal, liveload.StepPage} {
+			d := r.RenderedBy[k]
+			fmt.Fprintf(w, "  %-8s actions (%d): p50 %s p99 %s max %s; pages' steps of this kind %d\n", k, len(d),
+				ms(loadtest.Percentile(d, 50)), ms(loadtest.Percentile(d, 99)), ms(loadtest.Percentile(d, 100)), r.Steps[k])
+		}
+		fmt.Fprintf(w, "  reveal fragments refused (409, then the page): %d; whole pages fetched because: %s\n", r.RevealRefused, counted(r.PageWhy))
+	}
+	if r.ClientFiles > 0 {
+		fmt.Fprintf(w, "load generator's open files at most %d (%d students, -http-conns %d per server)\n", r.ClientFiles, r.Sessions*r.Students, cfg.HTTPConns)
 	}
 	fmt.Fprintf(w, "control POST round trip (%d): p50 %s p99 %s max %s\n", len(r.ControlLatency),
 		ms(loadtest.Percentile(r.ControlLatency, 50)), ms(loadtest.Percentile(r.ControlLatency, 99)), ms(loadtest.Percentile(r.ControlLatency, 100)))
@@ -191,7 +215,8 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 		}
 	}
 	if r.FirstErr != "" {
-		fmt.Fprintf(w, "first error: %s\n", r.FirstErr)
+		fmt.Fprintf(w, "first error: %s\n", clip(r.FirstErr, 300))
+		fmt.Fprintf(w, "errors by kind: %s\n", counted(r.Errors))
 	}
 }
 
@@ -201,4 +226,33 @@ func studentsOn(cfg liveload.Config) []string {
 		return cfg.StudentURLs
 	}
 	return cfg.InstructorURLs
+}
+
+// counted lists a count per key, largest first.
+func counted(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }

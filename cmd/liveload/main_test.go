@@ -19,6 +19,8 @@ func TestFlags(t *testing.T) {
 		{"-data-dir", "x", "-pids", "abc"},
 		{"-data-dir", "x", "-pids", "1,2"}, // more PIDs than servers
 		{"-data-dir", "x", "-client", "bogus"},
+		{"-data-dir", "x", "-next-every", "-1"},
+		{"-data-dir", "x", "-http-conns", "0"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(args, &out, &errb); code != 2 || !strings.Contains(errb.String(), "liveload:") {

@@ -196,6 +196,11 @@ func runRoom(t *testing.T, cfg store.Config, instructors, students []string, raw
 	if raw && (rep.RefetchErrors != 0 || len(rep.Rendered) != rep.Actions) {
 		t.Errorf("refetching pages: %d errors, %d of %d actions reached every student's page", rep.RefetchErrors, len(rep.Rendered), rep.Actions)
 	}
+	// The pages applied the reveals with the reveal fragment, the unlock
+	// with the whole page (LIVE_CONTRACT.md, internal/liveload/follow.go).
+	if raw && (rep.Steps[liveload.StepReveal] == 0 || rep.Steps[liveload.StepPage] == 0) {
+		t.Errorf("the pages' steps %v: no reveal fragment or no page fetched", rep.Steps)
+	}
 	if !rep.CountsAgree {
 		t.Errorf("the instructor's counts disagree with the answers recorded: %v", rep.CountsOff)
 	}

@@ -57,6 +57,11 @@ type Config struct {
 	// ActionEvery is the pace of the instructors' controls during the
 	// window (reveal and hide, alternately).
 	ActionEvery time.Duration
+	// NextEvery: after every NextEvery reveal/hide pairs an instructor
+	// moves on to the next question (next, then unlock at once), as a
+	// class does; students answer the question current for them. 0 never
+	// moves on (every answer to the first question).
+	NextEvery int
 	// RandomPhase starts each instructor's pace at a random offset within
 	// ActionEvery; by default every instructor presses at the same moment
 	// (the worst case: every room's fan-out in the same burst).
@@ -78,11 +83,17 @@ type Config struct {
 	// instead of a goroutine and gorilla connection each (raw.go; Linux
 	// only): the load generator shares the cores with the servers.
 	RawClient bool
-	// Refetch: on every new state a student fetches its page again, as
-	// the page's script does (static/live.js: GET /live/{code}?q=0, one
-	// at a time, again if a newer state came meanwhile); Report.Rendered
-	// is then the fan-out to the students' fetched pages.
+	// Refetch: each student's page follows every new state as the page's
+	// script does (follow.go: in place, the reveal fragment, or the whole
+	// page; one request at a time, again if a newer state came
+	// meanwhile); Report.Rendered is then the fan-out to the students'
+	// pages, RenderedBy the same per kind of action.
 	Refetch bool
+	// HTTPConns bounds the keep-alive connections to each server that
+	// the students' requests share (joins, answers, page and fragment
+	// fetches); requests beyond wait for one. Default 1024: the client's
+	// open files stay near one per student (its socket) plus this.
+	HTTPConns int
 	// Parallel bounds concurrent joins and connections while setting up.
 	Parallel int
 	// Settle is how long to wait after the window for counts to agree.
@@ -99,6 +110,7 @@ type Report struct {
 	Sessions, Students int
 	SetupTime          time.Duration // starting sessions, joining, connecting
 	JoinErrors         int
+	JoinRetries        int // joins refused busy (503) and tried again
 	FirstErr           string
 	// Fanout is, per action, the latency to the last student of its
 	// session (sorted); Delivery every single delivery's latency (sorted).
@@ -121,6 +133,23 @@ type Report struct {
 	// fetches that failed.
 	Rendered      []time.Duration
 	RefetchErrors int
+	// RenderedBy is Rendered per kind of action (the step the contract
+	// asks of a page that followed the class: StepInPlace for pause,
+	// resume and hide, StepReveal for a reveal, StepPage for unlock and
+	// next). Steps counts the steps the pages took (a page that missed a
+	// state takes one step for several), RevealRefused the reveal
+	// fragments answered 409 (then the page was fetched).
+	RenderedBy    map[Step][]time.Duration
+	Steps         map[Step]int
+	RevealRefused int
+	// PageWhy counts the whole-page fetches by their reason.
+	PageWhy map[string]int
+	// Errors counts every error by its kind (the message up to its
+	// detail, e.g. "answer: 503 Service Unavailable").
+	Errors map[string]int
+	// ClientFiles is the most files this load generator held open at once
+	// during the run (sampled every 250 ms; Linux only, else 0).
+	ClientFiles int
 	// ClientCPU is this load generator's own CPU time during the run
 	// (it shares the machine's cores with the servers).
 	ClientCPU time.Duration
@@ -227,8 +256,16 @@ type session struct {
 	answering sync.WaitGroup
 	// counts is the latest counts the instructor saw.
 	counts live.Counts
-	// answered is how many of its students got an answer recorded.
-	answered int
+	// answered is how many of its students got an answer recorded,
+	// answeredQ the same per question, question the question the
+	// instructor is on (the counts are the current question's).
+	answered  int
+	answeredQ map[int]int
+	question  int
+	// kind[v] is the step the action producing version v asks of a page.
+	kind map[int64]Step
+	// items is the assignment's number of questions.
+	items int
 }
 
 type student struct {
@@ -241,16 +278,26 @@ type student struct {
 	mu     sync.Mutex
 	got    map[int64]time.Time // state version -> arrival
 	closed bool
-	// With Config.Refetch: page is the URL fetched, latest the newest
-	// version received, fetching whether a fetch is under way, rendered
-	// when a page fetched after each version arrived.
-	page     string
-	header   string
-	latest   int64
-	fetching bool
-	rendered map[int64]time.Time
-	refetch  *sync.WaitGroup
-	rep      *Report
+	// track: the states are decoded (Config.Refetch or NextEvery);
+	// state is the newest one received.
+	track    bool
+	state    live.State
+	hasState bool
+	// With Config.Refetch (follow.go): page and reveal are the URLs
+	// fetched (reveal ends in "?q="), pg what the page shows, applied the
+	// version it shows, following whether a step is under way, rendered
+	// when each version was on the page.
+	page, reveal string
+	header       string
+	pg           page
+	pageInit     bool
+	applied      int64
+	following    bool
+	rendered     map[int64]time.Time
+	refetch      *sync.WaitGroup
+	rep          *Report
+	// joinRetries counts joins refused busy and tried again.
+	joinRetries int
 }
 
 func newKey() string {
@@ -277,6 +324,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Settle <= 0 {
 		cfg.Settle = 15 * time.Second
 	}
+	if cfg.HTTPConns < 1 {
+		cfg.HTTPConns = 1024
+	}
 	if cfg.ClientHeader == "" {
 		cfg.ClientHeader = "X-Real-IP"
 	}
@@ -291,7 +341,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if _, err := loadtest.RaiseFileLimit(); err != nil {
 		return nil, fmt.Errorf("raise the open-file limit: %w", err)
 	}
-	rep := &Report{Sessions: cfg.Sessions, Students: cfg.Students}
+	rep := &Report{Sessions: cfg.Sessions, Students: cfg.Students, RenderedBy: map[Step][]time.Duration{}, Steps: map[Step]int{},
+		PageWhy: map[string]int{}, Errors: map[string]int{}}
 	start := time.Now()
 
 	// Seed: an instructor with a sign-in session, a course, an assignment.
@@ -310,15 +361,30 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Two questions, or as many as the instructors may move on to (the
+	// same item each time, so the answers are the same).
 	item := store.NewItem{ExerciseID: "conv-by-hand", Parts: []string{"dims", "bottom-right"}, SeedPolicy: store.SeedRecitation, Points: 2}
-	a, err := st.CreateAssignment(ctx, store.NewAssignment{CourseID: course.ID, Title: "Recitation", CreatedBy: u.ID, Items: []store.NewItem{item, item},
+	items := []store.NewItem{item, item}
+	if cfg.NextEvery > 0 {
+		ticks := int(cfg.Window / cfg.ActionEvery)
+		for len(items) < min(store.MaxItems, 2+ticks/(2*cfg.NextEvery+1)) {
+			items = append(items, item)
+		}
+	}
+	a, err := st.CreateAssignment(ctx, store.NewAssignment{CourseID: course.ID, Title: "Recitation", CreatedBy: u.ID, Items: items,
 		Settings: store.Settings{TimeZone: "UTC", Feedback: store.ShowImmediately, Solutions: store.ShowNever, LateCounts: true, Score: store.ScoreBest}})
 	if err != nil {
 		return nil, err
 	}
 
+	// One pool of keep-alive connections, bounded per server: ten
+	// thousand students fetching their pages at once must not open ten
+	// thousand more files on top of their sockets (a per-student
+	// connection would double the client's files: "too many open files"
+	// at 10,000 students), and a connection is reused rather than closed
+	// and opened again for the next burst.
 	tr := &http.Transport{DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-		MaxIdleConns: 4096, MaxIdleConnsPerHost: 2048, IdleConnTimeout: time.Minute}
+		MaxConnsPerHost: cfg.HTTPConns, MaxIdleConnsPerHost: cfg.HTTPConns, MaxIdleConns: 4 * cfg.HTTPConns, IdleConnTimeout: time.Minute}
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	newClient := func() *http.Client {
 		jar, _ := cookiejar.New(nil)
@@ -328,7 +394,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// Start the sessions, as their instructors.
 	sessions := make([]*session, cfg.Sessions)
 	for i := range sessions {
-		s := &session{i: i, base: strings.TrimRight(cfg.InstructorURLs[i%len(cfg.InstructorURLs)], "/"), course: course.ID, client: newClient(), sent: map[int64]time.Time{}}
+		s := &session{i: i, base: strings.TrimRight(cfg.InstructorURLs[i%len(cfg.InstructorURLs)], "/"), course: course.ID, client: newClient(),
+			sent: map[int64]time.Time{}, answeredQ: map[int]int{}, kind: map[int64]Step{}, items: len(items)}
 		bu, err := url.Parse(s.base)
 		if err != nil {
 			return nil, fmt.Errorf("server URL %q: %w", s.base, err)
@@ -402,8 +469,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		for j := range s.students {
 			st := &student{i: j, base: strings.TrimRight(cfg.StudentURLs[j%len(cfg.StudentURLs)], "/"),
 				addr: fmt.Sprintf("10.%d.%d.%d", (n>>16)&255, (n>>8)&255, n&255), client: newClient(), got: map[int64]time.Time{}}
+			st.track = cfg.Refetch || cfg.NextEvery > 0
 			if cfg.Refetch {
-				st.page, st.header, st.rendered, st.refetch, st.rep = st.base+"/live/"+s.code+"?q=0", cfg.ClientHeader, map[int64]time.Time{}, &refetches, rep
+				st.page, st.reveal = st.base+"/live/"+s.code, st.base+"/live/"+s.code+"/reveal?q="
+				st.header, st.rendered, st.refetch, st.rep = cfg.ClientHeader, map[int64]time.Time{}, &refetches, rep
 			}
 			n++
 			s.students[j] = st
@@ -415,6 +484,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				err := st.join(ctx, s.code, cfg.ClientHeader, raw)
 				rep.mu.Lock()
 				defer rep.mu.Unlock()
+				rep.JoinRetries += st.joinRetries
 				if err == nil {
 					servers[st.base].Students++
 				} else {
@@ -450,6 +520,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			cpu0[u], _ = loadtest.ReadProcCPU(pid)
 		}
 	}
+	files := sampleFiles(250 * time.Millisecond)
 	var rwg sync.WaitGroup
 	for _, s := range sessions {
 		for _, stu := range s.students {
@@ -472,8 +543,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 					time.Sleep(50 * time.Millisecond)
 				}
 				wrong := mrand.Float64() < cfg.WrongShare
+				q := stu.target()
 				t0 := time.Now()
-				err := stu.answer(ctx, s.code, cfg.ClientHeader, ans, wrong, cfg.FormAnswers)
+				err := stu.answer(ctx, s.code, cfg.ClientHeader, ans, q, wrong, cfg.FormAnswers)
 				d := time.Since(t0)
 				rep.mu.Lock()
 				defer rep.mu.Unlock()
@@ -486,6 +558,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				rep.AnswerLatency = append(rep.AnswerLatency, d)
 				s.mu.Lock()
 				s.answered++
+				s.answeredQ[q]++
 				s.mu.Unlock()
 			}()
 		}
@@ -504,8 +577,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		var off []string
 		for _, s := range sessions {
 			s.mu.Lock()
-			if s.counts.Answered != s.answered {
-				off = append(off, fmt.Sprintf("session %d: instructor sees %d answered, %d recorded", s.i, s.counts.Answered, s.answered))
+			if s.counts.Answered != s.answeredQ[s.question] {
+				off = append(off, fmt.Sprintf("session %d: instructor sees %d answered question %d, %d recorded", s.i, s.counts.Answered, s.question+1, s.answeredQ[s.question]))
 			}
 			var last int64
 			for v := range s.sent {
@@ -534,6 +607,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	refetches.Wait()
+	rep.ClientFiles = files()
 
 	// Latencies: per action, to the last student; and every delivery.
 	for _, s := range sessions {
@@ -577,6 +651,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if cfg.Refetch {
 				if d, ok := lastRendered(s.students, v, t0); ok {
 					rep.Rendered = append(rep.Rendered, d)
+					rep.RenderedBy[s.kind[v]] = append(rep.RenderedBy[s.kind[v]], d)
 				}
 			}
 		}
@@ -617,6 +692,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	sortDurations(rep.Fanout)
 	sortDurations(rep.ControlLatency)
 	sortDurations(rep.Rendered)
+	for _, d := range rep.RenderedBy {
+		sortDurations(d)
+	}
 	sortDurations(rep.Delivery)
 	sortDurations(rep.AnswerLatency)
 	rep.Wall = time.Since(runStart)
@@ -627,21 +705,32 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // join posts the join form and opens the student's socket: read by raw's
 // pollers if there are any, else by a goroutine of its own.
 func (st *student) join(ctx context.Context, code, header string, raw rawPollers) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/join",
-		strings.NewReader(url.Values{"code": {code}, "nickname": {"S" + strconv.Itoa(st.i)}}.Encode()))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(header, st.addr)
-	resp, err := st.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("join: %w", err)
-	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		return fmt.Errorf("join: %s %s", resp.Status, clip(string(body), 200))
+	// A join the server refuses as busy (503: its work queue is full) is
+	// tried again, as a student would, up to joinTries times.
+	const joinTries = 5
+	for try := 1; ; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/join",
+			strings.NewReader(url.Values{"code": {code}, "nickname": {"S" + strconv.Itoa(st.i)}}.Encode()))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(header, st.addr)
+		resp, err := st.client.Do(req)
+		if err != nil {
+			return fmt.Errorf("join: %w", err)
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable && try < joinTries {
+			st.joinRetries++
+			time.Sleep(time.Duration(try) * 500 * time.Millisecond)
+			continue
+		}
+		if resp.StatusCode != http.StatusSeeOther {
+			return fmt.Errorf("join: %s %s", resp.Status, clip(string(body), 200))
+		}
+		break
 	}
 	if raw != nil {
 		if err := dialRaw(ctx, st.client, st.base, "/live/"+code+"/ws", header, st.addr, st, raw); err != nil {
@@ -706,80 +795,64 @@ func (st *student) read() {
 	}
 }
 
-// received records the arrival of message b at at, if it is a state,
-// and with Config.Refetch starts fetching the page if none is under way.
+// received records the arrival of message b at at, if it is a state;
+// with Config.Refetch the page follows it (follow.go), starting a step if
+// none is under way.
 func (st *student) received(b []byte, at time.Time) {
 	v, ok := stateVersion(b)
 	if !ok {
 		return
 	}
+	var state live.State
+	if st.track {
+		if state, ok = stateOf(b); !ok {
+			return
+		}
+	}
 	st.mu.Lock()
 	if _, ok := st.got[v]; !ok {
 		st.got[v] = at
 	}
-	start := st.rendered != nil && v > st.latest && !st.fetching
-	st.latest = max(st.latest, v)
-	if start {
-		st.fetching = true
-		st.refetch.Add(1)
+	start := false
+	if st.track && (!st.hasState || v > st.state.Version) {
+		st.state, st.hasState = state, true
+	}
+	if st.rendered != nil {
+		if !st.pageInit {
+			// The first message is the snapshot of the state the page
+			// was loaded in (the join's redirect): nothing to fetch.
+			st.pg, st.pageInit, st.applied = pageFor(state), true, v
+			st.rendered[v] = at
+		}
+		start = v > st.applied && !st.following
+		if start {
+			st.following = true
+			st.refetch.Add(1)
+		}
 	}
 	st.mu.Unlock()
 	if start {
-		go st.fetchPages()
+		go st.follow()
 	}
 }
 
-// fetchPages fetches the student's page until it has one fetched after
-// the newest state received, as live.js does, and notes when each
-// version's page was there.
-func (st *student) fetchPages() {
-	defer st.refetch.Done()
-	for {
-		st.mu.Lock()
-		v := st.latest
-		st.mu.Unlock()
-		err := st.fetchPage()
-		now := time.Now()
-		st.mu.Lock()
-		if err == nil {
-			for w := range st.got {
-				if _, done := st.rendered[w]; !done && w <= v {
-					st.rendered[w] = now
-				}
-			}
-		}
-		if err != nil || st.latest <= v {
-			st.fetching = false
-			st.mu.Unlock()
-			if err != nil {
-				st.rep.mu.Lock()
-				st.rep.RefetchErrors++
-				st.rep.noteErrLocked(err)
-				st.rep.mu.Unlock()
-			}
-			return
-		}
-		st.mu.Unlock()
+// target is the question the student answers: the current one of the
+// newest state it has when that is unlocked, else the last unlocked one
+// (still answerable: nothing locks a question again), else the first.
+func (st *student) target() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.track {
+		return 0
 	}
-}
-
-func (st *student) fetchPage() error {
-	req, err := http.NewRequest(http.MethodGet, st.page, nil)
-	if err != nil {
-		return err
+	s := st.state
+	if s.IsUnlocked(s.Question) {
+		return s.Question
 	}
-	req.Header.Set("Accept", "text/html")
-	req.Header.Set(st.header, st.addr)
-	resp, err := st.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("refetch: %w", err)
+	if n := len(s.Unlocked); n > 0 {
+		return s.Unlocked[n-1]
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("refetch: %s", resp.Status)
-	}
-	return nil
+	return 0
 }
 
 // lastRendered is the latency from t0 to the last student's page fetched
@@ -853,10 +926,10 @@ func (st *student) has(v int64) bool {
 	return ok
 }
 
-// answer posts the answer to question 1 (index 0): to the JSON answer
+// answer posts the answer to question index q: to the JSON answer
 // endpoint as the page's script does, or (formPost) as the page's form
 // does without JavaScript.
-func (st *student) answer(ctx context.Context, code, header string, a answers, wrong, formPost bool) error {
+func (st *student) answer(ctx context.Context, code, header string, a answers, q int, wrong, formPost bool) error {
 	br := a.right
 	if wrong {
 		br = a.flipped
@@ -865,13 +938,13 @@ func (st *student) answer(ctx context.Context, code, header string, a answers, w
 	var err error
 	if formPost {
 		form := url.Values{"attempt_key": {newKey()}, "a.dims": {a.dims}, "a.bottom-right": {br}}
-		req, err = http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/live/"+code+"?q=0", strings.NewReader(form.Encode()))
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/live/"+code+"?q="+strconv.Itoa(q), strings.NewReader(form.Encode()))
 		if err != nil {
 			return err
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	} else {
-		body, _ := json.Marshal(map[string]any{"question": 0, "key": newKey(), "answers": map[string]string{"dims": a.dims, "bottom-right": br}})
+		body, _ := json.Marshal(map[string]any{"question": q, "key": newKey(), "answers": map[string]string{"dims": a.dims, "bottom-right": br}})
 		req, err = http.NewRequestWithContext(ctx, http.MethodPost, st.base+"/live/"+code+"/answer", bytes.NewReader(body))
 		if err != nil {
 			return err
@@ -907,6 +980,7 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 			t0 := time.Now()
 			s.mu.Lock()
 			s.sent[version] = t0
+			s.kind[version] = stepOf(act)
 			s.mu.Unlock()
 			var req *http.Request
 			req, err = http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/courses/%d/live/%d", s.base, s.course, s.id),
@@ -956,6 +1030,7 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 	defer t.Stop()
 	end := time.After(cfg.Window)
 	reveal := true
+	pairs := 0 // reveal/hide pairs on this question
 	for {
 		select {
 		case <-ctx.Done():
@@ -973,6 +1048,23 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 			}
 			return
 		case <-t.C:
+			s.mu.Lock()
+			q := s.question
+			s.mu.Unlock()
+			if reveal && cfg.NextEvery > 0 && pairs >= cfg.NextEvery && q+1 < s.items {
+				// Move on, and unlock the new question at once.
+				if control(live.ActNext, v+1) {
+					v++
+					pairs = 0
+					s.mu.Lock()
+					s.question++
+					s.mu.Unlock()
+					if control(live.ActUnlock, v+1) {
+						v++
+					}
+				}
+				continue
+			}
 			act := live.ActHide
 			if reveal {
 				act = live.ActReveal
@@ -980,9 +1072,56 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 			if control(act, v+1) {
 				v++
 				reveal = !reveal
+				if reveal {
+					pairs++
+				}
 			}
 		}
 	}
+}
+
+// sampleFiles counts the files this process holds open every period
+// until the returned function is called, which returns the most seen (0
+// where /proc/self/fd cannot be read).
+func sampleFiles(period time.Duration) func() int {
+	count := func() int {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			return 0
+		}
+		return len(ents)
+	}
+	stop, done := make(chan struct{}), make(chan int)
+	go func() {
+		most := count()
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				done <- max(most, count())
+				return
+			case <-t.C:
+				most = max(most, count())
+			}
+		}
+	}()
+	return func() int {
+		close(stop)
+		return <-done
+	}
+}
+
+// stepOf is the step action act asks of a student page that shows the
+// current question with its form (follow.go).
+func stepOf(act live.Action) Step {
+	switch act {
+	case live.ActReveal:
+		return StepReveal
+	case live.ActUnlock, live.ActUnlockAll, live.ActNext, live.ActPrev:
+		return StepPage
+	}
+	return StepInPlace
 }
 
 // readStaff keeps the instructor's latest counts. A socket the server
@@ -1070,7 +1209,22 @@ func (r *Report) noteErr(err error) {
 }
 
 func (r *Report) noteErrLocked(err error) {
-	if r.FirstErr == "" && err != nil {
+	if err == nil {
+		return
+	}
+	if r.FirstErr == "" {
 		r.FirstErr = err.Error()
 	}
+	if r.Errors != nil {
+		r.Errors[errorKind(err.Error())]++
+	}
+}
+
+// errorKind is an error's message up to the body it quotes (a page or a
+// JSON error), at most 80 bytes.
+func errorKind(msg string) string {
+	if i := strings.IndexAny(msg, "<{"); i >= 0 {
+		msg = msg[:i]
+	}
+	return clip(strings.TrimSpace(msg), 80)
 }

@@ -1,0 +1,237 @@
+package liveload
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/stride-tutor/stride/internal/live"
+)
+
+// A student page following the class (Config.Refetch), modelled as
+// static/live.js does it under the rule both share (the live contract,
+// docs/LIVE.md "A student page follows the class in place"): what the
+// page can apply from the state message itself costs no request and the
+// page is "there" when the message arrives; a reveal of the question the
+// page shows with its form GETs the reveal fragment (the page is there
+// when it returns; anything but 200 falls back to the whole page); a new
+// question, a change of the unlocked questions, or a form the page lacks
+// GETs the whole page (GET /live/{code}, the class's current question).
+//
+// A page is modelled as rendered for the state the student had when the
+// fetch started. The server may render a newer one; the model then makes
+// the request the newer state's message asks of an older page, which
+// live.js (reading the page it got) may skip: the model errs on the side
+// of more requests.
+
+// Step is what a student page does with a new state.
+type Step int
+
+// The steps, cheapest first.
+const (
+	StepInPlace Step = iota // applied from the message, no request
+	StepReveal              // GET the reveal fragment
+	StepPage                // GET the whole page
+)
+
+func (s Step) String() string {
+	switch s {
+	case StepInPlace:
+		return "in place"
+	case StepReveal:
+		return "reveal"
+	}
+	return "page"
+}
+
+// page is what a student's page shows.
+type page struct {
+	q        int   // the question shown (data-live-question)
+	form     bool  // the exercise form is on the page
+	revealed bool  // its worked solutions are shown
+	stash    bool  // revealed in place: a hide puts back what was there
+	unlocked []int // the unlocked questions its nav lists
+}
+
+// pageFor is the page the server renders for state st (GET /live/{code},
+// web/live.go renderLiveStudent): the current question, with its form
+// while it is unlocked and the room not paused, revealed when the answer
+// is, with the worked solutions in the page (no stash).
+func pageFor(st live.State) page {
+	form := !st.Ended && !st.Paused && st.IsUnlocked(st.Question)
+	return page{q: st.Question, form: form, revealed: form && st.Revealed, unlocked: slices.Clone(st.Unlocked)}
+}
+
+// nextStep is what a page showing p does with the new state st.
+func nextStep(p page, st live.State) Step {
+	step, _ := nextStepWhy(p, st)
+	return step
+}
+
+// nextStepWhy is nextStep with the reason for a page fetch (for the
+// report: Report.PageWhy).
+func nextStepWhy(p page, st live.State) (Step, string) {
+	switch {
+	case st.Ended:
+		return StepInPlace, "" // the socket closes and the page reloads: not measured
+	case st.Question != p.q:
+		return StepPage, "another question"
+	case !slices.Equal(st.Unlocked, p.unlocked):
+		return StepPage, "unlocked questions changed"
+	case !p.form:
+		if !st.Paused && st.IsUnlocked(p.q) {
+			return StepPage, "no form, now answerable" // loaded while paused or waiting
+		}
+		return StepInPlace, "" // still waiting or paused: the status line only
+	case st.Revealed && !p.revealed:
+		return StepReveal, ""
+	case !st.Revealed && p.revealed && !p.stash:
+		return StepPage, "hide of a server-rendered reveal" // nothing to put back
+	}
+	return StepInPlace, "" // pause, resume, close, open, hide of an in-place reveal
+}
+
+// applyInPlace is p after st was applied without a request.
+func applyInPlace(p page, st live.State) page {
+	if p.form && !st.Revealed && p.revealed {
+		p.revealed, p.stash = false, false
+	}
+	return p
+}
+
+// stateOf decodes a state message's state; ok is false for other messages.
+func stateOf(b []byte) (live.State, bool) {
+	var m struct {
+		Type  string      `json:"type"`
+		State *live.State `json:"state"`
+	}
+	if json.Unmarshal(b, &m) != nil || m.Type != "state" || m.State == nil {
+		return live.State{}, false
+	}
+	return *m.State, true
+}
+
+// follow applies the newest state the student has until it has applied
+// every one it received, one request at a time, as live.js does, and notes
+// when each version was on the page.
+func (st *student) follow() {
+	defer st.refetch.Done()
+	for {
+		st.mu.Lock()
+		s, arrived := st.state, st.got[st.state.Version]
+		if s.Version <= st.applied {
+			st.following = false
+			st.mu.Unlock()
+			return
+		}
+		p := st.pg
+		st.mu.Unlock()
+
+		step, why := nextStepWhy(p, s)
+		var err error
+		refused := false
+		switch step {
+		case StepInPlace:
+			p = applyInPlace(p, s)
+		case StepReveal:
+			var ok bool
+			if ok, err = st.fetchReveal(p.q); err == nil && ok {
+				p.revealed, p.stash = true, true
+			} else {
+				// 409 (hidden again, moved on) or a failure: the page.
+				refused, why = err == nil, "reveal fragment 409"
+				if err != nil {
+					why = errorKind(err.Error())
+				}
+				if err = st.fetchPage(); err == nil {
+					p = pageFor(s)
+				}
+			}
+		case StepPage:
+			if err = st.fetchPage(); err == nil {
+				p = pageFor(s)
+			}
+		}
+		now := time.Now()
+		if step == StepInPlace {
+			now = arrived // the page has it as the message arrives
+		}
+		st.mu.Lock()
+		st.applied, st.pg = s.Version, p
+		if err == nil {
+			for w := range st.got {
+				if _, done := st.rendered[w]; !done && w <= s.Version {
+					st.rendered[w] = now
+				}
+			}
+		}
+		st.mu.Unlock()
+		st.rep.mu.Lock()
+		st.rep.Steps[step]++
+		if why != "" {
+			st.rep.PageWhy[why]++
+		}
+		if refused {
+			st.rep.RevealRefused++
+		}
+		if err != nil {
+			st.rep.RefetchErrors++
+			st.rep.noteErrLocked(err)
+		}
+		st.rep.mu.Unlock()
+	}
+}
+
+// fetchPage GETs the student's page (the class's current question).
+func (st *student) fetchPage() error {
+	code, _, err := st.get(st.page, "text/html")
+	if err != nil {
+		return fmt.Errorf("page: %w", err)
+	}
+	if code != http.StatusOK {
+		return fmt.Errorf("page: status %d", code)
+	}
+	return nil
+}
+
+// fetchReveal GETs the reveal fragment of question q: ok on 200, false on
+// a 409 (not revealed now); anything else is an error.
+func (st *student) fetchReveal(q int) (bool, error) {
+	code, body, err := st.get(st.reveal+strconv.Itoa(q), "application/json")
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("reveal fragment: %w", err)
+	case code == http.StatusOK:
+		return true, nil
+	case code == http.StatusConflict:
+		return false, nil
+	}
+	return false, fmt.Errorf("reveal fragment: status %d %s", code, clip(string(body), 200))
+}
+
+// get GETs u as the student's page does; the body is read whole (so the
+// keep-alive connection is reused) and returned only for an error status.
+func (st *student) get(u, accept string) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Accept", accept)
+	req.Header.Set(st.header, st.addr)
+	resp, err := st.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, b, nil
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil, err
+}
