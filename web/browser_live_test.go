@@ -101,11 +101,8 @@ func signInTab(t *testing.T, e *liveEnv, tab liveTab) {
 
 // liveFetchSpyJS records every fetch of the page in window.strideFetches
 // (its URL and answer's status). For the reveal fragment (docs/LIVE.md)
-// window.strideReveal may say what the page gets instead: {force: 409}
-// (the fragment's "not revealed now"), or {stand_in: fragment} in place
-// of a 404 (the endpoint is branch livereveal's: until it is merged, the
-// test serves the fragment the contract describes, computed by the
-// server's own code).
+// window.strideReveal = {force: 409} makes the page get the fragment's
+// "not revealed now" instead of the server's answer (the fallback test).
 const liveFetchSpyJS = `(() => {
 	if (window.strideFetches) return;
 	window.strideFetches = [];
@@ -122,11 +119,6 @@ const liveFetchSpyJS = `(() => {
 					rec.status = s.force;
 					return json(s.force, {field: "q", error: "forced by the test"});
 				}
-				if (r.status === 404 && s.stand_in) {
-					rec.status = 200;
-					rec.stand_in = true;
-					return json(200, s.stand_in);
-				}
 			}
 			return r;
 		});
@@ -135,9 +127,8 @@ const liveFetchSpyJS = `(() => {
 
 // liveFetch is one entry of window.strideFetches.
 type liveFetch struct {
-	URL     string `json:"url"`
-	Status  int    `json:"status"`
-	StandIn bool   `json:"stand_in"`
+	URL    string `json:"url"`
+	Status int    `json:"status"`
 }
 
 // liveVersion is the page's idea of the session's state version.

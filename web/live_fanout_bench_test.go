@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,7 +157,7 @@ func BenchmarkLiveStudentRefetchRevealed(b *testing.B) {
 		}
 	}
 	page := "/live/" + e.ls.Code + "?q=0"
-	if r := d.get(page); r.code != http.StatusOK || !bytes.Contains([]byte(r.body), []byte(`revealed the answer`)) {
+	if r := d.get(page); r.code != http.StatusOK || !strings.Contains(liveStatusLine(r.body), "revealed the answer") {
 		b.Fatalf("revealed student page: %d\n%s", r.code, r.body[:min(len(r.body), 300)])
 	}
 	size := 0

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -24,37 +22,7 @@ import (
 func TestBrowserLiveInPlace(t *testing.T) {
 	browser := newBrowser(t)
 	e := newLiveEnv(t)
-	srv := e.app.server
 	ready := `document.documentElement.classList.contains("js")`
-
-	// The fragment the contract describes for question 1, computed by the
-	// server's own code (the recitation's seed: every learner's variant);
-	// served only while the endpoint answers 404 (liveFetchSpyJS).
-	v, err := srv.itemVariant(context.Background(), e.a.Items[0], 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type fragPart struct {
-		SolutionHTML string `json:"solution_html"`
-		Unlock       string `json:"unlock,omitempty"`
-	}
-	frag := struct {
-		Question int                 `json:"question"`
-		Version  int64               `json:"version"`
-		Parts    map[string]fragPart `json:"parts"`
-	}{Question: 0, Parts: map[string]fragPart{}}
-	for i := range v.Parts {
-		part := v.Parts[i]
-		fp := fragPart{SolutionHTML: srv.solutionHTML(context.Background(), v, part)}
-		if part.Animation >= 0 {
-			fp.Unlock = srv.unlock.token(v.Exercise.ID, v.Seed, part.ID)
-		}
-		frag.Parts[part.ID] = fp
-	}
-	standIn, err := json.Marshal(frag)
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	modes := append(append([]viewMode{}, axeModes...), viewMode{"360px light", 360, 740, false}, viewMode{"360px dark", 360, 740, true})
 	stu := newLiveTab(t, browser, "Kim")
@@ -87,8 +55,7 @@ func TestBrowserLiveInPlace(t *testing.T) {
 	}
 	stay := func() {
 		liveStep(t, stu, "mark the page", chromedp.Evaluate[chromedp.Void](`(() => { window.strideStay = true; window.strideStatus = document.getElementById("live-status"); })()`),
-			chromedp.Evaluate[chromedp.Void](liveFetchSpyJS),
-			chromedp.Evaluate[chromedp.Void](`window.strideReveal = {stand_in: `+string(standIn)+`}`))
+			chromedp.Evaluate[chromedp.Void](liveFetchSpyJS))
 	}
 
 	liveStep(t, stu, "join",
@@ -144,8 +111,6 @@ func TestBrowserLiveInPlace(t *testing.T) {
 	waitPage(t, stu, "revealed in place", revealed+` && document.getElementById("live").hasAttribute("data-live-follow")`)
 	if f := fetches(); len(f) != 1 || !strings.HasSuffix(f[0].URL, "/live/"+e.ls.Code+"/reveal?q=0") || f[0].Status != 200 {
 		t.Errorf("the reveal fetched %+v; want the reveal fragment alone", f)
-	} else if f[0].StandIn {
-		t.Log("the reveal fragment's endpoint answered 404: the test served the contract's fragment")
 	}
 	waitPage(t, stu, "the player", `window.StridePlayers && window.StridePlayers[0] && window.StridePlayers[0].meta`)
 	axe("revealed in place")
