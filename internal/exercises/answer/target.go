@@ -22,6 +22,13 @@ type targetPoint struct {
 	env map[string]*big.Rat
 	val *big.Rat
 	err error
+	// fast says vals holds every variable of env, in the order of names,
+	// as small fractions, so a formula can be evaluated there without
+	// math/big (fasteval.go); wantFast says val fits a small fraction,
+	// which is then want.
+	fast, wantFast bool
+	vals           []small
+	want           small
 }
 
 // NewTarget prepares want for Equivalent tests in vars and d.
@@ -34,7 +41,17 @@ func NewTarget(want *Expr, vars []Variable, d Domain) *Target {
 	valued := 0
 	samplePoints(t.names, d, func(env map[string]*big.Rat) bool {
 		v, err := want.Eval(env)
-		t.points = append(t.points, targetPoint{env: env, val: v, err: err})
+		p := targetPoint{env: env, val: v, err: err, fast: true, vals: make([]small, len(t.names))}
+		for i, n := range t.names {
+			if p.vals[i], p.fast = smallOf(env[n]); !p.fast {
+				p.vals = nil
+				break
+			}
+		}
+		if err == nil {
+			p.want, p.wantFast = smallOf(v)
+		}
+		t.points = append(t.points, p)
 		if err == nil {
 			valued++
 		}
@@ -52,9 +69,65 @@ func (t *Target) Equivalent(a *Expr) bool {
 	if a == nil || t.want == nil {
 		return false
 	}
+	prog, fast := compile(a, t.names)
+	if !fast {
+		for _, n := range a.Variables() {
+			if !containsString(t.names, n) {
+				// a brings a variable of its own, which changes the points.
+				return Equivalent(a, t.want, t.vars, t.dom)
+			}
+		}
+	}
+	var stackBuf [16]small
+	stack := stackBuf[:0]
+	accepted := 0
+	for i := range t.points {
+		p := &t.points[i]
+		if fast && p.fast {
+			var v small
+			var status evalStatus
+			v, status, stack = prog.run(p.vals, stack)
+			switch {
+			case status == evalFailed && p.err != nil:
+				continue
+			case status == evalFailed || (status == evalOK && p.err != nil):
+				return false
+			case status == evalOK && p.wantFast:
+				// Both in lowest terms: equal values have equal fields.
+				if v != p.want {
+					return false
+				}
+				accepted++
+				if accepted == equivPoints {
+					return true // as the loop's end below: equivPoints ≥ equivMinPoints
+				}
+				continue
+			}
+			// Too large for int64 fractions, or want is: exactly, below.
+		}
+		va, errA := a.Eval(p.env)
+		switch {
+		case errA != nil && p.err != nil:
+			continue
+		case errA != nil || p.err != nil, va.Cmp(p.val) != 0:
+			return false
+		}
+		accepted++
+		if accepted == equivPoints {
+			break
+		}
+	}
+	return accepted >= equivMinPoints
+}
+
+// equivalentByEval is Equivalent(a) evaluated with math/big at every
+// point, as it was before the fast path; the tests hold the two equal.
+func (t *Target) equivalentByEval(a *Expr) bool {
+	if a == nil || t.want == nil {
+		return false
+	}
 	for _, n := range a.Variables() {
 		if !containsString(t.names, n) {
-			// a brings a variable of its own, which changes the points.
 			return Equivalent(a, t.want, t.vars, t.dom)
 		}
 	}
