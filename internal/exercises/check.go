@@ -297,7 +297,7 @@ func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Do
 	pm := make([]mistake[*preparedShape], len(mistakes))
 	for i, m := range mistakes {
 		pm[i] = mistake[*preparedShape]{id: m.id, feedback: m.feedback,
-			value: &preparedShape{shape: answer.SymbolicShape{Dims: mustFormulas(m.value, vars)}, vars: vars, dom: dom, answer: target}}
+			value: &preparedShape{shape: answer.SymbolicShape{Dims: mustFormulas(m.value, vars)}, answer: target}}
 	}
 	examples := examplesOf(mistakes, func(v []string) string { return strings.Join(v, " x ") })
 	if len(expected) == 2 {
@@ -352,8 +352,6 @@ func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Do
 // answer (a variant's checks share it, so both are made under a sync.Once).
 type preparedShape struct {
 	shape  answer.SymbolicShape
-	vars   []answer.Variable
-	dom    answer.Domain
 	answer *answer.ShapeTarget
 
 	once     sync.Once
@@ -363,7 +361,8 @@ type preparedShape struct {
 
 func (m *preparedShape) prepare() {
 	m.once.Do(func() {
-		m.target = answer.NewShapeTarget(m.shape, m.vars, m.dom)
+		// Sharing the answer's sample points: a few KB per mistake.
+		m.target = m.answer.Sibling(m.shape)
 		m.coincide = m.answer.Equivalent(m.shape)
 	})
 }
@@ -443,7 +442,7 @@ func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mi
 	pm := make([]mistake[*preparedFormula], len(mistakes))
 	for i, m := range mistakes {
 		pm[i] = mistake[*preparedFormula]{id: m.id, feedback: m.feedback, uses: m.uses, avoids: m.avoids,
-			value: &preparedFormula{expr: mustFormula(m.value, vars), vars: vars, dom: dom, answer: target}}
+			value: &preparedFormula{expr: mustFormula(m.value, vars), answer: target}}
 	}
 	judge := func(text string, fast bool) Verdict {
 		var e *answer.Expr
@@ -490,8 +489,6 @@ func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mi
 // (a variant's checks share it, so both are made under a sync.Once).
 type preparedFormula struct {
 	expr   *answer.Expr
-	vars   []answer.Variable
-	dom    answer.Domain
 	answer *answer.Target
 
 	once     sync.Once
@@ -501,7 +498,8 @@ type preparedFormula struct {
 
 func (m *preparedFormula) prepare() {
 	m.once.Do(func() {
-		m.target = answer.NewTarget(m.expr, m.vars, m.dom)
+		// Sharing the answer's sample points: a few KB per mistake.
+		m.target = m.answer.Sibling(m.expr)
 		m.coincide = m.answer.Equivalent(m.expr)
 	})
 }

@@ -199,6 +199,12 @@ func TestTargetFastMatchesEval(t *testing.T) {
 		}
 		d := domains[i%len(domains)]
 		target := NewTarget(want, fastVars, d)
+		// A Sibling shares the points of another formula's Target.
+		other, err := ParseFormula(randomFormula(rng, names, 2), fastVars)
+		if err != nil {
+			other = want
+		}
+		sibling := NewTarget(other, fastVars, d).Sibling(want)
 		answers := []string{want.String(), want.String() + " + 0", "(" + want.String() + ") * 1", "(" + want.String() + ") + floor(a/60)"}
 		for range 6 {
 			answers = append(answers, randomFormula(rng, names, 1+rng.IntN(4)))
@@ -214,6 +220,9 @@ func TestTargetFastMatchesEval(t *testing.T) {
 			}
 			if exp := Equivalent(a, want, fastVars, d); got != exp {
 				t.Fatalf("want %s, answer %s, domain %d: Target %v, Equivalent %v", want, a, i%len(domains), got, exp)
+			}
+			if sib := sibling.Equivalent(a); sib != got {
+				t.Fatalf("want %s, answer %s, domain %d: Sibling of %s %v, Target %v", want, a, i%len(domains), other, sib, got)
 			}
 			compared++
 			if got {
@@ -264,6 +273,9 @@ func FuzzTargetMatchesEquivalent(f *testing.F) {
 			}
 			if exp := Equivalent(a, want, fuzzVars, d); got != exp {
 				t.Fatalf("%q vs %q: Target %v, Equivalent %v", ws, as, got, exp)
+			}
+			if sib := NewTarget(a, fuzzVars, d).Sibling(want).Equivalent(a); sib != got {
+				t.Fatalf("%q vs %q: Sibling %v, Target %v", ws, as, sib, got)
 			}
 		}
 	})
