@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -259,9 +261,8 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 	var tally [8]verdictCount
 	counted := appendTally(tally[:0], res)
 	s.countTally(v.Exercise.ID, counted)
-	out := s.checkResponseFrom(r.Context(), v, res, req.Answers, revealed)
 	bp := encodedBodies.Get().(*[]byte)
-	b, err := appendCheckResponse((*bp)[:0], &out)
+	b, err := s.appendCheckResponseFrom((*bp)[:0], r.Context(), v, res, req.Answers, revealed)
 	if err != nil {
 		encodedBodies.Put(bp)
 		// As in writeJSON: only a programming error (a NaN score) gets here.
@@ -327,32 +328,70 @@ func (s *Server) checkResponseFrom(ctx context.Context, v *exercises.Variant, re
 	// The parts are visited in map order: nothing below depends on it, and
 	// the encoder sorts them.
 	for id, vd := range res.Parts {
-		vj := verdictJSON{
-			Status: string(vd.Status), Feedback: s.plain(vd.Feedback), FeedbackHTML: string(s.md(vd.Feedback)),
-			ReadAs: s.plain(vd.ReadAs), ReadAsHTML: string(s.md(vd.ReadAs)), Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
-		}
-		if len(vd.Mistakes) > 1 {
-			vj.Mistakes = vd.Mistakes
-		}
-		if part, ok := v.Part(id); ok {
-			if step, got := showCell(part, vd, answers[id]); step >= 0 {
-				vj.ShowCellStep, vj.Got = &step, got
-			}
-			if part.Kind != exercises.KindSelfCheck {
-				vj.Score, vj.Max = vd.Credit, 1
-			}
-			vj.Revealed = revealed[id]
-			// Open as openParts says: attempted or revealed.
-			open := vj.Revealed || vd.Attempted()
-			if open && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
-				sol := s.solution(ctx, v, part)
-				vj.SolutionHTML, vj.solution = sol.html, sol
-			}
-			if open && part.Animation >= 0 {
-				vj.Unlock = s.unlock.token(v.Exercise.ID, v.Seed, id)
-			}
-		}
-		out.Parts[id] = vj
+		out.Parts[id] = s.verdictJSONOf(ctx, v, id, vd, answers[id], revealed[id])
 	}
 	return out
+}
+
+// verdictJSONOf is the response's verdict of part id: vd with its texts
+// rendered, and the solution and unlock token once the part is open.
+func (s *Server) verdictJSONOf(ctx context.Context, v *exercises.Variant, id string, vd exercises.Verdict, answer string, revealed bool) verdictJSON {
+	vj := verdictJSON{
+		Status: string(vd.Status), Feedback: s.plain(vd.Feedback), FeedbackHTML: string(s.md(vd.Feedback)),
+		ReadAs: s.plain(vd.ReadAs), ReadAsHTML: string(s.md(vd.ReadAs)), Mistake: vd.Mistake, Consistent: vd.Consistent, WrongCells: vd.WrongCells,
+	}
+	if len(vd.Mistakes) > 1 {
+		vj.Mistakes = vd.Mistakes
+	}
+	if part, ok := v.Part(id); ok {
+		if step, got := showCell(part, vd, answer); step >= 0 {
+			vj.ShowCellStep, vj.Got = &step, got
+		}
+		if part.Kind != exercises.KindSelfCheck {
+			vj.Score, vj.Max = vd.Credit, 1
+		}
+		vj.Revealed = revealed
+		// Open as openParts says: attempted or revealed.
+		open := vj.Revealed || vd.Attempted()
+		if open && (len(part.Solution) > 0 || part.Kind == exercises.KindSelfCheck) {
+			sol := s.solution(ctx, v, part)
+			vj.SolutionHTML, vj.solution = sol.html, sol
+		}
+		if open && part.Animation >= 0 {
+			vj.Unlock = s.unlock.token(v.Exercise.ID, v.Seed, id)
+		}
+	}
+	return vj
+}
+
+// appendCheckResponseFrom appends what appendCheckResponse writes for
+// checkResponseFrom(ctx, v, res, answers, revealed), without the map of
+// verdicts in between: each part's verdict is made and encoded in turn,
+// in the encoder's order (sorted IDs). The anonymous check's hot path;
+// TestCheckResponseFromEncoding holds the two equal.
+func (s *Server) appendCheckResponseFrom(b []byte, ctx context.Context, v *exercises.Variant, res exercises.Result, answers map[string]string, revealed map[string]bool) ([]byte, error) {
+	if math.IsInf(res.Score, 0) || math.IsNaN(res.Score) {
+		return nil, errUnencodable
+	}
+	var idBuf [16]string
+	ids := idBuf[:0]
+	for id := range res.Parts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	b = append(b, `{"parts":{`...)
+	var err error
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, id)
+		b = append(b, ':')
+		vj := s.verdictJSONOf(ctx, v, id, res.Parts[id], answers[id], revealed[id])
+		if b, err = appendVerdict(b, &vj); err != nil {
+			return nil, err
+		}
+	}
+	b = append(b, '}')
+	return appendCheckTotals(b, res.Score, res.Max, res.Correct, res.Carried, scoreText(res))
 }

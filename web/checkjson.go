@@ -53,18 +53,25 @@ func appendCheckResponse(b []byte, out *checkResponse) ([]byte, error) {
 		}
 		b = append(b, '}')
 	}
+	return appendCheckTotals(b, out.Score, out.Max, out.Correct, out.Carried, out.ScoreText)
+}
+
+// appendCheckTotals appends the fields of checkResponse after parts, and
+// the closing brace and newline.
+func appendCheckTotals(b []byte, score float64, maxScore, correct, carried int, scoreText string) ([]byte, error) {
+	var err error
 	b = append(b, `,"score":`...)
-	if b, err = appendScore(b, out.Score); err != nil {
+	if b, err = appendScore(b, score); err != nil {
 		return nil, err
 	}
 	b = append(b, `,"max":`...)
-	b = strconv.AppendInt(b, int64(out.Max), 10)
+	b = strconv.AppendInt(b, int64(maxScore), 10)
 	b = append(b, `,"correct":`...)
-	b = strconv.AppendInt(b, int64(out.Correct), 10)
+	b = strconv.AppendInt(b, int64(correct), 10)
 	b = append(b, `,"carried":`...)
-	b = strconv.AppendInt(b, int64(out.Carried), 10)
+	b = strconv.AppendInt(b, int64(carried), 10)
 	b = append(b, `,"score_text":`...)
-	b = appendJSONString(b, out.ScoreText)
+	b = appendJSONString(b, scoreText)
 	return append(b, '}', '\n'), nil
 }
 

@@ -69,6 +69,7 @@ func TestCheckResponseEncoding(t *testing.T) {
 				{"blank", map[string]string{}, nil},
 				{"blank, revealed", map[string]string{}, all},
 				{"wrong, revealed", wrong, all},
+				{"right, one revealed", right, map[string]bool{v.Parts[0].ID: true}},
 			}
 			for _, c := range cases {
 				res, err := v.Check(c.answers)
@@ -81,8 +82,15 @@ func TestCheckResponseEncoding(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s seed %d %s: %v", ex.ID, seed, c.name, err)
 					}
-					if want := encodingJSON(t, out); !bytes.Equal(got, want) {
+					want := encodingJSON(t, out)
+					if !bytes.Equal(got, want) {
 						t.Fatalf("%s seed %d %s: hand-encoded\n%s\nencoding/json\n%s", ex.ID, seed, c.name, got, want)
+					}
+					// The anonymous check's path makes and encodes each
+					// verdict in turn, with no map in between.
+					direct, err := s.appendCheckResponseFrom([]byte("x"), ctx, v, res, c.answers, c.revealed)
+					if err != nil || !bytes.Equal(direct[1:], want) {
+						t.Fatalf("%s seed %d %s: appendCheckResponseFrom (%v)\n%s\nencoding/json\n%s", ex.ID, seed, c.name, err, direct, want)
 					}
 					for _, vd := range out.Parts {
 						if vd.SolutionHTML != "" {

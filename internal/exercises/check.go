@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/stride-tutor/stride/internal/compute"
 	"github.com/stride-tutor/stride/internal/exercises/answer"
@@ -38,6 +39,10 @@ func asParseError(err error, pe **answer.ParseError) bool { return errors.As(err
 type checker struct {
 	fn       func(string) Verdict
 	examples []example
+	// reference, for the formula checkers, judges as fn does but from
+	// scratch: every comparison with math/big at freshly drawn points,
+	// nothing prepared. Tests hold fn to it (precompiled_test.go).
+	reference func(string) Verdict
 }
 
 // example is an answer that must draw the diagnosis code.
@@ -278,21 +283,34 @@ func judgeShape(s answer.Shape, expected []int, mistakes []mistake[[]int], gener
 }
 
 // symbolicShapeCheck checks a shape whose dimensions are formulas.
+//
+// Everything that does not depend on the answer is prepared once per
+// variant, when the checker is made: the variables' spelling tables, the
+// expected dimensions' and each mistake's sample points and values
+// (answer.ShapeTarget), and whether a mistake coincides with the answer
+// (made on a mistake's first use, since most checks never get that far).
+// A check then parses the student's shape and compares it with those.
 func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Domain, mistakes []mistake[[]string], generic string) checker {
+	fp := answer.NewFormulas(vars)
 	want := answer.SymbolicShape{Dims: mustFormulas(expected, vars)}
-	same := func(a, b answer.SymbolicShape) bool { return a.Equivalent(b, vars, dom) }
-	// The expected dimensions' sample points and values, once per variant.
 	target := answer.NewShapeTarget(want, vars, dom)
-	pm := make([]mistake[answer.SymbolicShape], len(mistakes))
+	pm := make([]mistake[*preparedShape], len(mistakes))
 	for i, m := range mistakes {
-		pm[i] = mistake[answer.SymbolicShape]{id: m.id, feedback: m.feedback, value: answer.SymbolicShape{Dims: mustFormulas(m.value, vars)}}
+		pm[i] = mistake[*preparedShape]{id: m.id, feedback: m.feedback,
+			value: &preparedShape{shape: answer.SymbolicShape{Dims: mustFormulas(m.value, vars)}, answer: target}}
 	}
 	examples := examplesOf(mistakes, func(v []string) string { return strings.Join(v, " x ") })
 	if len(expected) == 2 {
 		examples = append(examples, example{code: "transposed", input: expected[1] + " x " + expected[0]})
 	}
-	return checker{examples: examples, fn: func(text string) Verdict {
-		s, err := answer.ParseSymbolicShape(text, vars)
+	judge := func(text string, fast bool) Verdict {
+		parse := fp.ParseShape
+		isAnswer := target.Equivalent
+		if !fast {
+			parse = func(s string) (answer.SymbolicShape, error) { return answer.ParseSymbolicShape(s, vars) }
+			isAnswer = func(s answer.SymbolicShape) bool { return s.Equivalent(want, vars, dom) }
+		}
+		s, err := parse(text)
 		if err != nil {
 			return invalid(err)
 		}
@@ -301,25 +319,64 @@ func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Do
 		// dimensions is read as those dimensions.
 		if len(s.Dims) == 1 && len(want.Dims) > 1 {
 			if parts := splitTopLevel(text, '*'); len(parts) == len(want.Dims) {
-				if t, err := answer.ParseSymbolicShape(strings.Join(parts, " × "), vars); err == nil && len(t.Dims) == len(want.Dims) {
+				if t, err := parse(strings.Join(parts, " × ")); err == nil && len(t.Dims) == len(want.Dims) {
 					s = t
 				}
 			}
 		}
 		readAs := "read as " + describeSymbolicShape(s.Dims)
-		if target.Equivalent(s) {
+		if isAnswer(s) {
 			return correct(readAs, "Correct.")
 		}
-		// A mistake that coincides with the answer is no mistake; that is
-		// tested only on a match, since each test evaluates at many points.
-		if ids, fb, ok := matchMistakes(pm, func(m answer.SymbolicShape) bool { return same(s, m) && !target.Equivalent(m) }); ok {
+		// A mistake that coincides with the answer is no mistake.
+		if ids, fb, ok := matchMistakes(pm, func(m *preparedShape) bool {
+			if !fast {
+				return s.Equivalent(m.shape, vars, dom) && !m.shape.Equivalent(want, vars, dom)
+			}
+			return m.matches(s) && !m.isAnswer()
+		}); ok {
 			return diagnosedAll(readAs, ids, fb)
 		}
-		if len(s.Dims) == 2 && target.Equivalent(answer.SymbolicShape{Dims: []*answer.Expr{s.Dims[1], s.Dims[0]}}) {
+		if len(s.Dims) == 2 && isAnswer(answer.SymbolicShape{Dims: []*answer.Expr{s.Dims[1], s.Dims[0]}}) {
 			return diagnosed(readAs, "transposed", "These are the right dimensions in the wrong order: rows first, then columns.")
 		}
 		return wrong(readAs, generic)
-	}}
+	}
+	return checker{examples: examples,
+		fn:        func(text string) Verdict { return judge(text, true) },
+		reference: func(text string) Verdict { return judge(text, false) }}
+}
+
+// preparedShape is a diagnosable wrong symbolic shape with, once first
+// needed, its sample points and values and whether it coincides with the
+// answer (a variant's checks share it, so both are made under a sync.Once).
+type preparedShape struct {
+	shape  answer.SymbolicShape
+	answer *answer.ShapeTarget
+
+	once     sync.Once
+	target   *answer.ShapeTarget
+	coincide bool
+}
+
+func (m *preparedShape) prepare() {
+	m.once.Do(func() {
+		// Sharing the answer's sample points: a few KB per mistake.
+		m.target = m.answer.Sibling(m.shape)
+		m.coincide = m.answer.Equivalent(m.shape)
+	})
+}
+
+// matches reports whether s is the mistake's shape: s.Equivalent(shape).
+func (m *preparedShape) matches(s answer.SymbolicShape) bool {
+	m.prepare()
+	return m.target.Equivalent(s)
+}
+
+// isAnswer reports whether the mistake's shape is the expected one.
+func (m *preparedShape) isAnswer() bool {
+	m.prepare()
+	return m.coincide
 }
 
 // splitTopLevel splits s at every sep outside brackets.
@@ -370,40 +427,95 @@ func mustFormula(src string, vars []answer.Variable) *answer.Expr {
 
 // formulaCheck checks a symbolic formula by exact evaluation at random
 // points of the domain.
+//
+// As in symbolicShapeCheck, everything that does not depend on the answer
+// is prepared once per variant: the spelling tables, the expected
+// formula's and each mistake's sample points and values (answer.Target,
+// which evaluates the student's formula in int64 fractions where they
+// fit), and whether a mistake coincides with the answer. The student's
+// formula is parsed (within the complexity bounds, before any evaluation)
+// and compared with those.
 func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mistakes []mistake[string], generic string) checker {
+	fp := answer.NewFormulas(vars)
 	want := mustFormula(expected, vars)
-	pm := make([]mistake[*answer.Expr], len(mistakes))
-	for i, m := range mistakes {
-		pm[i] = mistake[*answer.Expr]{id: m.id, feedback: m.feedback, value: mustFormula(m.value, vars), uses: m.uses, avoids: m.avoids}
-	}
-	equivalent := func(a, b *answer.Expr) bool { return answer.Equivalent(a, b, vars, dom) }
-	// The expected formula's sample points and values, once per variant.
 	target := answer.NewTarget(want, vars, dom)
-	return checker{examples: examplesOf(mistakes, func(v string) string { return v }), fn: func(text string) Verdict {
-		e, err := answer.ParseFormula(text, vars)
+	pm := make([]mistake[*preparedFormula], len(mistakes))
+	for i, m := range mistakes {
+		pm[i] = mistake[*preparedFormula]{id: m.id, feedback: m.feedback, uses: m.uses, avoids: m.avoids,
+			value: &preparedFormula{expr: mustFormula(m.value, vars), answer: target}}
+	}
+	judge := func(text string, fast bool) Verdict {
+		var e *answer.Expr
+		var err error
+		if fast {
+			e, err = fp.Parse(text)
+		} else {
+			e, err = answer.ParseFormula(text, vars)
+		}
 		if err != nil {
 			return invalid(err)
 		}
-		if target.Equivalent(e) {
+		if fast && target.Equivalent(e) || !fast && answer.Equivalent(e, want, vars, dom) {
 			return correct(e.ReadAs(), "Correct.")
 		}
-		// A mistake equivalent to the answer is no mistake; that is tested
-		// only on a match, since each test evaluates at many points.
 		written := e.Variables()
-		fits := func(m mistake[*answer.Expr]) bool {
+		fits := func(m mistake[*preparedFormula]) bool {
 			return (m.uses == "" || slices.Contains(written, m.uses)) && (m.avoids == "" || !slices.Contains(written, m.avoids))
 		}
-		var usable []mistake[*answer.Expr]
+		var usable []mistake[*preparedFormula]
 		for _, m := range pm {
 			if fits(m) {
 				usable = append(usable, m)
 			}
 		}
-		if ids, fb, ok := matchMistakes(usable, func(m *answer.Expr) bool { return equivalent(e, m) && !target.Equivalent(m) }); ok {
+		// A mistake equivalent to the answer is no mistake.
+		if ids, fb, ok := matchMistakes(usable, func(m *preparedFormula) bool {
+			if !fast {
+				return answer.Equivalent(e, m.expr, vars, dom) && !answer.Equivalent(m.expr, want, vars, dom)
+			}
+			return m.matches(e) && !m.isAnswer()
+		}); ok {
 			return diagnosedAll(e.ReadAs(), ids, fb)
 		}
 		return wrong(e.ReadAs(), generic)
-	}}
+	}
+	return checker{examples: examplesOf(mistakes, func(v string) string { return v }),
+		fn:        func(text string) Verdict { return judge(text, true) },
+		reference: func(text string) Verdict { return judge(text, false) }}
+}
+
+// preparedFormula is a diagnosable wrong formula with, once first needed,
+// its sample points and values and whether it coincides with the answer
+// (a variant's checks share it, so both are made under a sync.Once).
+type preparedFormula struct {
+	expr   *answer.Expr
+	answer *answer.Target
+
+	once     sync.Once
+	target   *answer.Target
+	coincide bool
+}
+
+func (m *preparedFormula) prepare() {
+	m.once.Do(func() {
+		// Sharing the answer's sample points: a few KB per mistake.
+		m.target = m.answer.Sibling(m.expr)
+		m.coincide = m.answer.Equivalent(m.expr)
+	})
+}
+
+// matches reports whether e is equivalent to the mistake's formula,
+// as answer.Equivalent(e, expr, vars, dom) would (it is symmetric).
+func (m *preparedFormula) matches(e *answer.Expr) bool {
+	m.prepare()
+	return m.target.Equivalent(e)
+}
+
+// isAnswer reports whether the mistake's formula is equivalent to the
+// expected one.
+func (m *preparedFormula) isAnswer() bool {
+	m.prepare()
+	return m.coincide
 }
 
 // bigOCheck checks a growth rate written as O(f) or f: right when f grows
@@ -424,6 +536,7 @@ func bigOCheck(variable string, degree int, vars []answer.Variable, env func(x i
 		}
 		examples = append(examples, example{code: "growth-too-slow", input: "O(" + slower + ")"})
 	}
+	fp := answer.NewFormulas(vars) // the spelling tables, once per variant
 	return checker{examples: examples, fn: func(text string) Verdict {
 		inner := strings.TrimSpace(text)
 		if rest, ok := strings.CutPrefix(inner, "O"); ok {
@@ -432,7 +545,7 @@ func bigOCheck(variable string, degree int, vars []answer.Variable, env func(x i
 				inner = rest[1 : len(rest)-1]
 			}
 		}
-		e, err := answer.ParseFormula(inner, vars)
+		e, err := fp.Parse(inner)
 		if err != nil {
 			return invalid(err)
 		}

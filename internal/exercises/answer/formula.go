@@ -97,7 +97,9 @@ const maxLiteralDigits = 100
 // lex splits s[start:end] into tokens.
 func lex(s string, start, end int, r *resolver) ([]token, *ParseError) {
 	exp := r.expected()
-	var toks []token
+	// About one token per two bytes of a typical answer; one allocation
+	// instead of a slice grown token by token.
+	toks := make([]token, 0, min(MaxFormulaTokens, (end-start)/2+2))
 	add := func(t token) *ParseError {
 		if len(toks) >= MaxFormulaTokens {
 			return limitErr(t.pos, exp, "the formula is too long (more than %d symbols)", MaxFormulaTokens)
@@ -511,10 +513,31 @@ func (p *parser) group(open token) (*Expr, *ParseError) {
 // refused with a *ParseError naming the bound, before any evaluation, so
 // that checking any accepted formula is cheap.
 func ParseFormula(s string, vars []Variable) (*Expr, error) {
+	return NewFormulas(vars).Parse(s)
+}
+
+// Formulas reads formulas and symbolic shapes over one list of variables,
+// as ParseFormula and ParseSymbolicShape do, with the tables of the
+// variables' spellings made once: a part's checker makes one and reads
+// every answer with it. It is read-only after NewFormulas, so checks may
+// share it.
+type Formulas struct {
+	r   *resolver
+	err *ParseError // the variables' setup problem, if any
+}
+
+// NewFormulas prepares vars for reading formulas.
+func NewFormulas(vars []Variable) *Formulas {
 	r, err := newResolver(vars)
-	if err != nil {
-		return nil, err
+	return &Formulas{r: r, err: err}
+}
+
+// Parse reads s as ParseFormula(s, vars) does.
+func (f *Formulas) Parse(s string) (*Expr, error) {
+	if f.err != nil {
+		return nil, f.err
 	}
+	r := f.r
 	if err := checkInput(s, r.expected()); err != nil {
 		return nil, err
 	}

@@ -65,10 +65,15 @@ type symSep struct {
 // dimension. To multiply with × inside a dimension, bracket it:
 // "(3 × d_k) × d_model".
 func ParseSymbolicShape(s string, vars []Variable) (SymbolicShape, error) {
-	r, err := newResolver(vars)
-	if err != nil {
-		return SymbolicShape{}, err
+	return NewFormulas(vars).ParseShape(s)
+}
+
+// ParseShape reads s as ParseSymbolicShape(s, vars) does.
+func (f *Formulas) ParseShape(s string) (SymbolicShape, error) {
+	if f.err != nil {
+		return SymbolicShape{}, f.err
 	}
+	r := f.r
 	if err := checkInput(s, expectSymShape); err != nil {
 		return SymbolicShape{}, err
 	}

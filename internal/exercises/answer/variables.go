@@ -135,6 +135,7 @@ type resolver struct {
 	auto   map[string]int // automatic spellings; -1 marks an ambiguous one
 	folded map[string]int // lower-cased spellings; -1 marks an ambiguous one
 	maxLen int            // longest spelling in bytes, to bound the search
+	exp    string         // expected's text, made once
 }
 
 func newResolver(vars []Variable) (*resolver, *ParseError) {
@@ -188,6 +189,7 @@ func newResolver(vars []Variable) (*resolver, *ParseError) {
 			addFolded(n, i)
 		}
 	}
+	r.exp = r.expectedText()
 	return r, nil
 }
 
@@ -265,6 +267,13 @@ func (r *resolver) knownList() string {
 
 // expected describes a valid formula for this exercise's variables.
 func (r *resolver) expected() string {
+	if r.exp != "" {
+		return r.exp
+	}
+	return r.expectedText()
+}
+
+func (r *resolver) expectedText() string {
 	if len(r.vars) == 0 {
 		return "a formula using numbers, + − · / ^ and brackets"
 	}
