@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
 	"github.com/stride-tutor/stride/internal/store"
 )
 
@@ -181,5 +184,64 @@ func TestLiveStartInPositionOrder(t *testing.T) {
 	}
 	if want := []string{"cnn-parameters", "rnn-shapes", "conv-output-size", "conv-by-hand"}; !slices.Equal(got, want) {
 		t.Fatalf("the session's questions: %q, want %q", got, want)
+	}
+}
+
+// TestBrowserLiveOrder: on the course page an instructor chooses three
+// exercises with the keyboard alone (a checkbox, then Tab to its position)
+// and numbers them against the catalogue's order; the session's questions
+// follow the numbers. The form passes axe, light and dark, and fits 360 px.
+func TestBrowserLiveOrder(t *testing.T) {
+	browser := newBrowser(t)
+	e := &liveEnv{learnEnv: newLearnEnv(t)}
+	teacher := newLiveTab(t, browser, "instructor")
+	signInTab(t, e, teacher)
+	coursePath := fmt.Sprintf("/courses/%d", e.course.ID)
+	liveStep(t, teacher, "open the course page", chromedp.Navigate(e.srv.URL+coursePath))
+	waitPage(t, teacher, "the live form", `document.getElementById("live-pos-cnn-parameters") !== null`)
+
+	// Catalogue order: conv-output-size, conv-by-hand, ..., cnn-parameters.
+	// The session runs them the other way round.
+	order := []struct{ id, pos string }{{"conv-output-size", "3"}, {"conv-by-hand", "2"}, {"cnn-parameters", "1"}}
+	for _, o := range order {
+		liveStep(t, teacher, "tick "+o.id+" and number it",
+			chromedp.Focus(chromedp.CSS("#live-ex-"+o.id)),
+			chromedp.KeyEvent(" "),
+			chromedp.KeyEvent(kb.Tab),
+		)
+		if got := evalPage[string](t, teacher, `document.activeElement.id + " " + document.getElementById("live-ex-`+o.id+`").checked`); got != "live-pos-"+o.id+" true" {
+			t.Fatalf("after Space and Tab on %s: focus and checked are %q, want its position field focused, the box ticked", o.id, got)
+		}
+		liveStep(t, teacher, "type the position", chromedp.KeyEvent(o.pos))
+	}
+
+	// The filled form passes axe in every mode, and fits a 360 px screen.
+	modes := append(append([]viewMode(nil), axeModes...), viewMode{"360px light", 360, 740, false}, viewMode{"360px dark", 360, 740, true})
+	for _, m := range modes {
+		setMode(t, teacher.ctx, m)
+		reportAxe(t, m.name+" "+coursePath, runAxe(t, teacher.ctx, m))
+		if w := evalPage[int](t, teacher, `document.documentElement.scrollWidth`); w > int(m.width) {
+			t.Errorf("%s: the course page is %d px wide", m.name, w)
+		}
+		if m.width == 360 {
+			if r := evalPage[int](t, teacher, `Math.ceil(document.getElementById("live-pos-cnn-parameters").getBoundingClientRect().right)`); r > 360 {
+				t.Errorf("%s: the position field ends at %d px", m.name, r)
+			}
+		}
+	}
+	setMode(t, teacher.ctx, axeModes[0])
+
+	// Enter in the last position field sends the form.
+	liveStep(t, teacher, "start the session", chromedp.KeyEvent(kb.Enter))
+	question := `document.getElementById("live-question").textContent + ": " + document.querySelector(".live-question").textContent.split(": ").slice(1).join(": ")`
+	waitPage(t, teacher, "the session's first question", `document.getElementById("live-question") !== null && document.getElementById("live-question").textContent === "Question 1 of 3"`)
+	for i, want := range []string{"CNN parameter count", "Convolution by hand", "Output size of a convolution"} {
+		if i > 0 {
+			liveStep(t, teacher, "next question", chromedp.Click(chromedp.CSS(`button[value="next"]`)))
+			waitPage(t, teacher, "the next question", `document.getElementById("live-question") !== null && document.getElementById("live-question").textContent === "Question `+strconv.Itoa(i+1)+` of 3"`)
+		}
+		if got := evalPage[string](t, teacher, question); !strings.Contains(got, want) {
+			t.Errorf("question %d is %q, want %s", i+1, got, want)
+		}
 	}
 }
