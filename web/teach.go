@@ -210,9 +210,10 @@ func (s *Server) courseProps(r *http.Request) (templates.CourseProps, error) {
 	}
 	if s.live != nil {
 		p.LiveExercisesAction = s.courseURL(c.ID) + "/live" // web/live_exercises.go
+		p.LivePositionMax = livePositionMax
 		// IDs and titles only: no variant is built for this list.
 		for _, e := range s.catalog.All() {
-			p.LiveExercises = append(p.LiveExercises, templates.ExerciseOption{ID: e.ID, Title: e.Title})
+			p.LiveExercises = append(p.LiveExercises, templates.LiveExerciseOption{ID: e.ID, Title: e.Title, PositionField: livePositionField(e.ID)})
 		}
 	}
 	as, err := s.store.ListAssignments(ctx, c.ID)
