@@ -667,16 +667,8 @@ func (c *animConn) serve(p *animPlayer, ping *time.Timer) error {
 	// more are queued, the writer wakes itself again.
 	for n := 0; n < animCtrlQueue && len(c.ctrl) > 0; n++ {
 		// Only the writer receives from ctrl, so this does not block.
-		msg := <-c.ctrl
-		for {
-			msg, next := c.coalesceSeeks(msg)
-			if err := c.handle(p, msg); err != nil {
-				return err
-			}
-			if next == nil {
-				break
-			}
-			msg = *next
+		if err := c.handleRun(<-c.ctrl, func(m animControl) error { return c.handle(p, m) }); err != nil {
+			return err
 		}
 	}
 	if len(c.ctrl) > 0 {
@@ -693,6 +685,25 @@ func (c *animConn) serve(p *animPlayer, ping *time.Timer) error {
 		return c.advance(p, now)
 	}
 	return nil
+}
+
+// handleRun handles msg and, through coalesceSeeks, the seeks queued
+// right behind it (only the last of them) and the first other message it
+// had to take, in order.
+func (c *animConn) handleRun(msg animControl, handle func(animControl) error) error {
+	for {
+		// cur, not msg: a "msg, next :=" here declared a msg of the loop's
+		// body, so the taken message was dropped and the seek handled twice
+		// (a follower's seek then play left its player paused).
+		cur, next := c.coalesceSeeks(msg)
+		if err := handle(cur); err != nil {
+			return err
+		}
+		if next == nil {
+			return nil
+		}
+		msg = *next
+	}
 }
 
 // coalesceSeeks replaces a seek by the last of the seeks queued right
