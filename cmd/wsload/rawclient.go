@@ -149,9 +149,7 @@ func (s *rawStream) finish(c *wsraw.Conn) {
 // poller and waits until the stream has finished.
 func runStreamRaw(ctx context.Context, cfg config, delay time.Duration, start []byte, p *wsraw.Poller) streamResult {
 	var res streamResult
-	select {
-	case <-time.After(delay):
-	case <-ctx.Done():
+	if !waitToStart(ctx, delay) {
 		res.failure = "interrupted before connecting"
 		return res
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -210,7 +211,7 @@ func TestPollerTimers(t *testing.T) {
 	}
 	// No timer is set now: only Wake calls Timer again, and this one
 	// closes the connection.
-	rec.closeOnTimer = true
+	rec.closeOnTimer.Store(true)
 	p.Wake()
 	if got := rec.next(t); got != "timer" {
 		t.Fatalf("got %q, want timer", got)
@@ -226,12 +227,12 @@ func TestPollerTimers(t *testing.T) {
 // timerRecorder closes its connection on Timer once closeOnTimer is set.
 type timerRecorder struct {
 	recorder
-	closeOnTimer bool
+	closeOnTimer atomic.Bool // set by the test, read on the loop
 }
 
 func (r *timerRecorder) Timer(c *Conn, now time.Time) {
 	r.recorder.Timer(c, now)
-	if r.closeOnTimer {
+	if r.closeOnTimer.Load() {
 		c.Close(1000, "")
 	}
 }
