@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -209,9 +208,8 @@ func TestPollerTimers(t *testing.T) {
 	if waited := time.Since(set); waited < 50*time.Millisecond {
 		t.Fatalf("Timer after %v, before its time", waited)
 	}
-	// No timer is set now: only Wake calls Timer again, and this one
+	// No timer is set now: only Wake calls Timer again, and this call
 	// closes the connection.
-	rec.closeOnTimer.Store(true)
 	p.Wake()
 	if got := rec.next(t); got != "timer" {
 		t.Fatalf("got %q, want timer", got)
@@ -224,15 +222,16 @@ func TestPollerTimers(t *testing.T) {
 	}
 }
 
-// timerRecorder closes its connection on Timer once closeOnTimer is set.
+// timerRecorder closes its connection on its second Timer call.
 type timerRecorder struct {
 	recorder
-	closeOnTimer atomic.Bool // set by the test, read on the loop
+	calls int // only the loop's goroutine uses it
 }
 
 func (r *timerRecorder) Timer(c *Conn, now time.Time) {
-	r.recorder.Timer(c, now)
-	if r.closeOnTimer.Load() {
+	r.calls++
+	if r.calls == 2 {
 		c.Close(1000, "")
 	}
+	r.recorder.Timer(c, now)
 }
