@@ -16,7 +16,7 @@
 // an upper bound on the lateness a player would show.
 //
 // On Linux the streams are read by one epoll loop (-client raw,
-// rawclient_linux.go), which costs the shared cores about half of what a
+// rawclient.go, internal/wsraw), which costs the shared cores about half of what a
 // goroutine and gorilla connection per stream (-client gorilla) does.
 package main
 
