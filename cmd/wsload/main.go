@@ -16,7 +16,7 @@
 // an upper bound on the lateness a player would show.
 //
 // On Linux the streams are read by one epoll loop (-client raw,
-// rawclient_linux.go), which costs the shared cores about half of what a
+// rawclient.go, internal/wsraw), which costs the shared cores about half of what a
 // goroutine and gorilla connection per stream (-client gorilla) does.
 package main
 
@@ -194,12 +194,21 @@ type streamResult struct {
 	pace []time.Duration
 }
 
+// waitToStart waits delay before a stream connects; false when ctx ended
+// first.
+func waitToStart(ctx context.Context, delay time.Duration) bool {
+	select {
+	case <-time.After(delay):
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // runStream opens one stream after delay and plays until its duration ends.
 func runStream(ctx context.Context, cfg config, delay time.Duration, start []byte) streamResult {
 	var res streamResult
-	select {
-	case <-time.After(delay):
-	case <-ctx.Done():
+	if !waitToStart(ctx, delay) {
 		res.failure = "interrupted before connecting"
 		return res
 	}
