@@ -1,6 +1,9 @@
 package answer
 
-import "math/big"
+import (
+	"math/big"
+	"slices"
+)
 
 // Target is an expected formula prepared for many Equivalent tests against
 // it, as a part's checker makes one per answer: the sample points and the
@@ -53,7 +56,7 @@ func newTarget(want *Expr, vars []Variable, d Domain, base *Target) *Target {
 		return t
 	}
 	t.names = sampleNames(vars, want)
-	if base != nil && !slicesEqual(base.names, t.names) {
+	if base != nil && !slices.Equal(base.names, t.names) {
 		base = nil
 	}
 	valued := 0
@@ -104,24 +107,26 @@ func (t *Target) envAt(p *targetPoint) map[string]*big.Rat {
 	return env
 }
 
+// agreesExactly compares a with want at p in math/big: skip when both are
+// undefined there (the point says nothing), agree when both have the same
+// value (or skip).
+func (t *Target) agreesExactly(a *Expr, p *targetPoint) (skip, agree bool) {
+	va, errA := a.Eval(t.envAt(p))
+	switch {
+	case errA != nil && p.err != nil:
+		return true, true
+	case errA != nil || p.err != nil, va.Cmp(valAt(p)) != 0:
+		return false, false
+	}
+	return false, true
+}
+
 // valAt is want's value at p, which has one.
 func valAt(p *targetPoint) *big.Rat {
 	if p.val != nil {
 		return p.val
 	}
 	return big.NewRat(p.want.num, p.want.den)
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Equivalent reports whether a agrees with the target formula at the
@@ -166,12 +171,12 @@ func (t *Target) Equivalent(a *Expr) bool {
 			}
 			// Too large for int64 fractions, or want is: exactly, below.
 		}
-		va, errA := a.Eval(t.envAt(p))
-		switch {
-		case errA != nil && p.err != nil:
-			continue
-		case errA != nil || p.err != nil, va.Cmp(valAt(p)) != 0:
+		skip, agree := t.agreesExactly(a, p)
+		if !agree {
 			return false
+		}
+		if skip {
+			continue
 		}
 		accepted++
 		if accepted == equivPoints {
@@ -195,12 +200,12 @@ func (t *Target) equivalentByEval(a *Expr) bool {
 	accepted := 0
 	for i := range t.points {
 		p := &t.points[i]
-		va, errA := a.Eval(t.envAt(p))
-		switch {
-		case errA != nil && p.err != nil:
-			continue
-		case errA != nil || p.err != nil, va.Cmp(valAt(p)) != 0:
+		skip, agree := t.agreesExactly(a, p)
+		if !agree {
 			return false
+		}
+		if skip {
+			continue
 		}
 		accepted++
 		if accepted == equivPoints {
