@@ -81,7 +81,7 @@ func exerciseContent(p ExercisePageProps) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.Learn != nil {
-			templ_7745c5c3_Err = learnBar(*p.Learn).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = slot(learnBar(*p.Learn)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -283,7 +283,7 @@ func exerciseContent(p ExercisePageProps) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.Learn != nil {
-			templ_7745c5c3_Err = learnFormFields(*p.Learn).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = slot(learnFormFields(*p.Learn)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -1,6 +1,10 @@
 package templates
 
-import "html/template"
+import (
+	"html/template"
+
+	"github.com/a-h/templ"
+)
 
 // LiveJoinProps is the join form of a live session.
 type LiveJoinProps struct {
@@ -42,6 +46,9 @@ type LiveStudentProps struct {
 	// Exercise is the current question's form, when it is unlocked and the
 	// room is not paused.
 	Exercise *ExercisePageProps
+	// ExerciseBody, when set, is rendered instead of Exercise: the same
+	// content, from the live page cache (web/live_page.go).
+	ExerciseBody templ.Component
 	// Others links the other unlocked questions (after "unlock all").
 	Others []LiveLink
 	// Learner is the name the student joined as (their own name for a

@@ -803,16 +803,7 @@ func (s *Server) learnExerciseProps(r *http.Request, lc learnItemCtx, prog cours
 		return p, err
 	}
 	p.FormAction, p.CheckURL = action, ""
-	bar := &templates.LearnBar{
-		AssignmentTitle: lc.a.Title, AssignmentURL: s.myAssignmentURL(lc.a.ID),
-		Item: fmt.Sprintf("Question %d of %d", lc.pos+1, len(lc.a.Items)),
-		Due:  formatWhen(st.DueAt, st.TimeZone), Note: phaseNote(lc.a, now), AttemptKey: newAttemptKey(),
-		Preview: lc.learner == nil,
-	}
-	if lc.learner != nil {
-		bar.LearnerName = lc.learner.Name
-	}
-	s.ltiFrameBar(r, lc, bar) // LTI hook (web/lti_frame.go): links that stay in the LMS frame
+	bar := s.learnBarOf(r, lc, now)
 	if feedback {
 		p.ScoreText = "Score on this question: " + scoreWords(prog.Score, prog.Max) + "."
 	} else {
@@ -849,6 +840,25 @@ func (s *Server) learnExerciseProps(r *http.Request, lc learnItemCtx, prog cours
 		}
 	}
 	return p, nil
+}
+
+// learnBarOf is the learn bar of lc's page at now: everything on an
+// assignment's exercise page that names the learner or is drawn per load
+// (the attempt_key). The live page cache (live_page.go) renders it per
+// request around the cached content.
+func (s *Server) learnBarOf(r *http.Request, lc learnItemCtx, now time.Time) *templates.LearnBar {
+	st := lc.a.Settings
+	bar := &templates.LearnBar{
+		AssignmentTitle: lc.a.Title, AssignmentURL: s.myAssignmentURL(lc.a.ID),
+		Item: fmt.Sprintf("Question %d of %d", lc.pos+1, len(lc.a.Items)),
+		Due:  formatWhen(st.DueAt, st.TimeZone), Note: phaseNote(lc.a, now), AttemptKey: newAttemptKey(),
+		Preview: lc.learner == nil,
+	}
+	if lc.learner != nil {
+		bar.LearnerName = lc.learner.Name
+	}
+	s.ltiFrameBar(r, lc, bar) // LTI hook (web/lti_frame.go): links that stay in the LMS frame
+	return bar
 }
 
 // recordedStatus is the verdict shown when feedback is held back.

@@ -65,6 +65,7 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 	}
 	s.live = newLiveServer(s.store, s.log, live.Config{MaxSessions: cfg.MaxSessions, MaxStudents: cfg.MaxStudents, IdleTimeout: cfg.IdleTimeout}, cfg.MaxConns)
 	s.live.rates = liveRatesOf(cfg)
+	s.live.pages = newLivePages()
 	form := r.With(limitBody(maxFormBytes), s.work.limitPage)
 	s.handle(r, http.MethodGet, "/join", policyPublic, s.liveJoinForm)
 	s.handle(form, http.MethodPost, "/join", policyPublic, s.liveJoinSubmit)
@@ -317,28 +318,38 @@ func (s *Server) liveStudentCtx(w http.ResponseWriter, r *http.Request) (liveRoo
 		s.classNotFound(w, r)
 		return liveRoom{}, nil, 0, false
 	}
-	ls, err := s.store.OpenLiveSessionByCode(ctx, code)
-	if errors.Is(err, store.ErrNotFound) {
-		if msg, ended := s.liveEndedMessage(ctx, code); ended {
-			s.classError(w, r, http.StatusGone, "Session over", strings.ToUpper(msg[:1])+msg[1:]+".")
+	// The session and its assignment: remembered from a recent request
+	// and read from the store's assignment cache (live_rooms.go), as the
+	// answer endpoint does: a room fetching its pages at once on "next"
+	// read both 200 times (BENCHMARKS.md "livecache").
+	ls, hub, known := s.live.rooms.get(s, code)
+	if !known {
+		ls, err = s.store.OpenLiveSessionByCode(ctx, code)
+		if errors.Is(err, store.ErrNotFound) {
+			if msg, ended := s.liveEndedMessage(ctx, code); ended {
+				s.classError(w, r, http.StatusGone, "Session over", strings.ToUpper(msg[:1])+msg[1:]+".")
+				return liveRoom{}, nil, 0, false
+			}
+			s.classError(w, r, http.StatusNotFound, "Session over", "No live session with code "+code+" is running. It may have ended; ask your instructor for the new code.")
 			return liveRoom{}, nil, 0, false
 		}
-		s.classError(w, r, http.StatusNotFound, "Session over", "No live session with code "+code+" is running. It may have ended; ask your instructor for the new code.")
-		return liveRoom{}, nil, 0, false
-	}
-	if err != nil {
-		s.liveError(w, r, "live session by code", err)
-		return liveRoom{}, nil, 0, false
+		if err != nil {
+			s.liveError(w, r, "live session by code", err)
+			return liveRoom{}, nil, 0, false
+		}
 	}
 	l, ok := s.classes.findLearner(r, ls.CourseID)
 	if !ok {
 		http.Redirect(w, r, ltiCarry(r, s.base+"/join?code="+url.QueryEscape(code)), http.StatusSeeOther)
 		return liveRoom{}, nil, 0, false
 	}
-	room, err := s.roomOf(ctx, ls)
+	room, err := s.answerRoom(ctx, ls, hub)
 	if err != nil {
 		s.liveError(w, r, "live room", err)
 		return liveRoom{}, nil, 0, false
+	}
+	if !known {
+		s.live.rooms.put(s, code, room)
 	}
 	st := room.hub.State()
 	q := st.Question
@@ -410,11 +421,28 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 			return
 		}
 		lc.v = v
-		prog, err := s.itemProgress(ctx, lc)
+		attempts, err := s.learnerAttempts(ctx, lc)
 		if err != nil {
 			s.learnStoreError(w, r, "item progress", err)
 			return
 		}
+		if sub == nil && len(attempts) == 0 && livePageCacheable(r) {
+			// No answer of theirs on this question: the page's exercise is
+			// the class's, rendered once per variant (live_page.go).
+			body, follow, err := s.livePageBody(r, lc, room, q, revealed)
+			switch {
+			case err == nil:
+				p.Follow = revealed && follow
+				p.Revealed = revealed
+				p.ExerciseBody = body
+				s.render(w, r, status, templates.LiveStudent(p))
+				return
+			case !errors.Is(err, errLivePageSlots):
+				s.pageError(w, r, err)
+				return
+			}
+		}
+		prog := s.itemProgressOf(lc, attempts)
 		var form url.Values
 		var res exercises.Result
 		refused := map[string]bool{}
@@ -428,31 +456,44 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 				return
 			}
 		}
-		open := map[string]bool{}
-		for _, part := range v.Parts {
-			open[part.ID] = revealed
-		}
-		props, err := s.learnExerciseProps(r, lc, prog, form, res, refused, open)
+		props, err := s.liveExerciseProps(r, lc, room, q, revealed, prog, form, res, refused)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
-		props.FormAction = ltiCarry(r, s.liveURL(room.ls.Code, q))
-		props.Learn.AssignmentURL = ltiCarry(r, s.liveURL(room.ls.Code, -1))
-		if revealed {
-			// The instructor revealed the answer to everyone: the worked
-			// solutions open, as on the projector.
-			for i := range props.Parts {
-				props.Parts[i].SolutionOpen = len(props.Parts[i].Solution) > 0
-			}
-		}
-		// The player follows the instructor's once the answer is revealed.
-		props.Links = p.Links
 		p.Follow = revealed && props.Player != nil
 		p.Revealed = revealed
 		p.Exercise = &props
 	}
 	s.render(w, r, status, templates.LiveStudent(p))
+}
+
+// liveExerciseProps is the exercise of a live student page: lc's item
+// with the answers form and verdicts res, its worked solutions open when
+// revealed. The live page cache (live_page.go) renders it too, so a cached
+// page is this render.
+func (s *Server) liveExerciseProps(r *http.Request, lc learnItemCtx, room liveRoom, q int, revealed bool, prog courses.ItemProgress,
+	form url.Values, res exercises.Result, refused map[string]bool) (templates.ExercisePageProps, error) {
+	open := map[string]bool{}
+	for _, part := range lc.v.Parts {
+		open[part.ID] = revealed
+	}
+	props, err := s.learnExerciseProps(r, lc, prog, form, res, refused, open)
+	if err != nil {
+		return props, err
+	}
+	props.FormAction = ltiCarry(r, s.liveURL(room.ls.Code, q))
+	props.Learn.AssignmentURL = ltiCarry(r, s.liveURL(room.ls.Code, -1))
+	if revealed {
+		// The instructor revealed the answer to everyone: the worked
+		// solutions open, as on the projector.
+		for i := range props.Parts {
+			props.Parts[i].SolutionOpen = len(props.Parts[i].Solution) > 0
+		}
+	}
+	// The player follows the instructor's once the answer is revealed.
+	props.Links = s.playerLinks(true)
+	return props, nil
 }
 
 // The status lines of a student's live page. One table: the server says

@@ -78,6 +78,8 @@ type liveServer struct {
 	rooms liveRooms
 	// reveals is the reveal fragment's render cache (live_reveal.go).
 	reveals *liveReveals
+	// pages is the student page's exercise cache (live_page.go).
+	pages *livePages
 }
 
 // controlBucket is a token bucket of one session's controls.
