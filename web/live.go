@@ -426,7 +426,7 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 			s.learnStoreError(w, r, "item progress", err)
 			return
 		}
-		if sub == nil && len(attempts) == 0 && livePageCacheable(r) {
+		if sub == nil && len(attempts) == 0 && s.livePageCacheable(r) {
 			// No answer of theirs on this question: the page's exercise is
 			// the class's, rendered once per variant (live_page.go).
 			body, follow, err := s.livePageBody(r, lc, room, q, revealed)

@@ -49,6 +49,9 @@ const maxLivePageCacheBytes = 32 << 20
 type livePages struct {
 	entries *lru[*livePageEntry]
 	renders atomic.Int64
+	// off renders every page uncached: the tests and benchmarks compare
+	// a cached page with the uncached render in the same server.
+	off atomic.Bool
 
 	mu     sync.Mutex
 	flight map[string]chan struct{}
@@ -69,8 +72,8 @@ func newLivePages() *livePages {
 // livePageCacheable says r may get a cached page: a GET whose only query
 // is the question (an LTI launch token, a ?v= pin, step paging or ?parts=
 // change what the exercise renders, so they render as before).
-func livePageCacheable(r *http.Request) bool {
-	if r.Method != http.MethodGet {
+func (s *Server) livePageCacheable(r *http.Request) bool {
+	if r.Method != http.MethodGet || s.live.pages.off.Load() {
 		return false
 	}
 	for k := range r.URL.Query() {
