@@ -173,3 +173,83 @@ func BenchmarkLiveStudentRefetchRevealed(b *testing.B) {
 	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(float64(size), "resp-bytes")
 }
+
+// BenchmarkLiveStudentRefetchUncached is BenchmarkLiveStudentRefetch with
+// the live page cache off (web/live_page.go): every fetch renders the
+// exercise, as every page did before the cache; its baseline in the same
+// run.
+func BenchmarkLiveStudentRefetchUncached(b *testing.B) {
+	e := newLiveEnvTB(b)
+	e.app.server.live.pages.off.Store(true)
+	d := e.device()
+	if r := d.post("/join", url.Values{"code": {e.ls.Code}, "nickname": {"S"}}); r.code != http.StatusSeeOther {
+		b.Fatalf("join: %d", r.code)
+	}
+	if r := e.staff.post(e.teachURL(), url.Values{"action": {"unlock"}}); r.code != http.StatusSeeOther {
+		b.Fatalf("unlock: %d", r.code)
+	}
+	page := "/live/" + e.ls.Code + "?q=0"
+	size := 0
+	b.ResetTimer()
+	cpu0 := processCPU(b)
+	for i := 0; i < b.N; i++ {
+		r := d.get(page)
+		if r.code != http.StatusOK {
+			b.Fatalf("student page: %d", r.code)
+		}
+		size = len(r.body)
+	}
+	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64(size), "resp-bytes")
+}
+
+// BenchmarkLiveRoomFreshQuestion is a room of 40 students moved to a
+// question none of them has answered, each fetching the page once (what
+// live.js does on "next" or "unlock"): the cache is emptied before each
+// op, so an op is one render and 39 hits (with the cache) or 40 renders
+// (with it off, the "off" sub-benchmark). cpu-µs/page is per fetch.
+func BenchmarkLiveRoomFreshQuestion(b *testing.B) {
+	const students = 40
+	for _, off := range []bool{false, true} {
+		name := "cached"
+		if off {
+			name = "off"
+		}
+		b.Run(name, func(b *testing.B) {
+			e := newLiveEnvTB(b)
+			c := e.app.server.live.pages
+			c.off.Store(off)
+			var ds []*device
+			for range students {
+				d := e.device()
+				if r := d.post("/join", url.Values{"code": {e.ls.Code}, "nickname": {"S"}}); r.code != http.StatusSeeOther {
+					b.Fatalf("join: %d", r.code)
+				}
+				ds = append(ds, d)
+			}
+			if r := e.staff.post(e.teachURL(), url.Values{"action": {"unlock"}}); r.code != http.StatusSeeOther {
+				b.Fatalf("unlock: %d", r.code)
+			}
+			page := "/live/" + e.ls.Code
+			size := 0
+			b.ResetTimer()
+			cpu0 := processCPU(b)
+			for i := 0; i < b.N; i++ {
+				c.entries.mu.Lock()
+				c.entries.order.Init()
+				clear(c.entries.entries)
+				c.entries.used = 0
+				c.entries.mu.Unlock()
+				for _, d := range ds {
+					r := d.get(page)
+					if r.code != http.StatusOK {
+						b.Fatalf("student page: %d", r.code)
+					}
+					size = len(r.body)
+				}
+			}
+			b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N*students), "cpu-µs/page")
+			b.ReportMetric(float64(size), "resp-bytes")
+		})
+	}
+}
