@@ -21,7 +21,7 @@ func samePage(body string) string {
 }
 
 // liveLTILearner makes an LTI learner of e's course named name, with a
-// launch token, and returns the token.
+// launch token tok.
 func liveLTILearner(t *testing.T, e *liveEnv, name, tok string) {
 	t.Helper()
 	ctx := context.Background()
