@@ -152,9 +152,6 @@ func axePages() []string {
 // parallel subtest: the browser's work dominates, and two tabs keep both
 // cores busy.
 func TestBrowserAxe(t *testing.T) {
-	// Its tabs' subtests call newBrowser; the test itself runs alongside
-	// the package's other browser tests as theirs do.
-	parallelBrowserTest(t)
 	// Two tabs load pages from one address at once: the work limiter lets
 	// a page wait for a slot as long as a busy machine needs.
 	srv := newTestServer(t, Config{Work: WorkConfig{Limit: 4, PerClient: 4, QueueWait: 10 * time.Minute}})
@@ -239,7 +236,6 @@ func fillScript(v *exercises.Variant, right bool) string {
 // right check, so verdicts and opened worked solutions are covered too, in
 // every mode.
 func TestBrowserAxeFeedback(t *testing.T) {
-	parallelBrowserTest(t)
 	// Like TestBrowserAxe, spread over axeTabs tabs; the checks go to one
 	// server from one address, so the work limiter may hold one a while.
 	srv := newTestServer(t, Config{Work: WorkConfig{Limit: 4, PerClient: 4, QueueWait: 10 * time.Minute}})

@@ -56,9 +56,6 @@ var sharedBrowser struct {
 	cancel func()
 	dir    string
 	err    error
-
-	// parallel holds the tests parallelBrowserTest has made parallel.
-	parallel sync.Map
 }
 
 func startSharedBrowser(path string) {
@@ -107,7 +104,6 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Con
 	if testing.Short() {
 		t.Skip("browser tests skipped in -short mode")
 	}
-	parallelBrowserTest(t)
 	if len(extra) > 0 {
 		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(path, t.TempDir(), extra...)...)
 		ctx, cancelCtx := chromedp.NewContext(allocCtx)
@@ -133,31 +129,6 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Con
 		t.Fatalf("open a browser context: %v", err)
 	}
 	return ctx
-}
-
-// parallelBrowserTest lets a top-level browser test run alongside the
-// package's other browser tests (up to -parallel of them, GOMAXPROCS by
-// default). A browser test spends most of its time waiting for Chromium's
-// processes and its own server in turn, so one at a time left the cores
-// idle: serially the package's browser tests took over six minutes under
-// -race on a busy two-core machine. They share nothing a test changes:
-// each has its own server, database copy and browser context (its own
-// cookies, storage and cache), or its own browser process, and the
-// package has no mutable global state. Subtests are left alone: their
-// parent decides (TestBrowserAxe's tabs are parallel already), and t.Parallel
-// may be called once per test.
-//
-// Like any parallel test, the test pauses here until the package's serial
-// tests have finished, so what it set up before calling newBrowser waits
-// that long: nothing set up so far expires within the hour.
-func parallelBrowserTest(t *testing.T) {
-	t.Helper()
-	if strings.Contains(t.Name(), "/") {
-		return
-	}
-	if _, again := sharedBrowser.parallel.LoadOrStore(t, true); !again {
-		t.Parallel()
-	}
 }
 
 // step runs browser actions with a deadline, failing the test with a
