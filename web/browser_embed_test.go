@@ -83,9 +83,12 @@ window.addEventListener("message", (e) => { if (e.data && e.data.source === "str
 }
 
 // frameContext returns a chromedp context attached to the out-of-process
-// iframe whose URL contains urlPart.
+// iframe whose URL contains urlPart, in ctx's browser context: the shared
+// browser lists every parallel test's targets, and another test may frame
+// the same page.
 func frameContext(t *testing.T, ctx context.Context, urlPart string) context.Context {
 	t.Helper()
+	own := chromedp.FromContext(ctx).BrowserContextID
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		targets, err := chromedp.Targets(ctx)
@@ -93,7 +96,7 @@ func frameContext(t *testing.T, ctx context.Context, urlPart string) context.Con
 			t.Fatal(err)
 		}
 		for _, ti := range targets {
-			if ti.Type == "iframe" && strings.Contains(ti.URL, urlPart) {
+			if ti.Type == "iframe" && ti.BrowserContextID == own && strings.Contains(ti.URL, urlPart) {
 				fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(ti.TargetID))
 				t.Cleanup(cancel)
 				// The first run attaches to the target; like the browser's

@@ -18,16 +18,8 @@ import (
 // the session runs the exercises in the order chosen, students answer it,
 // and its answers land in the attempt record of the assignment it made.
 func TestLiveStartFromExercises(t *testing.T) {
-	e := newLearnEnv(t)
+	e, staff, coursePath := newCourseStaff(t)
 	ctx := context.Background()
-	tok, _, err := e.st.CreateSession(ctx, e.user.ID, time.Now().Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	staff := e.device()
-	u, _ := url.Parse(e.srv.URL)
-	staff.c.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: tok}})
-	coursePath := fmt.Sprintf("/courses/%d", e.course.ID)
 
 	// The course page offers the form, one checkbox per exercise.
 	page := staff.get(coursePath)
@@ -41,10 +33,7 @@ func TestLiveStartFromExercises(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tooMany := url.Values{}
-	for i := 0; i <= store.MaxItems; i++ {
-		tooMany.Add("exercise", "x"+strconv.Itoa(i))
-	}
+	tooMany := tooManyExercises()
 	for name, form := range map[string]url.Values{
 		"none":     {},
 		"unknown":  {"exercise": {"conv-output-size", "no-such-exercise"}},
@@ -60,23 +49,7 @@ func TestLiveStartFromExercises(t *testing.T) {
 	}
 
 	// A good list starts the session, in the order given, duplicates once.
-	r := staff.post(coursePath+"/live", url.Values{"exercise": {"cnn-parameters", "conv-output-size", "cnn-parameters"}})
-	prefix := coursePath + "/live/"
-	if r.code != http.StatusSeeOther || !strings.HasPrefix(r.loc, prefix) {
-		t.Fatalf("start: %d to %q\n%s", r.code, r.loc, clip(r.body, 300))
-	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(r.loc, prefix), 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ls, err := e.st.GetLiveSession(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := e.st.GetAssignment(ctx, ls.AssignmentID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ls, a := startLiveFromCourse(t, e, staff, coursePath, url.Values{"exercise": {"cnn-parameters", "conv-output-size", "cnn-parameters"}})
 	if a.CourseID != e.course.ID || len(a.Items) != 2 || a.Items[0].ExerciseID != "cnn-parameters" || a.Items[1].ExerciseID != "conv-output-size" ||
 		!strings.HasPrefix(a.Title, "Live session, ") {
 		t.Fatalf("the session's assignment: %+v", a)
@@ -106,4 +79,56 @@ func TestLiveStartFromExercises(t *testing.T) {
 	if len(atts) == 0 || atts[0].LiveSessionID != ls.ID {
 		t.Fatalf("attempts of the session's assignment: %+v", atts)
 	}
+}
+
+// newCourseStaff is a learn environment with its instructor signed in on a
+// device of their own, and the path of the environment's course page,
+// where the "Run exercises live" form is.
+func newCourseStaff(t *testing.T) (*learnEnv, *device, string) {
+	t.Helper()
+	e := newLearnEnv(t)
+	tok, _, err := e.st.CreateSession(context.Background(), e.user.ID, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff := e.device()
+	u, _ := url.Parse(e.srv.URL)
+	staff.c.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: tok}})
+	return e, staff, fmt.Sprintf("/courses/%d", e.course.ID)
+}
+
+// tooManyExercises is a "Run exercises live" form choosing one exercise
+// more than a session may hold.
+func tooManyExercises() url.Values {
+	form := url.Values{}
+	for i := 0; i <= store.MaxItems; i++ {
+		form.Add("exercise", "x"+strconv.Itoa(i))
+	}
+	return form
+}
+
+// startLiveFromCourse sends the course page's "Run exercises live" form,
+// which must start a session (a redirect to its page), and returns the
+// session and the assignment it made.
+func startLiveFromCourse(t *testing.T, e *learnEnv, staff *device, coursePath string, form url.Values) (store.LiveSession, store.Assignment) {
+	t.Helper()
+	ctx := context.Background()
+	r := staff.post(coursePath+"/live", form)
+	prefix := coursePath + "/live/"
+	if r.code != http.StatusSeeOther || !strings.HasPrefix(r.loc, prefix) {
+		t.Fatalf("start: %d to %q\n%s", r.code, r.loc, clip(r.body, 300))
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(r.loc, prefix), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := e.st.GetLiveSession(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.st.GetAssignment(ctx, ls.AssignmentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ls, a
 }

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -22,10 +21,7 @@ import (
 // ones in the order sent, which the form sends in catalogue order), and a
 // bad position is refused naming its field and the bound.
 func TestLiveExerciseOrder(t *testing.T) {
-	tooMany := url.Values{}
-	for i := 0; i <= store.MaxItems; i++ {
-		tooMany.Add("exercise", "x"+strconv.Itoa(i))
-	}
+	tooMany := tooManyExercises()
 	tooMany.Set("position-x0", "1")
 	for _, tc := range []struct {
 		name string
@@ -105,16 +101,8 @@ func TestLiveExerciseOrder(t *testing.T) {
 // session whose questions follow the positions; bad positions are a 400
 // naming the field and the bound, and make no assignment.
 func TestLiveStartInPositionOrder(t *testing.T) {
-	e := newLearnEnv(t)
+	e, staff, coursePath := newCourseStaff(t)
 	ctx := context.Background()
-	tok, _, err := e.st.CreateSession(ctx, e.user.ID, time.Now().Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	staff := e.device()
-	u, _ := url.Parse(e.srv.URL)
-	staff.c.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: tok}})
-	coursePath := fmt.Sprintf("/courses/%d", e.course.ID)
 
 	// The form offers a labelled position field beside each checkbox.
 	page := staff.get(coursePath)
@@ -161,23 +149,7 @@ func TestLiveStartInPositionOrder(t *testing.T) {
 	form.Set("position-conv-by-hand", "")
 	form.Set("position-cnn-parameters", "1")
 	form.Set("position-rnn-shapes", "2")
-	r := staff.post(coursePath+"/live", form)
-	prefix := coursePath + "/live/"
-	if r.code != http.StatusSeeOther || !strings.HasPrefix(r.loc, prefix) {
-		t.Fatalf("start: %d to %q\n%s", r.code, r.loc, clip(r.body, 300))
-	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(r.loc, prefix), 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ls, err := e.st.GetLiveSession(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := e.st.GetAssignment(ctx, ls.AssignmentID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, a := startLiveFromCourse(t, e, staff, coursePath, form)
 	var got []string
 	for _, it := range a.Items {
 		got = append(got, it.ExerciseID)
