@@ -85,7 +85,7 @@ func TestClientAbortIsNotAServerError(t *testing.T) {
 		s := &Server{log: logger}
 		started, done := make(chan struct{}), make(chan struct{})
 		router := chi.NewRouter()
-		router.Use(requestLog(logger, m))
+		router.Use(requestLog(logger, m, nil))
 		router.Get("/page", func(w http.ResponseWriter, r *http.Request) {
 			close(started)
 			// The server cancels the context when it sees the client close.
@@ -115,7 +115,7 @@ func TestClientAbortIsNotAServerError(t *testing.T) {
 		m := newMetrics(func() int { return 0 })
 		done := make(chan struct{})
 		router := chi.NewRouter()
-		router.Use(requestLog(logger, m))
+		router.Use(requestLog(logger, m, nil))
 		chunk := bytes.Repeat([]byte("x"), 64<<10)
 		router.Get("/big", func(w http.ResponseWriter, r *http.Request) {
 			// Up to 4 GiB: far more than any socket buffer holds, so the

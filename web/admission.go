@@ -306,8 +306,12 @@ func (l *workLimiter) limit(next http.Handler, busy func(http.ResponseWriter)) h
 			// turns the panic into a 500.
 			defer done()
 			next.ServeHTTP(bw, r)
-			if compressible(w.Header(), buf.Len()) {
-				w.Header().Add("Vary", "Accept-Encoding")
+			if h := w.Header(); compressible(h, buf.Len()) {
+				if _, ok := h["Vary"]; ok {
+					h.Add("Vary", "Accept-Encoding")
+				} else {
+					h["Vary"] = varyAcceptEncoding // shared, capacity-full
+				}
 				if acceptsGzip(r.Header.Get("Accept-Encoding")) {
 					zbuf = l.getBuf()
 					l.gzipInto(zbuf, buf.Bytes())

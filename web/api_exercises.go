@@ -275,7 +275,10 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 	if memoKey != nil && s.catalogVersionIs(v, memoKey) {
 		s.checkMemo.offer(memoKey, v.Exercise.ID, counted, b)
 	}
-	setHeaders(w.Header(), "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store")
+	// Shared values (see oneValue): no allocation per check.
+	h := w.Header()
+	h["Content-Type"] = jsonContentTypeValue
+	h["Cache-Control"] = noStoreValue
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
 	if cap(b) <= maxPooledBody {

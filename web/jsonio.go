@@ -68,6 +68,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = buf.WriteTo(w)
 }
 
+// Header values of JSON answers, shared between responses (see oneValue).
+var (
+	jsonContentTypeValue = oneValue("application/json; charset=utf-8")
+	noStoreValue         = oneValue("no-store")
+)
+
 // setHeaders sets each header of kv (canonical name, value, name, value...)
 // to its one value, as Header.Set would, but with one allocation for all
 // the value slices instead of one each. Each slice is capped at its length,

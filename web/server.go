@@ -264,13 +264,12 @@ func NewHandler(cfg Config) (*App, error) {
 	formWork := chi.Chain(limitBody(maxFormBytes), s.work.limitPage)
 
 	app := chi.NewRouter()
-	if base == "" {
-		// Served at the root, the application's router is the root: the
-		// request log is its outermost middleware, and a request is routed
-		// once rather than through a mount (below) and again.
-		app.Use(requestLog(logger, metrics))
-	}
-	// Middleware order, outermost first: request log and metrics (root),
+	// Served at the root, the application's router is the root: the
+	// request log wraps it (see the end of this function), and a request is
+	// routed once rather than through a mount and again.
+	//
+	// Middleware order, outermost first: request log and metrics (around
+	// the root router, which it gives its route context: web/middleware.go),
 	// panic recovery, HEAD-as-GET, then per route group: security headers,
 	// the API's per-client rate limit, the work limiter, compression.
 	// Probes, metrics, static files and cached pages never wait for a work
@@ -371,10 +370,9 @@ func NewHandler(cfg Config) (*App, error) {
 	app.MethodNotAllowed(pageHeaders(http.HandlerFunc(apiMethodNotAllowed)).ServeHTTP)
 
 	if base == "" {
-		return &App{Handler: app, server: s}, nil
+		return &App{Handler: requestLog(logger, metrics, app)(app), server: s}, nil
 	}
 	root := chi.NewRouter()
-	root.Use(requestLog(logger, metrics))
 	root.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, base+"/", http.StatusFound)
 	})
@@ -382,7 +380,7 @@ func NewHandler(cfg Config) (*App, error) {
 		http.Redirect(w, r, base+"/", http.StatusMovedPermanently)
 	})
 	root.Mount(base, app)
-	return &App{Handler: root, server: s}, nil
+	return &App{Handler: requestLog(logger, metrics, root)(root), server: s}, nil
 }
 
 // links are the deployment-dependent URLs every page template needs.

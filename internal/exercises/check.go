@@ -297,7 +297,7 @@ func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Do
 	pm := make([]mistake[*preparedShape], len(mistakes))
 	for i, m := range mistakes {
 		pm[i] = mistake[*preparedShape]{id: m.id, feedback: m.feedback,
-			value: &preparedShape{shape: answer.SymbolicShape{Dims: mustFormulas(m.value, vars)}, answer: target}}
+			value: newPrepared(answer.SymbolicShape{Dims: mustFormulas(m.value, vars)}, target)}
 	}
 	examples := examplesOf(mistakes, func(v []string) string { return strings.Join(v, " x ") })
 	if len(expected) == 2 {
@@ -331,7 +331,7 @@ func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Do
 		// A mistake that coincides with the answer is no mistake.
 		if ids, fb, ok := matchMistakes(pm, func(m *preparedShape) bool {
 			if !fast {
-				return s.Equivalent(m.shape, vars, dom) && !m.shape.Equivalent(want, vars, dom)
+				return s.Equivalent(m.value, vars, dom) && !m.value.Equivalent(want, vars, dom)
 			}
 			return m.matches(s) && !m.isAnswer()
 		}); ok {
@@ -345,38 +345,6 @@ func symbolicShapeCheck(expected []string, vars []answer.Variable, dom answer.Do
 	return checker{examples: examples,
 		fn:        func(text string) Verdict { return judge(text, true) },
 		reference: func(text string) Verdict { return judge(text, false) }}
-}
-
-// preparedShape is a diagnosable wrong symbolic shape with, once first
-// needed, its sample points and values and whether it coincides with the
-// answer (a variant's checks share it, so both are made under a sync.Once).
-type preparedShape struct {
-	shape  answer.SymbolicShape
-	answer *answer.ShapeTarget
-
-	once     sync.Once
-	target   *answer.ShapeTarget
-	coincide bool
-}
-
-func (m *preparedShape) prepare() {
-	m.once.Do(func() {
-		// Sharing the answer's sample points: a few KB per mistake.
-		m.target = m.answer.Sibling(m.shape)
-		m.coincide = m.answer.Equivalent(m.shape)
-	})
-}
-
-// matches reports whether s is the mistake's shape: s.Equivalent(shape).
-func (m *preparedShape) matches(s answer.SymbolicShape) bool {
-	m.prepare()
-	return m.target.Equivalent(s)
-}
-
-// isAnswer reports whether the mistake's shape is the expected one.
-func (m *preparedShape) isAnswer() bool {
-	m.prepare()
-	return m.coincide
 }
 
 // splitTopLevel splits s at every sep outside brackets.
@@ -442,7 +410,7 @@ func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mi
 	pm := make([]mistake[*preparedFormula], len(mistakes))
 	for i, m := range mistakes {
 		pm[i] = mistake[*preparedFormula]{id: m.id, feedback: m.feedback, uses: m.uses, avoids: m.avoids,
-			value: &preparedFormula{expr: mustFormula(m.value, vars), answer: target}}
+			value: newPrepared(mustFormula(m.value, vars), target)}
 	}
 	judge := func(text string, fast bool) Verdict {
 		var e *answer.Expr
@@ -471,7 +439,7 @@ func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mi
 		// A mistake equivalent to the answer is no mistake.
 		if ids, fb, ok := matchMistakes(usable, func(m *preparedFormula) bool {
 			if !fast {
-				return answer.Equivalent(e, m.expr, vars, dom) && !answer.Equivalent(m.expr, want, vars, dom)
+				return answer.Equivalent(e, m.value, vars, dom) && !answer.Equivalent(m.value, want, vars, dom)
 			}
 			return m.matches(e) && !m.isAnswer()
 		}); ok {
@@ -484,39 +452,60 @@ func formulaCheck(expected string, vars []answer.Variable, dom answer.Domain, mi
 		reference: func(text string) Verdict { return judge(text, false) }}
 }
 
-// preparedFormula is a diagnosable wrong formula with, once first needed,
-// its sample points and values and whether it coincides with the answer
-// (a variant's checks share it, so both are made under a sync.Once).
-type preparedFormula struct {
-	expr   *answer.Expr
-	answer *answer.Target
+// sampledTarget is what answer.Target (formulas) and answer.ShapeTarget
+// (symbolic shapes) share: an expected value's sample points, prepared
+// once, against which another value is compared.
+type sampledTarget[V any, T any] interface {
+	// Sibling prepares v at the same points.
+	Sibling(v V) T
+	// Equivalent reports whether v agrees with the target at every point.
+	Equivalent(v V) bool
+}
+
+// prepared is a diagnosable wrong value (a formula or a symbolic shape)
+// with, once first needed, its sample points and values and whether it
+// coincides with the answer (a variant's checks share it, so both are
+// made under a sync.Once).
+type prepared[V any, T sampledTarget[V, T]] struct {
+	value  V
+	answer T // the expected value's target
 
 	once     sync.Once
-	target   *answer.Target
+	target   T
 	coincide bool
 }
 
-func (m *preparedFormula) prepare() {
+func newPrepared[V any, T sampledTarget[V, T]](value V, answer T) *prepared[V, T] {
+	return &prepared[V, T]{value: value, answer: answer}
+}
+
+func (m *prepared[V, T]) prepare() {
 	m.once.Do(func() {
 		// Sharing the answer's sample points: a few KB per mistake.
-		m.target = m.answer.Sibling(m.expr)
-		m.coincide = m.answer.Equivalent(m.expr)
+		m.target = m.answer.Sibling(m.value)
+		m.coincide = m.answer.Equivalent(m.value)
 	})
 }
 
-// matches reports whether e is equivalent to the mistake's formula,
-// as answer.Equivalent(e, expr, vars, dom) would (it is symmetric).
-func (m *preparedFormula) matches(e *answer.Expr) bool {
+// matches reports whether v is equivalent to the mistake's value, as
+// answer.Equivalent (or SymbolicShape.Equivalent) would: it is symmetric.
+func (m *prepared[V, T]) matches(v V) bool {
 	m.prepare()
-	return m.target.Equivalent(e)
+	return m.target.Equivalent(v)
 }
 
-// isAnswer reports whether the mistake's formula is equivalent to the
+// isAnswer reports whether the mistake's value is equivalent to the
 // expected one.
-func (m *preparedFormula) isAnswer() bool {
+func (m *prepared[V, T]) isAnswer() bool {
 	m.prepare()
 	return m.coincide
 }
+
+// The two kinds of prepared mistakes.
+type (
+	preparedFormula = prepared[*answer.Expr, *answer.Target]
+	preparedShape   = prepared[answer.SymbolicShape, *answer.ShapeTarget]
+)
 
 // bigOCheck checks a growth rate written as O(f) or f: right when f grows
 // like the expected monomial in variable (the ratio tends to a positive
