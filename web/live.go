@@ -444,6 +444,7 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 			// solutions open, as on the projector.
 			for i := range props.Parts {
 				props.Parts[i].SolutionOpen = len(props.Parts[i].Solution) > 0
+				props.Parts[i].LiveUnrevealed = true // live.js hides it again in place
 			}
 		}
 		// The player follows the instructor's once the answer is revealed.

@@ -170,7 +170,7 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 	if cfg.FormAnswers {
 		path = "form post, page render"
 	}
-	fmt.Fprintf(w, "answers %d (%s; errors %d): p50 %s p99 %s\n", r.Answers, path, r.AnswerErrors,
+	fmt.Fprintf(w, "answers %d (%s; errors %d; students whose page never showed a form to answer %d): p50 %s p99 %s\n", r.Answers, path, r.AnswerErrors, r.Unanswered,
 		ms(loadtest.Percentile(r.AnswerLatency, 50)), ms(loadtest.Percentile(r.AnswerLatency, 99)))
 	if cfg.Refetch {
 		fmt.Fprintf(w, "pages follow each state as live.js does (errors %d): to the last student's page p50 %s p99 %s max %s over %d actions\n",
