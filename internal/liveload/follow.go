@@ -190,10 +190,17 @@ func (st *student) follow() {
 			}
 		}
 		st.mu.Unlock()
+		by := ""
+		if (step == StepPage || refused) && st.actionOf != nil {
+			by = st.actionOf(s.Version)
+		}
 		st.rep.mu.Lock()
 		st.rep.Steps[step]++
 		if why != "" {
 			st.rep.PageWhy[why]++
+		}
+		if by != "" {
+			st.rep.PagesBy[by]++
 		}
 		if refused {
 			st.rep.RevealRefused++

@@ -142,8 +142,11 @@ type Report struct {
 	RenderedBy    map[Step][]time.Duration
 	Steps         map[Step]int
 	RevealRefused int
-	// PageWhy counts the whole-page fetches by their reason.
+	// PageWhy counts the whole-page fetches by their reason, PagesBy by
+	// the instructor's action that made the state fetched for (the
+	// newest one the page applied; "" when unknown: the first state).
 	PageWhy map[string]int
+	PagesBy map[string]int
 	// Errors counts every error by its kind (the message up to its
 	// detail, e.g. "answer: 503 Service Unavailable").
 	Errors map[string]int
@@ -266,7 +269,9 @@ type session struct {
 	answered  int
 	answeredQ map[int]int
 	question  int
-	// kind[v] is the step the action producing version v asks of a page.
+	// kind[v] is the step the action producing version v asks of a page,
+	// act[v] that action.
+	act  map[int64]live.Action
 	kind map[int64]Step
 	// items is the assignment's number of questions.
 	items int
@@ -302,6 +307,8 @@ type student struct {
 	rep          *Report
 	// joinRetries counts joins refused busy and tried again.
 	joinRetries int
+	// actionOf names the instructor's action that made version v.
+	actionOf func(v int64) string
 	// changed is closed (and replaced) whenever state or pg changes:
 	// a student waiting to answer looks again.
 	changed chan struct{}
@@ -393,7 +400,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("raise the open-file limit: %w", err)
 	}
 	rep := &Report{Sessions: cfg.Sessions, Students: cfg.Students, RenderedBy: map[Step][]time.Duration{}, Steps: map[Step]int{},
-		PageWhy: map[string]int{}, Errors: map[string]int{}}
+		PageWhy: map[string]int{}, PagesBy: map[string]int{}, Errors: map[string]int{}}
 	start := time.Now()
 
 	// Seed: an instructor with a sign-in session, a course, an assignment.
@@ -446,7 +453,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	sessions := make([]*session, cfg.Sessions)
 	for i := range sessions {
 		s := &session{i: i, base: strings.TrimRight(cfg.InstructorURLs[i%len(cfg.InstructorURLs)], "/"), course: course.ID, client: newClient(),
-			sent: map[int64]time.Time{}, answeredQ: map[int]int{}, kind: map[int64]Step{}, items: len(items)}
+			sent: map[int64]time.Time{}, answeredQ: map[int]int{}, kind: map[int64]Step{}, act: map[int64]live.Action{}, items: len(items)}
 		bu, err := url.Parse(s.base)
 		if err != nil {
 			return nil, fmt.Errorf("server URL %q: %w", s.base, err)
@@ -529,6 +536,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				st.header, st.rendered, st.refetch, st.rep = cfg.ClientHeader, map[int64]time.Time{}, &refetches, rep
 			}
 			n++
+			st.actionOf = s.actionOf
 			s.students[j] = st
 			wg.Add(1)
 			sem <- struct{}{}
@@ -1023,6 +1031,7 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 			s.mu.Lock()
 			s.sent[version] = t0
 			s.kind[version] = stepOf(act)
+			s.act[version] = act
 			s.mu.Unlock()
 			var req *http.Request
 			req, err = http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/courses/%d/live/%d", s.base, s.course, s.id),
@@ -1154,13 +1163,26 @@ func sampleFiles(period time.Duration) func() int {
 	}
 }
 
+// actionOf names the action that made version v ("?" if none is known).
+func (s *session) actionOf(v int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.act[v]; ok {
+		return string(a)
+	}
+	return "?"
+}
+
 // stepOf is the step action act asks of a student page that shows the
 // current question with its form (follow.go).
+//
+// The instructors here move on only to a question not yet unlocked, which
+// the page draws in place (`next`); its `unlock` then asks for the page.
 func stepOf(act live.Action) Step {
 	switch act {
 	case live.ActReveal:
 		return StepReveal
-	case live.ActUnlock, live.ActUnlockAll, live.ActNext, live.ActPrev:
+	case live.ActUnlock, live.ActUnlockAll, live.ActPrev:
 		return StepPage
 	}
 	return StepInPlace
