@@ -152,7 +152,7 @@ func (st *student) follow() {
 
 		step, why := nextStepWhy(p, s)
 		var err error
-		refused := false
+		refused, paged := false, false
 		switch step {
 		case StepInPlace:
 			p = applyInPlace(p, s)
@@ -166,11 +166,13 @@ func (st *student) follow() {
 				if err != nil {
 					why = errorKind(err.Error())
 				}
+				paged = true
 				if err = st.fetchPage(); err == nil {
 					p = pageFor(s)
 				}
 			}
 		case StepPage:
+			paged = true
 			if err = st.fetchPage(); err == nil {
 				p = pageFor(s)
 			}
@@ -191,7 +193,7 @@ func (st *student) follow() {
 		}
 		st.mu.Unlock()
 		by := ""
-		if (step == StepPage || refused) && st.actionOf != nil {
+		if paged && st.actionOf != nil {
 			by = st.actionOf(s.Version)
 		}
 		st.rep.mu.Lock()
