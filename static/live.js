@@ -595,27 +595,27 @@
     return m;
   }
 
-  // unlockedMatters says whether the page shows a difference between two
-  // sets of unlocked questions: this question's lock, or the "Unlocked
-  // questions" links (there with more than one).
-  function unlockedMatters(before, after, q) {
-    if ((before.indexOf(q) >= 0) !== (after.indexOf(q) >= 0)) return true;
-    if (before.length <= 1 && after.length <= 1) return false;
-    return before.join(" ") !== after.join(" ");
+  // formless says a page of a question in this status has no form (the
+  // server renders the heading and the status line only).
+  function formless(status) {
+    return status === "waiting" || status === "paused";
   }
 
   // plan says what the page does for state st: "place" (apply it here),
-  // "reveal" (read the solutions, then apply it here) or "fetch".
+  // "reveal" (read the solutions, then apply it here) or "fetch". The
+  // page follows the class's question: another question the server would
+  // show without a form (locked, or the room paused) is drawn here too;
+  // the page is fetched when the form is needed.
   function plan(st) {
-    var q = view.question;
-    if (st.ended || st.question !== q) return "fetch";
-    if (unlockedMatters(view.unlocked, st.unlocked || [], q)) return "fetch";
-    var status = statusOf(st, q);
+    if (st.ended) return "fetch";
+    var status = statusOf(st, st.question);
     if (!messageOf(st, status)) return "fetch";
-    if ((status === "open" || status === "closed") && !view.form) return "fetch";
+    if (st.question !== view.question) return formless(status) ? "place" : "fetch";
+    if (!formless(status) && !view.form) return "fetch";
     if (view.form && st.revealed && !view.revealed) return root.dataset.liveReveal ? "reveal" : "fetch";
-    // Hidden again: only solutions revealed here can be taken back here.
-    if (view.form && !st.revealed && view.revealed && !view.stash) return "fetch";
+    // Hidden again: solutions revealed here go back from the stash, those
+    // the server rendered from its template[data-live-unrevealed] markup.
+    if (view.form && !st.revealed && view.revealed && !view.stash && unrevealedMarkup().length === 0) return "fetch";
     return "place";
   }
 
@@ -662,24 +662,118 @@
   }
 
   function applyInPlace(st) {
-    var q = view.question;
-    var status = statusOf(st, q);
-    if (view.form && !st.revealed && view.revealed) unreveal();
-    if (status === "paused" && view.status !== "paused") {
-      pauseInPlace();
-    } else if (status !== "paused" && view.status === "paused") {
-      resumeInPlace();
+    if (st.question !== view.question) {
+      moveInPlace(st);
+    } else {
+      var status = statusOf(st, view.question);
+      if (view.form && !st.revealed && view.revealed) unreveal();
+      if (status === "paused" && view.status !== "paused") {
+        pauseInPlace();
+      } else if (status !== "paused" && view.status === "paused") {
+        resumeInPlace();
+      }
     }
-    if (view.status !== status) {
+    var q = view.question;
+    var now = statusOf(st, q);
+    if (view.status !== now) {
       root.classList.remove("live-" + view.status);
-      root.classList.add("live-" + status);
-      root.dataset.liveStatus = status;
-      view.status = status;
+      root.classList.add("live-" + now);
+      root.dataset.liveStatus = now;
+      view.status = now;
     }
     view.unlocked = (st.unlocked || []).slice();
-    say(messageOf(st, status));
+    root.dataset.liveUnlocked = view.unlocked.join(" ");
+    navInPlace(view.unlocked, q);
+    say(messageOf(st, now));
     rendered = st.version;
     root.dataset.liveVersion = String(rendered);
+  }
+
+  // withQ is url (the page's refresh or reveal URL) for question q: the
+  // server's URLs differ only in their q parameter.
+  function withQ(url, q) {
+    return (url || "").replace(/([?&])q=\d+/, "$1q=" + q);
+  }
+
+  // moveInPlace draws the page of another question the server shows
+  // without a form (locked, or the room paused), as web/live.go renders
+  // it: the heading, "Question N of M", the question's URLs; the old
+  // question's exercise (its form, player and solutions) goes, what was
+  // typed in it kept (per question). A focus in it goes to the heading.
+  function moveInPlace(st) {
+    var q = st.question;
+    keepAll();
+    var art = exerciseOf(), h = titleOf();
+    if (h) h.hidden = false;
+    if (art) {
+      rescueFocus(art, h);
+      art.parentNode.removeChild(art);
+    }
+    var d = root.dataset;
+    d.liveQuestion = String(q);
+    d.liveRefresh = withQ(d.liveRefresh, q);
+    d.liveReveal = withQ(d.liveReveal, q);
+    root.removeAttribute("data-live-follow");
+    root.removeAttribute("data-live-revealed");
+    var eyebrow = root.querySelector(".eyebrow");
+    if (eyebrow) eyebrow.textContent = "Live session " + (d.liveCode || "") + " · Question " + (q + 1) + " of " + st.items;
+    var refresh = root.querySelector(".live-refresh a");
+    if (refresh) refresh.setAttribute("href", d.liveRefresh);
+    if (window.history && history.replaceState) history.replaceState(history.state, "", d.liveRefresh);
+    follows = false;
+    followBox = null;
+    lastPos = null;
+    resubscribed = -1;
+    view = { question: q, status: view.status, unlocked: view.unlocked, form: false, revealed: false, stash: null, pausedFocus: null, pausedScroll: null };
+    // player.js stops the players that left the page.
+    root.dispatchEvent(new CustomEvent("stride:content", { bubbles: true }));
+  }
+
+  // navInPlace makes the "Unlocked questions" links the server renders
+  // for question q: one per unlocked question, there with more than one,
+  // the shown question's marked current.
+  function navInPlace(unlocked, q) {
+    var nav = root.querySelector("nav[aria-label='Unlocked questions']");
+    var a = document.activeElement;
+    var focused = nav && a && nav.contains(a) ? a.getAttribute("href") : null;
+    if (unlocked.length <= 1) {
+      if (nav) {
+        rescueFocus(nav, titleOf());
+        nav.parentNode.removeChild(nav);
+      }
+      return;
+    }
+    var want = unlocked.map(function (u) {
+      return { href: withQ(root.dataset.liveRefresh, u), label: "Question " + (u + 1), current: u === q };
+    });
+    var have = nav ? Array.prototype.map.call(nav.querySelectorAll("a"), function (l) {
+      return { href: l.getAttribute("href"), label: l.textContent, current: l.getAttribute("aria-current") === "page" };
+    }) : [];
+    if (JSON.stringify(want) === JSON.stringify(have)) return;
+    var next = document.createElement("nav");
+    next.setAttribute("aria-label", "Unlocked questions");
+    var ul = document.createElement("ul");
+    ul.className = "live-others";
+    var refocus = null;
+    want.forEach(function (w) {
+      var li = document.createElement("li");
+      var l = document.createElement("a");
+      l.setAttribute("href", w.href);
+      if (w.current) l.setAttribute("aria-current", "page");
+      l.textContent = w.label;
+      if (focused === w.href) refocus = l;
+      li.appendChild(l);
+      ul.appendChild(li);
+    });
+    next.appendChild(ul);
+    if (nav) {
+      if (focused && !refocus) rescueFocus(nav, titleOf());
+      nav.parentNode.replaceChild(next, nav);
+    } else {
+      var after = root.querySelector(".live-refresh");
+      root.insertBefore(next, after ? after.nextSibling : exerciseOf());
+    }
+    if (refocus) refocus.focus({ preventScroll: true });
   }
 
   // pauseInPlace hides the exercise (kept, with what was typed) and shows
@@ -811,10 +905,30 @@
     });
   }
 
-  // unreveal takes back solutions revealed in place: each slot gets what
-  // it had before, and the player stops following.
+  // unrevealedMarkup is the server's markup of what each solution slot
+  // shows unrevealed, on a page it rendered revealed (exercise.templ).
+  function unrevealedMarkup() {
+    return root.querySelectorAll("template[data-live-unrevealed]");
+  }
+
+  // unreveal takes back the revealed solutions: each slot revealed in
+  // place gets what it had before; on a page the server rendered revealed
+  // each revealed element (a part's worked solution, a model answer) is
+  // replaced by the markup the server put beside it for that. The player
+  // stops following.
   function unreveal() {
+    var h = document.getElementById("exercise-title");
     restoreSlots(view.stash || {});
+    Array.prototype.forEach.call(unrevealedMarkup(), function (t) {
+      var id = t.getAttribute("data-live-unrevealed");
+      var el = t.nextElementSibling;
+      var fits = el && (id.indexOf("model-body-") === 0 ? el.id === id : el.matches("details.solution"));
+      if (fits) {
+        rescueFocus(el, h);
+        el.parentNode.replaceChild(document.importNode(t.content, true), el);
+      }
+      t.parentNode.removeChild(t);
+    });
     view.stash = null;
     view.revealed = false;
     root.removeAttribute("data-live-revealed");
@@ -822,7 +936,7 @@
     follows = false;
     if (followBox) {
       var box = followBox.button.parentNode;
-      rescueFocus(box, document.getElementById("exercise-title"));
+      rescueFocus(box, h);
       if (box.parentNode) box.parentNode.removeChild(box);
       followBox = null;
     }

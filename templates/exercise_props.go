@@ -111,6 +111,13 @@ type PartView struct {
 	// RevealBlocked (inside an assignment whose solutions do not open on
 	// request) drops the "show the worked solution" button.
 	RevealBlocked bool
+	// LiveUnrevealed (a live session's page rendered with the answer
+	// revealed) adds, beside the worked solution and the model answer,
+	// inert <template data-live-unrevealed> markup of what the part shows
+	// before the reveal, which live.js puts back when the instructor hides
+	// the answer (docs/LIVE.md). It depends only on the part, never on
+	// the student.
+	LiveUnrevealed bool
 	// Note is a line under the verdict, like "2 of 3 attempts left.".
 	Note string
 	// GridLocked asks for a matrix as text: the grid's size would give away

@@ -489,6 +489,7 @@ func (s *Server) liveExerciseProps(r *http.Request, lc learnItemCtx, room liveRo
 		// solutions open, as on the projector.
 		for i := range props.Parts {
 			props.Parts[i].SolutionOpen = len(props.Parts[i].Solution) > 0
+			props.Parts[i].LiveUnrevealed = true // live.js hides it again in place
 		}
 	}
 	// The player follows the instructor's once the answer is revealed.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -134,13 +135,19 @@ func TestBrowserLiveInPlace(t *testing.T) {
 		t.Errorf("after a 409 fragment the page fetched %+v; want the fragment, then the page", f)
 	}
 	resetFetches()
-	// Hidden on a page rendered revealed: nothing to give back in place.
-	e.control("hide")
-	waitPage(t, stu, "hidden by the page", status(liveMsgOpen)+` && document.querySelectorAll("details.solution").length === 0 &&
-		document.querySelector("#solution-dims .solution-locked") !== null`)
-	if f := fetches(); len(f) != 1 || !strings.HasSuffix(f[0].URL, "/live/"+e.ls.Code+"?q=0") {
-		t.Errorf("hiding a rendered reveal fetched %+v; want the page once", f)
+	// Hidden on a page rendered revealed: the server's
+	// template[data-live-unrevealed] markup goes back in each slot, no
+	// request; the focus on a solution that goes moves to the heading.
+	if n := evalPage[int](t, stu, `document.querySelectorAll("#live template[data-live-unrevealed]").length`); n < 2 {
+		t.Errorf("a page rendered revealed has %d template[data-live-unrevealed]; want one per solution", n)
 	}
+	liveStep(t, stu, "focus a worked solution", chromedp.Focus(chromedp.CSS("details.solution summary")))
+	e.control("hide")
+	waitPage(t, stu, "hidden in place (rendered reveal)", status(liveMsgOpen)+` && document.querySelectorAll("details.solution").length === 0 &&
+		document.querySelector("#solution-dims .solution-locked") !== null && document.querySelectorAll("template[data-live-unrevealed]").length === 0 &&
+		!document.getElementById("live").hasAttribute("data-live-revealed") && document.activeElement === document.getElementById("exercise-title")`)
+	noFetch("hiding a rendered reveal")
+	sameAsFresh(t, stu, "hidden in place (rendered reveal)", "#live-status, [id^=solution-], [id^=model-body-]")
 
 	// Paused in place: axe; then a page loaded paused fetches the page on
 	// the resume (it has no form).
@@ -158,11 +165,105 @@ func TestBrowserLiveInPlace(t *testing.T) {
 	}
 	resetFetches()
 
-	// Another question: the page is fetched (where the class is).
+	// Next, to a question still locked: the page draws it in place (what
+	// the server renders: heading, "Question 2 of 2", the status line, its
+	// URLs, no form, player or solution of the old question), no request;
+	// the focus in the old form goes to the heading.
+	liveStep(t, stu, "focus the answer", chromedp.Focus(chromedp.CSS("#answer-dims")))
 	e.control("next")
-	waitPage(t, stu, "question 2", `window.strideStay === true && document.querySelector(".eyebrow").textContent.includes("Question 2 of 2") &&
-		document.getElementById("live-status").textContent === `+jsString(liveMsgWaiting))
-	if f := fetches(); len(f) != 1 || !strings.HasSuffix(f[0].URL, "/live/"+e.ls.Code) {
-		t.Errorf("the next question fetched %+v; want the class's page once", f)
+	q2 := `document.querySelector(".eyebrow").textContent === "Live session ` + e.ls.Code + ` · Question 2 of 2" && document.getElementById("live").dataset.liveQuestion === "1" && `
+	waitPage(t, stu, "question 2 in place", status(liveMsgWaiting)+` && `+q2+`document.querySelector("#exercise-form, article.exercise, details.solution, [data-player]") === null &&
+		document.getElementById("live-title").offsetParent !== null && document.activeElement === document.getElementById("live-title") &&
+		location.search === "?q=1" && document.querySelector(".live-refresh a").getAttribute("href").endsWith("?q=1") &&
+		document.getElementById("live").dataset.liveReveal.endsWith("/reveal?q=1")`)
+	noFetch("next to a locked question")
+	sameAsFresh(t, stu, "question 2 in place", "#live")
+	axe("question 2 in place")
+
+	// Unlock: now the form is needed: one request, the page of question 2.
+	e.control("unlock")
+	waitPage(t, stu, "question 2's form", status(liveMsgOpen)+` && `+q2+`document.querySelector("#answer-dims") !== null &&
+		document.querySelectorAll("nav[aria-label='Unlocked questions'] a").length === 2`)
+	if f := fetches(); len(f) != 1 || !strings.HasSuffix(f[0].URL, "/live/"+e.ls.Code+"?q=1") {
+		t.Errorf("the unlock after next fetched %+v; want the page once", f)
+	}
+	resetFetches()
+
+	// Paused, then back to question 1: drawn in place without a form, the
+	// nav's current link moved; the resume fetches the form.
+	e.control("pause")
+	waitPage(t, stu, "question 2 paused", status(liveMsgPaused))
+	e.control("prev")
+	waitPage(t, stu, "question 1 paused in place", status(liveMsgPaused)+` && document.getElementById("live").dataset.liveQuestion === "0" &&
+		document.querySelector("#exercise-form, article.exercise") === null &&
+		document.querySelector("nav[aria-label='Unlocked questions'] a[aria-current=page]").textContent === "Question 1"`)
+	noFetch("prev while paused")
+	sameAsFresh(t, stu, "question 1 paused in place", "#live")
+	e.control("resume")
+	waitPage(t, stu, "question 1's form", status(liveMsgOpen)+` && document.querySelector("#answer-dims") !== null`)
+	if f := fetches(); len(f) != 1 || !strings.HasSuffix(f[0].URL, "/live/"+e.ls.Code+"?q=0") {
+		t.Errorf("the resume after prev fetched %+v; want the page once", f)
+	}
+}
+
+// liveCanonJS describes an element's meaningful content, one line per
+// element and text: tag, attributes sorted (classes as a set), text with
+// spaces collapsed; whitespace between elements is left out.
+const liveCanonJS = `(el) => {
+	const out = [];
+	const walk = (n, d) => {
+		if (n.nodeType === 3) {
+			const t = n.textContent.replace(/\s+/g, " ").trim();
+			if (t) out.push(d + "text " + t);
+			return;
+		}
+		if (n.nodeType !== 1) return;
+		const attrs = Array.from(n.attributes).map(a => a.name === "class" ? "class=" + a.value.split(/\s+/).filter(Boolean).sort().join(" ") : a.name + "=" + a.value).sort();
+		out.push(d + n.tagName + " " + attrs.join(" "));
+		if (n.tagName === "TEMPLATE") n = n.content;
+		n.childNodes.forEach(c => walk(c, d + " "));
+	};
+	walk(el, "");
+	return out;
+}`
+
+// sameAsFresh compares what the student page shows of sel (a CSS
+// selector; every element it matches), as live.js made it in place, with
+// the page the server renders for the same state (a fresh load of the
+// page's address, read without the fetch spy): their meaningful content
+// must be the same. sel "#live" is the whole page but for its layout.
+func sameAsFresh(t *testing.T, tab liveTab, what, sel string) {
+	t.Helper()
+	js := `new Promise((ok, fail) => {
+		const one = ` + liveCanonJS + `;
+		const sel = ` + jsString(sel) + `;
+		const canon = (doc) => Array.from(doc.querySelectorAll(sel)).flatMap(one);
+		const x = new XMLHttpRequest();
+		x.open("GET", location.href);
+		x.onload = () => {
+			const a = canon(document), b = canon(new DOMParser().parseFromString(x.responseText, "text/html"));
+			if (a.length === 0) {
+				ok("nothing matches " + sel);
+				return;
+			}
+			for (let i = 0; i < Math.max(a.length, b.length); i++) {
+				if (a[i] !== b[i]) {
+					ok("line " + i + ":\n in place: " + a[i] + "\n fresh:    " + b[i]);
+					return;
+				}
+			}
+			ok("");
+		};
+		x.onerror = () => fail(new Error("fresh load failed"));
+		x.send();
+	})`
+	ctx, cancel := context.WithTimeout(tab.ctx, liveWait)
+	defer cancel()
+	diff, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: %s: compare with a fresh load: %v", tab.name, what, err)
+	}
+	if diff != "" {
+		t.Errorf("%s: the page in place differs from a fresh load of the same state at %s", what, diff)
 	}
 }

@@ -170,7 +170,7 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 	if cfg.FormAnswers {
 		path = "form post, page render"
 	}
-	fmt.Fprintf(w, "answers %d (%s; errors %d): p50 %s p99 %s\n", r.Answers, path, r.AnswerErrors,
+	fmt.Fprintf(w, "answers %d (%s; errors %d; students whose page never showed a form to answer %d): p50 %s p99 %s\n", r.Answers, path, r.AnswerErrors, r.Unanswered,
 		ms(loadtest.Percentile(r.AnswerLatency, 50)), ms(loadtest.Percentile(r.AnswerLatency, 99)))
 	if cfg.Refetch {
 		fmt.Fprintf(w, "pages follow each state as live.js does (errors %d): to the last student's page p50 %s p99 %s max %s over %d actions\n",
@@ -181,6 +181,7 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 				ms(loadtest.Percentile(d, 50)), ms(loadtest.Percentile(d, 99)), ms(loadtest.Percentile(d, 100)), r.Steps[k])
 		}
 		fmt.Fprintf(w, "  reveal fragments refused (409, then the page): %d; whole pages fetched because: %s\n", r.RevealRefused, counted(r.PageWhy))
+		fmt.Fprintf(w, "  whole pages fetched by the action of the state followed: %s\n", counted(r.PagesBy))
 	}
 	if r.ClientFiles > 0 {
 		fmt.Fprintf(w, "load generator's open files at most %d (%d students, -http-conns %d per server)\n", r.ClientFiles, r.Sessions*r.Students, cfg.HTTPConns)

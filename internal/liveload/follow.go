@@ -16,11 +16,16 @@ import (
 // static/live.js does it under the rule both share (the live contract,
 // docs/LIVE.md "A student page follows the class in place"): what the
 // page can apply from the state message itself costs no request and the
-// page is "there" when the message arrives; a reveal of the question the
-// page shows with its form GETs the reveal fragment (the page is there
-// when it returns; anything but 200 falls back to the whole page); a new
-// question, a change of the unlocked questions, or a form the page lacks
-// GETs the whole page (GET /live/{code}, the class's current question).
+// page is "there" when the message arrives: a pause, a resume, closing,
+// opening, hiding the answer (solutions revealed in place or rendered
+// revealed alike), a change of the unlocked questions (the nav's links),
+// and another question the server shows without a form (locked, or the
+// room paused: `next` before `unlock`); a reveal of the question the page
+// shows with its form GETs the reveal fragment (the page is there when it
+// returns; anything but 200 falls back to the whole page); another
+// question with a form, or a form the page lacks (the unlock after
+// `next`, a resume of a page drawn paused) GETs the whole page
+// (GET /live/{code}, the class's current question).
 //
 // A page is modelled as rendered for the state the student had when the
 // fetch started. The server may render a newer one; the model then makes
@@ -53,7 +58,7 @@ type page struct {
 	q        int   // the question shown (data-live-question)
 	form     bool  // the exercise form is on the page
 	revealed bool  // its worked solutions are shown
-	stash    bool  // revealed in place: a hide puts back what was there
+	stash    bool  // revealed in place (else the server rendered them)
 	unlocked []int // the unlocked questions its nav lists
 }
 
@@ -62,8 +67,20 @@ type page struct {
 // while it is unlocked and the room not paused, revealed when the answer
 // is, with the worked solutions in the page (no stash).
 func pageFor(st live.State) page {
-	form := !st.Ended && !st.Paused && st.IsUnlocked(st.Question)
+	form := !st.Ended && !formless(st, st.Question)
 	return page{q: st.Question, form: form, revealed: form && st.Revealed, unlocked: slices.Clone(st.Unlocked)}
+}
+
+// formless says the server renders question q in state st without a
+// form: the room is paused or q is locked (statusOf "paused", "waiting").
+func formless(st live.State, q int) bool {
+	return st.Paused || !st.IsUnlocked(q)
+}
+
+// answerable says the student can answer on page p in state st: the page
+// shows its form and the room takes answers to its question.
+func answerable(p page, st live.State) bool {
+	return p.form && st.Answerable(p.q)
 }
 
 // nextStep is what a page showing p does with the new state st.
@@ -79,27 +96,29 @@ func nextStepWhy(p page, st live.State) (Step, string) {
 	case st.Ended:
 		return StepInPlace, "" // the socket closes and the page reloads: not measured
 	case st.Question != p.q:
-		return StepPage, "another question"
-	case !slices.Equal(st.Unlocked, p.unlocked):
-		return StepPage, "unlocked questions changed"
-	case !p.form:
-		if !st.Paused && st.IsUnlocked(p.q) {
-			return StepPage, "no form, now answerable" // loaded while paused or waiting
+		if formless(st, st.Question) {
+			return StepInPlace, "" // drawn here: heading, status, no form
 		}
-		return StepInPlace, "" // still waiting or paused: the status line only
-	case st.Revealed && !p.revealed:
+		return StepPage, "another question with a form"
+	case !p.form && !formless(st, p.q):
+		return StepPage, "no form, now answerable" // drawn locked or paused; unlocked or resumed
+	case p.form && st.Revealed && !p.revealed:
 		return StepReveal, ""
-	case !st.Revealed && p.revealed && !p.stash:
-		return StepPage, "hide of a server-rendered reveal" // nothing to put back
 	}
-	return StepInPlace, "" // pause, resume, close, open, hide of an in-place reveal
+	// Pause, resume, close, open, a hide (in place or of a rendered
+	// reveal), the nav's links, a state the page shows already.
+	return StepInPlace, ""
 }
 
 // applyInPlace is p after st was applied without a request.
 func applyInPlace(p page, st live.State) page {
+	if st.Question != p.q {
+		return page{q: st.Question, unlocked: slices.Clone(st.Unlocked)}
+	}
 	if p.form && !st.Revealed && p.revealed {
 		p.revealed, p.stash = false, false
 	}
+	p.unlocked = slices.Clone(st.Unlocked)
 	return p
 }
 
@@ -133,7 +152,7 @@ func (st *student) follow() {
 
 		step, why := nextStepWhy(p, s)
 		var err error
-		refused := false
+		refused, paged := false, false
 		switch step {
 		case StepInPlace:
 			p = applyInPlace(p, s)
@@ -147,11 +166,13 @@ func (st *student) follow() {
 				if err != nil {
 					why = errorKind(err.Error())
 				}
+				paged = true
 				if err = st.fetchPage(); err == nil {
 					p = pageFor(s)
 				}
 			}
 		case StepPage:
+			paged = true
 			if err = st.fetchPage(); err == nil {
 				p = pageFor(s)
 			}
@@ -162,6 +183,7 @@ func (st *student) follow() {
 		}
 		st.mu.Lock()
 		st.applied, st.pg = s.Version, p
+		st.noteChangeLocked()
 		if err == nil {
 			for w := range st.got {
 				if _, done := st.rendered[w]; !done && w <= s.Version {
@@ -170,10 +192,17 @@ func (st *student) follow() {
 			}
 		}
 		st.mu.Unlock()
+		by := ""
+		if paged && st.actionOf != nil {
+			by = st.actionOf(s.Version)
+		}
 		st.rep.mu.Lock()
 		st.rep.Steps[step]++
 		if why != "" {
 			st.rep.PageWhy[why]++
+		}
+		if by != "" {
+			st.rep.PagesBy[by]++
 		}
 		if refused {
 			st.rep.RevealRefused++

@@ -142,8 +142,11 @@ type Report struct {
 	RenderedBy    map[Step][]time.Duration
 	Steps         map[Step]int
 	RevealRefused int
-	// PageWhy counts the whole-page fetches by their reason.
+	// PageWhy counts the whole-page fetches by their reason, PagesBy by
+	// the instructor's action that made the state fetched for (the
+	// newest one the page applied; "" when unknown: the first state).
 	PageWhy map[string]int
+	PagesBy map[string]int
 	// Errors counts every error by its kind (the message up to its
 	// detail, e.g. "answer: 503 Service Unavailable").
 	Errors map[string]int
@@ -154,7 +157,11 @@ type Report struct {
 	// (it shares the machine's cores with the servers).
 	ClientCPU time.Duration
 	// Answers posted, recorded (200), failed, and their latencies.
+	// Unanswered counts students who never answered: their page showed
+	// no form for a question the room takes answers to (a student answers
+	// only what its page lets it) until the window and Settle had passed.
 	Answers, AnswerErrors int
+	Unanswered            int
 	AnswerLatency         []time.Duration
 	// CountsAgree: within Settle, each instructor's last counts show
 	// every answering student and every student has the last state;
@@ -262,7 +269,9 @@ type session struct {
 	answered  int
 	answeredQ map[int]int
 	question  int
-	// kind[v] is the step the action producing version v asks of a page.
+	// kind[v] is the step the action producing version v asks of a page,
+	// act[v] that action.
+	act  map[int64]live.Action
 	kind map[int64]Step
 	// items is the assignment's number of questions.
 	items int
@@ -298,6 +307,55 @@ type student struct {
 	rep          *Report
 	// joinRetries counts joins refused busy and tried again.
 	joinRetries int
+	// actionOf names the instructor's action that made version v.
+	actionOf func(v int64) string
+	// changed is closed (and replaced) whenever state or pg changes:
+	// a student waiting to answer looks again.
+	changed chan struct{}
+}
+
+// noteChangeLocked wakes those waiting for the student's page to change;
+// st.mu is held.
+func (st *student) noteChangeLocked() {
+	close(st.changed)
+	st.changed = make(chan struct{})
+}
+
+// waitAnswerable waits until the student's page shows a form the room
+// takes answers to, as a real student does before answering, and returns
+// its question; false if none came by deadline. With Config.Refetch that
+// is the modelled page (follow.go, applied up to the newest state);
+// otherwise the class's current question in the newest state.
+func (st *student) waitAnswerable(ctx context.Context, deadline time.Time) (int, bool) {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	for {
+		st.mu.Lock()
+		q, ok := st.answerableLocked()
+		ch := st.changed
+		st.mu.Unlock()
+		if ok {
+			return q, true
+		}
+		select {
+		case <-ctx.Done():
+			return 0, false
+		case <-timer.C:
+			return 0, false
+		case <-ch:
+		}
+	}
+}
+
+// answerableLocked is waitAnswerable's test; st.mu is held.
+func (st *student) answerableLocked() (int, bool) {
+	if !st.hasState {
+		return 0, false
+	}
+	if st.rendered != nil {
+		return st.pg.q, st.pageInit && st.applied >= st.state.Version && answerable(st.pg, st.state)
+	}
+	return st.state.Question, st.state.Answerable(st.state.Question)
 }
 
 func newKey() string {
@@ -342,7 +400,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("raise the open-file limit: %w", err)
 	}
 	rep := &Report{Sessions: cfg.Sessions, Students: cfg.Students, RenderedBy: map[Step][]time.Duration{}, Steps: map[Step]int{},
-		PageWhy: map[string]int{}, Errors: map[string]int{}}
+		PageWhy: map[string]int{}, PagesBy: map[string]int{}, Errors: map[string]int{}}
 	start := time.Now()
 
 	// Seed: an instructor with a sign-in session, a course, an assignment.
@@ -395,7 +453,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	sessions := make([]*session, cfg.Sessions)
 	for i := range sessions {
 		s := &session{i: i, base: strings.TrimRight(cfg.InstructorURLs[i%len(cfg.InstructorURLs)], "/"), course: course.ID, client: newClient(),
-			sent: map[int64]time.Time{}, answeredQ: map[int]int{}, kind: map[int64]Step{}, items: len(items)}
+			sent: map[int64]time.Time{}, answeredQ: map[int]int{}, kind: map[int64]Step{}, act: map[int64]live.Action{}, items: len(items)}
 		bu, err := url.Parse(s.base)
 		if err != nil {
 			return nil, fmt.Errorf("server URL %q: %w", s.base, err)
@@ -468,13 +526,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		s.students = make([]*student, cfg.Students)
 		for j := range s.students {
 			st := &student{i: j, base: strings.TrimRight(cfg.StudentURLs[j%len(cfg.StudentURLs)], "/"),
-				addr: fmt.Sprintf("10.%d.%d.%d", (n>>16)&255, (n>>8)&255, n&255), client: newClient(), got: map[int64]time.Time{}}
-			st.track = cfg.Refetch || cfg.NextEvery > 0
+				addr: fmt.Sprintf("10.%d.%d.%d", (n>>16)&255, (n>>8)&255, n&255), client: newClient(), got: map[int64]time.Time{},
+				changed: make(chan struct{})}
+			// States are decoded for the page model and for answering what
+			// the page shows.
+			st.track = cfg.Refetch || cfg.NextEvery > 0 || !cfg.NoAnswers
 			if cfg.Refetch {
 				st.page, st.reveal = st.base+"/live/"+s.code, st.base+"/live/"+s.code+"/reveal?q="
 				st.header, st.rendered, st.refetch, st.rep = cfg.ClientHeader, map[int64]time.Time{}, &refetches, rep
 			}
 			n++
+			st.actionOf = s.actionOf
 			s.students[j] = st
 			wg.Add(1)
 			sem <- struct{}{}
@@ -538,12 +600,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 					return
 				case <-time.After(at):
 				}
-				// Wait (bounded) until the unlock reached this student.
-				for k := 0; k < 100 && !stu.has(1); k++ {
-					time.Sleep(50 * time.Millisecond)
+				// A student answers what its page shows with a form (not
+				// a question between `next` and `unlock`, nor before the
+				// first unlock): wait for that, bounded.
+				q, ok := stu.waitAnswerable(ctx, runStart.Add(cfg.Window+cfg.Settle))
+				if !ok {
+					rep.mu.Lock()
+					rep.Unanswered++
+					rep.mu.Unlock()
+					return
 				}
 				wrong := mrand.Float64() < cfg.WrongShare
-				q := stu.target()
 				t0 := time.Now()
 				err := stu.answer(ctx, s.code, cfg.ClientHeader, ans, q, wrong, cfg.FormAnswers)
 				d := time.Since(t0)
@@ -816,6 +883,7 @@ func (st *student) received(b []byte, at time.Time) {
 	start := false
 	if st.track && (!st.hasState || v > st.state.Version) {
 		st.state, st.hasState = state, true
+		st.noteChangeLocked()
 	}
 	if st.rendered != nil {
 		if !st.pageInit {
@@ -823,6 +891,7 @@ func (st *student) received(b []byte, at time.Time) {
 			// was loaded in (the join's redirect): nothing to fetch.
 			st.pg, st.pageInit, st.applied = pageFor(state), true, v
 			st.rendered[v] = at
+			st.noteChangeLocked()
 		}
 		start = v > st.applied && !st.following
 		if start {
@@ -834,25 +903,6 @@ func (st *student) received(b []byte, at time.Time) {
 	if start {
 		go st.follow()
 	}
-}
-
-// target is the question the student answers: the current one of the
-// newest state it has when that is unlocked, else the last unlocked one
-// (still answerable: nothing locks a question again), else the first.
-func (st *student) target() int {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if !st.track {
-		return 0
-	}
-	s := st.state
-	if s.IsUnlocked(s.Question) {
-		return s.Question
-	}
-	if n := len(s.Unlocked); n > 0 {
-		return s.Unlocked[n-1]
-	}
-	return 0
 }
 
 // lastRendered is the latency from t0 to the last student's page fetched
@@ -981,6 +1031,7 @@ func (s *session) instruct(ctx context.Context, cfg Config, rep *Report) {
 			s.mu.Lock()
 			s.sent[version] = t0
 			s.kind[version] = stepOf(act)
+			s.act[version] = act
 			s.mu.Unlock()
 			var req *http.Request
 			req, err = http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/courses/%d/live/%d", s.base, s.course, s.id),
@@ -1112,13 +1163,26 @@ func sampleFiles(period time.Duration) func() int {
 	}
 }
 
+// actionOf names the action that made version v ("?" if none is known).
+func (s *session) actionOf(v int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.act[v]; ok {
+		return string(a)
+	}
+	return "?"
+}
+
 // stepOf is the step action act asks of a student page that shows the
 // current question with its form (follow.go).
+//
+// The instructors here move on only to a question not yet unlocked, which
+// the page draws in place (`next`); its `unlock` then asks for the page.
 func stepOf(act live.Action) Step {
 	switch act {
 	case live.ActReveal:
 		return StepReveal
-	case live.ActUnlock, live.ActUnlockAll, live.ActNext, live.ActPrev:
+	case live.ActUnlock, live.ActUnlockAll, live.ActPrev:
 		return StepPage
 	}
 	return StepInPlace
