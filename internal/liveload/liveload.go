@@ -443,16 +443,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// and opened again for the next burst.
 	tr := &http.Transport{DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
 		MaxConnsPerHost: cfg.HTTPConns, MaxIdleConnsPerHost: cfg.HTTPConns, MaxIdleConns: 4 * cfg.HTTPConns, IdleConnTimeout: time.Minute}
+	// The instructors' browsers are not in the students' pool: a control
+	// POST that waited here behind ten thousand page fetches would time
+	// the load generator's queue, not the server (each instructor makes
+	// one request at a time, so this pool holds at most one connection
+	// per session and server).
+	staffTr := &http.Transport{DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: cfg.Sessions, MaxIdleConns: 4 * cfg.Sessions, IdleConnTimeout: time.Minute}
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	newClient := func() *http.Client {
+	clientOn := func(tr *http.Transport) *http.Client {
 		jar, _ := cookiejar.New(nil)
 		return &http.Client{Transport: tr, Jar: jar, Timeout: 30 * time.Second, CheckRedirect: noRedirect}
 	}
+	newClient := func() *http.Client { return clientOn(tr) }
 
 	// Start the sessions, as their instructors.
 	sessions := make([]*session, cfg.Sessions)
 	for i := range sessions {
-		s := &session{i: i, base: strings.TrimRight(cfg.InstructorURLs[i%len(cfg.InstructorURLs)], "/"), course: course.ID, client: newClient(),
+		s := &session{i: i, base: strings.TrimRight(cfg.InstructorURLs[i%len(cfg.InstructorURLs)], "/"), course: course.ID, client: clientOn(staffTr),
 			sent: map[int64]time.Time{}, answeredQ: map[int]int{}, kind: map[int64]Step{}, act: map[int64]live.Action{}, items: len(items)}
 		bu, err := url.Parse(s.base)
 		if err != nil {
