@@ -174,6 +174,10 @@ type Store struct {
 	// itemCache holds learners' attempts per item (attemptcache.go);
 	// SQLite only, nil on PostgreSQL.
 	itemCache *attemptCache
+	// pageReads batches HasItemAttempts on PostgreSQL (pagereads.go);
+	// nil on SQLite.
+	pageMu    sync.Mutex
+	pageReads *pageReads
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -233,7 +237,8 @@ func openPostgres(ctx context.Context, dsn string, now func() time.Time, maxConn
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", redactErr(err, dsn))
 	}
-	return &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{})}, nil
+	return &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{}),
+		pageReads: &pageReads{slots: make(chan struct{}, pageReadConns(maxConns)), pending: map[pageReadKey]*pageReadBatch{}}}, nil
 }
 
 // redactErr keeps a password in the URL out of error messages (and so logs).
