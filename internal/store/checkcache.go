@@ -87,10 +87,16 @@ func (s *Store) CachedAssignment(ctx context.Context, id int64) (Assignment, err
 	gen := c.gen
 	c.mu.Unlock()
 	start := c.clock()
-	a, err := s.GetAssignment(ctx, id)
+	// Concurrent misses of one assignment at one generation share a read
+	// (flight.go): a read that started before an invalidation is joined
+	// only by callers that also started before it.
+	a, err := s.assignmentReads.do(ctx, assignmentRead{id, gen}, func(ctx context.Context) (Assignment, error) {
+		return s.GetAssignment(ctx, id)
+	})
 	if err != nil {
 		return Assignment{}, err
 	}
+	a = cloneAssignment(a) // shared with the other waiters
 	if c.afterRead != nil {
 		c.afterRead()
 	}
@@ -170,6 +176,12 @@ func (s *Store) invalidateLearners(ids ...int64) {
 		delete(c.learners, id)
 	}
 	c.mu.Unlock()
+}
+
+// assignmentRead keys CachedAssignment's shared reads.
+type assignmentRead struct {
+	id  int64
+	gen uint64
 }
 
 func cloneAssignment(a Assignment) Assignment {

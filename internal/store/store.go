@@ -178,8 +178,12 @@ type Store struct {
 	// nil on SQLite.
 	pageMu    sync.Mutex
 	pageReads *pageReads
-	closeOnce sync.Once
-	closeErr  error
+	// assignmentReads and liveCodeReads share concurrent identical reads
+	// (flight.go).
+	assignmentReads flights[assignmentRead, Assignment]
+	liveCodeReads   flights[string, LiveSession]
+	closeOnce       sync.Once
+	closeErr        error
 }
 
 // Open opens the database that cfg names, creating the data directory and
