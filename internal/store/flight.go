@@ -25,8 +25,8 @@ type flight[V any] struct {
 	done chan struct{}
 	// waiters counts the callers sharing this read (tests).
 	waiters int
-	v    V
-	err  error
+	v       V
+	err     error
 }
 
 // do returns read's result for key, sharing a read in flight. A waiter
