@@ -59,7 +59,8 @@ type checkCache struct {
 	// now is the clock entries age by: time.Now, or a test's.
 	now func() time.Time
 	// afterRead, when set, runs between a miss's database read and the
-	// fill (tests: an edit in that gap).
+	// fill (tests: an edit in that gap), in the caller that reads (the
+	// others share its read).
 	afterRead func()
 }
 
@@ -91,15 +92,16 @@ func (s *Store) CachedAssignment(ctx context.Context, id int64) (Assignment, err
 	// (flight.go): a read that started before an invalidation is joined
 	// only by callers that also started before it.
 	a, err := s.assignmentReads.do(ctx, assignmentRead{id, gen}, func(ctx context.Context) (Assignment, error) {
-		return s.GetAssignment(ctx, id)
+		a, err := s.GetAssignment(ctx, id)
+		if err == nil && c.afterRead != nil {
+			c.afterRead()
+		}
+		return a, err
 	})
 	if err != nil {
 		return Assignment{}, err
 	}
 	a = cloneAssignment(a) // shared with the other waiters
-	if c.afterRead != nil {
-		c.afterRead()
-	}
 	c.mu.Lock()
 	if c.gen == gen {
 		if c.assignments == nil || len(c.assignments) >= maxCachedAssignments {
