@@ -421,26 +421,38 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 			return
 		}
 		lc.v = v
+		if sub == nil && s.livePageCacheable(r) {
+			// Whether they answered this question, asked the way a room
+			// arriving at once shares (one query per item for the
+			// concurrent fetches on PostgreSQL, bounded to a quarter of
+			// the pool so answers and notices find a connection:
+			// store/pagereads.go).
+			has, err := s.store.HasItemAttempts(ctx, lc.a.ID, l.ID, it.ID)
+			if err != nil {
+				s.learnStoreError(w, r, "item progress", err)
+				return
+			}
+			if !has {
+				// No answer of theirs on this question: the page's exercise
+				// is the class's, rendered once per variant (live_page.go).
+				body, follow, err := s.livePageBody(r, lc, room, q, revealed)
+				switch {
+				case err == nil:
+					p.Follow = revealed && follow
+					p.Revealed = revealed
+					p.ExerciseBody = body
+					s.render(w, r, status, templates.LiveStudent(p))
+					return
+				case !errors.Is(err, errLivePageSlots):
+					s.pageError(w, r, err)
+					return
+				}
+			}
+		}
 		attempts, err := s.learnerAttempts(ctx, lc)
 		if err != nil {
 			s.learnStoreError(w, r, "item progress", err)
 			return
-		}
-		if sub == nil && len(attempts) == 0 && s.livePageCacheable(r) {
-			// No answer of theirs on this question: the page's exercise is
-			// the class's, rendered once per variant (live_page.go).
-			body, follow, err := s.livePageBody(r, lc, room, q, revealed)
-			switch {
-			case err == nil:
-				p.Follow = revealed && follow
-				p.Revealed = revealed
-				p.ExerciseBody = body
-				s.render(w, r, status, templates.LiveStudent(p))
-				return
-			case !errors.Is(err, errLivePageSlots):
-				s.pageError(w, r, err)
-				return
-			}
 		}
 		prog := s.itemProgressOf(lc, attempts)
 		var form url.Values

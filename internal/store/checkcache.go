@@ -59,7 +59,8 @@ type checkCache struct {
 	// now is the clock entries age by: time.Now, or a test's.
 	now func() time.Time
 	// afterRead, when set, runs between a miss's database read and the
-	// fill (tests: an edit in that gap).
+	// fill (tests: an edit in that gap), in the caller that reads (the
+	// others share its read).
 	afterRead func()
 }
 
@@ -87,13 +88,20 @@ func (s *Store) CachedAssignment(ctx context.Context, id int64) (Assignment, err
 	gen := c.gen
 	c.mu.Unlock()
 	start := c.clock()
-	a, err := s.GetAssignment(ctx, id)
+	// Concurrent misses of one assignment at one generation share a read
+	// (flight.go): a read that started before an invalidation is joined
+	// only by callers that also started before it.
+	a, err := s.assignmentReads.do(ctx, assignmentRead{id, gen}, func(ctx context.Context) (Assignment, error) {
+		a, err := s.GetAssignment(ctx, id)
+		if err == nil && c.afterRead != nil {
+			c.afterRead()
+		}
+		return a, err
+	})
 	if err != nil {
 		return Assignment{}, err
 	}
-	if c.afterRead != nil {
-		c.afterRead()
-	}
+	a = cloneAssignment(a) // shared with the other waiters
 	c.mu.Lock()
 	if c.gen == gen {
 		if c.assignments == nil || len(c.assignments) >= maxCachedAssignments {
@@ -170,6 +178,12 @@ func (s *Store) invalidateLearners(ids ...int64) {
 		delete(c.learners, id)
 	}
 	c.mu.Unlock()
+}
+
+// assignmentRead keys CachedAssignment's shared reads.
+type assignmentRead struct {
+	id  int64
+	gen uint64
 }
 
 func cloneAssignment(a Assignment) Assignment {

@@ -174,8 +174,16 @@ type Store struct {
 	// itemCache holds learners' attempts per item (attemptcache.go);
 	// SQLite only, nil on PostgreSQL.
 	itemCache *attemptCache
-	closeOnce sync.Once
-	closeErr  error
+	// pageReads batches HasItemAttempts on PostgreSQL (pagereads.go);
+	// nil on SQLite.
+	pageMu    sync.Mutex
+	pageReads *pageReads
+	// assignmentReads and liveCodeReads share concurrent identical reads
+	// (flight.go).
+	assignmentReads flights[assignmentRead, Assignment]
+	liveCodeReads   flights[string, LiveSession]
+	closeOnce       sync.Once
+	closeErr        error
 }
 
 // Open opens the database that cfg names, creating the data directory and
@@ -233,7 +241,8 @@ func openPostgres(ctx context.Context, dsn string, now func() time.Time, maxConn
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", redactErr(err, dsn))
 	}
-	return &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{})}, nil
+	return &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{}),
+		pageReads: &pageReads{slots: make(chan struct{}, pageReadConns(maxConns)), pending: map[pageReadKey]*pageReadBatch{}}}, nil
 }
 
 // redactErr keeps a password in the URL out of error messages (and so logs).
