@@ -2,6 +2,7 @@ package answer
 
 import (
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -77,6 +78,17 @@ func TestReadAnswersWithoutAllocating(t *testing.T) {
 	for _, s := range []string{"10", " 3072 "} {
 		if n := testing.AllocsPerRun(100, func() { _, _ = scanGrouped(s, strings.IndexAny(s, "0123456789"), true, expectShape) }); n != 0 {
 			t.Errorf("scanGrouped(%q): %.0f allocations, want 0", s, n)
+		}
+	}
+	// The echo is one allocation, its own (before: the number's, then the
+	// concatenation's).
+	for _, v := range []int64{-22, 10416, -9223372036854775808} {
+		n := Integer{Value: v}
+		if got, want := n.ReadAs(), "read as "+strconv.FormatInt(v, 10); got != want {
+			t.Errorf("ReadAs of %d = %q, want %q", v, got, want)
+		}
+		if a := testing.AllocsPerRun(100, func() { _ = n.ReadAs() }); a > 1 {
+			t.Errorf("ReadAs of %d: %.0f allocations, want 1", v, a)
 		}
 	}
 	// With separators the digits are still joined.

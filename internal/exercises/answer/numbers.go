@@ -23,7 +23,10 @@ type Integer struct {
 
 // ReadAs says how the answer was understood, e.g. "read as 10416".
 func (n Integer) ReadAs() string {
-	return "read as " + strconv.FormatInt(n.Value, 10)
+	// Appended in a buffer on the stack: one allocation, the result's
+	// (a varied check echoes an integer per part).
+	var b [len("read as -9223372036854775808")]byte
+	return string(strconv.AppendInt(append(b[:0], "read as "...), n.Value, 10))
 }
 
 // Number is a rational answer: a decimal, a fraction, scientific notation or
