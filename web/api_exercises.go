@@ -209,7 +209,10 @@ func (s *Server) apiExerciseCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Item != 0 || req.Key != "" || req.Hints != nil || req.ShownMS != nil {
-		s.learnAPICheck(w, r, &req) // learn_api.go: an attempt at an assignment item
+		// learn_api.go: an attempt at an assignment item. It gets a copy,
+		// so req itself stays on the stack for every anonymous check.
+		lreq := req
+		s.learnAPICheck(w, r, &lreq)
 		return
 	}
 	seedText := ""
@@ -348,7 +351,10 @@ func (s *Server) verdictJSONOf(ctx context.Context, v *exercises.Variant, id str
 	}
 	if part, ok := v.Part(id); ok {
 		if step, got := showCell(part, vd, answer); step >= 0 {
-			vj.ShowCellStep, vj.Got = &step, got
+			// A copy of its own: taking step's address would move it to
+			// the heap for every part, with or without a cell to show.
+			shown := step
+			vj.ShowCellStep, vj.Got = &shown, got
 		}
 		if part.Kind != exercises.KindSelfCheck {
 			vj.Score, vj.Max = vd.Credit, 1

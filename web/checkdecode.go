@@ -74,12 +74,17 @@ func decodeCheckBody(b []byte, readErr error, req *checkRequest) error {
 	// Replay the bytes read, and the error that ended the read, to the
 	// general decoder, which then fails (or succeeds) as it would have
 	// reading the body itself.
-	*req = checkRequest{}
 	var src io.Reader = bytes.NewReader(b)
 	if readErr != nil {
 		src = io.MultiReader(src, errorReader{readErr})
 	}
-	return decodeJSONFrom(src, req)
+	// The general decoder gets a request of its own, copied back: given
+	// req, it would make every caller's request escape to the heap, the
+	// common plain form's included.
+	general := new(checkRequest)
+	err := decodeJSONFrom(src, general)
+	*req = *general
+	return err
 }
 
 // errorReader returns its error on every read.

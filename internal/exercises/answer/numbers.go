@@ -23,7 +23,10 @@ type Integer struct {
 
 // ReadAs says how the answer was understood, e.g. "read as 10416".
 func (n Integer) ReadAs() string {
-	return "read as " + strconv.FormatInt(n.Value, 10)
+	// Appended in a buffer on the stack: one allocation, the result's
+	// (a varied check echoes an integer per part).
+	var b [len("read as -9223372036854775808")]byte
+	return string(strconv.AppendInt(append(b[:0], "read as "...), n.Value, 10))
 }
 
 // Number is a rational answer: a decimal, a fraction, scientific notation or
@@ -186,8 +189,10 @@ func scanGrouped(s string, i int, allowSep bool, expected string) (groupedDigits
 		return g, nil
 	}
 	first := i - start
+	// The digits are copied without their separators only once a
+	// separator is taken: most answers ("-22", the "3" of "3x3") have none
+	// and then digits is a slice of s, with nothing allocated.
 	var b strings.Builder
-	b.WriteString(s[start:i])
 	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		k := sepOf(r)
@@ -220,12 +225,17 @@ func scanGrouped(s string, i int, allowSep bool, expected string) (groupedDigits
 			}
 			return g, perr(i, expected, "%q: digits after a thousands %s must come in groups of three", shorten(text), k.name())
 		}
+		if g.seps == 0 {
+			b.WriteString(s[start:i])
+		}
 		g.kind = k
 		g.seps++
 		b.WriteString(s[j:e])
 		i = e
 	}
-	g.digits = b.String()
+	if g.seps > 0 {
+		g.digits = b.String()
+	}
 	g.end = i
 	return g, nil
 }
@@ -559,17 +569,35 @@ func ParseInteger(s string) (Integer, error) {
 		}
 		return Integer{}, unexpectedAt(s, j, expectInteger)
 	}
-	v, ok := new(big.Int).SetString(g.digits, 10)
+	v, ok := digitsInt64(g.digits, neg)
 	if !ok {
-		return Integer{}, perr(i, expectInteger, "could not read %q as a whole number", shorten(s[start:end]))
-	}
-	if neg {
-		v.Neg(v)
-	}
-	if !v.IsInt64() {
 		return Integer{}, limitErr(start, expectInteger, "%q is too large", shorten(s[start:end]))
 	}
-	return Integer{Value: v.Int64()}, nil
+	return Integer{Value: v}, nil
+}
+
+// digitsInt64 is the value of digits (ASCII digits only, at least one, as
+// scanGrouped returns them), negated when neg, and whether it fits an
+// int64. It is what big.Int's SetString, Neg and IsInt64 said before,
+// without the two allocations per answer that made (a varied check reads
+// an integer per part).
+func digitsInt64(digits string, neg bool) (int64, bool) {
+	limit := uint64(math.MaxInt64)
+	if neg {
+		limit++ // -9223372036854775808 fits
+	}
+	var u uint64
+	for i := 0; i < len(digits); i++ {
+		d := uint64(digits[i] - '0')
+		if u > (limit-d)/10 {
+			return 0, false
+		}
+		u = u*10 + d
+	}
+	if neg {
+		return -int64(u), true // for u = 1<<63 this wraps to MinInt64, as wanted
+	}
+	return int64(u), true
 }
 
 // ParseNumber reads a decimal ("0.0257", ".5", "-3.25", "10,416.5"), a
