@@ -8,12 +8,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/a-h/templ"
 
 	"github.com/stride-tutor/stride/internal/courses"
+	"github.com/stride-tutor/stride/internal/flight"
 	"github.com/stride-tutor/stride/templates"
 )
 
@@ -45,7 +45,7 @@ const maxLivePageCacheBytes = 32 << 20
 
 // livePages is the cache, with its render count (the tests' witness that
 // a shared-seed room renders once) and the renders in flight, so a room
-// arriving at once waits for one render rather than making 200.
+// arriving at once shares one render rather than making 200.
 type livePages struct {
 	entries *lru[*livePageEntry]
 	renders atomic.Int64
@@ -53,8 +53,7 @@ type livePages struct {
 	// a cached page with the uncached render in the same server.
 	off atomic.Bool
 
-	mu     sync.Mutex
-	flight map[string]chan struct{}
+	inFlight flight.Group[string, *livePageEntry]
 }
 
 // livePageEntry is one variant's exercise content cut at its slots.
@@ -66,7 +65,7 @@ type livePageEntry struct {
 }
 
 func newLivePages() *livePages {
-	return &livePages{entries: newLRU[*livePageEntry](maxLivePageCacheBytes), flight: map[string]chan struct{}{}}
+	return &livePages{entries: newLRU[*livePageEntry](maxLivePageCacheBytes)}
 }
 
 // livePageCacheable says r may get a cached page: a GET whose only query
@@ -153,36 +152,22 @@ func (s *Server) livePageBody(r *http.Request, lc learnItemCtx, room liveRoom, q
 	return body, e.player, nil
 }
 
-// livePageRender renders the entry of key (one request renders it; the
-// others asking for it meanwhile wait and take it from the cache).
+// livePageRender renders the entry of key. One request renders it; the
+// others asking for it meanwhile share that render.
 func (s *Server) livePageRender(r *http.Request, lc learnItemCtx, room liveRoom, q int, revealed bool, key string) (*livePageEntry, error) {
-	c := s.live.pages
-	for {
-		c.mu.Lock()
-		wait, busy := c.flight[key]
-		if !busy {
-			done := make(chan struct{})
-			c.flight[key] = done
-			c.mu.Unlock()
-			defer func() {
-				c.mu.Lock()
-				delete(c.flight, key)
-				c.mu.Unlock()
-				close(done)
-			}()
-			break
-		}
-		c.mu.Unlock()
-		select {
-		case <-wait:
-		case <-r.Context().Done():
-			return nil, r.Context().Err()
-		}
-		if e, ok := c.entries.get(key); ok {
+	return s.live.pages.inFlight.Do(r.Context(), key, func(context.Context) (*livePageEntry, error) {
+		// A render of key that ended between the caller's lookup and
+		// this call has kept its entry.
+		if e, ok := s.live.pages.entries.get(key); ok {
 			return e, nil
 		}
-		// The render it waited for failed or was not kept: try again.
-	}
+		return s.livePageRenderOnce(r, lc, room, q, revealed, key)
+	})
+}
+
+// livePageRenderOnce renders key's entry and keeps it in the cache.
+func (s *Server) livePageRenderOnce(r *http.Request, lc learnItemCtx, room liveRoom, q int, revealed bool, key string) (*livePageEntry, error) {
+	c := s.live.pages
 	c.renders.Add(1)
 	// What renderLiveStudent renders for a learner with no attempt: no
 	// progress, an empty form checked (blank verdicts), nothing refused.

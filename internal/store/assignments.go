@@ -365,7 +365,7 @@ func (s *Store) OpenLiveSessionByCode(ctx context.Context, code string) (LiveSes
 	// A room arriving at once shares one read (flight.go): the session's
 	// row changes only when it ends, and the callers decide by their hub's
 	// state (read from the database on every notice) whether it still runs.
-	return s.liveCodeReads.do(ctx, code, func(ctx context.Context) (LiveSession, error) {
+	return s.liveCodeReads.Do(ctx, code, func(ctx context.Context) (LiveSession, error) {
 		return s.openLiveSessionByCode(ctx, code)
 	})
 }

@@ -35,6 +35,8 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/stride-tutor/stride/internal/flight"
+
 	// Time zones are validated with time.LoadLocation; the zone database is
 	// embedded so that works in an image with no /usr/share/zoneinfo.
 	_ "time/tzdata"
@@ -179,9 +181,9 @@ type Store struct {
 	pageMu    sync.Mutex
 	pageReads *pageReads
 	// assignmentReads and liveCodeReads share concurrent identical reads
-	// (flight.go).
-	assignmentReads flights[assignmentRead, Assignment]
-	liveCodeReads   flights[string, LiveSession]
+	// (internal/flight): a room arriving at once reads once.
+	assignmentReads flight.Group[assignmentRead, Assignment]
+	liveCodeReads   flight.Group[string, LiveSession]
 	closeOnce       sync.Once
 	closeErr        error
 }
