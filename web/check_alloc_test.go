@@ -1,12 +1,7 @@
 package web
 
 import (
-	"bytes"
-	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"testing"
 )
 
@@ -29,25 +24,10 @@ func TestVariedCheckAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := httptest.NewRequest(http.MethodPost, "/api/v1/exercises/conv-by-hand/check", nil)
-	tmpl.RemoteAddr = "127.0.0.1:40000"
-	w := &benchWriter{}
-	var body []byte
-	var rd bytes.Reader
-	n := 0
+	c := newCheckCaller("conv-by-hand", `{"seed": 0, "answers": {"dims": "3x3", "bottom-right": "-22", "dims-padded": "5x5", "bottom-right-padded": "7"}}`)
 	check := func() {
-		n++
-		body = append(strconv.AppendInt(append(body[:0],
-			`{"seed": 0, "answers": {"dims": "3x3", "bottom-right": "-22", "dims-padded": "5x5", "bottom-right-padded": "`...), int64(n), 10), `"}}`...)
-		rd.Reset(body)
-		r := tmpl.WithContext(context.Background())
-		r.Header = http.Header{"Content-Type": {"application/json"}}
-		r.Body = io.NopCloser(&rd)
-		r.ContentLength = rd.Size()
-		w.reset()
-		app.ServeHTTP(w, r)
-		if w.status != http.StatusOK {
-			t.Fatalf("status %d: %s", w.status, w.body.Bytes())
+		if c.serve(app, true); c.w.status != http.StatusOK {
+			t.Fatalf("status %d: %s", c.w.status, c.w.body.Bytes())
 		}
 	}
 	check() // pools and caches filled
