@@ -71,10 +71,17 @@ type attemptCache struct {
 // ItemAttempts returns up to max of a learner's attempts at an assignment
 // item (itemID not 0), in recorded order: ListAttempts with those filters,
 // paged. On SQLite it is served from memory after the first read (see
-// attemptcache.go); the caller owns the returned slice.
+// attemptcache.go); on PostgreSQL concurrent calls for one item share a
+// query (answerreads.go). The caller owns the returned slice.
 func (s *Store) ItemAttempts(ctx context.Context, assignmentID, learnerID, itemID int64, max int) ([]Attempt, error) {
 	c := s.itemCache
 	if c == nil || itemID == 0 {
+		if s.answerReads != nil && itemID != 0 && max > 0 {
+			list, ok, err := s.batchedItemAttempts(ctx, assignmentID, learnerID, itemID, max)
+			if err != nil || ok {
+				return list, err
+			}
+		}
 		return s.listItemAttempts(ctx, assignmentID, learnerID, itemID, max)
 	}
 	k := itemKey{learnerID, itemID, assignmentID}

@@ -5,29 +5,17 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 )
 
 // TestHasItemAttempts: the answer is right for learners with and without
 // attempts, per item, on both databases; on PostgreSQL the callers that
 // arrive while the batched reads' connections are all taken share one
-// query, and no more than pageReadConns such queries hold a connection.
+// query, and no more than itemBatchConns such queries hold a connection.
 func TestHasItemAttempts(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store, _ *testClock) {
 		ctx := context.Background()
 		f := newFixture(t, s, defaultSettings())
-		// More learners than the fixture's two.
-		var entries []RosterEntry
-		for i := range 30 {
-			entries = append(entries, RosterEntry{RosterID: fmt.Sprintf("x%d", i), Name: fmt.Sprintf("L%d", i), LinkToken: fmt.Sprintf("tok-x%d", i)})
-		}
-		res, err := s.ImportRoster(ctx, f.course.ID, entries)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range res {
-			f.learners = append(f.learners, r.Learner)
-		}
+		f.addLearners(t, s, 30)
 		item0, item1 := f.assignment.Items[0], f.assignment.Items[1]
 		// Every third learner answered item 0; learner 1 answered item 1 only.
 		want := map[int64]bool{}
@@ -82,22 +70,8 @@ func TestHasItemAttempts(t *testing.T) {
 				outs <- out{l, has, err}
 			}()
 		}
-		k := pageReadKey{f.assignment.ID, item0.ID}
-		for deadline := time.Now().Add(30 * time.Second); ; {
-			s.pageMu.Lock()
-			n := 0
-			if b := pr.pending[k]; b != nil {
-				n = len(b.learners)
-			}
-			s.pageMu.Unlock()
-			if n == len(f.learners) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d of %d callers joined the batch", n, len(f.learners))
-			}
-			time.Sleep(time.Millisecond)
-		}
+		k := itemBatchKey{f.assignment.ID, item0.ID}
+		waitFor(t, "every caller to join the batch", func() bool { return pr.waiting(k) == len(f.learners) })
 		for range cap(pr.slots) {
 			<-pr.slots
 		}
@@ -117,13 +91,129 @@ func TestHasItemAttempts(t *testing.T) {
 	})
 }
 
-// TestPageReadConns: the batched page reads may take a quarter of the
-// pool, at least one connection, so answers, commits and notices always
-// find the rest.
-func TestPageReadConns(t *testing.T) {
+// TestItemBatchConns: each kind of batched read may take a quarter of the
+// pool, at least one connection, so commits and notices always find the
+// rest.
+func TestItemBatchConns(t *testing.T) {
 	for _, c := range []struct{ pool, want int }{{4, 1}, {8, 2}, {9, 2}, {20, 5}, {1000, 250}} {
-		if got := pageReadConns(c.pool); got != c.want {
-			t.Errorf("pageReadConns(%d) = %d, want %d", c.pool, got, c.want)
+		if got := itemBatchConns(c.pool); got != c.want {
+			t.Errorf("itemBatchConns(%d) = %d, want %d", c.pool, got, c.want)
 		}
 	}
+}
+
+// addLearners adds n learners to the fixture's course.
+func (f *fixture) addLearners(t *testing.T, s *Store, n int) {
+	t.Helper()
+	var entries []RosterEntry
+	for i := range n {
+		entries = append(entries, RosterEntry{RosterID: fmt.Sprintf("x%d", i), Name: fmt.Sprintf("L%d", i), LinkToken: fmt.Sprintf("tok-x%d", i)})
+	}
+	res, err := s.ImportRoster(context.Background(), f.course.ID, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		f.learners = append(f.learners, r.Learner)
+	}
+}
+
+// TestItemAttemptsBatched: ItemAttempts gives each learner exactly their
+// attempts at the item, in order and cut at max, on both databases; on
+// PostgreSQL callers arriving while the batched reads' connections are
+// taken share one query, and a batch with more rows than its bound is
+// read learner by learner, with the same answers.
+func TestItemAttemptsBatched(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *testClock) {
+		ctx := context.Background()
+		f := newFixture(t, s, defaultSettings())
+		f.addLearners(t, s, 30)
+		item0, item1 := f.assignment.Items[0], f.assignment.Items[1]
+		// Learner i has i%4 attempts at item 0 and one at item 1 if i is odd.
+		for i, l := range f.learners {
+			for j := range i % 4 {
+				if _, _, err := s.RecordAttempt(ctx, attempt(l.ID, item0.ID, "a", fmt.Sprintf("k%d-%d", i, j), float64(j%2))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if i%2 == 1 {
+				if _, _, err := s.RecordAttempt(ctx, attempt(l.ID, item1.ID, "a", fmt.Sprintf("k%d-item1", i), 1)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// What each learner must get: their attempts at item 0, in id order.
+		want := map[int64][]int64{}
+		all, err := s.ListAttempts(ctx, AttemptFilter{AssignmentID: f.assignment.ID, ItemID: item0.ID, Limit: MaxListAttempts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range all {
+			want[a.LearnerID] = append(want[a.LearnerID], a.ID)
+		}
+		same := func(l Learner, got []Attempt, max int) {
+			t.Helper()
+			w := want[l.ID][:min(len(want[l.ID]), max)]
+			var ids []int64
+			for _, a := range got {
+				if a.ItemID != item0.ID || a.LearnerID != l.ID {
+					t.Errorf("learner %d got attempt %d of learner %d at item %d", l.ID, a.ID, a.LearnerID, a.ItemID)
+				}
+				ids = append(ids, a.ID)
+			}
+			if fmt.Sprint(ids) != fmt.Sprint(w) {
+				t.Errorf("learner %d (max %d): attempts %v, want %v", l.ID, max, ids, w)
+			}
+		}
+		for _, l := range f.learners { // one at a time
+			for _, max := range []int{1, 2, 100} {
+				got, err := s.ItemAttempts(ctx, f.assignment.ID, l.ID, item0.ID, max)
+				if err != nil {
+					t.Fatal(err)
+				}
+				same(l, got, max)
+			}
+		}
+		if s.answerReads == nil {
+			return // SQLite: answered from the item cache
+		}
+		// All at once, with every slot held so they gather in one batch.
+		atOnce := func(wantQueries int64) {
+			t.Helper()
+			ar := s.answerReads
+			for range cap(ar.slots) {
+				ar.slots <- struct{}{}
+			}
+			q0 := s.AnswerReadQueries()
+			got := make([][]Attempt, len(f.learners))
+			errs := make([]error, len(f.learners))
+			var wg sync.WaitGroup
+			for i, l := range f.learners {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					got[i], errs[i] = s.ItemAttempts(ctx, f.assignment.ID, l.ID, item0.ID, 100)
+				}()
+			}
+			waitFor(t, "every caller to join the batch", func() bool { return ar.waiting(itemBatchKey{f.assignment.ID, item0.ID}) == len(f.learners) })
+			for range cap(ar.slots) {
+				<-ar.slots
+			}
+			wg.Wait()
+			for i, l := range f.learners {
+				if errs[i] != nil {
+					t.Fatal(errs[i])
+				}
+				same(l, got[i], 100)
+			}
+			if n := s.AnswerReadQueries() - q0; n != wantQueries {
+				t.Errorf("%d callers at once ran %d batched queries, want %d", len(f.learners), n, wantQueries)
+			}
+		}
+		atOnce(1)
+		// A bound below the batch's rows: the batch's query runs, finds too
+		// many, and every learner reads alone (still right).
+		s.answerReadRows = 5
+		atOnce(1)
+	})
 }

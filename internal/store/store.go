@@ -176,10 +176,12 @@ type Store struct {
 	// itemCache holds learners' attempts per item (attemptcache.go);
 	// SQLite only, nil on PostgreSQL.
 	itemCache *attemptCache
-	// pageReads batches HasItemAttempts on PostgreSQL (pagereads.go);
-	// nil on SQLite.
-	pageMu    sync.Mutex
-	pageReads *pageReads
+	// pageReads and answerReads batch HasItemAttempts and ItemAttempts
+	// on PostgreSQL (itembatch.go); nil on SQLite.
+	pageReads   *itemBatches[bool]
+	answerReads *itemBatches[batchedAttempts]
+	// answerReadRows bounds a batched attempts query (answerreads.go).
+	answerReadRows int
 	// assignmentReads and liveCodeReads share concurrent identical reads
 	// (internal/flight): a room arriving at once reads once.
 	assignmentReads flight.Group[assignmentRead, Assignment]
@@ -243,8 +245,9 @@ func openPostgres(ctx context.Context, dsn string, now func() time.Time, maxConn
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", redactErr(err, dsn))
 	}
-	return &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{}),
-		pageReads: &pageReads{slots: make(chan struct{}, pageReadConns(maxConns)), pending: map[pageReadKey]*pageReadBatch{}}}, nil
+	s := &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{})}
+	s.pageReads, s.answerReads = newPageReads(s, maxConns), newAnswerReads(s, maxConns)
+	return s, nil
 }
 
 // redactErr keeps a password in the URL out of error messages (and so logs).
