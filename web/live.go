@@ -426,7 +426,7 @@ func (s *Server) renderLiveStudent(w http.ResponseWriter, r *http.Request, room 
 			// arriving at once shares (one query per item for the
 			// concurrent fetches on PostgreSQL, bounded to a quarter of
 			// the pool so answers and notices find a connection:
-			// store/pagereads.go).
+			// store/itembatch.go).
 			has, err := s.store.HasItemAttempts(ctx, lc.a.ID, l.ID, it.ID)
 			if err != nil {
 				s.learnStoreError(w, r, "item progress", err)

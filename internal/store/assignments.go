@@ -362,7 +362,7 @@ func (s *Store) EndLiveSession(ctx context.Context, id int64) error {
 
 // OpenLiveSessionByCode returns the open live session with a join code.
 func (s *Store) OpenLiveSessionByCode(ctx context.Context, code string) (LiveSession, error) {
-	// A room arriving at once shares one read (flight.go): the session's
+	// A room arriving at once shares one read (internal/flight): the session's
 	// row changes only when it ends, and the callers decide by their hub's
 	// state (read from the database on every notice) whether it still runs.
 	return s.liveCodeReads.Do(ctx, code, func(ctx context.Context) (LiveSession, error) {

@@ -89,7 +89,7 @@ func (s *Store) CachedAssignment(ctx context.Context, id int64) (Assignment, err
 	c.mu.Unlock()
 	start := c.clock()
 	// Concurrent misses of one assignment at one generation share a read
-	// (flight.go): a read that started before an invalidation is joined
+	// (internal/flight): a read that started before an invalidation is joined
 	// only by callers that also started before it.
 	a, err := s.assignmentReads.Do(ctx, assignmentRead{id, gen}, func(ctx context.Context) (Assignment, error) {
 		a, err := s.GetAssignment(ctx, id)
