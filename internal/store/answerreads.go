@@ -23,9 +23,9 @@ type batchedAttempts struct {
 	whole bool
 }
 
-func newAnswerReads(s *Store, maxConns int) *itemBatches[batchedAttempts] {
+func newAnswerReads(s *Store, slots chan struct{}) *itemBatches[batchedAttempts] {
 	s.answerReadRows = maxAnswerReadRows
-	return newItemBatches("attempts", itemBatchConns(maxConns), s.closed, func(ctx context.Context, k itemBatchKey, ids []int64) (map[int64]batchedAttempts, error) {
+	return newItemBatches("item attempts", slots, s.closed, func(ctx context.Context, k itemBatchKey, ids []int64) (map[int64]batchedAttempts, error) {
 		// As ListAttempts: the learner's index drives the query, the
 		// unary plus keeps the assignment's out.
 		all, err := queryAll(ctx, s.read, "list attempts", scanAttempt, `SELECT `+attemptColumns+` FROM attempts

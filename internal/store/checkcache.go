@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -132,7 +133,7 @@ func (s *Store) CachedLearner(ctx context.Context, id int64) (Learner, error) {
 	gen := c.gen
 	c.mu.Unlock()
 	start := c.clock()
-	l, err := s.GetLearner(ctx, id)
+	l, err := s.readLearner(ctx, id)
 	if err != nil {
 		return Learner{}, err
 	}
@@ -189,4 +190,36 @@ type assignmentRead struct {
 func cloneAssignment(a Assignment) Assignment {
 	a.Items = slices.Clone(a.Items)
 	return a
+}
+
+// readLearner is GetLearner, batched with concurrent reads on PostgreSQL:
+// a room's students joined together, so their cache entries expire
+// together and the room's next requests would read 200 rows one by one
+// (itembatch.go).
+func (s *Store) readLearner(ctx context.Context, id int64) (Learner, error) {
+	if s.learnerReads == nil {
+		return s.GetLearner(ctx, id)
+	}
+	l, err := s.learnerReads.get(ctx, itemBatchKey{}, id)
+	if err != nil {
+		return Learner{}, fmt.Errorf("get learner %d: %w", id, err)
+	}
+	if l.ID != id {
+		return Learner{}, fmt.Errorf("get learner %d: %w", id, ErrNotFound)
+	}
+	return l, nil
+}
+
+func newLearnerReads(s *Store, slots chan struct{}) *itemBatches[Learner] {
+	return newItemBatches("learners", slots, s.closed, func(ctx context.Context, _ itemBatchKey, ids []int64) (map[int64]Learner, error) {
+		all, err := queryAll(ctx, s.read, "get learners", scanLearner, `SELECT `+learnerColumns+` FROM learners WHERE id = ANY($1)`, ids)
+		if err != nil {
+			return nil, err
+		}
+		res := make(map[int64]Learner, len(all))
+		for _, l := range all {
+			res[l.ID] = l
+		}
+		return res, nil
+	})
 }

@@ -7,10 +7,11 @@ import (
 	"time"
 )
 
-// Batched per-learner reads of one assignment item, for PostgreSQL (issue
-// 14, two replicas): pagereads.go's "has this learner attempted the
-// question?" of every student page and answerreads.go's "this learner's
-// attempts at the question" of every live answer.
+// Batched per-learner reads, for PostgreSQL (issue 14, two replicas):
+// pagereads.go's "has this learner attempted the question?" of every
+// student page, answerreads.go's "this learner's attempts at the question"
+// of every live answer, and the learner row itself when the check cache
+// misses (checkcache.go: a room that joined together expires together).
 //
 // A room of 200 fetches its pages, or answers, at nearly the same moment,
 // and one query per student held one connection each of a pool of 8:
@@ -18,8 +19,8 @@ import (
 // notice reloads waited among thousands of identical reads (BENCHMARKS.md
 // "livepg": pages p99 16 s, answers p50 6 s). Here concurrent callers
 // asking about the same item share one query (learner_id = ANY), and at
-// most a quarter of the pool runs each kind of batched query at once,
-// leaving the rest to commits and notices. There is no added delay: a
+// most a quarter of the pool runs batched queries at once (every kind
+// together), leaving the rest to commits and notices. There is no added delay: a
 // lone caller's query runs at once; callers arriving while queries run
 // join the next batch (group commit's pattern, groupcommit.go). A caller
 // only ever joins a batch whose query has not started, so it sees every
@@ -34,10 +35,13 @@ const maxItemBatch = 1000
 // (each waits on its own context), so it does not run on theirs.
 const itemBatchTimeout = 30 * time.Second
 
+// itemBatchKey is what the learners of one batch share (the learner
+// reads' batches share nothing: their key is the zero key).
 type itemBatchKey struct{ assignment, item int64 }
 
-// itemBatches collects callers into batches per item and runs their
-// queries, at most cap(slots) at once. R is what a learner gets.
+// itemBatches collects callers into batches per key and runs their
+// queries, at most cap(slots) at once (slots may be shared between
+// kinds). R is what a learner gets.
 type itemBatches[R any] struct {
 	what   string // names the read in errors
 	slots  chan struct{}
@@ -60,12 +64,12 @@ type itemBatch[R any] struct {
 	err      error
 }
 
-func newItemBatches[R any](what string, conns int, closed <-chan struct{}, query func(context.Context, itemBatchKey, []int64) (map[int64]R, error)) *itemBatches[R] {
-	return &itemBatches[R]{what: what, slots: make(chan struct{}, conns), closed: closed, query: query, pending: map[itemBatchKey]*itemBatch[R]{}}
+func newItemBatches[R any](what string, slots chan struct{}, closed <-chan struct{}, query func(context.Context, itemBatchKey, []int64) (map[int64]R, error)) *itemBatches[R] {
+	return &itemBatches[R]{what: what, slots: slots, closed: closed, query: query, pending: map[itemBatchKey]*itemBatch[R]{}}
 }
 
-// itemBatchConns is how many batched queries of one kind may hold a
-// connection at once: a quarter of the pool, at least one.
+// itemBatchConns is how many batched queries may hold a connection at
+// once: a quarter of the pool, at least one.
 func itemBatchConns(maxConns int) int {
 	return max(1, maxConns/4)
 }
@@ -103,7 +107,7 @@ func (bs *itemBatches[R]) run(k itemBatchKey, b *itemBatch[R]) {
 	select {
 	case bs.slots <- struct{}{}:
 	case <-bs.closed:
-		b.err = fmt.Errorf("%s of item %d: the store is closed", bs.what, k.item)
+		b.err = fmt.Errorf("%s: the store is closed", bs.what)
 		return
 	}
 	defer func() { <-bs.slots }()
@@ -120,7 +124,7 @@ func (bs *itemBatches[R]) run(k itemBatchKey, b *itemBatch[R]) {
 	ctx, cancel := context.WithTimeout(context.Background(), itemBatchTimeout)
 	defer cancel()
 	if b.res, b.err = bs.query(ctx, k, ids); b.err != nil {
-		b.err = fmt.Errorf("%s of item %d: %w", bs.what, k.item, b.err)
+		b.err = fmt.Errorf("%s: %w", bs.what, b.err)
 	}
 }
 

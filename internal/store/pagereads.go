@@ -10,8 +10,8 @@ import (
 // whether its learner has attempted the question (a learner who has not
 // gets the room's cached page); those fetches take no work slot.
 
-func newPageReads(s *Store, maxConns int) *itemBatches[bool] {
-	return newItemBatches("attempts", itemBatchConns(maxConns), s.closed, func(ctx context.Context, k itemBatchKey, ids []int64) (map[int64]bool, error) {
+func newPageReads(s *Store, slots chan struct{}) *itemBatches[bool] {
+	return newItemBatches("has attempts", slots, s.closed, func(ctx context.Context, k itemBatchKey, ids []int64) (map[int64]bool, error) {
 		// learner_id first: attempts_learner_item_part serves it; the
 		// unary plus keeps the assignment's index out (as ListAttempts
 		// does).

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -215,5 +216,57 @@ func TestItemAttemptsBatched(t *testing.T) {
 		// many, and every learner reads alone (still right).
 		s.answerReadRows = 5
 		atOnce(1)
+	})
+}
+
+// TestCachedLearnerBatched: learners missing from the check cache are read
+// right on both databases, an unknown id is ErrNotFound; on PostgreSQL a
+// room's misses at once share one query, on the same connections as the
+// other batched reads (one quarter of the pool for all of them).
+func TestCachedLearnerBatched(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *testClock) {
+		ctx := context.Background()
+		f := newFixture(t, s, defaultSettings())
+		f.addLearners(t, s, 30)
+		if _, err := s.CachedLearner(ctx, 1<<40); !errors.Is(err, ErrNotFound) {
+			t.Errorf("an unknown learner: %v, want ErrNotFound", err)
+		}
+		if s.learnerReads == nil {
+			for _, l := range f.learners {
+				got, err := s.CachedLearner(ctx, l.ID)
+				if err != nil || got.ID != l.ID || got.Name != l.Name || got.CourseID != l.CourseID {
+					t.Errorf("learner %d: %+v, %v", l.ID, got, err)
+				}
+			}
+			return // SQLite reads one row at a time
+		}
+		lr := s.learnerReads
+		if lr.slots != s.pageReads.slots || lr.slots != s.answerReads.slots {
+			t.Fatal("the batched reads do not share their connections")
+		}
+		for range cap(lr.slots) {
+			lr.slots <- struct{}{}
+		}
+		q0 := lr.ran()
+		got := make([]Learner, len(f.learners))
+		errs := make([]error, len(f.learners))
+		var wg sync.WaitGroup
+		for i, l := range f.learners {
+			wg.Add(1)
+			go func() { defer wg.Done(); got[i], errs[i] = s.CachedLearner(ctx, l.ID) }()
+		}
+		waitFor(t, "every miss to join the batch", func() bool { return lr.waiting(itemBatchKey{}) == len(f.learners) })
+		for range cap(lr.slots) {
+			<-lr.slots
+		}
+		wg.Wait()
+		for i, l := range f.learners {
+			if errs[i] != nil || got[i].ID != l.ID || got[i].Name != l.Name || got[i].CourseID != l.CourseID {
+				t.Errorf("learner %d: %+v, %v", l.ID, got[i], errs[i])
+			}
+		}
+		if n := lr.ran() - q0; n != 1 {
+			t.Errorf("%d misses at once ran %d queries, want 1", len(f.learners), n)
+		}
 	})
 }

@@ -176,10 +176,12 @@ type Store struct {
 	// itemCache holds learners' attempts per item (attemptcache.go);
 	// SQLite only, nil on PostgreSQL.
 	itemCache *attemptCache
-	// pageReads and answerReads batch HasItemAttempts and ItemAttempts
-	// on PostgreSQL (itembatch.go); nil on SQLite.
-	pageReads   *itemBatches[bool]
-	answerReads *itemBatches[batchedAttempts]
+	// pageReads, answerReads and learnerReads batch HasItemAttempts,
+	// ItemAttempts and CachedLearner's reads on PostgreSQL (itembatch.go);
+	// nil on SQLite.
+	pageReads    *itemBatches[bool]
+	answerReads  *itemBatches[batchedAttempts]
+	learnerReads *itemBatches[Learner]
 	// answerReadRows bounds a batched attempts query (answerreads.go).
 	answerReadRows int
 	// assignmentReads and liveCodeReads share concurrent identical reads
@@ -246,7 +248,8 @@ func openPostgres(ctx context.Context, dsn string, now func() time.Time, maxConn
 		return nil, fmt.Errorf("connect to postgres: %w", redactErr(err, dsn))
 	}
 	s := &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{})}
-	s.pageReads, s.answerReads = newPageReads(s, maxConns), newAnswerReads(s, maxConns)
+	slots := make(chan struct{}, itemBatchConns(maxConns))
+	s.pageReads, s.answerReads, s.learnerReads = newPageReads(s, slots), newAnswerReads(s, slots), newLearnerReads(s, slots)
 	return s, nil
 }
 
