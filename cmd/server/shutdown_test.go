@@ -50,15 +50,29 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("meta: %v %v", meta, err)
 	}
 
-	// An in-flight request: headers and half the body sent.
+	// An in-flight request: its headers sent, and its handler reading the
+	// body when shutdown begins. The handler's first read of the body
+	// answers "100 Continue"; waiting for it proves the server accepted
+	// the connection and runs the request (a fixed sleep did not: on a busy
+	// machine the connection could still sit in the listen backlog when
+	// shutdown closed the listener, and the test failed with EOF).
 	body := `{"d_model": 512, "num_heads": 8}`
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /api/v1/compute/attention HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", addr, len(body), body[:10])
-	time.Sleep(100 * time.Millisecond)
+	fmt.Fprintf(conn, "POST /api/v1/compute/attention HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", addr, len(body))
+	br := bufio.NewReader(conn)
+	_ = conn.SetReadDeadline(time.Now().Add(startTimeout))
+	cont, err := http.ReadResponse(br, nil)
+	if err != nil || cont.StatusCode != http.StatusContinue {
+		t.Fatalf("before shutdown: %v %v, want 100 Continue", cont, err)
+	}
+	_ = conn.SetReadDeadline(time.Time{})
+	if _, err := io.WriteString(conn, body[:10]); err != nil {
+		t.Fatal(err)
+	}
 
 	start := time.Now()
 	cancel()
@@ -67,7 +81,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if _, err := io.WriteString(conn, body[10:]); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatalf("in-flight request: %v", err)
 	}
