@@ -24,7 +24,6 @@ type batchedAttempts struct {
 }
 
 func newAnswerReads(s *Store, slots chan struct{}) *itemBatches[batchedAttempts] {
-	s.answerReadRows = maxAnswerReadRows
 	return newItemBatches("item attempts", slots, s.closed, func(ctx context.Context, k itemBatchKey, ids []int64) (map[int64]batchedAttempts, error) {
 		// As ListAttempts: the learner's index drives the query, the
 		// unary plus keeps the assignment's out.

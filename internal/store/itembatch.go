@@ -20,9 +20,9 @@ import (
 // "livepg": pages p99 16 s, answers p50 6 s). Here concurrent callers
 // asking about the same item share one query (learner_id = ANY), and at
 // most a quarter of the pool runs batched queries at once (every kind
-// together), leaving the rest to commits and notices. There is no added delay: a
-// lone caller's query runs at once; callers arriving while queries run
-// join the next batch (group commit's pattern, groupcommit.go). A caller
+// together), leaving the rest to commits and notices. There is no added
+// delay: a lone caller's query runs at once; callers arriving while
+// queries run join the next batch (group commit's pattern, groupcommit.go). A caller
 // only ever joins a batch whose query has not started, so it sees every
 // write committed before it asked. SQLite keeps exact lists in memory
 // (attemptcache.go) and answers from them.

@@ -49,12 +49,7 @@ func TestHasItemAttempts(t *testing.T) {
 		if s.pageReads == nil {
 			return // SQLite: answered from the item cache
 		}
-		// Hold every batched-read slot, so the callers below queue on one
-		// batch; then let them go.
 		pr := s.pageReads
-		for range cap(pr.slots) {
-			pr.slots <- struct{}{}
-		}
 		q0 := s.PageReadQueries()
 		type out struct {
 			l   Learner
@@ -62,21 +57,12 @@ func TestHasItemAttempts(t *testing.T) {
 			err error
 		}
 		outs := make(chan out, len(f.learners))
-		var wg sync.WaitGroup
-		for _, l := range f.learners {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				has, err := s.HasItemAttempts(ctx, f.assignment.ID, l.ID, item0.ID)
-				outs <- out{l, has, err}
-			}()
-		}
 		k := itemBatchKey{f.assignment.ID, item0.ID}
-		waitFor(t, "every caller to join the batch", func() bool { return pr.waiting(k) == len(f.learners) })
-		for range cap(pr.slots) {
-			<-pr.slots
-		}
-		wg.Wait()
+		allInOneBatch(t, pr.slots, func() int { return pr.waiting(k) }, len(f.learners), func(i int) {
+			l := f.learners[i]
+			has, err := s.HasItemAttempts(ctx, f.assignment.ID, l.ID, item0.ID)
+			outs <- out{l, has, err}
+		})
 		close(outs)
 		for o := range outs {
 			if o.err != nil {
@@ -182,25 +168,13 @@ func TestItemAttemptsBatched(t *testing.T) {
 		atOnce := func(wantQueries int64) {
 			t.Helper()
 			ar := s.answerReads
-			for range cap(ar.slots) {
-				ar.slots <- struct{}{}
-			}
 			q0 := s.AnswerReadQueries()
 			got := make([][]Attempt, len(f.learners))
 			errs := make([]error, len(f.learners))
-			var wg sync.WaitGroup
-			for i, l := range f.learners {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					got[i], errs[i] = s.ItemAttempts(ctx, f.assignment.ID, l.ID, item0.ID, 100)
-				}()
-			}
-			waitFor(t, "every caller to join the batch", func() bool { return ar.waiting(itemBatchKey{f.assignment.ID, item0.ID}) == len(f.learners) })
-			for range cap(ar.slots) {
-				<-ar.slots
-			}
-			wg.Wait()
+			k := itemBatchKey{f.assignment.ID, item0.ID}
+			allInOneBatch(t, ar.slots, func() int { return ar.waiting(k) }, len(f.learners), func(i int) {
+				got[i], errs[i] = s.ItemAttempts(ctx, f.assignment.ID, f.learners[i].ID, item0.ID, 100)
+			})
 			for i, l := range f.learners {
 				if errs[i] != nil {
 					t.Fatal(errs[i])
@@ -244,22 +218,12 @@ func TestCachedLearnerBatched(t *testing.T) {
 		if lr.slots != s.pageReads.slots || lr.slots != s.answerReads.slots {
 			t.Fatal("the batched reads do not share their connections")
 		}
-		for range cap(lr.slots) {
-			lr.slots <- struct{}{}
-		}
 		q0 := lr.ran()
 		got := make([]Learner, len(f.learners))
 		errs := make([]error, len(f.learners))
-		var wg sync.WaitGroup
-		for i, l := range f.learners {
-			wg.Add(1)
-			go func() { defer wg.Done(); got[i], errs[i] = s.CachedLearner(ctx, l.ID) }()
-		}
-		waitFor(t, "every miss to join the batch", func() bool { return lr.waiting(itemBatchKey{}) == len(f.learners) })
-		for range cap(lr.slots) {
-			<-lr.slots
-		}
-		wg.Wait()
+		allInOneBatch(t, lr.slots, func() int { return lr.waiting(itemBatchKey{}) }, len(f.learners), func(i int) {
+			got[i], errs[i] = s.CachedLearner(ctx, f.learners[i].ID)
+		})
 		for i, l := range f.learners {
 			if errs[i] != nil || got[i].ID != l.ID || got[i].Name != l.Name || got[i].CourseID != l.CourseID {
 				t.Errorf("learner %d: %+v, %v", l.ID, got[i], errs[i])
@@ -269,4 +233,24 @@ func TestCachedLearnerBatched(t *testing.T) {
 			t.Errorf("%d misses at once ran %d queries, want 1", len(f.learners), n)
 		}
 	})
+}
+
+// allInOneBatch runs call(0) … call(n-1) at once while every batched-read
+// slot is held, waits until waiting() says all n joined the one pending
+// batch, then frees the slots and waits for the calls to return.
+func allInOneBatch(t *testing.T, slots chan struct{}, waiting func() int, n int, call func(i int)) {
+	t.Helper()
+	for range cap(slots) {
+		slots <- struct{}{}
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); call(i) }()
+	}
+	waitFor(t, "every caller to join the batch", func() bool { return waiting() == n })
+	for range cap(slots) {
+		<-slots
+	}
+	wg.Wait()
 }

@@ -247,7 +247,8 @@ func openPostgres(ctx context.Context, dsn string, now func() time.Time, maxConn
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", redactErr(err, dsn))
 	}
-	s := &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{})}
+	s := &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{}),
+		answerReadRows: maxAnswerReadRows}
 	slots := make(chan struct{}, itemBatchConns(maxConns))
 	s.pageReads, s.answerReads, s.learnerReads = newPageReads(s, slots), newAnswerReads(s, slots), newLearnerReads(s, slots)
 	return s, nil
