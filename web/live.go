@@ -79,8 +79,10 @@ func (s *Server) mountLive(r chi.Router, cfg LiveConfig) {
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}", policyCourseStaff, s.liveTeachPage)
 	// Controls skip the page work limiter: they render nothing (a
 	// redirect) and must not wait behind the room's answers; a per-session
-	// control rate bounds them instead (liveControlAllowed).
-	s.handle(r.With(limitBody(maxFormBytes)), http.MethodPost, "/courses/{course}/live/{session}", policyCourseStaff, s.liveControl)
+	// control rate bounds them instead (liveControlAllowed). Their reads,
+	// authorization's included, take the store's priority lane
+	// (live_control.go).
+	s.handle(r.With(limitBody(maxFormBytes), priorityReads), http.MethodPost, "/courses/{course}/live/{session}", policyCourseStaff, s.liveControl)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/projector", policyCourseStaff, s.liveProjectorPage)
 	s.handle(r, http.MethodGet, "/courses/{course}/live/{session}/ws", policyCourseStaff, s.liveStaffSocket)
 	s.mountLiveNames(r)

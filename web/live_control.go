@@ -34,3 +34,17 @@ func (s *Server) controlRoom(w http.ResponseWriter, r *http.Request) (liveRoom, 
 	}
 	return s.staffRoom(w, r)
 }
+
+// priorityReads gives a request's database reads the store's priority
+// lane (store.WithPriority): an instructor's control reads the session
+// cookie, the course, the membership and the live session while the
+// room's page fetches fill the read pool, and every student waits for
+// the control's fan-out. It wraps only the control route: the lane is one
+// connection, and the worst a client without an account can do there is
+// take turns with the instructors at one cheap read (the cookie lookup
+// that answers 401), never with the students' reads.
+func priorityReads(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(store.WithPriority(r.Context())))
+	})
+}

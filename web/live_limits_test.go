@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stride-tutor/stride/internal/live"
 	"github.com/stride-tutor/stride/internal/store"
 )
 
@@ -52,5 +53,37 @@ func TestLiveEndedIdleRefusesJoin(t *testing.T) {
 	r = e.device().post("/join", url.Values{"code": {"ZZZZZZ"}})
 	if r.code != http.StatusNotFound {
 		t.Errorf("unknown code: %d", r.code)
+	}
+}
+
+// TestLiveControlPriorityReads: while the room's reads hold every
+// connection of the read pool, an instructor's control still goes
+// through (authorization's reads included) and reaches the room: its
+// reads take the store's priority lane (live_control.go).
+func TestLiveControlPriorityReads(t *testing.T) {
+	e := newLiveEnv(t)
+	student := e.device()
+	e.join(student, "Ada")
+	ws := e.dial(student, "/live/"+e.ls.Code+"/ws")
+	read(t, ws) // the state on connecting
+	release, err := e.st.HoldReads(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	done := make(chan resp, 1)
+	go func() { done <- e.staff.post(e.teachURL(), url.Values{"action": {"pause"}}) }()
+	select {
+	case r := <-done:
+		if r.code != http.StatusSeeOther {
+			t.Fatalf("control with the read pool taken: %d\n%s", r.code, clip(r.body, 300))
+		}
+	case <-time.After(time.Minute): // only a broken lane gets here
+		release()
+		t.Fatalf("control waited for the read pool (still waiting after a minute): %+v", <-done)
+	}
+	m := readUntil(t, ws, "the paused state", func(m live.Message) bool { return m.State != nil && m.State.Paused })
+	if !m.State.Paused {
+		t.Errorf("state %+v", m.State)
 	}
 }

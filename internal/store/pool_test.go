@@ -7,7 +7,8 @@ import (
 )
 
 // TestPostgresPoolSize: Config.MaxConns sizes the PostgreSQL pool (0: the
-// default, four per core and at least 8), out-of-range sizes are refused
+// default, four per core and at least 8), the priority lane included (its
+// connections come out of the pool), out-of-range sizes are refused
 // naming the bound, and SQLite ignores it (one writer connection).
 func TestPostgresPoolSize(t *testing.T) {
 	for _, b := range backends(t) {
@@ -23,6 +24,12 @@ func TestPostgresPoolSize(t *testing.T) {
 					t.Fatalf("MaxConns %d: %v", tc.maxConns, err)
 				}
 				got := s.write.Stats().MaxOpenConnections
+				if b.name == "postgres" {
+					got += s.PriorityReads().MaxOpenConnections
+				}
+				if lane := s.PriorityReads().MaxOpenConnections; lane != priorityConns {
+					t.Errorf("MaxConns %d: priority lane of %d, want %d", tc.maxConns, lane, priorityConns)
+				}
 				s.Close()
 				if b.name == "sqlite" {
 					tc.want = 1

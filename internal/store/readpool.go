@@ -20,6 +20,8 @@ type readPool struct {
 	cache bool
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
+	// prio is the priority lane (priority.go); nil in the lane itself.
+	prio *readPool
 }
 
 // maxReadStmts bounds the statement cache; queries beyond it run unprepared.
@@ -52,6 +54,7 @@ func (p *readPool) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 
 // QueryContext runs query through its prepared statement.
 func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	p = p.lane(ctx)
 	st, err := p.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -64,6 +67,7 @@ func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) 
 
 // QueryRowContext runs query through its prepared statement.
 func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	p = p.lane(ctx)
 	st, err := p.stmt(ctx, query)
 	if err != nil || st == nil {
 		// Unprepared: a query that fails to prepare reports the same error
@@ -73,10 +77,13 @@ func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...an
 	return st.QueryRowContext(ctx, args...)
 }
 
-// Close closes the cached statements, then the pool.
+// Close closes the cached statements, then the pool and its priority lane.
 func (p *readPool) Close() error {
-	p.mu.Lock()
 	var errs []error
+	if p.prio != nil {
+		errs = append(errs, p.prio.Close())
+	}
+	p.mu.Lock()
 	for q, st := range p.stmts {
 		errs = append(errs, st.Close())
 		delete(p.stmts, q)

@@ -240,16 +240,23 @@ func openPostgres(ctx context.Context, dsn string, now func() time.Time, maxConn
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db.SetMaxOpenConns(maxConns)
-	db.SetMaxIdleConns(maxConns)
+	// The priority lane's connections (priority.go) come out of maxConns.
+	db.SetMaxOpenConns(maxConns - priorityConns)
+	db.SetMaxIdleConns(maxConns - priorityConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", redactErr(err, dsn))
 	}
-	s := &Store{write: db, read: newReadPool(db, false), dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{}),
+	read := newReadPool(db, false)
+	if err := read.openPriorityLane(func() (*sql.DB, error) { return sql.Open("pgx", dsn) }); err != nil {
+		db.Close()
+		return nil, err
+	}
+	read.prio.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{write: db, read: read, dialect: postgresDialect, now: now, dsn: dsn, closed: make(chan struct{}),
 		answerReadRows: maxAnswerReadRows}
-	slots := make(chan struct{}, itemBatchConns(maxConns))
+	slots := make(chan struct{}, itemBatchConns(maxConns-priorityConns))
 	s.pageReads, s.answerReads, s.learnerReads = newPageReads(s, slots), newAnswerReads(s, slots), newLearnerReads(s, slots)
 	return s, nil
 }
@@ -325,7 +332,13 @@ func openSQLite(ctx context.Context, dir string, now func() time.Time) (*Store, 
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &Store{write: write, read: newReadPool(read, true), dialect: sqliteDialect, now: now, path: path, closed: make(chan struct{}),
+	reads := newReadPool(read, true)
+	if err := reads.openPriorityLane(func() (*sql.DB, error) { return sql.Open("sqlite", sqliteDSN(path, true)) }); err != nil {
+		read.Close()
+		write.Close()
+		return nil, err
+	}
+	return &Store{write: write, read: reads, dialect: sqliteDialect, now: now, path: path, closed: make(chan struct{}),
 		itemCache: &attemptCache{lists: map[itemKey]*itemList{}}}, nil
 }
 
@@ -347,7 +360,9 @@ func (s *Store) Close() error {
 		}
 		s.stmtMu.Unlock()
 		if s.read.DB != s.write {
-			errs = append(errs, s.read.Close())
+			errs = append(errs, s.read.Close()) // with its priority lane
+		} else if s.read.prio != nil {
+			errs = append(errs, s.read.prio.Close())
 		}
 		errs = append(errs, s.write.Close())
 		if err := errors.Join(errs...); err != nil {
