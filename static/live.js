@@ -16,6 +16,13 @@
   }
   var role = root.dataset.liveRole;
   var version = Number(root.dataset.liveVersion || "0");
+  // shown is the version this page was rendered with; leaving is set while
+  // one of the page's own forms (an instructor's control) is on its way:
+  // its answer redirects to this page with the new state, so the state
+  // message the same action fans out must not reload the page as well (a
+  // second load of the page, and a click on the first one lost).
+  var shown = version;
+  var leaving = null;
   var delay = 500;
   var socket = null;
   // The instructor's player drives the class (data-live-drive); students'
@@ -1004,8 +1011,11 @@
         // The room moved on: the instructor's and the projector's pages
         // show where it is now (nothing is typed on them).
         version = m.state.version;
-        location.reload();
+        if (!leaving) location.reload();
         return;
+      } else if (m.state) {
+        // The page shows the room's state: it stays (tests wait for this).
+        root.setAttribute("data-live-synced", "");
       }
       if (m.counts && role === "staff") {
         renderCounts(m.counts);
@@ -1043,9 +1053,21 @@
       document.addEventListener("input", onTyping);
       document.addEventListener("change", onTyping);
     }
+    if (role !== "student") document.addEventListener("submit", onLeave);
     setupFollow();
     setupDrive();
     connect();
+  }
+  // onLeave notes that a form of the page is being sent. Should no new
+  // page come (the instructor stopped it), the page reloads after a while
+  // if the room moved on meanwhile.
+  function onLeave(ev) {
+    if (ev.defaultPrevented || (ev.target.method || "").toLowerCase() !== "post") return;
+    clearTimeout(leaving);
+    leaving = setTimeout(function () {
+      leaving = null;
+      if (version !== shown) location.reload();
+    }, 10000);
   }
   // player.js (deferred too) creates the players on DOMContentLoaded or at
   // once; either way they exist before this runs on DOMContentLoaded.

@@ -352,7 +352,8 @@ func TestBrowserLiveSession(t *testing.T) {
 
 	// Question 2: next, then unlock; every student is on it.
 	liveStep(t, teacher, "next question", chromedp.Click(chromedp.CSS(`button[value="next"]`)))
-	waitPage(t, teacher, "question 2", `document.getElementById("live-question").textContent === "Question 2 of 2" && document.querySelector('button[value="unlock"]') !== null`)
+	waitPage(t, teacher, "question 2", `document.getElementById("live-question").textContent === "Question 2 of 2" && document.querySelector('button[value="unlock"]') !== null &&
+		document.getElementById("live").hasAttribute("data-live-synced")`)
 	liveStep(t, teacher, "unlock question 2", chromedp.Click(chromedp.CSS(`button[value="unlock"]`)))
 	for _, s := range students {
 		waitPage(t, s, "question 2 unlocked", `document.querySelector(".eyebrow").textContent.includes("Question 2 of 2") && document.querySelector("#answer-dims") !== null &&

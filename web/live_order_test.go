@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -168,6 +169,14 @@ func TestBrowserLiveOrder(t *testing.T) {
 	e := &liveEnv{learnEnv: newLearnEnv(t)}
 	teacher := newLiveTab(t, browser, "instructor")
 	signInTab(t, e, teacher)
+	// Every page load of the tab counts itself: a control loads the
+	// instructor's page once (its redirect), not again for the state
+	// message the same action fans out (static/live.js, leaving).
+	if _, err := chromedp.Call(teacher.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `sessionStorage.setItem("stride-test-loads", String(Number(sessionStorage.getItem("stride-test-loads") || 0) + 1))`,
+	}); err != nil {
+		t.Fatal(err)
+	}
 	coursePath := fmt.Sprintf("/courses/%d", e.course.ID)
 	liveStep(t, teacher, "open the course page", chromedp.Navigate(e.srv.URL+coursePath))
 	waitPage(t, teacher, "the live form", `document.getElementById("live-pos-cnn-parameters") !== null`)
@@ -206,14 +215,22 @@ func TestBrowserLiveOrder(t *testing.T) {
 	// Enter in the last position field sends the form.
 	liveStep(t, teacher, "start the session", chromedp.KeyEvent(kb.Enter))
 	question := `document.getElementById("live-question").textContent + ": " + document.querySelector(".live-question").textContent.split(": ").slice(1).join(": ")`
-	waitPage(t, teacher, "the session's first question", `document.getElementById("live-question") !== null && document.getElementById("live-question").textContent === "Question 1 of 3"`)
+	// A page is clicked once its socket said it shows the room's state
+	// (data-live-synced): before, the page could still reload itself.
+	synced := ` && document.getElementById("live").hasAttribute("data-live-synced")`
+	waitPage(t, teacher, "the session's first question", `document.getElementById("live-question") !== null && document.getElementById("live-question").textContent === "Question 1 of 3"`+synced)
 	for i, want := range []string{"CNN parameter count", "Convolution by hand", "Output size of a convolution"} {
 		if i > 0 {
 			liveStep(t, teacher, "next question", chromedp.Click(chromedp.CSS(`button[value="next"]`)))
-			waitPage(t, teacher, "the next question", `document.getElementById("live-question") !== null && document.getElementById("live-question").textContent === "Question `+strconv.Itoa(i+1)+` of 3"`)
+			waitPage(t, teacher, "the next question", `document.getElementById("live-question") !== null && document.getElementById("live-question").textContent === "Question `+strconv.Itoa(i+1)+` of 3"`+synced)
 		}
 		if got := evalPage[string](t, teacher, question); !strings.Contains(got, want) {
 			t.Errorf("question %d is %q, want %s", i+1, got, want)
 		}
+	}
+	// The course page, the session's page after the start, and one load
+	// per next question.
+	if loads := evalPage[string](t, teacher, `sessionStorage.getItem("stride-test-loads")`); loads != "4" {
+		t.Errorf("the tab loaded %s pages, want 4 (the course page, then one per control)", loads)
 	}
 }

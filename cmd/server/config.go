@@ -76,7 +76,7 @@ var settings = []setting{
 	{"page-cache-mib", "STRIDE_PAGE_CACHE_MIB", "32", "memory in MiB for rendered pages kept for reuse (plain and gzipped); 0 turns the cache off"},
 	{"data-dir", "STRIDE_DATA_DIR", "./stride-data", "directory of the embedded SQLite database (created on first start); back it up with `stride backup FILE`"},
 	{"database-url", "STRIDE_DATABASE_URL", "", "postgres://user:password@host/db?sslmode=...: use PostgreSQL instead of SQLite (needed for more than one replica)"},
-	{"database-max-conns", "STRIDE_DATABASE_MAX_CONNS", "0", "PostgreSQL connections this server keeps at most (4 to 1000); 0: four per core of this machine, at least 8 (more processes than the database's cores add no throughput)"},
+	{"database-max-conns", "STRIDE_DATABASE_MAX_CONNS", "0", "PostgreSQL connections this server keeps at most (4 to 1000; one is kept for instructors' live controls); 0: four per core of this machine, at least 8 (more processes than the database's cores add no throughput)"},
 	{"secure-cookies", "STRIDE_SECURE_COOKIES", "false", "true: mark sign-in and learner cookies Secure even on plain HTTP; set it when a proxy in front terminates TLS (requests that arrive over TLS always get Secure cookies)"},
 	{"session-lifetime", "STRIDE_SESSION_LIFETIME", "168h", "how long an instructor stays signed in (5m to 2160h); signing out ends it at once"},
 	{"lti-leeway", "STRIDE_LTI_LEEWAY", "60s", "clock skew allowed on an LTI launch's id_token exp and iat (1s to 10m)"},

@@ -234,6 +234,8 @@ func (w *attemptWriter) commitBatch(taken []*attemptRequest) ([]attemptResult, e
 		return nil, err
 	}
 	var results []attemptResult
+	w.s.writeGate.acquire(false) // after any waiting live update (writegate.go)
+	defer w.s.writeGate.release()
 	err = w.s.inTx(ctx, func(tx *sql.Tx) error {
 		if st.insertAll != nil {
 			// PostgreSQL: the whole batch in three statements.

@@ -190,6 +190,8 @@ func (w *liveWriter) run(batch []*liveUpdateRequest) {
 	results := make([]liveUpdateResult, len(taken))
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
+	w.s.writeGate.acquire(true) // before the attempt writer (writegate.go)
+	defer w.s.writeGate.release()
 	err := w.s.inTx(ctx, func(tx *sql.Tx) error {
 		for i, r := range taken {
 			if len(taken) == 1 {

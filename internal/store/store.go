@@ -163,6 +163,9 @@ type Store struct {
 	// liveW batches live state updates (livecommit.go), started on first use.
 	liveMu sync.Mutex
 	liveW  *liveWriter
+	// writeGate lets live updates use SQLite's one writer connection
+	// before the attempt writer (writegate.go); nil on PostgreSQL.
+	writeGate *writeGate
 	// beforeCommit is Config.BeforeAttemptCommit.
 	beforeCommit func()
 	// batchHook, set by tests only, runs in each group-commit batch's
@@ -338,7 +341,7 @@ func openSQLite(ctx context.Context, dir string, now func() time.Time) (*Store, 
 		write.Close()
 		return nil, err
 	}
-	return &Store{write: write, read: reads, dialect: sqliteDialect, now: now, path: path, closed: make(chan struct{}),
+	return &Store{write: write, read: reads, writeGate: newWriteGate(), dialect: sqliteDialect, now: now, path: path, closed: make(chan struct{}),
 		itemCache: &attemptCache{lists: map[itemKey]*itemList{}}}, nil
 }
 
