@@ -838,8 +838,11 @@
   function revealInPlace() {
     syncing = true;
     var q = view.question;
+    var asked = latest; // the state that asked for the reveal
+    var refused = false;
     fetch(root.dataset.liveReveal, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
       .then(function (r) {
+        refused = r.status === 409;
         if (r.status !== 200) throw new Error("reveal " + r.status);
         return r.json();
       })
@@ -856,10 +859,29 @@
         syncing = false;
         if (ok) {
           step();
+        } else if (refused) {
+          afterRefusal(asked);
         } else {
           sync();
         }
       });
+  }
+
+  // afterRefusal follows a reveal the server refused (409: the answer is
+  // hidden again, or the room moved on) without fetching the page: the
+  // socket brings the state that refused it, and that state is applied as
+  // any other (a hide costs nothing). Only if no newer state comes within
+  // a few seconds (a replica that has not heard of the reveal yet) is the
+  // page fetched, as for any other failure.
+  function afterRefusal(asked) {
+    if (latest > asked) {
+      step();
+      return;
+    }
+    var waited = latest;
+    setTimeout(function () {
+      if (latest === waited && !syncing && latest > rendered) sync();
+    }, 3000);
   }
 
   function applyReveal(d) {
@@ -954,6 +976,7 @@
     if (st.version >= latest) {
       latest = st.version;
       latestState = st;
+      root.dataset.liveLatest = String(latest); // the newest state heard (tests)
     }
     step();
   }

@@ -102,7 +102,9 @@ func signInTab(t *testing.T, e *liveEnv, tab liveTab) {
 // liveFetchSpyJS records every fetch of the page in window.strideFetches
 // (its URL and answer's status). For the reveal fragment (docs/LIVE.md)
 // window.strideReveal = {force: 409} makes the page get the fragment's
-// "not revealed now" instead of the server's answer (the fallback test).
+// "not revealed now" instead of the server's answer (the fallback test);
+// with hold: true that answer waits until the test calls
+// window.strideRevealGo().
 const liveFetchSpyJS = `(() => {
 	if (window.strideFetches) return;
 	window.strideFetches = [];
@@ -116,8 +118,9 @@ const liveFetchSpyJS = `(() => {
 			const s = window.strideReveal;
 			if (s && rec.url.includes("/reveal?")) {
 				if (s.force) {
-					rec.status = s.force;
-					return json(s.force, {field: "q", error: "forced by the test"});
+					const forced = () => { rec.status = s.force; return json(s.force, {field: "q", error: "forced by the test"}); };
+					if (s.hold) return new Promise(res => { window.strideRevealGo = () => res(forced()); });
+					return forced();
 				}
 			}
 			return r;

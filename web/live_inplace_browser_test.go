@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -126,8 +127,30 @@ func TestBrowserLiveInPlace(t *testing.T) {
 		!document.getElementById("live").hasAttribute("data-live-follow") && document.activeElement === document.getElementById("exercise-title")`)
 	noFetch("hiding an answer revealed in place")
 
-	// A fragment that is not a 200 (the room moved on meanwhile): the
-	// page is fetched instead, and shows the reveal.
+	// A fragment refused (409) because the answer was hidden again while
+	// it was on its way: the page follows the newer state in place and
+	// fetches nothing more (static/live.js, afterRefusal).
+	liveStep(t, stu, "hold the fragment's 409", chromedp.Evaluate[chromedp.Void](`window.strideReveal = {force: 409, hold: true}`))
+	e.control("reveal")
+	waitPage(t, stu, "the fragment on its way", `window.strideFetches.length === 1 && typeof window.strideRevealGo === "function"`)
+	hub, ok := e.app.server.live.mgr.Lookup(e.ls.ID)
+	if !ok {
+		t.Fatal("the session's hub is not open")
+	}
+	hid := hub.State().Version + 1
+	e.control("hide")
+	waitPage(t, stu, "the hide heard", `document.getElementById("live").dataset.liveLatest === "`+strconv.FormatInt(hid, 10)+`"`)
+	liveStep(t, stu, "the fragment answers 409", chromedp.Evaluate[chromedp.Void](`window.strideRevealGo()`))
+	waitPage(t, stu, "hidden after the refusal", status(liveMsgOpen)+` && document.getElementById("live").dataset.liveVersion === "`+strconv.FormatInt(hid, 10)+`" &&
+		document.querySelectorAll("details.solution").length === 0 && document.getElementById("answer-dims").value === "5x5"`)
+	if f := fetches(); len(f) != 1 || f[0].Status != 409 {
+		t.Errorf("a 409 the hide explains fetched %+v; want the fragment alone", f)
+	}
+	resetFetches()
+
+	// A fragment that is not a 200 with no newer state (a replica that has
+	// not heard of the reveal yet): after a few seconds the page is
+	// fetched instead, and shows the reveal.
 	liveStep(t, stu, "the fragment answers 409", chromedp.Evaluate[chromedp.Void](`window.strideReveal = {force: 409}`))
 	e.control("reveal")
 	waitPage(t, stu, "revealed by the page", revealed+` && document.querySelector("#solution-dims") === null`)
@@ -218,7 +241,8 @@ const liveCanonJS = `(el) => {
 			return;
 		}
 		if (n.nodeType !== 1) return;
-		const attrs = Array.from(n.attributes).map(a => a.name === "class" ? "class=" + a.value.split(/\s+/).filter(Boolean).sort().join(" ") : a.name + "=" + a.value).sort();
+		// data-live-latest is the newest state the page heard (live.js), not content.
+		const attrs = Array.from(n.attributes).filter(a => a.name !== "data-live-latest").map(a => a.name === "class" ? "class=" + a.value.split(/\s+/).filter(Boolean).sort().join(" ") : a.name + "=" + a.value).sort();
 		out.push(d + n.tagName + " " + attrs.join(" "));
 		if (n.tagName === "TEMPLATE") n = n.content;
 		n.childNodes.forEach(c => walk(c, d + " "));

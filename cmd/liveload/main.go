@@ -180,7 +180,7 @@ func print(w io.Writer, cfg liveload.Config, r *liveload.Report, before, after s
 			fmt.Fprintf(w, "  %-8s actions (%d): p50 %s p99 %s max %s; pages' steps of this kind %d\n", k, len(d),
 				ms(loadtest.Percentile(d, 50)), ms(loadtest.Percentile(d, 99)), ms(loadtest.Percentile(d, 100)), r.Steps[k])
 		}
-		fmt.Fprintf(w, "  reveal fragments refused (409, then the page): %d; whole pages fetched because: %s\n", r.RevealRefused, counted(r.PageWhy))
+		fmt.Fprintf(w, "  reveal fragments refused (409; the page only when no newer state came within %v): %d; whole pages fetched because: %s\n", liveload.RevealRefusalWait, r.RevealRefused, counted(r.PageWhy))
 		fmt.Fprintf(w, "  whole pages fetched by the action of the state followed: %s\n", counted(r.PagesBy))
 	}
 	if r.ClientFiles > 0 {

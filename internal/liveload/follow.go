@@ -22,7 +22,9 @@ import (
 // and another question the server shows without a form (locked, or the
 // room paused: `next` before `unlock`); a reveal of the question the page
 // shows with its form GETs the reveal fragment (the page is there when it
-// returns; anything but 200 falls back to the whole page); another
+// returns; a 409 follows the newer state that explains it, or fetches the
+// whole page if none comes within RevealRefusalWait; any other failure
+// falls back to the whole page); another
 // question with a form, or a form the page lacks (the unlock after
 // `next`, a resume of a page drawn paused) GETs the whole page
 // (GET /live/{code}, the class's current question).
@@ -160,8 +162,16 @@ func (st *student) follow() {
 			var ok bool
 			if ok, err = st.fetchReveal(p.q); err == nil && ok {
 				p.revealed, p.stash = true, true
+			} else if err == nil && st.awaitNewer(s.Version, RevealRefusalWait) {
+				// 409, and the state that refused it came (live.js
+				// afterRefusal): follow that one; no page.
+				st.rep.mu.Lock()
+				st.rep.Steps[step]++
+				st.rep.RevealRefused++
+				st.rep.mu.Unlock()
+				continue
 			} else {
-				// 409 (hidden again, moved on) or a failure: the page.
+				// A failure, or a 409 and no newer state: the page.
 				refused, why = err == nil, "reveal fragment 409"
 				if err != nil {
 					why = errorKind(err.Error())
@@ -212,6 +222,29 @@ func (st *student) follow() {
 			st.rep.noteErrLocked(err)
 		}
 		st.rep.mu.Unlock()
+	}
+}
+
+// RevealRefusalWait is how long a page whose reveal fragment was refused
+// (409) waits for the newer state before it fetches the whole page
+// (static/live.js, afterRefusal).
+const RevealRefusalWait = 3 * time.Second
+
+// awaitNewer waits at most d for a state newer than version, and reports
+// whether one came.
+func (st *student) awaitNewer(version int64, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		st.mu.Lock()
+		newer := st.state.Version > version
+		st.mu.Unlock()
+		if newer {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

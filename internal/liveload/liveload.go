@@ -138,7 +138,8 @@ type Report struct {
 	// resume and hide, StepReveal for a reveal, StepPage for unlock and
 	// next). Steps counts the steps the pages took (a page that missed a
 	// state takes one step for several), RevealRefused the reveal
-	// fragments answered 409 (then the page was fetched).
+	// fragments answered 409 (the page followed the newer state, or
+	// fetched the page when none came within RevealRefusalWait).
 	RenderedBy    map[Step][]time.Duration
 	Steps         map[Step]int
 	RevealRefused int
