@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/stride-tutor/stride/internal/flight"
 )
 
 // A cache of each learner's attempts at an assignment item, for SQLite.
@@ -66,6 +68,14 @@ type attemptCache struct {
 	// afterRead, when set, runs between a miss's database read and the
 	// fill (tests: a commit in that gap).
 	afterRead func()
+
+	// answered holds who has answered each item (answered.go), with the
+	// learners in all sets, the fills in flight and, for tests, the sets'
+	// hits and reads.
+	answered                    map[itemOfAssignment]*answeredSet
+	answeredSize                int
+	fills                       flight.Group[itemOfAssignment, struct{}]
+	answeredHits, answeredReads int64
 }
 
 // ItemAttempts returns up to max of a learner's attempts at an assignment
@@ -162,6 +172,7 @@ func (c *attemptCache) noteCommitted(created []Attempt) {
 		if a.ItemID == 0 {
 			continue
 		}
+		c.noteAnsweredLocked(&a)
 		k := itemKey{a.LearnerID, a.ItemID, a.AssignmentID}
 		l := c.lists[k]
 		if l == nil {
@@ -197,6 +208,7 @@ func (c *attemptCache) forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.emptyLocked()
+	c.emptyAnsweredLocked()
 }
 
 // emptyLocked drops every list; reads under way fill nothing (their list

@@ -35,8 +35,12 @@ func newPageReads(s *Store, slots chan struct{}) *itemBatches[bool] {
 
 // HasItemAttempts reports whether the learner has any attempt at the
 // assignment's item. Concurrent calls for the same item on PostgreSQL share
-// one query (itembatch.go); on SQLite the answer comes from the item cache.
+// one query (itembatch.go); on SQLite the answer comes from the item's
+// set of learners who answered it (answered.go).
 func (s *Store) HasItemAttempts(ctx context.Context, assignmentID, learnerID, itemID int64) (bool, error) {
+	if s.itemCache != nil && itemID != 0 {
+		return s.hasAnswered(ctx, assignmentID, learnerID, itemID)
+	}
 	if s.itemCache != nil || s.pageReads == nil {
 		atts, err := s.ItemAttempts(ctx, assignmentID, learnerID, itemID, maxCachedItemList)
 		return len(atts) > 0, err

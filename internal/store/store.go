@@ -342,7 +342,7 @@ func openSQLite(ctx context.Context, dir string, now func() time.Time) (*Store, 
 		return nil, err
 	}
 	return &Store{write: write, read: reads, writeGate: newWriteGate(), dialect: sqliteDialect, now: now, path: path, closed: make(chan struct{}),
-		itemCache: &attemptCache{lists: map[itemKey]*itemList{}}}, nil
+		itemCache: &attemptCache{lists: map[itemKey]*itemList{}, answered: map[itemOfAssignment]*answeredSet{}}}, nil
 }
 
 // Close closes the database. Attempts already handed to RecordAttempt are
