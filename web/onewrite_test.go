@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -213,4 +214,76 @@ func TestHoldConnPassesThrough(t *testing.T) {
 	}
 	ws.Close()
 	app.Shutdown(context.Background())
+}
+
+// TestPageOneWrite: a rendered page (a live student's, 14 KB) goes out in
+// one write with its Content-Length, its headers and the connection kept
+// for the next request; HEAD answers the length with no body.
+func TestPageOneWrite(t *testing.T) {
+	e := newLiveEnvTB(t)
+	d := e.device()
+	if r := d.post("/join", url.Values{"code": {e.ls.Code}, "nickname": {"S"}}); r.code != http.StatusSeeOther {
+		t.Fatalf("join: %d", r.code)
+	}
+	if r := e.staff.post(e.teachURL(), url.Values{"action": {"unlock"}}); r.code != http.StatusSeeOther {
+		t.Fatalf("unlock: %d", r.code)
+	}
+	u, err := url.Parse(e.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cookies []string
+	for _, c := range d.c.Jar.Cookies(u) {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	srv, counting := newHoldServer(t, e.app)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	req := func(method string) string {
+		return method + " /live/" + e.ls.Code + "?q=0 HTTP/1.1\r\nHost: " + srv.Listener.Addr().String() +
+			"\r\nCookie: " + strings.Join(cookies, "; ") + "\r\n\r\n"
+	}
+	var size int64
+	for i := range 3 {
+		counting.take()
+		resp, b := rawExchange(t, conn, br, req(http.MethodGet))
+		writes := counting.take()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `data-live-role="student"`) {
+			t.Fatalf("student page %d: status %d, %d bytes", i, resp.StatusCode, len(b))
+		}
+		if len(b) < 4096 {
+			t.Fatalf("student page: %d bytes; this test needs a page larger than net/http's buffer", len(b))
+		}
+		if len(writes) != 1 {
+			t.Errorf("student page %d: %d writes %v, want the whole response in one", i, len(writes), writes)
+		}
+		if resp.ContentLength != int64(len(b)) || len(resp.TransferEncoding) != 0 {
+			t.Errorf("student page %d: Content-Length %d for %d bytes, Transfer-Encoding %v", i, resp.ContentLength, len(b), resp.TransferEncoding)
+		}
+		for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Request-Id", "Date"} {
+			if resp.Header.Get(h) == "" {
+				t.Errorf("student page %d: no %s header", i, h)
+			}
+		}
+		size = resp.ContentLength
+	}
+	if _, err := io.WriteString(conn, req(http.MethodHead)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodHead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.ContentLength < size-64 || resp.ContentLength > size+64 {
+		t.Errorf("HEAD: status %d, Content-Length %d; want 200 and about %d", resp.StatusCode, resp.ContentLength, size)
+	}
+	// The connection still serves: nothing of a body was left on it.
+	if resp, b := rawExchange(t, conn, br, req(http.MethodGet)); resp.StatusCode != http.StatusOK || !strings.HasSuffix(string(b), "</html>") {
+		t.Errorf("after HEAD: status %d, %d bytes", resp.StatusCode, len(b))
+	}
 }

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -442,8 +444,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 		capture.WriteHeader(status)
 		return
 	}
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledPage {
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := c.Render(r.Context(), buf); err != nil {
 		if r.Context().Err() != nil {
 			// The client went away mid-render (templ stops at a cancelled
 			// context): no one to answer, and no fault of Stride's. The
@@ -454,10 +462,30 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 		http.Error(w, "The page could not be rendered.", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	if _, held := w.(*responseBuffer); held {
+		// The work limiter holds the response and sends it (gzipped or
+		// with its length) itself.
+		w.WriteHeader(status)
+		_, _ = w.Write(buf.Bytes())
+		return
+	}
+	// With its length, net/http sends the page as it is rather than in
+	// chunks, and sendHeld makes that one write(2) (web/onewrite.go):
+	// a live room's 200 students fetch their page at the same moment.
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	sendHeld(w, r, status, buf.Bytes())
 }
+
+// pageBuffers holds the buffers render fills; a page is written once it
+// is whole, so its buffer is free again after.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledPage is the largest buffer returned to pageBuffers (the largest
+// pages, a revealed conv-by-hand at ~140 KB, fit; a rare larger one is
+// left to the collector rather than kept).
+const maxPooledPage = 256 << 10
 
 // renderBytes renders a component once, for fixed responses.
 func (s *Server) renderBytes(c templ.Component) ([]byte, error) {
