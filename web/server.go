@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -474,8 +473,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	// With its length, net/http sends the page as it is rather than in
 	// chunks, and sendHeld makes that one write(2) (web/onewrite.go):
 	// a live room's 200 students fetch their page at the same moment.
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	sendHeld(w, r, status, buf.Bytes())
+	(&responseBuffer{header: h, status: status, buf: buf}).writeTo(w, r)
 }
 
 // pageBuffers holds the buffers render fills; a page is written once it
