@@ -539,7 +539,7 @@ func (h *Hub) forgetLearnerLocked(l int64) {
 			if !ok {
 				continue
 			}
-			if old.text != "" {
+			if old.bucket != "correct" { // counted in wrong, even with an empty text
 				if pc.wrong[old.text]--; pc.wrong[old.text] <= 0 {
 					delete(pc.wrong, old.text)
 				}
@@ -821,7 +821,9 @@ func (h *Hub) recordLocked(a Answer) bool {
 		byPart[a.Part] = pc
 	}
 	h.joined[a.Learner] = true
-	if old, ok := pc.last[a.Learner]; ok && old.text != "" {
+	// A wrong answer was counted under its text, even an empty one; a
+	// correct answer was not counted there.
+	if old, ok := pc.last[a.Learner]; ok && old.bucket != "correct" {
 		if pc.wrong[old.text]--; pc.wrong[old.text] <= 0 {
 			delete(pc.wrong, old.text)
 		}
