@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,97 @@ func readRaw(t *testing.T, ws *websocket.Conn) []byte {
 		t.Fatalf("read: %v", err)
 	}
 	return b
+}
+
+// projector returns the projector page, as the instructor opens it.
+func (e *liveEnv) projector() string {
+	e.t.Helper()
+	r := e.staff.get(e.teachURL() + "/projector")
+	if r.code != http.StatusOK {
+		e.t.Fatalf("projector: %d", r.code)
+	}
+	return r.body
+}
+
+// liveRootRE is the live page's root element; liveHideRE, in it, what it
+// tells live.js the projector hides.
+var (
+	liveRootRE = regexp.MustCompile(`<section class="live live-teach[^>]*>`)
+	liveHideRE = regexp.MustCompile(` data-live-hide="([^"]*)"`)
+)
+
+// TestLiveProjectorHistogramAndWrong: by default the projector shows the
+// histogram and the most common wrong answers; the instructor's hide
+// action for each takes it off the projector (and tells live.js, which
+// redraws the counts in place, not to draw it), leaving the other; the
+// matching show action brings it back.
+func TestLiveProjectorHistogramAndWrong(t *testing.T) {
+	e := newLiveEnv(t)
+	ann := e.device()
+	e.join(ann, "Ann")
+	e.control("unlock")
+	// bottom-right 22 is the flipped kernel's answer: a histogram bar and
+	// a wrong answer to list.
+	if r := e.answer(ann, 0, map[string]string{"dims": "3x3", "bottom-right": "22"}); r.code != http.StatusOK {
+		t.Fatalf("answer: %d", r.code)
+	}
+	const (
+		histogram = `<ul class="live-histogram"><li class=""><span class="live-bar-what"><span class="live-bar-name">Flipped kernel</span>`
+		wrong     = `<h3>Most common wrong answers</h3><ol class="live-wrong"><li><code>22</code> × 1</li></ol>`
+	)
+	check := func(when string, showHistogram, showWrong bool, hide string) {
+		t.Helper()
+		p := e.projector()
+		if got := strings.Contains(p, histogram); got != showHistogram {
+			t.Errorf("%s: the projector shows the histogram %v, want %v", when, got, showHistogram)
+		}
+		if !showHistogram && (strings.Contains(p, "live-histogram") || strings.Contains(p, "live-bar")) {
+			t.Errorf("%s: the projector has a part of the hidden histogram", when)
+		}
+		if got := strings.Contains(p, wrong); got != showWrong {
+			t.Errorf("%s: the projector shows the most common wrong answers %v, want %v", when, got, showWrong)
+		}
+		if !showWrong && (strings.Contains(p, "Most common wrong answers") || strings.Contains(p, "live-wrong")) {
+			t.Errorf("%s: the projector has a part of the hidden wrong answers", when)
+		}
+		root := liveRootRE.FindString(p)
+		if root == "" {
+			t.Fatalf("%s: no live section on the projector\n%s", when, clip(p, 1500))
+		}
+		got := ""
+		if m := liveHideRE.FindStringSubmatch(root); m != nil {
+			got = m[1]
+		}
+		if got != hide {
+			t.Errorf("%s: the projector tells live.js to hide %q, want %q", when, got, hide)
+		}
+		if !strings.Contains(p, `<span id="live-answered">1</span>`) {
+			t.Errorf("%s: the projector lost the counts", when)
+		}
+	}
+	buttons := func(when string, want ...string) {
+		t.Helper()
+		teach := e.staff.get(e.teachURL()).body
+		for _, b := range want {
+			if !strings.Contains(teach, `value="`+b+`"`) {
+				t.Errorf("%s: the instructor's screen has no %s button", when, b)
+			}
+		}
+	}
+
+	check("by default", true, true, "")
+	buttons("by default", "hide_histogram", "hide_wrong")
+	e.control("hide_histogram")
+	check("after hide_histogram", false, true, "histogram")
+	buttons("after hide_histogram", "show_histogram", "hide_wrong")
+	e.control("show_histogram")
+	check("after show_histogram", true, true, "")
+	e.control("hide_wrong")
+	check("after hide_wrong", true, false, "wrong")
+	buttons("after hide_wrong", "hide_histogram", "show_wrong")
+	e.control("show_wrong")
+	check("after show_wrong", true, true, "")
+	buttons("after show_wrong", "hide_histogram", "hide_wrong")
 }
 
 // TestLiveProjectorNames: the projector never shows a student's name
@@ -44,14 +136,7 @@ func TestLiveProjectorNames(t *testing.T) {
 		t.Fatalf("answer: %d", r.code)
 	}
 
-	projector := func() string {
-		t.Helper()
-		r := e.staff.get(e.teachURL() + "/projector")
-		if r.code != http.StatusOK {
-			t.Fatalf("projector: %d", r.code)
-		}
-		return r.body
-	}
+	projector := e.projector
 	if p := projector(); strings.Contains(p, "Zelda") || strings.Contains(p, "Yorick") || strings.Contains(p, "live-roster") || strings.Contains(p, "data-live-names") {
 		t.Fatal("the projector shows names (or reads them) before the instructor chose to")
 	}
