@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -97,6 +98,19 @@ func signInTab(t *testing.T, e *liveEnv, tab liveTab) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// liveJoin makes the student's tab join the session with the code's link
+// (the student's name is the tab's) and waits for the live page, enhanced.
+func liveJoin(t *testing.T, e *liveEnv, tab liveTab) {
+	t.Helper()
+	liveStep(t, tab, "join",
+		chromedp.Navigate(e.srv.URL+"/join?code="+e.ls.Code),
+		chromedp.WaitVisible(chromedp.CSS("#join-nickname")),
+		chromedp.SendKeys(chromedp.CSS("#join-nickname"), tab.name),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+	)
+	waitPage(t, tab, "the live page", `document.documentElement.classList.contains("js") && document.getElementById("live-status") !== null`)
 }
 
 // liveFetchSpyJS records every fetch of the page in window.strideFetches
@@ -363,6 +377,48 @@ func TestBrowserLiveSession(t *testing.T) {
 			document.querySelector("#answer-dims").value === "" && document.getElementById("live-follow-status") === null &&
 			window.strideStay === true && location.search === "?q=1"`)
 	}
+
+	// The instructor's counts are question 2's: none yet, no bar of
+	// question 1's answers.
+	waitPage(t, teacher, "question 2's counts, empty", `document.getElementById("live-question").textContent === "Question 2 of 2" &&
+		document.getElementById("live").hasAttribute("data-live-synced") && document.getElementById("live-answered").textContent === "0" &&
+		document.querySelectorAll(".live-histogram li").length === 0`)
+	// Every student answers question 2 (its own variant, answers computed
+	// for it), differently from question 1: every dims right, two flipped
+	// kernels. The histogram then has question 2's answers alone; question
+	// 1's buckets (a forgot-plus-one, two right bottom-right cells) would
+	// show in it as extra bars or larger counts.
+	v2, err := e.app.server.itemVariant(context.Background(), e.a.Items[1], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dims2Right := answerFor(t, v2, "dims", exercises.StatusCorrect, "", square)
+	cell2Right := answerFor(t, v2, "bottom-right", exercises.StatusCorrect, "", strconv.Itoa)
+	cell2Flipped := answerFor(t, v2, "bottom-right", exercises.StatusIncorrect, "conv.flipped-kernel", strconv.Itoa)
+	answers2 := map[string][2]string{"Ann": {dims2Right, cell2Flipped}, "Ben": {dims2Right, cell2Flipped}, "Cat": {dims2Right, cell2Right}}
+	for _, s := range students {
+		a := answers2[s.name]
+		liveStep(t, s, s.name+" answers question 2",
+			chromedp.SendKeys(chromedp.CSS("#answer-dims"), a[0]),
+			chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), a[1]),
+			chromedp.Click(chromedp.CSS(`#exercise-form .form-actions button[type=submit]`)),
+		)
+		waitPage(t, s, "question 2's verdicts", `document.querySelector("#verdict-dims") !== null && document.querySelector("#verdict-dims").textContent.trim() !== "" &&
+			location.search === "?q=1"`)
+	}
+	waitPage(t, teacher, "question 2's histogram", `document.getElementById("live-question").textContent === "Question 2 of 2" &&
+		document.getElementById("live-answered").textContent === "3" && document.getElementById("live-correct").textContent === "1" &&
+		document.getElementById("live-parts").textContent.includes("conv.flipped-kernel")`)
+	bars := evalPage[map[string]map[string]string](t, teacher, `Object.fromEntries([...document.querySelectorAll(".live-part")].map(p => [p.getAttribute("aria-label"),
+		Object.fromEntries([...p.querySelectorAll(".live-histogram li")].map(li => [li.querySelector(".live-bar-label").textContent, li.querySelector(".live-bar-count").textContent]))]))`)
+	for part, want := range map[string]map[string]string{
+		"Part dims":         {"correct": "3"},
+		"Part bottom-right": {"correct": "1", "conv.flipped-kernel": "2"},
+	} {
+		if got := bars[part]; !maps.Equal(got, want) {
+			t.Errorf("question 2's histogram, %s: %v, want %v (question 2's answers alone); all parts: %v", part, got, want, bars)
+		}
+	}
 }
 
 // TestBrowserLiveAxe: the instructor's, the projector's and a student's
@@ -427,5 +483,194 @@ func TestBrowserLiveAxe(t *testing.T) {
 			}
 		}
 		setMode(t, p.tab.ctx, axeModes[0])
+	}
+}
+
+// liveTextContrastJS lists each element under #live with text of its own
+// (shown: not a meter's fallback): whether it is in a link, whether its
+// colour is the live section's own text colour (full: no muted grey), and
+// the contrast ratio (WCAG 2) of its colour against the background it is drawn on (the backgrounds of it and
+// its ancestors, composited over the white canvas). A colour in a form it
+// cannot read throws: a new colour syntax must not pass for good contrast.
+const liveTextContrastJS = `(() => {
+	const rgba = c => {
+		const m = c.match(/^rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)$/);
+		if (!m) throw new Error("colour " + c);
+		return [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])];
+	};
+	const over = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+	const background = el => {
+		const layers = [];
+		for (let e = el; e; e = e.parentElement) {
+			const c = rgba(getComputedStyle(e).backgroundColor);
+			if (c[3] > 0) layers.push(c);
+			if (c[3] === 1) break;
+		}
+		return layers.reduceRight((under, top) => over(top, under), [255, 255, 255, 1]);
+	};
+	const lum = c => {
+		const ch = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+		return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2];
+	};
+	const out = [];
+	for (const el of document.querySelectorAll("#live *")) {
+		if (el.closest("svg") || el.tagName === "METER" || el.getClientRects().length === 0) continue;
+		if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim() !== "")) continue;
+		const cs = getComputedStyle(el);
+		if (cs.visibility !== "visible") continue;
+		const bg = background(el);
+		const fg = over(rgba(cs.color), bg);
+		const a = lum(fg) + 0.05, b = lum(bg) + 0.05;
+		out.push({what: el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (typeof el.className === "string" && el.className ? "." + el.className.trim().split(/\s+/).join(".") : ""),
+			text: el.textContent.trim().slice(0, 40), link: el.closest("a") !== null, contrast: Math.max(a, b) / Math.min(a, b),
+			full: cs.color === getComputedStyle(document.getElementById("live")).color});
+	}
+	return out;
+})()`
+
+// liveText is one entry of liveTextContrastJS's list.
+type liveText struct {
+	What     string  `json:"what"`
+	Text     string  `json:"text"`
+	Link     bool    `json:"link"`
+	Contrast float64 `json:"contrast"`
+	Full     bool    `json:"full"`
+}
+
+// liveSizesJS reads the computed font size (px) of the page's body and of
+// the live page's main text: its heading, the counts, the question, the
+// state line, the join code and a histogram bar's count (0: not there).
+const liveSizesJS = `(() => {
+	const px = sel => { const el = document.querySelector(sel); return el ? parseFloat(getComputedStyle(el).fontSize) : 0; };
+	return {body: px("body"), heading: px("#live-title"), counts: px(".live-totals"), answered: px("#live-answered"), question: px("#live-question"),
+		state: px("#live-state"), code: px(".live-code-value"), bar: px(".live-histogram .live-bar-count")};
+})()`
+
+// TestBrowserLiveProjectorLarge (docs/LIVE.md: the projector's "large
+// type", its text "full contrast (no muted greys)", light and dark): on a
+// desktop screen the projector's heading, counts, question, state line,
+// join code and histogram are at least 1.5 times the type of a normal page
+// (the instructor's page of the same session: its body, and the same
+// element on it), and every text on it is at least 7:1 against what it is
+// drawn on (WCAG's enhanced contrast), a link at least 4.5:1; text other
+// than a link is in the projector's own text colour (no muted grey, the
+// "Scan to join" caption included).
+func TestBrowserLiveProjectorLarge(t *testing.T) {
+	browser := newBrowser(t)
+	e := newLiveEnv(t)
+	ready := `document.documentElement.classList.contains("js")`
+	// One answer, so that the counts and a histogram show.
+	d := e.device()
+	e.join(d, "Ann")
+	e.control("unlock")
+	e.answer(d, 0, map[string]string{"dims": "3x3", "bottom-right": "1"})
+	teacher := newLiveTab(t, browser, "instructor")
+	signInTab(t, e, teacher)
+	liveStep(t, teacher, "open the session", chromedp.Navigate(e.srv.URL+e.teachURL()))
+	waitPage(t, teacher, "the session page", ready+` && document.getElementById("live-answered").textContent === "1" && document.querySelector(".live-histogram li") !== null`)
+	projector := newLiveTab(t, browser, "projector")
+	signInTab(t, e, projector)
+	liveStep(t, projector, "open the projector", chromedp.Navigate(e.srv.URL+e.teachURL()+"/projector"))
+	waitPage(t, projector, "the projector", ready+` && document.querySelector("svg.live-qr") !== null && document.getElementById("live-answered").textContent === "1" &&
+		document.querySelector(".live-histogram li") !== null`)
+
+	for _, m := range axeModes[:2] { // desktop, light and dark
+		setMode(t, teacher.ctx, m)
+		setMode(t, projector.ctx, m)
+		normal := evalPage[map[string]float64](t, teacher, liveSizesJS)
+		big := evalPage[map[string]float64](t, projector, liveSizesJS)
+		if normal["body"] < 10 {
+			t.Fatalf("%s: the instructor's page's body type is %v px", m.name, normal["body"])
+		}
+		for _, k := range []string{"heading", "counts", "answered", "question", "state", "code", "bar"} {
+			if big[k] < 1.5*normal["body"] {
+				t.Errorf("%s: the projector's %s is %v px, under 1.5 times a page's body type (%v px)", m.name, k, big[k], normal["body"])
+			}
+			// The same element, larger than on the instructor's screen (a
+			// heading, large there too, by less).
+			if k == "heading" {
+				if big[k] <= normal[k] {
+					t.Errorf("%s: the projector's heading is %v px, no larger than on the instructor's page (%v px)", m.name, big[k], normal[k])
+				}
+			} else if big[k] < 1.5*normal[k] {
+				t.Errorf("%s: the projector's %s is %v px, under 1.5 times the instructor's page's (%v px)", m.name, k, big[k], normal[k])
+			}
+		}
+		texts := evalPage[[]liveText](t, projector, liveTextContrastJS)
+		seen := map[string]bool{}
+		for _, x := range texts {
+			seen[x.What] = true
+			floor := 7.0
+			if x.Link {
+				floor = 4.5
+			}
+			if x.Contrast < floor {
+				t.Errorf("%s: projector text %s %q has contrast %.2f:1, under %.1f:1", m.name, x.What, x.Text, x.Contrast, floor)
+			}
+			if !x.Link && !x.Full {
+				t.Errorf("%s: projector text %s %q is not in the projector's text colour (a muted colour)", m.name, x.What, x.Text)
+			}
+		}
+		for _, want := range []string{"h1#live-title", "p.live-totals", "span#live-answered", "strong.live-code-value", "span.live-bar-count", "figcaption.muted"} {
+			if !seen[want] {
+				t.Errorf("%s: the projector's contrast check did not see %s (it saw %d texts)", m.name, want, len(texts))
+			}
+		}
+	}
+}
+
+// TestBrowserLivePlayPause: after the reveal, Play on the instructor's
+// player sets every student's player playing, at the instructor's speed
+// (steps coming, its button saying Pause); Pause on the instructor's stops
+// them, each on the step the instructor's stopped at (before the last, so
+// that a player that ran to its end cannot pass for a paused one).
+func TestBrowserLivePlayPause(t *testing.T) {
+	browser := newBrowser(t)
+	e := newLiveEnv(t)
+	ready := `document.documentElement.classList.contains("js")`
+	e.control("unlock")
+	students := []liveTab{newLiveTab(t, browser, "Ann"), newLiveTab(t, browser, "Ben")}
+	for _, s := range students {
+		liveJoin(t, e, s)
+		waitPage(t, s, "the question", `document.querySelector("#answer-dims") !== null`)
+	}
+	e.control("reveal")
+	p := `window.StridePlayers[0]`
+	toggle := `document.querySelector("#player-main [data-action=toggle]").textContent`
+	paused := `!` + p + `.playing && ` + toggle + ` === "Play"`
+	for _, s := range students {
+		waitPage(t, s, "revealed, following, paused", `document.getElementById("live-follow-status") !== null &&
+			document.getElementById("live-follow-status").textContent.includes("Following the instructor") &&
+			window.StridePlayers && `+p+` && `+p+`.meta && `+paused)
+	}
+	teacher := newLiveTab(t, browser, "instructor")
+	signInTab(t, e, teacher)
+	liveStep(t, teacher, "open the session", chromedp.Navigate(e.srv.URL+e.teachURL()))
+	waitPage(t, teacher, "the instructor's player", ready+` && document.getElementById("live").hasAttribute("data-live-drive") &&
+		document.getElementById("live").hasAttribute("data-live-synced") && window.StridePlayers && `+p+` && `+p+`.meta &&
+		!`+p+`.root.querySelector(".player-app").hidden && `+paused)
+	// The slowest speed (0.5 steps/s): the students' players are seen
+	// playing long before the end.
+	liveStep(t, teacher, "the slowest speed",
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#player-main [data-role=speed]"); s.value = "0.5"; s.dispatchEvent(new Event("change")); })()`))
+	liveStep(t, teacher, "press Play", chromedp.Click(chromedp.CSS(`#player-main [data-action=toggle]`)))
+	waitPage(t, teacher, "playing", p+`.playing && `+toggle+` === "Pause"`)
+	playing := p + `.playing && ` + toggle + ` === "Pause" && document.querySelector("#player-main [data-role=speed]").value === "0.5"`
+	for _, s := range students {
+		waitPage(t, s, "playing with the instructor", playing)
+		// Steps come: the player moves on by itself while it plays.
+		at := evalPage[int](t, s, p+`.index`)
+		waitPage(t, s, "moving on", p+`.index > `+strconv.Itoa(at)+` && `+playing)
+	}
+
+	liveStep(t, teacher, "press Pause", chromedp.Click(chromedp.CSS(`#player-main [data-action=toggle]`)))
+	waitPage(t, teacher, "paused", paused)
+	stop := evalPage[[2]int](t, teacher, `[`+p+`.index, `+p+`.meta.total_steps]`)
+	if stop[0] < 0 || stop[0] >= stop[1]-1 {
+		t.Fatalf("the instructor's player paused at step index %d of %d: want a step shown, before the last", stop[0], stop[1])
+	}
+	for _, s := range students {
+		waitPage(t, s, "paused with the instructor", paused+` && `+p+`.index === `+strconv.Itoa(stop[0])+` &&
+			document.querySelector("#player-main [data-role=position]").textContent.startsWith("`+strconv.Itoa(stop[0]+1)+` of ")`)
 	}
 }
