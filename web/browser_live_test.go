@@ -148,6 +148,17 @@ type liveFetch struct {
 	Status int    `json:"status"`
 }
 
+// answerDimsAndCell types a student's two answers (the output's
+// dimensions and its bottom-right cell) and submits them.
+func answerDimsAndCell(t *testing.T, s liveTab, what string, a [2]string) {
+	t.Helper()
+	liveStep(t, s, what,
+		chromedp.SendKeys(chromedp.CSS("#answer-dims"), a[0]),
+		chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), a[1]),
+		chromedp.Click(chromedp.CSS(`#exercise-form .form-actions button[type=submit]`)),
+	)
+}
+
 // liveVersion is the page's idea of the session's state version.
 const liveVersionJS = `Number((document.getElementById("live") || {dataset: {}}).dataset.liveVersion)`
 
@@ -199,11 +210,7 @@ func TestBrowserLiveSession(t *testing.T) {
 	answers := map[string][2]string{"Ann": {dimsRight, cellFlipped}, "Ben": {dimsPlusOne, cellRight}, "Cat": {dimsRight, cellRight}}
 	for _, s := range students {
 		a := answers[s.name]
-		liveStep(t, s, s.name+" answers",
-			chromedp.SendKeys(chromedp.CSS("#answer-dims"), a[0]),
-			chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), a[1]),
-			chromedp.Click(chromedp.CSS(`#exercise-form .form-actions button[type=submit]`)),
-		)
+		answerDimsAndCell(t, s, s.name+" answers", a)
 		waitPage(t, s, "the verdicts", `document.querySelector("#verdict-dims") !== null && document.querySelector("#verdict-dims").textContent.trim() !== ""`)
 	}
 	waitPage(t, teacher, "the histogram", `(() => {
@@ -398,11 +405,7 @@ func TestBrowserLiveSession(t *testing.T) {
 	answers2 := map[string][2]string{"Ann": {dims2Right, cell2Flipped}, "Ben": {dims2Right, cell2Flipped}, "Cat": {dims2Right, cell2Right}}
 	for _, s := range students {
 		a := answers2[s.name]
-		liveStep(t, s, s.name+" answers question 2",
-			chromedp.SendKeys(chromedp.CSS("#answer-dims"), a[0]),
-			chromedp.SendKeys(chromedp.CSS("#answer-bottom-right"), a[1]),
-			chromedp.Click(chromedp.CSS(`#exercise-form .form-actions button[type=submit]`)),
-		)
+		answerDimsAndCell(t, s, s.name+" answers question 2", a)
 		waitPage(t, s, "question 2's verdicts", `document.querySelector("#verdict-dims") !== null && document.querySelector("#verdict-dims").textContent.trim() !== "" &&
 			location.search === "?q=1"`)
 	}
