@@ -196,11 +196,7 @@ func (b *browser) post(r *replica, path string, form url.Values) reply {
 func want(t *testing.T, what string, rep reply, code int) reply {
 	t.Helper()
 	if rep.code != code {
-		body := rep.body
-		if len(body) > 600 {
-			body = body[:600]
-		}
-		t.Fatalf("%s: %d (Location %q), want %d\n%s", what, rep.code, rep.loc, code, body)
+		t.Fatalf("%s: %d (Location %q), want %d\n%s", what, rep.code, rep.loc, code, clipText(rep.body, 600))
 	}
 	return rep
 }
